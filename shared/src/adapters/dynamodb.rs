@@ -1,0 +1,389 @@
+//! DynamoDB store: one table, keys and access patterns in `docs/data-model.md`.
+//!
+//! Entities are stored as native DynamoDB attributes (serde_dynamo) beside
+//! the key attributes `pk`, `sk` and, for incidents awaiting hand-off, the
+//! sparse index keys `gsi1pk`/`gsi1sk`.
+
+use super::aws::is_retryable;
+use crate::domain::incident::PoliceReference;
+use crate::domain::{AreaName, Caller, Contact, Group, Incident, Licensee, TimelineEvent};
+use crate::ids::{CallerId, IncidentId, LicenseeId};
+use crate::ports::store::{CreateOutcome, LapseNotice, ReportKey, Store, StoreError};
+use crate::ports::Cause;
+use async_trait::async_trait;
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, AttributeValue, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType,
+    Projection, ProjectionType, Put, ScalarAttributeType, TransactWriteItem, Update,
+};
+use aws_sdk_dynamodb::Client;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::collections::HashMap;
+use time::OffsetDateTime;
+
+type Item = HashMap<String, AttributeValue>;
+
+pub const HANDOFF_INDEX: &str = "gsi1";
+const HANDOFF_PARTITION: &str = "HANDOFF#PENDING";
+
+#[derive(Clone)]
+pub struct DynamoStore {
+    client: Client,
+    table: String,
+}
+
+fn s(v: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(v.into())
+}
+
+/// Sort-key form of a time: fixed width so lexical order is time order.
+fn sortable(at: OffsetDateTime) -> String {
+    format!("{:020}", at.unix_timestamp_nanos().max(0))
+}
+
+fn incident_pk(id: &IncidentId) -> String {
+    format!("INCIDENT#{id}")
+}
+fn licensee_pk(id: &LicenseeId) -> String {
+    format!("LICENSEE#{id}")
+}
+fn report_pk(caller: &CallerId, reference: &PoliceReference) -> String {
+    format!("REPORT#{caller}#{}", reference.as_str())
+}
+
+fn sdk_error<E, R>(err: SdkError<E, R>) -> StoreError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: super::aws::HasStatus + std::fmt::Debug + Send + Sync + 'static,
+{
+    if is_retryable(&err) {
+        StoreError::Unavailable(Box::new(err))
+    } else {
+        StoreError::Permanent(Box::new(err))
+    }
+}
+
+fn corrupt(e: impl std::error::Error + Send + Sync + 'static) -> StoreError {
+    StoreError::Permanent(Box::new(e) as Cause)
+}
+
+fn to_item<T: Serialize>(value: &T, pk: String, sk: String) -> Result<Item, StoreError> {
+    let mut item: Item = serde_dynamo::to_item(value).map_err(corrupt)?;
+    item.insert("pk".into(), s(pk));
+    item.insert("sk".into(), s(sk));
+    Ok(item)
+}
+
+fn from_item<T: DeserializeOwned>(mut item: Item) -> Result<T, StoreError> {
+    for key in ["pk", "sk", "gsi1pk", "gsi1sk", "expires_at"] {
+        item.remove(key);
+    }
+    serde_dynamo::from_item(item).map_err(corrupt)
+}
+
+fn incident_item(incident: &Incident) -> Result<Item, StoreError> {
+    let mut item = to_item(incident, incident_pk(&incident.id), "INCIDENT".into())?;
+    if let Some(pending) = &incident.handoff {
+        item.insert("gsi1pk".into(), s(HANDOFF_PARTITION));
+        item.insert("gsi1sk".into(), s(format!("{}#{}", sortable(pending.since), incident.id)));
+    }
+    Ok(item)
+}
+
+fn event_item(event: &TimelineEvent) -> Result<Item, StoreError> {
+    to_item(event, incident_pk(&event.incident_id), format!("EVENT#{}#{}", sortable(event.at), event.id))
+}
+
+fn put(table: &str, item: Item, condition: Option<&str>) -> Result<TransactWriteItem, StoreError> {
+    let put = Put::builder()
+        .table_name(table)
+        .set_item(Some(item))
+        .set_condition_expression(condition.map(str::to_owned))
+        .build()
+        .map_err(corrupt)?;
+    Ok(TransactWriteItem::builder().put(put).build())
+}
+
+/// The index of the first item whose condition failed in a cancelled transaction.
+fn failed_condition<R>(err: &SdkError<aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError, R>) -> Option<usize> {
+    let service = err.as_service_error()?;
+    let aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(c) = service
+    else {
+        return None;
+    };
+    c.cancellation_reasons()
+        .iter()
+        .position(|r| r.code() == Some("ConditionalCheckFailed"))
+}
+
+impl DynamoStore {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Self { client, table: table.into() }
+    }
+
+    pub fn from_config(config: &aws_config::SdkConfig, table: impl Into<String>) -> Self {
+        Self::new(Client::new(config), table)
+    }
+
+    /// Creates the table (on-demand, with the hand-off index) if it does not
+    /// exist: for the local stack and tests. Production tables come from the
+    /// SAM template.
+    pub async fn create_table_if_missing(&self) -> Result<(), StoreError> {
+        match self.client.describe_table().table_name(&self.table).send().await {
+            Ok(_) => return Ok(()),
+            Err(e) if e.as_service_error().is_some_and(|e| e.is_resource_not_found_exception()) => {}
+            Err(e) => return Err(sdk_error(e)),
+        }
+        let attr = |name: &str| {
+            AttributeDefinition::builder().attribute_name(name).attribute_type(ScalarAttributeType::S).build()
+        };
+        let key = |name: &str, kind| KeySchemaElement::builder().attribute_name(name).key_type(kind).build();
+        let index = GlobalSecondaryIndex::builder()
+            .index_name(HANDOFF_INDEX)
+            .key_schema(key("gsi1pk", KeyType::Hash).map_err(corrupt)?)
+            .key_schema(key("gsi1sk", KeyType::Range).map_err(corrupt)?)
+            .projection(Projection::builder().projection_type(ProjectionType::KeysOnly).build())
+            .build()
+            .map_err(corrupt)?;
+        self.client
+            .create_table()
+            .table_name(&self.table)
+            .billing_mode(BillingMode::PayPerRequest)
+            .attribute_definitions(attr("pk").map_err(corrupt)?)
+            .attribute_definitions(attr("sk").map_err(corrupt)?)
+            .attribute_definitions(attr("gsi1pk").map_err(corrupt)?)
+            .attribute_definitions(attr("gsi1sk").map_err(corrupt)?)
+            .key_schema(key("pk", KeyType::Hash).map_err(corrupt)?)
+            .key_schema(key("sk", KeyType::Range).map_err(corrupt)?)
+            .global_secondary_indexes(index)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        Ok(())
+    }
+
+    async fn get<T: DeserializeOwned>(&self, pk: String, sk: &str) -> Result<Option<T>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", s(pk))
+            .key("sk", s(sk))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        out.item.map(from_item).transpose()
+    }
+
+    async fn put_plain(&self, item: Item) -> Result<(), StoreError> {
+        self.client.put_item().table_name(&self.table).set_item(Some(item)).send().await.map_err(sdk_error)?;
+        Ok(())
+    }
+
+    /// Every item of a partition whose sort key starts with `prefix`, following pages.
+    async fn query_prefix<T: DeserializeOwned>(&self, pk: String, prefix: &str) -> Result<Vec<T>, StoreError> {
+        let mut out = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let page = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
+                .expression_attribute_values(":pk", s(pk.clone()))
+                .expression_attribute_values(":prefix", s(prefix))
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(sdk_error)?;
+            for item in page.items.unwrap_or_default() {
+                out.push(from_item(item)?);
+            }
+            start = page.last_evaluated_key;
+            if start.is_none() {
+                return Ok(out);
+            }
+        }
+    }
+
+    async fn transact(&self, items: Vec<TransactWriteItem>) -> Result<(), SdkError<aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError, aws_smithy_runtime_api::http::Response>> {
+        self.client.transact_write_items().set_transact_items(Some(items)).send().await.map(|_| ())
+    }
+}
+
+#[async_trait]
+impl Store for DynamoStore {
+    async fn put_licensee(&self, licensee: &Licensee) -> Result<(), StoreError> {
+        let mut items = vec![put(&self.table, to_item(licensee, licensee_pk(&licensee.id), "PROFILE".into())?, None)?];
+        for area in &licensee.areas {
+            let mut item = Item::new();
+            item.insert("pk".into(), s(format!("AREA#{}", area.key())));
+            item.insert("sk".into(), s("AREA"));
+            item.insert("licensee_id".into(), s(licensee.id.as_str()));
+            items.push(put(&self.table, item, None)?);
+        }
+        self.transact(items).await.map_err(sdk_error)
+    }
+
+    async fn get_licensee(&self, id: &LicenseeId) -> Result<Option<Licensee>, StoreError> {
+        self.get(licensee_pk(id), "PROFILE").await
+    }
+
+    async fn licensee_for_area(&self, area: &AreaName) -> Result<Option<LicenseeId>, StoreError> {
+        #[derive(serde::Deserialize)]
+        struct Area {
+            licensee_id: LicenseeId,
+        }
+        let found: Option<Area> = self.get(format!("AREA#{}", area.key()), "AREA").await?;
+        Ok(found.map(|a| a.licensee_id))
+    }
+
+    async fn record_lapse(&self, notice: &LapseNotice) -> Result<(), StoreError> {
+        let sk = format!("LAPSE#{}#{}", sortable(notice.at), notice.incident_id);
+        self.put_plain(to_item(notice, licensee_pk(&notice.licensee_id), sk)?).await
+    }
+
+    async fn lapses(&self, licensee: &LicenseeId) -> Result<Vec<LapseNotice>, StoreError> {
+        self.query_prefix(licensee_pk(licensee), "LAPSE#").await
+    }
+
+    async fn put_caller(&self, caller: &Caller) -> Result<(), StoreError> {
+        self.put_plain(to_item(caller, format!("CALLER#{}", caller.id), "PROFILE".into())?).await
+    }
+
+    async fn get_caller(&self, id: &CallerId) -> Result<Option<Caller>, StoreError> {
+        self.get(format!("CALLER#{id}"), "PROFILE").await
+    }
+
+    async fn put_contact(&self, contact: &Contact) -> Result<(), StoreError> {
+        let sk = format!("CONTACT#{}", contact.id);
+        self.put_plain(to_item(contact, licensee_pk(&contact.licensee_id), sk)?).await
+    }
+
+    async fn contacts(&self, licensee: &LicenseeId) -> Result<Vec<Contact>, StoreError> {
+        self.query_prefix(licensee_pk(licensee), "CONTACT#").await
+    }
+
+    async fn put_group(&self, group: &Group) -> Result<(), StoreError> {
+        let sk = format!("GROUP#{}", group.id);
+        self.put_plain(to_item(group, licensee_pk(&group.licensee_id), sk)?).await
+    }
+
+    async fn groups(&self, licensee: &LicenseeId) -> Result<Vec<Group>, StoreError> {
+        self.query_prefix(licensee_pk(licensee), "GROUP#").await
+    }
+
+    async fn create_incident(
+        &self,
+        incident: &Incident,
+        events: &[TimelineEvent],
+    ) -> Result<CreateOutcome, StoreError> {
+        let key = ReportKey {
+            caller_id: incident.caller_id.clone(),
+            police_reference: incident.report.police_reference.clone(),
+            incident_id: incident.id.clone(),
+            fingerprint: incident.fingerprint.clone(),
+        };
+        let key_pk = report_pk(&key.caller_id, &key.police_reference);
+        let not_exists = Some("attribute_not_exists(pk)");
+        let mut items = vec![
+            put(&self.table, incident_item(incident)?, not_exists)?,
+            put(&self.table, to_item(&key, key_pk, "REPORT".into())?, not_exists)?,
+        ];
+        for e in events {
+            items.push(put(&self.table, event_item(e)?, None)?);
+        }
+        match self.transact(items).await {
+            Ok(()) => Ok(CreateOutcome::Created),
+            Err(e) => match failed_condition(&e) {
+                Some(1) => {
+                    let existing = self.report_key(&key.caller_id, &key.police_reference).await?;
+                    existing.map(CreateOutcome::AlreadyReported).ok_or(StoreError::Conflict)
+                }
+                Some(_) => Err(StoreError::Conflict),
+                None => Err(sdk_error(e)),
+            },
+        }
+    }
+
+    async fn get_incident(&self, id: &IncidentId) -> Result<Option<Incident>, StoreError> {
+        self.get(incident_pk(id), "INCIDENT").await
+    }
+
+    async fn report_key(
+        &self,
+        caller: &CallerId,
+        reference: &PoliceReference,
+    ) -> Result<Option<ReportKey>, StoreError> {
+        self.get(report_pk(caller, reference), "REPORT").await
+    }
+
+    async fn update_incident(&self, incident: &Incident, events: &[TimelineEvent]) -> Result<(), StoreError> {
+        let put_incident = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(incident_item(incident)?))
+            .condition_expression("version = :previous")
+            .expression_attribute_values(":previous", AttributeValue::N((incident.version - 1).to_string()))
+            .build()
+            .map_err(corrupt)?;
+        let mut items = vec![TransactWriteItem::builder().put(put_incident).build()];
+        for e in events {
+            items.push(put(&self.table, event_item(e)?, None)?);
+        }
+        match self.transact(items).await {
+            Ok(()) => Ok(()),
+            Err(e) if failed_condition(&e).is_some() => Err(StoreError::Conflict),
+            Err(e) => Err(sdk_error(e)),
+        }
+    }
+
+    async fn mark_handed_on(&self, id: &IncidentId, version: u32, event: &TimelineEvent) -> Result<bool, StoreError> {
+        let update = Update::builder()
+            .table_name(&self.table)
+            .key("pk", s(incident_pk(id)))
+            .key("sk", s("INCIDENT"))
+            .update_expression("SET handoff = :none REMOVE gsi1pk, gsi1sk")
+            .condition_expression("version = :version AND attribute_exists(gsi1pk)")
+            .expression_attribute_values(":none", AttributeValue::Null(true))
+            .expression_attribute_values(":version", AttributeValue::N(version.to_string()))
+            .build()
+            .map_err(corrupt)?;
+        let items = vec![TransactWriteItem::builder().update(update).build(), put(&self.table, event_item(event)?, None)?];
+        match self.transact(items).await {
+            Ok(()) => Ok(true),
+            Err(e) if failed_condition(&e) == Some(0) => Ok(false),
+            Err(e) => Err(sdk_error(e)),
+        }
+    }
+
+    async fn pending_handoffs(&self, before: OffsetDateTime, limit: usize) -> Result<Vec<IncidentId>, StoreError> {
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(HANDOFF_INDEX)
+            .key_condition_expression("gsi1pk = :p AND gsi1sk < :before")
+            .expression_attribute_values(":p", s(HANDOFF_PARTITION))
+            .expression_attribute_values(":before", s(sortable(before)))
+            .limit(i32::try_from(limit).unwrap_or(i32::MAX))
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        out.items
+            .unwrap_or_default()
+            .iter()
+            .map(|item| {
+                let pk = item.get("pk").and_then(|v| v.as_s().ok()).map(String::as_str).unwrap_or_default();
+                IncidentId::parse(pk.trim_start_matches("INCIDENT#")).map_err(corrupt)
+            })
+            .collect()
+    }
+
+    async fn timeline(&self, id: &IncidentId) -> Result<Vec<TimelineEvent>, StoreError> {
+        self.query_prefix(incident_pk(id), "EVENT#").await
+    }
+}

@@ -1,0 +1,92 @@
+//! In-memory queue with SQS's delivery semantics where they matter: delayed
+//! messages, and received messages hidden until deleted or their visibility
+//! timeout passes (then delivered again).
+
+use crate::ports::queue::{OutgoingMessage, Queue, QueueError, ReceivedMessage};
+use async_trait::async_trait;
+use std::collections::{HashMap, VecDeque};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+struct Pending {
+    body: String,
+    visible_at: Instant,
+}
+
+#[derive(Default)]
+struct State {
+    ready: VecDeque<Pending>,
+    in_flight: HashMap<String, Pending>,
+    next_receipt: u64,
+}
+
+pub struct MemoryQueue {
+    name: String,
+    visibility_timeout: Duration,
+    state: Mutex<State>,
+}
+
+impl MemoryQueue {
+    pub fn new(name: impl Into<String>) -> Self {
+        Self { name: name.into(), visibility_timeout: Duration::from_secs(30), state: Mutex::default() }
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Messages not yet deleted (ready, delayed or in flight).
+    pub fn len(&self) -> usize {
+        let s = self.state.lock().expect("queue lock");
+        s.ready.len() + s.in_flight.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+#[async_trait]
+impl Queue for MemoryQueue {
+    async fn send(&self, messages: &[OutgoingMessage]) -> Result<(), QueueError> {
+        let now = Instant::now();
+        let mut s = self.state.lock().expect("queue lock");
+        for m in messages {
+            let visible_at = now + Duration::from_secs(m.delay_seconds.into());
+            s.ready.push_back(Pending { body: m.body.clone(), visible_at });
+        }
+        Ok(())
+    }
+
+    async fn receive(&self, max: usize) -> Result<Vec<ReceivedMessage>, QueueError> {
+        let now = Instant::now();
+        let mut s = self.state.lock().expect("queue lock");
+        // Messages whose visibility timeout passed are delivered again.
+        let expired: Vec<String> =
+            s.in_flight.iter().filter(|(_, p)| p.visible_at <= now).map(|(r, _)| r.clone()).collect();
+        for receipt in expired {
+            if let Some(p) = s.in_flight.remove(&receipt) {
+                s.ready.push_back(p);
+            }
+        }
+        let mut out = Vec::new();
+        let mut waiting = VecDeque::new();
+        while let Some(p) = s.ready.pop_front() {
+            if out.len() < max && p.visible_at <= now {
+                s.next_receipt += 1;
+                let receipt = format!("{}-{}", self.name, s.next_receipt);
+                out.push(ReceivedMessage { body: p.body.clone(), receipt: receipt.clone() });
+                s.in_flight.insert(receipt, Pending { body: p.body, visible_at: now + self.visibility_timeout });
+            } else {
+                waiting.push_back(p);
+            }
+        }
+        s.ready = waiting;
+        Ok(out)
+    }
+
+    async fn delete(&self, receipt: &str) -> Result<(), QueueError> {
+        self.state.lock().expect("queue lock").in_flight.remove(receipt);
+        Ok(())
+    }
+}

@@ -1,0 +1,184 @@
+//! In-memory store: same behaviour as the DynamoDB adapter (conditional
+//! writes, atomic create), for the local stack and handler tests.
+
+use crate::domain::incident::PoliceReference;
+use crate::domain::{AreaName, Caller, Contact, Group, Incident, Licensee, TimelineEvent};
+use crate::ids::{CallerId, IncidentId, LicenseeId};
+use crate::ports::store::{CreateOutcome, LapseNotice, ReportKey, Store, StoreError};
+use async_trait::async_trait;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Mutex;
+use time::OffsetDateTime;
+
+#[derive(Default)]
+struct State {
+    licensees: HashMap<LicenseeId, Licensee>,
+    areas: HashMap<String, LicenseeId>,
+    lapses: Vec<LapseNotice>,
+    callers: HashMap<CallerId, Caller>,
+    contacts: BTreeMap<(LicenseeId, String), Contact>,
+    groups: BTreeMap<(LicenseeId, String), Group>,
+    incidents: HashMap<IncidentId, Incident>,
+    report_keys: HashMap<(CallerId, String), ReportKey>,
+    timelines: HashMap<IncidentId, Vec<TimelineEvent>>,
+}
+
+#[derive(Default)]
+pub struct MemoryStore(Mutex<State>);
+
+impl MemoryStore {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.0.lock().expect("memory store lock")
+    }
+}
+
+fn append(state: &mut State, events: &[TimelineEvent]) {
+    for e in events {
+        let timeline = state.timelines.entry(e.incident_id.clone()).or_default();
+        timeline.push(e.clone());
+        // Same order as DynamoDB's sort key: time, then event id.
+        timeline.sort_by(|a, b| (a.at, a.id.as_str()).cmp(&(b.at, b.id.as_str())));
+    }
+}
+
+#[async_trait]
+impl Store for MemoryStore {
+    async fn put_licensee(&self, licensee: &Licensee) -> Result<(), StoreError> {
+        let mut s = self.state();
+        for area in &licensee.areas {
+            s.areas.insert(area.key(), licensee.id.clone());
+        }
+        s.licensees.insert(licensee.id.clone(), licensee.clone());
+        Ok(())
+    }
+
+    async fn get_licensee(&self, id: &LicenseeId) -> Result<Option<Licensee>, StoreError> {
+        Ok(self.state().licensees.get(id).cloned())
+    }
+
+    async fn licensee_for_area(&self, area: &AreaName) -> Result<Option<LicenseeId>, StoreError> {
+        Ok(self.state().areas.get(&area.key()).cloned())
+    }
+
+    async fn record_lapse(&self, notice: &LapseNotice) -> Result<(), StoreError> {
+        self.state().lapses.push(notice.clone());
+        Ok(())
+    }
+
+    async fn lapses(&self, licensee: &LicenseeId) -> Result<Vec<LapseNotice>, StoreError> {
+        Ok(self.state().lapses.iter().filter(|n| &n.licensee_id == licensee).cloned().collect())
+    }
+
+    async fn put_caller(&self, caller: &Caller) -> Result<(), StoreError> {
+        self.state().callers.insert(caller.id.clone(), caller.clone());
+        Ok(())
+    }
+
+    async fn get_caller(&self, id: &CallerId) -> Result<Option<Caller>, StoreError> {
+        Ok(self.state().callers.get(id).cloned())
+    }
+
+    async fn put_contact(&self, contact: &Contact) -> Result<(), StoreError> {
+        let key = (contact.licensee_id.clone(), contact.id.to_string());
+        self.state().contacts.insert(key, contact.clone());
+        Ok(())
+    }
+
+    async fn contacts(&self, licensee: &LicenseeId) -> Result<Vec<Contact>, StoreError> {
+        let s = self.state();
+        Ok(s.contacts.iter().filter(|((l, _), _)| l == licensee).map(|(_, c)| c.clone()).collect())
+    }
+
+    async fn put_group(&self, group: &Group) -> Result<(), StoreError> {
+        let key = (group.licensee_id.clone(), group.id.to_string());
+        self.state().groups.insert(key, group.clone());
+        Ok(())
+    }
+
+    async fn groups(&self, licensee: &LicenseeId) -> Result<Vec<Group>, StoreError> {
+        let s = self.state();
+        Ok(s.groups.iter().filter(|((l, _), _)| l == licensee).map(|(_, g)| g.clone()).collect())
+    }
+
+    async fn create_incident(
+        &self,
+        incident: &Incident,
+        events: &[TimelineEvent],
+    ) -> Result<CreateOutcome, StoreError> {
+        let mut s = self.state();
+        let key = (incident.caller_id.clone(), incident.report.police_reference.as_str().to_owned());
+        if let Some(existing) = s.report_keys.get(&key) {
+            return Ok(CreateOutcome::AlreadyReported(existing.clone()));
+        }
+        if s.incidents.contains_key(&incident.id) {
+            return Err(StoreError::Conflict);
+        }
+        s.report_keys.insert(
+            key,
+            ReportKey {
+                caller_id: incident.caller_id.clone(),
+                police_reference: incident.report.police_reference.clone(),
+                incident_id: incident.id.clone(),
+                fingerprint: incident.fingerprint.clone(),
+            },
+        );
+        s.incidents.insert(incident.id.clone(), incident.clone());
+        append(&mut s, events);
+        Ok(CreateOutcome::Created)
+    }
+
+    async fn get_incident(&self, id: &IncidentId) -> Result<Option<Incident>, StoreError> {
+        Ok(self.state().incidents.get(id).cloned())
+    }
+
+    async fn report_key(
+        &self,
+        caller: &CallerId,
+        reference: &PoliceReference,
+    ) -> Result<Option<ReportKey>, StoreError> {
+        Ok(self.state().report_keys.get(&(caller.clone(), reference.as_str().to_owned())).cloned())
+    }
+
+    async fn update_incident(&self, incident: &Incident, events: &[TimelineEvent]) -> Result<(), StoreError> {
+        let mut s = self.state();
+        match s.incidents.get(&incident.id) {
+            Some(current) if current.version + 1 == incident.version => {}
+            _ => return Err(StoreError::Conflict),
+        }
+        s.incidents.insert(incident.id.clone(), incident.clone());
+        append(&mut s, events);
+        Ok(())
+    }
+
+    async fn mark_handed_on(&self, id: &IncidentId, version: u32, event: &TimelineEvent) -> Result<bool, StoreError> {
+        let mut s = self.state();
+        let Some(incident) = s.incidents.get_mut(id) else {
+            return Ok(false);
+        };
+        if incident.version != version || incident.handoff.is_none() {
+            return Ok(false);
+        }
+        incident.handoff = None;
+        append(&mut s, std::slice::from_ref(event));
+        Ok(true)
+    }
+
+    async fn pending_handoffs(&self, before: OffsetDateTime, limit: usize) -> Result<Vec<IncidentId>, StoreError> {
+        let s = self.state();
+        let mut pending: Vec<(OffsetDateTime, IncidentId)> = s
+            .incidents
+            .values()
+            .filter_map(|i| i.handoff.as_ref().filter(|h| h.since < before).map(|h| (h.since, i.id.clone())))
+            .collect();
+        pending.sort();
+        Ok(pending.into_iter().take(limit).map(|(_, id)| id).collect())
+    }
+
+    async fn timeline(&self, id: &IncidentId) -> Result<Vec<TimelineEvent>, StoreError> {
+        Ok(self.state().timelines.get(id).cloned().unwrap_or_default())
+    }
+}

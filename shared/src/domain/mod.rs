@@ -1,0 +1,21 @@
+//! SIM's domain: pure types and rules, no I/O.
+
+pub mod area;
+pub mod caller;
+pub mod choice;
+pub mod contact;
+pub mod incident;
+pub mod licensee;
+pub mod timeline;
+pub mod validation;
+
+pub use area::{AreaName, PostcodeDistrict};
+pub use caller::{ApiKey, Caller, KeyHash};
+pub use contact::{Contact, EmailAddress, Group, PhoneNumber, Role};
+pub use incident::{
+    AgeBand, Coordinates, Flag, Incident, IncidentReport, IncidentType, IncidentUpdate, Injury,
+    Location, Victim, Weapon,
+};
+pub use licensee::{Entitlement, LicenceStatus, Licensee, Tier};
+pub use timeline::{Event, TimelineEvent};
+pub use validation::FieldError;

@@ -1,0 +1,13 @@
+//! SIM's shared library: the domain (pure types and rules), the ports the
+//! functions talk through, and their adapters (in-memory always; AWS behind
+//! cargo features so each Lambda compiles only the SDKs it calls).
+
+pub mod adapters;
+pub mod clock;
+pub mod config;
+pub mod domain;
+pub mod handoff;
+pub mod ids;
+pub mod ports;
+pub mod problem;
+pub mod telemetry;

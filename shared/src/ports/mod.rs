@@ -1,0 +1,12 @@
+//! Ports: what SIM's functions need from the outside world. Each has an
+//! in-memory adapter and an AWS adapter (see `crate::adapters`), and one
+//! contract test suite runs against both.
+
+pub mod queue;
+pub mod store;
+
+pub use queue::{OutgoingMessage, Queue, QueueError, ReceivedMessage};
+pub use store::{CreateOutcome, LapseNotice, ReportKey, Store, StoreError};
+
+/// The cause of an adapter error, kept for logs and `source()` chains.
+pub type Cause = Box<dyn std::error::Error + Send + Sync>;

@@ -1,0 +1,99 @@
+//! The store port: licensees, callers, contacts, groups, incidents and their
+//! timelines. Keys and access patterns are documented in `docs/data-model.md`.
+
+use super::Cause;
+use crate::domain::{AreaName, Caller, Contact, Group, Incident, Licensee, TimelineEvent};
+use crate::domain::incident::PoliceReference;
+use crate::ids::{CallerId, IncidentId, LicenseeId};
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use time::{Date, OffsetDateTime};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A conditional write lost: someone else changed the record first.
+    #[error("the record was changed by someone else")]
+    Conflict,
+    /// Throttled, timed out or unreachable: worth retrying.
+    #[error("the store is unavailable")]
+    Unavailable(#[source] Cause),
+    /// Refused or unreadable: retrying will not help.
+    #[error("the store refused the request or returned unreadable data")]
+    Permanent(#[source] Cause),
+}
+
+impl StoreError {
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, StoreError::Unavailable(_) | StoreError::Conflict)
+    }
+}
+
+/// Remembers which incident a caller's police reference became, so a retry
+/// is recognised (idempotency key: caller × police reference).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReportKey {
+    pub caller_id: CallerId,
+    pub police_reference: PoliceReference,
+    pub incident_id: IncidentId,
+    pub fingerprint: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum CreateOutcome {
+    Created,
+    /// The caller already reported this police reference.
+    AlreadyReported(ReportKey),
+}
+
+/// A record, visible to operators, that an incident was served on a lapsed licence.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LapseNotice {
+    pub licensee_id: LicenseeId,
+    pub incident_id: IncidentId,
+    pub lapsed_on: Date,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync {
+    /// Writes the licensee and the area entries that route incidents to it.
+    async fn put_licensee(&self, licensee: &Licensee) -> Result<(), StoreError>;
+    async fn get_licensee(&self, id: &LicenseeId) -> Result<Option<Licensee>, StoreError>;
+    /// The licensee covering a borough or district, if any.
+    async fn licensee_for_area(&self, area: &AreaName) -> Result<Option<LicenseeId>, StoreError>;
+    async fn record_lapse(&self, notice: &LapseNotice) -> Result<(), StoreError>;
+    async fn lapses(&self, licensee: &LicenseeId) -> Result<Vec<LapseNotice>, StoreError>;
+
+    async fn put_caller(&self, caller: &Caller) -> Result<(), StoreError>;
+    async fn get_caller(&self, id: &CallerId) -> Result<Option<Caller>, StoreError>;
+
+    async fn put_contact(&self, contact: &Contact) -> Result<(), StoreError>;
+    async fn contacts(&self, licensee: &LicenseeId) -> Result<Vec<Contact>, StoreError>;
+    async fn put_group(&self, group: &Group) -> Result<(), StoreError>;
+    async fn groups(&self, licensee: &LicenseeId) -> Result<Vec<Group>, StoreError>;
+
+    /// Atomically stores a new incident, its report key and its first
+    /// timeline events, unless the caller already reported the reference.
+    async fn create_incident(
+        &self,
+        incident: &Incident,
+        events: &[TimelineEvent],
+    ) -> Result<CreateOutcome, StoreError>;
+    async fn get_incident(&self, id: &IncidentId) -> Result<Option<Incident>, StoreError>;
+    async fn report_key(
+        &self,
+        caller: &CallerId,
+        reference: &PoliceReference,
+    ) -> Result<Option<ReportKey>, StoreError>;
+    /// Atomically replaces the incident if its stored version is
+    /// `incident.version - 1`, and appends the events; else `Conflict`.
+    async fn update_incident(&self, incident: &Incident, events: &[TimelineEvent]) -> Result<(), StoreError>;
+    /// Clears the pending hand-off if the incident is still at `version`;
+    /// returns false if it has moved on (a newer change is pending).
+    async fn mark_handed_on(&self, id: &IncidentId, version: u32, event: &TimelineEvent) -> Result<bool, StoreError>;
+    /// Incidents whose hand-off has been pending since before `before`, oldest first.
+    async fn pending_handoffs(&self, before: OffsetDateTime, limit: usize) -> Result<Vec<IncidentId>, StoreError>;
+
+    async fn timeline(&self, id: &IncidentId) -> Result<Vec<TimelineEvent>, StoreError>;
+}
