@@ -1,1 +1,177 @@
+//! What the integration tests share: fixed keys and clock, event fixtures,
+//! and harnesses that build intake's dependencies on in-memory adapters or on
+//! moto's emulated DynamoDB and SQS (reached through `AWS_ENDPOINT_URL`).
 
+use lambda_http::{Body, Request, Response};
+use serde_json::Value;
+use sim::adapters::dynamodb::DynamoStore;
+use sim::adapters::memory_queue::MemoryQueue;
+use sim::adapters::memory_store::MemoryStore;
+use sim::adapters::sqs::SqsQueue;
+use sim::clock::ManualClock;
+use sim::demo::{self, DemoKeys};
+use sim::domain::ApiKey;
+use sim::ids::SequentialIds;
+use sim::ports::{Queue, Store};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+use time::macros::datetime;
+use time::{Duration, OffsetDateTime};
+
+/// Every test starts at this instant; time moves only when a test says.
+pub const START: OffsetDateTime = datetime!(2026-11-21 02:10 UTC);
+
+/// The Met CAD key the `events/` fixtures carry.
+pub fn met_key() -> ApiKey {
+    ApiKey::parse(&format!("sim_met-cad_{}", "e".repeat(64))).expect("fixture key parses").1
+}
+
+pub fn kent_key() -> ApiKey {
+    ApiKey::parse(&format!("sim_kent-police_{}", "f".repeat(64))).expect("fixture key parses").1
+}
+
+pub fn fixed_keys() -> DemoKeys {
+    DemoKeys { met_cad: met_key(), kent_police: kent_key() }
+}
+
+/// A request from `events/<name>`.
+pub fn event(name: &str) -> Request {
+    let path = format!("{}/../events/{name}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    lambda_http::request::from_str(&text).unwrap_or_else(|e| panic!("{path} is not an HTTP API event: {e}"))
+}
+
+/// The JSON body of a fixture event, for tests that vary it.
+pub fn event_body(name: &str) -> Value {
+    let req = event(name);
+    serde_json::from_slice(req.body().as_ref()).expect("fixture body is JSON")
+}
+
+/// A request built in the test, as API Gateway would deliver it.
+pub fn request(method: &str, path: &str, key: Option<&ApiKey>, body: Option<String>) -> Request {
+    let mut builder = lambda_http::http::Request::builder()
+        .method(method)
+        .uri(path)
+        .header("content-type", "application/json");
+    if let Some(key) = key {
+        builder = builder.header("authorization", format!("Bearer {}", key.reveal()));
+    }
+    builder.body(body.map(Body::from).unwrap_or(Body::Empty)).expect("valid request")
+}
+
+pub fn json(response: &Response<Body>) -> Value {
+    serde_json::from_slice(response.body().as_ref()).unwrap_or_else(|_| {
+        panic!("response body is not JSON: {:?}", String::from_utf8_lossy(response.body().as_ref()))
+    })
+}
+
+pub fn header<'r>(response: &'r Response<Body>, name: &str) -> Option<&'r str> {
+    response.headers().get(name).and_then(|v| v.to_str().ok())
+}
+
+/// intake's dependencies plus handles on them for assertions.
+pub struct Harness {
+    pub deps: intake::Deps,
+    pub store: Arc<dyn Store>,
+    pub queue: Arc<dyn Queue>,
+    pub clock: Arc<ManualClock>,
+    pub ids: Arc<SequentialIds>,
+}
+
+impl Harness {
+    pub fn new(store: Arc<dyn Store>, queue: Arc<dyn Queue>) -> Self {
+        let clock = Arc::new(ManualClock::new(START));
+        let ids = Arc::new(SequentialIds::default());
+        let deps = intake::Deps {
+            store: store.clone(),
+            queue: queue.clone(),
+            clock: clock.clone(),
+            ids: ids.clone(),
+            settings: intake::Settings { licence_grace: Duration::days(30) },
+        };
+        Self { deps, store, queue, clock, ids }
+    }
+
+    pub async fn seeded(self) -> Self {
+        demo::seed(&*self.store, START.date(), &fixed_keys()).await.expect("seeding works");
+        self
+    }
+
+    pub async fn call(&self, req: Request) -> Response<Body> {
+        intake::handle(&self.deps, req).await
+    }
+
+    /// Bodies of every message now on the queue (received and deleted).
+    pub async fn drain(&self) -> Vec<Value> {
+        drain(&*self.queue).await
+    }
+
+    pub fn sweeper(&self, queue: Arc<dyn Queue>) -> sweep::Deps {
+        sweep::Deps {
+            store: self.store.clone(),
+            queue,
+            clock: self.clock.clone(),
+            ids: self.ids.clone(),
+            after: Duration::seconds(60),
+        }
+    }
+}
+
+pub async fn drain(queue: &dyn Queue) -> Vec<Value> {
+    let mut bodies = Vec::new();
+    loop {
+        let batch = queue.receive(10).await.expect("receive works");
+        if batch.is_empty() {
+            return bodies;
+        }
+        for m in batch {
+            bodies.push(serde_json::from_str(&m.body).expect("queue bodies are JSON"));
+            queue.delete(&m.receipt).await.expect("delete works");
+        }
+    }
+}
+
+pub async fn memory_harness() -> Harness {
+    Harness::new(Arc::new(MemoryStore::new()), Arc::new(MemoryQueue::new("categorise"))).seeded().await
+}
+
+/// AWS configuration for moto's server; tests that need it fail with a
+/// clear instruction when it is not running.
+pub async fn moto() -> aws_config::SdkConfig {
+    let endpoint = std::env::var("AWS_ENDPOINT_URL").unwrap_or_else(|_| {
+        panic!(
+            "AWS_ENDPOINT_URL is not set: these tests run against moto's server. \
+             Run them with ./tests/run.sh, which starts it."
+        )
+    });
+    assert!(
+        endpoint.starts_with("http://127.") || endpoint.starts_with("http://localhost"),
+        "refusing to run tests against {endpoint}: only a loopback emulator"
+    );
+    sim::adapters::aws::load_config().await
+}
+
+/// A name no other test uses, so tests can share one moto server.
+pub fn unique(prefix: &str) -> String {
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let nanos = OffsetDateTime::now_utc().unix_timestamp_nanos() % 1_000_000_000;
+    format!("{prefix}-{}-{n}-{nanos}", std::process::id())
+}
+
+pub async fn moto_store() -> DynamoStore {
+    let store = DynamoStore::from_config(&moto().await, unique("sim-test"));
+    store.create_table_if_missing().await.expect("table created in moto");
+    store
+}
+
+pub async fn moto_queue() -> SqsQueue {
+    let config = moto().await;
+    SqsQueue::create_if_missing(aws_sdk_sqs::Client::new(&config), &unique("categorise"))
+        .await
+        .expect("queue created in moto")
+}
+
+pub async fn moto_harness() -> Harness {
+    Harness::new(Arc::new(moto_store().await), Arc::new(moto_queue().await)).seeded().await
+}

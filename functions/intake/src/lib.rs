@@ -1,1 +1,110 @@
+//! The police-facing incident API (API Gateway HTTP API, payload v2):
+//!
+//! - `POST /v1/incidents`: report an incident (202, or 200 for a retry)
+//! - `POST /v1/incidents/{id}/updates`: police update, re-categorised
+//! - `GET /v1/incidents/{id}`: status for the calling police system
+//!
+//! The handler routes on the raw path so the same function serves the local
+//! stack and API Gateway. Every error is an RFC 9457 problem.
 
+mod auth;
+mod error;
+mod report;
+mod respond;
+mod status;
+mod update;
+
+pub use error::IntakeError;
+
+use lambda_http::{Body, Request, Response};
+use sim::clock::Clock;
+use sim::config::{parsed_or, ConfigError};
+use sim::handoff::Handoff;
+use sim::ids::IdGenerator;
+use sim::ports::{Queue, Store};
+use std::sync::Arc;
+use time::Duration;
+
+/// What the handler needs to do its work; built once per Lambda instance.
+pub struct Deps {
+    pub store: Arc<dyn Store>,
+    /// The categorise queue: incidents are handed on here.
+    pub queue: Arc<dyn Queue>,
+    pub clock: Arc<dyn Clock>,
+    pub ids: Arc<dyn IdGenerator>,
+    pub settings: Settings,
+}
+
+impl Deps {
+    fn handoff(&self) -> Handoff<'_> {
+        Handoff { store: &*self.store, queue: &*self.queue, clock: &*self.clock, ids: &*self.ids }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// How long a lapsed licence is still served: lives come first.
+    pub licence_grace: Duration,
+}
+
+impl Settings {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let days: u16 = parsed_or("LICENCE_GRACE_DAYS", 30)?;
+        Ok(Self { licence_grace: Duration::days(days.into()) })
+    }
+}
+
+/// Bodies larger than this are refused: a report is a few hundred bytes.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+pub async fn handle(deps: &Deps, req: Request) -> Response<Body> {
+    match route(deps, &req).await {
+        Ok(response) => response,
+        Err(error) => error.log_and_respond(),
+    }
+}
+
+async fn route(deps: &Deps, req: &Request) -> Result<Response<Body>, IntakeError> {
+    use lambda_http::http::Method;
+    let path = req.uri().path().trim_end_matches('/');
+    let segments: Vec<&str> = path.split('/').skip(1).collect();
+    let method = req.method();
+    match segments.as_slice() {
+        ["v1", "incidents"] if method == Method::POST => {
+            let caller = auth::authenticate(deps, req).await?;
+            report::report(deps, &caller, body_json(req)?).await
+        }
+        ["v1", "incidents", id, "updates"] if method == Method::POST => {
+            let caller = auth::authenticate(deps, req).await?;
+            update::update(deps, &caller, id, body_json(req)?).await
+        }
+        ["v1", "incidents", id] if method == Method::GET => {
+            let caller = auth::authenticate(deps, req).await?;
+            status::status(deps, &caller, id).await
+        }
+        ["v1", "incidents"] | ["v1", "incidents", _, "updates"] => Err(IntakeError::MethodNotAllowed("POST")),
+        ["v1", "incidents", _] => Err(IntakeError::MethodNotAllowed("GET")),
+        _ => Err(IntakeError::NotFound),
+    }
+}
+
+/// The request body as JSON: 413, 415 and 400 for the ways it can be wrong.
+fn body_json(req: &Request) -> Result<serde_json::Value, IntakeError> {
+    let content_type = req
+        .headers()
+        .get(lambda_http::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("application/json");
+    let essence = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    if essence != "application/json" && !essence.ends_with("+json") {
+        return Err(IntakeError::UnsupportedMediaType);
+    }
+    let bytes: &[u8] = req.body().as_ref();
+    if bytes.len() > MAX_BODY_BYTES {
+        return Err(IntakeError::TooLarge);
+    }
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(IntakeError::MalformedJson("the request body is empty".into()));
+    }
+    serde_json::from_slice(bytes).map_err(|e| IntakeError::MalformedJson(e.to_string()))
+}

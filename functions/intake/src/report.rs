@@ -1,0 +1,125 @@
+//! `POST /v1/incidents`: validate, resolve the licensee, store once, hand on.
+
+use crate::respond::json_with;
+use crate::{Deps, IntakeError};
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Response};
+use serde::Serialize;
+use serde_json::Value;
+use sim::domain::incident::{HandoffReason, PendingHandoff};
+use sim::domain::{AreaName, Caller, Entitlement, Event, Incident, IncidentReport, Licensee, TimelineEvent};
+use sim::ids::IncidentId;
+use sim::ports::store::{CreateOutcome, LapseNotice, ReportKey};
+
+#[derive(Serialize)]
+struct Accepted<'a> {
+    id: &'a IncidentId,
+    police_reference: &'a str,
+    status: &'static str,
+    links: Links,
+}
+
+#[derive(Serialize)]
+struct Links {
+    #[serde(rename = "self")]
+    this: String,
+    updates: String,
+}
+
+fn accepted(id: &IncidentId, reference: &str, status: StatusCode) -> Response<Body> {
+    let this = format!("/v1/incidents/{id}");
+    let body = Accepted {
+        id,
+        police_reference: reference,
+        status: if status == StatusCode::ACCEPTED { "accepted" } else { "already_received" },
+        links: Links { this: this.clone(), updates: format!("{this}/updates") },
+    };
+    json_with(status, &body, Some(this))
+}
+
+pub async fn report(deps: &Deps, caller: &Caller, body: Value) -> Result<Response<Body>, IntakeError> {
+    let now = deps.clock.now();
+    let report = IncidentReport::from_json(&body, now).map_err(IntakeError::Invalid)?;
+
+    // A police retry: answer as before without re-checking the licence.
+    if let Some(key) = deps.store.report_key(&caller.id, &report.police_reference).await? {
+        return retry(deps, key, &report).await;
+    }
+
+    let licensee = licensee_for(deps, caller, &report.location.borough).await?;
+    let grace = match licensee.entitlement(now.date(), deps.settings.licence_grace) {
+        Entitlement::Served => None,
+        Entitlement::ServedInGrace { lapsed_on } => Some(lapsed_on),
+        Entitlement::Refused { reason } => return Err(IntakeError::Forbidden(reason)),
+    };
+
+    let id = IncidentId::generate(&*deps.ids);
+    let incident = Incident {
+        id: id.clone(),
+        licensee_id: licensee.id.clone(),
+        caller_id: caller.id.clone(),
+        fingerprint: report.fingerprint(),
+        report,
+        received_at: now,
+        version: 1,
+        handoff: Some(PendingHandoff { reason: HandoffReason::Reported, since: now }),
+    };
+    let mut events = vec![TimelineEvent::new(&*deps.ids, &id, now, Event::Reported { caller_id: caller.id.clone() })];
+    if let Some(lapsed_on) = grace {
+        events.push(TimelineEvent::new(&*deps.ids, &id, now, Event::ServedInLicenceGrace { lapsed_on }));
+    }
+
+    match deps.store.create_incident(&incident, &events).await? {
+        CreateOutcome::Created => {}
+        // Lost a race with a concurrent retry of the same report.
+        CreateOutcome::AlreadyReported(key) => return retry(deps, key, &incident.report).await,
+    }
+    tracing::info!(incident_id = %id, licensee_id = %licensee.id, caller_id = %caller.id, "incident stored");
+
+    if let Some(lapsed_on) = grace {
+        let notice = LapseNotice { licensee_id: licensee.id.clone(), incident_id: id.clone(), lapsed_on, at: now };
+        tracing::warn!(incident_id = %id, licensee_id = %licensee.id, %lapsed_on, "served on a lapsed licence within grace");
+        if let Err(error) = deps.store.record_lapse(&notice).await {
+            // The timeline already records it; the operator list can miss one.
+            tracing::warn!(incident_id = %id, error = %error, "could not add to the operators' lapse list");
+        }
+    }
+    hand_on_or_leave_for_sweep(deps, &incident).await;
+    Ok(accepted(&id, incident.report.police_reference.as_str(), StatusCode::ACCEPTED))
+}
+
+/// The incident is stored with its hand-off marker, so a failure here loses
+/// nothing: the sweeper (or the police retry) hands it on.
+pub async fn hand_on_or_leave_for_sweep(deps: &Deps, incident: &Incident) {
+    if let Err(error) = deps.handoff().hand_on(incident).await {
+        tracing::warn!(incident_id = %incident.id, error = %error, "hand-off deferred to the sweeper");
+    }
+}
+
+async fn retry(deps: &Deps, key: ReportKey, report: &IncidentReport) -> Result<Response<Body>, IntakeError> {
+    if key.fingerprint != report.fingerprint() {
+        return Err(IntakeError::DuplicateReference { incident_id: key.incident_id });
+    }
+    if let Some(incident) = deps.store.get_incident(&key.incident_id).await? {
+        hand_on_or_leave_for_sweep(deps, &incident).await;
+    }
+    tracing::info!(incident_id = %key.incident_id, "police retry answered with the stored incident");
+    Ok(accepted(&key.incident_id, key.police_reference.as_str(), StatusCode::OK))
+}
+
+/// The licensee covering the borough, if this caller may report to it.
+async fn licensee_for(deps: &Deps, caller: &Caller, borough: &AreaName) -> Result<Licensee, IntakeError> {
+    let not_covered = || {
+        IntakeError::Forbidden(format!(
+            "No SIM licensee covers the borough '{borough}'. Check the borough name; if it is right, \
+             call the SIM service desk."
+        ))
+    };
+    let id = deps.store.licensee_for_area(borough).await?.ok_or_else(not_covered)?;
+    if !caller.may_act_for(&id) {
+        return Err(IntakeError::Forbidden(format!(
+            "This API key is not authorised to report incidents in '{borough}'."
+        )));
+    }
+    deps.store.get_licensee(&id).await?.ok_or_else(not_covered)
+}
