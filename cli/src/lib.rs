@@ -1,0 +1,6 @@
+//! Operator commands for SIM: the local stack, and the admin a council's IT
+//! team needs after deploying (licensees, caller keys).
+
+pub mod admin;
+pub mod local;
+pub mod server;
