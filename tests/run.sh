@@ -28,4 +28,8 @@ done
 export AWS_ENDPOINT_URL="http://127.0.0.1:$port" AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test \
        AWS_REGION=eu-west-2 AWS_EC2_METADATA_DISABLED=true
 echo "==> cargo test --workspace"
-cargo test --workspace "$@"
+log="${TMPDIR:-/tmp}/sim-test-$$.log"
+cargo test --workspace "$@" 2>&1 | tee "$log"
+# One closing line for the whole run (cargo prints one per test binary).
+awk '/^test result:/ { p += $4; f += $6 } END { printf "tests: %d passed, %d failed\n", p, f }' "$log"
+rm -f "$log"

@@ -27,6 +27,7 @@ pub struct Options {
 }
 
 /// Everything the local stack runs, wired to one store and one set of queues.
+#[derive(Clone)]
 pub struct Stack {
     pub intake: Arc<intake::Deps>,
     pub sweep: Arc<sweep::Deps>,
@@ -35,28 +36,48 @@ pub struct Stack {
     pub backend: String,
 }
 
+/// Where the local stack keeps its data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Backing {
+    /// In-memory store and queues: no AWS account, nothing to install.
+    Embedded,
+    /// DynamoDB and SQS at `AWS_ENDPOINT_URL` (moto's server, or real AWS);
+    /// the table and its queues are created if missing.
+    Aws { table: String },
+}
+
+impl Backing {
+    /// Embedded unless `AWS_ENDPOINT_URL` is set; table from `SIM_LOCAL_TABLE`.
+    pub fn from_env() -> Self {
+        match std::env::var("AWS_ENDPOINT_URL") {
+            Ok(_) => Backing::Aws { table: std::env::var("SIM_LOCAL_TABLE").unwrap_or_else(|_| "sim-local".into()) },
+            Err(_) => Backing::Embedded,
+        }
+    }
+}
+
 type Backend = (Arc<dyn Store>, Arc<dyn Queue>, String);
 
-async fn backend() -> Result<Backend, Box<dyn Error>> {
-    let Ok(endpoint) = std::env::var("AWS_ENDPOINT_URL") else {
+async fn backend(backing: &Backing) -> Result<Backend, Box<dyn Error>> {
+    let Backing::Aws { table } = backing else {
         return Ok((
             Arc::new(MemoryStore::new()),
             Arc::new(MemoryQueue::new("categorise")),
             "embedded: in-memory store and queues".into(),
         ));
     };
-    let table = std::env::var("SIM_LOCAL_TABLE").unwrap_or_else(|_| "sim-local".into());
     let config = sim::adapters::aws::load_config().await;
-    let store = DynamoStore::from_config(&config, &table);
+    let store = DynamoStore::from_config(&config, table);
     store.create_table_if_missing().await?;
     let queue = SqsQueue::create_if_missing(aws_sdk_sqs::Client::new(&config), &format!("{table}-categorise")).await?;
+    let endpoint = config.endpoint_url().unwrap_or("AWS");
     let description = format!("DynamoDB table {table} and SQS queue {} at {endpoint}", queue.url());
     Ok((Arc::new(store), Arc::new(queue), description))
 }
 
 /// Builds the stack and seeds the demo licensees with fresh keys.
-pub async fn build(clock: Arc<dyn Clock>, ids: Arc<dyn IdGenerator>) -> Result<Stack, Box<dyn Error>> {
-    let (store, queue, backend) = backend().await?;
+pub async fn build(backing: &Backing, clock: Arc<dyn Clock>, ids: Arc<dyn IdGenerator>) -> Result<Stack, Box<dyn Error>> {
+    let (store, queue, backend) = backend(backing).await?;
     let keys = DemoKeys {
         met_cad: ApiKey::generate(&demo::met_cad()),
         kent_police: ApiKey::generate(&demo::kent_police()),
@@ -93,7 +114,7 @@ pub async fn serve(stack: &Stack, listener: TcpListener) -> std::io::Result<()> 
 }
 
 pub async fn run(options: Options) -> Result<(), Box<dyn Error>> {
-    let stack = build(Arc::new(SystemClock), Arc::new(RandomIds)).await?;
+    let stack = build(&Backing::from_env(), Arc::new(SystemClock), Arc::new(RandomIds)).await?;
     let listener = TcpListener::bind(("127.0.0.1", options.port)).await?;
     let url = format!("http://{}", listener.local_addr()?);
     std::fs::create_dir_all(&options.state_dir)?;

@@ -29,6 +29,7 @@ pub fn kent_police() -> CallerId {
 }
 
 /// The keys of the two demo callers.
+#[derive(Clone)]
 pub struct DemoKeys {
     /// Met Police CAD, scoped to Lambeth.
     pub met_cad: ApiKey,

@@ -240,7 +240,7 @@ impl IncidentReport {
     }
 }
 
-fn read_location<'v>(value: &'v Value, at: &str, errs: &mut Errors) -> Option<Location> {
+fn read_location(value: &Value, at: &str, errs: &mut Errors) -> Option<Location> {
     let obj = Object::new(value, at, errs)?;
     obj.deny_unknown(&["borough", "ward", "postcode_district", "latitude", "longitude"], errs);
     let borough = obj.required("borough", errs, v::simple(v::text(AreaName::parse)));
@@ -259,7 +259,7 @@ fn read_location<'v>(value: &'v Value, at: &str, errs: &mut Errors) -> Option<Lo
     Some(Location { borough: borough?, ward: ward?, postcode_district: postcode_district?, coordinates })
 }
 
-fn read_victim<'v>(value: &'v Value, at: &str, errs: &mut Errors) -> Option<Victim> {
+fn read_victim(value: &Value, at: &str, errs: &mut Errors) -> Option<Victim> {
     let obj = Object::new(value, at, errs)?;
     obj.deny_unknown(&["age_band", "injury"], errs);
     let age_band = obj.required("age_band", errs, v::simple(v::choice::<AgeBand>));
@@ -267,7 +267,7 @@ fn read_victim<'v>(value: &'v Value, at: &str, errs: &mut Errors) -> Option<Vict
     Some(Victim { age_band: age_band?, injury: injury? })
 }
 
-fn read_flags<'v>(value: &'v Value, at: &str, errs: &mut Errors) -> Option<BTreeSet<Flag>> {
+fn read_flags(value: &Value, at: &str, errs: &mut Errors) -> Option<BTreeSet<Flag>> {
     let list = v::array_of(Flag::ALL.len() * 2, v::simple(v::choice::<Flag>))(value, at, errs)?;
     Some(list.into_iter().collect())
 }
@@ -417,7 +417,7 @@ mod tests {
     #[test]
     fn a_valid_report_parses_with_defaults() {
         let r = IncidentReport::from_json(&valid(), NOW).unwrap();
-        assert_eq!(r.location.postcode_district.unwrap().as_str(), "SW9");
+        assert_eq!(r.location.postcode_district.as_ref().unwrap().as_str(), "SW9");
         assert_eq!(r.most_severe_injury(), Injury::LifeThreatening);
         assert!(r.has(Flag::NearSchool));
         let mut minimal = valid();

@@ -1,0 +1,51 @@
+//! The admin commands a council's IT team runs after deploying, on moto.
+
+use serde_json::json;
+use sim_cli::admin::{issue_key, put_licensee};
+use sim_tests::*;
+use std::sync::Arc;
+
+fn example_licensee() -> String {
+    std::fs::read_to_string(format!("{}/../docs/licensee.example.json", env!("CARGO_MANIFEST_DIR"))).unwrap()
+}
+
+#[tokio::test]
+async fn a_licensee_and_a_caller_key_set_up_with_the_admin_commands_can_report_incidents() {
+    let store = Arc::new(moto_store().await);
+    let licensee = put_licensee(&*store, &example_licensee()).await.unwrap();
+    assert_eq!(licensee.areas.len(), 3);
+    let key = issue_key(&*store, "kent-cad", "Kent Police CAD", &["kent".into()]).await.unwrap();
+
+    let h = Harness::new(store.clone(), Arc::new(moto_queue().await));
+    let mut report = event_body("intake-report.json");
+    report["location"] = json!({"borough": "Tunbridge Wells"});
+    let answer = h.call(request("POST", "/v1/incidents", Some(&key), Some(report.to_string()))).await;
+    assert_eq!(answer.status(), 202, "{:?}", json(&answer));
+
+    // Re-issuing replaces the key: the old one stops working.
+    let replacement = issue_key(&*store, "kent-cad", "Kent Police CAD", &["kent".into()]).await.unwrap();
+    let old = h.call(request("GET", "/v1/incidents/inc-000001", Some(&key), None)).await;
+    assert_eq!(old.status(), 401);
+    let new = h.call(request("GET", "/v1/incidents/inc-000001", Some(&replacement), None)).await;
+    assert_eq!(new.status(), 200);
+}
+
+#[tokio::test]
+async fn admin_mistakes_are_explained_and_change_nothing() {
+    let store = moto_store().await;
+    let bad = put_licensee(&store, r#"{"id": "Kent!", "name": "x"}"#).await.unwrap_err().to_string();
+    assert!(bad.contains("not valid"), "{bad}");
+
+    let unknown = issue_key(&store, "kent-cad", "Kent", &["nowhere".into()]).await.unwrap_err().to_string();
+    assert!(unknown.contains("no licensee 'nowhere'"), "{unknown}");
+    let bad_id = issue_key(&store, "Kent CAD", "Kent", &["kent".into()]).await.unwrap_err().to_string();
+    assert!(bad_id.contains("caller id"), "{bad_id}");
+    assert!(sim::ports::Store::get_caller(&store, &sim::ids::CallerId::parse("kent-cad").unwrap()).await.unwrap().is_none());
+
+    put_licensee(&store, &example_licensee()).await.unwrap();
+    let mut rival: serde_json::Value = serde_json::from_str(&example_licensee()).unwrap();
+    rival["id"] = json!("medway-csp");
+    rival["areas"] = json!(["Medway"]);
+    let clash = put_licensee(&store, &rival.to_string()).await.unwrap_err().to_string();
+    assert!(clash.contains("already covered by licensee kent"), "{clash}");
+}
