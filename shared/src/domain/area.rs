@@ -22,10 +22,6 @@ impl AreaName {
         Ok(Self(s))
     }
 
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
     /// Stable lookup key: lower-case words joined by hyphens, "&" read as "and".
     pub fn key(&self) -> String {
         self.0
@@ -45,18 +41,7 @@ impl PartialEq for AreaName {
 }
 impl Eq for AreaName {}
 
-impl TryFrom<String> for AreaName {
-    type Error = &'static str;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        Self::parse(&s)
-    }
-}
-
-impl From<AreaName> for String {
-    fn from(a: AreaName) -> String {
-        a.0
-    }
-}
+crate::text_newtype!(AreaName);
 
 impl fmt::Display for AreaName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -92,24 +77,9 @@ impl PostcodeDistrict {
             Err("must be a UK postcode district such as SW9, E1 or EC1A")
         }
     }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
 }
 
-impl TryFrom<String> for PostcodeDistrict {
-    type Error = &'static str;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        Self::parse(&s)
-    }
-}
-
-impl From<PostcodeDistrict> for String {
-    fn from(p: PostcodeDistrict) -> String {
-        p.0
-    }
-}
+crate::text_newtype!(PostcodeDistrict);
 
 #[cfg(test)]
 mod tests {

@@ -24,10 +24,6 @@ impl PhoneNumber {
         }
         Ok(Self(compact))
     }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
 }
 
 // A phone number is personal data: never print it whole in logs.
@@ -37,18 +33,7 @@ impl fmt::Debug for PhoneNumber {
     }
 }
 
-impl TryFrom<String> for PhoneNumber {
-    type Error = &'static str;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        Self::parse(&s)
-    }
-}
-
-impl From<PhoneNumber> for String {
-    fn from(p: PhoneNumber) -> String {
-        p.0
-    }
-}
+crate::text_newtype!(PhoneNumber);
 
 /// An email address: one @, a non-empty local part, a dotted domain, no spaces.
 /// The domain is lower-cased; the local part is kept as given.
@@ -72,10 +57,6 @@ impl EmailAddress {
         Ok(Self(format!("{local}@{}", domain.to_ascii_lowercase())))
     }
 
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
     pub fn domain(&self) -> &str {
         self.0.rsplit_once('@').map(|(_, d)| d).unwrap_or_default()
     }
@@ -87,18 +68,7 @@ impl fmt::Debug for EmailAddress {
     }
 }
 
-impl TryFrom<String> for EmailAddress {
-    type Error = &'static str;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        Self::parse(&s)
-    }
-}
-
-impl From<EmailAddress> for String {
-    fn from(e: EmailAddress) -> String {
-        e.0
-    }
-}
+crate::text_newtype!(EmailAddress);
 
 /// A role in the response (e.g. `community-safety-lead`, `comms`, `chief-executive`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -115,24 +85,9 @@ impl Role {
             Err("must be 1 to 48 lower-case letters, digits and hyphens, e.g. community-safety-lead")
         }
     }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
 }
 
-impl TryFrom<String> for Role {
-    type Error = &'static str;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        Self::parse(&s)
-    }
-}
-
-impl From<Role> for String {
-    fn from(r: Role) -> String {
-        r.0
-    }
-}
+crate::text_newtype!(Role);
 
 /// A person SIM alerts. Contact details are personal data of council staff:
 /// they go to providers, never to logs or queue bodies.

@@ -127,24 +127,9 @@ impl PoliceReference {
         }
         Ok(Self(s.to_owned()))
     }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
 }
 
-impl TryFrom<String> for PoliceReference {
-    type Error = &'static str;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        Self::parse(&s)
-    }
-}
-
-impl From<PoliceReference> for String {
-    fn from(r: PoliceReference) -> String {
-        r.0
-    }
-}
+crate::text_newtype!(PoliceReference);
 
 /// What police tell SIM about an incident, validated.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

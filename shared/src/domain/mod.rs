@@ -6,6 +6,7 @@ pub mod choice;
 pub mod contact;
 pub mod incident;
 pub mod licensee;
+pub mod text;
 pub mod timeline;
 pub mod validation;
 
