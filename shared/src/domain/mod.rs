@@ -2,10 +2,13 @@
 
 pub mod area;
 pub mod caller;
+pub mod category;
+pub mod checklist;
 pub mod choice;
 pub mod contact;
 pub mod incident;
 pub mod licensee;
+pub mod policy;
 pub mod text;
 pub mod timeline;
 pub mod validation;
