@@ -48,6 +48,9 @@ pub async fn seed(store: &dyn Store, today: Date, keys: &DemoKeys) -> Result<(),
             tier: Tier::LondonFree,
             status: LicenceStatus::Active,
             areas: vec![AreaName::parse("Lambeth").expect("valid")],
+            rules: None,
+            policies: None,
+            checklist: None,
         })
         .await?;
     store
@@ -57,6 +60,9 @@ pub async fn seed(store: &dyn Store, today: Date, keys: &DemoKeys) -> Result<(),
             tier: Tier::Licensed { starts_on: today - Duration::days(300), ends_on: today + Duration::days(65) },
             status: LicenceStatus::Active,
             areas: vec![AreaName::parse("Maidstone").expect("valid"), AreaName::parse("Medway").expect("valid")],
+            rules: None,
+            policies: None,
+            checklist: None,
         })
         .await?;
     store

@@ -9,6 +9,8 @@ pub mod demo;
 pub mod domain;
 pub mod handoff;
 pub mod ids;
+pub mod links;
 pub mod ports;
 pub mod problem;
+pub mod render;
 pub mod telemetry;

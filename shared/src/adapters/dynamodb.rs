@@ -2,10 +2,13 @@
 //!
 //! Entities are stored as native DynamoDB attributes (serde_dynamo) beside
 //! the key attributes `pk`, `sk` and, for incidents awaiting hand-off, the
-//! sparse index keys `gsi1pk`/`gsi1sk`.
+//! sparse index keys `gsi1pk`/`gsi1sk` and, for incidents with a ward, the
+//! ward index keys `gsi2pk`/`gsi2sk`.
 
 use super::aws::is_retryable;
 use crate::domain::incident::PoliceReference;
+use crate::domain::checklist::ChecklistItem;
+use crate::domain::notification::{Categorisation, Notification};
 use crate::domain::{AreaName, Caller, Contact, Group, Incident, Licensee, TimelineEvent};
 use crate::ids::{CallerId, IncidentId, LicenseeId};
 use crate::ports::store::{CreateOutcome, LapseNotice, ReportKey, Store, StoreError};
@@ -14,7 +17,7 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType,
-    Projection, ProjectionType, Put, ScalarAttributeType, TransactWriteItem, Update,
+    Projection, ProjectionType, Put, PutRequest, ScalarAttributeType, TransactWriteItem, Update, WriteRequest,
 };
 use aws_sdk_dynamodb::Client;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
@@ -26,6 +29,8 @@ use time::OffsetDateTime;
 type Item = HashMap<String, AttributeValue>;
 
 pub const HANDOFF_INDEX: &str = "gsi1";
+/// Incidents by licensee and ward, in time order: the cumulative-pattern rule.
+pub const WARD_INDEX: &str = "gsi2";
 const HANDOFF_PARTITION: &str = "HANDOFF#PENDING";
 
 #[derive(Clone)]
@@ -48,6 +53,9 @@ fn incident_pk(id: &IncidentId) -> String {
 }
 fn licensee_pk(id: &LicenseeId) -> String {
     format!("LICENSEE#{id}")
+}
+fn ward_pk(licensee: &LicenseeId, ward: &AreaName) -> String {
+    format!("WARD#{licensee}#{}", ward.key())
 }
 fn report_pk(caller: &CallerId, reference: &PoliceReference) -> String {
     format!("REPORT#{caller}#{}", reference.as_str())
@@ -77,7 +85,7 @@ fn to_item<T: Serialize>(value: &T, pk: String, sk: String) -> Result<Item, Stor
 }
 
 fn from_item<T: DeserializeOwned>(mut item: Item) -> Result<T, StoreError> {
-    for key in ["pk", "sk", "gsi1pk", "gsi1sk", "expires_at"] {
+    for key in ["pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "expires_at"] {
         item.remove(key);
     }
     serde_dynamo::from_item(item).map_err(corrupt)
@@ -88,6 +96,10 @@ fn incident_item(incident: &Incident) -> Result<Item, StoreError> {
     if let Some(pending) = &incident.handoff {
         item.insert("gsi1pk".into(), s(HANDOFF_PARTITION));
         item.insert("gsi1sk".into(), s(format!("{}#{}", sortable(pending.since), incident.id)));
+    }
+    if let Some(ward) = &incident.report.location.ward {
+        item.insert("gsi2pk".into(), s(ward_pk(&incident.licensee_id, ward)));
+        item.insert("gsi2sk".into(), s(format!("{}#{}", sortable(incident.report.occurred_at), incident.id)));
     }
     Ok(item)
 }
@@ -140,13 +152,14 @@ impl DynamoStore {
             AttributeDefinition::builder().attribute_name(name).attribute_type(ScalarAttributeType::S).build()
         };
         let key = |name: &str, kind| KeySchemaElement::builder().attribute_name(name).key_type(kind).build();
-        let index = GlobalSecondaryIndex::builder()
-            .index_name(HANDOFF_INDEX)
-            .key_schema(key("gsi1pk", KeyType::Hash).map_err(corrupt)?)
-            .key_schema(key("gsi1sk", KeyType::Range).map_err(corrupt)?)
-            .projection(Projection::builder().projection_type(ProjectionType::KeysOnly).build())
-            .build()
-            .map_err(corrupt)?;
+        let index = |name: &str, pk: &str, sk: &str| {
+            GlobalSecondaryIndex::builder()
+                .index_name(name)
+                .key_schema(key(pk, KeyType::Hash)?)
+                .key_schema(key(sk, KeyType::Range)?)
+                .projection(Projection::builder().projection_type(ProjectionType::KeysOnly).build())
+                .build()
+        };
         self.client
             .create_table()
             .table_name(&self.table)
@@ -155,9 +168,12 @@ impl DynamoStore {
             .attribute_definitions(attr("sk").map_err(corrupt)?)
             .attribute_definitions(attr("gsi1pk").map_err(corrupt)?)
             .attribute_definitions(attr("gsi1sk").map_err(corrupt)?)
+            .attribute_definitions(attr("gsi2pk").map_err(corrupt)?)
+            .attribute_definitions(attr("gsi2sk").map_err(corrupt)?)
             .key_schema(key("pk", KeyType::Hash).map_err(corrupt)?)
             .key_schema(key("sk", KeyType::Range).map_err(corrupt)?)
-            .global_secondary_indexes(index)
+            .global_secondary_indexes(index(HANDOFF_INDEX, "gsi1pk", "gsi1sk").map_err(corrupt)?)
+            .global_secondary_indexes(index(WARD_INDEX, "gsi2pk", "gsi2sk").map_err(corrupt)?)
             .send()
             .await
             .map_err(sdk_error)?;
@@ -208,6 +224,41 @@ impl DynamoStore {
                 return Ok(out);
             }
         }
+    }
+
+    /// Writes items 25 to a request (the BatchWriteItem maximum), retrying
+    /// any the service left unprocessed.
+    async fn put_batch(&self, items: Vec<Item>) -> Result<(), StoreError> {
+        for chunk in items.chunks(25) {
+            let mut requests: Vec<WriteRequest> = chunk
+                .iter()
+                .map(|item| {
+                    PutRequest::builder()
+                        .set_item(Some(item.clone()))
+                        .build()
+                        .map(|p| WriteRequest::builder().put_request(p).build())
+                        .map_err(corrupt)
+                })
+                .collect::<Result<_, _>>()?;
+            for attempt in 0..5u32 {
+                let out = self
+                    .client
+                    .batch_write_item()
+                    .request_items(&self.table, requests)
+                    .send()
+                    .await
+                    .map_err(sdk_error)?;
+                requests = out.unprocessed_items.and_then(|mut u| u.remove(&self.table)).unwrap_or_default();
+                if requests.is_empty() {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(50 << attempt)).await;
+            }
+            if !requests.is_empty() {
+                return Err(StoreError::Unavailable("DynamoDB left items unprocessed after retries".into()));
+            }
+        }
+        Ok(())
     }
 
     async fn transact(&self, items: Vec<TransactWriteItem>) -> Result<(), SdkError<aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError, aws_smithy_runtime_api::http::Response>> {
@@ -385,5 +436,107 @@ impl Store for DynamoStore {
 
     async fn timeline(&self, id: &IncidentId) -> Result<Vec<TimelineEvent>, StoreError> {
         self.query_prefix(incident_pk(id), "EVENT#").await
+    }
+
+    async fn ward_history(
+        &self,
+        licensee: &LicenseeId,
+        ward: &AreaName,
+        since: OffsetDateTime,
+        until: OffsetDateTime,
+        except: &IncidentId,
+    ) -> Result<Vec<OffsetDateTime>, StoreError> {
+        let mut times = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let page = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(WARD_INDEX)
+                .key_condition_expression("gsi2pk = :ward AND gsi2sk BETWEEN :since AND :until")
+                .expression_attribute_values(":ward", s(ward_pk(licensee, ward)))
+                .expression_attribute_values(":since", s(sortable(since)))
+                // '~' sorts after '#', so incidents at exactly `until` are included.
+                .expression_attribute_values(":until", s(format!("{}~", sortable(until))))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(sdk_error)?;
+            for item in page.items.unwrap_or_default() {
+                let sk = item.get("gsi2sk").and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
+                let Some((nanos, id)) = sk.split_once('#') else { continue };
+                if id == except.as_str() {
+                    continue;
+                }
+                let nanos: i128 = nanos.parse().map_err(corrupt)?;
+                times.push(OffsetDateTime::from_unix_timestamp_nanos(nanos).map_err(corrupt)?);
+            }
+            start = page.last_evaluated_key;
+            if start.is_none() {
+                return Ok(times);
+            }
+        }
+    }
+
+    async fn get_categorisation(&self, id: &IncidentId) -> Result<Option<Categorisation>, StoreError> {
+        self.get(incident_pk(id), "CATEGORISATION").await
+    }
+
+    async fn put_categorisation(
+        &self,
+        categorisation: &Categorisation,
+        previous: Option<(u32, u32)>,
+        events: &[TimelineEvent],
+    ) -> Result<(), StoreError> {
+        let item = to_item(categorisation, incident_pk(&categorisation.incident_id), "CATEGORISATION".into())?;
+        let conditional = match previous {
+            None => Put::builder().condition_expression("attribute_not_exists(pk)"),
+            Some((round, version)) => Put::builder()
+                .condition_expression("#round = :round AND incident_version = :version")
+                .expression_attribute_names("#round", "round")
+                .expression_attribute_values(":round", AttributeValue::N(round.to_string()))
+                .expression_attribute_values(":version", AttributeValue::N(version.to_string())),
+        }
+        .table_name(&self.table)
+        .set_item(Some(item))
+        .build()
+        .map_err(corrupt)?;
+        let mut items = vec![TransactWriteItem::builder().put(conditional).build()];
+        for e in events {
+            items.push(put(&self.table, event_item(e)?, None)?);
+        }
+        match self.transact(items).await {
+            Ok(()) => Ok(()),
+            Err(e) if failed_condition(&e).is_some() => Err(StoreError::Conflict),
+            Err(e) => Err(sdk_error(e)),
+        }
+    }
+
+    async fn put_notifications(&self, notifications: &[Notification]) -> Result<(), StoreError> {
+        let items = notifications
+            .iter()
+            .map(|n| to_item(n, incident_pk(&n.incident_id), format!("NOTIFY#{}", n.key())))
+            .collect::<Result<Vec<_>, _>>()?;
+        self.put_batch(items).await
+    }
+
+    async fn notifications(&self, id: &IncidentId) -> Result<Vec<Notification>, StoreError> {
+        self.query_prefix(incident_pk(id), "NOTIFY#").await
+    }
+
+    async fn put_checklist(&self, items: &[ChecklistItem]) -> Result<(), StoreError> {
+        let items = items
+            .iter()
+            .map(|i| {
+                let sk = format!("CHECK#{:03}#{:03}", i.section_position, i.position);
+                to_item(i, incident_pk(&i.incident_id), sk)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        self.put_batch(items).await
+    }
+
+    async fn checklist(&self, id: &IncidentId) -> Result<Vec<ChecklistItem>, StoreError> {
+        self.query_prefix(incident_pk(id), "CHECK#").await
     }
 }

@@ -2,6 +2,8 @@
 //! writes, atomic create), for the local stack and handler tests.
 
 use crate::domain::incident::PoliceReference;
+use crate::domain::checklist::ChecklistItem;
+use crate::domain::notification::{Categorisation, Notification};
 use crate::domain::{AreaName, Caller, Contact, Group, Incident, Licensee, TimelineEvent};
 use crate::ids::{CallerId, IncidentId, LicenseeId};
 use crate::ports::store::{CreateOutcome, LapseNotice, ReportKey, Store, StoreError};
@@ -21,6 +23,9 @@ struct State {
     incidents: HashMap<IncidentId, Incident>,
     report_keys: HashMap<(CallerId, String), ReportKey>,
     timelines: HashMap<IncidentId, Vec<TimelineEvent>>,
+    categorisations: HashMap<IncidentId, Categorisation>,
+    notifications: BTreeMap<(IncidentId, String), Notification>,
+    checklists: BTreeMap<(IncidentId, u32, u32), ChecklistItem>,
 }
 
 #[derive(Default)]
@@ -180,5 +185,72 @@ impl Store for MemoryStore {
 
     async fn timeline(&self, id: &IncidentId) -> Result<Vec<TimelineEvent>, StoreError> {
         Ok(self.state().timelines.get(id).cloned().unwrap_or_default())
+    }
+
+    async fn ward_history(
+        &self,
+        licensee: &LicenseeId,
+        ward: &AreaName,
+        since: OffsetDateTime,
+        until: OffsetDateTime,
+        except: &IncidentId,
+    ) -> Result<Vec<OffsetDateTime>, StoreError> {
+        let s = self.state();
+        let mut times: Vec<OffsetDateTime> = s
+            .incidents
+            .values()
+            .filter(|i| &i.licensee_id == licensee && &i.id != except)
+            .filter(|i| i.report.location.ward.as_ref() == Some(ward))
+            .map(|i| i.report.occurred_at)
+            .filter(|t| *t >= since && *t <= until)
+            .collect();
+        times.sort();
+        Ok(times)
+    }
+
+    async fn get_categorisation(&self, id: &IncidentId) -> Result<Option<Categorisation>, StoreError> {
+        Ok(self.state().categorisations.get(id).cloned())
+    }
+
+    async fn put_categorisation(
+        &self,
+        categorisation: &Categorisation,
+        previous: Option<(u32, u32)>,
+        events: &[TimelineEvent],
+    ) -> Result<(), StoreError> {
+        let mut s = self.state();
+        let current = s.categorisations.get(&categorisation.incident_id).map(|c| (c.round, c.incident_version));
+        if current != previous {
+            return Err(StoreError::Conflict);
+        }
+        s.categorisations.insert(categorisation.incident_id.clone(), categorisation.clone());
+        append(&mut s, events);
+        Ok(())
+    }
+
+    async fn put_notifications(&self, notifications: &[Notification]) -> Result<(), StoreError> {
+        let mut s = self.state();
+        for n in notifications {
+            s.notifications.insert((n.incident_id.clone(), n.key()), n.clone());
+        }
+        Ok(())
+    }
+
+    async fn notifications(&self, id: &IncidentId) -> Result<Vec<Notification>, StoreError> {
+        let s = self.state();
+        Ok(s.notifications.iter().filter(|((i, _), _)| i == id).map(|(_, n)| n.clone()).collect())
+    }
+
+    async fn put_checklist(&self, items: &[ChecklistItem]) -> Result<(), StoreError> {
+        let mut s = self.state();
+        for i in items {
+            s.checklists.insert((i.incident_id.clone(), i.section_position, i.position), i.clone());
+        }
+        Ok(())
+    }
+
+    async fn checklist(&self, id: &IncidentId) -> Result<Vec<ChecklistItem>, StoreError> {
+        let s = self.state();
+        Ok(s.checklists.iter().filter(|((i, _, _), _)| i == id).map(|(_, item)| item.clone()).collect())
     }
 }

@@ -154,8 +154,21 @@ impl Condition {
 
 /// An ordered rule set: the first rule whose condition holds decides.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(transparent)]
+#[serde(try_from = "Vec<Rule>", into = "Vec<Rule>")]
 pub struct RuleSet(Vec<Rule>);
+
+impl TryFrom<Vec<Rule>> for RuleSet {
+    type Error = RuleSetError;
+    fn try_from(rules: Vec<Rule>) -> Result<Self, RuleSetError> {
+        Self::new(rules)
+    }
+}
+
+impl From<RuleSet> for Vec<Rule> {
+    fn from(set: RuleSet) -> Vec<Rule> {
+        set.0
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("the rule set is not valid: {}", .0.join("; "))]

@@ -63,9 +63,11 @@ impl ChecklistTemplate {
     pub fn instantiate(&self, incident: &IncidentId) -> Vec<ChecklistItem> {
         self.sections
             .iter()
-            .flat_map(|s| {
+            .enumerate()
+            .flat_map(|(section_position, s)| {
                 s.items.iter().enumerate().map(move |(position, i)| ChecklistItem {
                     incident_id: incident.clone(),
+                    section_position: section_position as u32,
                     section_id: s.id.clone(),
                     section_title: s.title.clone(),
                     position: position as u32,
@@ -93,6 +95,8 @@ choice!(
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChecklistItem {
     pub incident_id: IncidentId,
+    /// Order of the section in the checklist.
+    pub section_position: u32,
     pub section_id: String,
     pub section_title: String,
     /// Order within the section.

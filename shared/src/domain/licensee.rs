@@ -1,6 +1,9 @@
 //! Licensees (councils, community safety partnerships) and whether SIM serves them.
 
 use super::area::AreaName;
+use super::category::RuleSet;
+use super::checklist::ChecklistTemplate;
+use super::policy::AlertPolicy;
 use crate::ids::LicenseeId;
 use serde::{Deserialize, Serialize};
 use time::{Date, Duration};
@@ -30,6 +33,16 @@ pub struct Licensee {
     pub status: LicenceStatus,
     /// Boroughs or districts whose incidents this licensee responds to.
     pub areas: Vec<AreaName>,
+    /// The licensee's own categorisation rules, validated when read; the
+    /// defaults when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rules: Option<RuleSet>,
+    /// The licensee's own alert policies; the defaults when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policies: Option<Vec<AlertPolicy>>,
+    /// The licensee's own checklist; the toolkit's when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checklist: Option<ChecklistTemplate>,
 }
 
 /// Whether an incident for this licensee is served today.
@@ -88,6 +101,9 @@ mod tests {
             tier: Tier::Licensed { starts_on: date!(2026 - 01 - 01), ends_on },
             status: LicenceStatus::Active,
             areas: vec![AreaName::parse("Maidstone").unwrap()],
+            rules: None,
+            policies: None,
+            checklist: None,
         }
     }
 

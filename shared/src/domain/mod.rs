@@ -8,6 +8,7 @@ pub mod choice;
 pub mod contact;
 pub mod incident;
 pub mod licensee;
+pub mod notification;
 pub mod policy;
 pub mod text;
 pub mod timeline;

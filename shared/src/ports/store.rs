@@ -2,6 +2,8 @@
 //! timelines. Keys and access patterns are documented in `docs/data-model.md`.
 
 use super::Cause;
+use crate::domain::checklist::ChecklistItem;
+use crate::domain::notification::{Categorisation, Notification};
 use crate::domain::{AreaName, Caller, Contact, Group, Incident, Licensee, TimelineEvent};
 use crate::domain::incident::PoliceReference;
 use crate::ids::{CallerId, IncidentId, LicenseeId};
@@ -96,4 +98,34 @@ pub trait Store: Send + Sync {
     async fn pending_handoffs(&self, before: OffsetDateTime, limit: usize) -> Result<Vec<IncidentId>, StoreError>;
 
     async fn timeline(&self, id: &IncidentId) -> Result<Vec<TimelineEvent>, StoreError>;
+
+    /// When the licensee's other incidents in this ward happened, from
+    /// `since` up to and including `until` (one query on the ward index).
+    async fn ward_history(
+        &self,
+        licensee: &LicenseeId,
+        ward: &AreaName,
+        since: OffsetDateTime,
+        until: OffsetDateTime,
+        except: &IncidentId,
+    ) -> Result<Vec<OffsetDateTime>, StoreError>;
+
+    async fn get_categorisation(&self, id: &IncidentId) -> Result<Option<Categorisation>, StoreError>;
+    /// Writes the categorisation, with timeline events, only if the stored
+    /// one is still the `previous` (round, incident version), or absent when
+    /// `previous` is None; else `Conflict`.
+    async fn put_categorisation(
+        &self,
+        categorisation: &Categorisation,
+        previous: Option<(u32, u32)>,
+        events: &[TimelineEvent],
+    ) -> Result<(), StoreError>;
+
+    /// Writes notifications (batched); writing the same one again is harmless.
+    async fn put_notifications(&self, notifications: &[Notification]) -> Result<(), StoreError>;
+    async fn notifications(&self, id: &IncidentId) -> Result<Vec<Notification>, StoreError>;
+
+    async fn put_checklist(&self, items: &[ChecklistItem]) -> Result<(), StoreError>;
+    /// The incident's checklist in order: section, then item.
+    async fn checklist(&self, id: &IncidentId) -> Result<Vec<ChecklistItem>, StoreError>;
 }

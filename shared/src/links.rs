@@ -1,0 +1,148 @@
+//! Personal links: each message carries `<base>/a/<token>`, where the token
+//! names the incident, the contact and the channel, expires, and is signed
+//! with HMAC-SHA256 under a key from configuration. The link is the
+//! responder's key to this one incident, so it must not be forgeable.
+
+use crate::domain::policy::Channel;
+use crate::ids::{ContactId, IncidentId};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+use std::fmt;
+use time::OffsetDateTime;
+
+/// 128 bits of the HMAC: ample against forgery, and short enough for SMS.
+const TAG_BYTES: usize = 16;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkClaims {
+    pub incident_id: IncidentId,
+    pub contact_id: ContactId,
+    pub channel: Channel,
+    pub expires_at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum LinkError {
+    #[error("the link is not valid")]
+    Invalid,
+    #[error("the link has expired")]
+    Expired,
+}
+
+/// The signing key. Debug never shows it.
+#[derive(Clone)]
+pub struct LinkKey(Vec<u8>);
+
+impl fmt::Debug for LinkKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("LinkKey(<redacted>)")
+    }
+}
+
+impl LinkKey {
+    /// From hex (at least 32 bytes), as held in configuration.
+    pub fn from_hex(text: &str) -> Result<Self, &'static str> {
+        let bytes = hex::decode(text.trim()).map_err(|_| "must be hex")?;
+        if bytes.len() < 32 {
+            return Err("must be at least 32 bytes (64 hex digits)");
+        }
+        Ok(Self(bytes))
+    }
+
+    pub fn generate() -> Self {
+        let mut bytes = vec![0u8; 32];
+        getrandom::fill(&mut bytes).expect("operating system random source");
+        Self(bytes)
+    }
+
+    fn mac(&self, payload: &str) -> Hmac<Sha256> {
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes any key length");
+        mac.update(payload.as_bytes());
+        mac
+    }
+
+    pub fn sign(&self, claims: &LinkClaims) -> String {
+        let payload = format!(
+            "{}.{}.{}.{}",
+            claims.incident_id,
+            claims.contact_id,
+            claims.channel,
+            claims.expires_at.unix_timestamp()
+        );
+        let tag = self.mac(&payload).finalize().into_bytes();
+        format!("{payload}.{}", URL_SAFE_NO_PAD.encode(&tag[..TAG_BYTES]))
+    }
+
+    /// Checks the signature (in constant time) before reading anything, then expiry.
+    pub fn verify(&self, token: &str, now: OffsetDateTime) -> Result<LinkClaims, LinkError> {
+        let (payload, tag) = token.rsplit_once('.').ok_or(LinkError::Invalid)?;
+        let tag = URL_SAFE_NO_PAD.decode(tag).map_err(|_| LinkError::Invalid)?;
+        if tag.len() != TAG_BYTES {
+            return Err(LinkError::Invalid);
+        }
+        self.mac(payload).verify_truncated_left(&tag).map_err(|_| LinkError::Invalid)?;
+        let parts: Vec<&str> = payload.split('.').collect();
+        let [incident, contact, channel, expires] = parts.as_slice() else {
+            return Err(LinkError::Invalid);
+        };
+        let claims = LinkClaims {
+            incident_id: IncidentId::parse(incident).map_err(|_| LinkError::Invalid)?,
+            contact_id: ContactId::parse(contact).map_err(|_| LinkError::Invalid)?,
+            channel: crate::domain::choice::Choice::parse(channel).ok_or(LinkError::Invalid)?,
+            expires_at: expires
+                .parse::<i64>()
+                .ok()
+                .and_then(|s| OffsetDateTime::from_unix_timestamp(s).ok())
+                .ok_or(LinkError::Invalid)?,
+        };
+        if now >= claims.expires_at {
+            return Err(LinkError::Expired);
+        }
+        Ok(claims)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+    use time::Duration;
+
+    fn claims() -> LinkClaims {
+        LinkClaims {
+            incident_id: IncidentId::parse("inc-0123456789abcdef0123456789abcdef").unwrap(),
+            contact_id: ContactId::parse("con-gold").unwrap(),
+            channel: Channel::Sms,
+            expires_at: datetime!(2026-11-28 02:10 UTC),
+        }
+    }
+
+    #[test]
+    fn a_signed_link_verifies_until_it_expires() {
+        let key = LinkKey::generate();
+        let token = key.sign(&claims());
+        assert!(token.len() < 100, "short enough for an SMS: {}", token.len());
+        assert_eq!(key.verify(&token, datetime!(2026-11-21 02:10 UTC)), Ok(claims()));
+        assert_eq!(key.verify(&token, claims().expires_at), Err(LinkError::Expired));
+        assert_eq!(key.verify(&token, claims().expires_at - Duration::seconds(1)), Ok(claims()));
+    }
+
+    #[test]
+    fn tampered_forged_and_garbage_tokens_are_invalid() {
+        let key = LinkKey::generate();
+        let now = datetime!(2026-11-21 02:10 UTC);
+        let token = key.sign(&claims());
+        let other_contact = token.replace("con-gold", "con-ceo");
+        assert_eq!(key.verify(&other_contact, now), Err(LinkError::Invalid));
+        let later = token.replace(&claims().expires_at.unix_timestamp().to_string(), "9999999999");
+        assert_eq!(key.verify(&later, now), Err(LinkError::Invalid));
+        assert_eq!(LinkKey::generate().verify(&token, now), Err(LinkError::Invalid), "another key");
+        for junk in ["", ".", "abc", "a.b.c.d.e", &format!("{token}x")] {
+            assert_eq!(key.verify(junk, now), Err(LinkError::Invalid), "{junk}");
+        }
+        assert!(LinkKey::from_hex("abcd").is_err());
+        assert!(!format!("{key:?}").contains(&hex::encode(&key.0)));
+    }
+}

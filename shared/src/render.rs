@@ -1,0 +1,255 @@
+//! Rendering alerts per channel. Every message carries a summary and a
+//! personal link only: category, incident type, area, time. Never a victim's
+//! or suspect's details (the incident has none), never a contact's number.
+
+use crate::domain::category::Category;
+use crate::domain::choice::Choice;
+use crate::domain::incident::Incident;
+use time::{Date, Month, OffsetDateTime, UtcOffset, Weekday};
+
+/// What kind of alert this is: the text differs, because networks block
+/// identical repeats and a reminder must read as one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AlertKind {
+    First,
+    Reminder,
+    /// The category went up (police update).
+    Upgrade,
+}
+
+pub struct Alert<'a> {
+    pub incident: &'a Incident,
+    pub category: Category,
+    pub reason: &'a str,
+    pub kind: AlertKind,
+    /// Minutes the reader has to acknowledge, if acknowledgement is required.
+    pub acknowledge_within: Option<u32>,
+    /// The reader's personal link.
+    pub link: &'a str,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sms {
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// The parameters of SIM's approved WhatsApp template `sim_incident_alert`:
+/// body {{1}} category, {{2}} incident type, {{3}} area, {{4}} time; URL
+/// button suffix {{1}} the link token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WhatsAppTemplate {
+    pub name: &'static str,
+    pub language: &'static str,
+    pub body: Vec<String>,
+    pub button_url_suffix: String,
+}
+
+/// UK civil time (GMT, or BST from 01:00 UTC on the last Sunday of March to
+/// 01:00 UTC on the last Sunday of October): the reader's clock.
+pub fn uk_time(at: OffsetDateTime) -> (OffsetDateTime, &'static str) {
+    let last_sunday = |month: Month| {
+        let mut day = Date::from_calendar_date(at.year(), month, 31).expect("March and October have 31 days");
+        while day.weekday() != Weekday::Sunday {
+            day = day.previous_day().expect("in range");
+        }
+        day.with_hms(1, 0, 0).expect("valid").assume_utc()
+    };
+    let utc = at.to_offset(UtcOffset::UTC);
+    if utc >= last_sunday(Month::March) && utc < last_sunday(Month::October) {
+        (utc.to_offset(UtcOffset::from_hms(1, 0, 0).expect("valid")), "BST")
+    } else {
+        (utc, "GMT")
+    }
+}
+
+/// "01:50 GMT Sat 21 Nov"
+fn when(at: OffsetDateTime) -> String {
+    let (local, zone) = uk_time(at);
+    let month = &local.month().to_string()[..3];
+    let day = &local.weekday().to_string()[..3];
+    format!("{:02}:{:02} {zone} {day} {} {month}", local.hour(), local.minute(), local.day())
+}
+
+fn words(code: &str) -> String {
+    code.replace('_', " ")
+}
+
+fn area(incident: &Incident) -> String {
+    let loc = &incident.report.location;
+    match &loc.ward {
+        Some(ward) => format!("{} ({})", loc.borough, ward),
+        None => loc.borough.to_string(),
+    }
+}
+
+impl Alert<'_> {
+    fn headline(&self) -> String {
+        format!(
+            "{} {} in {}",
+            self.category.label(),
+            words(self.incident.report.incident_type.as_str()),
+            area(self.incident)
+        )
+    }
+
+    fn expected(&self) -> String {
+        match (self.kind, self.acknowledge_within) {
+            (AlertKind::Reminder, _) => "You have not acknowledged yet. Acknowledge now".into(),
+            (_, Some(minutes)) => format!("Acknowledge within {minutes} min"),
+            (_, None) => "For information; no acknowledgement needed. Details".into(),
+        }
+    }
+
+    pub fn sms(&self) -> Sms {
+        let prefix = match self.kind {
+            AlertKind::First => "SIM",
+            AlertKind::Reminder => "SIM REMINDER",
+            AlertKind::Upgrade => "SIM UPGRADED",
+        };
+        let tail = format!(". {}: {}", self.expected(), self.link);
+        let mut head = gsm7(&format!("{prefix}: {} at {}", self.headline(), when(self.incident.report.occurred_at)));
+        // Two segments at most: shorten the description, never the link.
+        while gsm7_septets(&head) + gsm7_septets(&tail) > SMS_MAX_SEPTETS && head.len() > 20 {
+            head.truncate(head.len() - 4);
+            head = format!("{}..", head.trim_end_matches('.'));
+        }
+        Sms { text: format!("{head}{tail}") }
+    }
+
+    pub fn email(&self) -> Email {
+        let report = &self.incident.report;
+        let lead = match self.kind {
+            AlertKind::First => "",
+            AlertKind::Reminder => "Reminder: ",
+            AlertKind::Upgrade => "Upgraded: ",
+        };
+        let subject = format!("[SIM] {lead}{} at {}", self.headline(), when(report.occurred_at));
+        let victims = match report.victims.len() {
+            0 => "none reported".to_owned(),
+            n => format!("{n} (most severe injury: {})", words(report.most_severe_injury().as_str())),
+        };
+        let flags = if report.flags.is_empty() {
+            "none".to_owned()
+        } else {
+            report.flags.iter().map(|f| words(f.as_str())).collect::<Vec<_>>().join(", ")
+        };
+        let rows = [
+            ("Category", format!("{} ({})", self.category.label(), self.reason)),
+            ("Incident", words(report.incident_type.as_str())),
+            ("Weapon", words(report.weapon.as_str())),
+            ("Where", {
+                let mut w = area(self.incident);
+                if let Some(pd) = &report.location.postcode_district {
+                    w.push_str(&format!(", {}", pd.as_str()));
+                }
+                w
+            }),
+            ("When", when(report.occurred_at)),
+            ("Victims", victims),
+            ("Police flags", flags),
+            ("Police reference", report.police_reference.as_str().to_owned()),
+        ];
+        let expected = format!("{}: {}", self.expected(), self.link);
+        let footer = "This link is personal to you: do not forward this email. SIM never includes names or \
+                      personal details of victims or suspects in messages.";
+        let mut text = format!("{}\n\n", self.headline());
+        for (k, v) in &rows {
+            text.push_str(&format!("{k}: {v}\n"));
+        }
+        text.push_str(&format!("\n{expected}\n\n{footer}\n"));
+
+        let mut html = format!(
+            "<!doctype html><html lang=\"en-GB\"><body style=\"font-family:Arial,sans-serif;font-size:16px;color:#111\">\
+             <h1 style=\"font-size:20px\">{}</h1><table role=\"presentation\" style=\"border-collapse:collapse\">",
+            escape(&self.headline())
+        );
+        for (k, v) in &rows {
+            html.push_str(&format!(
+                "<tr><th scope=\"row\" style=\"text-align:left;padding:4px 12px 4px 0\">{}</th><td style=\"padding:4px 0\">{}</td></tr>",
+                escape(k),
+                escape(v)
+            ));
+        }
+        html.push_str(&format!(
+            "</table><p><a href=\"{link}\" style=\"display:inline-block;background:#0b0c0c;color:#fff;padding:12px 20px;\
+             text-decoration:none;font-weight:bold\">{action}</a></p><p style=\"font-size:14px\">{}</p></body></html>",
+            escape(footer),
+            link = escape(self.link),
+            action = escape(&self.expected()),
+        ));
+        Email { subject, text, html }
+    }
+
+    /// `token` is the link's last path segment (the template holds the base URL).
+    pub fn whatsapp(&self, token: &str) -> WhatsAppTemplate {
+        WhatsAppTemplate {
+            name: match self.kind {
+                AlertKind::Reminder => "sim_incident_reminder",
+                _ => "sim_incident_alert",
+            },
+            language: "en_GB",
+            body: vec![
+                self.category.label().to_owned(),
+                words(self.incident.report.incident_type.as_str()),
+                area(self.incident),
+                when(self.incident.report.occurred_at),
+            ],
+            button_url_suffix: token.to_owned(),
+        }
+    }
+}
+
+pub fn escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
+}
+
+/// Two concatenated GSM-7 segments of 153 septets each.
+pub const SMS_MAX_SEPTETS: usize = 306;
+
+const GSM7_BASIC: &str = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà";
+const GSM7_EXTENDED: &str = "^{}\\[~]|€";
+
+/// Septets the text takes in GSM-7, or None if it needs UCS-2.
+pub fn gsm7_length(text: &str) -> Option<usize> {
+    text.chars().try_fold(0, |n, c| {
+        if GSM7_BASIC.contains(c) {
+            Some(n + 1)
+        } else if GSM7_EXTENDED.contains(c) {
+            Some(n + 2)
+        } else {
+            None
+        }
+    })
+}
+
+fn gsm7_septets(text: &str) -> usize {
+    gsm7_length(text).unwrap_or(usize::MAX / 2)
+}
+
+/// The text in plain GSM-7: anything else becomes its nearest ASCII or is dropped,
+/// so one stray character never turns the message into a 70-character UCS-2 one.
+pub fn gsm7(text: &str) -> String {
+    text.chars()
+        .filter_map(|c| match c {
+            c if GSM7_BASIC.contains(c) => Some(c),
+            '‘' | '’' => Some('\''),
+            '“' | '”' => Some('"'),
+            '–' | '—' | '→' => Some('-'),
+            c if c.is_whitespace() => Some(' '),
+            _ => None,
+        })
+        .collect()
+}
+
+/// SMS segments the text needs (GSM-7: 160, then 153 per segment).
+pub fn sms_segments(text: &str) -> Option<usize> {
+    let n = gsm7_length(text)?;
+    Some(if n <= 160 { 1 } else { n.div_ceil(153) })
+}
