@@ -3,7 +3,6 @@
 //! when the hand-off to categorisation fails.
 
 use serde_json::json;
-use sim::adapters::sqs::SqsQueue;
 use sim::ids::IncidentId;
 use sim::ports::Queue;
 use sim_tests::*;
@@ -74,9 +73,7 @@ async fn an_incident_stored_while_the_queue_is_down_is_handed_on_by_the_sweeper_
     let mut h = moto_harness().await;
     let working: Arc<dyn Queue> = h.queue.clone();
     // The queue is unreachable: a URL for a queue that does not exist.
-    let config = moto().await;
-    let broken = SqsQueue::new(aws_sdk_sqs::Client::new(&config), format!("{}/000000000000/gone", config.endpoint_url().unwrap()));
-    h.deps.queue = Arc::new(broken);
+    h.deps.queue = Arc::new(moto_unreachable_queue().await);
 
     let accepted = h.call(event("intake-report.json")).await;
     assert_eq!(accepted.status(), 202, "the incident is safe in the table: police get their id");

@@ -13,4 +13,6 @@ pub mod links;
 pub mod ports;
 pub mod problem;
 pub mod render;
+#[cfg(feature = "sqs-events")]
+pub mod sqs_batch;
 pub mod telemetry;

@@ -175,3 +175,44 @@ pub async fn moto_queue() -> SqsQueue {
 pub async fn moto_harness() -> Harness {
     Harness::new(Arc::new(moto_store().await), Arc::new(moto_queue().await)).seeded().await
 }
+
+/// The categorise function's dependencies, on the same store and clock as
+/// intake's, with the three sender queues.
+pub fn categoriser(h: &Harness, queues: categorise::ChannelQueues) -> categorise::Deps {
+    categorise::Deps { store: h.store.clone(), queues, clock: h.clock.clone(), ids: h.ids.clone() }
+}
+
+pub fn memory_channel_queues() -> categorise::ChannelQueues {
+    categorise::ChannelQueues {
+        sms: Arc::new(MemoryQueue::new("sms")),
+        email: Arc::new(MemoryQueue::new("email")),
+        whatsapp: Arc::new(MemoryQueue::new("whatsapp")),
+    }
+}
+
+pub async fn moto_channel_queues() -> categorise::ChannelQueues {
+    categorise::ChannelQueues {
+        sms: Arc::new(moto_queue().await),
+        email: Arc::new(moto_queue().await),
+        whatsapp: Arc::new(moto_queue().await),
+    }
+}
+
+/// Runs categorisation on everything intake has handed on; returns the
+/// hand-off message bodies, so a test can deliver them again.
+pub async fn categorise_handed_on(h: &Harness, deps: &categorise::Deps) -> Vec<String> {
+    let mut bodies = Vec::new();
+    for body in drain(&*h.queue).await {
+        let text = body.to_string();
+        categorise::handle_message(deps, &text).await.expect("categorisation succeeds");
+        bodies.push(text);
+    }
+    bodies
+}
+
+/// An SQS queue that does not exist: every send fails, as when SQS is down.
+pub async fn moto_unreachable_queue() -> SqsQueue {
+    let config = moto().await;
+    let url = format!("{}/000000000000/gone", config.endpoint_url().expect("moto endpoint"));
+    SqsQueue::new(aws_sdk_sqs::Client::new(&config), url)
+}

@@ -33,14 +33,15 @@ struct Entry {
 
 pub async fn status(deps: &Deps, caller: &Caller, id: &str) -> Result<Response<Body>, IntakeError> {
     let incident = incident_for(deps, caller, id).await?;
-    let timeline = deps.store.timeline(&incident.id).await?;
+    let (timeline, categorisation) =
+        tokio::try_join!(deps.store.timeline(&incident.id), deps.store.get_categorisation(&incident.id))?;
     let body = Status {
         id: incident.id.to_string(),
         police_reference: incident.report.police_reference.as_str().to_owned(),
         licensee_id: incident.licensee_id.to_string(),
         received_at: incident.received_at,
         version: incident.version,
-        category: None,
+        category: categorisation.map(|c| c.category.to_string()),
         handoff: if incident.handoff.is_some() { "pending" } else { "done" },
         timeline: timeline.iter().map(|e| Entry { at: e.at, kind: e.event.kind() }).collect(),
     };

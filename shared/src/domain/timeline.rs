@@ -1,7 +1,9 @@
 //! Everything that happened to an incident, in order. Entries hold ids,
 //! codes and plain descriptions, never personal data.
 
+use super::category::Category;
 use super::incident::HandoffReason;
+use super::policy::Channel;
 use crate::ids::{CallerId, EventId, IdGenerator, IncidentId};
 use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
@@ -17,6 +19,19 @@ pub enum Event {
     ServedInLicenceGrace { lapsed_on: Date },
     /// Handed on for categorisation.
     HandedOn { reason: HandoffReason },
+    /// First categorisation: the rule that matched and why.
+    Categorised { category: Category, rule: String, reason: String },
+    /// A police update raised the category; the added groups are alerted.
+    CategoryRaised { from: Category, to: Category, rule: String, reason: String },
+    /// An update would lower the category; it stays where it was.
+    CategoryKept { kept: Category, decided: Category, rule: String },
+    /// A round of alerts was queued for the senders.
+    AlertsQueued { round: u32, recipients: usize, messages: usize, channels: Vec<Channel> },
+    /// Alerts that could not be addressed: groups the licensee lacks,
+    /// members with no usable channel. An operator must fix these.
+    AlertGaps { missing_groups: Vec<String>, unreachable_contacts: Vec<String> },
+    /// The response checklist was opened.
+    ChecklistOpened { items: usize },
 }
 
 impl Event {
@@ -27,6 +42,12 @@ impl Event {
             Event::PoliceUpdate { .. } => "police_update",
             Event::ServedInLicenceGrace { .. } => "served_in_licence_grace",
             Event::HandedOn { .. } => "handed_on",
+            Event::Categorised { .. } => "categorised",
+            Event::CategoryRaised { .. } => "category_raised",
+            Event::CategoryKept { .. } => "category_kept",
+            Event::AlertsQueued { .. } => "alerts_queued",
+            Event::AlertGaps { .. } => "alert_gaps",
+            Event::ChecklistOpened { .. } => "checklist_opened",
         }
     }
 }

@@ -1,0 +1,250 @@
+//! Categorisation and fan-out, for one handed-on incident at a time.
+//!
+//! 1. Decide the category with the licensee's rules (or the defaults), the
+//!    ward history answered by one query.
+//! 2. Record the decision (conditional on the previous one, so concurrent
+//!    deliveries cannot both act) with the rule and reason on the timeline.
+//! 3. Open the checklist if the category's policy calls for one.
+//! 4. Write one notification per person per channel and queue an ids-only
+//!    message for each on its channel's queue; then mark the round done.
+//!
+//! A redelivered message finds the round done and changes nothing. A crash
+//! part-way leaves the round not done; the redelivery writes what is missing
+//! and re-queues every notification still pending (a sender's claim keeps a
+//! message that was queued twice from being sent twice). A higher category
+//! on a police update starts a new round that alerts only people not already
+//! alerted; a lower one is only noted.
+
+use sim::clock::Clock;
+use sim::domain::category::{Category, Facts, RuleSet};
+use sim::domain::checklist::ChecklistTemplate;
+use sim::domain::notification::{Categorisation, Notification, NotificationStatus};
+use sim::domain::policy::{resolve, AlertPolicy, Channel};
+use sim::domain::{Event, Incident, Licensee, TimelineEvent};
+use sim::handoff::HandoffMessage;
+use sim::ids::{ContactId, IdGenerator};
+use sim::ports::{OutgoingMessage, Queue, QueueError, Store, StoreError};
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+/// The three sender queues.
+#[derive(Clone)]
+pub struct ChannelQueues {
+    pub sms: Arc<dyn Queue>,
+    pub email: Arc<dyn Queue>,
+    pub whatsapp: Arc<dyn Queue>,
+}
+
+impl ChannelQueues {
+    pub fn for_channel(&self, channel: Channel) -> &dyn Queue {
+        match channel {
+            Channel::Sms => &*self.sms,
+            Channel::Email => &*self.email,
+            Channel::WhatsApp => &*self.whatsapp,
+        }
+    }
+}
+
+pub struct Deps {
+    pub store: Arc<dyn Store>,
+    pub queues: ChannelQueues,
+    pub clock: Arc<dyn Clock>,
+    pub ids: Arc<dyn IdGenerator>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CategoriseError {
+    /// Retrying cannot help; the message ends in the dead-letter queue.
+    #[error("the message cannot be processed: {0}")]
+    Poison(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Queue(#[from] QueueError),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Already categorised at this version and fanned out: nothing to do.
+    AlreadyDone,
+    /// Same or lower category than before: recorded, nobody new alerted.
+    Kept { category: Category },
+    /// A round of alerts was queued (none for RECORD_ONLY).
+    Alerted { category: Category, round: u32, messages: usize },
+}
+
+/// Handles one message body from the categorise queue.
+pub async fn handle_message(deps: &Deps, body: &str) -> Result<Outcome, CategoriseError> {
+    let message: HandoffMessage =
+        serde_json::from_str(body).map_err(|e| CategoriseError::Poison(format!("not a hand-off message: {e}")))?;
+    categorise(deps, &message).await
+}
+
+pub async fn categorise(deps: &Deps, message: &HandoffMessage) -> Result<Outcome, CategoriseError> {
+    let store = &*deps.store;
+    let incident = store
+        .get_incident(&message.incident_id)
+        .await?
+        .ok_or_else(|| CategoriseError::Poison(format!("no incident {}", message.incident_id)))?;
+    let previous = store.get_categorisation(&incident.id).await?;
+    if let Some(p) = &previous {
+        if p.incident_version >= incident.version && p.fanout_done {
+            return Ok(Outcome::AlreadyDone);
+        }
+    }
+    let licensee = store
+        .get_licensee(&incident.licensee_id)
+        .await?
+        .ok_or_else(|| CategoriseError::Poison(format!("no licensee {}", incident.licensee_id)))?;
+    if let Some(p) = previous.as_ref().filter(|p| p.incident_version == incident.version) {
+        // A crash interrupted this round's fan-out: finish it.
+        return fan_out(deps, &incident, &licensee, p).await;
+    }
+
+    let rules = licensee.rules.clone().unwrap_or_else(RuleSet::defaults);
+    let report = &incident.report;
+    let ward_history = match (rules.ward_window(), &report.location.ward) {
+        (Some(window), Some(ward)) => {
+            store
+                .ward_history(&licensee.id, ward, report.occurred_at - window, report.occurred_at, &incident.id)
+                .await?
+        }
+        _ => Vec::new(),
+    };
+    let decision = rules.decide(&Facts { report, ward_history: &ward_history });
+    let now = deps.clock.now();
+    let event = |e| TimelineEvent::new(&*deps.ids, &incident.id, now, e);
+    let before = previous.as_ref().map(|p| (p.round, p.incident_version));
+
+    if let Some(p) = previous.as_ref().filter(|p| decision.category <= p.category) {
+        let mut events = Vec::new();
+        if decision.category < p.category {
+            events.push(event(Event::CategoryKept {
+                kept: p.category,
+                decided: decision.category,
+                rule: decision.rule.clone(),
+            }));
+        }
+        let kept = Categorisation { incident_version: incident.version, ..p.clone() };
+        store.put_categorisation(&kept, before, &events).await?;
+        tracing::info!(incident_id = %incident.id, category = %p.category, "category kept");
+        return Ok(Outcome::Kept { category: p.category });
+    }
+
+    let policies = licensee.policies.clone().unwrap_or_else(AlertPolicy::defaults);
+    let policy = AlertPolicy::for_category(&policies, decision.category);
+    let categorisation = Categorisation {
+        incident_id: incident.id.clone(),
+        category: decision.category,
+        rule: decision.rule.clone(),
+        reason: decision.reason.clone(),
+        incident_version: incident.version,
+        round: previous.as_ref().map_or(1, |p| p.round + 1),
+        fanout_done: false,
+        acknowledge_within_minutes: policy.and_then(|p| p.acknowledge_within_minutes),
+        decided_at: now,
+    };
+    let decided = match &previous {
+        None => Event::Categorised { category: decision.category, rule: decision.rule, reason: decision.reason },
+        Some(p) => Event::CategoryRaised {
+            from: p.category,
+            to: decision.category,
+            rule: decision.rule,
+            reason: decision.reason,
+        },
+    };
+    store.put_categorisation(&categorisation, before, &[event(decided)]).await?;
+    tracing::info!(incident_id = %incident.id, category = %categorisation.category, rule = %categorisation.rule, round = categorisation.round, "categorised");
+    fan_out(deps, &incident, &licensee, &categorisation).await
+}
+
+/// Opens the checklist if needed, writes and queues this round's
+/// notifications, and marks the round done.
+async fn fan_out(
+    deps: &Deps,
+    incident: &Incident,
+    licensee: &Licensee,
+    categorisation: &Categorisation,
+) -> Result<Outcome, CategoriseError> {
+    let store = &*deps.store;
+    let policies = licensee.policies.clone().unwrap_or_else(AlertPolicy::defaults);
+    let now = deps.clock.now();
+    let event = |e| TimelineEvent::new(&*deps.ids, &incident.id, now, e);
+    let mut events = Vec::new();
+    let mut queued = 0;
+
+    if let Some(policy) = AlertPolicy::for_category(&policies, categorisation.category) {
+        if policy.checklist && store.checklist(&incident.id).await?.is_empty() {
+            let template = licensee.checklist.clone().unwrap_or_else(ChecklistTemplate::toolkit);
+            let items = template.instantiate(&incident.id);
+            store.put_checklist(&items).await?;
+            events.push(event(Event::ChecklistOpened { items: items.len() }));
+        }
+
+        let existing: HashMap<String, Notification> =
+            store.notifications(&incident.id).await?.into_iter().map(|n| (n.key(), n)).collect();
+        let alerted_before: HashSet<ContactId> = existing
+            .values()
+            .filter(|n| n.round < categorisation.round)
+            .map(|n| n.contact_id.clone())
+            .collect();
+        let (groups, contacts) =
+            tokio::try_join!(store.groups(&licensee.id), store.contacts(&licensee.id))?;
+        let resolution = resolve(&policy.groups_for(&incident.report), &policy.channels, &groups, &contacts, &alerted_before);
+        if !resolution.missing_groups.is_empty() || !resolution.unreachable.is_empty() {
+            tracing::warn!(incident_id = %incident.id, missing = resolution.missing_groups.len(), unreachable = resolution.unreachable.len(), "alert gaps");
+            events.push(event(Event::AlertGaps {
+                missing_groups: resolution.missing_groups.iter().map(|g| g.to_string()).collect(),
+                unreachable_contacts: resolution.unreachable.iter().map(|c| c.to_string()).collect(),
+            }));
+        }
+
+        let round: Vec<Notification> = resolution
+            .recipients
+            .iter()
+            .flat_map(|r| {
+                r.channels.iter().map(|channel| Notification {
+                    incident_id: incident.id.clone(),
+                    contact_id: r.contact_id.clone(),
+                    channel: *channel,
+                    step: 0,
+                    round: categorisation.round,
+                    groups: r.groups.clone(),
+                    required: policy.acknowledge_within_minutes.is_some(),
+                    status: NotificationStatus::Pending,
+                    created_at: categorisation.decided_at,
+                })
+            })
+            .collect();
+        let missing: Vec<Notification> = round.iter().filter(|n| !existing.contains_key(&n.key())).cloned().collect();
+        store.put_notifications(&missing).await?;
+        // Queue everything of this round not yet claimed by a sender.
+        let pending = round.iter().filter(|n| {
+            existing.get(&n.key()).is_none_or(|e| e.status == NotificationStatus::Pending)
+        });
+        let mut by_channel: HashMap<Channel, Vec<OutgoingMessage>> = HashMap::new();
+        for n in pending {
+            let body = serde_json::to_string(&n.message()).expect("messages serialise");
+            by_channel.entry(n.channel).or_default().push(OutgoingMessage::now(body));
+        }
+        let mut channels: Vec<Channel> = by_channel.keys().copied().collect();
+        channels.sort();
+        // The channels' queues are independent: send to them concurrently.
+        let sends = by_channel.iter().map(|(channel, messages)| deps.queues.for_channel(*channel).send(messages));
+        futures_util::future::try_join_all(sends).await?;
+        queued = by_channel.values().map(Vec::len).sum();
+        events.push(event(Event::AlertsQueued {
+            round: categorisation.round,
+            recipients: resolution.recipients.len(),
+            messages: queued,
+            channels,
+        }));
+    }
+
+    let done = Categorisation { fanout_done: true, ..categorisation.clone() };
+    store
+        .put_categorisation(&done, Some((categorisation.round, categorisation.incident_version)), &events)
+        .await?;
+    tracing::info!(incident_id = %incident.id, round = categorisation.round, messages = queued, "fan-out done");
+    Ok(Outcome::Alerted { category: categorisation.category, round: categorisation.round, messages: queued })
+}

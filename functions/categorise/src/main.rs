@@ -1,0 +1,39 @@
+//! The categorise Lambda, fed by the categorise queue: clients built once;
+//! failed records are reported individually so SQS retries only those.
+
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
+use categorise::{handle_message, ChannelQueues, Deps};
+use lambda_runtime::{service_fn, Error, LambdaEvent};
+use sim::adapters::aws::load_config;
+use sim::adapters::dynamodb::DynamoStore;
+use sim::adapters::sqs::SqsQueue;
+use sim::clock::SystemClock;
+use sim::config::required;
+use sim::ids::RandomIds;
+use std::sync::Arc;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    sim::telemetry::init();
+    let table = required("TABLE_NAME")?;
+    let (sms, email, whatsapp) = (required("SMS_QUEUE_URL")?, required("EMAIL_QUEUE_URL")?, required("WHATSAPP_QUEUE_URL")?);
+    let aws = load_config().await;
+    let deps = Deps {
+        store: Arc::new(DynamoStore::from_config(&aws, table)),
+        queues: ChannelQueues {
+            sms: Arc::new(SqsQueue::from_config(&aws, sms)),
+            email: Arc::new(SqsQueue::from_config(&aws, email)),
+            whatsapp: Arc::new(SqsQueue::from_config(&aws, whatsapp)),
+        },
+        clock: Arc::new(SystemClock),
+        ids: Arc::new(RandomIds),
+    };
+    let deps = &deps;
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {
+        let response: SqsBatchResponse =
+            sim::sqs_batch::process(event.payload, |body| async move { handle_message(deps, &body).await.map(|_| ()) })
+                .await;
+        Ok::<_, Error>(response)
+    }))
+    .await
+}

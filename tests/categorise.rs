@@ -1,0 +1,226 @@
+//! Categorisation and fan-out: an incident reported to intake ends as one
+//! ids-only message per person per channel on the sender queues, rendered
+//! within each channel's limits; redelivery adds nothing; an upgrade alerts
+//! only the people it adds. Run on moto (the real wire protocols) and on the
+//! in-memory adapters.
+
+use categorise::{ChannelQueues, Outcome};
+use serde_json::{json, Value};
+use sim::domain::category::Category;
+use sim::domain::notification::NotificationMessage;
+use sim::domain::policy::Channel;
+use sim::ids::IncidentId;
+use sim::links::{LinkClaims, LinkKey};
+use sim::render::{gsm7_length, sms_segments, Alert, AlertKind};
+use sim_tests::*;
+use std::collections::{BTreeMap, BTreeSet};
+use time::Duration;
+
+type Sent = BTreeMap<&'static str, BTreeSet<String>>;
+
+/// Who got a message on which channel, draining the sender queues.
+async fn sent(queues: &ChannelQueues) -> (Sent, Vec<NotificationMessage>) {
+    let mut who = Sent::new();
+    let mut messages = Vec::new();
+    for (name, queue) in [("sms", &queues.sms), ("email", &queues.email), ("whatsapp", &queues.whatsapp)] {
+        for body in drain(&**queue).await {
+            let keys: BTreeSet<&str> = body.as_object().unwrap().keys().map(String::as_str).collect();
+            assert_eq!(keys, BTreeSet::from(["incident_id", "contact_id", "channel", "step"]), "ids only: {body}");
+            let message: NotificationMessage = serde_json::from_value(body).unwrap();
+            assert_eq!(message.channel.to_string(), name, "each channel's messages on its own queue");
+            who.entry(name).or_default().insert(message.contact_id.to_string());
+            messages.push(message);
+        }
+    }
+    (who, messages)
+}
+
+fn set(ids: &[&str]) -> BTreeSet<String> {
+    ids.iter().map(|s| s.to_string()).collect()
+}
+
+fn adult_knife_report(reference: &str) -> String {
+    let mut report = event_body("intake-report.json");
+    report["police_reference"] = json!(reference);
+    report["victims"] = json!([{"age_band": "35-49", "injury": "serious"}]);
+    report["flags"] = json!([]);
+    report.to_string()
+}
+
+async fn report(h: &Harness, body: String) -> String {
+    let answer = h.call(request("POST", "/v1/incidents", Some(&met_key()), Some(body))).await;
+    assert_eq!(answer.status(), 202);
+    json(&answer)["id"].as_str().unwrap().to_owned()
+}
+
+async fn serious_violence_then_upgrade(h: Harness, queues: ChannelQueues) {
+    let deps = categoriser(&h, queues.clone());
+    let id = report(&h, adult_knife_report("CAD 77/21NOV26")).await;
+    let handed_on = categorise_handed_on(&h, &deps).await;
+
+    let (first, messages) = sent(&queues).await;
+    assert_eq!(first["sms"], set(&["con-comms", "con-cs-officer", "con-csl", "con-health"]));
+    assert_eq!(first["email"], set(&["con-comms", "con-cs-officer", "con-csl", "con-health"]));
+    assert_eq!(first["whatsapp"], set(&["con-comms", "con-csl"]), "WhatsApp only where opted in");
+    assert_eq!(messages.len(), 10);
+
+    let status = json(&h.call(request("GET", &format!("/v1/incidents/{id}"), Some(&met_key()), None)).await);
+    assert_eq!(status["category"], "SERIOUS_VIOLENCE");
+    let incident_id = IncidentId::parse(&id).unwrap();
+    let timeline = h.store.timeline(&incident_id).await.unwrap();
+    let categorised = timeline.iter().find(|e| e.event.kind() == "categorised").unwrap();
+    assert!(format!("{:?}", categorised.event).contains("serious-weapon-injury"), "the rule is recorded");
+    assert_eq!(h.store.checklist(&incident_id).await.unwrap().len(), 48, "the toolkit's checklist is open");
+
+    // SQS delivers at least once: the same hand-off again adds nothing.
+    for body in &handed_on {
+        assert_eq!(categorise::handle_message(&deps, body).await.unwrap(), Outcome::AlreadyDone);
+    }
+    assert!(sent(&queues).await.1.is_empty());
+    assert_eq!(h.store.notifications(&incident_id).await.unwrap().len(), 10);
+
+    // Police declare a critical incident: only the people CRITICAL adds are alerted.
+    h.clock.advance(Duration::minutes(15));
+    let update = request(
+        "POST",
+        &format!("/v1/incidents/{id}/updates"),
+        Some(&met_key()),
+        Some(r#"{"add_flags": ["critical_incident_declared"]}"#.into()),
+    );
+    assert_eq!(h.call(update).await.status(), 202);
+    categorise_handed_on(&h, &deps).await;
+    let (added, _) = sent(&queues).await;
+    assert_eq!(added["sms"], set(&["con-gold", "con-police-liaison"]));
+    assert_eq!(added["email"], set(&["con-gold", "con-police-liaison"]));
+    assert_eq!(added["whatsapp"], set(&["con-gold"]));
+    let status = json(&h.call(request("GET", &format!("/v1/incidents/{id}"), Some(&met_key()), None)).await);
+    assert_eq!(status["category"], "CRITICAL");
+    assert_eq!(h.store.checklist(&incident_id).await.unwrap().len(), 48, "one checklist, not two");
+
+    // A later update that would lower the category only notes it.
+    let calmer = request(
+        "POST",
+        &format!("/v1/incidents/{id}/updates"),
+        Some(&met_key()),
+        Some(r#"{"remove_flags": ["critical_incident_declared"]}"#.into()),
+    );
+    assert_eq!(h.call(calmer).await.status(), 202);
+    categorise_handed_on(&h, &deps).await;
+    assert!(sent(&queues).await.1.is_empty());
+    let kinds: Vec<&str> = h.store.timeline(&incident_id).await.unwrap().iter().map(|e| e.event.kind()).collect();
+    assert!(kinds.contains(&"category_kept"), "{kinds:?}");
+}
+
+#[tokio::test]
+async fn on_moto_serious_violence_alerts_its_groups_once_and_an_upgrade_only_the_added_ones() {
+    let h = moto_harness().await;
+    let queues = moto_channel_queues().await;
+    serious_violence_then_upgrade(h, queues).await;
+}
+
+#[tokio::test]
+async fn in_memory_serious_violence_alerts_its_groups_once_and_an_upgrade_only_the_added_ones() {
+    serious_violence_then_upgrade(memory_harness().await, memory_channel_queues()).await;
+}
+
+#[tokio::test]
+async fn a_person_in_two_groups_gets_one_message_per_channel_rendered_within_limits() {
+    let h = moto_harness().await;
+    let queues = moto_channel_queues().await;
+    let deps = categoriser(&h, queues.clone());
+    // The README's example: a 14-17-year-old with a life-threatening injury is CRITICAL.
+    assert_eq!(h.call(event("intake-report.json")).await.status(), 202);
+    categorise_handed_on(&h, &deps).await;
+    let (who, messages) = sent(&queues).await;
+    let critical = set(&["con-comms", "con-cs-officer", "con-csl", "con-gold", "con-police-liaison"]);
+    assert_eq!(who["sms"], critical, "con-csl is in two groups");
+    assert_eq!(who["email"], critical);
+    assert_eq!(messages.iter().filter(|m| m.contact_id.as_str() == "con-csl").count(), 3);
+
+    let incident = h.store.get_incident(&IncidentId::parse("inc-000001").unwrap()).await.unwrap().unwrap();
+    let categorisation = h.store.get_categorisation(&incident.id).await.unwrap().unwrap();
+    assert_eq!(categorisation.category, Category::Critical);
+    assert_eq!(categorisation.acknowledge_within_minutes, Some(10));
+    let key = LinkKey::generate();
+    for m in &messages {
+        let token = key.sign(&LinkClaims {
+            incident_id: m.incident_id.clone(),
+            contact_id: m.contact_id.clone(),
+            channel: m.channel,
+            expires_at: START + Duration::days(7),
+        });
+        let link = format!("https://sim.lambeth.example/a/{token}");
+        let alert = Alert {
+            incident: &incident,
+            category: categorisation.category,
+            reason: &categorisation.reason,
+            kind: AlertKind::First,
+            acknowledge_within: categorisation.acknowledge_within_minutes,
+            link: &link,
+        };
+        match m.channel {
+            Channel::Sms => {
+                let sms = alert.sms();
+                assert!(gsm7_length(&sms.text).is_some(), "plain GSM-7: {}", sms.text);
+                assert!(sms_segments(&sms.text).unwrap() <= 2, "{} is too long", sms.text);
+                assert!(sms.text.contains(&link) && sms.text.contains("CRITICAL") && sms.text.contains("Lambeth"));
+                assert!(!sms.text.contains("14-17"), "no victim details in an SMS");
+            }
+            Channel::Email => {
+                let email = alert.email();
+                assert!(email.subject.contains("CRITICAL stabbing in Lambeth"));
+                assert!(email.text.contains(&link) && email.html.contains("Acknowledge within 10 min"));
+            }
+            Channel::WhatsApp => {
+                let template = alert.whatsapp(&token);
+                assert_eq!(template.body.len(), 4);
+                assert_eq!(template.button_url_suffix, token);
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_crash_before_the_fan_out_finished_is_completed_on_redelivery() {
+    let h = memory_harness().await;
+    let queues = memory_channel_queues();
+    // The email queue fails: categorisation is recorded but the round is not done.
+    let broken = ChannelQueues { email: std::sync::Arc::new(moto_unreachable_queue().await), ..queues.clone() };
+    let deps = categoriser(&h, broken);
+    h.call(request("POST", "/v1/incidents", Some(&met_key()), Some(adult_knife_report("CAD 5/21NOV26")))).await;
+    let bodies: Vec<String> = drain(&*h.queue).await.iter().map(Value::to_string).collect();
+    assert!(categorise::handle_message(&deps, &bodies[0]).await.is_err(), "reported as a failure: SQS retries");
+    let (partial, _) = sent(&queues).await;
+    assert!(!partial.contains_key("email"));
+
+    let fixed = categoriser(&h, queues.clone());
+    let outcome = categorise::handle_message(&fixed, &bodies[0]).await.unwrap();
+    assert!(matches!(outcome, Outcome::Alerted { round: 1, .. }), "{outcome:?}");
+    let (after, _) = sent(&queues).await;
+    assert_eq!(after["email"].len(), 4, "the emails are queued after all");
+    assert_eq!(categorise::handle_message(&fixed, &bodies[0]).await.unwrap(), Outcome::AlreadyDone);
+}
+
+#[tokio::test]
+async fn record_only_incidents_are_stored_without_alerts_and_poison_messages_fail() {
+    let h = memory_harness().await;
+    let queues = memory_channel_queues();
+    let deps = categoriser(&h, queues.clone());
+    let mut minor = event_body("intake-report.json");
+    minor["victims"] = json!([{"age_band": "35-49", "injury": "minor"}]);
+    minor["weapon"] = json!("none");
+    minor["incident_type"] = json!("other_violence");
+    minor["flags"] = json!([]);
+    report(&h, minor.to_string()).await;
+    categorise_handed_on(&h, &deps).await;
+    assert!(sent(&queues).await.1.is_empty());
+    let c = h.store.get_categorisation(&IncidentId::parse("inc-000001").unwrap()).await.unwrap().unwrap();
+    assert_eq!((c.category, c.rule.as_str()), (Category::RecordOnly, "default"));
+
+    for poison in ["not json", r#"{"incident_id": "inc-nope", "version": 1, "reason": "reported"}"#] {
+        assert!(matches!(
+            categorise::handle_message(&deps, poison).await,
+            Err(categorise::CategoriseError::Poison(_))
+        ));
+    }
+}
