@@ -38,9 +38,10 @@ async fn run(block: &str, dir: &PathBuf, address: &str, env: &[(&str, &str)]) ->
 
 async fn start(backing: Backing) -> (Stack, String, PathBuf) {
     let clock = Arc::new(ManualClock::new(START));
-    let stack = build(&backing, clock, Arc::new(SequentialIds::default())).await.expect("stack builds");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap().to_string();
+    let base_url = format!("http://{address}");
+    let stack = build(&backing, &base_url, clock, Arc::new(SequentialIds::default())).await.expect("stack builds");
     // The working folder a newcomer runs from: the stack writes its key there.
     let dir = std::env::temp_dir().join(unique("sim-readme"));
     std::fs::create_dir_all(dir.join(".sim-local")).unwrap();
@@ -64,6 +65,21 @@ async fn readme_examples_work(backing: Backing) {
     assert_eq!(status["police_reference"], "CAD 1234/21NOV26");
     assert_eq!(status["licensee_id"], "lambeth");
     assert_eq!(status["handoff"], "done");
+
+    // The README's example is CRITICAL: its alerts appear, rendered, in the outbox.
+    let mut page = String::new();
+    for _ in 0..50 {
+        let url = format!("http://{address}/outbox");
+        let out = tokio::task::spawn_blocking(move || Command::new("curl").args(["-s", &url]).output());
+        page = out.await.unwrap().map(|o| String::from_utf8_lossy(&o.stdout).into_owned()).unwrap_or_default();
+        if page.contains("SMS (5)") && page.contains("WHATSAPP (3)") && page.contains("EMAIL (5)") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(page.contains("SMS (5)") && page.contains("WHATSAPP (3)") && page.contains("EMAIL (5)"), "{page}");
+    assert!(page.contains("SIM: CRITICAL stabbing in Lambeth (Brixton North)"), "{page}");
+    assert!(page.contains(&format!("http://{address}/a/inc-000001.con-gold.sms.")), "personal links on the stack's own address");
     std::fs::remove_dir_all(dir).ok();
 }
 

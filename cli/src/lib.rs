@@ -3,4 +3,5 @@
 
 pub mod admin;
 pub mod local;
+pub mod outbox;
 pub mod server;

@@ -12,6 +12,9 @@ use sim::clock::{Clock, SystemClock};
 use sim::demo::{self, DemoKeys};
 use sim::domain::ApiKey;
 use sim::ids::{IdGenerator, RandomIds};
+use sim::links::LinkKey;
+use categorise::ChannelQueues;
+use crate::outbox::Outbox;
 use sim::ports::{Queue, Store};
 use std::error::Error;
 use std::path::PathBuf;
@@ -31,6 +34,8 @@ pub struct Options {
 pub struct Stack {
     pub intake: Arc<intake::Deps>,
     pub sweep: Arc<sweep::Deps>,
+    pub categorise: Arc<categorise::Deps>,
+    pub outbox: Arc<Outbox>,
     pub keys: DemoKeys,
     /// What the stack runs on, for the banner.
     pub backend: String,
@@ -56,28 +61,46 @@ impl Backing {
     }
 }
 
-type Backend = (Arc<dyn Store>, Arc<dyn Queue>, String);
+type Backend = (Arc<dyn Store>, Arc<dyn Queue>, ChannelQueues, String);
 
 async fn backend(backing: &Backing) -> Result<Backend, Box<dyn Error>> {
     let Backing::Aws { table } = backing else {
+        let queue = |name: &str| Arc::new(MemoryQueue::new(name)) as Arc<dyn Queue>;
+        let channels = ChannelQueues { sms: queue("sms"), email: queue("email"), whatsapp: queue("whatsapp") };
         return Ok((
             Arc::new(MemoryStore::new()),
-            Arc::new(MemoryQueue::new("categorise")),
+            queue("categorise"),
+            channels,
             "embedded: in-memory store and queues".into(),
         ));
     };
     let config = sim::adapters::aws::load_config().await;
     let store = DynamoStore::from_config(&config, table);
     store.create_table_if_missing().await?;
-    let queue = SqsQueue::create_if_missing(aws_sdk_sqs::Client::new(&config), &format!("{table}-categorise")).await?;
+    let sqs = aws_sdk_sqs::Client::new(&config);
+    let queue = |suffix: &'static str| {
+        let (sqs, name) = (sqs.clone(), format!("{table}-{suffix}"));
+        async move { SqsQueue::create_if_missing(sqs, &name).await }
+    };
+    let categorise = queue("categorise").await?;
+    let channels = ChannelQueues {
+        sms: Arc::new(queue("sms").await?),
+        email: Arc::new(queue("email").await?),
+        whatsapp: Arc::new(queue("whatsapp").await?),
+    };
     let endpoint = config.endpoint_url().unwrap_or("AWS");
-    let description = format!("DynamoDB table {table} and SQS queue {} at {endpoint}", queue.url());
-    Ok((Arc::new(store), Arc::new(queue), description))
+    let description = format!("DynamoDB table {table} and SQS queues {table}-* at {endpoint}");
+    Ok((Arc::new(store), Arc::new(categorise), channels, description))
 }
 
 /// Builds the stack and seeds the demo licensees with fresh keys.
-pub async fn build(backing: &Backing, clock: Arc<dyn Clock>, ids: Arc<dyn IdGenerator>) -> Result<Stack, Box<dyn Error>> {
-    let (store, queue, backend) = backend(backing).await?;
+pub async fn build(
+    backing: &Backing,
+    base_url: &str,
+    clock: Arc<dyn Clock>,
+    ids: Arc<dyn IdGenerator>,
+) -> Result<Stack, Box<dyn Error>> {
+    let (store, queue, channels, backend) = backend(backing).await?;
     let keys = DemoKeys {
         met_cad: ApiKey::generate(&demo::met_cad()),
         kent_police: ApiKey::generate(&demo::kent_police()),
@@ -90,11 +113,22 @@ pub async fn build(backing: &Backing, clock: Arc<dyn Clock>, ids: Arc<dyn IdGene
         ids: ids.clone(),
         settings: intake::Settings::from_env()?,
     };
+    let categorise =
+        categorise::Deps { store: store.clone(), queues: channels, clock: clock.clone(), ids: ids.clone() };
     let sweep = sweep::Deps { store, queue, clock, ids, after: Duration::seconds(30) };
-    Ok(Stack { intake: Arc::new(intake), sweep: Arc::new(sweep), keys, backend })
+    Ok(Stack {
+        intake: Arc::new(intake),
+        sweep: Arc::new(sweep),
+        categorise: Arc::new(categorise),
+        outbox: Arc::new(Outbox::new(base_url.to_owned(), LinkKey::generate())),
+        keys,
+        backend,
+    })
 }
 
-/// Serves intake on the listener and sweeps stalled hand-offs every 15 s.
+/// Serves intake and the outbox on the listener; runs what AWS would
+/// trigger: the categorise queue's consumer, the sender queues into the
+/// outbox, and the sweeper every 15 s.
 pub async fn serve(stack: &Stack, listener: TcpListener) -> std::io::Result<()> {
     let sweeper = stack.sweep.clone();
     tokio::spawn(async move {
@@ -105,18 +139,47 @@ pub async fn serve(stack: &Stack, listener: TcpListener) -> std::io::Result<()> 
             }
         }
     });
-    let deps = stack.intake.clone();
+    let (categoriser, handoffs) = (stack.categorise.clone(), stack.sweep.queue.clone());
+    let outbox = stack.outbox.clone();
+    tokio::spawn(async move {
+        loop {
+            for m in handoffs.receive(10).await.unwrap_or_default() {
+                match categorise::handle_message(&categoriser, &m.body).await {
+                    Ok(outcome) => {
+                        tracing::info!(?outcome, "categorised");
+                        let _ = handoffs.delete(&m.receipt).await;
+                    }
+                    // Left on the queue: redelivered after its visibility timeout, as in AWS.
+                    Err(error) => tracing::warn!(%error, "categorisation failed"),
+                }
+            }
+            let now = categoriser.clock.now();
+            for queue in [&categoriser.queues.sms, &categoriser.queues.email, &categoriser.queues.whatsapp] {
+                outbox.drain(&*categoriser.store, &**queue, now).await;
+            }
+            tokio::time::sleep(StdDuration::from_millis(200)).await;
+        }
+    });
+    let (deps, outbox) = (stack.intake.clone(), stack.outbox.clone());
     crate::server::serve(listener, move |req| {
-        let deps = deps.clone();
-        async move { intake::handle(&deps, req).await }
+        let (deps, outbox) = (deps.clone(), outbox.clone());
+        async move {
+            if req.uri().path() == "/outbox" {
+                return lambda_http::Response::builder()
+                    .header("content-type", "text/html; charset=utf-8")
+                    .body(lambda_http::Body::from(outbox.html()))
+                    .expect("valid response");
+            }
+            intake::handle(&deps, req).await
+        }
     })
     .await
 }
 
 pub async fn run(options: Options) -> Result<(), Box<dyn Error>> {
-    let stack = build(&Backing::from_env(), Arc::new(SystemClock), Arc::new(RandomIds)).await?;
     let listener = TcpListener::bind(("127.0.0.1", options.port)).await?;
     let url = format!("http://{}", listener.local_addr()?);
+    let stack = build(&Backing::from_env(), &url, Arc::new(SystemClock), Arc::new(RandomIds)).await?;
     std::fs::create_dir_all(&options.state_dir)?;
     let key_file = options.state_dir.join("api-key");
     std::fs::write(&key_file, stack.keys.met_cad.reveal())?;
@@ -142,6 +205,9 @@ Report an incident:
 
 Then read it back (use the id from the answer):
   curl -s {url}/v1/incidents/<id> -H "Authorization: Bearer $SIM_KEY"
+
+See the alerts it produced, rendered as they would arrive:
+  {url}/outbox
 
 Stop with Ctrl-C. The embedded store is in memory: stopping forgets everything.
 "#,

@@ -253,3 +253,30 @@ pub fn sms_segments(text: &str) -> Option<usize> {
     let n = gsm7_length(text)?;
     Some(if n <= 160 { 1 } else { n.div_ceil(153) })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn uk_time_follows_british_summer_time() {
+        assert_eq!(uk_time(datetime!(2026-11-21 01:50 UTC)).1, "GMT");
+        assert_eq!(uk_time(datetime!(2026-07-01 12:00 UTC)).0.hour(), 13);
+        // 2026: BST from 29 March 01:00 UTC to 25 October 01:00 UTC.
+        assert_eq!(uk_time(datetime!(2026-03-29 00:59 UTC)).1, "GMT");
+        assert_eq!(uk_time(datetime!(2026-03-29 01:00 UTC)).1, "BST");
+        assert_eq!(uk_time(datetime!(2026-10-25 00:59 UTC)).1, "BST");
+        assert_eq!(uk_time(datetime!(2026-10-25 01:00 UTC)).1, "GMT");
+    }
+
+    #[test]
+    fn gsm7_counts_extended_characters_twice_and_replaces_the_rest() {
+        assert_eq!(gsm7_length("abc€"), Some(5));
+        assert_eq!(gsm7_length("naïve"), None);
+        assert_eq!(gsm7("St Mary’s – naïve ✓"), "St Mary's - nave ");
+        assert_eq!(sms_segments(&"a".repeat(160)), Some(1));
+        assert_eq!(sms_segments(&"a".repeat(161)), Some(2));
+        assert_eq!(sms_segments(&"a".repeat(307)), Some(3));
+    }
+}
