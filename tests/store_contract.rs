@@ -163,3 +163,123 @@ async fn dynamodb_store_creates_incidents_once_and_updates_by_version() {
 async fn dynamodb_store_tracks_pending_handoffs() {
     handoffs(&moto_store().await).await;
 }
+
+async fn categorisation_and_fan_out_records(store: &dyn Store) {
+    use sim::domain::category::Category;
+    use sim::domain::checklist::ChecklistTemplate;
+    use sim::domain::notification::{Categorisation, Notification, NotificationStatus};
+    use sim::domain::policy::Channel;
+
+    let id = IncidentId::parse("inc-cat").unwrap();
+    let first = Categorisation {
+        incident_id: id.clone(),
+        category: Category::SeriousViolence,
+        rule: "serious-weapon-injury".into(),
+        reason: "why".into(),
+        incident_version: 1,
+        round: 1,
+        fanout_done: false,
+        acknowledge_within_minutes: Some(30),
+        decided_at: START,
+    };
+    assert!(store.get_categorisation(&id).await.unwrap().is_none());
+    store.put_categorisation(&first, None, &[]).await.unwrap();
+    assert!(matches!(store.put_categorisation(&first, None, &[]).await, Err(StoreError::Conflict)), "only one first");
+    let done = Categorisation { fanout_done: true, ..first.clone() };
+    assert!(matches!(store.put_categorisation(&done, Some((1, 2)), &[]).await, Err(StoreError::Conflict)));
+    store.put_categorisation(&done, Some((1, 1)), &[]).await.unwrap();
+    assert_eq!(store.get_categorisation(&id).await.unwrap(), Some(done));
+
+    // 30 notifications: more than one DynamoDB batch.
+    let notifications: Vec<Notification> = (0..30)
+        .map(|i| Notification {
+            incident_id: id.clone(),
+            contact_id: sim::ids::ContactId::parse(&format!("con-{i:02}")).unwrap(),
+            channel: [Channel::Sms, Channel::Email, Channel::WhatsApp][i % 3],
+            step: 0,
+            round: 1,
+            groups: vec![sim::ids::GroupId::parse("grp-comms").unwrap()],
+            required: true,
+            status: NotificationStatus::Pending,
+            created_at: START,
+        })
+        .collect();
+    store.put_notifications(&notifications).await.unwrap();
+    store.put_notifications(&notifications[..3]).await.unwrap();
+    let mut stored = store.notifications(&id).await.unwrap();
+    stored.sort_by_key(|n| n.key());
+    assert_eq!(stored, notifications, "each once, whatever the writes");
+
+    let checklist = ChecklistTemplate::toolkit().instantiate(&id);
+    store.put_checklist(&checklist).await.unwrap();
+    assert_eq!(store.checklist(&id).await.unwrap(), checklist, "in section and item order");
+    assert!(store.checklist(&IncidentId::parse("inc-other").unwrap()).await.unwrap().is_empty());
+}
+
+async fn ward_history(store: &dyn Store) {
+    let met = sim::demo::met_cad();
+    let at = |minutes_ago: i64, id: &str, ward: Option<&str>, licensee: &str| {
+        let mut i = incident(id, &format!("REF-{id}"), &met);
+        i.report.occurred_at = START - Duration::minutes(minutes_ago);
+        i.report.location.ward = ward.map(|w| sim::domain::AreaName::parse(w).unwrap());
+        i.licensee_id = sim::ids::LicenseeId::parse(licensee).unwrap();
+        i
+    };
+    let day = 24 * 60;
+    for i in [
+        at(0, "inc-now", Some("Coldharbour"), "lambeth"),
+        at(3 * day, "inc-3d", Some("coldharbour"), "lambeth"),
+        at(27 * day, "inc-27d", Some("Coldharbour"), "lambeth"),
+        at(29 * day, "inc-29d", Some("Coldharbour"), "lambeth"),
+        at(2 * day, "inc-other-ward", Some("Brixton North"), "lambeth"),
+        at(2 * day, "inc-other-licensee", Some("Coldharbour"), "kent"),
+        at(2 * day, "inc-no-ward", None, "lambeth"),
+    ] {
+        store.create_incident(&i, &[]).await.unwrap();
+    }
+    let ward = sim::domain::AreaName::parse("Coldharbour").unwrap();
+    let history = store
+        .ward_history(&sim::demo::lambeth(), &ward, START - Duration::days(28), START, &IncidentId::parse("inc-now").unwrap())
+        .await
+        .unwrap();
+    let days: Vec<i64> = history.iter().map(|t| (START - *t).whole_days()).collect();
+    assert_eq!(days, [27, 3], "the same licensee's ward, within the window, not the incident itself");
+}
+
+#[tokio::test]
+async fn memory_store_keeps_categorisation_and_fan_out_records() {
+    categorisation_and_fan_out_records(&MemoryStore::new()).await;
+}
+
+#[tokio::test]
+async fn dynamodb_store_keeps_categorisation_and_fan_out_records() {
+    categorisation_and_fan_out_records(&moto_store().await).await;
+}
+
+#[tokio::test]
+async fn memory_store_answers_ward_history() {
+    ward_history(&MemoryStore::new()).await;
+}
+
+#[tokio::test]
+async fn dynamodb_store_answers_ward_history_from_the_ward_index() {
+    ward_history(&moto_store().await).await;
+}
+
+#[tokio::test]
+async fn a_licensees_own_rules_and_policies_survive_the_store() {
+    for store in [std::sync::Arc::new(MemoryStore::new()) as std::sync::Arc<dyn Store>, std::sync::Arc::new(moto_store().await)] {
+        sim::demo::seed(&*store, START.date(), &fixed_keys()).await.unwrap();
+        let mut kent = store.get_licensee(&sim::demo::kent()).await.unwrap().unwrap();
+        kent.rules = Some(
+            sim::domain::category::RuleSet::from_json(
+                r#"[{"id": "any-knife", "category": "CRITICAL", "reason": "Knives are critical in Kent",
+                     "when": {"all": [{"weapon": ["knife"]}, {"victims": {"count": 1, "under_age": 18}}]}}]"#,
+            )
+            .unwrap(),
+        );
+        kent.policies = Some(sim::domain::policy::AlertPolicy::defaults());
+        store.put_licensee(&kent).await.unwrap();
+        assert_eq!(store.get_licensee(&kent.id).await.unwrap(), Some(kent));
+    }
+}
