@@ -224,3 +224,58 @@ async fn record_only_incidents_are_stored_without_alerts_and_poison_messages_fai
         ));
     }
 }
+
+#[tokio::test]
+async fn the_lambda_reports_only_the_failed_records_of_a_batch() {
+    let h = memory_harness().await;
+    let queues = memory_channel_queues();
+    let deps = categoriser(&h, queues.clone());
+    h.call(event("intake-report.json")).await;
+    for (fixture, failed) in [
+        ("categorise-sqs-with-poison.json", vec!["0c7f3f61-6f0a-4cf4-9b6a-2f0b6d1d0002"]),
+        ("categorise-sqs.json", vec![]),
+    ] {
+        let text = std::fs::read_to_string(format!("{}/../events/{fixture}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+        let sqs_event: aws_lambda_events::event::sqs::SqsEvent = serde_json::from_str(&text).unwrap();
+        let response = sim::sqs_batch::process(sqs_event, |body| {
+            let deps = &deps;
+            async move { categorise::handle_message(deps, &body).await.map(|_| ()) }
+        })
+        .await;
+        let ids: Vec<&str> = response.batch_item_failures.iter().map(|f| f.item_identifier.as_str()).collect();
+        assert_eq!(ids, failed, "{fixture}");
+    }
+    assert_eq!(sent(&queues).await.1.len(), 13, "the good record was fanned out once, redelivery added nothing");
+}
+
+#[tokio::test]
+async fn the_third_incident_in_a_ward_within_28_days_emails_the_community_safety_team() {
+    let h = moto_harness().await;
+    let queues = moto_channel_queues().await;
+    let deps = categoriser(&h, queues.clone());
+    let minor = |reference: &str, days_ago: i64| {
+        let mut body = event_body("intake-report.json");
+        body["police_reference"] = json!(reference);
+        body["occurred_at"] = json!((START - Duration::days(days_ago)).format(&time::format_description::well_known::Rfc3339).unwrap());
+        body["reported_at"] = Value::Null;
+        body["location"] = json!({"borough": "Lambeth", "ward": "Coldharbour"});
+        body["victims"] = json!([{"age_band": "35-49", "injury": "minor"}]);
+        body["weapon"] = json!("none");
+        body["incident_type"] = json!("other_violence");
+        body["flags"] = json!([]);
+        body.to_string()
+    };
+    report(&h, minor("REF-A", 20)).await;
+    report(&h, minor("REF-B", 5)).await;
+    categorise_handed_on(&h, &deps).await;
+    assert!(sent(&queues).await.1.is_empty(), "the first two are record only");
+
+    let third = report(&h, minor("REF-C", 0)).await;
+    categorise_handed_on(&h, &deps).await;
+    let (who, _) = sent(&queues).await;
+    assert_eq!(who.keys().copied().collect::<Vec<_>>(), ["email"], "INCIDENT_OF_NOTE is an email");
+    assert_eq!(who["email"], set(&["con-cs-officer", "con-csl"]));
+    let c = h.store.get_categorisation(&IncidentId::parse(&third).unwrap()).await.unwrap().unwrap();
+    assert_eq!((c.category, c.rule.as_str()), (Category::IncidentOfNote, "note-cumulative-ward"));
+    assert_eq!(c.acknowledge_within_minutes, None);
+}
