@@ -116,9 +116,9 @@ impl Alert<'_> {
         let tail = format!(". {}: {}", self.expected(), self.link);
         let mut head = gsm7(&format!("{prefix}: {} at {}", self.headline(), when(self.incident.report.occurred_at)));
         // Two segments at most: shorten the description, never the link.
-        while gsm7_septets(&head) + gsm7_septets(&tail) > SMS_MAX_SEPTETS && head.len() > 20 {
-            head.truncate(head.len() - 4);
-            head = format!("{}..", head.trim_end_matches('.'));
+        while gsm7_septets(&head) + gsm7_septets(&tail) > SMS_MAX_SEPTETS && head.chars().count() > 20 {
+            let keep = head.chars().count() - 4;
+            head = format!("{}..", head.chars().take(keep).collect::<String>().trim_end_matches('.'));
         }
         Sms { text: format!("{head}{tail}") }
     }
@@ -268,6 +268,54 @@ mod tests {
         assert_eq!(uk_time(datetime!(2026-03-29 01:00 UTC)).1, "BST");
         assert_eq!(uk_time(datetime!(2026-10-25 00:59 UTC)).1, "BST");
         assert_eq!(uk_time(datetime!(2026-10-25 01:00 UTC)).1, "GMT");
+    }
+
+    fn incident(ward: &str) -> Incident {
+        use crate::domain::incident::IncidentReport;
+        let report = IncidentReport::from_json(
+            &serde_json::json!({
+                "police_reference": "REF-1", "occurred_at": "2026-11-21T01:50:00Z",
+                "location": {"borough": "Barking and Dagenham", "ward": ward},
+                "incident_type": "acid_attack", "weapon": "corrosive_substance"
+            }),
+            datetime!(2026-11-21 02:10 UTC),
+        )
+        .unwrap();
+        Incident {
+            id: crate::ids::IncidentId::parse("inc-0123456789abcdef0123456789abcdef").unwrap(),
+            licensee_id: crate::ids::LicenseeId::parse("lbbd").unwrap(),
+            caller_id: crate::ids::CallerId::parse("met-cad").unwrap(),
+            fingerprint: report.fingerprint(),
+            report,
+            received_at: datetime!(2026-11-21 02:10 UTC),
+            version: 1,
+            handoff: None,
+        }
+    }
+
+    #[test]
+    fn an_sms_stays_within_two_gsm7_segments_and_keeps_its_link_whatever_the_place() {
+        // 80 characters, the longest area name SIM accepts, with accents.
+        let incident = incident("Thamés View and Castle Point (north) & Becontrée Heath, Village Mayesbrook Parso");
+        let link = format!("https://sim.lbbd.example/a/{}", "x".repeat(90));
+        for kind in [AlertKind::First, AlertKind::Reminder, AlertKind::Upgrade] {
+            let alert = Alert {
+                incident: &incident,
+                category: Category::SeriousViolence,
+                reason: "r",
+                kind,
+                acknowledge_within: Some(30),
+                link: &link,
+            };
+            let sms = alert.sms();
+            assert!(sms_segments(&sms.text).unwrap() <= 2, "{} ({} septets)", sms.text, sms.text.len());
+            assert!(sms.text.ends_with(&link), "{}", sms.text);
+        }
+        let first = Alert { incident: &incident, category: Category::Critical, reason: "r", kind: AlertKind::First, acknowledge_within: Some(10), link: &link };
+        let reminder = Alert { kind: AlertKind::Reminder, ..first };
+        assert_ne!(first.sms().text, reminder.sms().text, "a reminder never repeats the first text");
+        assert!(first.email().html.contains("Barking and Dagenham"));
+        assert!(!first.email().html.contains("<script"), "escaped");
     }
 
     #[test]
