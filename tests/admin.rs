@@ -1,6 +1,7 @@
 //! The admin commands a council's IT team runs after deploying, on moto.
 
 use serde_json::json;
+use sim::ports::Store;
 use sim_cli::admin::{issue_key, put_licensee};
 use sim_tests::*;
 use std::sync::Arc;
@@ -40,7 +41,17 @@ async fn admin_mistakes_are_explained_and_change_nothing() {
     assert!(unknown.contains("no licensee 'nowhere'"), "{unknown}");
     let bad_id = issue_key(&store, "Kent CAD", "Kent", &["kent".into()]).await.unwrap_err().to_string();
     assert!(bad_id.contains("caller id"), "{bad_id}");
-    assert!(sim::ports::Store::get_caller(&store, &sim::ids::CallerId::parse("kent-cad").unwrap()).await.unwrap().is_none());
+    assert!(store.get_caller(&sim::ids::CallerId::parse("kent-cad").unwrap()).await.unwrap().is_none());
+
+    let mut empty_checklist: serde_json::Value = serde_json::from_str(&example_licensee()).unwrap();
+    empty_checklist["checklist"] = json!({"name": "ours", "sections": []});
+    let refused = put_licensee(&store, &empty_checklist.to_string()).await.unwrap_err().to_string();
+    assert!(refused.contains("no sections"), "{refused}");
+    let mut bad_rules: serde_json::Value = serde_json::from_str(&example_licensee()).unwrap();
+    bad_rules["rules"] = json!([{"id": "x", "category": "CRITICAL", "reason": "", "when": {"any": []}}]);
+    let refused = put_licensee(&store, &bad_rules.to_string()).await.unwrap_err().to_string();
+    assert!(refused.contains("reason must be given") && refused.contains("needs at least one condition"), "{refused}");
+    assert!(store.get_licensee(&sim::demo::kent()).await.unwrap().is_none(), "nothing stored");
 
     put_licensee(&store, &example_licensee()).await.unwrap();
     let mut rival: serde_json::Value = serde_json::from_str(&example_licensee()).unwrap();

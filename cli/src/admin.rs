@@ -13,6 +13,9 @@ pub async fn put_licensee(store: &dyn Store, json: &str) -> Result<Licensee, Box
     if licensee.areas.is_empty() {
         return Err("the licensee must cover at least one area".into());
     }
+    if let Some(checklist) = &licensee.checklist {
+        checklist.validate()?;
+    }
     for area in &licensee.areas {
         if let Some(other) = store.licensee_for_area(area).await?.filter(|o| *o != licensee.id) {
             return Err(format!("area '{area}' is already covered by licensee {other}").into());

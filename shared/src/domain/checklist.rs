@@ -40,14 +40,20 @@ impl ChecklistTemplate {
         Self::from_json(DEFAULT_TEMPLATE).expect("the shipped checklist is valid")
     }
 
-    /// Parses and validates a template: sections with items, unique ids.
+    /// Parses and validates a template.
     pub fn from_json(text: &str) -> Result<Self, TemplateError> {
         let template: Self = serde_json::from_str(text).map_err(|e| TemplateError(e.to_string()))?;
+        template.validate()?;
+        Ok(template)
+    }
+
+    /// Sections with items, every item id unique.
+    pub fn validate(&self) -> Result<(), TemplateError> {
         let mut ids = std::collections::HashSet::new();
-        if template.sections.is_empty() {
+        if self.sections.is_empty() {
             return Err(TemplateError("it has no sections".into()));
         }
-        for s in &template.sections {
+        for s in &self.sections {
             if s.items.is_empty() {
                 return Err(TemplateError(format!("section {} has no items", s.id)));
             }
@@ -57,7 +63,7 @@ impl ChecklistTemplate {
                 }
             }
         }
-        Ok(template)
+        Ok(())
     }
 
     pub fn instantiate(&self, incident: &IncidentId) -> Vec<ChecklistItem> {
