@@ -261,6 +261,20 @@ impl DynamoStore {
         Ok(())
     }
 
+    /// One transaction: a conditional Put and the timeline events it
+    /// explains. A failed condition is `Conflict`.
+    async fn conditional_put_with_events(&self, conditional: Put, events: &[TimelineEvent]) -> Result<(), StoreError> {
+        let mut items = vec![TransactWriteItem::builder().put(conditional).build()];
+        for e in events {
+            items.push(put(&self.table, event_item(e)?, None)?);
+        }
+        match self.transact(items).await {
+            Ok(()) => Ok(()),
+            Err(e) if failed_condition(&e).is_some() => Err(StoreError::Conflict),
+            Err(e) => Err(sdk_error(e)),
+        }
+    }
+
     async fn transact(&self, items: Vec<TransactWriteItem>) -> Result<(), SdkError<aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError, aws_smithy_runtime_api::http::Response>> {
         self.client.transact_write_items().set_transact_items(Some(items)).send().await.map(|_| ())
     }
@@ -381,15 +395,7 @@ impl Store for DynamoStore {
             .expression_attribute_values(":previous", AttributeValue::N((incident.version - 1).to_string()))
             .build()
             .map_err(corrupt)?;
-        let mut items = vec![TransactWriteItem::builder().put(put_incident).build()];
-        for e in events {
-            items.push(put(&self.table, event_item(e)?, None)?);
-        }
-        match self.transact(items).await {
-            Ok(()) => Ok(()),
-            Err(e) if failed_condition(&e).is_some() => Err(StoreError::Conflict),
-            Err(e) => Err(sdk_error(e)),
-        }
+        self.conditional_put_with_events(put_incident, events).await
     }
 
     async fn mark_handed_on(&self, id: &IncidentId, version: u32, event: &TimelineEvent) -> Result<bool, StoreError> {
@@ -502,15 +508,7 @@ impl Store for DynamoStore {
         .set_item(Some(item))
         .build()
         .map_err(corrupt)?;
-        let mut items = vec![TransactWriteItem::builder().put(conditional).build()];
-        for e in events {
-            items.push(put(&self.table, event_item(e)?, None)?);
-        }
-        match self.transact(items).await {
-            Ok(()) => Ok(()),
-            Err(e) if failed_condition(&e).is_some() => Err(StoreError::Conflict),
-            Err(e) => Err(sdk_error(e)),
-        }
+        self.conditional_put_with_events(conditional, events).await
     }
 
     async fn put_notifications(&self, notifications: &[Notification]) -> Result<(), StoreError> {
