@@ -167,7 +167,7 @@ async fn dynamodb_store_tracks_pending_handoffs() {
 async fn categorisation_and_fan_out_records(store: &dyn Store) {
     use sim::domain::category::Category;
     use sim::domain::checklist::ChecklistTemplate;
-    use sim::domain::notification::{Categorisation, Notification, NotificationStatus};
+    use sim::domain::notification::{Categorisation, Notification};
     use sim::domain::policy::Channel;
 
     let id = IncidentId::parse("inc-cat").unwrap();
@@ -192,16 +192,17 @@ async fn categorisation_and_fan_out_records(store: &dyn Store) {
 
     // 30 notifications: more than one DynamoDB batch.
     let notifications: Vec<Notification> = (0..30)
-        .map(|i| Notification {
-            incident_id: id.clone(),
-            contact_id: sim::ids::ContactId::parse(&format!("con-{i:02}")).unwrap(),
-            channel: [Channel::Sms, Channel::Email, Channel::WhatsApp][i % 3],
-            step: 0,
-            round: 1,
-            groups: vec![sim::ids::GroupId::parse("grp-comms").unwrap()],
-            required: true,
-            status: NotificationStatus::Pending,
-            created_at: START,
+        .map(|i| {
+            Notification::pending(
+                id.clone(),
+                sim::ids::ContactId::parse(&format!("con-{i:02}")).unwrap(),
+                [Channel::Sms, Channel::Email, Channel::WhatsApp][i % 3],
+                0,
+                1,
+                vec![sim::ids::GroupId::parse("grp-comms").unwrap()],
+                true,
+                START,
+            )
         })
         .collect();
     store.put_notifications(&notifications).await.unwrap();

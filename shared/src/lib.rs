@@ -13,6 +13,7 @@ pub mod links;
 pub mod ports;
 pub mod problem;
 pub mod render;
+pub mod sending;
 #[cfg(feature = "sqs-events")]
 pub mod sqs_batch;
 pub mod telemetry;

@@ -5,7 +5,21 @@
 //! dead-letter queue.
 
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
+use lambda_runtime::{service_fn, LambdaEvent};
 use std::future::Future;
+
+/// Runs an SQS-triggered Lambda whose records are handled by `handle`.
+pub async fn run<F, Fut, E>(handle: F) -> Result<(), lambda_runtime::Error>
+where
+    F: Fn(String) -> Fut + Copy,
+    Fut: Future<Output = Result<(), E>>,
+    E: std::fmt::Display,
+{
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {
+        Ok::<SqsBatchResponse, lambda_runtime::Error>(process(event.payload, handle).await)
+    }))
+    .await
+}
 
 /// Runs `handle` on every record body; records whose handling fails (or
 /// that have no body) are reported as batch item failures.

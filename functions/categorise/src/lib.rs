@@ -203,16 +203,17 @@ async fn fan_out(
             .recipients
             .iter()
             .flat_map(|r| {
-                r.channels.iter().map(|channel| Notification {
-                    incident_id: incident.id.clone(),
-                    contact_id: r.contact_id.clone(),
-                    channel: *channel,
-                    step: 0,
-                    round: categorisation.round,
-                    groups: r.groups.clone(),
-                    required: policy.acknowledge_within_minutes.is_some(),
-                    status: NotificationStatus::Pending,
-                    created_at: categorisation.decided_at,
+                r.channels.iter().map(|channel| {
+                    Notification::pending(
+                        incident.id.clone(),
+                        r.contact_id.clone(),
+                        *channel,
+                        0,
+                        categorisation.round,
+                        r.groups.clone(),
+                        policy.acknowledge_within_minutes.is_some(),
+                        categorisation.decided_at,
+                    )
                 })
             })
             .collect();

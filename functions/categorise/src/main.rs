@@ -1,9 +1,8 @@
 //! The categorise Lambda, fed by the categorise queue: clients built once;
 //! failed records are reported individually so SQS retries only those.
 
-use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use categorise::{handle_message, ChannelQueues, Deps};
-use lambda_runtime::{service_fn, Error, LambdaEvent};
+use lambda_runtime::Error;
 use sim::adapters::aws::load_config;
 use sim::adapters::dynamodb::DynamoStore;
 use sim::adapters::sqs::SqsQueue;
@@ -29,11 +28,5 @@ async fn main() -> Result<(), Error> {
         ids: Arc::new(RandomIds),
     };
     let deps = &deps;
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {
-        let response: SqsBatchResponse =
-            sim::sqs_batch::process(event.payload, |body| async move { handle_message(deps, &body).await.map(|_| ()) })
-                .await;
-        Ok::<_, Error>(response)
-    }))
-    .await
+    sim::sqs_batch::run(move |body| async move { handle_message(deps, &body).await.map(|_| ()) }).await
 }

@@ -10,7 +10,7 @@ use crate::domain::incident::PoliceReference;
 use crate::domain::checklist::ChecklistItem;
 use crate::domain::notification::{Categorisation, Notification};
 use crate::domain::{AreaName, Caller, Contact, Group, Incident, Licensee, TimelineEvent};
-use crate::ids::{CallerId, IncidentId, LicenseeId};
+use crate::ids::{CallerId, ContactId, IncidentId, LicenseeId};
 use crate::ports::store::{CreateOutcome, LapseNotice, ReportKey, Store, StoreError};
 use crate::ports::Cause;
 use async_trait::async_trait;
@@ -85,7 +85,7 @@ fn to_item<T: Serialize>(value: &T, pk: String, sk: String) -> Result<Item, Stor
 }
 
 fn from_item<T: DeserializeOwned>(mut item: Item) -> Result<T, StoreError> {
-    for key in ["pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "expires_at"] {
+    for key in ["pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "expires_at", "lease_expires"] {
         item.remove(key);
     }
     serde_dynamo::from_item(item).map_err(corrupt)
@@ -333,6 +333,10 @@ impl Store for DynamoStore {
         self.query_prefix(licensee_pk(licensee), "CONTACT#").await
     }
 
+    async fn get_contact(&self, licensee: &LicenseeId, id: &ContactId) -> Result<Option<Contact>, StoreError> {
+        self.get(licensee_pk(licensee), &format!("CONTACT#{id}")).await
+    }
+
     async fn put_group(&self, group: &Group) -> Result<(), StoreError> {
         let sk = format!("GROUP#{}", group.id);
         self.put_plain(to_item(group, licensee_pk(&group.licensee_id), sk)?).await
@@ -521,6 +525,58 @@ impl Store for DynamoStore {
 
     async fn notifications(&self, id: &IncidentId) -> Result<Vec<Notification>, StoreError> {
         self.query_prefix(incident_pk(id), "NOTIFY#").await
+    }
+
+    async fn get_notification(&self, id: &IncidentId, key: &str) -> Result<Option<Notification>, StoreError> {
+        self.get(incident_pk(id), &format!("NOTIFY#{key}")).await
+    }
+
+    async fn claim_notification(
+        &self,
+        id: &IncidentId,
+        key: &str,
+        now: OffsetDateTime,
+        lease_until: OffsetDateTime,
+    ) -> Result<Option<Notification>, StoreError> {
+        let lease_text = lease_until.format(&time::format_description::well_known::Rfc3339).map_err(corrupt)?;
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(incident_pk(id)))
+            .key("sk", s(format!("NOTIFY#{key}")))
+            // lease_expires (epoch seconds) is what the condition compares; lease_until is for reading.
+            .update_expression("SET #status = :sending, lease_until = :lease, lease_expires = :expires, attempts = if_not_exists(attempts, :zero) + :one")
+            .condition_expression("attribute_exists(pk) AND (#status = :pending OR (#status = :sending AND lease_expires < :now))")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":sending", s("sending"))
+            .expression_attribute_values(":pending", s("pending"))
+            .expression_attribute_values(":lease", s(lease_text))
+            .expression_attribute_values(":expires", AttributeValue::N(lease_until.unix_timestamp().to_string()))
+            .expression_attribute_values(":now", AttributeValue::N(now.unix_timestamp().to_string()))
+            .expression_attribute_values(":zero", AttributeValue::N("0".into()))
+            .expression_attribute_values(":one", AttributeValue::N("1".into()))
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew)
+            .send()
+            .await;
+        match result {
+            Ok(out) => out.attributes.map(from_item).transpose(),
+            Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Ok(None),
+            Err(e) => Err(sdk_error(e)),
+        }
+    }
+
+    async fn finish_notification(&self, notification: &Notification, events: &[TimelineEvent]) -> Result<(), StoreError> {
+        let sk = format!("NOTIFY#{}", notification.key());
+        let conditional = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(to_item(notification, incident_pk(&notification.incident_id), sk)?))
+            .condition_expression("#status = :sending")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":sending", s("sending"))
+            .build()
+            .map_err(corrupt)?;
+        self.conditional_put_with_events(conditional, events).await
     }
 
     async fn put_checklist(&self, items: &[ChecklistItem]) -> Result<(), StoreError> {

@@ -3,9 +3,9 @@
 
 use crate::domain::incident::PoliceReference;
 use crate::domain::checklist::ChecklistItem;
-use crate::domain::notification::{Categorisation, Notification};
+use crate::domain::notification::{Categorisation, Notification, NotificationStatus};
 use crate::domain::{AreaName, Caller, Contact, Group, Incident, Licensee, TimelineEvent};
-use crate::ids::{CallerId, IncidentId, LicenseeId};
+use crate::ids::{CallerId, ContactId, IncidentId, LicenseeId};
 use crate::ports::store::{CreateOutcome, LapseNotice, ReportKey, Store, StoreError};
 use async_trait::async_trait;
 use std::collections::{BTreeMap, HashMap};
@@ -96,6 +96,10 @@ impl Store for MemoryStore {
     async fn contacts(&self, licensee: &LicenseeId) -> Result<Vec<Contact>, StoreError> {
         let s = self.state();
         Ok(s.contacts.iter().filter(|((l, _), _)| l == licensee).map(|(_, c)| c.clone()).collect())
+    }
+
+    async fn get_contact(&self, licensee: &LicenseeId, id: &ContactId) -> Result<Option<Contact>, StoreError> {
+        Ok(self.state().contacts.get(&(licensee.clone(), id.to_string())).cloned())
     }
 
     async fn put_group(&self, group: &Group) -> Result<(), StoreError> {
@@ -239,6 +243,47 @@ impl Store for MemoryStore {
     async fn notifications(&self, id: &IncidentId) -> Result<Vec<Notification>, StoreError> {
         let s = self.state();
         Ok(s.notifications.iter().filter(|((i, _), _)| i == id).map(|(_, n)| n.clone()).collect())
+    }
+
+    async fn get_notification(&self, id: &IncidentId, key: &str) -> Result<Option<Notification>, StoreError> {
+        Ok(self.state().notifications.get(&(id.clone(), key.to_owned())).cloned())
+    }
+
+    async fn claim_notification(
+        &self,
+        id: &IncidentId,
+        key: &str,
+        now: OffsetDateTime,
+        lease_until: OffsetDateTime,
+    ) -> Result<Option<Notification>, StoreError> {
+        let mut s = self.state();
+        let Some(n) = s.notifications.get_mut(&(id.clone(), key.to_owned())) else {
+            return Ok(None);
+        };
+        let claimable = match n.status {
+            NotificationStatus::Pending => true,
+            NotificationStatus::Sending => n.lease_until.is_some_and(|l| l < now),
+            NotificationStatus::Sent | NotificationStatus::Failed => false,
+        };
+        if !claimable {
+            return Ok(None);
+        }
+        n.status = NotificationStatus::Sending;
+        n.lease_until = Some(lease_until);
+        n.attempts += 1;
+        Ok(Some(n.clone()))
+    }
+
+    async fn finish_notification(&self, notification: &Notification, events: &[TimelineEvent]) -> Result<(), StoreError> {
+        let mut s = self.state();
+        let key = (notification.incident_id.clone(), notification.key());
+        match s.notifications.get(&key) {
+            Some(n) if n.status == NotificationStatus::Sending => {}
+            _ => return Err(StoreError::Conflict),
+        }
+        s.notifications.insert(key, notification.clone());
+        append(&mut s, events);
+        Ok(())
     }
 
     async fn put_checklist(&self, items: &[ChecklistItem]) -> Result<(), StoreError> {

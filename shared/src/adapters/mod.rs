@@ -11,3 +11,15 @@ pub mod sqs;
 
 #[cfg(feature = "aws")]
 pub mod aws;
+#[cfg(any(feature = "sns", feature = "ses"))]
+mod provider_errors;
+#[cfg(feature = "ses")]
+pub mod ses;
+#[cfg(feature = "sns")]
+pub mod sns;
+#[cfg(feature = "ssm")]
+pub mod ssm;
+#[cfg(feature = "whatsapp")]
+pub mod whatsapp;
+
+pub mod recording_sender;

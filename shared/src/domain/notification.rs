@@ -52,12 +52,56 @@ pub struct Notification {
     pub status: NotificationStatus,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+    /// While SENDING: when the sender's claim lapses and another delivery may retry.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub lease_until: Option<OffsetDateTime>,
+    /// Provider calls made (each claim counts one).
+    #[serde(default)]
+    pub attempts: u32,
+    /// The provider's id for the accepted message (SNS MessageId, SES MessageId, WhatsApp wamid).
+    #[serde(default)]
+    pub provider_message_id: Option<String>,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub sent_at: Option<OffsetDateTime>,
+    /// Why the provider refused it, when FAILED.
+    #[serde(default)]
+    pub failure: Option<String>,
 }
 
 impl Notification {
     /// Unique per incident: contact × channel × step.
     pub fn key(&self) -> String {
-        format!("{}#{}#{}", self.contact_id, self.channel, self.step)
+        notification_key(&self.contact_id, self.channel, self.step)
+    }
+
+    /// A new, pending notification.
+    #[allow(clippy::too_many_arguments)] // every field a new notification needs
+    pub fn pending(
+        incident_id: IncidentId,
+        contact_id: ContactId,
+        channel: Channel,
+        step: u32,
+        round: u32,
+        groups: Vec<GroupId>,
+        required: bool,
+        created_at: OffsetDateTime,
+    ) -> Self {
+        Self {
+            incident_id,
+            contact_id,
+            channel,
+            step,
+            round,
+            groups,
+            required,
+            status: NotificationStatus::Pending,
+            created_at,
+            lease_until: None,
+            attempts: 0,
+            provider_message_id: None,
+            sent_at: None,
+            failure: None,
+        }
     }
 
     pub fn message(&self) -> NotificationMessage {
@@ -67,6 +111,16 @@ impl Notification {
             channel: self.channel,
             step: self.step,
         }
+    }
+}
+
+pub fn notification_key(contact: &ContactId, channel: Channel, step: u32) -> String {
+    format!("{contact}#{channel}#{step}")
+}
+
+impl NotificationMessage {
+    pub fn key(&self) -> String {
+        notification_key(&self.contact_id, self.channel, self.step)
     }
 }
 

@@ -32,6 +32,10 @@ pub enum Event {
     AlertGaps { missing_groups: Vec<String>, unreachable_contacts: Vec<String> },
     /// The response checklist was opened.
     ChecklistOpened { items: usize },
+    /// A provider refused a message for good (the provider's code only).
+    NotificationFailed { contact_id: String, channel: Channel, reason: String },
+    /// After a refusal, the same alert was queued on the person's next channel.
+    FellBack { contact_id: String, from: Channel, to: Channel },
 }
 
 impl Event {
@@ -48,6 +52,8 @@ impl Event {
             Event::AlertsQueued { .. } => "alerts_queued",
             Event::AlertGaps { .. } => "alert_gaps",
             Event::ChecklistOpened { .. } => "checklist_opened",
+            Event::NotificationFailed { .. } => "notification_failed",
+            Event::FellBack { .. } => "fell_back",
         }
     }
 }

@@ -3,9 +3,11 @@
 //! contract test suite runs against both.
 
 pub mod queue;
+pub mod sender;
 pub mod store;
 
 pub use queue::{OutgoingMessage, Queue, QueueError, ReceivedMessage};
+pub use sender::{Outgoing, SendError, Sender};
 pub use store::{CreateOutcome, LapseNotice, ReportKey, Store, StoreError};
 
 /// The cause of an adapter error, kept for logs and `source()` chains.

@@ -6,7 +6,7 @@ use crate::domain::checklist::ChecklistItem;
 use crate::domain::notification::{Categorisation, Notification};
 use crate::domain::{AreaName, Caller, Contact, Group, Incident, Licensee, TimelineEvent};
 use crate::domain::incident::PoliceReference;
-use crate::ids::{CallerId, IncidentId, LicenseeId};
+use crate::ids::{CallerId, ContactId, IncidentId, LicenseeId};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
@@ -72,6 +72,7 @@ pub trait Store: Send + Sync {
 
     async fn put_contact(&self, contact: &Contact) -> Result<(), StoreError>;
     async fn contacts(&self, licensee: &LicenseeId) -> Result<Vec<Contact>, StoreError>;
+    async fn get_contact(&self, licensee: &LicenseeId, id: &ContactId) -> Result<Option<Contact>, StoreError>;
     async fn put_group(&self, group: &Group) -> Result<(), StoreError>;
     async fn groups(&self, licensee: &LicenseeId) -> Result<Vec<Group>, StoreError>;
 
@@ -124,6 +125,21 @@ pub trait Store: Send + Sync {
     /// Writes notifications (batched); writing the same one again is harmless.
     async fn put_notifications(&self, notifications: &[Notification]) -> Result<(), StoreError>;
     async fn notifications(&self, id: &IncidentId) -> Result<Vec<Notification>, StoreError>;
+    async fn get_notification(&self, id: &IncidentId, key: &str) -> Result<Option<Notification>, StoreError>;
+    /// Claims a notification for sending, atomically: one that is PENDING,
+    /// or SENDING with a lease that lapsed before `now`, becomes SENDING until
+    /// `lease_until` with one more attempt. None if it is sent, failed, or
+    /// held by another delivery's live lease.
+    async fn claim_notification(
+        &self,
+        id: &IncidentId,
+        key: &str,
+        now: OffsetDateTime,
+        lease_until: OffsetDateTime,
+    ) -> Result<Option<Notification>, StoreError>;
+    /// Writes the outcome of a claimed notification (SENT, FAILED, or back to
+    /// PENDING), with timeline events, if it is still SENDING; else `Conflict`.
+    async fn finish_notification(&self, notification: &Notification, events: &[TimelineEvent]) -> Result<(), StoreError>;
 
     async fn put_checklist(&self, items: &[ChecklistItem]) -> Result<(), StoreError>;
     /// The incident's checklist in order: section, then item.
