@@ -248,22 +248,6 @@ async fn refused(
     Ok(SendOutcome::Failed { reason, fell_back_to })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[tokio::test(start_paused = true)]
-    async fn the_pacer_spaces_calls_at_the_configured_rate() {
-        let pacer = Pacer::per_second(5.0);
-        let start = Instant::now();
-        for _ in 0..10 {
-            pacer.wait().await;
-        }
-        // Ten calls at five a second: the tenth goes 1.8 s after the first.
-        assert_eq!(Instant::now() - start, std::time::Duration::from_millis(1800));
-    }
-}
-
 /// Builds a sender Lambda's dependencies from its environment: `TABLE_NAME`,
 /// `LINK_KEY_PARAMETER` (SSM SecureString, hex), `PUBLIC_BASE_URL`,
 /// `LINK_LIFETIME_HOURS` (168), `PROVIDER_RATE` (messages per second, per
@@ -295,4 +279,20 @@ pub async fn deps_from_env(
         pacer: Pacer::per_second(parsed_or("PROVIDER_RATE", 10.0)?),
         lease: Duration::seconds(60),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn the_pacer_spaces_calls_at_the_configured_rate() {
+        let pacer = Pacer::per_second(5.0);
+        let start = Instant::now();
+        for _ in 0..10 {
+            pacer.wait().await;
+        }
+        // Ten calls at five a second: the tenth goes 1.8 s after the first.
+        assert_eq!(Instant::now() - start, std::time::Duration::from_millis(1800));
+    }
 }

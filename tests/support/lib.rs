@@ -216,3 +216,33 @@ pub async fn moto_unreachable_queue() -> SqsQueue {
     let url = format!("{}/000000000000/gone", config.endpoint_url().expect("moto endpoint"));
     SqsQueue::new(aws_sdk_sqs::Client::new(&config), url)
 }
+
+pub mod whatsapp_server;
+
+/// What moto recorded as sent: (SMS as (number, text), emails as (to, subject, html)).
+pub async fn moto_sent() -> (Vec<(String, String)>, Vec<(String, String, String)>) {
+    use std::io::{Read, Write};
+    let endpoint = std::env::var("AWS_ENDPOINT_URL").expect("moto is running");
+    let address = endpoint.trim_start_matches("http://").trim_end_matches('/').to_owned();
+    let text = tokio::task::spawn_blocking(move || {
+        let mut stream = std::net::TcpStream::connect(&address).unwrap();
+        write!(stream, "GET /moto-api/data.json HTTP/1.0\r\nHost: {address}\r\n\r\n").unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        response.split_once("\r\n\r\n").map(|(_, body)| body.to_owned()).unwrap_or_default()
+    })
+    .await
+    .unwrap();
+    let data: Value = serde_json::from_str(&text).expect("moto's data is JSON");
+    let sms = data["sns"]["SMS"].as_array().cloned().unwrap_or_default().iter()
+        .map(|m| (m["phone_number"].as_str().unwrap_or_default().to_owned(), m["message"].as_str().unwrap_or_default().to_owned()))
+        .collect();
+    let email = data["ses"]["Message"].as_array().cloned().unwrap_or_default().iter()
+        .map(|m| (
+            m["destinations"]["ToAddresses"][0].as_str().unwrap_or_default().to_owned(),
+            m["subject"].as_str().unwrap_or_default().to_owned(),
+            m["body"].as_str().unwrap_or_default().to_owned(),
+        ))
+        .collect();
+    (sms, email)
+}

@@ -1,0 +1,277 @@
+//! The senders end to end: intake → categorise → SQS → sender → moto's SNS
+//! and SES and a loopback WhatsApp Cloud API. Every alert sent exactly once,
+//! none lost: redelivery, throttling, a permanent refusal, a crash between
+//! claim and send.
+
+use categorise::ChannelQueues;
+use serde_json::json;
+use sim::adapters::ses::SesEmail;
+use sim::adapters::sns::SnsSms;
+use sim::adapters::whatsapp::CloudApiWhatsApp;
+use sim::domain::notification::{NotificationMessage, NotificationStatus};
+use sim::domain::policy::{AlertPolicy, Channel};
+use sim::ids::IncidentId;
+use sim::links::LinkKey;
+use sim::ports::{Queue, Sender};
+use sim::sending::{send_message, Links, Pacer, SendFailure, SendOutcome, SenderDeps};
+use sim_tests::whatsapp_server::CloudApi;
+use sim_tests::*;
+use std::sync::Arc;
+use time::Duration;
+
+struct Rig {
+    h: Harness,
+    queues: ChannelQueues,
+    categorise: categorise::Deps,
+    sms: SenderDeps,
+    email: SenderDeps,
+    whatsapp: SenderDeps,
+    api: CloudApi,
+    /// Unique to this test: filters moto's shared record of sent messages.
+    base_url: String,
+}
+
+async fn rig_with_email_from(from: &str) -> Rig {
+    let h = moto_harness().await;
+    let queues = moto_channel_queues().await;
+    let config = moto().await;
+    let ses = aws_sdk_sesv2::Client::new(&config);
+    let _ = ses.create_email_identity().email_identity("sim.example").send().await; // may exist already
+    let api = CloudApi::start().await;
+    let base_url = format!("https://{}.sim.example", unique("t"));
+    let links = Links { key: LinkKey::generate(), base_url: base_url.clone(), lifetime: Duration::days(7) };
+    let deps = |channel, sender: Arc<dyn Sender>, fallback: (Channel, &Arc<dyn Queue>)| SenderDeps {
+        channel,
+        store: h.store.clone(),
+        sender,
+        fallback: Some((fallback.0, fallback.1.clone())),
+        clock: h.clock.clone(),
+        ids: h.ids.clone(),
+        links: links.clone(),
+        pacer: Pacer::per_second(0.0),
+        lease: Duration::seconds(60),
+    };
+    let whatsapp_api = CloudApiWhatsApp::new(&api.base_url, "v21.0", "1234567890", "test-token".into()).unwrap();
+    let sms = deps(Channel::Sms, Arc::new(SnsSms::from_config(&config, Some("SIMALERT".into()))), (Channel::Email, &queues.email));
+    let email = deps(Channel::Email, Arc::new(SesEmail::from_config(&config, from.into(), None)), (Channel::Sms, &queues.sms));
+    let whatsapp = deps(Channel::WhatsApp, Arc::new(whatsapp_api), (Channel::Sms, &queues.sms));
+    let categorise = categoriser(&h, queues.clone());
+    Rig { h, queues, categorise, sms, email, whatsapp, api, base_url }
+}
+
+async fn rig() -> Rig {
+    rig_with_email_from("alerts@sim.example").await
+}
+
+/// Delivers what is on a sender queue as the Lambda would: each message
+/// handled, deleted only on success. Returns each body and its outcome.
+async fn deliver(queue: &Arc<dyn Queue>, deps: &SenderDeps) -> Vec<(String, Result<SendOutcome, SendFailure>)> {
+    let mut results = Vec::new();
+    loop {
+        let batch = queue.receive(10).await.unwrap();
+        if batch.is_empty() {
+            return results;
+        }
+        for m in batch {
+            let outcome = send_message(deps, &m.body).await;
+            if outcome.is_ok() {
+                queue.delete(&m.receipt).await.unwrap();
+            }
+            results.push((m.body, outcome));
+        }
+    }
+}
+
+impl Rig {
+    async fn report(&self, body: String) -> IncidentId {
+        let answer = self.h.call(request("POST", "/v1/incidents", Some(&met_key()), Some(body))).await;
+        assert_eq!(answer.status(), 202);
+        categorise_handed_on(&self.h, &self.categorise).await;
+        IncidentId::parse(json(&answer)["id"].as_str().unwrap()).unwrap()
+    }
+
+    async fn sms_sent(&self) -> Vec<(String, String)> {
+        moto_sent().await.0.into_iter().filter(|(_, text)| text.contains(&self.base_url)).collect()
+    }
+
+    async fn emails_sent(&self) -> Vec<(String, String, String)> {
+        moto_sent().await.1.into_iter().filter(|(_, _, html)| html.contains(&self.base_url)).collect()
+    }
+}
+
+fn numbers(sms: &[(String, String)]) -> Vec<String> {
+    let mut n: Vec<String> = sms.iter().map(|(to, _)| to.clone()).collect();
+    n.sort();
+    n
+}
+
+#[tokio::test]
+async fn every_alert_reaches_its_provider_exactly_once_even_when_redelivered() {
+    let rig = rig().await;
+    let id = rig.report(event_body("intake-report.json").to_string()).await;
+    let mut handled = deliver(&rig.queues.sms, &rig.sms).await;
+    handled.extend(deliver(&rig.queues.email, &rig.email).await);
+    handled.extend(deliver(&rig.queues.whatsapp, &rig.whatsapp).await);
+    assert_eq!(handled.len(), 13);
+    assert!(handled.iter().all(|(_, r)| matches!(r, Ok(SendOutcome::Sent { .. }))), "{handled:?}");
+
+    let sms = rig.sms_sent().await;
+    assert_eq!(numbers(&sms), ["+447700900002", "+447700900004", "+447700900005", "+447700900006", "+447700900007"]);
+    assert!(sms.iter().all(|(_, text)| text.starts_with("SIM: CRITICAL stabbing in Lambeth (Brixton North) at 01:50 GMT")));
+    let emails = rig.emails_sent().await;
+    let mut to: Vec<&str> = emails.iter().map(|(to, _, _)| to.as_str()).collect();
+    to.sort();
+    assert_eq!(to, ["comms@lambeth.sim.example", "cs-officer@lambeth.sim.example", "csl@lambeth.sim.example", "gold@lambeth.sim.example", "police-liaison@lambeth.sim.example"]);
+    assert!(emails.iter().all(|(_, subject, _)| subject.starts_with("[SIM] CRITICAL stabbing in Lambeth")));
+
+    // The exact Cloud API request.
+    let requests = rig.api.received();
+    assert_eq!(requests.len(), 3);
+    let gold = requests.iter().find(|r| r.body["to"] == "447700900002").expect("gold's WhatsApp");
+    assert_eq!((gold.method.as_str(), gold.path.as_str()), ("POST", "/v21.0/1234567890/messages"));
+    assert_eq!(gold.authorization, "Bearer test-token");
+    assert_eq!(gold.content_type, "application/json");
+    let token = gold.body["template"]["components"][1]["parameters"][0]["text"].as_str().unwrap().to_owned();
+    assert_eq!(
+        gold.body,
+        json!({
+            "messaging_product": "whatsapp",
+            "recipient_type": "individual",
+            "to": "447700900002",
+            "type": "template",
+            "template": {
+                "name": "sim_incident_alert",
+                "language": {"code": "en_GB"},
+                "components": [
+                    {"type": "body", "parameters": [
+                        {"type": "text", "text": "CRITICAL"},
+                        {"type": "text", "text": "stabbing"},
+                        {"type": "text", "text": "Lambeth (Brixton North)"},
+                        {"type": "text", "text": "01:50 GMT Sat 21 Nov"}
+                    ]},
+                    {"type": "button", "sub_type": "url", "index": "0", "parameters": [{"type": "text", "text": token}]}
+                ]
+            }
+        })
+    );
+    let claims = rig.whatsapp.links.key.verify(&token, START).expect("the button carries a valid personal link");
+    assert_eq!((claims.contact_id.as_str(), claims.channel), ("con-gold", Channel::WhatsApp));
+
+    // SQS redelivers every message: nothing is sent again.
+    for (body, _) in &handled {
+        let deps = match serde_json::from_str::<NotificationMessage>(body).unwrap().channel {
+            Channel::Sms => &rig.sms,
+            Channel::Email => &rig.email,
+            Channel::WhatsApp => &rig.whatsapp,
+        };
+        assert_eq!(send_message(deps, body).await.unwrap(), SendOutcome::AlreadyDone);
+    }
+    assert_eq!((rig.sms_sent().await.len(), rig.emails_sent().await.len(), rig.api.received().len()), (5, 5, 3));
+    let notifications = rig.h.store.notifications(&id).await.unwrap();
+    assert!(notifications.iter().all(|n| n.status == NotificationStatus::Sent && n.provider_message_id.is_some()));
+}
+
+#[tokio::test]
+async fn a_throttled_message_is_retried_and_then_sent() {
+    let rig = rig().await;
+    rig.report(event_body("intake-report.json").to_string()).await;
+    rig.api.then_answer(429, json!({"error": {"message": "rate limit", "code": 130429}}));
+    let first = deliver(&rig.queues.whatsapp, &rig.whatsapp).await;
+    let throttled: Vec<&String> =
+        first.iter().filter(|(_, r)| matches!(r, Err(SendFailure::Retry(_)))).map(|(b, _)| b).collect();
+    assert_eq!(throttled.len(), 1, "one throttled, left on the queue for SQS to redeliver");
+    let message: NotificationMessage = serde_json::from_str(throttled[0]).unwrap();
+    let pending = rig.h.store.get_notification(&message.incident_id, &message.key()).await.unwrap().unwrap();
+    assert_eq!(pending.status, NotificationStatus::Pending, "released, not lost");
+
+    let retried = send_message(&rig.whatsapp, throttled[0]).await.unwrap();
+    assert!(matches!(retried, SendOutcome::Sent { .. }));
+    assert_eq!(rig.api.received().len(), 4, "three messages, one of them twice");
+    let sent = rig.h.store.get_notification(&message.incident_id, &message.key()).await.unwrap().unwrap();
+    assert_eq!((sent.status, sent.attempts), (NotificationStatus::Sent, 2));
+}
+
+#[tokio::test]
+async fn a_permanent_whatsapp_refusal_sends_an_sms_instead_and_is_on_the_timeline() {
+    let rig = rig().await;
+    // This licensee alerts SERIOUS_VIOLENCE on WhatsApp and email only.
+    let mut lambeth = rig.h.store.get_licensee(&sim::demo::lambeth()).await.unwrap().unwrap();
+    let mut policies = AlertPolicy::defaults();
+    policies.iter_mut().for_each(|p| {
+        if p.category == sim::domain::category::Category::SeriousViolence {
+            p.channels = vec![Channel::WhatsApp, Channel::Email];
+        }
+    });
+    lambeth.policies = Some(policies);
+    rig.h.store.put_licensee(&lambeth).await.unwrap();
+    rig.api.refuse_number("+447700900004"); // the community safety lead is not on WhatsApp
+
+    let mut report = event_body("intake-report.json");
+    report["victims"] = json!([{"age_band": "35-49", "injury": "serious"}]);
+    report["flags"] = json!([]);
+    let id = rig.report(report.to_string()).await;
+    assert!(rig.sms_sent().await.is_empty(), "no SMS in this policy");
+
+    let outcomes = deliver(&rig.queues.whatsapp, &rig.whatsapp).await;
+    let failed: Vec<&SendOutcome> = outcomes.iter().filter_map(|(_, r)| r.as_ref().ok()).filter(|o| matches!(o, SendOutcome::Failed { .. })).collect();
+    assert_eq!(failed, [&SendOutcome::Failed { reason: "HTTP 400, WhatsApp error 131026".into(), fell_back_to: Some(Channel::Sms) }]);
+
+    let fallback = deliver(&rig.queues.sms, &rig.sms).await;
+    assert_eq!(fallback.len(), 1);
+    let sms = rig.sms_sent().await;
+    assert_eq!(numbers(&sms), ["+447700900004"], "an SMS instead");
+
+    let timeline = rig.h.store.timeline(&id).await.unwrap();
+    let kinds: Vec<&str> = timeline.iter().map(|e| e.event.kind()).collect();
+    assert!(kinds.contains(&"notification_failed") && kinds.contains(&"fell_back"), "{kinds:?}");
+    let whatsapp = rig.h.store.get_notification(&id, "con-csl#whatsapp#0").await.unwrap().unwrap();
+    assert_eq!(whatsapp.status, NotificationStatus::Failed);
+    assert_eq!(whatsapp.failure.as_deref(), Some("HTTP 400, WhatsApp error 131026"));
+}
+
+#[tokio::test]
+async fn a_crash_between_claim_and_send_is_recovered_after_the_lease() {
+    let rig = rig().await;
+    let id = rig.report(event_body("intake-report.json").to_string()).await;
+    let batch = rig.queues.sms.receive(1).await.unwrap();
+    let body = &batch[0].body;
+    let message: NotificationMessage = serde_json::from_str(body).unwrap();
+    // A sender claimed it and died before calling SNS.
+    let claimed = rig.h.store.claim_notification(&id, &message.key(), START, START + Duration::seconds(60)).await.unwrap();
+    assert!(claimed.is_some());
+
+    assert!(matches!(send_message(&rig.sms, body).await, Err(SendFailure::Busy)), "the claim still holds");
+    assert!(rig.sms_sent().await.is_empty());
+    rig.h.clock.advance(Duration::seconds(61));
+    assert!(matches!(send_message(&rig.sms, body).await.unwrap(), SendOutcome::Sent { .. }));
+    assert_eq!(rig.sms_sent().await.len(), 1, "sent once, after the lease lapsed");
+}
+
+#[tokio::test]
+async fn an_email_the_provider_refuses_is_failed_with_its_code_and_nothing_else_is_lost() {
+    let rig = rig_with_email_from("alerts@unverified.example").await;
+    let id = rig.report(event_body("intake-report.json").to_string()).await;
+    let outcomes = deliver(&rig.queues.email, &rig.email).await;
+    assert_eq!(outcomes.len(), 5);
+    for (_, outcome) in &outcomes {
+        // Everyone also has an SMS of this alert, so nothing more is queued.
+        assert_eq!(outcome.as_ref().unwrap(), &SendOutcome::Failed { reason: "MessageRejected".into(), fell_back_to: None });
+    }
+    let failed = rig.h.store.notifications(&id).await.unwrap().into_iter().filter(|n| n.status == NotificationStatus::Failed).count();
+    assert_eq!(failed, 5);
+    let timeline = rig.h.store.timeline(&id).await.unwrap();
+    let text = format!("{timeline:?}");
+    assert!(!text.contains("lambeth.sim.example"), "no address on the timeline");
+    assert_eq!(deliver(&rig.queues.sms, &rig.sms).await.len(), 5, "the SMS still go");
+}
+
+#[tokio::test]
+async fn messages_on_the_wrong_queue_or_for_unknown_notifications_are_poison() {
+    let rig = rig().await;
+    rig.report(event_body("intake-report.json").to_string()).await;
+    let sms_body = rig.queues.sms.receive(1).await.unwrap()[0].body.clone();
+    assert!(matches!(send_message(&rig.email, &sms_body).await, Err(SendFailure::Poison(_))));
+    let unknown = json!({"incident_id": "inc-nope", "contact_id": "con-gold", "channel": "sms", "step": 0}).to_string();
+    assert!(matches!(send_message(&rig.sms, &unknown).await, Err(SendFailure::Poison(_))));
+    assert!(matches!(send_message(&rig.sms, "{").await, Err(SendFailure::Poison(_))));
+}
