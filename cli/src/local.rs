@@ -12,9 +12,16 @@ use sim::clock::{Clock, SystemClock};
 use sim::demo::{self, DemoKeys};
 use sim::domain::ApiKey;
 use sim::ids::{IdGenerator, RandomIds};
-use sim::links::LinkKey;
-use categorise::ChannelQueues;
 use crate::outbox::Outbox;
+use categorise::ChannelQueues;
+use sim::adapters::recording_sender::RecordingSender;
+use sim::adapters::ses::SesEmail;
+use sim::adapters::sns::SnsSms;
+use sim::adapters::whatsapp::CloudApiWhatsApp;
+use sim::domain::policy::Channel;
+use sim::links::LinkKey;
+use sim::ports::Sender;
+use sim::sending::{fallback_for, send_message, Links, Pacer, SenderDeps};
 use sim::ports::{Queue, Store};
 use std::error::Error;
 use std::path::PathBuf;
@@ -35,6 +42,8 @@ pub struct Stack {
     pub intake: Arc<intake::Deps>,
     pub sweep: Arc<sweep::Deps>,
     pub categorise: Arc<categorise::Deps>,
+    /// The three senders, fed by the sender queues.
+    pub senders: Arc<[SenderDeps; 3]>,
     pub outbox: Arc<Outbox>,
     pub keys: DemoKeys,
     /// What the stack runs on, for the banner.
@@ -113,17 +122,76 @@ pub async fn build(
         ids: ids.clone(),
         settings: intake::Settings::from_env()?,
     };
-    let categorise =
-        categorise::Deps { store: store.clone(), queues: channels, clock: clock.clone(), ids: ids.clone() };
+    let categorise = categorise::Deps {
+        store: store.clone(),
+        queues: channels.clone(),
+        clock: clock.clone(),
+        ids: ids.clone(),
+    };
+    let (senders, outbox) = senders(backing, base_url, &store, &channels, &clock, &ids).await;
     let sweep = sweep::Deps { store, queue, clock, ids, after: Duration::seconds(30) };
     Ok(Stack {
         intake: Arc::new(intake),
         sweep: Arc::new(sweep),
         categorise: Arc::new(categorise),
-        outbox: Arc::new(Outbox::new(base_url.to_owned(), LinkKey::generate())),
+        senders: Arc::new(senders),
+        outbox: Arc::new(outbox),
         keys,
         backend,
     })
+}
+
+/// The SMS, email and WhatsApp senders. Embedded: recording adapters (the
+/// outbox). On AWS_ENDPOINT_URL: SNS and SES there, and WhatsApp to
+/// `WHATSAPP_API_BASE` if set (with `WHATSAPP_TOKEN`), else the outbox.
+async fn senders(
+    backing: &Backing,
+    base_url: &str,
+    store: &Arc<dyn Store>,
+    channels: &ChannelQueues,
+    clock: &Arc<dyn Clock>,
+    ids: &Arc<dyn IdGenerator>,
+) -> ([SenderDeps; 3], Outbox) {
+    let mut outbox = Outbox { base_url: base_url.to_owned(), ..Outbox::default() };
+    let recording = |slot: &mut Option<Arc<RecordingSender>>| {
+        let sender = Arc::new(RecordingSender::default());
+        *slot = Some(sender.clone());
+        sender as Arc<dyn Sender>
+    };
+    let (sms, email, whatsapp): (Arc<dyn Sender>, Arc<dyn Sender>, Arc<dyn Sender>) = match backing {
+        Backing::Embedded => (recording(&mut outbox.sms), recording(&mut outbox.email), recording(&mut outbox.whatsapp)),
+        Backing::Aws { .. } => {
+            let config = sim::adapters::aws::load_config().await;
+            let from = std::env::var("SIM_EMAIL_FROM").unwrap_or_else(|_| "alerts@sim-local.example".into());
+            let domain = from.rsplit_once('@').map(|(_, d)| d.to_owned()).unwrap_or_default();
+            // An emulator needs the sending identity to exist; on real AWS it must be verified already.
+            let _ = aws_sdk_sesv2::Client::new(&config).create_email_identity().email_identity(domain).send().await;
+            let whatsapp: Arc<dyn Sender> = match std::env::var("WHATSAPP_API_BASE") {
+                Ok(base) => {
+                    let token = std::env::var("WHATSAPP_TOKEN").unwrap_or_default();
+                    Arc::new(CloudApiWhatsApp::new(&base, "v21.0", "local", token).expect("TLS roots load"))
+                }
+                Err(_) => recording(&mut outbox.whatsapp),
+            };
+            (Arc::new(SnsSms::from_config(&config, Some("SIM".into()))), Arc::new(SesEmail::from_config(&config, from, None)), whatsapp)
+        }
+    };
+    let links = Links { key: LinkKey::generate(), base_url: base_url.to_owned(), lifetime: Duration::days(7) };
+    let deps = |channel: Channel, sender: Arc<dyn Sender>| SenderDeps {
+        channel,
+        store: store.clone(),
+        sender,
+        fallback: {
+            let next = fallback_for(channel);
+            Some((next, channels.for_channel_arc(next)))
+        },
+        clock: clock.clone(),
+        ids: ids.clone(),
+        links: links.clone(),
+        pacer: Pacer::per_second(20.0),
+        lease: Duration::seconds(60),
+    };
+    ([deps(Channel::Sms, sms), deps(Channel::Email, email), deps(Channel::WhatsApp, whatsapp)], outbox)
 }
 
 /// Serves intake and the outbox on the listener; runs what AWS would
@@ -140,7 +208,7 @@ pub async fn serve(stack: &Stack, listener: TcpListener) -> std::io::Result<()> 
         }
     });
     let (categoriser, handoffs) = (stack.categorise.clone(), stack.sweep.queue.clone());
-    let outbox = stack.outbox.clone();
+    let senders = stack.senders.clone();
     tokio::spawn(async move {
         loop {
             for m in handoffs.receive(10).await.unwrap_or_default() {
@@ -153,9 +221,16 @@ pub async fn serve(stack: &Stack, listener: TcpListener) -> std::io::Result<()> 
                     Err(error) => tracing::warn!(%error, "categorisation failed"),
                 }
             }
-            let now = categoriser.clock.now();
-            for queue in [&categoriser.queues.sms, &categoriser.queues.email, &categoriser.queues.whatsapp] {
-                outbox.drain(&*categoriser.store, &**queue, now).await;
+            for sender in senders.iter() {
+                let queue = categoriser.queues.for_channel(sender.channel);
+                for m in queue.receive(10).await.unwrap_or_default() {
+                    match send_message(sender, &m.body).await {
+                        Ok(_) => {
+                            let _ = queue.delete(&m.receipt).await;
+                        }
+                        Err(error) => tracing::warn!(%error, "send failed; it will be retried"),
+                    }
+                }
             }
             tokio::time::sleep(StdDuration::from_millis(200)).await;
         }

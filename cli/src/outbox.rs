@@ -1,142 +1,69 @@
-//! The local stack's outbox: messages taken off the sender queues and
-//! rendered as they would arrive, with working personal links, for a person
-//! to read at `/outbox`. (In AWS the sender functions deliver them instead.)
+//! The local stack's outbox: in the embedded default the senders hand their
+//! messages to recording adapters instead of providers, and `/outbox` shows
+//! them as they would arrive, with working personal links.
 
-use sim::domain::notification::NotificationMessage;
-use sim::domain::policy::Channel;
-use sim::links::{LinkClaims, LinkKey};
-use sim::ports::{Queue, Store};
-use sim::render::{escape, Alert, AlertKind};
-use std::sync::Mutex;
-use time::{Duration, OffsetDateTime};
+use sim::adapters::recording_sender::RecordingSender;
+use sim::ports::Outgoing;
+use sim::render::escape;
+use std::sync::Arc;
 
-/// How long a personal link stays valid.
-pub const LINK_LIFETIME: Duration = Duration::days(7);
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Delivered {
-    pub channel: Channel,
-    pub contact: String,
-    /// Where it would go: a number or address from the contact record.
-    pub to: String,
-    pub subject: Option<String>,
-    pub text: String,
-    pub link: String,
-}
-
+/// One recording sender per channel; `None` where a real provider is used.
+#[derive(Clone, Default)]
 pub struct Outbox {
+    pub sms: Option<Arc<RecordingSender>>,
+    pub email: Option<Arc<RecordingSender>>,
+    pub whatsapp: Option<Arc<RecordingSender>>,
+    /// Where links point: the local stack's own address.
     pub base_url: String,
-    pub key: LinkKey,
-    delivered: Mutex<Vec<Delivered>>,
 }
 
 impl Outbox {
-    pub fn new(base_url: String, key: LinkKey) -> Self {
-        Self { base_url, key, delivered: Mutex::default() }
-    }
-
-    pub fn messages(&self) -> Vec<Delivered> {
-        self.delivered.lock().expect("outbox lock").clone()
-    }
-
-    /// Renders one queued notification into the outbox.
-    pub async fn deliver(&self, store: &dyn Store, body: &str, now: OffsetDateTime) -> Result<(), String> {
-        let message: NotificationMessage = serde_json::from_str(body).map_err(|e| e.to_string())?;
-        let incident = store.get_incident(&message.incident_id).await.map_err(|e| e.to_string())?.ok_or("no incident")?;
-        let categorisation =
-            store.get_categorisation(&incident.id).await.map_err(|e| e.to_string())?.ok_or("not categorised")?;
-        let contact = store
-            .contacts(&incident.licensee_id)
-            .await
-            .map_err(|e| e.to_string())?
-            .into_iter()
-            .find(|c| c.id == message.contact_id)
-            .ok_or("no contact")?;
-        let token = self.key.sign(&LinkClaims {
-            incident_id: incident.id.clone(),
-            contact_id: contact.id.clone(),
-            channel: message.channel,
-            expires_at: now + LINK_LIFETIME,
-        });
-        let link = format!("{}/a/{token}", self.base_url);
-        let alert = Alert {
-            incident: &incident,
-            category: categorisation.category,
-            reason: &categorisation.reason,
-            kind: if message.step == 0 { AlertKind::First } else { AlertKind::Reminder },
-            acknowledge_within: categorisation.acknowledge_within_minutes,
-            link: &link,
-        };
-        let mobile = contact.mobile.as_ref().map(|m| m.as_str().to_owned()).unwrap_or_default();
-        let delivered = match message.channel {
-            Channel::Sms => Delivered { to: mobile, subject: None, text: alert.sms().text, ..blank(&message, &contact.name, &link) },
-            Channel::Email => {
-                let email = alert.email();
-                Delivered {
-                    to: contact.email.as_ref().map(|e| e.as_str().to_owned()).unwrap_or_default(),
-                    subject: Some(email.subject),
-                    text: email.text,
-                    ..blank(&message, &contact.name, &link)
-                }
-            }
-            Channel::WhatsApp => {
-                let t = alert.whatsapp(&token);
-                let text = format!("template {} ({}): {}\n[button] {link}", t.name, t.language, t.body.join(" | "));
-                Delivered { to: mobile, subject: None, text, ..blank(&message, &contact.name, &link) }
-            }
-        };
-        self.delivered.lock().expect("outbox lock").push(delivered);
-        Ok(())
-    }
-
-    /// Takes everything off a sender queue into the outbox.
-    pub async fn drain(&self, store: &dyn Store, queue: &dyn Queue, now: OffsetDateTime) {
-        let Ok(batch) = queue.receive(10).await else { return };
-        for m in batch {
-            match self.deliver(store, &m.body, now).await {
-                Ok(()) => {
-                    let _ = queue.delete(&m.receipt).await;
-                }
-                Err(error) => tracing::warn!(%error, "outbox could not render a message"),
-            }
-        }
-    }
-
     pub fn html(&self) -> String {
-        let messages = self.messages();
         let mut html = String::from(
             "<!doctype html><html lang=\"en-GB\"><head><meta charset=\"utf-8\">\
              <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
              <title>SIM local outbox</title><style>body{font-family:Arial,sans-serif;max-width:60rem;margin:1rem auto;padding:0 1rem}\
              article{border:1px solid #b1b4b6;padding:.75rem;margin:.75rem 0}pre{white-space:pre-wrap}</style></head><body>\
-             <h1>SIM local outbox</h1><p>What the senders would have delivered, newest last. Links open the responder's page.</p>",
+             <h1>SIM local outbox</h1><p>What the senders delivered, oldest first. Links open the responder's page.</p>",
         );
-        for channel in [Channel::Sms, Channel::WhatsApp, Channel::Email] {
-            let of: Vec<&Delivered> = messages.iter().filter(|m| m.channel == channel).collect();
-            html.push_str(&format!("<h2>{} ({})</h2>", channel.to_string().to_uppercase(), of.len()));
-            for m in of {
-                html.push_str(&format!(
-                    "<article><p><strong>To {}</strong> ({})</p>{}<pre>{}</pre><p><a href=\"{}\">Open personal link</a></p></article>",
-                    escape(&m.contact),
-                    escape(&m.to),
-                    m.subject.as_ref().map(|s| format!("<p>Subject: {}</p>", escape(s))).unwrap_or_default(),
-                    escape(&m.text),
-                    escape(&m.link),
-                ));
+        for (title, sender) in [("SMS", &self.sms), ("WHATSAPP", &self.whatsapp), ("EMAIL", &self.email)] {
+            let Some(sender) = sender else {
+                html.push_str(&format!("<h2>{title}</h2><p>Sent to the provider at AWS_ENDPOINT_URL, not kept here.</p>"));
+                continue;
+            };
+            let sent = sender.sent();
+            html.push_str(&format!("<h2>{title} ({})</h2>", sent.len()));
+            for message in sent {
+                html.push_str(&self.article(&message));
             }
         }
         html.push_str("</body></html>");
         html
     }
-}
 
-fn blank(message: &NotificationMessage, name: &str, link: &str) -> Delivered {
-    Delivered {
-        channel: message.channel,
-        contact: name.to_owned(),
-        to: String::new(),
-        subject: None,
-        text: String::new(),
-        link: link.to_owned(),
+    fn article(&self, message: &Outgoing) -> String {
+        let (to, subject, text, link) = match message {
+            Outgoing::Sms { to, text } => (to.as_str().to_owned(), None, text.clone(), self.link_in(text)),
+            Outgoing::Email { to, email } => {
+                (to.as_str().to_owned(), Some(email.subject.clone()), email.text.clone(), self.link_in(&email.text))
+            }
+            Outgoing::WhatsApp { to, template } => {
+                let link = format!("{}/a/{}", self.base_url, template.button_url_suffix);
+                let text = format!("template {} ({}): {}\n[button] {link}", template.name, template.language, template.body.join(" | "));
+                (to.as_str().to_owned(), None, text, Some(link))
+            }
+        };
+        format!(
+            "<article><p><strong>To {}</strong></p>{}<pre>{}</pre>{}</article>",
+            escape(&to),
+            subject.map(|s| format!("<p>Subject: {}</p>", escape(&s))).unwrap_or_default(),
+            escape(&text),
+            link.map(|l| format!("<p><a href=\"{0}\">Open personal link</a></p>", escape(&l))).unwrap_or_default(),
+        )
+    }
+
+    fn link_in(&self, text: &str) -> Option<String> {
+        let start = text.find(&format!("{}/a/", self.base_url))?;
+        Some(text[start..].split_whitespace().next().unwrap_or_default().to_owned())
     }
 }

@@ -37,10 +37,18 @@ pub struct ChannelQueues {
 
 impl ChannelQueues {
     pub fn for_channel(&self, channel: Channel) -> &dyn Queue {
+        &**self.queue(channel)
+    }
+
+    pub fn for_channel_arc(&self, channel: Channel) -> Arc<dyn Queue> {
+        self.queue(channel).clone()
+    }
+
+    fn queue(&self, channel: Channel) -> &Arc<dyn Queue> {
         match channel {
-            Channel::Sms => &*self.sms,
-            Channel::Email => &*self.email,
-            Channel::WhatsApp => &*self.whatsapp,
+            Channel::Sms => &self.sms,
+            Channel::Email => &self.email,
+            Channel::WhatsApp => &self.whatsapp,
         }
     }
 }
