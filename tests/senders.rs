@@ -275,3 +275,20 @@ async fn messages_on_the_wrong_queue_or_for_unknown_notifications_are_poison() {
     assert!(matches!(send_message(&rig.sms, &unknown).await, Err(SendFailure::Poison(_))));
     assert!(matches!(send_message(&rig.sms, "{").await, Err(SendFailure::Poison(_))));
 }
+
+#[tokio::test]
+async fn the_sender_lambdas_handle_their_sample_events_once() {
+    let rig = rig().await;
+    rig.report(event_body("intake-report.json").to_string()).await;
+    for (fixture, deps) in [("send-sms-sqs.json", &rig.sms), ("send-email-sqs.json", &rig.email), ("send-whatsapp-sqs.json", &rig.whatsapp)] {
+        let text = std::fs::read_to_string(format!("{}/../events/{fixture}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+        for _ in 0..2 {
+            let event: aws_lambda_events::event::sqs::SqsEvent = serde_json::from_str(&text).unwrap();
+            let response = sim::sqs_batch::process(event, |body| async move { send_message(deps, &body).await.map(|_| ()) }).await;
+            assert!(response.batch_item_failures.is_empty(), "{fixture}");
+        }
+    }
+    assert_eq!(numbers(&rig.sms_sent().await), ["+447700900002"]);
+    assert_eq!(rig.emails_sent().await.len(), 1);
+    assert_eq!(rig.api.received().len(), 1);
+}
