@@ -193,16 +193,13 @@ async fn categorisation_and_fan_out_records(store: &dyn Store) {
     // 30 notifications: more than one DynamoDB batch.
     let notifications: Vec<Notification> = (0..30)
         .map(|i| {
-            Notification::pending(
-                id.clone(),
-                sim::ids::ContactId::parse(&format!("con-{i:02}")).unwrap(),
-                [Channel::Sms, Channel::Email, Channel::WhatsApp][i % 3],
-                0,
-                1,
-                vec![sim::ids::GroupId::parse("grp-comms").unwrap()],
-                true,
-                START,
-            )
+            let to = sim::domain::policy::Recipient {
+                contact_id: sim::ids::ContactId::parse(&format!("con-{i:02}")).unwrap(),
+                channels: vec![],
+                groups: vec![sim::ids::GroupId::parse("grp-comms").unwrap()],
+                role: sim::domain::Role::parse("comms").unwrap(),
+            };
+            Notification::pending(id.clone(), &to, [Channel::Sms, Channel::Email, Channel::WhatsApp][i % 3], 0, 1, true, START)
         })
         .collect();
     store.put_notifications(&notifications).await.unwrap();

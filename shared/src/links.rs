@@ -75,6 +75,18 @@ impl LinkKey {
         format!("{payload}.{}", URL_SAFE_NO_PAD.encode(&tag[..TAG_BYTES]))
     }
 
+    /// The hidden field a personal page's Acknowledge form carries: only a page
+    /// SIM served for this token has it, so another site cannot forge the POST.
+    pub fn form_key(&self, token: &str) -> String {
+        let tag = self.mac(&format!("form:{token}")).finalize().into_bytes();
+        URL_SAFE_NO_PAD.encode(&tag[..TAG_BYTES])
+    }
+
+    pub fn form_key_matches(&self, token: &str, presented: &str) -> bool {
+        let Ok(tag) = URL_SAFE_NO_PAD.decode(presented) else { return false };
+        tag.len() == TAG_BYTES && self.mac(&format!("form:{token}")).verify_truncated_left(&tag).is_ok()
+    }
+
     /// Checks the signature (in constant time) before reading anything, then expiry.
     pub fn verify(&self, token: &str, now: OffsetDateTime) -> Result<LinkClaims, LinkError> {
         let (payload, tag) = token.rsplit_once('.').ok_or(LinkError::Invalid)?;

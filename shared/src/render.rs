@@ -70,18 +70,18 @@ pub fn uk_time(at: OffsetDateTime) -> (OffsetDateTime, &'static str) {
 }
 
 /// "01:50 GMT Sat 21 Nov"
-fn when(at: OffsetDateTime) -> String {
+pub fn when(at: OffsetDateTime) -> String {
     let (local, zone) = uk_time(at);
     let month = &local.month().to_string()[..3];
     let day = &local.weekday().to_string()[..3];
     format!("{:02}:{:02} {zone} {day} {} {month}", local.hour(), local.minute(), local.day())
 }
 
-fn words(code: &str) -> String {
+pub fn words(code: &str) -> String {
     code.replace('_', " ")
 }
 
-fn area(incident: &Incident) -> String {
+pub fn area(incident: &Incident) -> String {
     let loc = &incident.report.location;
     match &loc.ward {
         Some(ward) => format!("{} ({})", loc.borough, ward),

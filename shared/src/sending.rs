@@ -220,16 +220,18 @@ async fn refused(
             .get_notification(&claimed.incident_id, &crate::domain::notification::notification_key(&contact.id, *channel, claimed.step))
             .await?;
         if already.is_none() && usable(contact, *channel) {
-            let next = Notification::pending(
-                claimed.incident_id.clone(),
-                contact.id.clone(),
-                *channel,
-                claimed.step,
-                claimed.round,
-                claimed.groups.clone(),
-                claimed.required,
-                now,
-            );
+            let next = Notification {
+                deputy_for: claimed.deputy_for.clone(),
+                ..Notification::pending(
+                    claimed.incident_id.clone(),
+                    &claimed.recipient(),
+                    *channel,
+                    claimed.step,
+                    claimed.round,
+                    claimed.required,
+                    now,
+                )
+            };
             deps.store.put_notifications(std::slice::from_ref(&next)).await?;
             let body = serde_json::to_string(&next.message()).expect("messages serialise");
             queue.send(&[OutgoingMessage::now(body)]).await?;

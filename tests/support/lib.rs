@@ -246,3 +246,18 @@ pub async fn moto_sent() -> (Vec<(String, String)>, Vec<(String, String, String)
         .collect();
     (sms, email)
 }
+
+/// The respond function's dependencies on the harness's store and clock.
+pub fn responder(h: &Harness, key: sim::links::LinkKey) -> respond::Deps {
+    respond::Deps { store: h.store.clone(), clock: h.clock.clone(), ids: h.ids.clone(), key }
+}
+
+/// A personal link token for a contact, as a sender would sign it.
+pub fn link_token(key: &sim::links::LinkKey, incident: &str, contact: &str, channel: sim::domain::policy::Channel) -> String {
+    key.sign(&sim::links::LinkClaims {
+        incident_id: sim::ids::IncidentId::parse(incident).unwrap(),
+        contact_id: sim::ids::ContactId::parse(contact).unwrap(),
+        channel,
+        expires_at: START + Duration::days(7),
+    })
+}

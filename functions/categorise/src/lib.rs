@@ -214,11 +214,10 @@ async fn fan_out(
                 r.channels.iter().map(|channel| {
                     Notification::pending(
                         incident.id.clone(),
-                        r.contact_id.clone(),
+                        r,
                         *channel,
                         0,
                         categorisation.round,
-                        r.groups.clone(),
                         policy.acknowledge_within_minutes.is_some(),
                         categorisation.decided_at,
                     )

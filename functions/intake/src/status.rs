@@ -21,7 +21,18 @@ struct Status {
     /// Null until categorisation has run.
     category: Option<String>,
     handoff: &'static str,
+    /// Who has acknowledged, by role (never names or contact details).
+    acknowledgements: Vec<RoleAck>,
+    /// Required roles alerted that have not acknowledged yet.
+    awaiting: Vec<String>,
     timeline: Vec<Entry>,
+}
+
+#[derive(Serialize)]
+struct RoleAck {
+    role: String,
+    #[serde(with = "time::serde::rfc3339")]
+    at: OffsetDateTime,
 }
 
 #[derive(Serialize)]
@@ -33,8 +44,27 @@ struct Entry {
 
 pub async fn status(deps: &Deps, caller: &Caller, id: &str) -> Result<Response<Body>, IntakeError> {
     let incident = incident_for(deps, caller, id).await?;
-    let (timeline, categorisation) =
-        tokio::try_join!(deps.store.timeline(&incident.id), deps.store.get_categorisation(&incident.id))?;
+    let store = &*deps.store;
+    let (timeline, categorisation, acks, notifications) = tokio::try_join!(
+        store.timeline(&incident.id),
+        store.get_categorisation(&incident.id),
+        store.acknowledgements(&incident.id),
+        store.notifications(&incident.id),
+    )?;
+    // The first acknowledgement of each role.
+    let mut acknowledgements: Vec<RoleAck> = Vec::new();
+    for a in &acks {
+        if !acknowledgements.iter().any(|r| r.role == a.role.as_str()) {
+            acknowledgements.push(RoleAck { role: a.role.to_string(), at: a.at });
+        }
+    }
+    let mut awaiting: Vec<String> = notifications
+        .iter()
+        .filter(|n| n.required && !acknowledgements.iter().any(|r| r.role == n.role.as_str()))
+        .map(|n| n.role.to_string())
+        .collect();
+    awaiting.sort();
+    awaiting.dedup();
     let body = Status {
         id: incident.id.to_string(),
         police_reference: incident.report.police_reference.as_str().to_owned(),
@@ -43,6 +73,8 @@ pub async fn status(deps: &Deps, caller: &Caller, id: &str) -> Result<Response<B
         version: incident.version,
         category: categorisation.map(|c| c.category.to_string()),
         handoff: if incident.handoff.is_some() { "pending" } else { "done" },
+        acknowledgements,
+        awaiting,
         timeline: timeline.iter().map(|e| Entry { at: e.at, kind: e.event.kind() }).collect(),
     };
     Ok(json(StatusCode::OK, &body))

@@ -8,7 +8,7 @@
 use super::aws::is_retryable;
 use crate::domain::incident::PoliceReference;
 use crate::domain::checklist::ChecklistItem;
-use crate::domain::notification::{Categorisation, Notification};
+use crate::domain::notification::{Acknowledgement, Categorisation, Notification};
 use crate::domain::{AreaName, Caller, Contact, Group, Incident, Licensee, TimelineEvent};
 use crate::ids::{CallerId, ContactId, IncidentId, LicenseeId};
 use crate::ports::store::{CreateOutcome, LapseNotice, ReportKey, Store, StoreError};
@@ -577,6 +577,27 @@ impl Store for DynamoStore {
             .build()
             .map_err(corrupt)?;
         self.conditional_put_with_events(conditional, events).await
+    }
+
+    async fn acknowledge(&self, ack: &Acknowledgement, events: &[TimelineEvent]) -> Result<bool, StoreError> {
+        let sk = format!("ACK#{}", ack.contact_id);
+        let conditional = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(to_item(ack, incident_pk(&ack.incident_id), sk)?))
+            .condition_expression("attribute_not_exists(pk)")
+            .build()
+            .map_err(corrupt)?;
+        match self.conditional_put_with_events(conditional, events).await {
+            Ok(()) => Ok(true),
+            Err(StoreError::Conflict) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn acknowledgements(&self, id: &IncidentId) -> Result<Vec<Acknowledgement>, StoreError> {
+        let mut acks: Vec<Acknowledgement> = self.query_prefix(incident_pk(id), "ACK#").await?;
+        acks.sort_by_key(|a| a.at);
+        Ok(acks)
     }
 
     async fn put_checklist(&self, items: &[ChecklistItem]) -> Result<(), StoreError> {

@@ -3,7 +3,7 @@
 
 use crate::domain::incident::PoliceReference;
 use crate::domain::checklist::ChecklistItem;
-use crate::domain::notification::{Categorisation, Notification, NotificationStatus};
+use crate::domain::notification::{Acknowledgement, Categorisation, Notification, NotificationStatus};
 use crate::domain::{AreaName, Caller, Contact, Group, Incident, Licensee, TimelineEvent};
 use crate::ids::{CallerId, ContactId, IncidentId, LicenseeId};
 use crate::ports::store::{CreateOutcome, LapseNotice, ReportKey, Store, StoreError};
@@ -26,6 +26,7 @@ struct State {
     categorisations: HashMap<IncidentId, Categorisation>,
     notifications: BTreeMap<(IncidentId, String), Notification>,
     checklists: BTreeMap<(IncidentId, u32, u32), ChecklistItem>,
+    acknowledgements: BTreeMap<(IncidentId, ContactId), Acknowledgement>,
 }
 
 #[derive(Default)]
@@ -284,6 +285,25 @@ impl Store for MemoryStore {
         s.notifications.insert(key, notification.clone());
         append(&mut s, events);
         Ok(())
+    }
+
+    async fn acknowledge(&self, ack: &Acknowledgement, events: &[TimelineEvent]) -> Result<bool, StoreError> {
+        let mut s = self.state();
+        let key = (ack.incident_id.clone(), ack.contact_id.clone());
+        if s.acknowledgements.contains_key(&key) {
+            return Ok(false);
+        }
+        s.acknowledgements.insert(key, ack.clone());
+        append(&mut s, events);
+        Ok(true)
+    }
+
+    async fn acknowledgements(&self, id: &IncidentId) -> Result<Vec<Acknowledgement>, StoreError> {
+        let s = self.state();
+        let mut acks: Vec<Acknowledgement> =
+            s.acknowledgements.iter().filter(|((i, _), _)| i == id).map(|(_, a)| a.clone()).collect();
+        acks.sort_by_key(|a| a.at);
+        Ok(acks)
     }
 
     async fn put_checklist(&self, items: &[ChecklistItem]) -> Result<(), StoreError> {

@@ -1,7 +1,6 @@
 //! Places: boroughs and wards by name, postcode districts.
 
 use serde::{Deserialize, Serialize};
-use std::fmt;
 
 /// A borough, district or ward name as police and councils write it
 /// ("Tower Hamlets", "Barking and Dagenham"). Compared by its key, so
@@ -43,11 +42,6 @@ impl Eq for AreaName {}
 
 crate::text_newtype!(AreaName);
 
-impl fmt::Display for AreaName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
 
 /// The outward half of a UK postcode ("SW9", "EC1A"). A full postcode can
 /// point at a home, so SIM refuses it.

@@ -2,7 +2,7 @@
 //! fanned out: one per contact per channel per escalation step.
 
 use super::category::Category;
-use super::policy::Channel;
+use super::policy::{Channel, Recipient};
 use crate::choice;
 use crate::ids::{ContactId, GroupId, IncidentId};
 use serde::{Deserialize, Serialize};
@@ -47,6 +47,11 @@ pub struct Notification {
     pub round: u32,
     /// Why this person is alerted: the groups they are in.
     pub groups: Vec<GroupId>,
+    /// Their role: acknowledgement and escalation are per role.
+    pub role: crate::domain::contact::Role,
+    /// Set when this is an escalation to a deputy: whose deputy they are.
+    #[serde(default)]
+    pub deputy_for: Option<ContactId>,
     /// Whether their acknowledgement is required (and chased).
     pub required: bool,
     pub status: NotificationStatus,
@@ -74,25 +79,25 @@ impl Notification {
         notification_key(&self.contact_id, self.channel, self.step)
     }
 
-    /// A new, pending notification.
-    #[allow(clippy::too_many_arguments)] // every field a new notification needs
+    /// A new, pending notification to `to` on `channel`.
     pub fn pending(
         incident_id: IncidentId,
-        contact_id: ContactId,
+        to: &Recipient,
         channel: Channel,
         step: u32,
         round: u32,
-        groups: Vec<GroupId>,
         required: bool,
         created_at: OffsetDateTime,
     ) -> Self {
         Self {
             incident_id,
-            contact_id,
+            contact_id: to.contact_id.clone(),
             channel,
             step,
             round,
-            groups,
+            groups: to.groups.clone(),
+            role: to.role.clone(),
+            deputy_for: None,
             required,
             status: NotificationStatus::Pending,
             created_at,
@@ -101,6 +106,16 @@ impl Notification {
             provider_message_id: None,
             sent_at: None,
             failure: None,
+        }
+    }
+
+    /// Who this notification is addressed to.
+    pub fn recipient(&self) -> Recipient {
+        Recipient {
+            contact_id: self.contact_id.clone(),
+            channels: vec![self.channel],
+            groups: self.groups.clone(),
+            role: self.role.clone(),
         }
     }
 
@@ -131,4 +146,18 @@ pub struct NotificationMessage {
     pub contact_id: ContactId,
     pub channel: Channel,
     pub step: u32,
+}
+
+/// A responder pressed Acknowledge on their personal link.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Acknowledgement {
+    pub incident_id: IncidentId,
+    pub contact_id: ContactId,
+    pub role: crate::domain::contact::Role,
+    /// The channel whose link was used.
+    pub channel: Channel,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    /// The browser's user agent, shortened: for telling people from scanners later.
+    pub user_agent: String,
 }

@@ -125,6 +125,7 @@ pub struct Recipient {
     pub channels: Vec<Channel>,
     /// The groups they are alerted as part of (a person may be in several).
     pub groups: Vec<GroupId>,
+    pub role: super::contact::Role,
 }
 
 /// Who to alert and what could not be resolved.
@@ -179,7 +180,12 @@ pub fn resolve(
         if usable.is_empty() {
             resolution.unreachable.push(contact_id);
         } else {
-            resolution.recipients.push(Recipient { contact_id, channels: usable, groups: in_groups.into_iter().collect() });
+            resolution.recipients.push(Recipient {
+                contact_id,
+                channels: usable,
+                groups: in_groups.into_iter().collect(),
+                role: contact.role.clone(),
+            });
         }
     }
     resolution

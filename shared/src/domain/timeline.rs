@@ -36,6 +36,12 @@ pub enum Event {
     NotificationFailed { contact_id: String, channel: Channel, reason: String },
     /// After a refusal, the same alert was queued on the person's next channel.
     FellBack { contact_id: String, from: Channel, to: Channel },
+    /// A responder acknowledged from their personal link.
+    Acknowledged { contact_id: String, role: String, channel: Channel },
+    /// An escalation step ran: reminders to silent roles, alerts to deputies or groups.
+    Escalated { step: u32, silent_roles: Vec<String>, messages: usize },
+    /// Escalation ended: everyone required acknowledged, or the steps ran out.
+    EscalationEnded { all_acknowledged: bool },
 }
 
 impl Event {
@@ -54,6 +60,9 @@ impl Event {
             Event::ChecklistOpened { .. } => "checklist_opened",
             Event::NotificationFailed { .. } => "notification_failed",
             Event::FellBack { .. } => "fell_back",
+            Event::Acknowledged { .. } => "acknowledged",
+            Event::Escalated { .. } => "escalated",
+            Event::EscalationEnded { .. } => "escalation_ended",
         }
     }
 }

@@ -3,7 +3,7 @@
 
 use super::Cause;
 use crate::domain::checklist::ChecklistItem;
-use crate::domain::notification::{Categorisation, Notification};
+use crate::domain::notification::{Acknowledgement, Categorisation, Notification};
 use crate::domain::{AreaName, Caller, Contact, Group, Incident, Licensee, TimelineEvent};
 use crate::domain::incident::PoliceReference;
 use crate::ids::{CallerId, ContactId, IncidentId, LicenseeId};
@@ -140,6 +140,11 @@ pub trait Store: Send + Sync {
     /// Writes the outcome of a claimed notification (SENT, FAILED, or back to
     /// PENDING), with timeline events, if it is still SENDING; else `Conflict`.
     async fn finish_notification(&self, notification: &Notification, events: &[TimelineEvent]) -> Result<(), StoreError>;
+
+    /// Records an acknowledgement with its timeline events unless this
+    /// contact already acknowledged this incident; false if they had.
+    async fn acknowledge(&self, ack: &Acknowledgement, events: &[TimelineEvent]) -> Result<bool, StoreError>;
+    async fn acknowledgements(&self, id: &IncidentId) -> Result<Vec<Acknowledgement>, StoreError>;
 
     async fn put_checklist(&self, items: &[ChecklistItem]) -> Result<(), StoreError>;
     /// The incident's checklist in order: section, then item.

@@ -1,0 +1,149 @@
+//! The page behind each personal link, `/a/{token}`:
+//!
+//! - `GET` shows the incident summary, what is expected of this person,
+//!   whether they have acknowledged, and an Acknowledge button. Opening the
+//!   page changes nothing: mail scanners and chat previews open links.
+//! - `POST` (the button: a plain form, no JavaScript) records the
+//!   acknowledgement once. It must carry the form key only SIM's own page
+//!   has, and must not come from another site.
+//! - `HEAD`, and anything from a known link-scanner agent, changes nothing.
+//!
+//! Tampered, unknown or expired links get a plain page with 404 or 410.
+
+mod page;
+mod scanners;
+
+use lambda_http::http::{header, Method, StatusCode};
+use lambda_http::{Body, Request, Response};
+use sim::clock::Clock;
+use sim::domain::notification::Acknowledgement;
+use sim::domain::{Event, TimelineEvent};
+use sim::ids::IdGenerator;
+use sim::links::{LinkClaims, LinkError, LinkKey};
+use sim::ports::{Store, StoreError};
+use std::sync::Arc;
+
+pub struct Deps {
+    pub store: Arc<dyn Store>,
+    pub clock: Arc<dyn Clock>,
+    pub ids: Arc<dyn IdGenerator>,
+    pub key: LinkKey,
+}
+
+pub async fn handle(deps: &Deps, req: Request) -> Response<Body> {
+    let path = req.uri().path().to_owned();
+    let Some(token) = path.strip_prefix("/a/").filter(|t| !t.is_empty() && !t.contains('/')) else {
+        return page::problem(StatusCode::NOT_FOUND, page::NOT_VALID);
+    };
+    let response = match *req.method() {
+        Method::GET => show(deps, token, None).await,
+        Method::HEAD => show(deps, token, None).await.map(|r| r.map(|_| Body::Empty)),
+        Method::POST => acknowledge(deps, token, &req).await,
+        _ => Ok(page::problem(StatusCode::METHOD_NOT_ALLOWED, page::NOT_VALID)),
+    };
+    response.unwrap_or_else(|error| {
+        tracing::error!(%error, "responder page failed");
+        page::problem(StatusCode::SERVICE_UNAVAILABLE, page::TRY_AGAIN)
+    })
+}
+
+fn verify(deps: &Deps, token: &str) -> Result<LinkClaims, Response<Body>> {
+    deps.key.verify(token, deps.clock.now()).map_err(|e| match e {
+        LinkError::Expired => page::problem(StatusCode::GONE, page::EXPIRED),
+        LinkError::Invalid => page::problem(StatusCode::NOT_FOUND, page::NOT_VALID),
+    })
+}
+
+/// The page for this link; `note` is a message shown above the summary.
+async fn show(deps: &Deps, token: &str, note: Option<String>) -> Result<Response<Body>, StoreError> {
+    let claims = match verify(deps, token) {
+        Ok(c) => c,
+        Err(page) => return Ok(page),
+    };
+    let store = &*deps.store;
+    let (incident, categorisation, acks) = tokio::try_join!(
+        store.get_incident(&claims.incident_id),
+        store.get_categorisation(&claims.incident_id),
+        store.acknowledgements(&claims.incident_id),
+    )?;
+    let (Some(incident), Some(categorisation)) = (incident, categorisation) else {
+        return Ok(page::problem(StatusCode::NOT_FOUND, page::NOT_VALID));
+    };
+    let Some(contact) = store.get_contact(&incident.licensee_id, &claims.contact_id).await? else {
+        return Ok(page::problem(StatusCode::NOT_FOUND, page::NOT_VALID));
+    };
+    let view = page::View {
+        incident: &incident,
+        categorisation: &categorisation,
+        contact: &contact,
+        acknowledgements: &acks,
+        form_key: deps.key.form_key(token),
+        note,
+    };
+    Ok(page::incident(&view))
+}
+
+async fn acknowledge(deps: &Deps, token: &str, req: &Request) -> Result<Response<Body>, StoreError> {
+    let claims = match verify(deps, token) {
+        Ok(c) => c,
+        Err(page) => return Ok(page),
+    };
+    let user_agent = header_value(req, header::USER_AGENT.as_str());
+    if scanners::is_scanner(&user_agent) {
+        tracing::info!(incident_id = %claims.incident_id, "scanner POST ignored");
+        return show(deps, token, None).await;
+    }
+    let form = String::from_utf8_lossy(req.body().as_ref()).into_owned();
+    let form_key = form_field(&form, "form_key").unwrap_or_default();
+    if from_another_site(req) || !deps.key.form_key_matches(token, &form_key) {
+        tracing::warn!(incident_id = %claims.incident_id, "acknowledgement refused: not from SIM's own page");
+        return Ok(page::problem(StatusCode::FORBIDDEN, page::RELOAD));
+    }
+    let Some(incident) = deps.store.get_incident(&claims.incident_id).await? else {
+        return Ok(page::problem(StatusCode::NOT_FOUND, page::NOT_VALID));
+    };
+    let Some(contact) = deps.store.get_contact(&incident.licensee_id, &claims.contact_id).await? else {
+        return Ok(page::problem(StatusCode::NOT_FOUND, page::NOT_VALID));
+    };
+    let now = deps.clock.now();
+    let ack = Acknowledgement {
+        incident_id: incident.id.clone(),
+        contact_id: contact.id.clone(),
+        role: contact.role.clone(),
+        channel: claims.channel,
+        at: now,
+        user_agent: user_agent.chars().take(200).collect(),
+    };
+    let event = TimelineEvent::new(
+        &*deps.ids,
+        &incident.id,
+        now,
+        Event::Acknowledged { contact_id: contact.id.to_string(), role: contact.role.to_string(), channel: claims.channel },
+    );
+    let note = if deps.store.acknowledge(&ack, &[event]).await? {
+        tracing::info!(incident_id = %incident.id, contact_id = %contact.id, channel = %claims.channel, "acknowledged");
+        "Thank you: your acknowledgement is recorded.".to_owned()
+    } else {
+        "You had already acknowledged this incident: nothing more to do here.".to_owned()
+    };
+    show(deps, token, Some(note)).await
+}
+
+fn header_value(req: &Request, name: &str) -> String {
+    req.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned()
+}
+
+/// A browser says where a form came from: refuse another site's.
+fn from_another_site(req: &Request) -> bool {
+    if header_value(req, "sec-fetch-site") == "cross-site" {
+        return true;
+    }
+    let origin = header_value(req, header::ORIGIN.as_str());
+    let host = header_value(req, header::HOST.as_str());
+    !origin.is_empty() && origin != "null" && origin.split("://").nth(1) != Some(host.as_str())
+}
+
+/// A field of an `application/x-www-form-urlencoded` body (our keys need no decoding).
+fn form_field(form: &str, name: &str) -> Option<String> {
+    form.split('&').find_map(|pair| pair.strip_prefix(name)?.strip_prefix('=').map(str::to_owned))
+}

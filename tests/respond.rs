@@ -1,0 +1,147 @@
+//! The responder's page behind a personal link, on in-memory adapters:
+//! opening changes nothing, a deliberate POST from SIM's own page
+//! acknowledges once, scanners and other sites cannot, bad links are refused.
+
+use lambda_http::{Body, Request, Response};
+use sim::domain::policy::Channel;
+use sim::ids::IncidentId;
+use sim::links::LinkKey;
+use sim_tests::*;
+use time::Duration;
+
+const PHONE: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 Version/17.1 Mobile/15E148 Safari/604.1";
+
+fn page(response: &Response<Body>) -> String {
+    String::from_utf8_lossy(response.body().as_ref()).into_owned()
+}
+
+fn get(token: &str, method: &str, user_agent: &str) -> Request {
+    lambda_http::http::Request::builder()
+        .method(method)
+        .uri(format!("/a/{token}"))
+        .header("user-agent", user_agent)
+        .header("host", "sim.lambeth.example")
+        .body(Body::Empty)
+        .unwrap()
+}
+
+fn post(token: &str, form: &str, user_agent: &str, origin: Option<&str>) -> Request {
+    let mut builder = lambda_http::http::Request::builder()
+        .method("POST")
+        .uri(format!("/a/{token}"))
+        .header("user-agent", user_agent)
+        .header("host", "sim.lambeth.example")
+        .header("content-type", "application/x-www-form-urlencoded");
+    if let Some(origin) = origin {
+        builder = builder.header("origin", origin);
+    }
+    builder.body(Body::from(form.to_owned())).unwrap()
+}
+
+fn form_key(html: &str) -> String {
+    let start = html.find("name=\"form_key\" value=\"").expect("the page has the form") + "name=\"form_key\" value=\"".len();
+    html[start..start + html[start..].find('"').unwrap()].to_owned()
+}
+
+struct Rig {
+    h: Harness,
+    deps: respond::Deps,
+    token: String,
+}
+
+async fn rig() -> Rig {
+    let h = memory_harness().await;
+    let categorise = categoriser(&h, memory_channel_queues());
+    assert_eq!(h.call(event("intake-report.json")).await.status(), 202);
+    categorise_handed_on(&h, &categorise).await;
+    let key = LinkKey::generate();
+    let token = link_token(&key, "inc-000001", "con-gold", Channel::Sms);
+    let deps = responder(&h, key);
+    Rig { h, deps, token }
+}
+
+async fn acks(rig: &Rig) -> usize {
+    rig.h.store.acknowledgements(&IncidentId::parse("inc-000001").unwrap()).await.unwrap().len()
+}
+
+#[tokio::test]
+async fn opening_the_link_shows_the_summary_and_changes_nothing() {
+    let rig = rig().await;
+    let response = respond::handle(&rig.deps, get(&rig.token, "GET", PHONE)).await;
+    assert_eq!(response.status(), 200);
+    let html = page(&response);
+    for expected in ["CRITICAL", "Stabbing in Lambeth (Brixton North)", "What is expected of you", "As gold you are asked to acknowledge this alert by 02:20 GMT", ">Acknowledge</button>", "CAD 1234/21NOV26", "No one yet."] {
+        assert!(html.contains(expected), "{expected} missing from {html}");
+    }
+    assert!(!html.contains("<script"), "works without JavaScript");
+    let csp = response.headers()["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("default-src 'none'") && csp.contains("form-action 'self'"));
+    assert_eq!(response.headers()["referrer-policy"], "no-referrer", "the token never leaks in a Referer");
+
+    let head = respond::handle(&rig.deps, get(&rig.token, "HEAD", PHONE)).await;
+    assert_eq!(head.status(), 200);
+    assert!(head.body().as_ref().is_empty());
+    assert_eq!(acks(&rig).await, 0, "GET and HEAD record nothing");
+}
+
+#[tokio::test]
+async fn pressing_acknowledge_records_it_once_and_police_see_the_role() {
+    let rig = rig().await;
+    let html = page(&respond::handle(&rig.deps, get(&rig.token, "GET", PHONE)).await);
+    let form = format!("form_key={}", form_key(&html));
+    rig.h.clock.advance(Duration::minutes(4));
+
+    let first = respond::handle(&rig.deps, post(&rig.token, &form, PHONE, Some("https://sim.lambeth.example"))).await;
+    assert_eq!(first.status(), 200);
+    let html = page(&first);
+    assert!(html.contains("Thank you: your acknowledgement is recorded.") && html.contains("You acknowledged at 02:14 GMT"), "{html}");
+    let again = respond::handle(&rig.deps, post(&rig.token, &form, PHONE, None)).await;
+    assert!(page(&again).contains("You had already acknowledged"));
+    assert_eq!(acks(&rig).await, 1);
+    let ack = &rig.h.store.acknowledgements(&IncidentId::parse("inc-000001").unwrap()).await.unwrap()[0];
+    assert_eq!((ack.contact_id.as_str(), ack.role.as_str(), ack.channel), ("con-gold", "gold", Channel::Sms));
+
+    let status = json(&rig.h.call(event("intake-status.json")).await);
+    assert_eq!(status["acknowledgements"], serde_json::json!([{"role": "gold", "at": "2026-11-21T02:14:00Z"}]));
+    assert_eq!(status["awaiting"], serde_json::json!(["comms", "community-safety", "community-safety-lead", "police-liaison"]));
+    assert!(!status.to_string().contains("con-gold") && !status.to_string().contains("+44"), "no contact details for police");
+}
+
+#[tokio::test]
+async fn scanners_other_sites_and_forms_without_the_key_acknowledge_nothing() {
+    let rig = rig().await;
+    let html = page(&respond::handle(&rig.deps, get(&rig.token, "GET", PHONE)).await);
+    let form = format!("form_key={}", form_key(&html));
+
+    let scanner = respond::handle(&rig.deps, post(&rig.token, &form, "Mozilla/5.0 (compatible; Microsoft Office SafeLinks)", None)).await;
+    assert_eq!(scanner.status(), 200, "a scanner is shown the page");
+    let other_site = respond::handle(&rig.deps, post(&rig.token, &form, PHONE, Some("https://evil.example"))).await;
+    assert_eq!(other_site.status(), 403);
+    assert!(page(&other_site).contains("Open the link from your SIM message again"));
+    let no_key = respond::handle(&rig.deps, post(&rig.token, "form_key=forged", PHONE, None)).await;
+    assert_eq!(no_key.status(), 403);
+    let other_token = link_token(&rig.deps.key, "inc-000001", "con-comms", Channel::Sms);
+    let wrong_key = respond::handle(&rig.deps, post(&other_token, &form, PHONE, None)).await;
+    assert_eq!(wrong_key.status(), 403, "a form key works only for its own link");
+    assert_eq!(acks(&rig).await, 0);
+}
+
+#[tokio::test]
+async fn forged_tampered_and_expired_links_are_refused_plainly() {
+    let rig = rig().await;
+    let forged = link_token(&LinkKey::generate(), "inc-000001", "con-gold", Channel::Sms);
+    let tampered = rig.token.replace("con-gold", "con-ceo");
+    for token in [forged.as_str(), tampered.as_str(), "nonsense"] {
+        let response = respond::handle(&rig.deps, get(token, "GET", PHONE)).await;
+        assert_eq!(response.status(), 404);
+        let html = page(&response);
+        assert!(html.contains("This link is not valid") && !html.contains("Lambeth"), "{html}");
+    }
+    rig.h.clock.advance(Duration::days(8));
+    let expired = respond::handle(&rig.deps, get(&rig.token, "GET", PHONE)).await;
+    assert_eq!(expired.status(), 410);
+    assert!(page(&expired).contains("This link has expired"));
+    let expired_post = respond::handle(&rig.deps, post(&rig.token, "form_key=x", PHONE, None)).await;
+    assert_eq!(expired_post.status(), 410);
+    assert_eq!(acks(&rig).await, 0);
+}
