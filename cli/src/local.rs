@@ -70,18 +70,25 @@ impl Backing {
     }
 }
 
-type Backend = (Arc<dyn Store>, Arc<dyn Queue>, ChannelQueues, String);
+/// The store and queues the stack's functions share.
+struct Backend {
+    store: Arc<dyn Store>,
+    categorise: Arc<dyn Queue>,
+    escalation: Arc<dyn Queue>,
+    channels: ChannelQueues,
+    description: String,
+}
 
 async fn backend(backing: &Backing) -> Result<Backend, Box<dyn Error>> {
     let Backing::Aws { table } = backing else {
         let queue = |name: &str| Arc::new(MemoryQueue::new(name)) as Arc<dyn Queue>;
-        let channels = ChannelQueues { sms: queue("sms"), email: queue("email"), whatsapp: queue("whatsapp") };
-        return Ok((
-            Arc::new(MemoryStore::new()),
-            queue("categorise"),
-            channels,
-            "embedded: in-memory store and queues".into(),
-        ));
+        return Ok(Backend {
+            store: Arc::new(MemoryStore::new()),
+            categorise: queue("categorise"),
+            escalation: queue("escalation"),
+            channels: ChannelQueues { sms: queue("sms"), email: queue("email"), whatsapp: queue("whatsapp") },
+            description: "embedded: in-memory store and queues".into(),
+        });
     };
     let config = sim::adapters::aws::load_config().await;
     let store = DynamoStore::from_config(&config, table);
@@ -91,15 +98,18 @@ async fn backend(backing: &Backing) -> Result<Backend, Box<dyn Error>> {
         let (sqs, name) = (sqs.clone(), format!("{table}-{suffix}"));
         async move { SqsQueue::create_if_missing(sqs, &name).await }
     };
-    let categorise = queue("categorise").await?;
-    let channels = ChannelQueues {
-        sms: Arc::new(queue("sms").await?),
-        email: Arc::new(queue("email").await?),
-        whatsapp: Arc::new(queue("whatsapp").await?),
-    };
     let endpoint = config.endpoint_url().unwrap_or("AWS");
-    let description = format!("DynamoDB table {table} and SQS queues {table}-* at {endpoint}");
-    Ok((Arc::new(store), Arc::new(categorise), channels, description))
+    Ok(Backend {
+        store: Arc::new(store),
+        categorise: Arc::new(queue("categorise").await?),
+        escalation: Arc::new(queue("escalation").await?),
+        channels: ChannelQueues {
+            sms: Arc::new(queue("sms").await?),
+            email: Arc::new(queue("email").await?),
+            whatsapp: Arc::new(queue("whatsapp").await?),
+        },
+        description: format!("DynamoDB table {table} and SQS queues {table}-* at {endpoint}"),
+    })
 }
 
 /// Builds the stack and seeds the demo licensees with fresh keys.
@@ -109,7 +119,7 @@ pub async fn build(
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGenerator>,
 ) -> Result<Stack, Box<dyn Error>> {
-    let (store, queue, channels, backend) = backend(backing).await?;
+    let Backend { store, categorise: queue, escalation, channels, description: backend } = backend(backing).await?;
     let keys = DemoKeys {
         met_cad: ApiKey::generate(&demo::met_cad()),
         kent_police: ApiKey::generate(&demo::kent_police()),
@@ -125,6 +135,7 @@ pub async fn build(
     let categorise = categorise::Deps {
         store: store.clone(),
         queues: channels.clone(),
+        escalation: escalation.clone(),
         clock: clock.clone(),
         ids: ids.clone(),
     };

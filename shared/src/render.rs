@@ -15,6 +15,8 @@ pub enum AlertKind {
     Reminder,
     /// The category went up (police update).
     Upgrade,
+    /// A required role has not acknowledged: to their deputy or an escalation group.
+    Escalation,
 }
 
 pub struct Alert<'a> {
@@ -102,6 +104,7 @@ impl Alert<'_> {
     fn expected(&self) -> String {
         match (self.kind, self.acknowledge_within) {
             (AlertKind::Reminder, _) => "You have not acknowledged yet. Acknowledge now".into(),
+            (AlertKind::Escalation, _) => "A required role has not acknowledged. Please acknowledge".into(),
             (_, Some(minutes)) => format!("Acknowledge within {minutes} min"),
             (_, None) => "For information; no acknowledgement needed. Details".into(),
         }
@@ -112,6 +115,7 @@ impl Alert<'_> {
             AlertKind::First => "SIM",
             AlertKind::Reminder => "SIM REMINDER",
             AlertKind::Upgrade => "SIM UPGRADED",
+            AlertKind::Escalation => "SIM ESCALATION",
         };
         let tail = format!(". {}: {}", self.expected(), self.link);
         let mut head = gsm7(&format!("{prefix}: {} at {}", self.headline(), when(self.incident.report.occurred_at)));
@@ -129,6 +133,7 @@ impl Alert<'_> {
             AlertKind::First => "",
             AlertKind::Reminder => "Reminder: ",
             AlertKind::Upgrade => "Upgraded: ",
+            AlertKind::Escalation => "Escalation: ",
         };
         let subject = format!("[SIM] {lead}{} at {}", self.headline(), when(report.occurred_at));
         let victims = match report.victims.len() {
@@ -191,7 +196,7 @@ impl Alert<'_> {
     pub fn whatsapp(&self, token: &str) -> WhatsAppTemplate {
         WhatsAppTemplate {
             name: match self.kind {
-                AlertKind::Reminder => "sim_incident_reminder",
+                AlertKind::Reminder | AlertKind::Escalation => "sim_incident_reminder",
                 _ => "sim_incident_alert",
             },
             language: "en_GB",
@@ -298,7 +303,7 @@ mod tests {
         // 80 characters, the longest area name SIM accepts, with accents.
         let incident = incident("Thamés View and Castle Point (north) & Becontrée Heath, Village Mayesbrook Parso");
         let link = format!("https://sim.lbbd.example/a/{}", "x".repeat(90));
-        for kind in [AlertKind::First, AlertKind::Reminder, AlertKind::Upgrade] {
+        for kind in [AlertKind::First, AlertKind::Reminder, AlertKind::Upgrade, AlertKind::Escalation] {
             let alert = Alert {
                 incident: &incident,
                 category: Category::SeriousViolence,

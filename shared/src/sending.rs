@@ -159,9 +159,10 @@ pub async fn send_message(deps: &SenderDeps, body: &str) -> Result<SendOutcome, 
         incident: &incident,
         category: categorisation.category,
         reason: &categorisation.reason,
-        kind: match (message.step, claimed.round) {
-            (0, 1) => AlertKind::First,
-            (0, _) => AlertKind::Upgrade,
+        kind: match (message.step, claimed.round, &claimed.deputy_for, claimed.required) {
+            (0, 1, _, _) => AlertKind::First,
+            (0, _, _, _) => AlertKind::Upgrade,
+            (_, _, Some(_), _) | (_, _, None, false) => AlertKind::Escalation,
             _ => AlertKind::Reminder,
         },
         acknowledge_within: categorisation.acknowledge_within_minutes,

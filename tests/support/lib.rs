@@ -179,7 +179,11 @@ pub async fn moto_harness() -> Harness {
 /// The categorise function's dependencies, on the same store and clock as
 /// intake's, with the three sender queues.
 pub fn categoriser(h: &Harness, queues: categorise::ChannelQueues) -> categorise::Deps {
-    categorise::Deps { store: h.store.clone(), queues, clock: h.clock.clone(), ids: h.ids.clone() }
+    categoriser_with(h, queues, Arc::new(MemoryQueue::new("escalation")))
+}
+
+pub fn categoriser_with(h: &Harness, queues: categorise::ChannelQueues, escalation: Arc<dyn Queue>) -> categorise::Deps {
+    categorise::Deps { store: h.store.clone(), queues, escalation, clock: h.clock.clone(), ids: h.ids.clone() }
 }
 
 pub fn memory_channel_queues() -> categorise::ChannelQueues {

@@ -18,44 +18,21 @@
 use sim::clock::Clock;
 use sim::domain::category::{Category, Facts, RuleSet};
 use sim::domain::checklist::ChecklistTemplate;
-use sim::domain::notification::{Categorisation, Notification, NotificationStatus};
+use sim::domain::notification::{Categorisation, EscalationCheck, Notification, NotificationStatus};
 use sim::domain::policy::{resolve, AlertPolicy, Channel};
 use sim::domain::{Event, Incident, Licensee, TimelineEvent};
 use sim::handoff::HandoffMessage;
 use sim::ids::{ContactId, IdGenerator};
+pub use sim::ports::ChannelQueues;
 use sim::ports::{OutgoingMessage, Queue, QueueError, Store, StoreError};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-/// The three sender queues.
-#[derive(Clone)]
-pub struct ChannelQueues {
-    pub sms: Arc<dyn Queue>,
-    pub email: Arc<dyn Queue>,
-    pub whatsapp: Arc<dyn Queue>,
-}
-
-impl ChannelQueues {
-    pub fn for_channel(&self, channel: Channel) -> &dyn Queue {
-        &**self.queue(channel)
-    }
-
-    pub fn for_channel_arc(&self, channel: Channel) -> Arc<dyn Queue> {
-        self.queue(channel).clone()
-    }
-
-    fn queue(&self, channel: Channel) -> &Arc<dyn Queue> {
-        match channel {
-            Channel::Sms => &self.sms,
-            Channel::Email => &self.email,
-            Channel::WhatsApp => &self.whatsapp,
-        }
-    }
-}
-
 pub struct Deps {
     pub store: Arc<dyn Store>,
     pub queues: ChannelQueues,
+    /// The delay queue of escalation checks.
+    pub escalation: Arc<dyn Queue>,
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn IdGenerator>,
 }
@@ -241,6 +218,16 @@ async fn fan_out(
         let sends = by_channel.iter().map(|(channel, messages)| deps.queues.for_channel(*channel).send(messages));
         futures_util::future::try_join_all(sends).await?;
         queued = by_channel.values().map(Vec::len).sum();
+        // Chase silent roles from the policy's first escalation step.
+        if let (Some(_), Some(first)) = (policy.acknowledge_within_minutes, policy.escalation.first()) {
+            let check = EscalationCheck {
+                incident_id: incident.id.clone(),
+                round: categorisation.round,
+                step: 0,
+                due_at: categorisation.decided_at + time::Duration::minutes(first.after_minutes.into()),
+            };
+            deps.escalation.send(&[check.message(now)]).await?;
+        }
         events.push(event(Event::AlertsQueued {
             round: categorisation.round,
             recipients: resolution.recipients.len(),

@@ -16,6 +16,7 @@ async fn main() -> Result<(), Error> {
     sim::telemetry::init();
     let table = required("TABLE_NAME")?;
     let (sms, email, whatsapp) = (required("SMS_QUEUE_URL")?, required("EMAIL_QUEUE_URL")?, required("WHATSAPP_QUEUE_URL")?);
+    let escalation = required("ESCALATION_QUEUE_URL")?;
     let aws = load_config().await;
     let deps = Deps {
         store: Arc::new(DynamoStore::from_config(&aws, table)),
@@ -24,6 +25,7 @@ async fn main() -> Result<(), Error> {
             email: Arc::new(SqsQueue::from_config(&aws, email)),
             whatsapp: Arc::new(SqsQueue::from_config(&aws, whatsapp)),
         },
+        escalation: Arc::new(SqsQueue::from_config(&aws, escalation)),
         clock: Arc::new(SystemClock),
         ids: Arc::new(RandomIds),
     };

@@ -448,6 +448,10 @@ impl Store for DynamoStore {
         self.query_prefix(incident_pk(id), "EVENT#").await
     }
 
+    async fn append_event(&self, event: &TimelineEvent) -> Result<(), StoreError> {
+        self.put_plain(event_item(event)?).await
+    }
+
     async fn ward_history(
         &self,
         licensee: &LicenseeId,

@@ -44,6 +44,15 @@ impl MemoryQueue {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+
+    /// Takes every message not yet received, delayed or not, with how long
+    /// until it would have been visible: for driving scheduled work (such as
+    /// escalation checks) on an injected clock rather than waiting.
+    pub fn take_scheduled(&self) -> Vec<(String, std::time::Duration)> {
+        let now = Instant::now();
+        let mut s = self.state.lock().expect("queue lock");
+        s.ready.drain(..).map(|p| (p.body, p.visible_at.saturating_duration_since(now))).collect()
+    }
 }
 
 #[async_trait]

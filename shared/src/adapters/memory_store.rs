@@ -192,6 +192,11 @@ impl Store for MemoryStore {
         Ok(self.state().timelines.get(id).cloned().unwrap_or_default())
     }
 
+    async fn append_event(&self, event: &TimelineEvent) -> Result<(), StoreError> {
+        append(&mut self.state(), std::slice::from_ref(event));
+        Ok(())
+    }
+
     async fn ward_history(
         &self,
         licensee: &LicenseeId,

@@ -161,3 +161,31 @@ pub struct Acknowledgement {
     /// The browser's user agent, shortened: for telling people from scanners later.
     pub user_agent: String,
 }
+
+/// An escalation check, delivered through a delay queue at `due_at`: ids and
+/// times only.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EscalationCheck {
+    pub incident_id: IncidentId,
+    /// The categorisation round it belongs to; a newer round supersedes it.
+    pub round: u32,
+    /// Index into the alert policy's escalation steps.
+    pub step: u32,
+    #[serde(with = "time::serde::rfc3339")]
+    pub due_at: OffsetDateTime,
+}
+
+/// SQS holds a message back at most 15 minutes: longer waits are chained.
+pub const MAX_QUEUE_DELAY_SECONDS: i64 = 900;
+
+impl EscalationCheck {
+    /// The queue message for this check, delayed until it is due (or as long
+    /// as SQS allows; the check re-queues itself for the rest).
+    pub fn message(&self, now: OffsetDateTime) -> crate::ports::OutgoingMessage {
+        let wait = (self.due_at - now).whole_seconds().clamp(0, MAX_QUEUE_DELAY_SECONDS);
+        crate::ports::OutgoingMessage {
+            body: serde_json::to_string(self).expect("checks serialise"),
+            delay_seconds: wait as u32,
+        }
+    }
+}

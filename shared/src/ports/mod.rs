@@ -6,7 +6,7 @@ pub mod queue;
 pub mod sender;
 pub mod store;
 
-pub use queue::{OutgoingMessage, Queue, QueueError, ReceivedMessage};
+pub use queue::{ChannelQueues, OutgoingMessage, Queue, QueueError, ReceivedMessage};
 pub use sender::{Outgoing, SendError, Sender};
 pub use store::{CreateOutcome, LapseNotice, ReportKey, Store, StoreError};
 

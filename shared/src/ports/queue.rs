@@ -1,7 +1,9 @@
 //! The queue port: at-least-once delivery of small messages carrying ids only.
 
 use super::Cause;
+use crate::domain::policy::Channel;
 use async_trait::async_trait;
+use std::sync::Arc;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutgoingMessage {
@@ -41,4 +43,30 @@ pub trait Queue: Send + Sync {
     /// until the visibility timeout passes.
     async fn receive(&self, max: usize) -> Result<Vec<ReceivedMessage>, QueueError>;
     async fn delete(&self, receipt: &str) -> Result<(), QueueError>;
+}
+
+/// The three sender queues.
+#[derive(Clone)]
+pub struct ChannelQueues {
+    pub sms: Arc<dyn Queue>,
+    pub email: Arc<dyn Queue>,
+    pub whatsapp: Arc<dyn Queue>,
+}
+
+impl ChannelQueues {
+    pub fn for_channel(&self, channel: Channel) -> &dyn Queue {
+        &**self.queue(channel)
+    }
+
+    pub fn for_channel_arc(&self, channel: Channel) -> Arc<dyn Queue> {
+        self.queue(channel).clone()
+    }
+
+    fn queue(&self, channel: Channel) -> &Arc<dyn Queue> {
+        match channel {
+            Channel::Sms => &self.sms,
+            Channel::Email => &self.email,
+            Channel::WhatsApp => &self.whatsapp,
+        }
+    }
 }

@@ -99,6 +99,8 @@ pub trait Store: Send + Sync {
     async fn pending_handoffs(&self, before: OffsetDateTime, limit: usize) -> Result<Vec<IncidentId>, StoreError>;
 
     async fn timeline(&self, id: &IncidentId) -> Result<Vec<TimelineEvent>, StoreError>;
+    /// A timeline entry on its own (most are written with the change they explain).
+    async fn append_event(&self, event: &TimelineEvent) -> Result<(), StoreError>;
 
     /// When the licensee's other incidents in this ward happened, from
     /// `since` up to and including `until` (one query on the ward index).

@@ -1,0 +1,180 @@
+//! Escalation: when an escalation check falls due, every required role that
+//! has no acknowledgement yet is chased, then the next check is scheduled.
+//!
+//! A role counts as acknowledged when anyone alerted for it (the person, or
+//! their deputy alerted in their place) has acknowledged: the first
+//! acknowledgement does not silence the other roles. For a silent role, a
+//! `deputies` step re-alerts each of its people (reminder text, differing from
+//! the first alert) and alerts their deputies; a `groups` step alerts those
+//! groups. The checks stop once every required role has acknowledged, when
+//! the policy's steps run out, or when a newer categorisation round
+//! supersedes this one (it has its own checks). Each step is on the timeline.
+//!
+//! Checks travel on an SQS delay queue: SIM's own at-least-once queue with a
+//! DLQ, no extra service, and the same on the local stack. SQS delays at most
+//! 15 minutes, so a check due later re-queues itself for the rest.
+
+use sim::clock::Clock;
+use sim::domain::notification::{EscalationCheck, Notification, NotificationStatus};
+use sim::domain::policy::{resolve, AlertPolicy, Channel, EscalationTarget, Recipient};
+use sim::domain::{Contact, Event, Role, TimelineEvent};
+use sim::ids::{ContactId, IdGenerator};
+use sim::ports::{ChannelQueues, OutgoingMessage, Queue, QueueError, Store, StoreError};
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
+use time::Duration;
+
+pub struct Deps {
+    pub store: Arc<dyn Store>,
+    pub queues: ChannelQueues,
+    /// Where checks are scheduled (this function's own trigger).
+    pub escalation: Arc<dyn Queue>,
+    pub clock: Arc<dyn Clock>,
+    pub ids: Arc<dyn IdGenerator>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EscalateError {
+    #[error("the message cannot be processed: {0}")]
+    Poison(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Queue(#[from] QueueError),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Not due yet: re-queued for the rest of the wait.
+    NotYetDue,
+    /// A newer round (a police upgrade) has its own checks.
+    Superseded,
+    AllAcknowledged,
+    /// Reminders and deputy or group alerts were queued.
+    Escalated { silent_roles: Vec<String>, messages: usize, next_check: bool },
+}
+
+pub async fn handle_message(deps: &Deps, body: &str) -> Result<Outcome, EscalateError> {
+    let check: EscalationCheck =
+        serde_json::from_str(body).map_err(|e| EscalateError::Poison(format!("not an escalation check: {e}")))?;
+    escalate(deps, &check).await
+}
+
+pub async fn escalate(deps: &Deps, check: &EscalationCheck) -> Result<Outcome, EscalateError> {
+    let store = &*deps.store;
+    let now = deps.clock.now();
+    if now < check.due_at {
+        deps.escalation.send(&[check.message(now)]).await?;
+        return Ok(Outcome::NotYetDue);
+    }
+    let poison = |what: &str| EscalateError::Poison(format!("{what} of {} is missing", check.incident_id));
+    let incident = store.get_incident(&check.incident_id).await?.ok_or_else(|| poison("the incident"))?;
+    let categorisation = store.get_categorisation(&incident.id).await?.ok_or_else(|| poison("the categorisation"))?;
+    if categorisation.round != check.round {
+        return Ok(Outcome::Superseded);
+    }
+    let licensee = store.get_licensee(&incident.licensee_id).await?.ok_or_else(|| poison("the licensee"))?;
+    let policies = licensee.policies.clone().unwrap_or_else(AlertPolicy::defaults);
+    let Some(policy) = AlertPolicy::for_category(&policies, categorisation.category) else {
+        return Ok(Outcome::Superseded);
+    };
+    let event = |e| TimelineEvent::new(&*deps.ids, &incident.id, now, e);
+
+    let (notifications, acks) = tokio::try_join!(store.notifications(&incident.id), store.acknowledgements(&incident.id))?;
+    let acknowledged: HashSet<&ContactId> = acks.iter().map(|a| &a.contact_id).collect();
+    let required: BTreeSet<&Role> = notifications.iter().filter(|n| n.required).map(|n| &n.role).collect();
+    let answered: HashSet<&Role> =
+        notifications.iter().filter(|n| acknowledged.contains(&n.contact_id)).map(|n| &n.role).collect();
+    let silent: Vec<&Role> = required.into_iter().filter(|r| !answered.contains(r)).collect();
+    if silent.is_empty() {
+        store.append_event(&event(Event::EscalationEnded { all_acknowledged: true })).await?;
+        return Ok(Outcome::AllAcknowledged);
+    }
+    let Some(step) = policy.escalation.get(check.step as usize) else {
+        store.append_event(&event(Event::EscalationEnded { all_acknowledged: false })).await?;
+        return Ok(Outcome::Escalated { silent_roles: names(&silent), messages: 0, next_check: false });
+    };
+
+    let contacts: HashMap<ContactId, Contact> =
+        store.contacts(&licensee.id).await?.into_iter().map(|c| (c.id.clone(), c)).collect();
+    let step_no = check.step + 1;
+    let mut wanted: Vec<Notification> = Vec::new();
+    let add = |wanted: &mut Vec<Notification>, contact: &Contact, role: &Role, deputy_for: Option<ContactId>, required: bool| {
+        let to = Recipient { contact_id: contact.id.clone(), channels: vec![], groups: vec![], role: role.clone() };
+        for channel in usable_channels(contact, &policy.channels) {
+            let n = Notification::pending(incident.id.clone(), &to, channel, step_no, check.round, required, now);
+            wanted.push(Notification { deputy_for: deputy_for.clone(), ..n });
+        }
+    };
+    match &step.alert {
+        EscalationTarget::Deputies => {
+            // The people alerted for each silent role, not counting deputies already alerted for it.
+            let people: BTreeSet<&ContactId> = notifications
+                .iter()
+                .filter(|n| n.required && n.deputy_for.is_none() && silent.contains(&&n.role))
+                .map(|n| &n.contact_id)
+                .collect();
+            for id in people {
+                let Some(person) = contacts.get(id) else { continue };
+                add(&mut wanted, person, &person.role, None, true);
+                if let Some(deputy) = person.deputy.as_ref().and_then(|d| contacts.get(d)) {
+                    add(&mut wanted, deputy, &person.role, Some(person.id.clone()), true);
+                }
+            }
+        }
+        EscalationTarget::Groups(groups) => {
+            let groups_of_licensee = store.groups(&licensee.id).await?;
+            let everyone: Vec<Contact> = contacts.values().cloned().collect();
+            let resolution = resolve(groups, &policy.channels, &groups_of_licensee, &everyone, &HashSet::new());
+            for r in resolution.recipients {
+                if let Some(contact) = contacts.get(&r.contact_id) {
+                    // Told, not chased: escalation groups are informed that roles are silent.
+                    add(&mut wanted, contact, &r.role, None, false);
+                }
+            }
+        }
+    }
+
+    // Write what is missing; queue what is still pending (a redelivery after a
+    // crash re-queues, and the senders' claim keeps that from sending twice).
+    let existing: HashMap<String, &Notification> = notifications.iter().map(|n| (n.key(), n)).collect();
+    let missing: Vec<Notification> = wanted.iter().filter(|n| !existing.contains_key(&n.key())).cloned().collect();
+    store.put_notifications(&missing).await?;
+    let mut by_channel: HashMap<Channel, Vec<OutgoingMessage>> = HashMap::new();
+    for n in wanted.iter().filter(|n| existing.get(&n.key()).is_none_or(|e| e.status == NotificationStatus::Pending)) {
+        let body = serde_json::to_string(&n.message()).expect("messages serialise");
+        by_channel.entry(n.channel).or_default().push(OutgoingMessage::now(body));
+    }
+    let sends = by_channel.iter().map(|(channel, messages)| deps.queues.for_channel(*channel).send(messages));
+    futures_util::future::try_join_all(sends).await?;
+    let messages = by_channel.values().map(Vec::len).sum();
+
+    let next = policy.escalation.get(step_no as usize).map(|s| EscalationCheck {
+        incident_id: incident.id.clone(),
+        round: check.round,
+        step: step_no,
+        due_at: categorisation.decided_at + Duration::minutes(s.after_minutes.into()),
+    });
+    if let Some(next) = &next {
+        deps.escalation.send(&[next.message(now)]).await?;
+    }
+    store.append_event(&event(Event::Escalated { step: step_no, silent_roles: names(&silent), messages })).await?;
+    tracing::info!(incident_id = %incident.id, step = step_no, silent = silent.len(), messages, "escalated");
+    Ok(Outcome::Escalated { silent_roles: names(&silent), messages, next_check: next.is_some() })
+}
+
+fn names(roles: &[&Role]) -> Vec<String> {
+    roles.iter().map(|r| r.to_string()).collect()
+}
+
+fn usable_channels(contact: &Contact, channels: &[Channel]) -> Vec<Channel> {
+    channels
+        .iter()
+        .copied()
+        .filter(|c| match c {
+            Channel::Sms => contact.mobile.is_some(),
+            Channel::WhatsApp => contact.mobile.is_some() && contact.whatsapp_opt_in,
+            Channel::Email => contact.email.is_some(),
+        })
+        .collect()
+}
