@@ -47,18 +47,19 @@ pub async fn handle(deps: &Deps, req: Request) -> Response<Body> {
     })
 }
 
-fn verify(deps: &Deps, token: &str) -> Result<LinkClaims, Response<Body>> {
-    deps.key.verify(token, deps.clock.now()).map_err(|e| match e {
+/// The page for a link that does not verify: no detail beyond "expired" or "not valid".
+fn refused(error: LinkError) -> Response<Body> {
+    match error {
         LinkError::Expired => page::problem(StatusCode::GONE, page::EXPIRED),
         LinkError::Invalid => page::problem(StatusCode::NOT_FOUND, page::NOT_VALID),
-    })
+    }
 }
 
 /// The page for this link; `note` is a message shown above the summary.
 async fn show(deps: &Deps, token: &str, note: Option<String>) -> Result<Response<Body>, StoreError> {
-    let claims = match verify(deps, token) {
+    let claims: LinkClaims = match deps.key.verify(token, deps.clock.now()) {
         Ok(c) => c,
-        Err(page) => return Ok(page),
+        Err(error) => return Ok(refused(error)),
     };
     let store = &*deps.store;
     let (incident, categorisation, acks) = tokio::try_join!(
@@ -84,9 +85,9 @@ async fn show(deps: &Deps, token: &str, note: Option<String>) -> Result<Response
 }
 
 async fn acknowledge(deps: &Deps, token: &str, req: &Request) -> Result<Response<Body>, StoreError> {
-    let claims = match verify(deps, token) {
+    let claims: LinkClaims = match deps.key.verify(token, deps.clock.now()) {
         Ok(c) => c,
-        Err(page) => return Ok(page),
+        Err(error) => return Ok(refused(error)),
     };
     let user_agent = header_value(req, header::USER_AGENT.as_str());
     if scanners::is_scanner(&user_agent) {
