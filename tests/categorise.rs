@@ -218,10 +218,7 @@ async fn record_only_incidents_are_stored_without_alerts_and_poison_messages_fai
     assert_eq!((c.category, c.rule.as_str()), (Category::RecordOnly, "default"));
 
     for poison in ["not json", r#"{"incident_id": "inc-nope", "version": 1, "reason": "reported"}"#] {
-        assert!(matches!(
-            categorise::handle_message(&deps, poison).await,
-            Err(categorise::CategoriseError::Poison(_))
-        ));
+        assert!(matches!(categorise::handle_message(&deps, poison).await, Err(categorise::CategoriseError::Poison(_))));
     }
 }
 
@@ -256,7 +253,8 @@ async fn the_third_incident_in_a_ward_within_28_days_emails_the_community_safety
     let minor = |reference: &str, days_ago: i64| {
         let mut body = event_body("intake-report.json");
         body["police_reference"] = json!(reference);
-        body["occurred_at"] = json!((START - Duration::days(days_ago)).format(&time::format_description::well_known::Rfc3339).unwrap());
+        body["occurred_at"] =
+            json!((START - Duration::days(days_ago)).format(&time::format_description::well_known::Rfc3339).unwrap());
         body["reported_at"] = Value::Null;
         body["location"] = json!({"borough": "Lambeth", "ward": "Coldharbour"});
         body["victims"] = json!([{"age_band": "35-49", "injury": "minor"}]);

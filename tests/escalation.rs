@@ -127,8 +127,19 @@ async fn only_the_silent_role_and_its_deputy_are_chased_until_everyone_has_ackno
         let body = serde_json::json!({"incident_id": "inc-000001", "contact_id": contact, "channel": "sms", "step": 1});
         send_message(&sender, &body.to_string()).await.unwrap();
     }
-    let texts: Vec<String> = sms.sent().into_iter().map(|m| match m { Outgoing::Sms { text, .. } => text, _ => unreachable!() }).collect();
-    assert!(texts[0].starts_with("SIM REMINDER: CRITICAL stabbing") && texts[0].contains("You have not acknowledged yet"), "{}", texts[0]);
+    let texts: Vec<String> = sms
+        .sent()
+        .into_iter()
+        .map(|m| match m {
+            Outgoing::Sms { text, .. } => text,
+            _ => unreachable!(),
+        })
+        .collect();
+    assert!(
+        texts[0].starts_with("SIM REMINDER: CRITICAL stabbing") && texts[0].contains("You have not acknowledged yet"),
+        "{}",
+        texts[0]
+    );
     assert!(texts[1].starts_with("SIM ESCALATION: CRITICAL stabbing"), "{}", texts[1]);
 
     // The deputy acknowledges for gold; the next check finds everyone answered.
@@ -150,7 +161,9 @@ async fn when_a_role_stays_silent_the_chief_executive_is_told_at_twenty_minutes_
     let (first, _) = rig.checks().remove(0);
     rig.queued().await;
     rig.h.clock.advance(Duration::minutes(10));
-    let Outcome::Escalated { silent_roles, .. } = escalate::escalate(&rig.escalate, &first).await.unwrap() else { panic!() };
+    let Outcome::Escalated { silent_roles, .. } = escalate::escalate(&rig.escalate, &first).await.unwrap() else {
+        panic!()
+    };
     assert_eq!(silent_roles.len(), 5, "nobody acknowledged: every required role is silent");
     rig.queued().await;
     let (second, _) = rig.checks().pop().unwrap();

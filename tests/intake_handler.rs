@@ -69,10 +69,7 @@ async fn bad_input_gets_a_clear_problem_and_nothing_is_stored() {
     assert_eq!(invalid.status(), 422);
     let problem = json(&invalid);
     assert_eq!(problem["type"], "urn:sim:problem:invalid-fields");
-    assert_eq!(
-        fields(&problem),
-        ["/occurred_at", "/location/postcode_district", "/incident_type", "/victims/0/name"]
-    );
+    assert_eq!(fields(&problem), ["/occurred_at", "/location/postcode_district", "/incident_type", "/victims/0/name"]);
     nothing_stored(&h, "CAD 1235/21NOV26").await;
 
     let malformed = h.call(event("intake-report-malformed.json")).await;
@@ -186,10 +183,7 @@ async fn a_police_update_is_stored_on_the_timeline_and_handed_on_again() {
     assert_eq!(body["version"], 2);
     assert_eq!(
         body["changes"],
-        json!([
-            "victims 1 → 1, most severe injury life_threatening → fatal",
-            "flag added: critical_incident_declared"
-        ])
+        json!(["victims 1 → 1, most severe injury life_threatening → fatal", "flag added: critical_incident_declared"])
     );
     assert_eq!(h.drain().await, vec![json!({"incident_id": "inc-000001", "version": 2, "reason": "updated"})]);
 

@@ -26,11 +26,12 @@ async fn run(block: &str, dir: &PathBuf, address: &str, env: &[(&str, &str)]) ->
     let mut command = Command::new("bash");
     command.arg("-c").arg(&script).current_dir(dir).envs(env.iter().copied());
     // Off the runtime's thread: the stack answering curl runs on it.
-    let output = tokio::time::timeout(std::time::Duration::from_secs(60), tokio::task::spawn_blocking(move || command.output()))
-        .await
-        .expect("the README example answered within a minute")
-        .unwrap()
-        .unwrap();
+    let output =
+        tokio::time::timeout(std::time::Duration::from_secs(60), tokio::task::spawn_blocking(move || command.output()))
+            .await
+            .expect("the README example answered within a minute")
+            .unwrap()
+            .unwrap();
     assert!(output.status.success(), "README example failed: {}", String::from_utf8_lossy(&output.stderr));
     serde_json::from_slice(&output.stdout)
         .unwrap_or_else(|_| panic!("not JSON: {}", String::from_utf8_lossy(&output.stdout)))
@@ -78,10 +79,17 @@ async fn readme_examples_work(backing: Backing) {
         if !embedded {
             let (sms, email) = moto_sent().await;
             let ours = |text: &String| text.contains(&format!("http://{address}/a/"));
-            sent = (sms.into_iter().filter(|(_, t)| ours(t)).collect(), email.into_iter().filter(|(_, _, h)| ours(h)).collect());
+            sent = (
+                sms.into_iter().filter(|(_, t)| ours(t)).collect(),
+                email.into_iter().filter(|(_, _, h)| ours(h)).collect(),
+            );
         }
         let delivered = page.contains("WHATSAPP (3)")
-            && if embedded { page.contains("SMS (5)") && page.contains("EMAIL (5)") } else { sent.0.len() == 5 && sent.1.len() == 5 };
+            && if embedded {
+                page.contains("SMS (5)") && page.contains("EMAIL (5)")
+            } else {
+                sent.0.len() == 5 && sent.1.len() == 5
+            };
         if delivered {
             break;
         }
@@ -91,7 +99,10 @@ async fn readme_examples_work(backing: Backing) {
     if embedded {
         assert!(page.contains("SMS (5)") && page.contains("EMAIL (5)"), "{page}");
         assert!(page.contains("SIM: CRITICAL stabbing in Lambeth (Brixton North)"), "{page}");
-        assert!(page.contains(&format!("http://{address}/a/inc-000001.con-gold.sms.")), "personal links on the stack's own address");
+        assert!(
+            page.contains(&format!("http://{address}/a/inc-000001.con-gold.sms.")),
+            "personal links on the stack's own address"
+        );
     } else {
         assert_eq!((sent.0.len(), sent.1.len()), (5, 5), "SMS through moto's SNS and email through its SES");
         assert!(page.contains("Sent to the provider at AWS_ENDPOINT_URL"));
@@ -101,7 +112,7 @@ async fn readme_examples_work(backing: Backing) {
 
 #[tokio::test]
 async fn the_readme_examples_work_on_the_embedded_stack() {
-    readme_examples_work(Backing::Embedded).await;
+    readme_examples_work(Backing::Embedded { speed: 1 }).await;
 }
 
 #[tokio::test]

@@ -8,8 +8,7 @@ use std::collections::BTreeSet;
 
 async fn delivers_every_message_until_deleted(queue: &dyn Queue) {
     // 23 messages: three SQS batches, the last one partial.
-    let sent: Vec<OutgoingMessage> =
-        (0..23).map(|i| OutgoingMessage::now(format!(r#"{{"n":{i}}}"#))).collect();
+    let sent: Vec<OutgoingMessage> = (0..23).map(|i| OutgoingMessage::now(format!(r#"{{"n":{i}}}"#))).collect();
     queue.send(&sent).await.unwrap();
 
     let mut received = Vec::new();

@@ -39,7 +39,8 @@ fn post(token: &str, form: &str, user_agent: &str, origin: Option<&str>) -> Requ
 }
 
 fn form_key(html: &str) -> String {
-    let start = html.find("name=\"form_key\" value=\"").expect("the page has the form") + "name=\"form_key\" value=\"".len();
+    let start =
+        html.find("name=\"form_key\" value=\"").expect("the page has the form") + "name=\"form_key\" value=\"".len();
     html[start..start + html[start..].find('"').unwrap()].to_owned()
 }
 
@@ -70,7 +71,15 @@ async fn opening_the_link_shows_the_summary_and_changes_nothing() {
     let response = respond::handle(&rig.deps, get(&rig.token, "GET", PHONE)).await;
     assert_eq!(response.status(), 200);
     let html = page(&response);
-    for expected in ["CRITICAL", "Stabbing in Lambeth (Brixton North)", "What is expected of you", "As gold you are asked to acknowledge this alert by 02:20 GMT", ">Acknowledge</button>", "CAD 1234/21NOV26", "No one yet."] {
+    for expected in [
+        "CRITICAL",
+        "Stabbing in Lambeth (Brixton North)",
+        "What is expected of you",
+        "As gold you are asked to acknowledge this alert by 02:20 GMT",
+        ">Acknowledge</button>",
+        "CAD 1234/21NOV26",
+        "No one yet.",
+    ] {
         assert!(html.contains(expected), "{expected} missing from {html}");
     }
     assert!(!html.contains("<script"), "works without JavaScript");
@@ -94,7 +103,10 @@ async fn pressing_acknowledge_records_it_once_and_police_see_the_role() {
     let first = respond::handle(&rig.deps, post(&rig.token, &form, PHONE, Some("https://sim.lambeth.example"))).await;
     assert_eq!(first.status(), 200);
     let html = page(&first);
-    assert!(html.contains("Thank you: your acknowledgement is recorded.") && html.contains("You acknowledged at 02:14 GMT"), "{html}");
+    assert!(
+        html.contains("Thank you: your acknowledgement is recorded.") && html.contains("You acknowledged at 02:14 GMT"),
+        "{html}"
+    );
     let again = respond::handle(&rig.deps, post(&rig.token, &form, PHONE, None)).await;
     assert!(page(&again).contains("You had already acknowledged"));
     assert_eq!(acks(&rig).await, 1);
@@ -103,8 +115,14 @@ async fn pressing_acknowledge_records_it_once_and_police_see_the_role() {
 
     let status = json(&rig.h.call(event("intake-status.json")).await);
     assert_eq!(status["acknowledgements"], serde_json::json!([{"role": "gold", "at": "2026-11-21T02:14:00Z"}]));
-    assert_eq!(status["awaiting"], serde_json::json!(["comms", "community-safety", "community-safety-lead", "police-liaison"]));
-    assert!(!status.to_string().contains("con-gold") && !status.to_string().contains("+44"), "no contact details for police");
+    assert_eq!(
+        status["awaiting"],
+        serde_json::json!(["comms", "community-safety", "community-safety-lead", "police-liaison"])
+    );
+    assert!(
+        !status.to_string().contains("con-gold") && !status.to_string().contains("+44"),
+        "no contact details for police"
+    );
 }
 
 #[tokio::test]
@@ -113,7 +131,11 @@ async fn scanners_other_sites_and_forms_without_the_key_acknowledge_nothing() {
     let html = page(&respond::handle(&rig.deps, get(&rig.token, "GET", PHONE)).await);
     let form = format!("form_key={}", form_key(&html));
 
-    let scanner = respond::handle(&rig.deps, post(&rig.token, &form, "Mozilla/5.0 (compatible; Microsoft Office SafeLinks)", None)).await;
+    let scanner = respond::handle(
+        &rig.deps,
+        post(&rig.token, &form, "Mozilla/5.0 (compatible; Microsoft Office SafeLinks)", None),
+    )
+    .await;
     assert_eq!(scanner.status(), 200, "a scanner is shown the page");
     let other_site = respond::handle(&rig.deps, post(&rig.token, &form, PHONE, Some("https://evil.example"))).await;
     assert_eq!(other_site.status(), 403);

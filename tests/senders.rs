@@ -52,8 +52,13 @@ async fn rig_with_email_from(from: &str) -> Rig {
         lease: Duration::seconds(60),
     };
     let whatsapp_api = CloudApiWhatsApp::new(&api.base_url, "v21.0", "1234567890", "test-token".into()).unwrap();
-    let sms = deps(Channel::Sms, Arc::new(SnsSms::from_config(&config, Some("SIMALERT".into()))), (Channel::Email, &queues.email));
-    let email = deps(Channel::Email, Arc::new(SesEmail::from_config(&config, from.into(), None)), (Channel::Sms, &queues.sms));
+    let sms = deps(
+        Channel::Sms,
+        Arc::new(SnsSms::from_config(&config, Some("SIMALERT".into()))),
+        (Channel::Email, &queues.email),
+    );
+    let email =
+        deps(Channel::Email, Arc::new(SesEmail::from_config(&config, from.into(), None)), (Channel::Sms, &queues.sms));
     let whatsapp = deps(Channel::WhatsApp, Arc::new(whatsapp_api), (Channel::Sms, &queues.sms));
     let categorise = categoriser(&h, queues.clone());
     Rig { h, queues, categorise, sms, email, whatsapp, api, base_url }
@@ -117,11 +122,22 @@ async fn every_alert_reaches_its_provider_exactly_once_even_when_redelivered() {
 
     let sms = rig.sms_sent().await;
     assert_eq!(numbers(&sms), ["+447700900002", "+447700900004", "+447700900005", "+447700900006", "+447700900007"]);
-    assert!(sms.iter().all(|(_, text)| text.starts_with("SIM: CRITICAL stabbing in Lambeth (Brixton North) at 01:50 GMT")));
+    assert!(sms
+        .iter()
+        .all(|(_, text)| text.starts_with("SIM: CRITICAL stabbing in Lambeth (Brixton North) at 01:50 GMT")));
     let emails = rig.emails_sent().await;
     let mut to: Vec<&str> = emails.iter().map(|(to, _, _)| to.as_str()).collect();
     to.sort();
-    assert_eq!(to, ["comms@lambeth.sim.example", "cs-officer@lambeth.sim.example", "csl@lambeth.sim.example", "gold@lambeth.sim.example", "police-liaison@lambeth.sim.example"]);
+    assert_eq!(
+        to,
+        [
+            "comms@lambeth.sim.example",
+            "cs-officer@lambeth.sim.example",
+            "csl@lambeth.sim.example",
+            "gold@lambeth.sim.example",
+            "police-liaison@lambeth.sim.example"
+        ]
+    );
     assert!(emails.iter().all(|(_, subject, _)| subject.starts_with("[SIM] CRITICAL stabbing in Lambeth")));
 
     // The exact Cloud API request.
@@ -213,8 +229,15 @@ async fn a_permanent_whatsapp_refusal_sends_an_sms_instead_and_is_on_the_timelin
     assert!(rig.sms_sent().await.is_empty(), "no SMS in this policy");
 
     let outcomes = deliver(&rig.queues.whatsapp, &rig.whatsapp).await;
-    let failed: Vec<&SendOutcome> = outcomes.iter().filter_map(|(_, r)| r.as_ref().ok()).filter(|o| matches!(o, SendOutcome::Failed { .. })).collect();
-    assert_eq!(failed, [&SendOutcome::Failed { reason: "HTTP 400, WhatsApp error 131026".into(), fell_back_to: Some(Channel::Sms) }]);
+    let failed: Vec<&SendOutcome> = outcomes
+        .iter()
+        .filter_map(|(_, r)| r.as_ref().ok())
+        .filter(|o| matches!(o, SendOutcome::Failed { .. }))
+        .collect();
+    assert_eq!(
+        failed,
+        [&SendOutcome::Failed { reason: "HTTP 400, WhatsApp error 131026".into(), fell_back_to: Some(Channel::Sms) }]
+    );
 
     let fallback = deliver(&rig.queues.sms, &rig.sms).await;
     assert_eq!(fallback.len(), 1);
@@ -237,7 +260,8 @@ async fn a_crash_between_claim_and_send_is_recovered_after_the_lease() {
     let body = &batch[0].body;
     let message: NotificationMessage = serde_json::from_str(body).unwrap();
     // A sender claimed it and died before calling SNS.
-    let claimed = rig.h.store.claim_notification(&id, &message.key(), START, START + Duration::seconds(60)).await.unwrap();
+    let claimed =
+        rig.h.store.claim_notification(&id, &message.key(), START, START + Duration::seconds(60)).await.unwrap();
     assert!(claimed.is_some());
 
     assert!(matches!(send_message(&rig.sms, body).await, Err(SendFailure::Busy)), "the claim still holds");
@@ -255,9 +279,20 @@ async fn an_email_the_provider_refuses_is_failed_with_its_code_and_nothing_else_
     assert_eq!(outcomes.len(), 5);
     for (_, outcome) in &outcomes {
         // Everyone also has an SMS of this alert, so nothing more is queued.
-        assert_eq!(outcome.as_ref().unwrap(), &SendOutcome::Failed { reason: "MessageRejected".into(), fell_back_to: None });
+        assert_eq!(
+            outcome.as_ref().unwrap(),
+            &SendOutcome::Failed { reason: "MessageRejected".into(), fell_back_to: None }
+        );
     }
-    let failed = rig.h.store.notifications(&id).await.unwrap().into_iter().filter(|n| n.status == NotificationStatus::Failed).count();
+    let failed = rig
+        .h
+        .store
+        .notifications(&id)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|n| n.status == NotificationStatus::Failed)
+        .count();
     assert_eq!(failed, 5);
     let timeline = rig.h.store.timeline(&id).await.unwrap();
     let text = format!("{timeline:?}");
@@ -280,11 +315,16 @@ async fn messages_on_the_wrong_queue_or_for_unknown_notifications_are_poison() {
 async fn the_sender_lambdas_handle_their_sample_events_once() {
     let rig = rig().await;
     rig.report(event_body("intake-report.json").to_string()).await;
-    for (fixture, deps) in [("send-sms-sqs.json", &rig.sms), ("send-email-sqs.json", &rig.email), ("send-whatsapp-sqs.json", &rig.whatsapp)] {
+    for (fixture, deps) in [
+        ("send-sms-sqs.json", &rig.sms),
+        ("send-email-sqs.json", &rig.email),
+        ("send-whatsapp-sqs.json", &rig.whatsapp),
+    ] {
         let text = std::fs::read_to_string(format!("{}/../events/{fixture}", env!("CARGO_MANIFEST_DIR"))).unwrap();
         for _ in 0..2 {
             let event: aws_lambda_events::event::sqs::SqsEvent = serde_json::from_str(&text).unwrap();
-            let response = sim::sqs_batch::process(event, |body| async move { send_message(deps, &body).await.map(|_| ()) }).await;
+            let response =
+                sim::sqs_batch::process(event, |body| async move { send_message(deps, &body).await.map(|_| ()) }).await;
             assert!(response.batch_item_failures.is_empty(), "{fixture}");
         }
     }

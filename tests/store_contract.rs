@@ -31,9 +31,12 @@ fn incident(id: &str, reference: &str, caller: &sim::ids::CallerId) -> Incident 
 }
 
 fn event(ids: &SequentialIds, incident: &Incident, minutes: i64) -> TimelineEvent {
-    TimelineEvent::new(ids, &incident.id, START + Duration::minutes(minutes), Event::Reported {
-        caller_id: incident.caller_id.clone(),
-    })
+    TimelineEvent::new(
+        ids,
+        &incident.id,
+        START + Duration::minutes(minutes),
+        Event::Reported { caller_id: incident.caller_id.clone() },
+    )
 }
 
 async fn reference_data(store: &dyn Store) {
@@ -199,7 +202,15 @@ async fn categorisation_and_fan_out_records(store: &dyn Store) {
                 groups: vec![sim::ids::GroupId::parse("grp-comms").unwrap()],
                 role: sim::domain::Role::parse("comms").unwrap(),
             };
-            Notification::pending(id.clone(), &to, [Channel::Sms, Channel::Email, Channel::WhatsApp][i % 3], 0, 1, true, START)
+            Notification::pending(
+                id.clone(),
+                &to,
+                [Channel::Sms, Channel::Email, Channel::WhatsApp][i % 3],
+                0,
+                1,
+                true,
+                START,
+            )
         })
         .collect();
     store.put_notifications(&notifications).await.unwrap();
@@ -237,7 +248,13 @@ async fn ward_history(store: &dyn Store) {
     }
     let ward = sim::domain::AreaName::parse("Coldharbour").unwrap();
     let history = store
-        .ward_history(&sim::demo::lambeth(), &ward, START - Duration::days(28), START, &IncidentId::parse("inc-now").unwrap())
+        .ward_history(
+            &sim::demo::lambeth(),
+            &ward,
+            START - Duration::days(28),
+            START,
+            &IncidentId::parse("inc-now").unwrap(),
+        )
         .await
         .unwrap();
     let days: Vec<i64> = history.iter().map(|t| (START - *t).whole_days()).collect();
@@ -266,7 +283,9 @@ async fn dynamodb_store_answers_ward_history_from_the_ward_index() {
 
 #[tokio::test]
 async fn a_licensees_own_rules_and_policies_survive_the_store() {
-    for store in [std::sync::Arc::new(MemoryStore::new()) as std::sync::Arc<dyn Store>, std::sync::Arc::new(moto_store().await)] {
+    for store in
+        [std::sync::Arc::new(MemoryStore::new()) as std::sync::Arc<dyn Store>, std::sync::Arc::new(moto_store().await)]
+    {
         sim::demo::seed(&*store, START.date(), &fixed_keys()).await.unwrap();
         let mut kent = store.get_licensee(&sim::demo::kent()).await.unwrap().unwrap();
         kent.rules = Some(

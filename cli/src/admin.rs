@@ -8,8 +8,7 @@ use std::error::Error;
 
 /// Stores a licensee from its JSON description (see `docs/licensee.example.json`).
 pub async fn put_licensee(store: &dyn Store, json: &str) -> Result<Licensee, Box<dyn Error>> {
-    let licensee: Licensee =
-        serde_json::from_str(json).map_err(|e| format!("the licensee file is not valid: {e}"))?;
+    let licensee: Licensee = serde_json::from_str(json).map_err(|e| format!("the licensee file is not valid: {e}"))?;
     if licensee.areas.is_empty() {
         return Err("the licensee must cover at least one area".into());
     }

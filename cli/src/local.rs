@@ -4,25 +4,25 @@
 //! `AWS_ENDPOINT_URL` set (moto's server, or real AWS) it uses DynamoDB and
 //! SQS there instead, creating the table and queues it needs if missing.
 
+use crate::outbox::Outbox;
+use categorise::ChannelQueues;
 use sim::adapters::dynamodb::DynamoStore;
 use sim::adapters::memory_queue::MemoryQueue;
 use sim::adapters::memory_store::MemoryStore;
-use sim::adapters::sqs::SqsQueue;
-use sim::clock::{Clock, SystemClock};
-use sim::demo::{self, DemoKeys};
-use sim::domain::ApiKey;
-use sim::ids::{IdGenerator, RandomIds};
-use crate::outbox::Outbox;
-use categorise::ChannelQueues;
 use sim::adapters::recording_sender::RecordingSender;
 use sim::adapters::ses::SesEmail;
 use sim::adapters::sns::SnsSms;
+use sim::adapters::sqs::SqsQueue;
 use sim::adapters::whatsapp::CloudApiWhatsApp;
+use sim::clock::{Clock, ScaledClock, SystemClock};
+use sim::demo::{self, DemoKeys};
 use sim::domain::policy::Channel;
+use sim::domain::ApiKey;
+use sim::ids::{IdGenerator, RandomIds};
 use sim::links::LinkKey;
 use sim::ports::Sender;
-use sim::sending::{fallback_for, send_message, Links, Pacer, SenderDeps};
 use sim::ports::{Queue, Store};
+use sim::sending::{fallback_for, send_message, Links, Pacer, SenderDeps};
 use std::error::Error;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -32,6 +32,8 @@ use tokio::net::TcpListener;
 
 pub struct Options {
     pub port: u16,
+    /// Minutes that pass every minute (escalation demos); embedded stack only.
+    pub speed: u32,
     /// Where the demo key is written for other terminals to read.
     pub state_dir: PathBuf,
 }
@@ -42,6 +44,8 @@ pub struct Stack {
     pub intake: Arc<intake::Deps>,
     pub sweep: Arc<sweep::Deps>,
     pub categorise: Arc<categorise::Deps>,
+    pub escalate: Arc<escalate::Deps>,
+    pub respond: Arc<respond::Deps>,
     /// The three senders, fed by the sender queues.
     pub senders: Arc<[SenderDeps; 3]>,
     pub outbox: Arc<Outbox>,
@@ -54,7 +58,8 @@ pub struct Stack {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Backing {
     /// In-memory store and queues: no AWS account, nothing to install.
-    Embedded,
+    /// Queue delays pass `speed` times faster (pair it with a `ScaledClock`).
+    Embedded { speed: u32 },
     /// DynamoDB and SQS at `AWS_ENDPOINT_URL` (moto's server, or real AWS);
     /// the table and its queues are created if missing.
     Aws { table: String },
@@ -62,10 +67,10 @@ pub enum Backing {
 
 impl Backing {
     /// Embedded unless `AWS_ENDPOINT_URL` is set; table from `SIM_LOCAL_TABLE`.
-    pub fn from_env() -> Self {
+    pub fn from_env(speed: u32) -> Self {
         match std::env::var("AWS_ENDPOINT_URL") {
             Ok(_) => Backing::Aws { table: std::env::var("SIM_LOCAL_TABLE").unwrap_or_else(|_| "sim-local".into()) },
-            Err(_) => Backing::Embedded,
+            Err(_) => Backing::Embedded { speed },
         }
     }
 }
@@ -80,15 +85,18 @@ struct Backend {
 }
 
 async fn backend(backing: &Backing) -> Result<Backend, Box<dyn Error>> {
-    let Backing::Aws { table } = backing else {
-        let queue = |name: &str| Arc::new(MemoryQueue::new(name)) as Arc<dyn Queue>;
-        return Ok(Backend {
-            store: Arc::new(MemoryStore::new()),
-            categorise: queue("categorise"),
-            escalation: queue("escalation"),
-            channels: ChannelQueues { sms: queue("sms"), email: queue("email"), whatsapp: queue("whatsapp") },
-            description: "embedded: in-memory store and queues".into(),
-        });
+    let table = match backing {
+        Backing::Aws { table } => table,
+        Backing::Embedded { speed } => {
+            let queue = |name: &str| Arc::new(MemoryQueue::new(name).with_speed(*speed)) as Arc<dyn Queue>;
+            return Ok(Backend {
+                store: Arc::new(MemoryStore::new()),
+                categorise: queue("categorise"),
+                escalation: queue("escalation"),
+                channels: ChannelQueues { sms: queue("sms"), email: queue("email"), whatsapp: queue("whatsapp") },
+                description: "embedded: in-memory store and queues".into(),
+            });
+        }
     };
     let config = sim::adapters::aws::load_config().await;
     let store = DynamoStore::from_config(&config, table);
@@ -120,10 +128,8 @@ pub async fn build(
     ids: Arc<dyn IdGenerator>,
 ) -> Result<Stack, Box<dyn Error>> {
     let Backend { store, categorise: queue, escalation, channels, description: backend } = backend(backing).await?;
-    let keys = DemoKeys {
-        met_cad: ApiKey::generate(&demo::met_cad()),
-        kent_police: ApiKey::generate(&demo::kent_police()),
-    };
+    let keys =
+        DemoKeys { met_cad: ApiKey::generate(&demo::met_cad()), kent_police: ApiKey::generate(&demo::kent_police()) };
     demo::seed(&*store, clock.now().date(), &keys).await?;
     let intake = intake::Deps {
         store: store.clone(),
@@ -139,12 +145,23 @@ pub async fn build(
         clock: clock.clone(),
         ids: ids.clone(),
     };
-    let (senders, outbox) = senders(backing, base_url, &store, &channels, &clock, &ids).await;
+    let key = LinkKey::generate();
+    let (senders, outbox) = senders(backing, base_url, &key, &store, &channels, &clock, &ids).await;
+    let escalate = escalate::Deps {
+        store: store.clone(),
+        queues: channels.clone(),
+        escalation: escalation.clone(),
+        clock: clock.clone(),
+        ids: ids.clone(),
+    };
+    let respond = respond::Deps { store: store.clone(), clock: clock.clone(), ids: ids.clone(), key };
     let sweep = sweep::Deps { store, queue, clock, ids, after: Duration::seconds(30) };
     Ok(Stack {
         intake: Arc::new(intake),
         sweep: Arc::new(sweep),
         categorise: Arc::new(categorise),
+        escalate: Arc::new(escalate),
+        respond: Arc::new(respond),
         senders: Arc::new(senders),
         outbox: Arc::new(outbox),
         keys,
@@ -158,6 +175,7 @@ pub async fn build(
 async fn senders(
     backing: &Backing,
     base_url: &str,
+    key: &LinkKey,
     store: &Arc<dyn Store>,
     channels: &ChannelQueues,
     clock: &Arc<dyn Clock>,
@@ -170,7 +188,9 @@ async fn senders(
         sender as Arc<dyn Sender>
     };
     let (sms, email, whatsapp): (Arc<dyn Sender>, Arc<dyn Sender>, Arc<dyn Sender>) = match backing {
-        Backing::Embedded => (recording(&mut outbox.sms), recording(&mut outbox.email), recording(&mut outbox.whatsapp)),
+        Backing::Embedded { .. } => {
+            (recording(&mut outbox.sms), recording(&mut outbox.email), recording(&mut outbox.whatsapp))
+        }
         Backing::Aws { .. } => {
             let config = sim::adapters::aws::load_config().await;
             let from = std::env::var("SIM_EMAIL_FROM").unwrap_or_else(|_| "alerts@sim-local.example".into());
@@ -184,10 +204,14 @@ async fn senders(
                 }
                 Err(_) => recording(&mut outbox.whatsapp),
             };
-            (Arc::new(SnsSms::from_config(&config, Some("SIM".into()))), Arc::new(SesEmail::from_config(&config, from, None)), whatsapp)
+            (
+                Arc::new(SnsSms::from_config(&config, Some("SIM".into()))),
+                Arc::new(SesEmail::from_config(&config, from, None)),
+                whatsapp,
+            )
         }
     };
-    let links = Links { key: LinkKey::generate(), base_url: base_url.to_owned(), lifetime: Duration::days(7) };
+    let links = Links { key: key.clone(), base_url: base_url.to_owned(), lifetime: Duration::days(7) };
     let deps = |channel: Channel, sender: Arc<dyn Sender>| SenderDeps {
         channel,
         store: store.clone(),
@@ -205,9 +229,9 @@ async fn senders(
     ([deps(Channel::Sms, sms), deps(Channel::Email, email), deps(Channel::WhatsApp, whatsapp)], outbox)
 }
 
-/// Serves intake and the outbox on the listener; runs what AWS would
-/// trigger: the categorise queue's consumer, the sender queues into the
-/// outbox, and the sweeper every 15 s.
+/// Serves intake, the responder's pages and the outbox on the listener; runs
+/// what AWS would trigger: categorisation, the senders, escalation checks,
+/// and the sweeper every 15 s.
 pub async fn serve(stack: &Stack, listener: TcpListener) -> std::io::Result<()> {
     let sweeper = stack.sweep.clone();
     tokio::spawn(async move {
@@ -220,8 +244,18 @@ pub async fn serve(stack: &Stack, listener: TcpListener) -> std::io::Result<()> 
     });
     let (categoriser, handoffs) = (stack.categorise.clone(), stack.sweep.queue.clone());
     let senders = stack.senders.clone();
+    let escalator = stack.escalate.clone();
     tokio::spawn(async move {
         loop {
+            for m in escalator.escalation.receive(10).await.unwrap_or_default() {
+                match escalate::handle_message(&escalator, &m.body).await {
+                    Ok(outcome) => {
+                        tracing::info!(?outcome, "escalation check");
+                        let _ = escalator.escalation.delete(&m.receipt).await;
+                    }
+                    Err(error) => tracing::warn!(%error, "escalation check failed"),
+                }
+            }
             for m in handoffs.receive(10).await.unwrap_or_default() {
                 match categorise::handle_message(&categoriser, &m.body).await {
                     Ok(outcome) => {
@@ -246,10 +280,13 @@ pub async fn serve(stack: &Stack, listener: TcpListener) -> std::io::Result<()> 
             tokio::time::sleep(StdDuration::from_millis(200)).await;
         }
     });
-    let (deps, outbox) = (stack.intake.clone(), stack.outbox.clone());
+    let (deps, outbox, responder) = (stack.intake.clone(), stack.outbox.clone(), stack.respond.clone());
     crate::server::serve(listener, move |req| {
-        let (deps, outbox) = (deps.clone(), outbox.clone());
+        let (deps, outbox, responder) = (deps.clone(), outbox.clone(), responder.clone());
         async move {
+            if req.uri().path().starts_with("/a/") {
+                return respond::handle(&responder, req).await;
+            }
             if req.uri().path() == "/outbox" {
                 return lambda_http::Response::builder()
                     .header("content-type", "text/html; charset=utf-8")
@@ -265,7 +302,9 @@ pub async fn serve(stack: &Stack, listener: TcpListener) -> std::io::Result<()> 
 pub async fn run(options: Options) -> Result<(), Box<dyn Error>> {
     let listener = TcpListener::bind(("127.0.0.1", options.port)).await?;
     let url = format!("http://{}", listener.local_addr()?);
-    let stack = build(&Backing::from_env(), &url, Arc::new(SystemClock), Arc::new(RandomIds)).await?;
+    let clock: Arc<dyn Clock> =
+        if options.speed > 1 { Arc::new(ScaledClock::new(options.speed)) } else { Arc::new(SystemClock) };
+    let stack = build(&Backing::from_env(options.speed), &url, clock, Arc::new(RandomIds)).await?;
     std::fs::create_dir_all(&options.state_dir)?;
     let key_file = options.state_dir.join("api-key");
     std::fs::write(&key_file, stack.keys.met_cad.reveal())?;

@@ -9,8 +9,10 @@ const USAGE: &str = "\
 sim: operator commands for SIM, the Serious Incident Manager
 
 USAGE:
-  sim local [--port PORT]           run SIM on 127.0.0.1 (default port 3000); embedded
-                                    in-memory store and queues unless AWS_ENDPOINT_URL is set
+  sim local [--port PORT] [--speed N]
+                                    run SIM on 127.0.0.1 (default port 3000); embedded
+                                    in-memory store and queues unless AWS_ENDPOINT_URL is set;
+                                    --speed 60 makes a minute pass every second (watch escalation)
   sim put-licensee FILE.json        add or replace a licensee           (needs TABLE_NAME)
   sim issue-key CALLER --name NAME --licensee ID [--licensee ID ...]
                                     issue a police caller's API key      (needs TABLE_NAME)
@@ -59,7 +61,11 @@ async fn run(args: &[String]) -> Result<(), Box<dyn Error>> {
                 Some(p) => p.parse().map_err(|_| format!("--port must be a number, not '{p}'"))?,
                 None => 3000,
             };
-            local::run(local::Options { port, state_dir: ".sim-local".into() }).await
+            let speed = match option(args, "--speed").first() {
+                Some(s) => s.parse().map_err(|_| format!("--speed must be a whole number, not '{s}'"))?,
+                None => 1,
+            };
+            local::run(local::Options { port, speed, state_dir: ".sim-local".into() }).await
         }
         Some("put-licensee") => {
             let file = args.get(1).ok_or("put-licensee needs a JSON file")?;

@@ -28,7 +28,9 @@ impl Outbox {
         );
         for (title, sender) in [("SMS", &self.sms), ("WHATSAPP", &self.whatsapp), ("EMAIL", &self.email)] {
             let Some(sender) = sender else {
-                html.push_str(&format!("<h2>{title}</h2><p>Sent to the provider at AWS_ENDPOINT_URL, not kept here.</p>"));
+                html.push_str(&format!(
+                    "<h2>{title}</h2><p>Sent to the provider at AWS_ENDPOINT_URL, not kept here.</p>"
+                ));
                 continue;
             };
             let sent = sender.sent();
@@ -49,7 +51,12 @@ impl Outbox {
             }
             Outgoing::WhatsApp { to, template } => {
                 let link = format!("{}/a/{}", self.base_url, template.button_url_suffix);
-                let text = format!("template {} ({}): {}\n[button] {link}", template.name, template.language, template.body.join(" | "));
+                let text = format!(
+                    "template {} ({}): {}\n[button] {link}",
+                    template.name,
+                    template.language,
+                    template.body.join(" | ")
+                );
                 (to.as_str().to_owned(), None, text, Some(link))
             }
         };

@@ -24,7 +24,9 @@ where
                 let handler = handler.clone();
                 async move { Ok::<_, hyper::Error>(call(&*handler, req).await) }
             });
-            if let Err(error) = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service).await {
+            if let Err(error) =
+                hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service).await
+            {
                 tracing::debug!(%error, "connection closed");
             }
         });

@@ -19,9 +19,7 @@ where
     T::Err: std::fmt::Display,
 {
     match std::env::var(name) {
-        Ok(v) if !v.is_empty() => {
-            v.parse().map_err(|e: T::Err| ConfigError::Invalid { name, reason: e.to_string() })
-        }
+        Ok(v) if !v.is_empty() => v.parse().map_err(|e: T::Err| ConfigError::Invalid { name, reason: e.to_string() }),
         _ => Ok(default),
     }
 }

@@ -46,19 +46,12 @@ impl Handoff<'_> {
         let Some(pending) = &incident.handoff else {
             return Ok(());
         };
-        let message = HandoffMessage {
-            incident_id: incident.id.clone(),
-            version: incident.version,
-            reason: pending.reason,
-        };
+        let message =
+            HandoffMessage { incident_id: incident.id.clone(), version: incident.version, reason: pending.reason };
         let body = serde_json::to_string(&message).expect("hand-off message serialises");
         self.queue.send(&[OutgoingMessage::now(body)]).await?;
-        let event = TimelineEvent::new(
-            self.ids,
-            &incident.id,
-            self.clock.now(),
-            Event::HandedOn { reason: pending.reason },
-        );
+        let event =
+            TimelineEvent::new(self.ids, &incident.id, self.clock.now(), Event::HandedOn { reason: pending.reason });
         // false: a newer change arrived meanwhile and is itself pending.
         self.store.mark_handed_on(&incident.id, incident.version, &event).await?;
         tracing::info!(incident_id = %incident.id, version = incident.version, reason = %pending.reason, "handed on for categorisation");

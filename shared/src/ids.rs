@@ -9,8 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 pub struct IdError;
 
 fn valid_id(s: &str) -> bool {
-    (1..=64).contains(&s.len())
-        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    (1..=64).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 macro_rules! id_type {

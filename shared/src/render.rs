@@ -316,7 +316,14 @@ mod tests {
             assert!(sms_segments(&sms.text).unwrap() <= 2, "{} ({} septets)", sms.text, sms.text.len());
             assert!(sms.text.ends_with(&link), "{}", sms.text);
         }
-        let first = Alert { incident: &incident, category: Category::Critical, reason: "r", kind: AlertKind::First, acknowledge_within: Some(10), link: &link };
+        let first = Alert {
+            incident: &incident,
+            category: Category::Critical,
+            reason: "r",
+            kind: AlertKind::First,
+            acknowledge_within: Some(10),
+            link: &link,
+        };
         let reminder = Alert { kind: AlertKind::Reminder, ..first };
         assert_ne!(first.sms().text, reminder.sms().text, "a reminder never repeats the first text");
         assert!(first.email().html.contains("Barking and Dagenham"));

@@ -50,7 +50,8 @@ pub struct Pacer {
 
 impl Pacer {
     pub fn per_second(rate: f64) -> Self {
-        let interval = if rate > 0.0 { std::time::Duration::from_secs_f64(1.0 / rate) } else { std::time::Duration::ZERO };
+        let interval =
+            if rate > 0.0 { std::time::Duration::from_secs_f64(1.0 / rate) } else { std::time::Duration::ZERO };
         Self { interval, next: Mutex::new(None) }
     }
 
@@ -89,11 +90,16 @@ pub fn fallback_for(channel: Channel) -> Channel {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SendOutcome {
-    Sent { provider_message_id: String },
+    Sent {
+        provider_message_id: String,
+    },
     /// Already sent or failed: a redelivery, nothing sent.
     AlreadyDone,
     /// Refused for good; `fell_back_to` says where the alert went instead.
-    Failed { reason: String, fell_back_to: Option<Channel> },
+    Failed {
+        reason: String,
+        fell_back_to: Option<Channel>,
+    },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -133,7 +139,9 @@ pub async fn send_message(deps: &SenderDeps, body: &str) -> Result<SendOutcome, 
     let Some(claimed) = store.claim_notification(&message.incident_id, &key, now, now + deps.lease).await? else {
         return match store.get_notification(&message.incident_id, &key).await? {
             None => Err(SendFailure::Poison(format!("no notification {key} for {}", message.incident_id))),
-            Some(n) if matches!(n.status, NotificationStatus::Sent | NotificationStatus::Failed) => Ok(SendOutcome::AlreadyDone),
+            Some(n) if matches!(n.status, NotificationStatus::Sent | NotificationStatus::Failed) => {
+                Ok(SendOutcome::AlreadyDone)
+            }
             Some(_) => Err(SendFailure::Busy),
         };
     };
@@ -218,7 +226,10 @@ async fn refused(
     if let Some((channel, queue)) = &deps.fallback {
         let already = deps
             .store
-            .get_notification(&claimed.incident_id, &crate::domain::notification::notification_key(&contact.id, *channel, claimed.step))
+            .get_notification(
+                &claimed.incident_id,
+                &crate::domain::notification::notification_key(&contact.id, *channel, claimed.step),
+            )
             .await?;
         if already.is_none() && usable(contact, *channel) {
             let next = Notification {
@@ -236,7 +247,11 @@ async fn refused(
             deps.store.put_notifications(std::slice::from_ref(&next)).await?;
             let body = serde_json::to_string(&next.message()).expect("messages serialise");
             queue.send(&[OutgoingMessage::now(body)]).await?;
-            events.push(event(Event::FellBack { contact_id: contact.id.to_string(), from: claimed.channel, to: *channel }));
+            events.push(event(Event::FellBack {
+                contact_id: contact.id.to_string(),
+                from: claimed.channel,
+                to: *channel,
+            }));
             fell_back_to = Some(*channel);
         }
     }

@@ -49,10 +49,8 @@ pub fn event_body(name: &str) -> Value {
 
 /// A request built in the test, as API Gateway would deliver it.
 pub fn request(method: &str, path: &str, key: Option<&ApiKey>, body: Option<String>) -> Request {
-    let mut builder = lambda_http::http::Request::builder()
-        .method(method)
-        .uri(path)
-        .header("content-type", "application/json");
+    let mut builder =
+        lambda_http::http::Request::builder().method(method).uri(path).header("content-type", "application/json");
     if let Some(key) = key {
         builder = builder.header("authorization", format!("Bearer {}", key.reveal()));
     }
@@ -182,7 +180,11 @@ pub fn categoriser(h: &Harness, queues: categorise::ChannelQueues) -> categorise
     categoriser_with(h, queues, Arc::new(MemoryQueue::new("escalation")))
 }
 
-pub fn categoriser_with(h: &Harness, queues: categorise::ChannelQueues, escalation: Arc<dyn Queue>) -> categorise::Deps {
+pub fn categoriser_with(
+    h: &Harness,
+    queues: categorise::ChannelQueues,
+    escalation: Arc<dyn Queue>,
+) -> categorise::Deps {
     categorise::Deps { store: h.store.clone(), queues, escalation, clock: h.clock.clone(), ids: h.ids.clone() }
 }
 
@@ -238,15 +240,30 @@ pub async fn moto_sent() -> (Vec<(String, String)>, Vec<(String, String, String)
     .await
     .unwrap();
     let data: Value = serde_json::from_str(&text).expect("moto's data is JSON");
-    let sms = data["sns"]["SMS"].as_array().cloned().unwrap_or_default().iter()
-        .map(|m| (m["phone_number"].as_str().unwrap_or_default().to_owned(), m["message"].as_str().unwrap_or_default().to_owned()))
+    let sms = data["sns"]["SMS"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|m| {
+            (
+                m["phone_number"].as_str().unwrap_or_default().to_owned(),
+                m["message"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
         .collect();
-    let email = data["ses"]["Message"].as_array().cloned().unwrap_or_default().iter()
-        .map(|m| (
-            m["destinations"]["ToAddresses"][0].as_str().unwrap_or_default().to_owned(),
-            m["subject"].as_str().unwrap_or_default().to_owned(),
-            m["body"].as_str().unwrap_or_default().to_owned(),
-        ))
+    let email = data["ses"]["Message"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|m| {
+            (
+                m["destinations"]["ToAddresses"][0].as_str().unwrap_or_default().to_owned(),
+                m["subject"].as_str().unwrap_or_default().to_owned(),
+                m["body"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
         .collect();
     (sms, email)
 }
@@ -257,7 +274,12 @@ pub fn responder(h: &Harness, key: sim::links::LinkKey) -> respond::Deps {
 }
 
 /// A personal link token for a contact, as a sender would sign it.
-pub fn link_token(key: &sim::links::LinkKey, incident: &str, contact: &str, channel: sim::domain::policy::Channel) -> String {
+pub fn link_token(
+    key: &sim::links::LinkKey,
+    incident: &str,
+    contact: &str,
+    channel: sim::domain::policy::Channel,
+) -> String {
     key.sign(&sim::links::LinkClaims {
         incident_id: sim::ids::IncidentId::parse(incident).unwrap(),
         contact_id: sim::ids::ContactId::parse(contact).unwrap(),

@@ -49,7 +49,9 @@ impl CloudApi {
                         let state = state.clone();
                         async move { Ok::<_, hyper::Error>(answer(&state, req).await) }
                     });
-                    let _ = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
                 });
             }
         });

@@ -168,14 +168,11 @@ async fn fan_out(
 
         let existing: HashMap<String, Notification> =
             store.notifications(&incident.id).await?.into_iter().map(|n| (n.key(), n)).collect();
-        let alerted_before: HashSet<ContactId> = existing
-            .values()
-            .filter(|n| n.round < categorisation.round)
-            .map(|n| n.contact_id.clone())
-            .collect();
-        let (groups, contacts) =
-            tokio::try_join!(store.groups(&licensee.id), store.contacts(&licensee.id))?;
-        let resolution = resolve(&policy.groups_for(&incident.report), &policy.channels, &groups, &contacts, &alerted_before);
+        let alerted_before: HashSet<ContactId> =
+            existing.values().filter(|n| n.round < categorisation.round).map(|n| n.contact_id.clone()).collect();
+        let (groups, contacts) = tokio::try_join!(store.groups(&licensee.id), store.contacts(&licensee.id))?;
+        let resolution =
+            resolve(&policy.groups_for(&incident.report), &policy.channels, &groups, &contacts, &alerted_before);
         if !resolution.missing_groups.is_empty() || !resolution.unreachable.is_empty() {
             tracing::warn!(incident_id = %incident.id, missing = resolution.missing_groups.len(), unreachable = resolution.unreachable.len(), "alert gaps");
             events.push(event(Event::AlertGaps {
@@ -204,9 +201,8 @@ async fn fan_out(
         let missing: Vec<Notification> = round.iter().filter(|n| !existing.contains_key(&n.key())).cloned().collect();
         store.put_notifications(&missing).await?;
         // Queue everything of this round not yet claimed by a sender.
-        let pending = round.iter().filter(|n| {
-            existing.get(&n.key()).is_none_or(|e| e.status == NotificationStatus::Pending)
-        });
+        let pending =
+            round.iter().filter(|n| existing.get(&n.key()).is_none_or(|e| e.status == NotificationStatus::Pending));
         let mut by_channel: HashMap<Channel, Vec<OutgoingMessage>> = HashMap::new();
         for n in pending {
             let body = serde_json::to_string(&n.message()).expect("messages serialise");
@@ -237,9 +233,7 @@ async fn fan_out(
     }
 
     let done = Categorisation { fanout_done: true, ..categorisation.clone() };
-    store
-        .put_categorisation(&done, Some((categorisation.round, categorisation.incident_version)), &events)
-        .await?;
+    store.put_categorisation(&done, Some((categorisation.round, categorisation.incident_version)), &events).await?;
     tracing::info!(incident_id = %incident.id, round = categorisation.round, messages = queued, "fan-out done");
     Ok(Outcome::Alerted { category: categorisation.category, round: categorisation.round, messages: queued })
 }

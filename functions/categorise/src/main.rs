@@ -15,7 +15,8 @@ use std::sync::Arc;
 async fn main() -> Result<(), Error> {
     sim::telemetry::init();
     let table = required("TABLE_NAME")?;
-    let (sms, email, whatsapp) = (required("SMS_QUEUE_URL")?, required("EMAIL_QUEUE_URL")?, required("WHATSAPP_QUEUE_URL")?);
+    let (sms, email, whatsapp) =
+        (required("SMS_QUEUE_URL")?, required("EMAIL_QUEUE_URL")?, required("WHATSAPP_QUEUE_URL")?);
     let escalation = required("ESCALATION_QUEUE_URL")?;
     let aws = load_config().await;
     let deps = Deps {

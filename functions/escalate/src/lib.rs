@@ -51,7 +51,11 @@ pub enum Outcome {
     Superseded,
     AllAcknowledged,
     /// Reminders and deputy or group alerts were queued.
-    Escalated { silent_roles: Vec<String>, messages: usize, next_check: bool },
+    Escalated {
+        silent_roles: Vec<String>,
+        messages: usize,
+        next_check: bool,
+    },
 }
 
 pub async fn handle_message(deps: &Deps, body: &str) -> Result<Outcome, EscalateError> {
@@ -80,7 +84,8 @@ pub async fn escalate(deps: &Deps, check: &EscalationCheck) -> Result<Outcome, E
     };
     let event = |e| TimelineEvent::new(&*deps.ids, &incident.id, now, e);
 
-    let (notifications, acks) = tokio::try_join!(store.notifications(&incident.id), store.acknowledgements(&incident.id))?;
+    let (notifications, acks) =
+        tokio::try_join!(store.notifications(&incident.id), store.acknowledgements(&incident.id))?;
     let acknowledged: HashSet<&ContactId> = acks.iter().map(|a| &a.contact_id).collect();
     let required: BTreeSet<&Role> = notifications.iter().filter(|n| n.required).map(|n| &n.role).collect();
     let answered: HashSet<&Role> =
@@ -99,7 +104,11 @@ pub async fn escalate(deps: &Deps, check: &EscalationCheck) -> Result<Outcome, E
         store.contacts(&licensee.id).await?.into_iter().map(|c| (c.id.clone(), c)).collect();
     let step_no = check.step + 1;
     let mut wanted: Vec<Notification> = Vec::new();
-    let add = |wanted: &mut Vec<Notification>, contact: &Contact, role: &Role, deputy_for: Option<ContactId>, required: bool| {
+    let add = |wanted: &mut Vec<Notification>,
+               contact: &Contact,
+               role: &Role,
+               deputy_for: Option<ContactId>,
+               required: bool| {
         let to = Recipient { contact_id: contact.id.clone(), channels: vec![], groups: vec![], role: role.clone() };
         for channel in usable_channels(contact, &policy.channels) {
             let n = Notification::pending(incident.id.clone(), &to, channel, step_no, check.round, required, now);

@@ -20,7 +20,11 @@ async fn main() -> Result<(), Error> {
     };
     let deps = Deps {
         store: Arc::new(DynamoStore::from_config(&aws, required("TABLE_NAME")?)),
-        queues: ChannelQueues { sms: queue("SMS_QUEUE_URL")?, email: queue("EMAIL_QUEUE_URL")?, whatsapp: queue("WHATSAPP_QUEUE_URL")? },
+        queues: ChannelQueues {
+            sms: queue("SMS_QUEUE_URL")?,
+            email: queue("EMAIL_QUEUE_URL")?,
+            whatsapp: queue("WHATSAPP_QUEUE_URL")?,
+        },
         escalation: queue("ESCALATION_QUEUE_URL")?,
         clock: Arc::new(SystemClock),
         ids: Arc::new(RandomIds),

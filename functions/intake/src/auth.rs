@@ -23,11 +23,7 @@ pub async fn authenticate(deps: &Deps, req: &Request) -> Result<Caller, IntakeEr
 
 /// The incident, if it belongs to a licensee this caller acts for. Anything
 /// else is "not found", so a caller cannot learn another licensee's ids.
-pub async fn incident_for(
-    deps: &Deps,
-    caller: &Caller,
-    id: &str,
-) -> Result<sim::domain::Incident, IntakeError> {
+pub async fn incident_for(deps: &Deps, caller: &Caller, id: &str) -> Result<sim::domain::Incident, IntakeError> {
     let id = sim::ids::IncidentId::parse(id).map_err(|_| IntakeError::NotFound)?;
     match deps.store.get_incident(&id).await? {
         Some(incident) if caller.may_act_for(&incident.licensee_id) => Ok(incident),

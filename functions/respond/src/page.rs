@@ -18,10 +18,8 @@ pub const NOT_VALID: Message = (
     "This link is not valid",
     "Check that you opened the whole link from your SIM message. If it still does not work, call your duty officer.",
 );
-pub const EXPIRED: Message = (
-    "This link has expired",
-    "Use the link in your most recent SIM message, or call your duty officer.",
-);
+pub const EXPIRED: Message =
+    ("This link has expired", "Use the link in your most recent SIM message, or call your duty officer.");
 pub const RELOAD: Message = (
     "Your acknowledgement could not be confirmed",
     "Open the link from your SIM message again and press Acknowledge on that page.",
@@ -41,7 +39,9 @@ padding:.8rem 1.4rem;width:100%;cursor:pointer}button:focus,a:focus{outline:.2re
 
 static CSP: LazyLock<String> = LazyLock::new(|| {
     let hash = STANDARD.encode(Sha256::digest(CSS.as_bytes()));
-    format!("default-src 'none'; style-src 'sha256-{hash}'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+    format!(
+        "default-src 'none'; style-src 'sha256-{hash}'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    )
 });
 
 fn respond(status: StatusCode, title: &str, main: &str) -> Response<Body> {
@@ -156,7 +156,11 @@ pub fn incident(v: &View<'_>) -> Response<Body> {
     } else {
         main.push_str("<ul>");
         for a in v.acknowledgements {
-            main.push_str(&format!("<li>{} at {}</li>", escape(&words(a.role.as_str()).replace('-', " ")), escape(&when(a.at))));
+            main.push_str(&format!(
+                "<li>{} at {}</li>",
+                escape(&words(a.role.as_str()).replace('-', " ")),
+                escape(&when(a.at))
+            ));
         }
         main.push_str("</ul>");
     }

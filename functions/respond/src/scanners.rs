@@ -2,9 +2,30 @@
 //! messages. Nothing they do may acknowledge for a person.
 
 const SCANNER_MARKERS: &[&str] = &[
-    "bot", "spider", "crawler", "preview", "facebookexternalhit", "whatsapp", "slack", "telegram", "discord",
-    "skypeuripreview", "microsoft office", "ms-office", "safelinks", "proofpoint", "mimecast", "barracuda",
-    "symantec", "forcepoint", "trendmicro", "python-requests", "go-http-client", "java/", "okhttp", "wget",
+    "bot",
+    "spider",
+    "crawler",
+    "preview",
+    "facebookexternalhit",
+    "whatsapp",
+    "slack",
+    "telegram",
+    "discord",
+    "skypeuripreview",
+    "microsoft office",
+    "ms-office",
+    "safelinks",
+    "proofpoint",
+    "mimecast",
+    "barracuda",
+    "symantec",
+    "forcepoint",
+    "trendmicro",
+    "python-requests",
+    "go-http-client",
+    "java/",
+    "okhttp",
+    "wget",
 ];
 
 pub fn is_scanner(user_agent: &str) -> bool {

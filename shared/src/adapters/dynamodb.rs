@@ -6,8 +6,8 @@
 //! ward index keys `gsi2pk`/`gsi2sk`.
 
 use super::aws::is_retryable;
-use crate::domain::incident::PoliceReference;
 use crate::domain::checklist::ChecklistItem;
+use crate::domain::incident::PoliceReference;
 use crate::domain::notification::{Acknowledgement, Categorisation, Notification};
 use crate::domain::{AreaName, Caller, Contact, Group, Incident, Licensee, TimelineEvent};
 use crate::ids::{CallerId, ContactId, IncidentId, LicenseeId};
@@ -16,8 +16,8 @@ use crate::ports::Cause;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType,
-    Projection, ProjectionType, Put, PutRequest, ScalarAttributeType, TransactWriteItem, Update, WriteRequest,
+    AttributeDefinition, AttributeValue, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
+    ProjectionType, Put, PutRequest, ScalarAttributeType, TransactWriteItem, Update, WriteRequest,
 };
 use aws_sdk_dynamodb::Client;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
@@ -119,15 +119,16 @@ fn put(table: &str, item: Item, condition: Option<&str>) -> Result<TransactWrite
 }
 
 /// The index of the first item whose condition failed in a cancelled transaction.
-fn failed_condition<R>(err: &SdkError<aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError, R>) -> Option<usize> {
+fn failed_condition<R>(
+    err: &SdkError<aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError, R>,
+) -> Option<usize> {
     let service = err.as_service_error()?;
-    let aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(c) = service
+    let aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(c) =
+        service
     else {
         return None;
     };
-    c.cancellation_reasons()
-        .iter()
-        .position(|r| r.code() == Some("ConditionalCheckFailed"))
+    c.cancellation_reasons().iter().position(|r| r.code() == Some("ConditionalCheckFailed"))
 }
 
 impl DynamoStore {
@@ -275,7 +276,16 @@ impl DynamoStore {
         }
     }
 
-    async fn transact(&self, items: Vec<TransactWriteItem>) -> Result<(), SdkError<aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError, aws_smithy_runtime_api::http::Response>> {
+    async fn transact(
+        &self,
+        items: Vec<TransactWriteItem>,
+    ) -> Result<
+        (),
+        SdkError<
+            aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError,
+            aws_smithy_runtime_api::http::Response,
+        >,
+    > {
         self.client.transact_write_items().set_transact_items(Some(items)).send().await.map(|_| ())
     }
 }
@@ -413,7 +423,8 @@ impl Store for DynamoStore {
             .expression_attribute_values(":version", AttributeValue::N(version.to_string()))
             .build()
             .map_err(corrupt)?;
-        let items = vec![TransactWriteItem::builder().update(update).build(), put(&self.table, event_item(event)?, None)?];
+        let items =
+            vec![TransactWriteItem::builder().update(update).build(), put(&self.table, event_item(event)?, None)?];
         match self.transact(items).await {
             Ok(()) => Ok(true),
             Err(e) if failed_condition(&e) == Some(0) => Ok(false),
@@ -570,7 +581,11 @@ impl Store for DynamoStore {
         }
     }
 
-    async fn finish_notification(&self, notification: &Notification, events: &[TimelineEvent]) -> Result<(), StoreError> {
+    async fn finish_notification(
+        &self,
+        notification: &Notification,
+        events: &[TimelineEvent],
+    ) -> Result<(), StoreError> {
         let sk = format!("NOTIFY#{}", notification.key());
         let conditional = Put::builder()
             .table_name(&self.table)

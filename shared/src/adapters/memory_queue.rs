@@ -23,12 +23,20 @@ struct State {
 pub struct MemoryQueue {
     name: String,
     visibility_timeout: Duration,
+    /// Delays pass this many times faster (see `ScaledClock`).
+    speed: u32,
     state: Mutex<State>,
 }
 
 impl MemoryQueue {
     pub fn new(name: impl Into<String>) -> Self {
-        Self { name: name.into(), visibility_timeout: Duration::from_secs(30), state: Mutex::default() }
+        Self { name: name.into(), visibility_timeout: Duration::from_secs(30), speed: 1, state: Mutex::default() }
+    }
+
+    /// Delays pass `speed` times faster, to match a `ScaledClock`.
+    pub fn with_speed(mut self, speed: u32) -> Self {
+        self.speed = speed.max(1);
+        self
     }
 
     pub fn name(&self) -> &str {
@@ -61,7 +69,7 @@ impl Queue for MemoryQueue {
         let now = Instant::now();
         let mut s = self.state.lock().expect("queue lock");
         for m in messages {
-            let visible_at = now + Duration::from_secs(m.delay_seconds.into());
+            let visible_at = now + Duration::from_secs(m.delay_seconds.into()) / self.speed;
             s.ready.push_back(Pending { body: m.body.clone(), visible_at });
         }
         Ok(())

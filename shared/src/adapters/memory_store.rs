@@ -1,8 +1,8 @@
 //! In-memory store: same behaviour as the DynamoDB adapter (conditional
 //! writes, atomic create), for the local stack and handler tests.
 
-use crate::domain::incident::PoliceReference;
 use crate::domain::checklist::ChecklistItem;
+use crate::domain::incident::PoliceReference;
 use crate::domain::notification::{Acknowledgement, Categorisation, Notification, NotificationStatus};
 use crate::domain::{AreaName, Caller, Contact, Group, Incident, Licensee, TimelineEvent};
 use crate::ids::{CallerId, ContactId, IncidentId, LicenseeId};
@@ -280,7 +280,11 @@ impl Store for MemoryStore {
         Ok(Some(n.clone()))
     }
 
-    async fn finish_notification(&self, notification: &Notification, events: &[TimelineEvent]) -> Result<(), StoreError> {
+    async fn finish_notification(
+        &self,
+        notification: &Notification,
+        events: &[TimelineEvent],
+    ) -> Result<(), StoreError> {
         let mut s = self.state();
         let key = (notification.incident_id.clone(), notification.key());
         match s.notifications.get(&key) {

@@ -39,7 +39,11 @@ impl Sender for SesEmail {
             .send()
             .await
             .map_err(|e| {
-                classify(e, &["MessageRejected", "MailFromDomainNotVerifiedException"], &["TooManyRequestsException", "LimitExceededException", "Throttling"])
+                classify(
+                    e,
+                    &["MessageRejected", "MailFromDomainNotVerifiedException"],
+                    &["TooManyRequestsException", "LimitExceededException", "Throttling"],
+                )
             })?;
         Ok(out.message_id.unwrap_or_default())
     }

@@ -131,13 +131,7 @@ impl Queue for SqsQueue {
     }
 
     async fn delete(&self, receipt: &str) -> Result<(), QueueError> {
-        self.client
-            .delete_message()
-            .queue_url(&self.url)
-            .receipt_handle(receipt)
-            .send()
-            .await
-            .map_err(sdk_error)?;
+        self.client.delete_message().queue_url(&self.url).receipt_handle(receipt).send().await.map_err(sdk_error)?;
         Ok(())
     }
 }

@@ -3,7 +3,10 @@
 
 use aws_sdk_ssm::Client;
 
-pub async fn secure_parameter(config: &aws_config::SdkConfig, name: &str) -> Result<String, Box<dyn std::error::Error + Send + Sync>> {
+pub async fn secure_parameter(
+    config: &aws_config::SdkConfig,
+    name: &str,
+) -> Result<String, Box<dyn std::error::Error + Send + Sync>> {
     let out = Client::new(config).get_parameter().name(name).with_decryption(true).send().await?;
     out.parameter
         .and_then(|p| p.value)

@@ -16,8 +16,7 @@ use std::time::Duration;
 
 /// Cloud API error codes meaning "this message cannot be delivered this way".
 const PERMANENT: &[i64] = &[
-    100, 131008, 131009, 131021, 131026, 131030, 131047, 131051, 132000, 132001, 132005, 132007, 132012, 132015,
-    132016,
+    100, 131008, 131009, 131021, 131026, 131030, 131047, 131051, 132000, 132001, 132005, 132007, 132012, 132015, 132016,
 ];
 /// Rate limits: retry later.
 const THROTTLED: &[i64] = &[4, 80007, 130429, 131048, 131056];

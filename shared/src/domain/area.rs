@@ -42,7 +42,6 @@ impl Eq for AreaName {}
 
 crate::text_newtype!(AreaName);
 
-
 /// The outward half of a UK postcode ("SW9", "EC1A"). A full postcode can
 /// point at a home, so SIM refuses it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -38,7 +38,10 @@ pub enum Condition {
     },
     /// At least this many other incidents in the same ward within the window
     /// before this one (so `at_least: 2` means "the third").
-    PriorInWard { at_least: u32, within_days: u32 },
+    PriorInWard {
+        at_least: u32,
+        within_days: u32,
+    },
     All(Vec<Condition>),
     Any(Vec<Condition>),
 }
@@ -133,7 +136,8 @@ impl Condition {
                     problems.push(format!("{at}: victims count must be at least 1"));
                 }
                 if let Some(age) = under_age.filter(|a| !AGE_BOUNDARIES.contains(a)) {
-                    problems.push(format!("{at}: under_age must be an age band boundary ({AGE_BOUNDARIES:?}), not {age}"));
+                    problems
+                        .push(format!("{at}: under_age must be an age band boundary ({AGE_BOUNDARIES:?}), not {age}"));
                 }
             }
             Condition::PriorInWard { within_days, .. } if !(1..=366).contains(within_days) => {
@@ -234,7 +238,8 @@ impl RuleSet {
             Weapon::BluntInstrument,
             Weapon::Other,
         ];
-        let rule = |id: &str, category, reason: &str, when| Rule { id: id.into(), category, reason: reason.into(), when };
+        let rule =
+            |id: &str, category, reason: &str, when| Rule { id: id.into(), category, reason: reason.into(), when };
         let rules = vec![
             rule(
                 "critical-declared",
@@ -248,7 +253,10 @@ impl RuleSet {
                 Category::Critical,
                 "A firearm was discharged and someone was injured",
                 C::All(vec![
-                    C::Any(vec![C::AnyFlag(vec![Flag::FirearmDischarged]), C::IncidentType(vec![IncidentType::Shooting])]),
+                    C::Any(vec![
+                        C::AnyFlag(vec![Flag::FirearmDischarged]),
+                        C::IncidentType(vec![IncidentType::Shooting]),
+                    ]),
                     C::InjuryAtLeast(Injury::Minor),
                 ]),
             ),
@@ -277,7 +285,10 @@ impl RuleSet {
                 "serious-weapon-under-25",
                 Category::SeriousViolence,
                 "A weapon incident involving a victim under 25",
-                C::All(vec![C::Weapon(any_weapon), C::Victims { count: 1, injury_at_least: None, under_age: Some(25) }]),
+                C::All(vec![
+                    C::Weapon(any_weapon),
+                    C::Victims { count: 1, injury_at_least: None, under_age: Some(25) },
+                ]),
             ),
             rule(
                 "serious-community-impact",
@@ -351,28 +362,143 @@ mod tests {
         use Category::*;
         let none = json!([]);
         let cases: Vec<(&str, IncidentReport, Category, &str)> = vec![
-            ("declared critical", report(json!([v("35-49", "minor")]), "none", "other_violence", json!(["critical_incident_declared"])), Critical, "critical-declared"),
-            ("gold group", report(json!([]), "unknown", "other_violence", json!(["gold_group_convened"])), Critical, "critical-declared"),
-            ("not declared", report(json!([v("35-49", "minor")]), "none", "other_violence", none.clone()), RecordOnly, "default"),
-            ("fatal", report(json!([v("35-49", "fatal")]), "blunt_instrument", "homicide", none.clone()), Critical, "critical-fatality"),
-            ("firearm discharged, injured", report(json!([v("35-49", "minor")]), "firearm", "other_violence", json!(["firearm_discharged"])), Critical, "critical-firearm-injury"),
-            ("shooting, injured", report(json!([v("35-49", "serious")]), "firearm", "shooting", none.clone()), Critical, "critical-firearm-injury"),
-            ("shots fired, nobody hurt", report(json!([v("35-49", "none")]), "firearm", "shooting", none.clone()), RecordOnly, "default"),
-            ("two life-threatening", report(json!([v("35-49", "life_threatening"), v("25-34", "life_threatening")]), "blunt_instrument", "serious_assault", none.clone()), Critical, "critical-multiple-life-threatening"),
-            ("one life-threatening adult, knife", report(json!([v("35-49", "life_threatening"), v("25-34", "minor")]), "knife", "stabbing", none.clone()), SeriousViolence, "serious-weapon-injury"),
-            ("17-year-old life-threatening", report(json!([v("14-17", "life_threatening")]), "blunt_instrument", "serious_assault", none.clone()), Critical, "critical-child-life-threatening"),
-            ("18-year-old life-threatening", report(json!([v("18-24", "life_threatening")]), "blunt_instrument", "serious_assault", none.clone()), SeriousViolence, "serious-weapon-injury"),
-            ("17-year-old serious", report(json!([v("14-17", "serious")]), "knife", "stabbing", none.clone()), SeriousViolence, "serious-weapon-injury"),
-            ("knife, serious injury", report(json!([v("35-49", "serious")]), "knife", "stabbing", none.clone()), SeriousViolence, "serious-weapon-injury"),
-            ("corrosive, serious injury", report(json!([v("50-64", "serious")]), "corrosive_substance", "acid_attack", none.clone()), SeriousViolence, "serious-weapon-injury"),
-            ("knife, minor injury, adult", report(json!([v("35-49", "minor")]), "knife", "stabbing", none.clone()), RecordOnly, "default"),
-            ("knife, minor injury, 24", report(json!([v("18-24", "minor")]), "knife", "stabbing", none.clone()), SeriousViolence, "serious-weapon-under-25"),
-            ("knife, minor injury, 25", report(json!([v("25-34", "minor")]), "knife", "stabbing", none.clone()), RecordOnly, "default"),
-            ("no weapon, 16", report(json!([v("14-17", "minor")]), "none", "other_violence", none.clone()), RecordOnly, "default"),
-            ("retaliation risk", report(json!([v("35-49", "minor")]), "none", "other_violence", json!(["retaliation_risk"])), SeriousViolence, "serious-community-impact"),
-            ("footage", report(json!([]), "unknown", "other_violence", json!(["footage_circulating"])), SeriousViolence, "serious-community-impact"),
-            ("near a school", report(json!([]), "unknown", "other_violence", json!(["near_school"])), SeriousViolence, "serious-community-impact"),
-            ("community concern", report(json!([]), "unknown", "other_violence", json!(["community_concern"])), IncidentOfNote, "note-community-concern"),
+            (
+                "declared critical",
+                report(json!([v("35-49", "minor")]), "none", "other_violence", json!(["critical_incident_declared"])),
+                Critical,
+                "critical-declared",
+            ),
+            (
+                "gold group",
+                report(json!([]), "unknown", "other_violence", json!(["gold_group_convened"])),
+                Critical,
+                "critical-declared",
+            ),
+            (
+                "not declared",
+                report(json!([v("35-49", "minor")]), "none", "other_violence", none.clone()),
+                RecordOnly,
+                "default",
+            ),
+            (
+                "fatal",
+                report(json!([v("35-49", "fatal")]), "blunt_instrument", "homicide", none.clone()),
+                Critical,
+                "critical-fatality",
+            ),
+            (
+                "firearm discharged, injured",
+                report(json!([v("35-49", "minor")]), "firearm", "other_violence", json!(["firearm_discharged"])),
+                Critical,
+                "critical-firearm-injury",
+            ),
+            (
+                "shooting, injured",
+                report(json!([v("35-49", "serious")]), "firearm", "shooting", none.clone()),
+                Critical,
+                "critical-firearm-injury",
+            ),
+            (
+                "shots fired, nobody hurt",
+                report(json!([v("35-49", "none")]), "firearm", "shooting", none.clone()),
+                RecordOnly,
+                "default",
+            ),
+            (
+                "two life-threatening",
+                report(
+                    json!([v("35-49", "life_threatening"), v("25-34", "life_threatening")]),
+                    "blunt_instrument",
+                    "serious_assault",
+                    none.clone(),
+                ),
+                Critical,
+                "critical-multiple-life-threatening",
+            ),
+            (
+                "one life-threatening adult, knife",
+                report(json!([v("35-49", "life_threatening"), v("25-34", "minor")]), "knife", "stabbing", none.clone()),
+                SeriousViolence,
+                "serious-weapon-injury",
+            ),
+            (
+                "17-year-old life-threatening",
+                report(json!([v("14-17", "life_threatening")]), "blunt_instrument", "serious_assault", none.clone()),
+                Critical,
+                "critical-child-life-threatening",
+            ),
+            (
+                "18-year-old life-threatening",
+                report(json!([v("18-24", "life_threatening")]), "blunt_instrument", "serious_assault", none.clone()),
+                SeriousViolence,
+                "serious-weapon-injury",
+            ),
+            (
+                "17-year-old serious",
+                report(json!([v("14-17", "serious")]), "knife", "stabbing", none.clone()),
+                SeriousViolence,
+                "serious-weapon-injury",
+            ),
+            (
+                "knife, serious injury",
+                report(json!([v("35-49", "serious")]), "knife", "stabbing", none.clone()),
+                SeriousViolence,
+                "serious-weapon-injury",
+            ),
+            (
+                "corrosive, serious injury",
+                report(json!([v("50-64", "serious")]), "corrosive_substance", "acid_attack", none.clone()),
+                SeriousViolence,
+                "serious-weapon-injury",
+            ),
+            (
+                "knife, minor injury, adult",
+                report(json!([v("35-49", "minor")]), "knife", "stabbing", none.clone()),
+                RecordOnly,
+                "default",
+            ),
+            (
+                "knife, minor injury, 24",
+                report(json!([v("18-24", "minor")]), "knife", "stabbing", none.clone()),
+                SeriousViolence,
+                "serious-weapon-under-25",
+            ),
+            (
+                "knife, minor injury, 25",
+                report(json!([v("25-34", "minor")]), "knife", "stabbing", none.clone()),
+                RecordOnly,
+                "default",
+            ),
+            (
+                "no weapon, 16",
+                report(json!([v("14-17", "minor")]), "none", "other_violence", none.clone()),
+                RecordOnly,
+                "default",
+            ),
+            (
+                "retaliation risk",
+                report(json!([v("35-49", "minor")]), "none", "other_violence", json!(["retaliation_risk"])),
+                SeriousViolence,
+                "serious-community-impact",
+            ),
+            (
+                "footage",
+                report(json!([]), "unknown", "other_violence", json!(["footage_circulating"])),
+                SeriousViolence,
+                "serious-community-impact",
+            ),
+            (
+                "near a school",
+                report(json!([]), "unknown", "other_violence", json!(["near_school"])),
+                SeriousViolence,
+                "serious-community-impact",
+            ),
+            (
+                "community concern",
+                report(json!([]), "unknown", "other_violence", json!(["community_concern"])),
+                IncidentOfNote,
+                "note-community-concern",
+            ),
         ];
         for (name, r, category, rule) in cases {
             assert_eq!(decide(&r, &[]), (category, rule.to_owned()), "{name}");
@@ -407,10 +533,17 @@ mod tests {
         )
         .unwrap_err()
         .to_string();
-        for expected in ["reason must be given", "count must be at least 1", "under_age must be an age band boundary", "id must be present and unique", "needs at least one condition"] {
+        for expected in [
+            "reason must be given",
+            "count must be at least 1",
+            "under_age must be an age band boundary",
+            "id must be present and unique",
+            "needs at least one condition",
+        ] {
             assert!(bad.contains(expected), "{expected} missing from {bad}");
         }
-        let unknown = RuleSet::from_json(r#"[{"id": "a", "category": "URGENT", "reason": "x", "when": {"weapon": ["knife"]}}]"#);
+        let unknown =
+            RuleSet::from_json(r#"[{"id": "a", "category": "URGENT", "reason": "x", "when": {"weapon": ["knife"]}}]"#);
         assert!(unknown.unwrap_err().to_string().contains("must be one of"));
     }
 }

@@ -13,9 +13,8 @@ pub struct PhoneNumber(String);
 impl PhoneNumber {
     pub fn parse(input: &str) -> Result<Self, &'static str> {
         let compact: String = input.chars().filter(|c| *c != ' ' && *c != '-').collect();
-        let digits = compact
-            .strip_prefix('+')
-            .ok_or("must be in international format starting with +, e.g. +447700900123")?;
+        let digits =
+            compact.strip_prefix('+').ok_or("must be in international format starting with +, e.g. +447700900123")?;
         if !(8..=15).contains(&digits.len()) || !digits.bytes().all(|b| b.is_ascii_digit()) {
             return Err("must be + followed by 8 to 15 digits, e.g. +447700900123");
         }
@@ -48,9 +47,8 @@ impl EmailAddress {
             return Err("must be a single email address with no spaces");
         }
         let (local, domain) = s.rsplit_once('@').ok_or("must contain @")?;
-        let labels_ok = domain
-            .split('.')
-            .all(|l| !l.is_empty() && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'));
+        let labels_ok =
+            domain.split('.').all(|l| !l.is_empty() && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'));
         if local.is_empty() || local.contains('@') || !domain.contains('.') || !labels_ok {
             return Err("must look like name@example.gov.uk");
         }
@@ -77,9 +75,7 @@ pub struct Role(String);
 
 impl Role {
     pub fn parse(s: &str) -> Result<Self, &'static str> {
-        if (1..=48).contains(&s.len())
-            && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        {
+        if (1..=48).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
             Ok(Self(s.to_owned()))
         } else {
             Err("must be 1 to 48 lower-case letters, digits and hyphens, e.g. community-safety-lead")

@@ -152,16 +152,8 @@ const CLOCK_SKEW: Duration = Duration::minutes(15);
 const MAX_VICTIMS: usize = 50;
 
 impl IncidentReport {
-    pub const FIELDS: &'static [&'static str] = &[
-        "police_reference",
-        "occurred_at",
-        "reported_at",
-        "location",
-        "incident_type",
-        "weapon",
-        "victims",
-        "flags",
-    ];
+    pub const FIELDS: &'static [&'static str] =
+        &["police_reference", "occurred_at", "reported_at", "location", "incident_type", "weapon", "victims", "flags"];
 
     /// Reads a report from a JSON body, naming every bad field.
     pub fn from_json(body: &Value, now: OffsetDateTime) -> Result<Self, Vec<FieldError>> {
@@ -170,8 +162,7 @@ impl IncidentReport {
             return errs.finish(None);
         };
         obj.deny_unknown(Self::FIELDS, &mut errs);
-        let police_reference =
-            obj.required("police_reference", &mut errs, v::simple(v::text(PoliceReference::parse)));
+        let police_reference = obj.required("police_reference", &mut errs, v::simple(v::text(PoliceReference::parse)));
         let occurred_at = obj.required("occurred_at", &mut errs, v::simple(v::timestamp));
         let reported_at = obj.optional("reported_at", &mut errs, v::simple(v::timestamp));
         let location = obj.required("location", &mut errs, read_location);
@@ -269,8 +260,7 @@ pub struct IncidentUpdate {
 }
 
 impl IncidentUpdate {
-    pub const FIELDS: &'static [&'static str] =
-        &["incident_type", "weapon", "victims", "add_flags", "remove_flags"];
+    pub const FIELDS: &'static [&'static str] = &["incident_type", "weapon", "victims", "add_flags", "remove_flags"];
 
     pub fn from_json(body: &Value) -> Result<Self, Vec<FieldError>> {
         let mut errs = Errors::default();
@@ -448,10 +438,7 @@ mod tests {
     #[test]
     fn missing_fields_and_impossible_times_are_refused() {
         let errors = IncidentReport::from_json(&json!({}), NOW).unwrap_err();
-        assert_eq!(
-            fields(&errors),
-            vec!["/police_reference", "/occurred_at", "/location", "/incident_type"]
-        );
+        assert_eq!(fields(&errors), vec!["/police_reference", "/occurred_at", "/location", "/incident_type"]);
         let mut future = valid();
         future["occurred_at"] = json!("2026-11-21T03:00:00Z");
         future["reported_at"] = json!("2026-11-21T01:00:00Z");

@@ -22,7 +22,9 @@ pub enum Tier {
 pub enum LicenceStatus {
     Active,
     /// Refused outright (e.g. at the licensee's own request or for misuse).
-    Suspended { reason: String },
+    Suspended {
+        reason: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -51,8 +53,12 @@ pub enum Entitlement {
     Served,
     /// The licence has lapsed but lives come first: served within the grace
     /// period, and the lapse is recorded for operators.
-    ServedInGrace { lapsed_on: Date },
-    Refused { reason: String },
+    ServedInGrace {
+        lapsed_on: Date,
+    },
+    Refused {
+        reason: String,
+    },
 }
 
 impl Licensee {
@@ -64,9 +70,9 @@ impl Licensee {
         }
         match &self.tier {
             Tier::LondonFree => Entitlement::Served,
-            Tier::Licensed { starts_on, .. } if today < *starts_on => Entitlement::Refused {
-                reason: format!("the SIM licence of {} starts on {starts_on}", self.name),
-            },
+            Tier::Licensed { starts_on, .. } if today < *starts_on => {
+                Entitlement::Refused { reason: format!("the SIM licence of {} starts on {starts_on}", self.name) }
+            }
             Tier::Licensed { ends_on, .. } if today <= *ends_on => Entitlement::Served,
             Tier::Licensed { ends_on, .. } => {
                 let lapsed_on = ends_on.next_day().unwrap_or(*ends_on);

@@ -18,8 +18,8 @@ pub use area::{AreaName, PostcodeDistrict};
 pub use caller::{ApiKey, Caller, KeyHash};
 pub use contact::{Contact, EmailAddress, Group, PhoneNumber, Role};
 pub use incident::{
-    AgeBand, Coordinates, Flag, Incident, IncidentReport, IncidentType, IncidentUpdate, Injury,
-    Location, Victim, Weapon,
+    AgeBand, Coordinates, Flag, Incident, IncidentReport, IncidentType, IncidentUpdate, Injury, Location, Victim,
+    Weapon,
 };
 pub use licensee::{Entitlement, LicenceStatus, Licensee, Tier};
 pub use timeline::{Event, TimelineEvent};

@@ -31,10 +31,9 @@ impl Errors {
     pub fn finish<T>(self, built: Option<T>) -> Result<T, Vec<FieldError>> {
         match built {
             Some(v) if self.0.is_empty() => Ok(v),
-            _ if self.0.is_empty() => Err(vec![FieldError {
-                field: String::new(),
-                message: "is not a valid request".into(),
-            }]),
+            _ if self.0.is_empty() => {
+                Err(vec![FieldError { field: String::new(), message: "is not a valid request".into() }])
+            }
             _ => Err(self.0),
         }
     }
@@ -111,9 +110,7 @@ impl<'v> Object<'v> {
 }
 
 /// Wraps a simple value parser into a field parser.
-pub fn simple<'v, T>(
-    f: impl Fn(&'v Value) -> Result<T, String>,
-) -> impl Fn(&'v Value, &str, &mut Errors) -> Option<T> {
+pub fn simple<'v, T>(f: impl Fn(&'v Value) -> Result<T, String>) -> impl Fn(&'v Value, &str, &mut Errors) -> Option<T> {
     move |v, at, errs| match f(v) {
         Ok(t) => Some(t),
         Err(m) => {

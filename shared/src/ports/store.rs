@@ -3,9 +3,9 @@
 
 use super::Cause;
 use crate::domain::checklist::ChecklistItem;
+use crate::domain::incident::PoliceReference;
 use crate::domain::notification::{Acknowledgement, Categorisation, Notification};
 use crate::domain::{AreaName, Caller, Contact, Group, Incident, Licensee, TimelineEvent};
-use crate::domain::incident::PoliceReference;
 use crate::ids::{CallerId, ContactId, IncidentId, LicenseeId};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
@@ -78,17 +78,11 @@ pub trait Store: Send + Sync {
 
     /// Atomically stores a new incident, its report key and its first
     /// timeline events, unless the caller already reported the reference.
-    async fn create_incident(
-        &self,
-        incident: &Incident,
-        events: &[TimelineEvent],
-    ) -> Result<CreateOutcome, StoreError>;
+    async fn create_incident(&self, incident: &Incident, events: &[TimelineEvent])
+        -> Result<CreateOutcome, StoreError>;
     async fn get_incident(&self, id: &IncidentId) -> Result<Option<Incident>, StoreError>;
-    async fn report_key(
-        &self,
-        caller: &CallerId,
-        reference: &PoliceReference,
-    ) -> Result<Option<ReportKey>, StoreError>;
+    async fn report_key(&self, caller: &CallerId, reference: &PoliceReference)
+        -> Result<Option<ReportKey>, StoreError>;
     /// Atomically replaces the incident if its stored version is
     /// `incident.version - 1`, and appends the events; else `Conflict`.
     async fn update_incident(&self, incident: &Incident, events: &[TimelineEvent]) -> Result<(), StoreError>;
@@ -141,7 +135,11 @@ pub trait Store: Send + Sync {
     ) -> Result<Option<Notification>, StoreError>;
     /// Writes the outcome of a claimed notification (SENT, FAILED, or back to
     /// PENDING), with timeline events, if it is still SENDING; else `Conflict`.
-    async fn finish_notification(&self, notification: &Notification, events: &[TimelineEvent]) -> Result<(), StoreError>;
+    async fn finish_notification(
+        &self,
+        notification: &Notification,
+        events: &[TimelineEvent],
+    ) -> Result<(), StoreError>;
 
     /// Records an acknowledgement with its timeline events unless this
     /// contact already acknowledged this incident; false if they had.
