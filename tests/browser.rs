@@ -1,0 +1,125 @@
+//! A responder's phone, played by headless Chromium (Debian's `chromium` and
+//! `chromium-driver`, driven over WebDriver): open the personal link from a
+//! rendered SMS, read the summary, press Acknowledge, see the confirmation.
+//! A second browser that only loads a link, as a mail scanner does, records
+//! nothing. Runs against the local stack, which serves the same handlers.
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+use sim::clock::ManualClock;
+use sim::ids::{IncidentId, SequentialIds};
+use sim::ports::Outgoing;
+use sim_cli::local::{build, serve, Backing, Stack};
+use sim_tests::*;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::Duration as StdDuration;
+
+/// chromedriver on a free loopback port, stopped when dropped.
+struct ChromeDriver {
+    child: Child,
+    url: String,
+}
+
+impl ChromeDriver {
+    async fn start() -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let child = Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver is installed (Debian: apt-get install chromium chromium-driver; .ci/run does it)");
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                break;
+            }
+            tokio::time::sleep(StdDuration::from_millis(50)).await;
+        }
+        Self { child, url: format!("http://127.0.0.1:{port}") }
+    }
+
+    /// A fresh headless browser with its own profile.
+    async fn browser(&self) -> Client {
+        let profile = std::env::temp_dir().join(unique("sim-chromium"));
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            serde_json::json!({
+                "binary": "/usr/bin/chromium",
+                "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                         "--disable-background-networking", "--disable-component-update", "--no-first-run",
+                         "--disable-sync", "--window-size=390,844", format!("--user-data-dir={}", profile.display())]
+            }),
+        );
+        ClientBuilder::new(HttpConnector::new()).capabilities(caps).connect(&self.url).await.expect("a Chromium session")
+    }
+}
+
+impl Drop for ChromeDriver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+async fn stack() -> (Stack, String) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base_url = format!("http://{}", listener.local_addr().unwrap());
+    let clock = Arc::new(ManualClock::new(START));
+    let stack = build(&Backing::Embedded { speed: 1 }, &base_url, clock, Arc::new(SequentialIds::default())).await.unwrap();
+    let served = stack.clone();
+    tokio::spawn(async move { serve(&served, listener).await });
+    (stack, base_url)
+}
+
+/// The personal link in the SMS sent to `number`, once it has been sent.
+async fn link_in_sms(stack: &Stack, number: &str, base_url: &str) -> String {
+    for _ in 0..100 {
+        let sent = stack.outbox.sms.as_ref().unwrap().sent();
+        let text = sent.iter().find_map(|m| match m {
+            Outgoing::Sms { to, text } if to.as_str() == number => Some(text.clone()),
+            _ => None,
+        });
+        if let Some(text) = text {
+            let start = text.find(&format!("{base_url}/a/")).expect("the SMS carries a link on SIM's own address");
+            return text[start..].split_whitespace().next().unwrap().to_owned();
+        }
+        tokio::time::sleep(StdDuration::from_millis(50)).await;
+    }
+    panic!("no SMS to {number}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_responder_acknowledges_from_the_link_in_their_sms_and_a_scanner_records_nothing() {
+    let (stack, base_url) = stack().await;
+    let report = request("POST", "/v1/incidents", Some(&stack.keys.met_cad), Some(event_body("intake-report.json").to_string()));
+    assert_eq!(intake::handle(&stack.intake, report).await.status(), 202);
+    let gold_link = link_in_sms(&stack, "+447700900002", &base_url).await;
+    let comms_link = link_in_sms(&stack, "+447700900006", &base_url).await;
+
+    let driver = ChromeDriver::start().await;
+    let phone = driver.browser().await;
+    phone.goto(&gold_link).await.unwrap();
+    let heading = phone.find(Locator::Css("h1")).await.unwrap().text().await.unwrap();
+    assert_eq!(heading, "Stabbing in Lambeth (Brixton North)");
+    let body = phone.find(Locator::Css("main")).await.unwrap().text().await.unwrap();
+    assert!(body.contains("CRITICAL") && body.contains("What is expected of you"), "{body}");
+    assert!(body.contains("As gold you are asked to acknowledge this alert by 02:20 GMT"), "{body}");
+
+    phone.find(Locator::XPath("//button[normalize-space()='Acknowledge']")).await.unwrap().click().await.unwrap();
+    let note = phone.wait().for_element(Locator::Css("p.note")).await.unwrap().text().await.unwrap();
+    assert_eq!(note, "Thank you: your acknowledgement is recorded.");
+    let done = phone.find(Locator::Css(".done h2")).await.unwrap().text().await.unwrap();
+    assert_eq!(done, "You acknowledged at 02:10 GMT Sat 21 Nov");
+    phone.close().await.unwrap();
+
+    // A scanner (or a chat preview) only loads the page.
+    let scanner = driver.browser().await;
+    scanner.goto(&comms_link).await.unwrap();
+    assert!(scanner.find(Locator::XPath("//button[normalize-space()='Acknowledge']")).await.is_ok());
+    scanner.close().await.unwrap();
+
+    let acks = stack.respond.store.acknowledgements(&IncidentId::parse("inc-000001").unwrap()).await.unwrap();
+    let who: Vec<&str> = acks.iter().map(|a| a.contact_id.as_str()).collect();
+    assert_eq!(who, ["con-gold"], "only the deliberate press counts");
+}
