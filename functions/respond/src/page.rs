@@ -35,7 +35,7 @@ background:#fff;margin:0}main{max-width:40rem;margin:0 auto;padding:1rem}h1{font
 .done{border-left:.4rem solid #00703c;padding:.5rem 1rem;background:#f3f2f1}\
 button{font-size:1.25rem;font-weight:700;color:#fff;background:#00703c;border:0;border-bottom:.2rem solid #002d18;\
 padding:.8rem 1.4rem;width:100%;cursor:pointer}button:focus,a:focus{outline:.2rem solid #ffdd00;box-shadow:0 .25rem #0b0c0c}\
-.note{font-weight:700}footer{font-size:1rem;color:#505a5f;margin-top:2rem}";
+form{margin:1rem 0}.note{font-weight:700}footer{font-size:1rem;color:#505a5f;margin-top:2rem}";
 
 static CSP: LazyLock<String> = LazyLock::new(|| {
     let hash = STANDARD.encode(Sha256::digest(CSS.as_bytes()));
