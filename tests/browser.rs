@@ -52,7 +52,11 @@ impl ChromeDriver {
                          "--disable-sync", "--window-size=390,844", format!("--user-data-dir={}", profile.display())]
             }),
         );
-        ClientBuilder::new(HttpConnector::new()).capabilities(caps).connect(&self.url).await.expect("a Chromium session")
+        ClientBuilder::new(HttpConnector::new())
+            .capabilities(caps)
+            .connect(&self.url)
+            .await
+            .expect("a Chromium session")
     }
 }
 
@@ -66,7 +70,8 @@ async fn stack() -> (Stack, String) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base_url = format!("http://{}", listener.local_addr().unwrap());
     let clock = Arc::new(ManualClock::new(START));
-    let stack = build(&Backing::Embedded { speed: 1 }, &base_url, clock, Arc::new(SequentialIds::default())).await.unwrap();
+    let stack =
+        build(&Backing::Embedded { speed: 1 }, &base_url, clock, Arc::new(SequentialIds::default())).await.unwrap();
     let served = stack.clone();
     tokio::spawn(async move { serve(&served, listener).await });
     (stack, base_url)
@@ -92,7 +97,8 @@ async fn link_in_sms(stack: &Stack, number: &str, base_url: &str) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_responder_acknowledges_from_the_link_in_their_sms_and_a_scanner_records_nothing() {
     let (stack, base_url) = stack().await;
-    let report = request("POST", "/v1/incidents", Some(&stack.keys.met_cad), Some(event_body("intake-report.json").to_string()));
+    let report =
+        request("POST", "/v1/incidents", Some(&stack.keys.met_cad), Some(event_body("intake-report.json").to_string()));
     assert_eq!(intake::handle(&stack.intake, report).await.status(), 202);
     let gold_link = link_in_sms(&stack, "+447700900002", &base_url).await;
     let comms_link = link_in_sms(&stack, "+447700900006", &base_url).await;

@@ -194,3 +194,28 @@ async fn forged_and_expired_links_cannot_acknowledge_on_moto_either() {
     let acks = rig.h.store.acknowledgements(&IncidentId::parse("inc-000001").unwrap()).await.unwrap();
     assert!(acks.is_empty());
 }
+
+#[tokio::test]
+async fn the_escalate_lambda_handles_its_sample_event() {
+    let rig = rig().await;
+    rig.checks();
+    rig.queued().await;
+    rig.h.clock.advance(Duration::minutes(10));
+    let text = std::fs::read_to_string(format!("{}/../events/escalate-sqs.json", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    let sqs_event: aws_lambda_events::event::sqs::SqsEvent = serde_json::from_str(&text).unwrap();
+    let deps = &rig.escalate;
+    let response =
+        sim::sqs_batch::process(
+            sqs_event,
+            |body| async move { escalate::handle_message(deps, &body).await.map(|_| ()) },
+        )
+        .await;
+    assert!(response.batch_item_failures.is_empty());
+    // Everyone silent: all five reminded (13 messages) and gold's deputy alerted
+    // (3); the lead's deputy is the community safety officer, already reminded.
+    let mut total = 0;
+    for queue in [&rig.queues.sms, &rig.queues.email, &rig.queues.whatsapp] {
+        total += drain(&**queue).await.len();
+    }
+    assert_eq!(total, 16, "one message per person per channel");
+}

@@ -167,3 +167,19 @@ async fn forged_tampered_and_expired_links_are_refused_plainly() {
     assert_eq!(expired_post.status(), 410);
     assert_eq!(acks(&rig).await, 0);
 }
+
+#[tokio::test]
+async fn the_respond_lambda_handles_its_sample_events() {
+    let h = memory_harness().await;
+    let categorise = categoriser(&h, memory_channel_queues());
+    h.call(event("intake-report.json")).await;
+    categorise_handed_on(&h, &categorise).await;
+    // The events are signed with the test link key 5e…5e.
+    let deps = responder(&h, LinkKey::from_hex(&"5e".repeat(32)).unwrap());
+    let shown = respond::handle(&deps, event("respond-get.json")).await;
+    assert_eq!(shown.status(), 200);
+    assert_eq!(respond::handle(&deps, event("respond-post.json")).await.status(), 200);
+    assert!(page(&respond::handle(&deps, event("respond-post.json")).await).contains("already acknowledged"));
+    let acks = h.store.acknowledgements(&IncidentId::parse("inc-000001").unwrap()).await.unwrap();
+    assert_eq!(acks.len(), 1);
+}

@@ -146,6 +146,9 @@ pub async fn escalate(deps: &Deps, check: &EscalationCheck) -> Result<Outcome, E
 
     // Write what is missing; queue what is still pending (a redelivery after a
     // crash re-queues, and the senders' claim keeps that from sending twice).
+    // A person can be both silent and someone's deputy: one message per channel.
+    let mut seen = HashSet::new();
+    wanted.retain(|n| seen.insert(n.key()));
     let existing: HashMap<String, &Notification> = notifications.iter().map(|n| (n.key(), n)).collect();
     let missing: Vec<Notification> = wanted.iter().filter(|n| !existing.contains_key(&n.key())).cloned().collect();
     store.put_notifications(&missing).await?;
