@@ -7,6 +7,7 @@ pub mod clock;
 pub mod config;
 pub mod demo;
 pub mod domain;
+pub mod fanout;
 pub mod handoff;
 pub mod ids;
 pub mod links;

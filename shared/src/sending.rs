@@ -118,14 +118,6 @@ pub enum SendFailure {
     Queue(#[from] QueueError),
 }
 
-fn usable(contact: &Contact, channel: Channel) -> bool {
-    match channel {
-        Channel::Sms => contact.mobile.is_some(),
-        Channel::WhatsApp => contact.mobile.is_some() && contact.whatsapp_opt_in,
-        Channel::Email => contact.email.is_some(),
-    }
-}
-
 /// Handles one message body from a sender queue.
 pub async fn send_message(deps: &SenderDeps, body: &str) -> Result<SendOutcome, SendFailure> {
     let message: NotificationMessage =
@@ -231,7 +223,7 @@ async fn refused(
                 &crate::domain::notification::notification_key(&contact.id, *channel, claimed.step),
             )
             .await?;
-        if already.is_none() && usable(contact, *channel) {
+        if already.is_none() && contact.reachable(*channel) {
             let next = Notification {
                 deputy_for: claimed.deputy_for.clone(),
                 ..Notification::pending(

@@ -18,13 +18,14 @@
 use sim::clock::Clock;
 use sim::domain::category::{Category, Facts, RuleSet};
 use sim::domain::checklist::ChecklistTemplate;
-use sim::domain::notification::{Categorisation, EscalationCheck, Notification, NotificationStatus};
-use sim::domain::policy::{resolve, AlertPolicy, Channel};
+use sim::domain::notification::{Categorisation, EscalationCheck, Notification};
+use sim::domain::policy::{resolve, AlertPolicy};
 use sim::domain::{Event, Incident, Licensee, TimelineEvent};
+use sim::fanout::{write_and_queue, FanOutError};
 use sim::handoff::HandoffMessage;
 use sim::ids::{ContactId, IdGenerator};
 pub use sim::ports::ChannelQueues;
-use sim::ports::{OutgoingMessage, Queue, QueueError, Store, StoreError};
+use sim::ports::{Queue, QueueError, Store, StoreError};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
@@ -46,6 +47,15 @@ pub enum CategoriseError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Queue(#[from] QueueError),
+}
+
+impl From<FanOutError> for CategoriseError {
+    fn from(e: FanOutError) -> Self {
+        match e {
+            FanOutError::Store(e) => Self::Store(e),
+            FanOutError::Queue(e) => Self::Queue(e),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -198,22 +208,8 @@ async fn fan_out(
                 })
             })
             .collect();
-        let missing: Vec<Notification> = round.iter().filter(|n| !existing.contains_key(&n.key())).cloned().collect();
-        store.put_notifications(&missing).await?;
-        // Queue everything of this round not yet claimed by a sender.
-        let pending =
-            round.iter().filter(|n| existing.get(&n.key()).is_none_or(|e| e.status == NotificationStatus::Pending));
-        let mut by_channel: HashMap<Channel, Vec<OutgoingMessage>> = HashMap::new();
-        for n in pending {
-            let body = serde_json::to_string(&n.message()).expect("messages serialise");
-            by_channel.entry(n.channel).or_default().push(OutgoingMessage::now(body));
-        }
-        let mut channels: Vec<Channel> = by_channel.keys().copied().collect();
-        channels.sort();
-        // The channels' queues are independent: send to them concurrently.
-        let sends = by_channel.iter().map(|(channel, messages)| deps.queues.for_channel(*channel).send(messages));
-        futures_util::future::try_join_all(sends).await?;
-        queued = by_channel.values().map(Vec::len).sum();
+        let (channels, messages) = write_and_queue(store, &deps.queues, &round, &existing).await?;
+        queued = messages;
         // Chase silent roles from the policy's first escalation step.
         if let (Some(_), Some(first)) = (policy.acknowledge_within_minutes, policy.escalation.first()) {
             let check = EscalationCheck {

@@ -15,11 +15,12 @@
 //! 15 minutes, so a check due later re-queues itself for the rest.
 
 use sim::clock::Clock;
-use sim::domain::notification::{EscalationCheck, Notification, NotificationStatus};
-use sim::domain::policy::{resolve, AlertPolicy, Channel, EscalationTarget, Recipient};
+use sim::domain::notification::{EscalationCheck, Notification};
+use sim::domain::policy::{resolve, AlertPolicy, EscalationTarget, Recipient};
 use sim::domain::{Contact, Event, Role, TimelineEvent};
+use sim::fanout::{write_and_queue, FanOutError};
 use sim::ids::{ContactId, IdGenerator};
-use sim::ports::{ChannelQueues, OutgoingMessage, Queue, QueueError, Store, StoreError};
+use sim::ports::{ChannelQueues, Queue, QueueError, Store, StoreError};
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 use time::Duration;
@@ -41,6 +42,15 @@ pub enum EscalateError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Queue(#[from] QueueError),
+}
+
+impl From<FanOutError> for EscalateError {
+    fn from(e: FanOutError) -> Self {
+        match e {
+            FanOutError::Store(e) => Self::Store(e),
+            FanOutError::Queue(e) => Self::Queue(e),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -110,7 +120,7 @@ pub async fn escalate(deps: &Deps, check: &EscalationCheck) -> Result<Outcome, E
                deputy_for: Option<ContactId>,
                required: bool| {
         let to = Recipient { contact_id: contact.id.clone(), channels: vec![], groups: vec![], role: role.clone() };
-        for channel in usable_channels(contact, &policy.channels) {
+        for channel in contact.reachable_on(&policy.channels) {
             let n = Notification::pending(incident.id.clone(), &to, channel, step_no, check.round, required, now);
             wanted.push(Notification { deputy_for: deputy_for.clone(), ..n });
         }
@@ -149,17 +159,8 @@ pub async fn escalate(deps: &Deps, check: &EscalationCheck) -> Result<Outcome, E
     // A person can be both silent and someone's deputy: one message per channel.
     let mut seen = HashSet::new();
     wanted.retain(|n| seen.insert(n.key()));
-    let existing: HashMap<String, &Notification> = notifications.iter().map(|n| (n.key(), n)).collect();
-    let missing: Vec<Notification> = wanted.iter().filter(|n| !existing.contains_key(&n.key())).cloned().collect();
-    store.put_notifications(&missing).await?;
-    let mut by_channel: HashMap<Channel, Vec<OutgoingMessage>> = HashMap::new();
-    for n in wanted.iter().filter(|n| existing.get(&n.key()).is_none_or(|e| e.status == NotificationStatus::Pending)) {
-        let body = serde_json::to_string(&n.message()).expect("messages serialise");
-        by_channel.entry(n.channel).or_default().push(OutgoingMessage::now(body));
-    }
-    let sends = by_channel.iter().map(|(channel, messages)| deps.queues.for_channel(*channel).send(messages));
-    futures_util::future::try_join_all(sends).await?;
-    let messages = by_channel.values().map(Vec::len).sum();
+    let existing: HashMap<String, Notification> = notifications.iter().map(|n| (n.key(), n.clone())).collect();
+    let (_, messages) = write_and_queue(store, &deps.queues, &wanted, &existing).await?;
 
     let next = policy.escalation.get(step_no as usize).map(|s| EscalationCheck {
         incident_id: incident.id.clone(),
@@ -177,16 +178,4 @@ pub async fn escalate(deps: &Deps, check: &EscalationCheck) -> Result<Outcome, E
 
 fn names(roles: &[&Role]) -> Vec<String> {
     roles.iter().map(|r| r.to_string()).collect()
-}
-
-fn usable_channels(contact: &Contact, channels: &[Channel]) -> Vec<Channel> {
-    channels
-        .iter()
-        .copied()
-        .filter(|c| match c {
-            Channel::Sms => contact.mobile.is_some(),
-            Channel::WhatsApp => contact.mobile.is_some() && contact.whatsapp_opt_in,
-            Channel::Email => contact.email.is_some(),
-        })
-        .collect()
 }

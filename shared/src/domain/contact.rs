@@ -102,6 +102,24 @@ pub struct Contact {
     pub deputy: Option<ContactId>,
 }
 
+impl Contact {
+    /// Whether SIM can reach this person on a channel: SMS needs a mobile,
+    /// WhatsApp a mobile and their opt-in, email an address.
+    pub fn reachable(&self, channel: crate::domain::policy::Channel) -> bool {
+        use crate::domain::policy::Channel;
+        match channel {
+            Channel::Sms => self.mobile.is_some(),
+            Channel::WhatsApp => self.mobile.is_some() && self.whatsapp_opt_in,
+            Channel::Email => self.email.is_some(),
+        }
+    }
+
+    /// The channels, of those given, this person can be reached on.
+    pub fn reachable_on(&self, channels: &[crate::domain::policy::Channel]) -> Vec<crate::domain::policy::Channel> {
+        channels.iter().copied().filter(|c| self.reachable(*c)).collect()
+    }
+}
+
 /// Stakeholders alerted together (e.g. "gold", "community safety team").
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Group {

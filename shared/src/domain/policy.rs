@@ -168,15 +168,7 @@ pub fn resolve(
             resolution.unreachable.push(contact_id);
             continue;
         };
-        let usable: Vec<Channel> = channels
-            .iter()
-            .copied()
-            .filter(|ch| match ch {
-                Channel::Sms => contact.mobile.is_some(),
-                Channel::WhatsApp => contact.mobile.is_some() && contact.whatsapp_opt_in,
-                Channel::Email => contact.email.is_some(),
-            })
-            .collect();
+        let usable = contact.reachable_on(channels);
         if usable.is_empty() {
             resolution.unreachable.push(contact_id);
         } else {

@@ -1,0 +1,43 @@
+//! Writing a set of notifications and queueing them for the senders: shared
+//! by categorisation (first alerts) and escalation (reminders, deputies).
+
+use crate::domain::notification::{Notification, NotificationStatus};
+use crate::domain::policy::Channel;
+use crate::ports::{ChannelQueues, OutgoingMessage, QueueError, Store, StoreError};
+use std::collections::HashMap;
+
+#[derive(Debug, thiserror::Error)]
+pub enum FanOutError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Queue(#[from] QueueError),
+}
+
+/// Writes those of `wanted` not in `existing` (keyed by `Notification::key`)
+/// and queues every one still pending, one batch per channel, the channels
+/// concurrently. Run again after a crash it writes nothing twice and
+/// re-queues what no sender has claimed; the senders' claim keeps a message
+/// queued twice from being sent twice. Returns the channels used and how
+/// many messages were queued.
+pub async fn write_and_queue(
+    store: &dyn Store,
+    queues: &ChannelQueues,
+    wanted: &[Notification],
+    existing: &HashMap<String, Notification>,
+) -> Result<(Vec<Channel>, usize), FanOutError> {
+    let missing: Vec<Notification> = wanted.iter().filter(|n| !existing.contains_key(&n.key())).cloned().collect();
+    store.put_notifications(&missing).await?;
+    let mut by_channel: HashMap<Channel, Vec<OutgoingMessage>> = HashMap::new();
+    let pending =
+        wanted.iter().filter(|n| existing.get(&n.key()).is_none_or(|e| e.status == NotificationStatus::Pending));
+    for n in pending {
+        let body = serde_json::to_string(&n.message()).expect("messages serialise");
+        by_channel.entry(n.channel).or_default().push(OutgoingMessage::now(body));
+    }
+    let sends = by_channel.iter().map(|(channel, messages)| queues.for_channel(*channel).send(messages));
+    futures_util::future::try_join_all(sends).await?;
+    let mut channels: Vec<Channel> = by_channel.keys().copied().collect();
+    channels.sort();
+    Ok((channels, by_channel.values().map(Vec::len).sum()))
+}
