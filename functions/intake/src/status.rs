@@ -25,7 +25,17 @@ struct Status {
     acknowledgements: Vec<RoleAck>,
     /// Required roles alerted that have not acknowledged yet.
     awaiting: Vec<String>,
+    /// Response checklist progress by section (empty until it is opened).
+    checklist: Vec<SectionProgress>,
     timeline: Vec<Entry>,
+}
+
+#[derive(Serialize)]
+struct SectionProgress {
+    section: String,
+    title: String,
+    done: usize,
+    total: usize,
 }
 
 #[derive(Serialize)]
@@ -45,12 +55,27 @@ struct Entry {
 pub async fn status(deps: &Deps, caller: &Caller, id: &str) -> Result<Response<Body>, IntakeError> {
     let incident = incident_for(deps, caller, id).await?;
     let store = &*deps.store;
-    let (timeline, categorisation, acks, notifications) = tokio::try_join!(
+    let (timeline, categorisation, acks, notifications, items) = tokio::try_join!(
         store.timeline(&incident.id),
         store.get_categorisation(&incident.id),
         store.acknowledgements(&incident.id),
         store.notifications(&incident.id),
+        store.checklist(&incident.id),
     )?;
+    let mut checklist: Vec<SectionProgress> = Vec::new();
+    for item in &items {
+        if checklist.last().is_none_or(|s| s.section != item.section_id) {
+            checklist.push(SectionProgress {
+                section: item.section_id.clone(),
+                title: item.section_title.clone(),
+                done: 0,
+                total: 0,
+            });
+        }
+        let section = checklist.last_mut().expect("just pushed");
+        section.total += 1;
+        section.done += usize::from(item.is_closed());
+    }
     // The first acknowledgement of each role.
     let mut acknowledgements: Vec<RoleAck> = Vec::new();
     for a in &acks {
@@ -75,6 +100,7 @@ pub async fn status(deps: &Deps, caller: &Caller, id: &str) -> Result<Response<B
         handoff: if incident.handoff.is_some() { "pending" } else { "done" },
         acknowledgements,
         awaiting,
+        checklist,
         timeline: timeline.iter().map(|e| Entry { at: e.at, kind: e.event.kind() }).collect(),
     };
     Ok(json(StatusCode::OK, &body))

@@ -10,6 +10,8 @@
 //!
 //! Tampered, unknown or expired links get a plain page with 404 or 410.
 
+mod checklist;
+mod form;
 mod page;
 mod scanners;
 
@@ -32,13 +34,22 @@ pub struct Deps {
 
 pub async fn handle(deps: &Deps, req: Request) -> Response<Body> {
     let path = req.uri().path().to_owned();
-    let Some(token) = path.strip_prefix("/a/").filter(|t| !t.is_empty() && !t.contains('/')) else {
+    let Some(rest) = path.strip_prefix("/a/") else {
         return page::problem(StatusCode::NOT_FOUND, page::NOT_VALID);
     };
-    let response = match *req.method() {
-        Method::GET => show(deps, token, None).await,
-        Method::HEAD => show(deps, token, None).await.map(|r| r.map(|_| Body::Empty)),
-        Method::POST => acknowledge(deps, token, &req).await,
+    // `/a/{token}` is the page; `/a/{token}/items/{item}` one checklist item's form.
+    let (token, item) = match rest.split_once("/items/") {
+        Some((token, item)) => (token, Some(item)),
+        None => (rest, None),
+    };
+    if token.is_empty() || token.contains('/') || item.is_some_and(|i| i.is_empty() || i.contains('/')) {
+        return page::problem(StatusCode::NOT_FOUND, page::NOT_VALID);
+    }
+    let response = match (req.method().clone(), item) {
+        (Method::GET, None) => show(deps, token, None).await,
+        (Method::HEAD, None) => show(deps, token, None).await.map(|r| r.map(|_| Body::Empty)),
+        (Method::POST, None) => acknowledge(deps, token, &req).await,
+        (Method::POST, Some(item)) => checklist::update(deps, token, item, &req).await,
         _ => Ok(page::problem(StatusCode::METHOD_NOT_ALLOWED, page::NOT_VALID)),
     };
     response.unwrap_or_else(|error| {
@@ -62,22 +73,29 @@ async fn show(deps: &Deps, token: &str, note: Option<String>) -> Result<Response
         Err(error) => return Ok(refused(error)),
     };
     let store = &*deps.store;
-    let (incident, categorisation, acks) = tokio::try_join!(
-        store.get_incident(&claims.incident_id),
-        store.get_categorisation(&claims.incident_id),
-        store.acknowledgements(&claims.incident_id),
+    let id = &claims.incident_id;
+    let (incident, categorisation, acks, checklist, notifications) = tokio::try_join!(
+        store.get_incident(id),
+        store.get_categorisation(id),
+        store.acknowledgements(id),
+        store.checklist(id),
+        store.notifications(id),
     )?;
     let (Some(incident), Some(categorisation)) = (incident, categorisation) else {
         return Ok(page::problem(StatusCode::NOT_FOUND, page::NOT_VALID));
     };
-    let Some(contact) = store.get_contact(&incident.licensee_id, &claims.contact_id).await? else {
+    let contacts = store.contacts(&incident.licensee_id).await?;
+    let Some(contact) = contacts.iter().find(|c| c.id == claims.contact_id) else {
         return Ok(page::problem(StatusCode::NOT_FOUND, page::NOT_VALID));
     };
     let view = page::View {
+        token,
         incident: &incident,
         categorisation: &categorisation,
-        contact: &contact,
+        contact,
         acknowledgements: &acks,
+        checklist: &checklist,
+        people: checklist::people_of(&notifications, &contacts),
         form_key: deps.key.form_key(token),
         note,
     };
@@ -90,15 +108,11 @@ async fn acknowledge(deps: &Deps, token: &str, req: &Request) -> Result<Response
         Err(error) => return Ok(refused(error)),
     };
     let user_agent = header_value(req, header::USER_AGENT.as_str());
-    if scanners::is_scanner(&user_agent) {
-        tracing::info!(incident_id = %claims.incident_id, "scanner POST ignored");
-        return show(deps, token, None).await;
-    }
-    let form = String::from_utf8_lossy(req.body().as_ref()).into_owned();
-    let form_key = form_field(&form, "form_key").unwrap_or_default();
-    if from_another_site(req) || !deps.key.form_key_matches(token, &form_key) {
-        tracing::warn!(incident_id = %claims.incident_id, "acknowledgement refused: not from SIM's own page");
-        return Ok(page::problem(StatusCode::FORBIDDEN, page::RELOAD));
+    if let Err(response) = own_page_post(deps, token, req) {
+        return match response {
+            Refusal::Scanner => show(deps, token, None).await,
+            Refusal::Forbidden(page) => Ok(page),
+        };
     }
     let Some(incident) = deps.store.get_incident(&claims.incident_id).await? else {
         return Ok(page::problem(StatusCode::NOT_FOUND, page::NOT_VALID));
@@ -134,6 +148,32 @@ async fn acknowledge(deps: &Deps, token: &str, req: &Request) -> Result<Response
     show(deps, token, Some(note)).await
 }
 
+pub(crate) enum Refusal {
+    /// A link scanner: shown the page, nothing changed.
+    Scanner,
+    Forbidden(Response<Body>),
+}
+
+/// A POST counts only from a person on SIM's own page: not a known scanner,
+/// not another site, and carrying the page's form key. Returns the form.
+pub(crate) fn own_page_post(
+    deps: &Deps,
+    token: &str,
+    req: &Request,
+) -> Result<std::collections::HashMap<String, String>, Refusal> {
+    if scanners::is_scanner(&header_value(req, header::USER_AGENT.as_str())) {
+        tracing::info!("scanner POST ignored");
+        return Err(Refusal::Scanner);
+    }
+    let fields = form::parse(&String::from_utf8_lossy(req.body().as_ref()));
+    let form_key = fields.get("form_key").map(String::as_str).unwrap_or_default();
+    if from_another_site(req) || !deps.key.form_key_matches(token, form_key) {
+        tracing::warn!("POST refused: not from SIM's own page");
+        return Err(Refusal::Forbidden(page::problem(StatusCode::FORBIDDEN, page::RELOAD)));
+    }
+    Ok(fields)
+}
+
 fn header_value(req: &Request, name: &str) -> String {
     req.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned()
 }
@@ -146,9 +186,4 @@ fn from_another_site(req: &Request) -> bool {
     let origin = header_value(req, header::ORIGIN.as_str());
     let host = header_value(req, header::HOST.as_str());
     !origin.is_empty() && origin != "null" && origin.split("://").nth(1) != Some(host.as_str())
-}
-
-/// A field of an `application/x-www-form-urlencoded` body (our keys need no decoding).
-fn form_field(form: &str, name: &str) -> Option<String> {
-    form.split('&').find_map(|pair| pair.strip_prefix(name)?.strip_prefix('=').map(str::to_owned))
 }

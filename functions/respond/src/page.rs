@@ -2,11 +2,13 @@
 //! and button, real headings and labels, visible focus, high contrast. No
 //! JavaScript; the only style is inline and pinned by its hash in the CSP.
 
+use crate::checklist::People;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use lambda_http::http::{header, StatusCode};
 use lambda_http::{Body, Response};
 use sha2::{Digest, Sha256};
+use sim::domain::checklist::{Assignee, ChecklistItem, ItemStatus};
 use sim::domain::choice::Choice;
 use sim::domain::notification::{Acknowledgement, Categorisation};
 use sim::domain::{Contact, Incident};
@@ -24,6 +26,10 @@ pub const RELOAD: Message = (
     "Your acknowledgement could not be confirmed",
     "Open the link from your SIM message again and press Acknowledge on that page.",
 );
+pub const STALE: Message = (
+    "Someone changed this item first",
+    "It was updated after you opened the page. Reload the page to see the latest, then make your change again.",
+);
 pub const TRY_AGAIN: Message =
     ("SIM could not load this page", "Please try again in a moment. If it keeps failing, call your duty officer.");
 
@@ -35,7 +41,10 @@ background:#fff;margin:0}main{max-width:40rem;margin:0 auto;padding:1rem}h1{font
 .done{border-left:.4rem solid #00703c;padding:.5rem 1rem;background:#f3f2f1}\
 button{font-size:1.25rem;font-weight:700;color:#fff;background:#00703c;border:0;border-bottom:.2rem solid #002d18;\
 padding:.8rem 1.4rem;width:100%;cursor:pointer}button:focus,a:focus{outline:.2rem solid #ffdd00;box-shadow:0 .25rem #0b0c0c}\
-form{margin:1rem 0}.note{font-weight:700}footer{font-size:1rem;color:#505a5f;margin-top:2rem}";
+form{margin:1rem 0}label{display:block;font-weight:700;margin-top:.5rem}select,input[type=text]{font-size:1rem;\
+width:100%;padding:.4rem;border:.15rem solid #0b0c0c;box-sizing:border-box}button.secondary{background:#1d70b8;\
+border-bottom-color:#003078;font-size:1.1rem;margin-top:.6rem}summary{cursor:pointer;padding:.5rem 0;font-size:1.15rem}\
+ol.items li{border-bottom:1px solid #b1b4b6;padding:.5rem 0}.meta{font-size:1rem;color:#505a5f}.note{font-weight:700}footer{font-size:1rem;color:#505a5f;margin-top:2rem}";
 
 static CSP: LazyLock<String> = LazyLock::new(|| {
     let hash = STANDARD.encode(Sha256::digest(CSS.as_bytes()));
@@ -70,10 +79,13 @@ pub fn problem(status: StatusCode, (title, text): Message) -> Response<Body> {
 }
 
 pub struct View<'a> {
+    pub token: &'a str,
     pub incident: &'a Incident,
     pub categorisation: &'a Categorisation,
     pub contact: &'a Contact,
     pub acknowledgements: &'a [Acknowledgement],
+    pub checklist: &'a [ChecklistItem],
+    pub people: People,
     pub form_key: String,
     pub note: Option<String>,
 }
@@ -164,7 +176,101 @@ pub fn incident(v: &View<'_>) -> Response<Body> {
         }
         main.push_str("</ul>");
     }
+    checklist(v, &mut main);
     respond(StatusCode::OK, &title, &main)
+}
+
+/// The response checklist by section, each item with its own small form.
+fn checklist(v: &View<'_>, main: &mut String) {
+    if v.checklist.is_empty() {
+        return;
+    }
+    let closed = v.checklist.iter().filter(|i| i.is_closed()).count();
+    main.push_str(&format!(
+        "<h2 id=\"checklist\">Response checklist</h2><p>{closed} of {} items done. Open a section to take, assign \
+         or update its items. Notes are working notes: never write names or details of victims or suspects.</p>",
+        v.checklist.len()
+    ));
+    let mut sections: Vec<(&str, &str, Vec<&ChecklistItem>)> = Vec::new();
+    for item in v.checklist {
+        match sections.last_mut() {
+            Some((id, _, items)) if *id == item.section_id => items.push(item),
+            _ => sections.push((&item.section_id, &item.section_title, vec![item])),
+        }
+    }
+    for (id, title, items) in sections {
+        let done = items.iter().filter(|i| i.is_closed()).count();
+        main.push_str(&format!(
+            "<details id=\"section-{}\"><summary><strong>{}</strong> ({done} of {} done)</summary><ol class=\"items\">",
+            escape(id),
+            escape(title),
+            items.len()
+        ));
+        for item in items {
+            main.push_str(&item_html(v, item));
+        }
+        main.push_str("</ol></details>");
+    }
+}
+
+fn item_html(v: &View<'_>, item: &ChecklistItem) -> String {
+    let field = |name: &str| format!("{name}-{}", escape(&item.item_id));
+    let assigned = match &item.assignee {
+        None => "nobody yet".to_owned(),
+        Some(Assignee::Role(r)) => format!("the {} role", r.as_str().replace('-', " ")),
+        Some(Assignee::Person(p)) => {
+            v.people.people.iter().find(|(id, _)| id == p).map_or(p.to_string(), |(_, n)| n.clone())
+        }
+    };
+    let mut statuses = String::new();
+    for (value, status) in ItemStatus::ALL {
+        let selected = if *status == item.status { " selected" } else { "" };
+        statuses.push_str(&format!("<option value=\"{value}\"{selected}>{}</option>", words(value)));
+    }
+    let current = |a: &Assignee| item.assignee.as_ref() == Some(a);
+    let mut assignees = format!(
+        "<option value=\"\"{}>Nobody</option><option value=\"me\"{}>Me</option>",
+        if item.assignee.is_none() { " selected" } else { "" },
+        if current(&Assignee::Person(v.contact.id.clone())) { " selected" } else { "" }
+    );
+    for role in &v.people.roles {
+        let selected = if current(&Assignee::Role(role.clone())) { " selected" } else { "" };
+        assignees.push_str(&format!(
+            "<option value=\"role:{0}\"{selected}>The {1} role</option>",
+            escape(role.as_str()),
+            escape(&role.as_str().replace('-', " "))
+        ));
+    }
+    for (id, name) in v.people.people.iter().filter(|(id, _)| *id != v.contact.id) {
+        let selected = if current(&Assignee::Person(id.clone())) { " selected" } else { "" };
+        assignees.push_str(&format!(
+            "<option value=\"person:{}\"{selected}>{}</option>",
+            escape(id.as_str()),
+            escape(name)
+        ));
+    }
+    format!(
+        "<li id=\"item-{id}\"><p>{text}</p><p class=\"meta\">Owner: {owner}. Status: <strong>{status}</strong>. \
+         Assigned to: {assigned}.{note}</p>\
+         <form method=\"post\" action=\"/a/{token}/items/{id}\">\
+         <input type=\"hidden\" name=\"form_key\" value=\"{key}\"><input type=\"hidden\" name=\"version\" value=\"{version}\">\
+         <label for=\"{status_id}\">Status</label><select id=\"{status_id}\" name=\"status\">{statuses}</select>\
+         <label for=\"{assignee_id}\">Assigned to</label><select id=\"{assignee_id}\" name=\"assignee\">{assignees}</select>\
+         <label for=\"{note_id}\">Add a note (optional)</label><input type=\"text\" id=\"{note_id}\" name=\"note\" maxlength=\"280\">\
+         <button type=\"submit\" class=\"secondary\">Save this item</button></form></li>",
+        id = escape(&item.item_id),
+        text = escape(&item.text),
+        owner = escape(&item.owner_role.as_str().replace('-', " ")),
+        status = escape(&words(item.status.as_str())),
+        assigned = escape(&assigned),
+        note = item.note.as_ref().map(|n| format!(" Note: “{}”", escape(n))).unwrap_or_default(),
+        token = escape(v.token),
+        key = escape(&v.form_key),
+        version = item.version,
+        status_id = field("status"),
+        assignee_id = field("assignee"),
+        note_id = field("note"),
+    )
 }
 
 fn role_words(contact: &Contact) -> String {

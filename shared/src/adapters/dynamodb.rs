@@ -104,6 +104,11 @@ fn incident_item(incident: &Incident) -> Result<Item, StoreError> {
     Ok(item)
 }
 
+fn checklist_item(item: &ChecklistItem) -> Result<Item, StoreError> {
+    let sk = format!("CHECK#{:03}#{:03}", item.section_position, item.position);
+    to_item(item, incident_pk(&item.incident_id), sk)
+}
+
 fn event_item(event: &TimelineEvent) -> Result<Item, StoreError> {
     to_item(event, incident_pk(&event.incident_id), format!("EVENT#{}#{}", sortable(event.at), event.id))
 }
@@ -620,14 +625,19 @@ impl Store for DynamoStore {
     }
 
     async fn put_checklist(&self, items: &[ChecklistItem]) -> Result<(), StoreError> {
-        let items = items
-            .iter()
-            .map(|i| {
-                let sk = format!("CHECK#{:03}#{:03}", i.section_position, i.position);
-                to_item(i, incident_pk(&i.incident_id), sk)
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        let items = items.iter().map(checklist_item).collect::<Result<Vec<_>, _>>()?;
         self.put_batch(items).await
+    }
+
+    async fn update_checklist_item(&self, item: &ChecklistItem, events: &[TimelineEvent]) -> Result<(), StoreError> {
+        let conditional = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(checklist_item(item)?))
+            .condition_expression("version = :previous")
+            .expression_attribute_values(":previous", AttributeValue::N((item.version - 1).to_string()))
+            .build()
+            .map_err(corrupt)?;
+        self.conditional_put_with_events(conditional, events).await
     }
 
     async fn checklist(&self, id: &IncidentId) -> Result<Vec<ChecklistItem>, StoreError> {

@@ -323,6 +323,18 @@ impl Store for MemoryStore {
         Ok(())
     }
 
+    async fn update_checklist_item(&self, item: &ChecklistItem, events: &[TimelineEvent]) -> Result<(), StoreError> {
+        let mut s = self.state();
+        let key = (item.incident_id.clone(), item.section_position, item.position);
+        match s.checklists.get(&key) {
+            Some(current) if current.version + 1 == item.version => {}
+            _ => return Err(StoreError::Conflict),
+        }
+        s.checklists.insert(key, item.clone());
+        append(&mut s, events);
+        Ok(())
+    }
+
     async fn checklist(&self, id: &IncidentId) -> Result<Vec<ChecklistItem>, StoreError> {
         let s = self.state();
         Ok(s.checklists.iter().filter(|((i, _, _), _)| i == id).map(|(_, item)| item.clone()).collect())

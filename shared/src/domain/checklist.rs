@@ -3,8 +3,9 @@
 
 use super::contact::Role;
 use crate::choice;
-use crate::ids::IncidentId;
+use crate::ids::{ContactId, IncidentId};
 use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
 
 /// The toolkit's checklist, compiled in: no file is read at start-up.
 const DEFAULT_TEMPLATE: &str = include_str!("../../data/checklist.json");
@@ -81,7 +82,11 @@ impl ChecklistTemplate {
                     text: i.text.clone(),
                     owner_role: i.owner_role.clone(),
                     status: ItemStatus::Open,
+                    assignee: None,
+                    note: None,
                     version: 1,
+                    updated_by: None,
+                    updated_at: None,
                 })
             })
             .collect()
@@ -111,7 +116,91 @@ pub struct ChecklistItem {
     pub text: String,
     pub owner_role: Role,
     pub status: ItemStatus,
+    /// Who is doing it now, if anyone has taken or been given it.
+    #[serde(default)]
+    pub assignee: Option<Assignee>,
+    /// The latest note on the item.
+    #[serde(default)]
+    pub note: Option<String>,
+    /// Bumped by every change; a change made from an older page is refused.
     pub version: u32,
+    #[serde(default)]
+    pub updated_by: Option<ContactId>,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub updated_at: Option<OffsetDateTime>,
+}
+
+/// Who an item is assigned to: a role of the incident's groups, or a person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "id", rename_all = "snake_case")]
+pub enum Assignee {
+    Role(Role),
+    Person(ContactId),
+}
+
+/// A responder's change to one item, as submitted from their page.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ItemChange {
+    pub status: Option<ItemStatus>,
+    /// `Some(None)` unassigns.
+    pub assignee: Option<Option<Assignee>>,
+    pub note: Option<String>,
+}
+
+/// Notes are short working notes, not case files.
+pub const MAX_NOTE_CHARS: usize = 280;
+
+impl ItemChange {
+    /// A note as typed: trimmed, at most `MAX_NOTE_CHARS`, no control characters.
+    pub fn parse_note(text: &str) -> Result<Option<String>, &'static str> {
+        let note = text.trim();
+        if note.is_empty() {
+            return Ok(None);
+        }
+        if note.chars().count() > MAX_NOTE_CHARS {
+            return Err("A note can be at most 280 characters.");
+        }
+        if note.chars().any(char::is_control) {
+            return Err("A note must be plain text on one line.");
+        }
+        Ok(Some(note.to_owned()))
+    }
+}
+
+impl ChecklistItem {
+    /// The item after `change` by `by` at `at`, and plain descriptions of
+    /// what changed (no note text: notes stay on the item).
+    pub fn apply(&self, change: &ItemChange, by: &ContactId, at: OffsetDateTime) -> (ChecklistItem, Vec<String>) {
+        let mut next = self.clone();
+        let mut changes = Vec::new();
+        if let Some(status) = change.status.filter(|s| *s != self.status) {
+            changes.push(format!("status {} → {status}", self.status));
+            next.status = status;
+        }
+        if let Some(assignee) = change.assignee.clone().filter(|a| *a != self.assignee) {
+            changes.push(match &assignee {
+                Some(Assignee::Role(r)) => format!("assigned to the {r} role"),
+                Some(Assignee::Person(p)) => format!("assigned to {p}"),
+                None => "unassigned".to_owned(),
+            });
+            next.assignee = assignee;
+        }
+        if let Some(note) = change.note.clone().filter(|n| Some(n) != self.note.as_ref()) {
+            changes.push("note added".to_owned());
+            next.note = Some(note);
+        }
+        if !changes.is_empty() {
+            next.version += 1;
+            next.updated_by = Some(by.clone());
+            next.updated_at = Some(at);
+        }
+        (next, changes)
+    }
+
+    /// Done or not applicable: nothing left to do.
+    pub fn is_closed(&self) -> bool {
+        matches!(self.status, ItemStatus::Done | ItemStatus::NotApplicable)
+    }
 }
 
 #[cfg(test)]

@@ -42,6 +42,8 @@ pub enum Event {
     Escalated { step: u32, silent_roles: Vec<String>, messages: usize },
     /// Escalation ended: everyone required acknowledged, or the steps ran out.
     EscalationEnded { all_acknowledged: bool },
+    /// A responder changed a checklist item (descriptions only; notes stay on the item).
+    ChecklistChanged { item_id: String, section_id: String, contact_id: String, changes: Vec<String> },
 }
 
 impl Event {
@@ -63,6 +65,7 @@ impl Event {
             Event::Acknowledged { .. } => "acknowledged",
             Event::Escalated { .. } => "escalated",
             Event::EscalationEnded { .. } => "escalation_ended",
+            Event::ChecklistChanged { .. } => "checklist_changed",
         }
     }
 }

@@ -149,4 +149,7 @@ pub trait Store: Send + Sync {
     async fn put_checklist(&self, items: &[ChecklistItem]) -> Result<(), StoreError>;
     /// The incident's checklist in order: section, then item.
     async fn checklist(&self, id: &IncidentId) -> Result<Vec<ChecklistItem>, StoreError>;
+    /// Replaces an item if its stored version is `item.version - 1`, with
+    /// timeline events; else `Conflict` (someone changed it first).
+    async fn update_checklist_item(&self, item: &ChecklistItem, events: &[TimelineEvent]) -> Result<(), StoreError>;
 }

@@ -1,0 +1,108 @@
+//! Running the response checklist from the personal page: each item has its
+//! own small form (status, who has it, a note), posted to
+//! `/a/{token}/items/{item}`. The link opens only its own incident's items,
+//! and a form from a page older than the item's last change is refused with
+//! a message to reload, so nobody overwrites a colleague's update unseen.
+
+use crate::{own_page_post, page, refused, Deps, Refusal};
+use lambda_http::http::{header, StatusCode};
+use lambda_http::{Body, Request, Response};
+use sim::domain::checklist::{Assignee, ItemChange, ItemStatus};
+use sim::domain::choice::Choice;
+use sim::domain::notification::Notification;
+use sim::domain::{Contact, Event, Role, TimelineEvent};
+use sim::ids::ContactId;
+use sim::ports::StoreError;
+
+/// Who an item can be given to: the people alerted for this incident, and their roles.
+pub struct People {
+    pub roles: Vec<Role>,
+    pub people: Vec<(ContactId, String)>,
+}
+
+pub fn people_of(notifications: &[Notification], contacts: &[Contact]) -> People {
+    let mut roles: Vec<Role> = notifications.iter().map(|n| n.role.clone()).collect();
+    roles.sort();
+    roles.dedup();
+    let mut people: Vec<(ContactId, String)> = contacts
+        .iter()
+        .filter(|c| notifications.iter().any(|n| n.contact_id == c.id))
+        .map(|c| (c.id.clone(), c.name.clone()))
+        .collect();
+    people.sort_by(|a, b| a.1.cmp(&b.1));
+    People { roles, people }
+}
+
+fn parse_assignee(value: &str, me: &ContactId) -> Option<Option<Assignee>> {
+    match value {
+        "" => Some(None),
+        "me" => Some(Some(Assignee::Person(me.clone()))),
+        v => {
+            if let Some(role) = v.strip_prefix("role:") {
+                Role::parse(role).ok().map(|r| Some(Assignee::Role(r)))
+            } else {
+                let person = v.strip_prefix("person:")?;
+                ContactId::parse(person).ok().map(|p| Some(Assignee::Person(p)))
+            }
+        }
+    }
+}
+
+pub async fn update(deps: &Deps, token: &str, item_id: &str, req: &Request) -> Result<Response<Body>, StoreError> {
+    let claims = match deps.key.verify(token, deps.clock.now()) {
+        Ok(c) => c,
+        Err(error) => return Ok(refused(error)),
+    };
+    let fields = match own_page_post(deps, token, req) {
+        Ok(fields) => fields,
+        Err(Refusal::Scanner) => return Ok(page::problem(StatusCode::OK, page::RELOAD)),
+        Err(Refusal::Forbidden(page)) => return Ok(page),
+    };
+    let items = deps.store.checklist(&claims.incident_id).await?;
+    let Some(item) = items.into_iter().find(|i| i.item_id == item_id) else {
+        return Ok(page::problem(StatusCode::NOT_FOUND, page::NOT_VALID));
+    };
+    let stale = page::problem(StatusCode::CONFLICT, page::STALE);
+    if fields.get("version").and_then(|v| v.parse::<u32>().ok()) != Some(item.version) {
+        return Ok(stale);
+    }
+    let field = |name: &str| fields.get(name).map(String::as_str);
+    let note = match field("note").map(ItemChange::parse_note).transpose() {
+        Ok(note) => note.flatten(),
+        Err(message) => {
+            return Ok(page::problem(StatusCode::UNPROCESSABLE_ENTITY, ("That note cannot be saved", message)))
+        }
+    };
+    let change = ItemChange {
+        status: field("status").and_then(ItemStatus::parse),
+        assignee: field("assignee").and_then(|v| parse_assignee(v, &claims.contact_id)),
+        note,
+    };
+    let now = deps.clock.now();
+    let (next, changes) = item.apply(&change, &claims.contact_id, now);
+    if !changes.is_empty() {
+        let event = TimelineEvent::new(
+            &*deps.ids,
+            &claims.incident_id,
+            now,
+            Event::ChecklistChanged {
+                item_id: item.item_id.clone(),
+                section_id: item.section_id.clone(),
+                contact_id: claims.contact_id.to_string(),
+                changes,
+            },
+        );
+        match deps.store.update_checklist_item(&next, &[event]).await {
+            Ok(()) => tracing::info!(incident_id = %claims.incident_id, item = %item.item_id, "checklist item changed"),
+            Err(StoreError::Conflict) => return Ok(stale),
+            Err(e) => return Err(e),
+        }
+    }
+    // Back to the page, at the item: a reload does not post again.
+    Ok(Response::builder()
+        .status(StatusCode::SEE_OTHER)
+        .header(header::LOCATION, format!("/a/{token}#item-{}", item.item_id))
+        .header(header::CACHE_CONTROL, "no-store")
+        .body(Body::Empty)
+        .expect("valid response"))
+}
