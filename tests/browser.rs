@@ -129,3 +129,60 @@ async fn a_responder_acknowledges_from_the_link_in_their_sms_and_a_scanner_recor
     let who: Vec<&str> = acks.iter().map(|a| a.contact_id.as_str()).collect();
     assert_eq!(who, ["con-gold"], "only the deliberate press counts");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn responders_complete_checklist_items_and_see_each_others_changes_and_a_stale_form_is_refused() {
+    let (stack, base_url) = stack().await;
+    let report =
+        request("POST", "/v1/incidents", Some(&stack.keys.met_cad), Some(event_body("intake-report.json").to_string()));
+    assert_eq!(intake::handle(&stack.intake, report).await.status(), 202);
+    let gold_link = link_in_sms(&stack, "+447700900002", &base_url).await;
+    let comms_link = link_in_sms(&stack, "+447700900006", &base_url).await;
+    let driver = ChromeDriver::start().await;
+
+    let gold = driver.browser().await;
+    gold.goto(&gold_link).await.unwrap();
+    // A colleague opens the page too, before gold's changes.
+    let comms = driver.browser().await;
+    comms.goto(&comms_link).await.unwrap();
+
+    // Gold completes an item in two sections, with a note on one.
+    for (section, item, note) in [
+        ("incident-reporting", "incident-reporting-01", Some("CAD confirmed with the BCU duty inspector")),
+        ("communications", "communications-01", None),
+    ] {
+        gold.find(Locator::Css(&format!("#section-{section} > summary"))).await.unwrap().click().await.unwrap();
+        let form = gold.find(Locator::Css(&format!("#item-{item} form"))).await.unwrap();
+        form.find(Locator::Css("select[name=status]")).await.unwrap().select_by_value("done").await.unwrap();
+        if let Some(note) = note {
+            form.find(Locator::Css("input[name=note]")).await.unwrap().send_keys(note).await.unwrap();
+        }
+        form.find(Locator::Css("button")).await.unwrap().click().await.unwrap();
+        gold.wait().for_url(&url_with_fragment(&gold_link, item)).await.unwrap();
+    }
+    let after = gold.find(Locator::Css("#checklist + p")).await.unwrap().text().await.unwrap();
+    assert!(after.starts_with("2 of 48 items done"), "{after}");
+
+    // The colleague's stale form for an item gold changed is refused with the reload message.
+    comms.find(Locator::Css("#section-communications > summary")).await.unwrap().click().await.unwrap();
+    let stale = comms.find(Locator::Css("#item-communications-01 form")).await.unwrap();
+    stale.find(Locator::Css("select[name=status]")).await.unwrap().select_by_value("in_progress").await.unwrap();
+    stale.find(Locator::Css("button")).await.unwrap().click().await.unwrap();
+    let refused = comms.wait().for_element(Locator::Css("h1")).await.unwrap().text().await.unwrap();
+    assert_eq!(refused, "Someone changed this item first");
+    assert!(comms.source().await.unwrap().contains("Reload the page to see the latest"));
+
+    // Reloaded, the colleague sees gold's changes.
+    comms.goto(&comms_link).await.unwrap();
+    comms.find(Locator::Css("#section-incident-reporting > summary")).await.unwrap().click().await.unwrap();
+    let item = comms.find(Locator::Css("#item-incident-reporting-01 .meta")).await.unwrap().text().await.unwrap();
+    assert!(item.contains("Status: done") && item.contains("CAD confirmed with the BCU duty inspector"), "{item}");
+    let progress = comms.find(Locator::Css("#checklist + p")).await.unwrap().text().await.unwrap();
+    assert!(progress.starts_with("2 of 48 items done"), "{progress}");
+    gold.close().await.unwrap();
+    comms.close().await.unwrap();
+}
+
+fn url_with_fragment(link: &str, item: &str) -> url::Url {
+    format!("{link}#item-{item}").parse().unwrap()
+}

@@ -183,3 +183,66 @@ async fn the_respond_lambda_handles_its_sample_events() {
     let acks = h.store.acknowledgements(&IncidentId::parse("inc-000001").unwrap()).await.unwrap();
     assert_eq!(acks.len(), 1);
 }
+
+fn item_form(html: &str, item: &str) -> (String, String) {
+    let anchor = html.find(&format!("id=\"item-{item}\"")).expect("the item is on the page");
+    let rest = &html[anchor..];
+    let version_at = rest.find("name=\"version\" value=\"").unwrap() + "name=\"version\" value=\"".len();
+    let version = rest[version_at..version_at + rest[version_at..].find('"').unwrap()].to_owned();
+    (form_key(html), version)
+}
+
+fn post_item(token: &str, item: &str, form: &str) -> Request {
+    let mut req = post(token, form, PHONE, None);
+    *req.uri_mut() = format!("/a/{token}/items/{item}").parse().unwrap();
+    req
+}
+
+#[tokio::test]
+async fn responders_run_the_checklist_and_a_stale_form_is_refused() {
+    let rig = rig().await;
+    let html = page(&respond::handle(&rig.deps, get(&rig.token, "GET", PHONE)).await);
+    assert!(
+        html.contains("Response checklist") && html.contains("0 of 48 items done"),
+        "the toolkit's checklist is on the page"
+    );
+    let (key, version) = item_form(&html, "communications-01");
+    assert_eq!(version, "1");
+
+    let done = format!("form_key={key}&version=1&status=done&assignee=me&note=Holding+statement+agreed+with+police");
+    let saved = respond::handle(&rig.deps, post_item(&rig.token, "communications-01", &done)).await;
+    assert_eq!(saved.status(), 303, "back to the page");
+    assert_eq!(saved.headers()["location"], format!("/a/{}#item-communications-01", rig.token));
+
+    // A colleague's page shows it.
+    let comms = link_token(&rig.deps.key, "inc-000001", "con-comms", Channel::Sms);
+    let theirs = page(&respond::handle(&rig.deps, get(&comms, "GET", PHONE)).await);
+    assert!(theirs.contains("1 of 48 items done"));
+    assert!(
+        theirs.contains("Note: “Holding statement agreed with police”") && theirs.contains("Director of Communities")
+    );
+
+    // The first page's form is now stale.
+    let stale = respond::handle(
+        &rig.deps,
+        post_item(&rig.token, "communications-01", &format!("form_key={key}&version=1&status=in_progress")),
+    )
+    .await;
+    assert_eq!(stale.status(), 409);
+    assert!(page(&stale).contains("Reload the page to see the latest"));
+
+    let too_long = format!("form_key={key}&version=2&note={}", "x".repeat(281));
+    assert_eq!(respond::handle(&rig.deps, post_item(&rig.token, "communications-01", &too_long)).await.status(), 422);
+    let unknown =
+        respond::handle(&rig.deps, post_item(&rig.token, "no-such-item", &format!("form_key={key}&version=1"))).await;
+    assert_eq!(unknown.status(), 404);
+
+    let status = json(&rig.h.call(event("intake-status.json")).await);
+    let communications =
+        status["checklist"].as_array().unwrap().iter().find(|s| s["section"] == "communications").unwrap();
+    assert_eq!((communications["done"].as_u64(), communications["total"].as_u64()), (Some(1), Some(6)));
+    let timeline = rig.h.store.timeline(&IncidentId::parse("inc-000001").unwrap()).await.unwrap();
+    let change = timeline.iter().find(|e| e.event.kind() == "checklist_changed").expect("on the timeline");
+    let text = format!("{:?}", change.event);
+    assert!(text.contains("status open → done") && !text.contains("Holding statement"), "{text}");
+}
