@@ -56,7 +56,7 @@ pub async fn update(deps: &Deps, token: &str, item_id: &str, req: &Request) -> R
     let fields = match own_page_post(deps, token, req) {
         Ok(fields) => fields,
         Err(Refusal::Scanner) => return Ok(page::problem(StatusCode::OK, page::RELOAD)),
-        Err(Refusal::Forbidden(page)) => return Ok(page),
+        Err(Refusal::Forbidden) => return Ok(Refusal::forbidden_page()),
     };
     let items = deps.store.checklist(&claims.incident_id).await?;
     let Some(item) = items.into_iter().find(|i| i.item_id == item_id) else {

@@ -111,7 +111,7 @@ async fn acknowledge(deps: &Deps, token: &str, req: &Request) -> Result<Response
     if let Err(response) = own_page_post(deps, token, req) {
         return match response {
             Refusal::Scanner => show(deps, token, None).await,
-            Refusal::Forbidden(page) => Ok(page),
+            Refusal::Forbidden => Ok(Refusal::forbidden_page()),
         };
     }
     let Some(incident) = deps.store.get_incident(&claims.incident_id).await? else {
@@ -151,7 +151,14 @@ async fn acknowledge(deps: &Deps, token: &str, req: &Request) -> Result<Response
 pub(crate) enum Refusal {
     /// A link scanner: shown the page, nothing changed.
     Scanner,
-    Forbidden(Response<Body>),
+    /// Another site's form, or one without this page's key.
+    Forbidden,
+}
+
+impl Refusal {
+    pub(crate) fn forbidden_page() -> Response<Body> {
+        page::problem(StatusCode::FORBIDDEN, page::RELOAD)
+    }
 }
 
 /// A POST counts only from a person on SIM's own page: not a known scanner,
@@ -169,7 +176,7 @@ pub(crate) fn own_page_post(
     let form_key = fields.get("form_key").map(String::as_str).unwrap_or_default();
     if from_another_site(req) || !deps.key.form_key_matches(token, form_key) {
         tracing::warn!("POST refused: not from SIM's own page");
-        return Err(Refusal::Forbidden(page::problem(StatusCode::FORBIDDEN, page::RELOAD)));
+        return Err(Refusal::Forbidden);
     }
     Ok(fields)
 }
