@@ -168,7 +168,10 @@ async fn responders_complete_checklist_items_and_see_each_others_changes_and_a_s
     let stale = comms.find(Locator::Css("#item-communications-01 form")).await.unwrap();
     stale.find(Locator::Css("select[name=status]")).await.unwrap().select_by_value("in_progress").await.unwrap();
     stale.find(Locator::Css("button")).await.unwrap().click().await.unwrap();
-    let refused = comms.wait().for_element(Locator::Css("h1")).await.unwrap().text().await.unwrap();
+    // Wait for the answer page itself, not the old page's heading.
+    let action: url::Url = format!("{comms_link}/items/communications-01").parse().unwrap();
+    comms.wait().for_url(&action).await.unwrap();
+    let refused = comms.find(Locator::Css("h1")).await.unwrap().text().await.unwrap();
     assert_eq!(refused, "Someone changed this item first");
     assert!(comms.source().await.unwrap().contains("Reload the page to see the latest"));
 
