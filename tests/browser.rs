@@ -77,6 +77,18 @@ async fn stack() -> (Stack, String) {
     (stack, base_url)
 }
 
+/// The local stack after the README's CRITICAL example, with the links in
+/// the SMS sent to gold and to comms.
+async fn reported() -> (Stack, String, String) {
+    let (stack, base_url) = stack().await;
+    let report =
+        request("POST", "/v1/incidents", Some(&stack.keys.met_cad), Some(event_body("intake-report.json").to_string()));
+    assert_eq!(intake::handle(&stack.intake, report).await.status(), 202);
+    let gold = link_in_sms(&stack, "+447700900002", &base_url).await;
+    let comms = link_in_sms(&stack, "+447700900006", &base_url).await;
+    (stack, gold, comms)
+}
+
 /// The personal link in the SMS sent to `number`, once it has been sent.
 async fn link_in_sms(stack: &Stack, number: &str, base_url: &str) -> String {
     for _ in 0..100 {
@@ -96,12 +108,7 @@ async fn link_in_sms(stack: &Stack, number: &str, base_url: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_responder_acknowledges_from_the_link_in_their_sms_and_a_scanner_records_nothing() {
-    let (stack, base_url) = stack().await;
-    let report =
-        request("POST", "/v1/incidents", Some(&stack.keys.met_cad), Some(event_body("intake-report.json").to_string()));
-    assert_eq!(intake::handle(&stack.intake, report).await.status(), 202);
-    let gold_link = link_in_sms(&stack, "+447700900002", &base_url).await;
-    let comms_link = link_in_sms(&stack, "+447700900006", &base_url).await;
+    let (stack, gold_link, comms_link) = reported().await;
 
     let driver = ChromeDriver::start().await;
     let phone = driver.browser().await;
@@ -132,12 +139,7 @@ async fn a_responder_acknowledges_from_the_link_in_their_sms_and_a_scanner_recor
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn responders_complete_checklist_items_and_see_each_others_changes_and_a_stale_form_is_refused() {
-    let (stack, base_url) = stack().await;
-    let report =
-        request("POST", "/v1/incidents", Some(&stack.keys.met_cad), Some(event_body("intake-report.json").to_string()));
-    assert_eq!(intake::handle(&stack.intake, report).await.status(), 202);
-    let gold_link = link_in_sms(&stack, "+447700900002", &base_url).await;
-    let comms_link = link_in_sms(&stack, "+447700900006", &base_url).await;
+    let (_stack, gold_link, comms_link) = reported().await;
     let driver = ChromeDriver::start().await;
 
     let gold = driver.browser().await;

@@ -1,10 +1,36 @@
 //! Writing a set of notifications and queueing them for the senders: shared
 //! by categorisation (first alerts) and escalation (reminders, deputies).
 
+use crate::clock::Clock;
 use crate::domain::notification::{Notification, NotificationStatus};
 use crate::domain::policy::Channel;
-use crate::ports::{ChannelQueues, OutgoingMessage, QueueError, Store, StoreError};
+use crate::ids::IdGenerator;
+use crate::ports::{ChannelQueues, OutgoingMessage, Queue, QueueError, Store, StoreError};
 use std::collections::HashMap;
+use std::sync::Arc;
+
+/// What the functions that alert people (categorise, escalate) run on.
+pub struct Deps {
+    pub store: Arc<dyn Store>,
+    /// The three sender queues.
+    pub queues: ChannelQueues,
+    /// The delay queue of escalation checks.
+    pub escalation: Arc<dyn Queue>,
+    pub clock: Arc<dyn Clock>,
+    pub ids: Arc<dyn IdGenerator>,
+}
+
+/// How handling one queue message can fail.
+#[derive(Debug, thiserror::Error)]
+pub enum MessageError {
+    /// Retrying cannot help; the message ends in the dead-letter queue.
+    #[error("the message cannot be processed: {0}")]
+    Poison(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Queue(#[from] QueueError),
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum FanOutError {
@@ -12,6 +38,15 @@ pub enum FanOutError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Queue(#[from] QueueError),
+}
+
+impl From<FanOutError> for MessageError {
+    fn from(e: FanOutError) -> Self {
+        match e {
+            FanOutError::Store(e) => Self::Store(e),
+            FanOutError::Queue(e) => Self::Queue(e),
+        }
+    }
 }
 
 /// Writes those of `wanted` not in `existing` (keyed by `Notification::key`)

@@ -15,48 +15,18 @@
 //! on a police update starts a new round that alerts only people not already
 //! alerted; a lower one is only noted.
 
-use sim::clock::Clock;
 use sim::domain::category::{Category, Facts, RuleSet};
 use sim::domain::checklist::ChecklistTemplate;
 use sim::domain::notification::{Categorisation, EscalationCheck, Notification};
 use sim::domain::policy::{resolve, AlertPolicy};
 use sim::domain::{Event, Incident, Licensee, TimelineEvent};
-use sim::fanout::{write_and_queue, FanOutError};
+use sim::fanout::write_and_queue;
 use sim::handoff::HandoffMessage;
-use sim::ids::{ContactId, IdGenerator};
+use sim::ids::ContactId;
 pub use sim::ports::ChannelQueues;
-use sim::ports::{Queue, QueueError, Store, StoreError};
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
 
-pub struct Deps {
-    pub store: Arc<dyn Store>,
-    pub queues: ChannelQueues,
-    /// The delay queue of escalation checks.
-    pub escalation: Arc<dyn Queue>,
-    pub clock: Arc<dyn Clock>,
-    pub ids: Arc<dyn IdGenerator>,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum CategoriseError {
-    /// Retrying cannot help; the message ends in the dead-letter queue.
-    #[error("the message cannot be processed: {0}")]
-    Poison(String),
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    #[error(transparent)]
-    Queue(#[from] QueueError),
-}
-
-impl From<FanOutError> for CategoriseError {
-    fn from(e: FanOutError) -> Self {
-        match e {
-            FanOutError::Store(e) => Self::Store(e),
-            FanOutError::Queue(e) => Self::Queue(e),
-        }
-    }
-}
+pub use sim::fanout::{Deps, MessageError as CategoriseError};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {

@@ -14,44 +14,15 @@
 //! DLQ, no extra service, and the same on the local stack. SQS delays at most
 //! 15 minutes, so a check due later re-queues itself for the rest.
 
-use sim::clock::Clock;
 use sim::domain::notification::{EscalationCheck, Notification};
 use sim::domain::policy::{resolve, AlertPolicy, EscalationTarget, Recipient};
 use sim::domain::{Contact, Event, Role, TimelineEvent};
-use sim::fanout::{write_and_queue, FanOutError};
-use sim::ids::{ContactId, IdGenerator};
-use sim::ports::{ChannelQueues, Queue, QueueError, Store, StoreError};
+use sim::fanout::write_and_queue;
+use sim::ids::ContactId;
 use std::collections::{BTreeSet, HashMap, HashSet};
-use std::sync::Arc;
 use time::Duration;
 
-pub struct Deps {
-    pub store: Arc<dyn Store>,
-    pub queues: ChannelQueues,
-    /// Where checks are scheduled (this function's own trigger).
-    pub escalation: Arc<dyn Queue>,
-    pub clock: Arc<dyn Clock>,
-    pub ids: Arc<dyn IdGenerator>,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum EscalateError {
-    #[error("the message cannot be processed: {0}")]
-    Poison(String),
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    #[error(transparent)]
-    Queue(#[from] QueueError),
-}
-
-impl From<FanOutError> for EscalateError {
-    fn from(e: FanOutError) -> Self {
-        match e {
-            FanOutError::Store(e) => Self::Store(e),
-            FanOutError::Queue(e) => Self::Queue(e),
-        }
-    }
-}
+pub use sim::fanout::{Deps, MessageError as EscalateError};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {

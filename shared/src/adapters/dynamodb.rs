@@ -281,6 +281,18 @@ impl DynamoStore {
         }
     }
 
+    /// Replaces an item now at `version` if the stored one is at `version - 1`.
+    async fn replace_versioned(&self, item: Item, version: u32, events: &[TimelineEvent]) -> Result<(), StoreError> {
+        let conditional = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("version = :previous")
+            .expression_attribute_values(":previous", AttributeValue::N((version - 1).to_string()))
+            .build()
+            .map_err(corrupt)?;
+        self.conditional_put_with_events(conditional, events).await
+    }
+
     async fn transact(
         &self,
         items: Vec<TransactWriteItem>,
@@ -407,14 +419,7 @@ impl Store for DynamoStore {
     }
 
     async fn update_incident(&self, incident: &Incident, events: &[TimelineEvent]) -> Result<(), StoreError> {
-        let put_incident = Put::builder()
-            .table_name(&self.table)
-            .set_item(Some(incident_item(incident)?))
-            .condition_expression("version = :previous")
-            .expression_attribute_values(":previous", AttributeValue::N((incident.version - 1).to_string()))
-            .build()
-            .map_err(corrupt)?;
-        self.conditional_put_with_events(put_incident, events).await
+        self.replace_versioned(incident_item(incident)?, incident.version, events).await
     }
 
     async fn mark_handed_on(&self, id: &IncidentId, version: u32, event: &TimelineEvent) -> Result<bool, StoreError> {
@@ -630,14 +635,7 @@ impl Store for DynamoStore {
     }
 
     async fn update_checklist_item(&self, item: &ChecklistItem, events: &[TimelineEvent]) -> Result<(), StoreError> {
-        let conditional = Put::builder()
-            .table_name(&self.table)
-            .set_item(Some(checklist_item(item)?))
-            .condition_expression("version = :previous")
-            .expression_attribute_values(":previous", AttributeValue::N((item.version - 1).to_string()))
-            .build()
-            .map_err(corrupt)?;
-        self.conditional_put_with_events(conditional, events).await
+        self.replace_versioned(checklist_item(item)?, item.version, events).await
     }
 
     async fn checklist(&self, id: &IncidentId) -> Result<Vec<ChecklistItem>, StoreError> {
