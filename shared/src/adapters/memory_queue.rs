@@ -39,20 +39,6 @@ impl MemoryQueue {
         self
     }
 
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
-    /// Messages not yet deleted (ready, delayed or in flight).
-    pub fn len(&self) -> usize {
-        let s = self.state.lock().expect("queue lock");
-        s.ready.len() + s.in_flight.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
     /// Takes every message not yet received, delayed or not, with how long
     /// until it would have been visible: for driving scheduled work (such as
     /// escalation checks) on an injected clock rather than waiting.

@@ -37,10 +37,6 @@ impl SqsQueue {
         Self::new(Client::new(config), url)
     }
 
-    pub fn url(&self) -> &str {
-        &self.url
-    }
-
     /// Creates the queue and its dead-letter queue if missing (for the local
     /// stack and tests; production queues come from the SAM template) and
     /// returns the queue.

@@ -2,7 +2,6 @@
 //! rule that matched and why. The defaults are the brief's; a licensee may
 //! store its own rule set, validated when loaded.
 
-use super::choice::Choice;
 use super::incident::{AgeBand, Flag, IncidentReport, IncidentType, Injury, Weapon};
 use crate::choice;
 use serde::{Deserialize, Serialize};
@@ -321,10 +320,6 @@ impl Category {
             Category::IncidentOfNote => "INCIDENT OF NOTE",
             Category::RecordOnly => "RECORD ONLY",
         }
-    }
-
-    pub fn all() -> impl Iterator<Item = Category> {
-        Self::ALL.iter().map(|(_, c)| *c)
     }
 }
 

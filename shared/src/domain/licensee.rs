@@ -89,10 +89,6 @@ impl Licensee {
             }
         }
     }
-
-    pub fn covers(&self, area: &AreaName) -> bool {
-        self.areas.iter().any(|a| a == area)
-    }
 }
 
 #[cfg(test)]
