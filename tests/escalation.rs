@@ -39,6 +39,7 @@ async fn rig() -> Rig {
         store: h.store.clone(),
         queues: queues.clone(),
         escalation: escalation.clone(),
+        updates: Arc::new(MemoryQueue::new("updates")),
         clock: h.clock.clone(),
         ids: h.ids.clone(),
     };

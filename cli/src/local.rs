@@ -43,8 +43,8 @@ pub struct Options {
 pub struct Stack {
     pub intake: Arc<intake::Deps>,
     pub sweep: Arc<sweep::Deps>,
-    pub categorise: Arc<categorise::Deps>,
-    pub escalate: Arc<escalate::Deps>,
+    /// What categorise, escalate and updates run on (one type: they all alert people).
+    pub alerting: Arc<sim::fanout::Deps>,
     pub respond: Arc<respond::Deps>,
     /// The three senders, fed by the sender queues.
     pub senders: Arc<[SenderDeps; 3]>,
@@ -80,6 +80,7 @@ struct Backend {
     store: Arc<dyn Store>,
     categorise: Arc<dyn Queue>,
     escalation: Arc<dyn Queue>,
+    updates: Arc<dyn Queue>,
     channels: ChannelQueues,
     description: String,
 }
@@ -93,6 +94,7 @@ async fn backend(backing: &Backing) -> Result<Backend, Box<dyn Error>> {
                 store: Arc::new(MemoryStore::new()),
                 categorise: queue("categorise"),
                 escalation: queue("escalation"),
+                updates: queue("updates"),
                 channels: ChannelQueues { sms: queue("sms"), email: queue("email"), whatsapp: queue("whatsapp") },
                 description: "embedded: in-memory store and queues".into(),
             });
@@ -111,6 +113,7 @@ async fn backend(backing: &Backing) -> Result<Backend, Box<dyn Error>> {
         store: Arc::new(store),
         categorise: Arc::new(queue("categorise").await?),
         escalation: Arc::new(queue("escalation").await?),
+        updates: Arc::new(queue("updates").await?),
         channels: ChannelQueues {
             sms: Arc::new(queue("sms").await?),
             email: Arc::new(queue("email").await?),
@@ -127,7 +130,8 @@ pub async fn build(
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGenerator>,
 ) -> Result<Stack, Box<dyn Error>> {
-    let Backend { store, categorise: queue, escalation, channels, description: backend } = backend(backing).await?;
+    let Backend { store, categorise: queue, escalation, updates, channels, description: backend } =
+        backend(backing).await?;
     let keys =
         DemoKeys { met_cad: ApiKey::generate(&demo::met_cad()), kent_police: ApiKey::generate(&demo::kent_police()) };
     demo::seed(&*store, clock.now().date(), &keys).await?;
@@ -138,29 +142,22 @@ pub async fn build(
         ids: ids.clone(),
         settings: intake::Settings::from_env()?,
     };
-    let categorise = categorise::Deps {
-        store: store.clone(),
-        queues: channels.clone(),
-        escalation: escalation.clone(),
-        clock: clock.clone(),
-        ids: ids.clone(),
-    };
     let key = LinkKey::generate();
     let (senders, outbox) = senders(backing, base_url, &key, &store, &channels, &clock, &ids).await;
-    let escalate = escalate::Deps {
+    let alerting = sim::fanout::Deps {
         store: store.clone(),
         queues: channels.clone(),
-        escalation: escalation.clone(),
+        escalation,
+        updates: updates.clone(),
         clock: clock.clone(),
         ids: ids.clone(),
     };
-    let respond = respond::Deps { store: store.clone(), clock: clock.clone(), ids: ids.clone(), key };
+    let respond = respond::Deps { store: store.clone(), updates, clock: clock.clone(), ids: ids.clone(), key };
     let sweep = sweep::Deps { store, queue, clock, ids, after: Duration::seconds(30) };
     Ok(Stack {
         intake: Arc::new(intake),
         sweep: Arc::new(sweep),
-        categorise: Arc::new(categorise),
-        escalate: Arc::new(escalate),
+        alerting: Arc::new(alerting),
         respond: Arc::new(respond),
         senders: Arc::new(senders),
         outbox: Arc::new(outbox),
@@ -230,7 +227,7 @@ async fn senders(
 }
 
 /// Serves intake, the responder's pages and the outbox on the listener; runs
-/// what AWS would trigger: categorisation, the senders, escalation checks,
+/// what AWS would trigger: categorisation, the senders, escalation and update checks,
 /// and the sweeper every 15 s.
 pub async fn serve(stack: &Stack, listener: TcpListener) -> std::io::Result<()> {
     let sweeper = stack.sweep.clone();
@@ -242,22 +239,30 @@ pub async fn serve(stack: &Stack, listener: TcpListener) -> std::io::Result<()> 
             }
         }
     });
-    let (categoriser, handoffs) = (stack.categorise.clone(), stack.sweep.queue.clone());
+    let (alerting, handoffs) = (stack.alerting.clone(), stack.sweep.queue.clone());
     let senders = stack.senders.clone();
-    let escalator = stack.escalate.clone();
     tokio::spawn(async move {
         loop {
-            for m in escalator.escalation.receive(10).await.unwrap_or_default() {
-                match escalate::handle_message(&escalator, &m.body).await {
+            for m in alerting.escalation.receive(10).await.unwrap_or_default() {
+                match escalate::handle_message(&alerting, &m.body).await {
                     Ok(outcome) => {
                         tracing::info!(?outcome, "escalation check");
-                        let _ = escalator.escalation.delete(&m.receipt).await;
+                        let _ = alerting.escalation.delete(&m.receipt).await;
                     }
                     Err(error) => tracing::warn!(%error, "escalation check failed"),
                 }
             }
+            for m in alerting.updates.receive(10).await.unwrap_or_default() {
+                match updates::handle_message(&alerting, &m.body).await {
+                    Ok(outcome) => {
+                        tracing::info!(?outcome, "update check");
+                        let _ = alerting.updates.delete(&m.receipt).await;
+                    }
+                    Err(error) => tracing::warn!(%error, "update check failed"),
+                }
+            }
             for m in handoffs.receive(10).await.unwrap_or_default() {
-                match categorise::handle_message(&categoriser, &m.body).await {
+                match categorise::handle_message(&alerting, &m.body).await {
                     Ok(outcome) => {
                         tracing::info!(?outcome, "categorised");
                         let _ = handoffs.delete(&m.receipt).await;
@@ -267,7 +272,7 @@ pub async fn serve(stack: &Stack, listener: TcpListener) -> std::io::Result<()> 
                 }
             }
             for sender in senders.iter() {
-                let queue = categoriser.queues.for_channel(sender.channel);
+                let queue = alerting.queues.for_channel(sender.channel);
                 for m in queue.receive(10).await.unwrap_or_default() {
                     match send_message(sender, &m.body).await {
                         Ok(_) => {

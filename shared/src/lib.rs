@@ -18,3 +18,4 @@ pub mod sending;
 #[cfg(feature = "sqs-events")]
 pub mod sqs_batch;
 pub mod telemetry;
+pub mod updates;

@@ -26,7 +26,7 @@ use crate::domain::{Event, TimelineEvent};
 use crate::ids::IdGenerator;
 use crate::links::{LinkClaims, LinkKey};
 use crate::ports::{Outgoing, OutgoingMessage, Queue, QueueError, SendError, Sender, Store, StoreError};
-use crate::render::{Alert, AlertKind};
+use crate::render::{Alert, AlertKind, Update};
 use std::sync::Arc;
 use time::Duration;
 use tokio::sync::Mutex;
@@ -155,6 +155,18 @@ pub async fn send_message(deps: &SenderDeps, body: &str) -> Result<SendOutcome, 
         expires_at: now + deps.links.lifetime,
     });
     let link = format!("{}/a/{token}", deps.links.base_url.trim_end_matches('/'));
+    if let Some(content) = &claimed.update {
+        let update = Update { incident: &incident, category: categorisation.category, content, link: &link };
+        let outgoing = match (message.channel, &contact.mobile, &contact.email) {
+            (Channel::Sms, Some(to), _) => Outgoing::Sms { to: to.clone(), text: update.sms().text },
+            (Channel::WhatsApp, Some(to), _) => {
+                Outgoing::WhatsApp { to: to.clone(), template: update.whatsapp(&token) }
+            }
+            (Channel::Email, _, Some(to)) => Outgoing::Email { to: to.clone(), email: update.email() },
+            _ => return refused(deps, claimed, &contact, "the contact has no address for this channel".into()).await,
+        };
+        return hand_over(deps, claimed, &message, &contact, outgoing).await;
+    }
     let alert = Alert {
         incident: &incident,
         category: categorisation.category,
@@ -174,7 +186,18 @@ pub async fn send_message(deps: &SenderDeps, body: &str) -> Result<SendOutcome, 
         (Channel::Email, _, Some(to)) => Outgoing::Email { to: to.clone(), email: alert.email() },
         _ => return refused(deps, claimed, &contact, "the contact has no address for this channel".into()).await,
     };
+    hand_over(deps, claimed, &message, &contact, outgoing).await
+}
 
+/// Paces, hands the message to the provider and records the outcome.
+async fn hand_over(
+    deps: &SenderDeps,
+    claimed: Notification,
+    message: &NotificationMessage,
+    contact: &Contact,
+    outgoing: Outgoing,
+) -> Result<SendOutcome, SendFailure> {
+    let store = &*deps.store;
     deps.pacer.wait().await;
     match deps.sender.send(&outgoing).await {
         Ok(provider_message_id) => {
@@ -186,14 +209,14 @@ pub async fn send_message(deps: &SenderDeps, body: &str) -> Result<SendOutcome, 
                 ..claimed
             };
             store.finish_notification(&sent, &[]).await?;
-            tracing::info!(incident_id = %incident.id, contact_id = %contact.id, channel = %message.channel, step = message.step, "sent");
+            tracing::info!(incident_id = %message.incident_id, contact_id = %message.contact_id, channel = %message.channel, step = message.step, "sent");
             Ok(SendOutcome::Sent { provider_message_id })
         }
-        Err(SendError::Permanent(reason)) => refused(deps, claimed, &contact, reason).await,
+        Err(SendError::Permanent(reason)) => refused(deps, claimed, contact, reason).await,
         Err(retry) => {
             let released = Notification { status: NotificationStatus::Pending, lease_until: None, ..claimed };
             store.finish_notification(&released, &[]).await?;
-            tracing::warn!(incident_id = %incident.id, contact_id = %contact.id, channel = %message.channel, error = %retry, "provider asked to retry");
+            tracing::warn!(incident_id = %message.incident_id, contact_id = %message.contact_id, channel = %message.channel, error = %retry, "provider asked to retry");
             Err(SendFailure::Retry(retry))
         }
     }
@@ -226,6 +249,7 @@ async fn refused(
         if already.is_none() && contact.reachable(*channel) {
             let next = Notification {
                 deputy_for: claimed.deputy_for.clone(),
+                update: claimed.update.clone(),
                 ..Notification::pending(
                     claimed.incident_id.clone(),
                     &claimed.recipient(),

@@ -185,7 +185,14 @@ pub fn categoriser_with(
     queues: categorise::ChannelQueues,
     escalation: Arc<dyn Queue>,
 ) -> categorise::Deps {
-    categorise::Deps { store: h.store.clone(), queues, escalation, clock: h.clock.clone(), ids: h.ids.clone() }
+    categorise::Deps {
+        store: h.store.clone(),
+        queues,
+        escalation,
+        updates: Arc::new(MemoryQueue::new("updates")),
+        clock: h.clock.clone(),
+        ids: h.ids.clone(),
+    }
 }
 
 pub fn memory_channel_queues() -> categorise::ChannelQueues {
@@ -270,7 +277,11 @@ pub async fn moto_sent() -> (Vec<(String, String)>, Vec<(String, String, String)
 
 /// The respond function's dependencies on the harness's store and clock.
 pub fn responder(h: &Harness, key: sim::links::LinkKey) -> respond::Deps {
-    respond::Deps { store: h.store.clone(), clock: h.clock.clone(), ids: h.ids.clone(), key }
+    responder_with(h, key, Arc::new(MemoryQueue::new("updates")))
+}
+
+pub fn responder_with(h: &Harness, key: sim::links::LinkKey, updates: Arc<dyn Queue>) -> respond::Deps {
+    respond::Deps { store: h.store.clone(), updates, clock: h.clock.clone(), ids: h.ids.clone(), key }
 }
 
 /// A personal link token for a contact, as a sender would sign it.

@@ -7,6 +7,8 @@
 //! 3. Open the checklist if the category's policy calls for one.
 //! 4. Write one notification per person per channel and queue an ids-only
 //!    message for each on its channel's queue; then mark the round done.
+//!    An upgrade also queues a stakeholder update for the groups already
+//!    responding.
 //!
 //! A redelivered message finds the round done and changes nothing. A crash
 //! part-way leaves the round not done; the redelivery writes what is missing
@@ -17,6 +19,7 @@
 
 use sim::domain::category::{Category, Facts, RuleSet};
 use sim::domain::checklist::ChecklistTemplate;
+use sim::domain::follow_up::{UpdateCheck, UpdateReason};
 use sim::domain::notification::{Categorisation, EscalationCheck, Notification};
 use sim::domain::policy::{resolve, AlertPolicy};
 use sim::domain::{Event, Incident, Licensee, TimelineEvent};
@@ -189,6 +192,15 @@ async fn fan_out(
                 due_at: categorisation.decided_at + time::Duration::minutes(first.after_minutes.into()),
             };
             deps.escalation.send(&[check.message(now)]).await?;
+        }
+        if categorisation.round > 1 {
+            // The groups already responding hear of the upgrade in an update at once.
+            let check = UpdateCheck {
+                incident_id: incident.id.clone(),
+                reason: UpdateReason::CategoryChanged,
+                due_at: now,
+            };
+            deps.updates.send(&[check.message(now)]).await?;
         }
         events.push(event(Event::AlertsQueued {
             round: categorisation.round,

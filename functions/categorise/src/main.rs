@@ -17,7 +17,7 @@ async fn main() -> Result<(), Error> {
     let table = required("TABLE_NAME")?;
     let (sms, email, whatsapp) =
         (required("SMS_QUEUE_URL")?, required("EMAIL_QUEUE_URL")?, required("WHATSAPP_QUEUE_URL")?);
-    let escalation = required("ESCALATION_QUEUE_URL")?;
+    let (escalation, updates) = (required("ESCALATION_QUEUE_URL")?, required("UPDATES_QUEUE_URL")?);
     let aws = load_config().await;
     let deps = Deps {
         store: Arc::new(DynamoStore::from_config(&aws, table)),
@@ -27,6 +27,7 @@ async fn main() -> Result<(), Error> {
             whatsapp: Arc::new(SqsQueue::from_config(&aws, whatsapp)),
         },
         escalation: Arc::new(SqsQueue::from_config(&aws, escalation)),
+        updates: Arc::new(SqsQueue::from_config(&aws, updates)),
         clock: Arc::new(SystemClock),
         ids: Arc::new(RandomIds),
     };

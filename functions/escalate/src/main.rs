@@ -26,6 +26,7 @@ async fn main() -> Result<(), Error> {
             whatsapp: queue("WHATSAPP_QUEUE_URL")?,
         },
         escalation: queue("ESCALATION_QUEUE_URL")?,
+        updates: queue("UPDATES_QUEUE_URL")?,
         clock: Arc::new(SystemClock),
         ids: Arc::new(RandomIds),
     };

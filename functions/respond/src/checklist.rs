@@ -3,11 +3,13 @@
 //! `/a/{token}/items/{item}`. The link opens only its own incident's items,
 //! and a form from a page older than the item's last change is refused with
 //! a message to reload, so nobody overwrites a colleague's update unseen.
+//! Each change queues a stakeholder-update check (see the updates function).
 
 use crate::{own_page_post, page, refused, Deps, Refusal};
 use lambda_http::http::{header, StatusCode};
 use lambda_http::{Body, Request, Response};
-use sim::domain::checklist::{Assignee, ItemChange, ItemStatus};
+use sim::domain::checklist::{Assignee, ChecklistItem, ItemChange, ItemStatus};
+use sim::updates::{check_after_change, policy_for};
 use sim::domain::choice::Choice;
 use sim::domain::notification::Notification;
 use sim::domain::{Contact, Event, Role, TimelineEvent};
@@ -59,7 +61,7 @@ pub async fn update(deps: &Deps, token: &str, item_id: &str, req: &Request) -> R
         Err(Refusal::Forbidden) => return Ok(Refusal::forbidden_page()),
     };
     let items = deps.store.checklist(&claims.incident_id).await?;
-    let Some(item) = items.into_iter().find(|i| i.item_id == item_id) else {
+    let Some(item) = items.iter().find(|i| i.item_id == item_id).cloned() else {
         return Ok(page::problem(StatusCode::NOT_FOUND, page::NOT_VALID));
     };
     let stale = page::problem(StatusCode::CONFLICT, page::STALE);
@@ -97,6 +99,7 @@ pub async fn update(deps: &Deps, token: &str, item_id: &str, req: &Request) -> R
             Err(StoreError::Conflict) => return Ok(stale),
             Err(e) => return Err(e),
         }
+        schedule_update(deps, &items, &next).await?;
     }
     // Back to the page, at the item: a reload does not post again.
     Ok(Response::builder()
@@ -105,4 +108,18 @@ pub async fn update(deps: &Deps, token: &str, item_id: &str, req: &Request) -> R
         .header(header::CACHE_CONTROL, "no-store")
         .body(Body::Empty)
         .expect("valid response"))
+}
+
+/// Queues the stakeholder-update check this change calls for. The change is
+/// saved either way: if the queue is down, the next change's check (or the
+/// closing update) reports this one too, so it is logged, not shown.
+async fn schedule_update(deps: &Deps, before: &[ChecklistItem], changed: &ChecklistItem) -> Result<(), StoreError> {
+    let Some(incident) = deps.store.get_incident(&changed.incident_id).await? else { return Ok(()) };
+    let Some((_, policy)) = policy_for(&*deps.store, &incident).await? else { return Ok(()) };
+    let now = deps.clock.now();
+    let check = check_after_change(before, changed, &policy, now);
+    if let Err(error) = deps.updates.send(&[check.message(now)]).await {
+        tracing::error!(incident_id = %incident.id, %error, "stakeholder update check not queued");
+    }
+    Ok(())
 }

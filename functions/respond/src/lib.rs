@@ -8,9 +8,13 @@
 //!   has, and must not come from another site.
 //! - `HEAD`, and anything from a known link-scanner agent, changes nothing.
 //!
+//! - Below the page: each checklist item's form (`checklist`), closing the
+//!   incident and adding key dates (`follow_up`).
+//!
 //! Tampered, unknown or expired links get a plain page with 404 or 410.
 
 mod checklist;
+mod follow_up;
 mod form;
 mod page;
 mod scanners;
@@ -18,15 +22,19 @@ mod scanners;
 use lambda_http::http::{header, Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 use sim::clock::Clock;
+use sim::domain::follow_up::FollowUp;
 use sim::domain::notification::Acknowledgement;
+use sim::domain::policy::AlertPolicy;
 use sim::domain::{Event, TimelineEvent};
 use sim::ids::IdGenerator;
 use sim::links::{LinkClaims, LinkError, LinkKey};
-use sim::ports::{Store, StoreError};
+use sim::ports::{Queue, Store, StoreError};
 use std::sync::Arc;
 
 pub struct Deps {
     pub store: Arc<dyn Store>,
+    /// The delay queue of stakeholder-update checks.
+    pub updates: Arc<dyn Queue>,
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn IdGenerator>,
     pub key: LinkKey,
@@ -37,19 +45,29 @@ pub async fn handle(deps: &Deps, req: Request) -> Response<Body> {
     let Some(rest) = path.strip_prefix("/a/") else {
         return page::problem(StatusCode::NOT_FOUND, page::NOT_VALID);
     };
-    // `/a/{token}` is the page; `/a/{token}/items/{item}` one checklist item's form.
-    let (token, item) = match rest.split_once("/items/") {
-        Some((token, item)) => (token, Some(item)),
-        None => (rest, None),
+    // `/a/{token}` is the page; below it, one checklist item's form, closing, and key dates.
+    let (token, target) = if let Some((token, item)) = rest.split_once("/items/") {
+        (token, Target::Item(item))
+    } else if let Some(token) = rest.strip_suffix("/close") {
+        (token, Target::Close)
+    } else if let Some(token) = rest.strip_suffix("/key-dates") {
+        (token, Target::KeyDates)
+    } else {
+        (rest, Target::Page)
     };
-    if token.is_empty() || token.contains('/') || item.is_some_and(|i| i.is_empty() || i.contains('/')) {
+    let bad_item = matches!(target, Target::Item(i) if i.is_empty() || i.contains('/'));
+    if token.is_empty() || token.contains('/') || bad_item {
         return page::problem(StatusCode::NOT_FOUND, page::NOT_VALID);
     }
-    let response = match (req.method().clone(), item) {
-        (Method::GET, None) => show(deps, token, None).await,
-        (Method::HEAD, None) => show(deps, token, None).await.map(|r| r.map(|_| Body::Empty)),
-        (Method::POST, None) => acknowledge(deps, token, &req).await,
-        (Method::POST, Some(item)) => checklist::update(deps, token, item, &req).await,
+    let response: Result<Response<Body>, follow_up::Failure> = match (req.method().clone(), target) {
+        (Method::GET, Target::Page) => show(deps, token, None).await.map_err(Into::into),
+        (Method::HEAD, Target::Page) => {
+            show(deps, token, None).await.map(|r| r.map(|_| Body::Empty)).map_err(Into::into)
+        }
+        (Method::POST, Target::Page) => acknowledge(deps, token, &req).await.map_err(Into::into),
+        (Method::POST, Target::Item(item)) => checklist::update(deps, token, item, &req).await.map_err(Into::into),
+        (Method::POST, Target::Close) => follow_up::close(deps, token, &req).await,
+        (Method::POST, Target::KeyDates) => follow_up::add_key_date(deps, token, &req).await,
         _ => Ok(page::problem(StatusCode::METHOD_NOT_ALLOWED, page::NOT_VALID)),
     };
     response.unwrap_or_else(|error| {
@@ -58,8 +76,15 @@ pub async fn handle(deps: &Deps, req: Request) -> Response<Body> {
     })
 }
 
+enum Target<'a> {
+    Page,
+    Item(&'a str),
+    Close,
+    KeyDates,
+}
+
 /// The page for a link that does not verify: no detail beyond "expired" or "not valid".
-fn refused(error: LinkError) -> Response<Body> {
+pub(crate) fn refused(error: LinkError) -> Response<Body> {
     match error {
         LinkError::Expired => page::problem(StatusCode::GONE, page::EXPIRED),
         LinkError::Invalid => page::problem(StatusCode::NOT_FOUND, page::NOT_VALID),
@@ -67,24 +92,29 @@ fn refused(error: LinkError) -> Response<Body> {
 }
 
 /// The page for this link; `note` is a message shown above the summary.
-async fn show(deps: &Deps, token: &str, note: Option<String>) -> Result<Response<Body>, StoreError> {
+pub(crate) async fn show(deps: &Deps, token: &str, note: Option<String>) -> Result<Response<Body>, StoreError> {
     let claims: LinkClaims = match deps.key.verify(token, deps.clock.now()) {
         Ok(c) => c,
         Err(error) => return Ok(refused(error)),
     };
     let store = &*deps.store;
     let id = &claims.incident_id;
-    let (incident, categorisation, acks, checklist, notifications) = tokio::try_join!(
+    let (incident, categorisation, acks, checklist, notifications, follow_up) = tokio::try_join!(
         store.get_incident(id),
         store.get_categorisation(id),
         store.acknowledgements(id),
         store.checklist(id),
         store.notifications(id),
+        store.get_follow_up(id),
     )?;
     let (Some(incident), Some(categorisation)) = (incident, categorisation) else {
         return Ok(page::problem(StatusCode::NOT_FOUND, page::NOT_VALID));
     };
-    let contacts = store.contacts(&incident.licensee_id).await?;
+    let (contacts, licensee) =
+        tokio::try_join!(store.contacts(&incident.licensee_id), store.get_licensee(&incident.licensee_id))?;
+    let policies = licensee.and_then(|l| l.policies).unwrap_or_else(AlertPolicy::defaults);
+    let lead_role = AlertPolicy::for_category(&policies, categorisation.category).map(|p| p.lead_role.clone());
+    let follow_up = follow_up.unwrap_or_else(|| FollowUp::new(id.clone()));
     let Some(contact) = contacts.iter().find(|c| c.id == claims.contact_id) else {
         return Ok(page::problem(StatusCode::NOT_FOUND, page::NOT_VALID));
     };
@@ -98,6 +128,8 @@ async fn show(deps: &Deps, token: &str, note: Option<String>) -> Result<Response
         people: checklist::people_of(&notifications, &contacts),
         form_key: deps.key.form_key(token),
         note,
+        follow_up: &follow_up,
+        lead_role,
     };
     Ok(page::incident(&view))
 }

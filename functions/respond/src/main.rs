@@ -4,6 +4,7 @@ use lambda_http::{service_fn, Error};
 use respond::{handle, Deps};
 use sim::adapters::aws::load_config;
 use sim::adapters::dynamodb::DynamoStore;
+use sim::adapters::sqs::SqsQueue;
 use sim::adapters::ssm::secure_parameter;
 use sim::clock::SystemClock;
 use sim::config::required;
@@ -19,6 +20,7 @@ async fn main() -> Result<(), Error> {
     let key_hex = secure_parameter(&aws, &required("LINK_KEY_PARAMETER")?).await?;
     let deps = Deps {
         store: Arc::new(DynamoStore::from_config(&aws, required("TABLE_NAME")?)),
+        updates: Arc::new(SqsQueue::from_config(&aws, required("UPDATES_QUEUE_URL")?)),
         clock: Arc::new(SystemClock),
         ids: Arc::new(RandomIds),
         key: LinkKey::from_hex(&key_hex).map_err(|e| format!("the link key {e}"))?,

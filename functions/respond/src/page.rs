@@ -11,8 +11,9 @@ use sha2::{Digest, Sha256};
 use sim::domain::checklist::{Assignee, ChecklistItem, ItemStatus};
 use sim::domain::choice::Choice;
 use sim::domain::notification::{Acknowledgement, Categorisation};
-use sim::domain::{Contact, Incident};
-use sim::render::{area, escape, when, words};
+use sim::domain::follow_up::{FollowUp, KeyDateKind};
+use sim::domain::{Contact, Incident, Role};
+use sim::render::{area, capitalise, escape, when, when_date, words};
 use std::sync::LazyLock;
 
 pub type Message = (&'static str, &'static str);
@@ -30,6 +31,14 @@ pub const STALE: Message = (
     "Someone changed this item first",
     "It was updated after you opened the page. Reload the page to see the latest, then make your change again.",
 );
+pub const LEAD_ONLY: Message = (
+    "Only the incident's lead can close it",
+    "Closing is for the lead role of this incident's response. Ask them to close it from their own link.",
+);
+pub const STALE_CLOSE: Message = (
+    "The incident changed while you were closing it",
+    "Someone closed it or added a key date after you opened the page. Reload the page to see the latest.",
+);
 pub const TRY_AGAIN: Message =
     ("SIM could not load this page", "Please try again in a moment. If it keeps failing, call your duty officer.");
 
@@ -41,10 +50,10 @@ background:#fff;margin:0}main{max-width:40rem;margin:0 auto;padding:1rem}h1{font
 .done{border-left:.4rem solid #00703c;padding:.5rem 1rem;background:#f3f2f1}\
 button{font-size:1.25rem;font-weight:700;color:#fff;background:#00703c;border:0;border-bottom:.2rem solid #002d18;\
 padding:.8rem 1.4rem;width:100%;cursor:pointer}button:focus,a:focus{outline:.2rem solid #ffdd00;box-shadow:0 .25rem #0b0c0c}\
-form{margin:1rem 0}label{display:block;font-weight:700;margin-top:.5rem}select,input[type=text]{font-size:1rem;\
+form{margin:1rem 0}label{display:block;font-weight:700;margin-top:.5rem}select,input[type=text],input[type=date],textarea{font-size:1rem;\
 width:100%;padding:.4rem;border:.15rem solid #0b0c0c;box-sizing:border-box}button.secondary{background:#1d70b8;\
 border-bottom-color:#003078;font-size:1.1rem;margin-top:.6rem}summary{cursor:pointer;padding:.5rem 0;font-size:1.15rem}\
-ol.items li{border-bottom:1px solid #b1b4b6;padding:.5rem 0}.meta{font-size:1rem;color:#505a5f}.note{font-weight:700}footer{font-size:1rem;color:#505a5f;margin-top:2rem}";
+ol.items li{border-bottom:1px solid #b1b4b6;padding:.5rem 0}.meta{font-size:1rem;color:#505a5f}.note{font-weight:700}.closed{border-left:.4rem solid #505a5f;padding:.5rem 1rem;background:#f3f2f1}footer{font-size:1rem;color:#505a5f;margin-top:2rem}";
 
 static CSP: LazyLock<String> = LazyLock::new(|| {
     let hash = STANDARD.encode(Sha256::digest(CSS.as_bytes()));
@@ -88,6 +97,9 @@ pub struct View<'a> {
     pub people: People,
     pub form_key: String,
     pub note: Option<String>,
+    pub follow_up: &'a FollowUp,
+    /// The role that may close the incident (none for categories without a policy).
+    pub lead_role: Option<Role>,
 }
 
 pub fn incident(v: &View<'_>) -> Response<Body> {
@@ -108,6 +120,15 @@ pub fn incident(v: &View<'_>) -> Response<Body> {
         escape(category.label()),
         escape(&title)
     ));
+    if let Some(closure) = &v.follow_up.closure {
+        main.push_str(&format!(
+            "<div class=\"closed\"><h2>Closed at {}</h2><p>Closed by the {} lead. Closing note: {}</p>\
+             <p>Reviews at 24 hours, 72 hours and 7 days re-alert the groups with the open items.</p></div>",
+            escape(&when(closure.at)),
+            escape(&closure.role.as_str().replace('-', " ")),
+            escape(&closure.note)
+        ));
+    }
 
     let mine = v.acknowledgements.iter().find(|a| a.contact_id == v.contact.id);
     match (mine, v.categorisation.acknowledge_within_minutes) {
@@ -177,6 +198,8 @@ pub fn incident(v: &View<'_>) -> Response<Body> {
         main.push_str("</ul>");
     }
     checklist(v, &mut main);
+    key_dates(v, &mut main);
+    close(v, &mut main);
     respond(StatusCode::OK, &title, &main)
 }
 
@@ -273,11 +296,65 @@ fn item_html(v: &View<'_>, item: &ChecklistItem) -> String {
     )
 }
 
-fn role_words(contact: &Contact) -> String {
-    contact.role.as_str().replace('-', " ")
+/// Key dates so far, and the form to add one.
+fn key_dates(v: &View<'_>, main: &mut String) {
+    if v.lead_role.is_none() {
+        return;
+    }
+    main.push_str("<h2 id=\"key-dates\">Key dates</h2><p>Funerals, court dates and anniversaries are times of risk. \
+                   On the day, SIM re-alerts the groups with the checklist's open items.</p>");
+    if v.follow_up.key_dates.is_empty() {
+        main.push_str("<p>None added yet.</p>");
+    } else {
+        main.push_str("<ul>");
+        for d in &v.follow_up.key_dates {
+            main.push_str(&format!("<li>{}: {}</li>", escape(d.kind.label()), escape(&when_date(d.date))));
+        }
+        main.push_str("</ul>");
+    }
+    let mut options = String::new();
+    for (value, kind) in KeyDateKind::ALL {
+        options.push_str(&format!("<option value=\"{value}\">{}</option>", escape(kind.label())));
+    }
+    main.push_str(&format!(
+        "<form method=\"post\" action=\"/a/{token}/key-dates\"><input type=\"hidden\" name=\"form_key\" value=\"{key}\">\
+         <label for=\"key-date-what\">What is the date?</label><select id=\"key-date-what\" name=\"what\">{options}</select>\
+         <label for=\"key-date-date\">Date</label><input type=\"date\" id=\"key-date-date\" name=\"date\" required>\
+         <button type=\"submit\" class=\"secondary\">Add key date</button></form>",
+        token = escape(v.token),
+        key = escape(&v.form_key),
+    ));
 }
 
-fn capitalise(text: &str) -> String {
-    let mut chars = text.chars();
-    chars.next().map(|c| c.to_uppercase().collect::<String>() + chars.as_str()).unwrap_or_default()
+/// The close form, for the lead role while the incident is open.
+fn close(v: &View<'_>, main: &mut String) {
+    let Some(lead) = &v.lead_role else { return };
+    if v.follow_up.closure.is_some() {
+        return;
+    }
+    let lead_words = lead.as_str().replace('-', " ");
+    if v.contact.role != *lead {
+        main.push_str(&format!(
+            "<h2 id=\"close\">Closing the incident</h2><p>{} closes the incident when the response has ended.</p>",
+            escape(&capitalise(&format!("the {lead_words} lead")))
+        ));
+        return;
+    }
+    main.push_str(&format!(
+        "<h2 id=\"close\">Close the incident</h2><p>As the {lead} lead you close the incident when the response has \
+         ended. The groups are told at once; reviews follow at 24 hours, 72 hours and 7 days.</p>\
+         <form method=\"post\" action=\"/a/{token}/close\"><input type=\"hidden\" name=\"form_key\" value=\"{key}\">\
+         <input type=\"hidden\" name=\"version\" value=\"{version}\">\
+         <label for=\"closing-note\">Closing note (how the response ended; no names)</label>\
+         <textarea id=\"closing-note\" name=\"closing_note\" rows=\"4\" maxlength=\"1000\" required></textarea>\
+         <button type=\"submit\">Close incident</button></form>",
+        lead = escape(&lead_words),
+        token = escape(v.token),
+        key = escape(&v.form_key),
+        version = v.follow_up.version,
+    ));
+}
+
+fn role_words(contact: &Contact) -> String {
+    contact.role.as_str().replace('-', " ")
 }

@@ -7,6 +7,7 @@
 
 use super::aws::is_retryable;
 use crate::domain::checklist::ChecklistItem;
+use crate::domain::follow_up::FollowUp;
 use crate::domain::incident::PoliceReference;
 use crate::domain::notification::{Acknowledgement, Categorisation, Notification};
 use crate::domain::{AreaName, Caller, Contact, Group, Incident, Licensee, TimelineEvent};
@@ -281,15 +282,16 @@ impl DynamoStore {
         }
     }
 
-    /// Replaces an item now at `version` if the stored one is at `version - 1`.
+    /// Replaces an item now at `version` if the stored one is at `version - 1`
+    /// (or writes it if absent, for version 1).
     async fn replace_versioned(&self, item: Item, version: u32, events: &[TimelineEvent]) -> Result<(), StoreError> {
-        let conditional = Put::builder()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression("version = :previous")
-            .expression_attribute_values(":previous", AttributeValue::N((version - 1).to_string()))
-            .build()
-            .map_err(corrupt)?;
+        let builder = match version {
+            0 | 1 => Put::builder().condition_expression("attribute_not_exists(pk)"),
+            _ => Put::builder()
+                .condition_expression("version = :previous")
+                .expression_attribute_values(":previous", AttributeValue::N((version - 1).to_string())),
+        };
+        let conditional = builder.table_name(&self.table).set_item(Some(item)).build().map_err(corrupt)?;
         self.conditional_put_with_events(conditional, events).await
     }
 
@@ -640,5 +642,14 @@ impl Store for DynamoStore {
 
     async fn checklist(&self, id: &IncidentId) -> Result<Vec<ChecklistItem>, StoreError> {
         self.query_prefix(incident_pk(id), "CHECK#").await
+    }
+
+    async fn get_follow_up(&self, id: &IncidentId) -> Result<Option<FollowUp>, StoreError> {
+        self.get(incident_pk(id), "FOLLOWUP").await
+    }
+
+    async fn put_follow_up(&self, follow_up: &FollowUp, events: &[TimelineEvent]) -> Result<(), StoreError> {
+        let item = to_item(follow_up, incident_pk(&follow_up.incident_id), "FOLLOWUP".into())?;
+        self.replace_versioned(item, follow_up.version, events).await
     }
 }

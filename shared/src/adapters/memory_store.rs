@@ -2,6 +2,7 @@
 //! writes, atomic create), for the local stack and handler tests.
 
 use crate::domain::checklist::ChecklistItem;
+use crate::domain::follow_up::FollowUp;
 use crate::domain::incident::PoliceReference;
 use crate::domain::notification::{Acknowledgement, Categorisation, Notification, NotificationStatus};
 use crate::domain::{AreaName, Caller, Contact, Group, Incident, Licensee, TimelineEvent};
@@ -26,6 +27,7 @@ struct State {
     categorisations: HashMap<IncidentId, Categorisation>,
     notifications: BTreeMap<(IncidentId, String), Notification>,
     checklists: BTreeMap<(IncidentId, u32, u32), ChecklistItem>,
+    follow_ups: HashMap<IncidentId, FollowUp>,
     acknowledgements: BTreeMap<(IncidentId, ContactId), Acknowledgement>,
 }
 
@@ -338,5 +340,20 @@ impl Store for MemoryStore {
     async fn checklist(&self, id: &IncidentId) -> Result<Vec<ChecklistItem>, StoreError> {
         let s = self.state();
         Ok(s.checklists.iter().filter(|((i, _, _), _)| i == id).map(|(_, item)| item.clone()).collect())
+    }
+
+    async fn get_follow_up(&self, id: &IncidentId) -> Result<Option<FollowUp>, StoreError> {
+        Ok(self.state().follow_ups.get(id).cloned())
+    }
+
+    async fn put_follow_up(&self, follow_up: &FollowUp, events: &[TimelineEvent]) -> Result<(), StoreError> {
+        let mut s = self.state();
+        let stored = s.follow_ups.get(&follow_up.incident_id).map_or(0, |f| f.version);
+        if stored + 1 != follow_up.version {
+            return Err(StoreError::Conflict);
+        }
+        s.follow_ups.insert(follow_up.incident_id.clone(), follow_up.clone());
+        append(&mut s, events);
+        Ok(())
     }
 }

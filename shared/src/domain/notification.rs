@@ -71,6 +71,9 @@ pub struct Notification {
     /// Why the provider refused it, when FAILED.
     #[serde(default)]
     pub failure: Option<String>,
+    /// For a stakeholder update (steps from `UPDATE_STEP_BASE`): what it says.
+    #[serde(default)]
+    pub update: Option<super::follow_up::UpdateContent>,
 }
 
 impl Notification {
@@ -106,6 +109,7 @@ impl Notification {
             provider_message_id: None,
             sent_at: None,
             failure: None,
+            update: None,
         }
     }
 

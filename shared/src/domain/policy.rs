@@ -3,7 +3,7 @@
 //! a policy's groups to the people and channels to alert.
 
 use super::category::Category;
-use super::contact::{Contact, Group};
+use super::contact::{Contact, Group, Role};
 use super::incident::IncidentReport;
 use crate::choice;
 use crate::ids::{ContactId, GroupId};
@@ -53,6 +53,28 @@ pub struct AlertPolicy {
     /// Whether the response checklist is opened for the incident.
     #[serde(default)]
     pub checklist: bool,
+    /// The role that leads the response and may close the incident.
+    #[serde(default = "default_lead_role")]
+    pub lead_role: Role,
+    /// Stakeholder updates: at most one digest per this many minutes
+    /// (a completed section, a category change or closing send at once).
+    #[serde(default = "default_update_minutes")]
+    pub update_every_minutes: u32,
+    /// The channels stakeholder updates go out on.
+    #[serde(default = "default_update_channels")]
+    pub update_channels: Vec<Channel>,
+}
+
+fn default_lead_role() -> Role {
+    Role::parse("community-safety-lead").expect("valid role")
+}
+
+fn default_update_minutes() -> u32 {
+    30
+}
+
+fn default_update_channels() -> Vec<Channel> {
+    vec![Channel::Email]
 }
 
 fn group(id: &str) -> GroupId {
@@ -80,6 +102,10 @@ impl AlertPolicy {
                     },
                 ],
                 checklist: true,
+                lead_role: Role::parse("gold").expect("valid role"),
+                update_every_minutes: default_update_minutes(),
+                // CRITICAL: a text as well, so nobody misses an update at night.
+                update_channels: vec![Channel::Sms, Channel::Email],
             },
             AlertPolicy {
                 category: Category::SeriousViolence,
@@ -89,6 +115,9 @@ impl AlertPolicy {
                 acknowledge_within_minutes: Some(30),
                 escalation: vec![EscalationStep { after_minutes: 30, alert: EscalationTarget::Deputies }],
                 checklist: true,
+                lead_role: default_lead_role(),
+                update_every_minutes: default_update_minutes(),
+                update_channels: default_update_channels(),
             },
             AlertPolicy {
                 category: Category::IncidentOfNote,
@@ -98,6 +127,9 @@ impl AlertPolicy {
                 acknowledge_within_minutes: None,
                 escalation: vec![],
                 checklist: false,
+                lead_role: default_lead_role(),
+                update_every_minutes: default_update_minutes(),
+                update_channels: default_update_channels(),
             },
         ]
     }

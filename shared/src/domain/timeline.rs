@@ -2,6 +2,7 @@
 //! codes and plain descriptions, never personal data.
 
 use super::category::Category;
+use super::follow_up::KeyDateKind;
 use super::incident::HandoffReason;
 use super::policy::Channel;
 use crate::ids::{CallerId, EventId, IdGenerator, IncidentId};
@@ -44,6 +45,12 @@ pub enum Event {
     EscalationEnded { all_acknowledged: bool },
     /// A responder changed a checklist item (descriptions only; notes stay on the item).
     ChecklistChanged { item_id: String, section_id: String, contact_id: String, changes: Vec<String> },
+    /// The lead role closed the incident (the closing note stays on the record).
+    Closed { contact_id: String, role: String },
+    /// A responder added a key date (funeral, court date, anniversary).
+    KeyDateAdded { contact_id: String, what: KeyDateKind, date: Date },
+    /// A stakeholder update went to the incident's groups.
+    UpdateSent { number: u32, reason: String, groups: Vec<String>, messages: usize },
 }
 
 impl Event {
@@ -66,6 +73,9 @@ impl Event {
             Event::Escalated { .. } => "escalated",
             Event::EscalationEnded { .. } => "escalation_ended",
             Event::ChecklistChanged { .. } => "checklist_changed",
+            Event::Closed { .. } => "closed",
+            Event::KeyDateAdded { .. } => "key_date_added",
+            Event::UpdateSent { .. } => "update_sent",
         }
     }
 }

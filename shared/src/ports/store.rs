@@ -3,6 +3,7 @@
 
 use super::Cause;
 use crate::domain::checklist::ChecklistItem;
+use crate::domain::follow_up::FollowUp;
 use crate::domain::incident::PoliceReference;
 use crate::domain::notification::{Acknowledgement, Categorisation, Notification};
 use crate::domain::{AreaName, Caller, Contact, Group, Incident, Licensee, TimelineEvent};
@@ -152,4 +153,9 @@ pub trait Store: Send + Sync {
     /// Replaces an item if its stored version is `item.version - 1`, with
     /// timeline events; else `Conflict` (someone changed it first).
     async fn update_checklist_item(&self, item: &ChecklistItem, events: &[TimelineEvent]) -> Result<(), StoreError>;
+
+    async fn get_follow_up(&self, id: &IncidentId) -> Result<Option<FollowUp>, StoreError>;
+    /// Writes the follow-up record, with timeline events, if the stored one
+    /// is at `follow_up.version - 1` (absent for version 1); else `Conflict`.
+    async fn put_follow_up(&self, follow_up: &FollowUp, events: &[TimelineEvent]) -> Result<(), StoreError>;
 }

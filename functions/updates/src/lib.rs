@@ -1,0 +1,167 @@
+//! Stakeholder updates: when an update check falls due, the incident's groups
+//! are told what changed (a digest of checklist progress, a category change,
+//! closing) or re-alerted with the open items (a review date, a key date).
+//!
+//! Checks travel on a delay queue, chained past SQS's 15 minutes as
+//! escalation's are. Responders' changes each queue a check due at the end of
+//! the licensee's interval; the first to fall due reports every change not
+//! yet covered and the rest find nothing new, so ten clicks make one digest
+//! per group. A completed section, a category change and closing queue a
+//! check due at once.
+//!
+//! Each update is sent once: it is recorded on the incident's follow-up
+//! record (a versioned, conditional write) before its notifications are
+//! written and queued, then marked queued. A redelivery after a crash between
+//! the two finds it unqueued and finishes it; the notification keys (contact
+//! × channel × update step) and the senders' claim keep anyone from getting
+//! it twice.
+
+use sim::domain::follow_up::{FollowUp, SentUpdate, UpdateCheck, UpdateContent, UpdateReason, UPDATE_STEP_BASE};
+use sim::domain::notification::{Categorisation, Notification};
+use sim::domain::policy::{resolve, AlertPolicy};
+use sim::domain::{Event, Incident, TimelineEvent};
+use sim::fanout::write_and_queue;
+use sim::updates::{compose, is_reported, policy_for};
+use std::collections::{HashMap, HashSet};
+
+pub use sim::fanout::{Deps, MessageError as UpdateError};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Not due yet: re-queued for the rest of the wait.
+    NotYetDue,
+    /// A digest check with nothing new since the last update.
+    NothingNew,
+    /// This review or key date was already sent, or no longer applies.
+    AlreadySent,
+    /// The incident's category alerts nobody (RECORD_ONLY).
+    NobodyToUpdate,
+    Sent { number: u32, groups: usize, messages: usize },
+}
+
+pub async fn handle_message(deps: &Deps, body: &str) -> Result<Outcome, UpdateError> {
+    let check: UpdateCheck =
+        serde_json::from_str(body).map_err(|e| UpdateError::Poison(format!("not an update check: {e}")))?;
+    run(deps, &check).await
+}
+
+pub async fn run(deps: &Deps, check: &UpdateCheck) -> Result<Outcome, UpdateError> {
+    let store = &*deps.store;
+    let now = deps.clock.now();
+    if now < check.due_at {
+        deps.updates.send(&[check.message(now)]).await?;
+        return Ok(Outcome::NotYetDue);
+    }
+    let incident = store
+        .get_incident(&check.incident_id)
+        .await?
+        .ok_or_else(|| UpdateError::Poison(format!("no incident {}", check.incident_id)))?;
+    let Some((categorisation, policy)) = policy_for(store, &incident).await? else {
+        return Ok(Outcome::NobodyToUpdate);
+    };
+    let mut follow_up = store.get_follow_up(&incident.id).await?.unwrap_or_else(|| FollowUp::new(incident.id.clone()));
+    let target = Target { incident: &incident, categorisation: &categorisation, policy: &policy };
+
+    // A crash left an update recorded but not queued: finish it first.
+    if let Some(unfinished) = follow_up.updates.iter().find(|u| !u.queued).cloned() {
+        deliver(deps, &target, &mut follow_up, &unfinished).await?;
+    }
+    if follow_up.already_sent(&check.reason) || !applies(&follow_up, &check.reason) {
+        return Ok(Outcome::AlreadySent);
+    }
+
+    let (timeline, checklist) = tokio::try_join!(store.timeline(&incident.id), store.checklist(&incident.id))?;
+    let since = follow_up.covered_until;
+    let new: Vec<&TimelineEvent> =
+        timeline.iter().filter(|e| since.is_none_or(|s| e.at > s) && is_reported(&e.event)).collect();
+    if check.reason.is_digest() && new.is_empty() {
+        return Ok(Outcome::NothingNew);
+    }
+    let number = follow_up.updates.len() as u32 + 1;
+    let content = compose(number, &check.reason, &new, &checklist, follow_up.closure.is_some());
+    let update = SentUpdate { number, reason: check.reason.clone(), at: now, queued: false, content: Some(content) };
+    let mut recorded = follow_up.next();
+    recorded.covered_until = new.iter().map(|e| e.at).max().or(since);
+    recorded.updates.push(update.clone());
+    store.put_follow_up(&recorded, &[]).await?;
+    let (groups, messages) = deliver(deps, &target, &mut recorded, &update).await?;
+    Ok(Outcome::Sent { number, groups, messages })
+}
+
+struct Target<'a> {
+    incident: &'a Incident,
+    categorisation: &'a Categorisation,
+    policy: &'a AlertPolicy,
+}
+
+/// Reviews follow closing; a key date must be one a responder added.
+fn applies(follow_up: &FollowUp, reason: &UpdateReason) -> bool {
+    match reason {
+        UpdateReason::Review { .. } => follow_up.closure.is_some(),
+        UpdateReason::KeyDate { .. } => follow_up.key_dates.iter().any(|d| &d.reason() == reason),
+        _ => true,
+    }
+}
+
+/// Writes and queues the update's notifications to everyone in the
+/// incident's groups on the policy's update channels, then marks it queued.
+/// Returns (groups, messages queued).
+async fn deliver(
+    deps: &Deps,
+    target: &Target<'_>,
+    follow_up: &mut FollowUp,
+    update: &SentUpdate,
+) -> Result<(usize, usize), UpdateError> {
+    let store = &*deps.store;
+    let incident = target.incident;
+    let content: UpdateContent = update
+        .content
+        .clone()
+        .ok_or_else(|| UpdateError::Poison(format!("update {} of {} has no content", update.number, incident.id)))?;
+    let group_ids = target.policy.groups_for(&incident.report);
+    let (groups, contacts, notifications) = tokio::try_join!(
+        store.groups(&incident.licensee_id),
+        store.contacts(&incident.licensee_id),
+        store.notifications(&incident.id)
+    )?;
+    let resolution = resolve(&group_ids, &target.policy.update_channels, &groups, &contacts, &HashSet::new());
+    let step = UPDATE_STEP_BASE + update.number;
+    let wanted: Vec<Notification> = resolution
+        .recipients
+        .iter()
+        .flat_map(|r| {
+            r.channels.iter().map(|channel| Notification {
+                update: Some(content.clone()),
+                ..Notification::pending(
+                    incident.id.clone(),
+                    r,
+                    *channel,
+                    step,
+                    target.categorisation.round,
+                    false,
+                    update.at,
+                )
+            })
+        })
+        .collect();
+    let existing: HashMap<String, Notification> = notifications.into_iter().map(|n| (n.key(), n)).collect();
+    let (_, messages) = write_and_queue(store, &deps.queues, &wanted, &existing).await?;
+
+    let now = deps.clock.now();
+    let sent = Event::UpdateSent {
+        number: update.number,
+        reason: update.reason.describe(),
+        groups: group_ids.iter().map(|g| g.to_string()).collect(),
+        messages,
+    };
+    let mut next = follow_up.next();
+    for u in next.updates.iter_mut().filter(|u| u.number == update.number) {
+        // Sent: the content lives on in the notifications; the record stays small.
+        u.queued = true;
+        u.content = None;
+    }
+    store.put_follow_up(&next, &[TimelineEvent::new(&*deps.ids, &incident.id, now, sent)]).await?;
+    *follow_up = next;
+    tracing::info!(incident_id = %incident.id, number = update.number, reason = %update.reason.describe(), messages, "stakeholder update queued");
+    Ok((group_ids.len(), messages))
+}

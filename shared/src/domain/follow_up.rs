@@ -1,0 +1,291 @@
+//! After the first alerts: stakeholder updates (digests of checklist progress,
+//! category changes, closure), closing an incident, the review dates that
+//! follow and key dates responders add. One `FollowUp` record per incident,
+//! versioned, says which updates were sent so each is sent once.
+
+use super::checklist::ChecklistItem;
+use super::contact::Role;
+use crate::choice;
+use crate::ids::{ContactId, IncidentId};
+use serde::{Deserialize, Serialize};
+use time::{Date, Duration, OffsetDateTime};
+
+/// Notification steps from here up are stakeholder updates (update n has
+/// step `UPDATE_STEP_BASE + n`); below are first alerts and escalation steps.
+pub const UPDATE_STEP_BASE: u32 = 1000;
+
+/// The brief's review dates after closing: 24 hours, 72 hours, 7 days.
+pub const REVIEW_AFTER_HOURS: [u32; 3] = [24, 72, 168];
+
+/// Hour of the day (UK time) a key date's re-alert goes out.
+pub const KEY_DATE_HOUR: u8 = 9;
+
+choice!(
+    KeyDateKind {
+        Funeral = "funeral",
+        CourtDate = "court_date",
+        Anniversary = "anniversary",
+        Other = "other",
+    }
+);
+
+impl KeyDateKind {
+    pub fn label(&self) -> &'static str {
+        match self {
+            KeyDateKind::Funeral => "Funeral",
+            KeyDateKind::CourtDate => "Court date",
+            KeyDateKind::Anniversary => "Anniversary",
+            KeyDateKind::Other => "Key date",
+        }
+    }
+}
+
+/// Why an update is sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum UpdateReason {
+    /// Checklist changes gathered over the licensee's interval.
+    Changes,
+    /// A checklist section was completed: sent at once.
+    SectionComplete { section_id: String },
+    /// The category went up: sent at once.
+    CategoryChanged,
+    /// The lead role closed the incident: sent at once.
+    Closed,
+    /// A review date after closing.
+    Review { after_hours: u32 },
+    /// A key date a responder added.
+    KeyDate { what: KeyDateKind, date: Date },
+}
+
+impl UpdateReason {
+    /// Digests report changes since the last update; reviews and key dates
+    /// are one-off re-alerts with the open items.
+    pub fn is_digest(&self) -> bool {
+        matches!(
+            self,
+            UpdateReason::Changes
+                | UpdateReason::SectionComplete { .. }
+                | UpdateReason::CategoryChanged
+                | UpdateReason::Closed
+        )
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            UpdateReason::Changes => "progress update".into(),
+            UpdateReason::SectionComplete { .. } => "section complete".into(),
+            UpdateReason::CategoryChanged => "category changed".into(),
+            UpdateReason::Closed => "incident closed".into(),
+            UpdateReason::Review { after_hours } if after_hours % 24 == 0 && *after_hours > 72 => {
+                format!("{}-day review", after_hours / 24)
+            }
+            UpdateReason::Review { after_hours } => format!("{after_hours}-hour review"),
+            UpdateReason::KeyDate { what, .. } => what.label().to_lowercase(),
+        }
+    }
+}
+
+/// A delay-queue message: an update may be due for this incident at `due_at`.
+/// Ids, codes and times only.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UpdateCheck {
+    pub incident_id: IncidentId,
+    pub reason: UpdateReason,
+    #[serde(with = "time::serde::rfc3339")]
+    pub due_at: OffsetDateTime,
+}
+
+impl UpdateCheck {
+    /// The queue message, held back until due (chained past SQS's 15 minutes).
+    pub fn message(&self, now: OffsetDateTime) -> crate::ports::OutgoingMessage {
+        let wait = (self.due_at - now).whole_seconds().clamp(0, super::notification::MAX_QUEUE_DELAY_SECONDS);
+        crate::ports::OutgoingMessage {
+            body: serde_json::to_string(self).expect("checks serialise"),
+            delay_seconds: wait as u32,
+        }
+    }
+}
+
+/// An update recorded before its notifications are queued, so a crash
+/// between the two is finished by the redelivery rather than lost.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SentUpdate {
+    pub number: u32,
+    pub reason: UpdateReason,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    pub queued: bool,
+    /// Kept only until queued, for finishing after a crash.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content: Option<UpdateContent>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Closure {
+    pub closed_by: ContactId,
+    pub role: Role,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    /// The lead's closing note: shown on the page, never sent in a message.
+    pub note: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KeyDate {
+    pub kind: KeyDateKind,
+    pub date: Date,
+    pub added_by: ContactId,
+    #[serde(with = "time::serde::rfc3339")]
+    pub added_at: OffsetDateTime,
+}
+
+impl KeyDate {
+    /// When its re-alert goes out: 09:00 UK time on the day.
+    pub fn due_at(&self) -> OffsetDateTime {
+        let nine = self.date.with_hms(KEY_DATE_HOUR, 0, 0).expect("valid").assume_utc();
+        // 09:00 BST is 08:00 UTC.
+        let offset = crate::render::uk_time(nine).0.offset();
+        nine - Duration::seconds(offset.whole_seconds().into())
+    }
+
+    pub fn reason(&self) -> UpdateReason {
+        UpdateReason::KeyDate { what: self.kind, date: self.date }
+    }
+}
+
+/// Per incident: the updates sent, whether and how it was closed, key dates.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FollowUp {
+    pub incident_id: IncidentId,
+    /// 1 when first written; each change adds one (a stale write is refused).
+    pub version: u32,
+    /// Timeline entries up to this instant are covered by updates sent.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub covered_until: Option<OffsetDateTime>,
+    #[serde(default)]
+    pub updates: Vec<SentUpdate>,
+    #[serde(default)]
+    pub closure: Option<Closure>,
+    #[serde(default)]
+    pub key_dates: Vec<KeyDate>,
+}
+
+impl FollowUp {
+    /// The record before anything was written (version 0: not stored).
+    pub fn new(incident_id: IncidentId) -> Self {
+        Self { incident_id, version: 0, covered_until: None, updates: vec![], closure: None, key_dates: vec![] }
+    }
+
+    /// The same record as the next version, to be written conditionally.
+    pub fn next(&self) -> Self {
+        Self { version: self.version + 1, ..self.clone() }
+    }
+
+    pub fn already_sent(&self, reason: &UpdateReason) -> bool {
+        !reason.is_digest() && self.updates.iter().any(|u| &u.reason == reason)
+    }
+
+    /// The checks closing schedules: the three reviews. (Key dates are
+    /// scheduled when added, whether or not the incident is closed.)
+    pub fn after_closing(&self, closed_at: OffsetDateTime) -> Vec<UpdateCheck> {
+        REVIEW_AFTER_HOURS
+            .iter()
+            .map(|h| UpdateCheck {
+                incident_id: self.incident_id.clone(),
+                reason: UpdateReason::Review { after_hours: *h },
+                due_at: closed_at + Duration::hours((*h).into()),
+            })
+            .collect()
+    }
+
+    pub fn key_date_check(&self, date: &KeyDate) -> UpdateCheck {
+        UpdateCheck { incident_id: self.incident_id.clone(), reason: date.reason(), due_at: date.due_at() }
+    }
+}
+
+/// Checklist progress for one section.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SectionProgress {
+    pub title: String,
+    pub closed: u32,
+    pub total: u32,
+}
+
+/// Per section, in checklist order: items done or not applicable, of all.
+pub fn progress(items: &[ChecklistItem]) -> Vec<(String, SectionProgress)> {
+    let mut out: Vec<(String, SectionProgress)> = Vec::new();
+    for item in items {
+        if out.last().is_none_or(|(id, _)| *id != item.section_id) {
+            let fresh = SectionProgress { title: item.section_title.clone(), closed: 0, total: 0 };
+            out.push((item.section_id.clone(), fresh));
+        }
+        let (_, section) = out.last_mut().expect("pushed above");
+        section.total += 1;
+        section.closed += u32::from(item.is_closed());
+    }
+    out
+}
+
+/// What a stakeholder update says, carried on each of its notifications so
+/// the senders render it without another read. Checklist wording, counts
+/// and codes only: no notes, no names.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UpdateContent {
+    pub number: u32,
+    pub reason: UpdateReason,
+    /// What changed since the last update, or what is due.
+    pub lines: Vec<String>,
+    pub sections: Vec<SectionProgress>,
+    /// Open items (not done, not applicable), listed in reviews and key-date alerts.
+    #[serde(default)]
+    pub open_items: Vec<String>,
+    pub closed: bool,
+}
+
+impl UpdateContent {
+    pub fn open_count(&self) -> u32 {
+        self.sections.iter().map(|s| s.total - s.closed).sum()
+    }
+
+    pub fn total(&self) -> u32 {
+        self.sections.iter().map(|s| s.total).sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::{date, datetime};
+
+    #[test]
+    fn a_key_date_alerts_at_nine_uk_time_in_summer_and_winter() {
+        let kd = |date| KeyDate {
+            kind: KeyDateKind::Funeral,
+            date,
+            added_by: ContactId::parse("con-a").unwrap(),
+            added_at: datetime!(2026-11-21 02:10 UTC),
+        };
+        assert_eq!(kd(date!(2026 - 12 - 01)).due_at(), datetime!(2026-12-01 09:00 UTC));
+        assert_eq!(kd(date!(2027 - 06 - 01)).due_at(), datetime!(2027-06-01 08:00 UTC));
+    }
+
+    #[test]
+    fn reviews_are_one_off_and_digests_repeat() {
+        let mut f = FollowUp::new(IncidentId::parse("inc-1").unwrap());
+        let review = UpdateReason::Review { after_hours: 24 };
+        f.updates.push(SentUpdate { number: 1, reason: review.clone(), at: datetime!(2026-11-22 02:10 UTC), queued: true, content: None });
+        f.updates.push(SentUpdate {
+            number: 2,
+            reason: UpdateReason::Changes,
+            at: datetime!(2026-11-22 02:10 UTC),
+            queued: true,
+            content: None,
+        });
+        assert!(f.already_sent(&review));
+        assert!(!f.already_sent(&UpdateReason::Review { after_hours: 72 }));
+        assert!(!f.already_sent(&UpdateReason::Changes));
+        assert_eq!(UpdateReason::Review { after_hours: 168 }.describe(), "7-day review");
+        assert_eq!(review.describe(), "24-hour review");
+    }
+}
