@@ -31,6 +31,11 @@ impl ManualClock {
         let mut now = self.0.lock().expect("clock lock");
         *now += by;
     }
+
+    /// Moves to `at` (tests: straight to when something falls due).
+    pub fn set(&self, at: OffsetDateTime) {
+        *self.0.lock().expect("clock lock") = at;
+    }
 }
 
 impl Clock for ManualClock {

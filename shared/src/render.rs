@@ -274,7 +274,8 @@ impl Update<'_> {
     pub fn email(&self) -> Email {
         let c = self.content;
         let subject = format!("[SIM] {}: {}", self.title(), self.headline());
-        let footer = "This link is personal to you: do not forward this email. Updates carry checklist progress                       only; notes and names stay on the page.";
+        let footer = "This link is personal to you: do not forward this email. Updates carry checklist progress \
+                      only; notes and names stay on the page.";
         let mut text = format!("{}\n{}\n\n", self.title(), self.headline());
         let mut html = format!(
             "<!doctype html><html lang=\"en-GB\"><body style=\"font-family:Arial,sans-serif;font-size:16px;color:#111\">\

@@ -72,7 +72,7 @@ pub fn compose(
             lines.push(format!("The {} is due: please review the response and its open items.", reason.describe()))
         }
         UpdateReason::KeyDate { what, date } => lines.push(format!(
-            "{} today ({}): a time of heightened risk and community feeling. Please review the open items.",
+            "{} today ({}): a time of heightened risk. Please review the open items.",
             what.label(),
             when_date(*date)
         )),
