@@ -188,6 +188,62 @@ async fn responders_complete_checklist_items_and_see_each_others_changes_and_a_s
     comms.close().await.unwrap();
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_lead_adds_a_key_date_and_closes_the_incident_and_the_groups_are_told() {
+    let (stack, gold_link, comms_link) = reported().await;
+    let driver = ChromeDriver::start().await;
+    let gold = driver.browser().await;
+    gold.goto(&gold_link).await.unwrap();
+
+    // A key date: the date field is the browser's own date picker; set its value as a picker would.
+    let form = gold.find(Locator::Css("form[action$='/key-dates']")).await.unwrap();
+    form.find(Locator::Css("select[name=what]")).await.unwrap().select_by_value("court_date").await.unwrap();
+    gold.execute("document.getElementById('key-date-date').value = '2026-12-03'", vec![]).await.unwrap();
+    form.find(Locator::Css("button")).await.unwrap().click().await.unwrap();
+    let note = gold.wait().for_element(Locator::Css("p.note")).await.unwrap().text().await.unwrap();
+    assert!(note.starts_with("Court date on Thu 3 Dec 2026 added."), "{note}");
+
+    // Gold leads a CRITICAL response: the close form is theirs.
+    let label = gold.find(Locator::Css("label[for=closing-note]")).await.unwrap().text().await.unwrap();
+    assert!(label.starts_with("Closing note"), "{label}");
+    gold.find(Locator::Css("#closing-note")).await.unwrap().send_keys("Response stood down; review booked").await.unwrap();
+    gold.find(Locator::XPath("//button[normalize-space()='Close incident']")).await.unwrap().click().await.unwrap();
+    let closed = gold.wait().for_element(Locator::Css(".closed h2")).await.unwrap().text().await.unwrap();
+    assert_eq!(closed, "Closed at 02:10 GMT Sat 21 Nov");
+    gold.close().await.unwrap();
+
+    // A colleague sees it closed, with the note and the key date, and no close form.
+    let comms = driver.browser().await;
+    comms.goto(&comms_link).await.unwrap();
+    let main = comms.find(Locator::Css("main")).await.unwrap().text().await.unwrap();
+    assert!(main.contains("Closing note: Response stood down; review booked"), "{main}");
+    assert!(main.contains("Court date: Thu 3 Dec 2026"), "{main}");
+    assert!(comms.find(Locator::Css("#closing-note")).await.is_err());
+    comms.close().await.unwrap();
+
+    // The local stack's updates function tells the groups at once.
+    let mut subjects = Vec::new();
+    for _ in 0..100 {
+        subjects = stack
+            .outbox
+            .email
+            .as_ref()
+            .unwrap()
+            .sent()
+            .iter()
+            .filter_map(|m| match m {
+                Outgoing::Email { to, email } if to.as_str() == "comms@lambeth.sim.example" => Some(email.subject.clone()),
+                _ => None,
+            })
+            .collect();
+        if subjects.iter().any(|s| s.starts_with("[SIM] Update 1")) {
+            break;
+        }
+        tokio::time::sleep(StdDuration::from_millis(50)).await;
+    }
+    assert!(subjects.iter().any(|s| s == "[SIM] Update 1: CRITICAL stabbing in Lambeth (Brixton North)"), "{subjects:?}");
+}
+
 fn url_with_fragment(link: &str, item: &str) -> url::Url {
     format!("{link}#item-{item}").parse().unwrap()
 }

@@ -340,3 +340,24 @@ async fn a_key_date_re_alerts_the_groups_on_the_morning_of_the_day() {
     assert!(sms.iter().all(|(_, t)| t.starts_with("SIM FUNERAL: CRITICAL stabbing")), "{sms:?}");
     assert!(sms[0].1.contains("48 of 48 checklist items open"), "{}", sms[0].1);
 }
+
+#[tokio::test]
+async fn the_updates_lambda_handles_its_sample_event() {
+    let rig = rig().await;
+    rig.h.clock.advance(Duration::minutes(1));
+    rig.set("con-comms", "communications-01", "done", "").await;
+    rig.checks();
+    rig.h.clock.set(datetime!(2026-11-21 02:41 UTC));
+    let text = std::fs::read_to_string(format!("{}/../events/updates-sqs.json", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    let deps = &rig.updates;
+    for expected in [10, 0] {
+        let sqs_event: aws_lambda_events::event::sqs::SqsEvent = serde_json::from_str(&text).unwrap();
+        let response = sim::sqs_batch::process(sqs_event, |body| async move {
+            updates::handle_message(deps, &body).await.map(|_| ())
+        })
+        .await;
+        assert!(response.batch_item_failures.is_empty());
+        let sent: usize = rig.queued().await.values().map(BTreeSet::len).sum();
+        assert_eq!(sent, expected, "one digest, then nothing new on redelivery");
+    }
+}

@@ -7,6 +7,7 @@ use crate::{Deps, IntakeError};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Response};
 use serde::Serialize;
+use sim::domain::follow_up::progress;
 use sim::domain::Caller;
 use time::OffsetDateTime;
 
@@ -27,6 +28,9 @@ struct Status {
     awaiting: Vec<String>,
     /// Response checklist progress by section (empty until it is opened).
     checklist: Vec<SectionProgress>,
+    /// When the lead role closed the incident; null while open.
+    #[serde(with = "time::serde::rfc3339::option")]
+    closed_at: Option<OffsetDateTime>,
     timeline: Vec<Entry>,
 }
 
@@ -34,8 +38,8 @@ struct Status {
 struct SectionProgress {
     section: String,
     title: String,
-    done: usize,
-    total: usize,
+    done: u32,
+    total: u32,
 }
 
 #[derive(Serialize)]
@@ -55,27 +59,18 @@ struct Entry {
 pub async fn status(deps: &Deps, caller: &Caller, id: &str) -> Result<Response<Body>, IntakeError> {
     let incident = incident_for(deps, caller, id).await?;
     let store = &*deps.store;
-    let (timeline, categorisation, acks, notifications, items) = tokio::try_join!(
+    let (timeline, categorisation, acks, notifications, items, follow_up) = tokio::try_join!(
         store.timeline(&incident.id),
         store.get_categorisation(&incident.id),
         store.acknowledgements(&incident.id),
         store.notifications(&incident.id),
         store.checklist(&incident.id),
+        store.get_follow_up(&incident.id),
     )?;
-    let mut checklist: Vec<SectionProgress> = Vec::new();
-    for item in &items {
-        if checklist.last().is_none_or(|s| s.section != item.section_id) {
-            checklist.push(SectionProgress {
-                section: item.section_id.clone(),
-                title: item.section_title.clone(),
-                done: 0,
-                total: 0,
-            });
-        }
-        let section = checklist.last_mut().expect("just pushed");
-        section.total += 1;
-        section.done += usize::from(item.is_closed());
-    }
+    let checklist = progress(&items)
+        .into_iter()
+        .map(|(section, p)| SectionProgress { section, title: p.title, done: p.closed, total: p.total })
+        .collect();
     // The first acknowledgement of each role.
     let mut acknowledgements: Vec<RoleAck> = Vec::new();
     for a in &acks {
@@ -101,6 +96,7 @@ pub async fn status(deps: &Deps, caller: &Caller, id: &str) -> Result<Response<B
         acknowledgements,
         awaiting,
         checklist,
+        closed_at: follow_up.and_then(|f| f.closure).map(|c| c.at),
         timeline: timeline.iter().map(|e| Entry { at: e.at, kind: e.event.kind() }).collect(),
     };
     Ok(json(StatusCode::OK, &body))
