@@ -1,0 +1,147 @@
+//! SIM's benchmark. Run it with `bench/run.sh`, which builds the release
+//! binaries and starts moto; this program measures and prints every figure
+//! with its target from the brief (§5). Timing lives here, never in tests.
+
+mod counting;
+mod e2e;
+mod handlers;
+mod init;
+mod pipeline;
+mod stats;
+
+use stats::ms;
+use std::path::PathBuf;
+
+pub const LINK_KEY_PARAMETER: &str = "/sim/bench/link-key";
+pub const WHATSAPP_TOKEN_PARAMETER: &str = "/sim/bench/whatsapp-token";
+
+struct Options {
+    bin_dir: PathBuf,
+    starts: usize,
+    handler_calls: usize,
+    sizes: Vec<usize>,
+}
+
+fn options() -> Options {
+    let mut o = Options {
+        bin_dir: PathBuf::from("target/release"),
+        starts: 20,
+        handler_calls: 200,
+        sizes: vec![10, 50, 200, 1000],
+    };
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    for pair in args.chunks(2) {
+        let value = pair.get(1).cloned().unwrap_or_default();
+        match pair[0].as_str() {
+            "--bin-dir" => o.bin_dir = value.into(),
+            "--starts" => o.starts = value.parse().expect("--starts N"),
+            "--handler-calls" => o.handler_calls = value.parse().expect("--handler-calls N"),
+            "--sizes" => o.sizes = value.split(',').map(|s| s.parse().expect("--sizes 10,50,...")).collect(),
+            other => panic!("unknown option {other}; options: --bin-dir DIR --starts N --handler-calls N --sizes A,B,C"),
+        }
+    }
+    o
+}
+
+fn row(what: &str, figure: &str, target: &str, verdict: &str) {
+    println!("| {what} | {figure} | {target} | {verdict} |");
+}
+
+fn verdict(ok: bool) -> &'static str {
+    if ok {
+        "met"
+    } else {
+        "MISSED"
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let o = options();
+    let endpoint = std::env::var("AWS_ENDPOINT_URL").expect("AWS_ENDPOINT_URL (moto) is set: run bench/run.sh");
+    let aws = sim::adapters::aws::load_config().await;
+    let ssm = aws_sdk_ssm::Client::new(&aws);
+    for (name, value) in [(LINK_KEY_PARAMETER, "5e".repeat(32)), (WHATSAPP_TOKEN_PARAMETER, "bench-token".into())] {
+        ssm.put_parameter()
+            .name(name)
+            .value(value)
+            .r#type(aws_sdk_ssm::types::ParameterType::SecureString)
+            .overwrite(true)
+            .send()
+            .await
+            .expect("SSM parameter stored in moto");
+    }
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|c| c.lines().find_map(|l| l.strip_prefix("model name").map(|m| m.trim_start_matches([' ', '\t', ':']).to_owned())))
+        .unwrap_or_else(|| "unknown CPU".into());
+    println!("SIM benchmark on {cpu}, {} cores; AWS emulated by moto at {endpoint}\n", std::thread::available_parallelism().map_or(0, |n| n.get()));
+
+    eprintln!("[1/4] init: starting each function {} times", o.starts);
+    println!("## Lambda init (process start to first request for an event, clients built, secrets read)\n");
+    println!("| function | binary size | median | p95 | target | verdict |");
+    println!("|---|---|---|---|---|---|");
+    for function in init::FUNCTIONS {
+        let figure = init::measure(&o.bin_dir.join(function), function, &endpoint, o.starts);
+        println!(
+            "| {function} | {:.1} MB | {} | {} | <= 30 ms | {} |",
+            figure.size_bytes as f64 / 1e6,
+            ms(figure.starts.median),
+            ms(figure.starts.p95),
+            verdict(figure.starts.p95.as_secs_f64() <= 0.030)
+        );
+    }
+
+    eprintln!("[2/4] handler cost: {} incidents of 50 recipients, in memory", o.handler_calls);
+    let h = handlers::measure(o.handler_calls).await;
+    println!("\n## Handler cost, warm, in-memory adapters ({} calls each; 50 recipients)\n", o.handler_calls);
+    println!("| handler | median | p99 | target | verdict |");
+    println!("|---|---|---|---|---|");
+    println!("| intake (report) | {} | {} | <= 20 ms p99 | {} |", ms(h.intake.median), ms(h.intake.p99), handlers::within(h.intake.p99, 20.0));
+    println!("| categorise (50 recipients, 3 channels) | {} | {} | - | - |", ms(h.categorise.median), ms(h.categorise.p99));
+    println!("| acknowledgement | {} | {} | <= 30 ms p99 | {} |", ms(h.acknowledge.median), ms(h.acknowledge.p99), handlers::within(h.acknowledge.p99, 30.0));
+
+    eprintln!("[3/4] end to end against moto: {:?} recipients", o.sizes);
+    let whatsapp = e2e::whatsapp_api_url().await;
+    let mut runs = Vec::new();
+    for n in &o.sizes {
+        eprintln!("      {n} recipients ...");
+        runs.push(e2e::run(*n, &whatsapp).await);
+    }
+    println!("\n## End to end and AWS requests (CRITICAL incident; SMS, WhatsApp, email; moto)\n");
+    println!("| recipients | messages | SIM | floor | ratio (target <= 1.2) | SIM's AWS requests | per message | poller requests |");
+    println!("|---|---|---|---|---|---|---|---|");
+    for r in &runs {
+        println!(
+            "| {} | {} | {} | {} | {:.2} {} | {} | {:.2} | {} |",
+            r.recipients,
+            r.messages,
+            ms(r.sim),
+            ms(r.floor),
+            r.sim.as_secs_f64() / r.floor.as_secs_f64(),
+            verdict(r.sim.as_secs_f64() <= 1.2 * r.floor.as_secs_f64()),
+            r.total(),
+            r.total() as f64 / r.messages as f64,
+            r.polling
+        );
+    }
+    // Requests grow linearly with messages: slope per message, intercept fixed.
+    if let (Some(a), Some(b)) = (runs.first(), runs.last()) {
+        if b.messages > a.messages {
+            let slope = (b.total() as f64 - a.total() as f64) / (b.messages - a.messages) as f64;
+            let fixed = a.total() as f64 - slope * a.messages as f64;
+            println!();
+            row("AWS requests per recipient per channel", &format!("{slope:.2}"), "<= 1.15", verdict(slope <= 1.15));
+            row("AWS requests fixed per incident", &format!("{fixed:.1}"), "<= 5", verdict(fixed <= 5.0));
+        }
+    }
+    if let Some(r) = runs.iter().find(|r| r.recipients == 50).or(runs.first()) {
+        println!("\n### SIM's AWS requests by operation, {} recipients ({} messages)\n", r.recipients, r.messages);
+        println!("| operation | requests | per message |");
+        println!("|---|---|---|");
+        for (op, n) in &r.requests {
+            println!("| {op} | {n} | {:.2} |", *n as f64 / r.messages as f64);
+        }
+    }
+    eprintln!("[4/4] done");
+}
