@@ -123,6 +123,7 @@ async fn only_the_silent_role_and_its_deputy_are_chased_until_everyone_has_ackno
         links: Links { key: rig.key.clone(), base_url: "https://sim.example".into(), lifetime: Duration::days(7) },
         pacer: Pacer::per_second(0.0),
         lease: Duration::seconds(60),
+        reads: Default::default(),
     };
     for contact in ["con-gold", "con-gold-deputy"] {
         let body = serde_json::json!({"incident_id": "inc-000001", "contact_id": contact, "channel": "sms", "step": 1});

@@ -50,6 +50,7 @@ async fn rig_with_email_from(from: &str) -> Rig {
         links: links.clone(),
         pacer: Pacer::per_second(0.0),
         lease: Duration::seconds(60),
+        reads: Default::default(),
     };
     let whatsapp_api = CloudApiWhatsApp::new(&api.base_url, "v21.0", "1234567890", "test-token".into()).unwrap();
     let sms = deps(

@@ -69,6 +69,7 @@ async fn rig() -> Rig {
         links: links.clone(),
         pacer: Pacer::per_second(0.0),
         lease: Duration::seconds(60),
+        reads: Default::default(),
     };
     let senders = [
         sender(Channel::Sms, Arc::new(SnsSms::from_config(&config, None))),

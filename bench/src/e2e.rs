@@ -182,6 +182,7 @@ pub async fn run(recipients: usize, whatsapp_base: &str) -> Run {
         links: links.clone(),
         pacer: Pacer::per_second(0.0),
         lease: time::Duration::seconds(60),
+        reads: Default::default(),
     };
     let whatsapp = CloudApiWhatsApp::new(whatsapp_base, "v21.0", "1234567890", "bench".into()).expect("TLS roots");
     let senders = Arc::new([

@@ -222,6 +222,7 @@ async fn senders(
         links: links.clone(),
         pacer: Pacer::per_second(20.0),
         lease: Duration::seconds(60),
+        reads: Default::default(),
     };
     ([deps(Channel::Sms, sms), deps(Channel::Email, email), deps(Channel::WhatsApp, whatsapp)], outbox)
 }

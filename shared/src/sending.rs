@@ -27,6 +27,10 @@ use crate::ids::IdGenerator;
 use crate::links::{LinkClaims, LinkKey};
 use crate::ports::{Outgoing, OutgoingMessage, Queue, QueueError, SendError, Sender, Store, StoreError};
 use crate::render::{Alert, AlertKind, Update};
+use crate::domain::notification::Categorisation;
+use crate::domain::Incident;
+use crate::ids::{ContactId, IncidentId, LicenseeId};
+use std::collections::HashMap;
 use std::sync::Arc;
 use time::Duration;
 use tokio::sync::Mutex;
@@ -77,6 +81,67 @@ pub struct SenderDeps {
     pub pacer: Pacer,
     /// How long a claim holds: longer than a provider call can take.
     pub lease: Duration,
+    /// What rendering reads, kept briefly across the messages of a fan-out.
+    pub reads: ReadCache,
+}
+
+/// Rendering needs the incident, its categorisation and the contact: read
+/// per message, that is three requests per message of a fan-out that shares
+/// one incident. Kept for `READ_TTL` instead: an incident and categorisation
+/// per incident (read again when a message belongs to a newer alert round,
+/// so an upgrade is never rendered with the old category), and a licensee's
+/// contacts in one query. A police update to the summary shows in messages
+/// rendered after the entry expires.
+#[derive(Default)]
+pub struct ReadCache {
+    incidents: std::sync::Mutex<HashMap<IncidentId, (std::time::Instant, Arc<(Incident, Categorisation)>)>>,
+    contacts: std::sync::Mutex<HashMap<LicenseeId, (std::time::Instant, Arc<HashMap<ContactId, Contact>>)>>,
+}
+
+pub const READ_TTL: std::time::Duration = std::time::Duration::from_secs(30);
+
+impl ReadCache {
+    async fn incident(
+        &self,
+        store: &dyn Store,
+        id: &IncidentId,
+        round: u32,
+    ) -> Result<Option<Arc<(Incident, Categorisation)>>, StoreError> {
+        let fresh = |at: &std::time::Instant| at.elapsed() < READ_TTL;
+        if let Some((at, entry)) = self.incidents.lock().expect("cache lock").get(id) {
+            if fresh(at) && entry.1.round >= round {
+                return Ok(Some(entry.clone()));
+            }
+        }
+        let (incident, categorisation) = tokio::try_join!(store.get_incident(id), store.get_categorisation(id))?;
+        let (Some(incident), Some(categorisation)) = (incident, categorisation) else { return Ok(None) };
+        let entry = Arc::new((incident, categorisation));
+        let mut cache = self.incidents.lock().expect("cache lock");
+        cache.retain(|_, (at, _)| fresh(at));
+        cache.insert(id.clone(), (std::time::Instant::now(), entry.clone()));
+        Ok(Some(entry))
+    }
+
+    async fn contact(
+        &self,
+        store: &dyn Store,
+        licensee: &LicenseeId,
+        id: &ContactId,
+    ) -> Result<Option<Contact>, StoreError> {
+        let fresh = |at: &std::time::Instant| at.elapsed() < READ_TTL;
+        if let Some((at, contacts)) = self.contacts.lock().expect("cache lock").get(licensee) {
+            if fresh(at) && contacts.contains_key(id) {
+                return Ok(contacts.get(id).cloned());
+            }
+        }
+        let contacts: HashMap<ContactId, Contact> =
+            store.contacts(licensee).await?.into_iter().map(|c| (c.id.clone(), c)).collect();
+        let found = contacts.get(id).cloned();
+        let mut cache = self.contacts.lock().expect("cache lock");
+        cache.retain(|_, (at, _)| fresh(at));
+        cache.insert(licensee.clone(), (std::time::Instant::now(), Arc::new(contacts)));
+        Ok(found)
+    }
 }
 
 /// The channel to try when a message on `channel` is refused for good.
@@ -138,13 +203,13 @@ pub async fn send_message(deps: &SenderDeps, body: &str) -> Result<SendOutcome, 
         };
     };
 
-    let incident = store.get_incident(&message.incident_id).await?;
-    let categorisation = store.get_categorisation(&message.incident_id).await?;
-    let (Some(incident), Some(categorisation)) = (incident, categorisation) else {
+    let Some(read) = deps.reads.incident(store, &message.incident_id, claimed.round).await? else {
         return Err(SendFailure::Poison(format!("incident {} is missing or not categorised", message.incident_id)));
     };
-    let contact = store
-        .get_contact(&incident.licensee_id, &message.contact_id)
+    let (incident, categorisation) = &*read;
+    let contact = deps
+        .reads
+        .contact(store, &incident.licensee_id, &message.contact_id)
         .await?
         .ok_or_else(|| SendFailure::Poison(format!("no contact {}", message.contact_id)))?;
 
@@ -312,6 +377,7 @@ pub async fn deps_from_env(
         links,
         pacer: Pacer::per_second(parsed_or("PROVIDER_RATE", 10.0)?),
         lease: Duration::seconds(60),
+        reads: ReadCache::default(),
     })
 }
 

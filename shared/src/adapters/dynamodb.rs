@@ -271,6 +271,26 @@ impl DynamoStore {
     /// One transaction: a conditional Put and the timeline events it
     /// explains. A failed condition is `Conflict`.
     async fn conditional_put_with_events(&self, conditional: Put, events: &[TimelineEvent]) -> Result<(), StoreError> {
+        if events.is_empty() {
+            // Nothing to write with it: a conditional PutItem, cheaper than a transaction.
+            let result = self
+                .client
+                .put_item()
+                .table_name(conditional.table_name())
+                .set_item(Some(conditional.item().clone()))
+                .set_condition_expression(conditional.condition_expression().map(str::to_owned))
+                .set_expression_attribute_names(conditional.expression_attribute_names().cloned())
+                .set_expression_attribute_values(conditional.expression_attribute_values().cloned())
+                .send()
+                .await;
+            return match result {
+                Ok(_) => Ok(()),
+                Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => {
+                    Err(StoreError::Conflict)
+                }
+                Err(e) => Err(sdk_error(e)),
+            };
+        }
         let mut items = vec![TransactWriteItem::builder().put(conditional).build()];
         for e in events {
             items.push(put(&self.table, event_item(e)?, None)?);
