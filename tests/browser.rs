@@ -206,7 +206,12 @@ async fn the_lead_adds_a_key_date_and_closes_the_incident_and_the_groups_are_tol
     // Gold leads a CRITICAL response: the close form is theirs.
     let label = gold.find(Locator::Css("label[for=closing-note]")).await.unwrap().text().await.unwrap();
     assert!(label.starts_with("Closing note"), "{label}");
-    gold.find(Locator::Css("#closing-note")).await.unwrap().send_keys("Response stood down; review booked").await.unwrap();
+    gold.find(Locator::Css("#closing-note"))
+        .await
+        .unwrap()
+        .send_keys("Response stood down; review booked")
+        .await
+        .unwrap();
     gold.find(Locator::XPath("//button[normalize-space()='Close incident']")).await.unwrap().click().await.unwrap();
     let closed = gold.wait().for_element(Locator::Css(".closed h2")).await.unwrap().text().await.unwrap();
     assert_eq!(closed, "Closed at 02:10 GMT Sat 21 Nov");
@@ -232,7 +237,9 @@ async fn the_lead_adds_a_key_date_and_closes_the_incident_and_the_groups_are_tol
             .sent()
             .iter()
             .filter_map(|m| match m {
-                Outgoing::Email { to, email } if to.as_str() == "comms@lambeth.sim.example" => Some(email.subject.clone()),
+                Outgoing::Email { to, email } if to.as_str() == "comms@lambeth.sim.example" => {
+                    Some(email.subject.clone())
+                }
                 _ => None,
             })
             .collect();
@@ -241,7 +248,10 @@ async fn the_lead_adds_a_key_date_and_closes_the_incident_and_the_groups_are_tol
         }
         tokio::time::sleep(StdDuration::from_millis(50)).await;
     }
-    assert!(subjects.iter().any(|s| s == "[SIM] Update 1: CRITICAL stabbing in Lambeth (Brixton North)"), "{subjects:?}");
+    assert!(
+        subjects.iter().any(|s| s == "[SIM] Update 1: CRITICAL stabbing in Lambeth (Brixton North)"),
+        "{subjects:?}"
+    );
 }
 
 fn url_with_fragment(link: &str, item: &str) -> url::Url {

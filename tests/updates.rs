@@ -8,12 +8,12 @@ use lambda_http::{Body, Request, Response};
 use sim::adapters::memory_queue::MemoryQueue;
 use sim::adapters::ses::SesEmail;
 use sim::adapters::sns::SnsSms;
+use sim::clock::Clock;
 use sim::domain::follow_up::{UpdateCheck, UpdateReason};
 use sim::domain::notification::NotificationMessage;
 use sim::domain::policy::Channel;
 use sim::ids::IncidentId;
 use sim::links::LinkKey;
-use sim::clock::Clock;
 use sim::ports::ChannelQueues;
 use sim::sending::{send_message, Links, Pacer, SenderDeps};
 use sim_tests::*;
@@ -265,8 +265,9 @@ async fn closing_schedules_the_reviews_and_the_24_hour_review_re_alerts_the_grou
     let version = field(&page[page.find("/close\"").unwrap()..], "name=\"version\" value=\"");
     let empty = rig.post("con-gold", "/close", &format!("version={version}&closing_note=+")).await;
     assert_eq!(empty.status(), 422, "a closing note is required");
-    let closed =
-        rig.post("con-gold", "/close", &format!("version={version}&closing_note=Response+ended%3B+review+booked")).await;
+    let closed = rig
+        .post("con-gold", "/close", &format!("version={version}&closing_note=Response+ended%3B+review+booked"))
+        .await;
     assert_eq!(closed.status(), 200, "{}", html(&closed));
     let closed_at = rig.h.clock.now();
     assert!(html(&closed).contains("The incident is closed."));
@@ -285,7 +286,10 @@ async fn closing_schedules_the_reviews_and_the_24_hour_review_re_alerts_the_grou
         ]
     );
     // Closing tells the groups at once, with the change made before it.
-    assert_eq!(updates::run(&rig.updates, &checks[0]).await.unwrap(), Outcome::Sent { number: 1, groups: 4, messages: 10 });
+    assert_eq!(
+        updates::run(&rig.updates, &checks[0]).await.unwrap(),
+        Outcome::Sent { number: 1, groups: 4, messages: 10 }
+    );
     assert_eq!(rig.queued().await, critical_groups_on(1001));
     let closing = rig.emails_sent().await;
     let (_, subject, body) = closing.iter().find(|(to, _, _)| to.starts_with("csl@")).unwrap();
@@ -353,10 +357,12 @@ async fn the_updates_lambda_handles_its_sample_event() {
     let deps = &rig.updates;
     for expected in [10, 0] {
         let sqs_event: aws_lambda_events::event::sqs::SqsEvent = serde_json::from_str(&text).unwrap();
-        let response = sim::sqs_batch::process(sqs_event, |body| async move {
-            updates::handle_message(deps, &body).await.map(|_| ())
-        })
-        .await;
+        let response =
+            sim::sqs_batch::process(
+                sqs_event,
+                |body| async move { updates::handle_message(deps, &body).await.map(|_| ()) },
+            )
+            .await;
         assert!(response.batch_item_failures.is_empty());
         let sent: usize = rig.queued().await.values().map(BTreeSet::len).sum();
         assert_eq!(sent, expected, "one digest, then nothing new on redelivery");

@@ -171,7 +171,11 @@ pub async fn run(recipients: usize, whatsapp_base: &str) -> Run {
         clock: clock.clone(),
         ids: ids.clone(),
     };
-    let links = Links { key: LinkKey::generate(), base_url: "https://sim.bench.example".into(), lifetime: time::Duration::days(7) };
+    let links = Links {
+        key: LinkKey::generate(),
+        base_url: "https://sim.bench.example".into(),
+        lifetime: time::Duration::days(7),
+    };
     let sender = |channel, provider: Arc<dyn Sender>| SenderDeps {
         channel,
         store: store.clone(),
@@ -240,7 +244,11 @@ pub async fn run(recipients: usize, whatsapp_base: &str) -> Run {
         let notifications =
             DynamoStore::from_config(&plain, &prefix).notifications(&incident).await.expect("notifications");
         let count = |c: Channel| notifications.iter().filter(|n| n.channel == c).count();
-        [(Channel::Sms, count(Channel::Sms)), (Channel::Email, count(Channel::Email)), (Channel::WhatsApp, count(Channel::WhatsApp))]
+        [
+            (Channel::Sms, count(Channel::Sms)),
+            (Channel::Email, count(Channel::Email)),
+            (Channel::WhatsApp, count(Channel::WhatsApp)),
+        ]
     };
     assert_eq!(per_channel.iter().map(|(_, n)| n).sum::<usize>(), messages, "every notification was sent once");
     let floor = floor(&plain, &prefix, &q, per_channel, whatsapp_base).await;
@@ -266,7 +274,13 @@ async fn floor(
             .collect::<std::collections::HashMap<_, _>>()
     };
     let start = Instant::now();
-    dynamo.put_item().table_name(table).set_item(Some(item("FLOOR".into(), "INCIDENT".into()))).send().await.expect("put");
+    dynamo
+        .put_item()
+        .table_name(table)
+        .set_item(Some(item("FLOOR".into(), "INCIDENT".into())))
+        .send()
+        .await
+        .expect("put");
     q.categorise_plain.send(&[OutgoingMessage::now("{}")]).await.expect("send");
     loop {
         let batch = q.categorise_plain.receive(10).await.expect("receive");
@@ -280,14 +294,21 @@ async fn floor(
     for chunk in keys.chunks(25) {
         let writes = chunk
             .iter()
-            .map(|k| WriteRequest::builder().put_request(PutRequest::builder().set_item(Some(item("FLOOR".into(), k.clone()))).build().expect("valid")).build())
+            .map(|k| {
+                WriteRequest::builder()
+                    .put_request(
+                        PutRequest::builder().set_item(Some(item("FLOOR".into(), k.clone()))).build().expect("valid"),
+                    )
+                    .build()
+            })
             .collect();
         dynamo.batch_write_item().request_items(table, writes).send().await.expect("batch write");
     }
     let mut offset = 0;
     let mut sends = Vec::new();
     for (channel, n) in per_channel {
-        let bodies: Vec<OutgoingMessage> = keys[offset..offset + n].iter().map(|k| OutgoingMessage::now(k.clone())).collect();
+        let bodies: Vec<OutgoingMessage> =
+            keys[offset..offset + n].iter().map(|k| OutgoingMessage::now(k.clone())).collect();
         offset += n;
         let queue = q.plain.for_channel_arc(channel);
         sends.push(async move { queue.send(&bodies).await.expect("send batch") });
@@ -296,7 +317,8 @@ async fn floor(
     let phone = PhoneNumber::parse("+447700900123").expect("valid");
     let address = EmailAddress::parse("floor@lambeth.sim.example").expect("valid");
     let channels = per_channel.map(|(channel, _)| {
-        let (queue, dynamo, phone, address) = (q.plain.for_channel_arc(channel), dynamo.clone(), phone.clone(), address.clone());
+        let (queue, dynamo, phone, address) =
+            (q.plain.for_channel_arc(channel), dynamo.clone(), phone.clone(), address.clone());
         let (sms, email, whatsapp) = (&sms, &email, &whatsapp);
         async move {
             loop {
@@ -305,7 +327,14 @@ async fn floor(
                     return;
                 }
                 for m in batch {
-                    let key = || [("pk".to_owned(), AttributeValue::S("FLOOR".into())), ("sk".to_owned(), AttributeValue::S(m.body.clone()))].into_iter().collect::<std::collections::HashMap<_, _>>();
+                    let key = || {
+                        [
+                            ("pk".to_owned(), AttributeValue::S("FLOOR".into())),
+                            ("sk".to_owned(), AttributeValue::S(m.body.clone())),
+                        ]
+                        .into_iter()
+                        .collect::<std::collections::HashMap<_, _>>()
+                    };
                     dynamo
                         .update_item()
                         .table_name(table)

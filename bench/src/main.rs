@@ -37,7 +37,9 @@ fn options() -> Options {
             "--starts" => o.starts = value.parse().expect("--starts N"),
             "--handler-calls" => o.handler_calls = value.parse().expect("--handler-calls N"),
             "--sizes" => o.sizes = value.split(',').map(|s| s.parse().expect("--sizes 10,50,...")).collect(),
-            other => panic!("unknown option {other}; options: --bin-dir DIR --starts N --handler-calls N --sizes A,B,C"),
+            other => {
+                panic!("unknown option {other}; options: --bin-dir DIR --starts N --handler-calls N --sizes A,B,C")
+            }
         }
     }
     o
@@ -73,9 +75,15 @@ async fn main() {
     }
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
-        .and_then(|c| c.lines().find_map(|l| l.strip_prefix("model name").map(|m| m.trim_start_matches([' ', '\t', ':']).to_owned())))
+        .and_then(|c| {
+            c.lines()
+                .find_map(|l| l.strip_prefix("model name").map(|m| m.trim_start_matches([' ', '\t', ':']).to_owned()))
+        })
         .unwrap_or_else(|| "unknown CPU".into());
-    println!("SIM benchmark on {cpu}, {} cores; AWS emulated by moto at {endpoint}\n", std::thread::available_parallelism().map_or(0, |n| n.get()));
+    println!(
+        "SIM benchmark on {cpu}, {} cores; AWS emulated by moto at {endpoint}\n",
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
 
     eprintln!("[1/4] init: starting each function {} times", o.starts);
     println!("## Lambda init (process start to first request for an event, clients built, secrets read)\n");
@@ -97,9 +105,23 @@ async fn main() {
     println!("\n## Handler cost, warm, in-memory adapters ({} calls each; 50 recipients)\n", o.handler_calls);
     println!("| handler | median | p99 | target | verdict |");
     println!("|---|---|---|---|---|");
-    println!("| intake (report) | {} | {} | <= 20 ms p99 | {} |", ms(h.intake.median), ms(h.intake.p99), handlers::within(h.intake.p99, 20.0));
-    println!("| categorise (50 recipients, 3 channels) | {} | {} | - | - |", ms(h.categorise.median), ms(h.categorise.p99));
-    println!("| acknowledgement | {} | {} | <= 30 ms p99 | {} |", ms(h.acknowledge.median), ms(h.acknowledge.p99), handlers::within(h.acknowledge.p99, 30.0));
+    println!(
+        "| intake (report) | {} | {} | <= 20 ms p99 | {} |",
+        ms(h.intake.median),
+        ms(h.intake.p99),
+        handlers::within(h.intake.p99, 20.0)
+    );
+    println!(
+        "| categorise (50 recipients, 3 channels) | {} | {} | - | - |",
+        ms(h.categorise.median),
+        ms(h.categorise.p99)
+    );
+    println!(
+        "| acknowledgement | {} | {} | <= 30 ms p99 | {} |",
+        ms(h.acknowledge.median),
+        ms(h.acknowledge.p99),
+        handlers::within(h.acknowledge.p99, 30.0)
+    );
 
     eprintln!("[3/4] end to end against moto: {:?} recipients", o.sizes);
     let whatsapp = e2e::whatsapp_api_url().await;

@@ -11,7 +11,8 @@ use sim::ports::Store;
 /// CRITICAL incident alerts `recipients` people (the demo has 5 in
 /// CRITICAL's groups). Returns the Met CAD key.
 pub async fn seed(store: &dyn Store, recipients: usize) -> ApiKey {
-    let keys = DemoKeys { met_cad: ApiKey::generate(&demo::met_cad()), kent_police: ApiKey::generate(&demo::kent_police()) };
+    let keys =
+        DemoKeys { met_cad: ApiKey::generate(&demo::met_cad()), kent_police: ApiKey::generate(&demo::kent_police()) };
     let today = time::OffsetDateTime::now_utc().date();
     demo::seed(store, today, &keys).await.expect("seeding works");
     let mut comms: Group = store

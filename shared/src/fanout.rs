@@ -24,6 +24,30 @@ pub struct Deps {
     pub ids: Arc<dyn IdGenerator>,
 }
 
+/// Builds the wiring from the environment: `TABLE_NAME`, `SMS_QUEUE_URL`,
+/// `EMAIL_QUEUE_URL`, `WHATSAPP_QUEUE_URL`, `ESCALATION_QUEUE_URL`,
+/// `UPDATES_QUEUE_URL`. Clients are built here, once per cold start.
+#[cfg(all(feature = "dynamodb", feature = "sqs"))]
+pub fn deps_from_env(aws: &aws_config::SdkConfig) -> Result<Deps, crate::config::ConfigError> {
+    use crate::adapters::sqs::SqsQueue;
+    use crate::config::required;
+    let queue = |name: &'static str| -> Result<Arc<dyn Queue>, crate::config::ConfigError> {
+        Ok(Arc::new(SqsQueue::from_config(aws, required(name)?)))
+    };
+    Ok(Deps {
+        store: Arc::new(crate::adapters::dynamodb::DynamoStore::from_config(aws, required("TABLE_NAME")?)),
+        queues: ChannelQueues {
+            sms: queue("SMS_QUEUE_URL")?,
+            email: queue("EMAIL_QUEUE_URL")?,
+            whatsapp: queue("WHATSAPP_QUEUE_URL")?,
+        },
+        escalation: queue("ESCALATION_QUEUE_URL")?,
+        updates: queue("UPDATES_QUEUE_URL")?,
+        clock: Arc::new(crate::clock::SystemClock),
+        ids: Arc::new(crate::ids::RandomIds),
+    })
+}
+
 /// How handling one queue message can fail.
 #[derive(Debug, thiserror::Error)]
 pub enum MessageError {

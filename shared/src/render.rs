@@ -92,14 +92,14 @@ pub fn area(incident: &Incident) -> String {
     }
 }
 
+/// "CRITICAL stabbing in Lambeth (Brixton North)"
+fn headline(incident: &Incident, category: Category) -> String {
+    format!("{} {} in {}", category.label(), words(incident.report.incident_type.as_str()), area(incident))
+}
+
 impl Alert<'_> {
     fn headline(&self) -> String {
-        format!(
-            "{} {} in {}",
-            self.category.label(),
-            words(self.incident.report.incident_type.as_str()),
-            area(self.incident)
-        )
+        headline(self.incident, self.category)
     }
 
     fn expected(&self) -> String {
@@ -234,12 +234,7 @@ pub struct Update<'a> {
 
 impl Update<'_> {
     fn headline(&self) -> String {
-        format!(
-            "{} {} in {}",
-            self.category.label(),
-            words(self.incident.report.incident_type.as_str()),
-            area(self.incident)
-        )
+        headline(self.incident, self.category)
     }
 
     fn title(&self) -> String {

@@ -20,16 +20,16 @@
 use crate::clock::Clock;
 use crate::domain::choice::Choice;
 use crate::domain::contact::Contact;
+use crate::domain::notification::Categorisation;
 use crate::domain::notification::{Notification, NotificationMessage, NotificationStatus};
 use crate::domain::policy::Channel;
+use crate::domain::Incident;
 use crate::domain::{Event, TimelineEvent};
 use crate::ids::IdGenerator;
+use crate::ids::{ContactId, IncidentId, LicenseeId};
 use crate::links::{LinkClaims, LinkKey};
 use crate::ports::{Outgoing, OutgoingMessage, Queue, QueueError, SendError, Sender, Store, StoreError};
 use crate::render::{Alert, AlertKind, Update};
-use crate::domain::notification::Categorisation;
-use crate::domain::Incident;
-use crate::ids::{ContactId, IncidentId, LicenseeId};
 use std::collections::HashMap;
 use std::sync::Arc;
 use time::Duration;
@@ -94,9 +94,12 @@ pub struct SenderDeps {
 /// rendered after the entry expires.
 #[derive(Default)]
 pub struct ReadCache {
-    incidents: std::sync::Mutex<HashMap<IncidentId, (std::time::Instant, Arc<(Incident, Categorisation)>)>>,
-    contacts: std::sync::Mutex<HashMap<LicenseeId, (std::time::Instant, Arc<HashMap<ContactId, Contact>>)>>,
+    incidents: std::sync::Mutex<HashMap<IncidentId, Kept<(Incident, Categorisation)>>>,
+    contacts: std::sync::Mutex<HashMap<LicenseeId, Kept<HashMap<ContactId, Contact>>>>,
 }
+
+/// A value read at an instant.
+type Kept<T> = (std::time::Instant, Arc<T>);
 
 pub const READ_TTL: std::time::Duration = std::time::Duration::from_secs(30);
 
@@ -221,7 +224,7 @@ pub async fn send_message(deps: &SenderDeps, body: &str) -> Result<SendOutcome, 
     });
     let link = format!("{}/a/{token}", deps.links.base_url.trim_end_matches('/'));
     if let Some(content) = &claimed.update {
-        let update = Update { incident: &incident, category: categorisation.category, content, link: &link };
+        let update = Update { incident, category: categorisation.category, content, link: &link };
         let outgoing = match (message.channel, &contact.mobile, &contact.email) {
             (Channel::Sms, Some(to), _) => Outgoing::Sms { to: to.clone(), text: update.sms().text },
             (Channel::WhatsApp, Some(to), _) => {
@@ -233,7 +236,7 @@ pub async fn send_message(deps: &SenderDeps, body: &str) -> Result<SendOutcome, 
         return hand_over(deps, claimed, &message, &contact, outgoing).await;
     }
     let alert = Alert {
-        incident: &incident,
+        incident,
         category: categorisation.category,
         reason: &categorisation.reason,
         kind: match (message.step, claimed.round, &claimed.deputy_for, claimed.required) {

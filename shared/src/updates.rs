@@ -36,7 +36,8 @@ pub fn check_after_change(
 ) -> UpdateCheck {
     let section: Vec<&ChecklistItem> = before.iter().filter(|i| i.section_id == changed.section_id).collect();
     let was_complete = section.iter().all(|i| i.is_closed());
-    let now_complete = section.iter().all(|i| if i.item_id == changed.item_id { changed.is_closed() } else { i.is_closed() });
+    let now_complete =
+        section.iter().all(|i| if i.item_id == changed.item_id { changed.is_closed() } else { i.is_closed() });
     let (reason, due_at) = if now_complete && !was_complete {
         (UpdateReason::SectionComplete { section_id: changed.section_id.clone() }, now)
     } else {
@@ -49,7 +50,10 @@ pub fn check_after_change(
 pub fn is_reported(event: &Event) -> bool {
     matches!(
         event,
-        Event::ChecklistChanged { .. } | Event::CategoryRaised { .. } | Event::Closed { .. } | Event::KeyDateAdded { .. }
+        Event::ChecklistChanged { .. }
+            | Event::CategoryRaised { .. }
+            | Event::Closed { .. }
+            | Event::KeyDateAdded { .. }
     )
 }
 
@@ -97,7 +101,9 @@ pub fn compose(
             Event::CategoryRaised { from, to, .. } => {
                 lines.push(format!("Category raised from {} to {}.", from.label(), to.label()))
             }
-            Event::Closed { role, .. } => lines.push(format!("The incident was closed by the {} lead.", role.replace('-', " "))),
+            Event::Closed { role, .. } => {
+                lines.push(format!("The incident was closed by the {} lead.", role.replace('-', " ")))
+            }
             Event::KeyDateAdded { what, date, .. } => {
                 lines.push(format!("Key date added: {} on {}.", what.label(), when_date(*date)))
             }

@@ -195,11 +195,8 @@ async fn fan_out(
         }
         if categorisation.round > 1 {
             // The groups already responding hear of the upgrade in an update at once.
-            let check = UpdateCheck {
-                incident_id: incident.id.clone(),
-                reason: UpdateReason::CategoryChanged,
-                due_at: now,
-            };
+            let check =
+                UpdateCheck { incident_id: incident.id.clone(), reason: UpdateReason::CategoryChanged, due_at: now };
             deps.updates.send(&[check.message(now)]).await?;
         }
         events.push(event(Event::AlertsQueued {

@@ -9,12 +9,12 @@ use crate::{own_page_post, page, refused, Deps, Refusal};
 use lambda_http::http::{header, StatusCode};
 use lambda_http::{Body, Request, Response};
 use sim::domain::checklist::{Assignee, ChecklistItem, ItemChange, ItemStatus};
-use sim::updates::{check_after_change, policy_for};
 use sim::domain::choice::Choice;
 use sim::domain::notification::Notification;
 use sim::domain::{Contact, Event, Role, TimelineEvent};
 use sim::ids::ContactId;
 use sim::ports::StoreError;
+use sim::updates::{check_after_change, policy_for};
 
 /// Who an item can be given to: the people alerted for this incident, and their roles.
 pub struct People {

@@ -34,6 +34,7 @@ pub const MAX_CLOSING_NOTE_CHARS: usize = 1000;
 const MAX_DAYS_AHEAD: i64 = 2 * 366;
 
 /// The verified link and the page's form, or the page that refuses them.
+#[allow(clippy::result_large_err)] // the refusal is the response itself, built once
 fn verified(deps: &Deps, token: &str, req: &Request) -> Result<(LinkClaims, HashMap<String, String>), Response<Body>> {
     let claims = deps.key.verify(token, deps.clock.now()).map_err(refused)?;
     match own_page_post(deps, token, req) {
@@ -44,7 +45,11 @@ fn verified(deps: &Deps, token: &str, req: &Request) -> Result<(LinkClaims, Hash
 }
 
 async fn follow_up_of(deps: &Deps, claims: &LinkClaims) -> Result<FollowUp, StoreError> {
-    Ok(deps.store.get_follow_up(&claims.incident_id).await?.unwrap_or_else(|| FollowUp::new(claims.incident_id.clone())))
+    Ok(deps
+        .store
+        .get_follow_up(&claims.incident_id)
+        .await?
+        .unwrap_or_else(|| FollowUp::new(claims.incident_id.clone())))
 }
 
 fn unprocessable(title: &'static str, text: &'static str) -> Response<Body> {
@@ -133,14 +138,20 @@ pub async fn add_key_date(deps: &Deps, token: &str, req: &Request) -> Result<Res
     };
     let now = deps.clock.now();
     let Some(kind) = fields.get("what").and_then(|w| KeyDateKind::parse(w)) else {
-        return Ok(unprocessable("The key date was not added", "Choose what the date is: funeral, court date, anniversary or other."));
+        return Ok(unprocessable(
+            "The key date was not added",
+            "Choose what the date is: funeral, court date, anniversary or other.",
+        ));
     };
     let today = uk_time(now).0.date();
     let format = time::macros::format_description!("[year]-[month]-[day]");
     let date = match fields.get("date").map(|d| Date::parse(d.trim(), format)) {
         Some(Ok(date)) if date >= today && date <= today + Duration::days(MAX_DAYS_AHEAD) => date,
         Some(Ok(_)) => {
-            return Ok(unprocessable("The key date was not added", "The date must be today or within the next two years."))
+            return Ok(unprocessable(
+                "The key date was not added",
+                "The date must be today or within the next two years.",
+            ))
         }
         _ => return Ok(unprocessable("The key date was not added", "Enter the date as day, month and year.")),
     };

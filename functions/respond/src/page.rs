@@ -10,8 +10,8 @@ use lambda_http::{Body, Response};
 use sha2::{Digest, Sha256};
 use sim::domain::checklist::{Assignee, ChecklistItem, ItemStatus};
 use sim::domain::choice::Choice;
-use sim::domain::notification::{Acknowledgement, Categorisation};
 use sim::domain::follow_up::{FollowUp, KeyDateKind};
+use sim::domain::notification::{Acknowledgement, Categorisation};
 use sim::domain::{Contact, Incident, Role};
 use sim::render::{area, capitalise, escape, when, when_date, words};
 use std::sync::LazyLock;
@@ -301,8 +301,10 @@ fn key_dates(v: &View<'_>, main: &mut String) {
     if v.lead_role.is_none() {
         return;
     }
-    main.push_str("<h2 id=\"key-dates\">Key dates</h2><p>Funerals, court dates and anniversaries are times of risk. \
-                   On the day, SIM re-alerts the groups with the checklist's open items.</p>");
+    main.push_str(
+        "<h2 id=\"key-dates\">Key dates</h2><p>Funerals, court dates and anniversaries are times of risk. \
+                   On the day, SIM re-alerts the groups with the checklist's open items.</p>",
+    );
     if v.follow_up.key_dates.is_empty() {
         main.push_str("<p>None added yet.</p>");
     } else {

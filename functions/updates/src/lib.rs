@@ -36,7 +36,11 @@ pub enum Outcome {
     AlreadySent,
     /// The incident's category alerts nobody (RECORD_ONLY).
     NobodyToUpdate,
-    Sent { number: u32, groups: usize, messages: usize },
+    Sent {
+        number: u32,
+        groups: usize,
+        messages: usize,
+    },
 }
 
 pub async fn handle_message(deps: &Deps, body: &str) -> Result<Outcome, UpdateError> {

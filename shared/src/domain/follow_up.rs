@@ -274,7 +274,13 @@ mod tests {
     fn reviews_are_one_off_and_digests_repeat() {
         let mut f = FollowUp::new(IncidentId::parse("inc-1").unwrap());
         let review = UpdateReason::Review { after_hours: 24 };
-        f.updates.push(SentUpdate { number: 1, reason: review.clone(), at: datetime!(2026-11-22 02:10 UTC), queued: true, content: None });
+        f.updates.push(SentUpdate {
+            number: 1,
+            reason: review.clone(),
+            at: datetime!(2026-11-22 02:10 UTC),
+            queued: true,
+            content: None,
+        });
         f.updates.push(SentUpdate {
             number: 2,
             reason: UpdateReason::Changes,
