@@ -11,7 +11,7 @@ use sim::ids::RandomIds;
 use sim::links::{LinkClaims, LinkKey};
 use sim::ports::{ChannelQueues, Queue, Store};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 pub struct HandlerFigures {
     pub intake: Summary,
@@ -103,13 +103,5 @@ async fn drain(queue: &dyn Queue) {
         for m in batch {
             queue.delete(&m.receipt).await.expect("delete");
         }
-    }
-}
-
-pub fn within(figure: Duration, target_ms: f64) -> &'static str {
-    if figure.as_secs_f64() * 1000.0 <= target_ms {
-        "met"
-    } else {
-        "MISSED"
     }
 }

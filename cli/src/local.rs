@@ -227,6 +227,27 @@ async fn senders(
     ([deps(Channel::Sms, sms), deps(Channel::Email, email), deps(Channel::WhatsApp, whatsapp)], outbox)
 }
 
+/// One poll of `queue`, as Lambda's SQS trigger runs it: each message
+/// handled and deleted on success; a failure leaves it on the queue, to be
+/// redelivered after its visibility timeout.
+async fn consume<F, Fut, T, E>(queue: &dyn Queue, what: &str, handle: F)
+where
+    F: Fn(String) -> Fut,
+    Fut: std::future::Future<Output = Result<T, E>>,
+    T: std::fmt::Debug,
+    E: std::fmt::Display,
+{
+    for m in queue.receive(10).await.unwrap_or_default() {
+        match handle(m.body).await {
+            Ok(outcome) => {
+                tracing::info!(?outcome, "{what}");
+                let _ = queue.delete(&m.receipt).await;
+            }
+            Err(error) => tracing::warn!(%error, "{what} failed; it will be retried"),
+        }
+    }
+}
+
 /// Serves intake, the responder's pages and the outbox on the listener; runs
 /// what AWS would trigger: categorisation, the senders, escalation and update checks,
 /// and the sweeper every 15 s.
@@ -243,45 +264,14 @@ pub async fn serve(stack: &Stack, listener: TcpListener) -> std::io::Result<()> 
     let (alerting, handoffs) = (stack.alerting.clone(), stack.sweep.queue.clone());
     let senders = stack.senders.clone();
     tokio::spawn(async move {
+        let a = &*alerting;
         loop {
-            for m in alerting.escalation.receive(10).await.unwrap_or_default() {
-                match escalate::handle_message(&alerting, &m.body).await {
-                    Ok(outcome) => {
-                        tracing::info!(?outcome, "escalation check");
-                        let _ = alerting.escalation.delete(&m.receipt).await;
-                    }
-                    Err(error) => tracing::warn!(%error, "escalation check failed"),
-                }
-            }
-            for m in alerting.updates.receive(10).await.unwrap_or_default() {
-                match updates::handle_message(&alerting, &m.body).await {
-                    Ok(outcome) => {
-                        tracing::info!(?outcome, "update check");
-                        let _ = alerting.updates.delete(&m.receipt).await;
-                    }
-                    Err(error) => tracing::warn!(%error, "update check failed"),
-                }
-            }
-            for m in handoffs.receive(10).await.unwrap_or_default() {
-                match categorise::handle_message(&alerting, &m.body).await {
-                    Ok(outcome) => {
-                        tracing::info!(?outcome, "categorised");
-                        let _ = handoffs.delete(&m.receipt).await;
-                    }
-                    // Left on the queue: redelivered after its visibility timeout, as in AWS.
-                    Err(error) => tracing::warn!(%error, "categorisation failed"),
-                }
-            }
+            consume(&*a.escalation, "escalation check", |b| async move { escalate::handle_message(a, &b).await }).await;
+            consume(&*a.updates, "update check", |b| async move { updates::handle_message(a, &b).await }).await;
+            consume(&*handoffs, "categorisation", |b| async move { categorise::handle_message(a, &b).await }).await;
             for sender in senders.iter() {
-                let queue = alerting.queues.for_channel(sender.channel);
-                for m in queue.receive(10).await.unwrap_or_default() {
-                    match send_message(sender, &m.body).await {
-                        Ok(_) => {
-                            let _ = queue.delete(&m.receipt).await;
-                        }
-                        Err(error) => tracing::warn!(%error, "send failed; it will be retried"),
-                    }
-                }
+                let queue = a.queues.for_channel(sender.channel);
+                consume(queue, "send", |b| async move { send_message(sender, &b).await }).await;
             }
             tokio::time::sleep(StdDuration::from_millis(200)).await;
         }

@@ -20,9 +20,7 @@ pub async fn policy_for(
     let (categorisation, licensee) =
         tokio::try_join!(store.get_categorisation(&incident.id), store.get_licensee(&incident.licensee_id))?;
     let (Some(categorisation), Some(licensee)) = (categorisation, licensee) else { return Ok(None) };
-    let policies = licensee.policies.unwrap_or_else(AlertPolicy::defaults);
-    let policy = AlertPolicy::for_category(&policies, categorisation.category).cloned();
-    Ok(policy.map(|p| (categorisation, p)))
+    Ok(licensee.policy_for(categorisation.category).map(|p| (categorisation, p)))
 }
 
 /// The check to queue after `changed` (the item as now stored) replaced its

@@ -21,7 +21,7 @@ use sim::domain::category::{Category, Facts, RuleSet};
 use sim::domain::checklist::ChecklistTemplate;
 use sim::domain::follow_up::{UpdateCheck, UpdateReason};
 use sim::domain::notification::{Categorisation, EscalationCheck, Notification};
-use sim::domain::policy::{resolve, AlertPolicy};
+use sim::domain::policy::resolve;
 use sim::domain::{Event, Incident, Licensee, TimelineEvent};
 use sim::fanout::write_and_queue;
 use sim::handoff::HandoffMessage;
@@ -99,8 +99,7 @@ pub async fn categorise(deps: &Deps, message: &HandoffMessage) -> Result<Outcome
         return Ok(Outcome::Kept { category: p.category });
     }
 
-    let policies = licensee.policies.clone().unwrap_or_else(AlertPolicy::defaults);
-    let policy = AlertPolicy::for_category(&policies, decision.category);
+    let policy = licensee.policy_for(decision.category);
     let categorisation = Categorisation {
         incident_id: incident.id.clone(),
         category: decision.category,
@@ -135,13 +134,12 @@ async fn fan_out(
     categorisation: &Categorisation,
 ) -> Result<Outcome, CategoriseError> {
     let store = &*deps.store;
-    let policies = licensee.policies.clone().unwrap_or_else(AlertPolicy::defaults);
     let now = deps.clock.now();
     let event = |e| TimelineEvent::new(&*deps.ids, &incident.id, now, e);
     let mut events = Vec::new();
     let mut queued = 0;
 
-    if let Some(policy) = AlertPolicy::for_category(&policies, categorisation.category) {
+    if let Some(policy) = licensee.policy_for(categorisation.category) {
         if policy.checklist && store.checklist(&incident.id).await?.is_empty() {
             let template = licensee.checklist.clone().unwrap_or_else(ChecklistTemplate::toolkit);
             let items = template.instantiate(&incident.id);

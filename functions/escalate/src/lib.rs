@@ -15,7 +15,7 @@
 //! 15 minutes, so a check due later re-queues itself for the rest.
 
 use sim::domain::notification::{EscalationCheck, Notification};
-use sim::domain::policy::{resolve, AlertPolicy, EscalationTarget, Recipient};
+use sim::domain::policy::{resolve, EscalationTarget, Recipient};
 use sim::domain::{Contact, Event, Role, TimelineEvent};
 use sim::fanout::write_and_queue;
 use sim::ids::ContactId;
@@ -59,8 +59,7 @@ pub async fn escalate(deps: &Deps, check: &EscalationCheck) -> Result<Outcome, E
         return Ok(Outcome::Superseded);
     }
     let licensee = store.get_licensee(&incident.licensee_id).await?.ok_or_else(|| poison("the licensee"))?;
-    let policies = licensee.policies.clone().unwrap_or_else(AlertPolicy::defaults);
-    let Some(policy) = AlertPolicy::for_category(&policies, categorisation.category) else {
+    let Some(policy) = licensee.policy_for(categorisation.category) else {
         return Ok(Outcome::Superseded);
     };
     let event = |e| TimelineEvent::new(&*deps.ids, &incident.id, now, e);

@@ -99,7 +99,7 @@ pub async fn update(deps: &Deps, token: &str, item_id: &str, req: &Request) -> R
             Err(StoreError::Conflict) => return Ok(stale),
             Err(e) => return Err(e),
         }
-        schedule_update(deps, &items, &next).await?;
+        schedule_update(deps, &items, &next).await;
     }
     // Back to the page, at the item: a reload does not post again.
     Ok(Response::builder()
@@ -111,15 +111,19 @@ pub async fn update(deps: &Deps, token: &str, item_id: &str, req: &Request) -> R
 }
 
 /// Queues the stakeholder-update check this change calls for. The change is
-/// saved either way: if the queue is down, the next change's check (or the
-/// closing update) reports this one too, so it is logged, not shown.
-async fn schedule_update(deps: &Deps, before: &[ChecklistItem], changed: &ChecklistItem) -> Result<(), StoreError> {
-    let Some(incident) = deps.store.get_incident(&changed.incident_id).await? else { return Ok(()) };
-    let Some((_, policy)) = policy_for(&*deps.store, &incident).await? else { return Ok(()) };
-    let now = deps.clock.now();
-    let check = check_after_change(before, changed, &policy, now);
-    if let Err(error) = deps.updates.send(&[check.message(now)]).await {
-        tracing::error!(incident_id = %incident.id, %error, "stakeholder update check not queued");
+/// saved by now: if this fails, the next change's check (or the closing
+/// update) reports it too, so the failure is logged, not shown as though the
+/// change were lost.
+async fn schedule_update(deps: &Deps, before: &[ChecklistItem], changed: &ChecklistItem) {
+    let queued: Result<(), Box<dyn std::error::Error + Send + Sync>> = async {
+        let Some(incident) = deps.store.get_incident(&changed.incident_id).await? else { return Ok(()) };
+        let Some((_, policy)) = policy_for(&*deps.store, &incident).await? else { return Ok(()) };
+        let now = deps.clock.now();
+        let check = check_after_change(before, changed, &policy, now);
+        Ok(deps.updates.send(&[check.message(now)]).await?)
     }
-    Ok(())
+    .await;
+    if let Err(error) = queued {
+        tracing::error!(incident_id = %changed.incident_id, %error, "stakeholder update check not queued");
+    }
 }

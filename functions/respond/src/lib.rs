@@ -24,7 +24,6 @@ use lambda_http::{Body, Request, Response};
 use sim::clock::Clock;
 use sim::domain::follow_up::FollowUp;
 use sim::domain::notification::Acknowledgement;
-use sim::domain::policy::AlertPolicy;
 use sim::domain::{Event, TimelineEvent};
 use sim::ids::IdGenerator;
 use sim::links::{LinkClaims, LinkError, LinkKey};
@@ -112,8 +111,7 @@ pub(crate) async fn show(deps: &Deps, token: &str, note: Option<String>) -> Resu
     };
     let (contacts, licensee) =
         tokio::try_join!(store.contacts(&incident.licensee_id), store.get_licensee(&incident.licensee_id))?;
-    let policies = licensee.and_then(|l| l.policies).unwrap_or_else(AlertPolicy::defaults);
-    let lead_role = AlertPolicy::for_category(&policies, categorisation.category).map(|p| p.lead_role.clone());
+    let lead_role = licensee.and_then(|l| l.policy_for(categorisation.category)).map(|p| p.lead_role);
     let follow_up = follow_up.unwrap_or_else(|| FollowUp::new(id.clone()));
     let Some(contact) = contacts.iter().find(|c| c.id == claims.contact_id) else {
         return Ok(page::problem(StatusCode::NOT_FOUND, page::NOT_VALID));

@@ -56,31 +56,42 @@ pub async fn run(deps: &Deps, check: &UpdateCheck) -> Result<Outcome, UpdateErro
         deps.updates.send(&[check.message(now)]).await?;
         return Ok(Outcome::NotYetDue);
     }
-    let incident = store
-        .get_incident(&check.incident_id)
-        .await?
-        .ok_or_else(|| UpdateError::Poison(format!("no incident {}", check.incident_id)))?;
-    let Some((categorisation, policy)) = policy_for(store, &incident).await? else {
-        return Ok(Outcome::NobodyToUpdate);
-    };
-    let mut follow_up = store.get_follow_up(&incident.id).await?.unwrap_or_else(|| FollowUp::new(incident.id.clone()));
-    let target = Target { incident: &incident, categorisation: &categorisation, policy: &policy };
-
-    // A crash left an update recorded but not queued: finish it first.
-    if let Some(unfinished) = follow_up.updates.iter().find(|u| !u.queued).cloned() {
-        deliver(deps, &target, &mut follow_up, &unfinished).await?;
-    }
-    if follow_up.already_sent(&check.reason) || !applies(&follow_up, &check.reason) {
-        return Ok(Outcome::AlreadySent);
-    }
-
-    let (timeline, checklist) = tokio::try_join!(store.timeline(&incident.id), store.checklist(&incident.id))?;
+    // What decides whether anything is due comes first: most digest checks
+    // find their changes already reported and stop here.
+    let (incident, stored, timeline) = tokio::try_join!(
+        store.get_incident(&check.incident_id),
+        store.get_follow_up(&check.incident_id),
+        store.timeline(&check.incident_id)
+    )?;
+    let incident = incident.ok_or_else(|| UpdateError::Poison(format!("no incident {}", check.incident_id)))?;
+    let mut follow_up = stored.unwrap_or_else(|| FollowUp::new(incident.id.clone()));
     let since = follow_up.covered_until;
     let new: Vec<&TimelineEvent> =
         timeline.iter().filter(|e| since.is_none_or(|s| e.at > s) && is_reported(&e.event)).collect();
-    if check.reason.is_digest() && new.is_empty() {
-        return Ok(Outcome::NothingNew);
+    let skip = if follow_up.already_sent(&check.reason) || !applies(&follow_up, &check.reason) {
+        Some(Outcome::AlreadySent)
+    } else if check.reason.is_digest() && new.is_empty() {
+        Some(Outcome::NothingNew)
+    } else {
+        None
+    };
+    // A crash left an update recorded but not queued: it is finished first.
+    let unfinished = follow_up.updates.iter().find(|u| !u.queued).cloned();
+    if let (None, Some(outcome)) = (&unfinished, &skip) {
+        return Ok(outcome.clone());
     }
+
+    let Some((categorisation, policy)) = policy_for(store, &incident).await? else {
+        return Ok(Outcome::NobodyToUpdate);
+    };
+    let target = Target { incident: &incident, categorisation: &categorisation, policy: &policy };
+    if let Some(unfinished) = unfinished {
+        deliver(deps, &target, &mut follow_up, &unfinished).await?;
+    }
+    if let Some(outcome) = skip {
+        return Ok(outcome);
+    }
+    let checklist = store.checklist(&incident.id).await?;
     let number = follow_up.updates.len() as u32 + 1;
     let content = compose(number, &check.reason, &new, &checklist, follow_up.closure.is_some());
     let update = SentUpdate { number, reason: check.reason.clone(), at: now, queued: false, content: Some(content) };

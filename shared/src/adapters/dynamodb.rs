@@ -206,31 +206,34 @@ impl DynamoStore {
         Ok(())
     }
 
-    /// Every item of a partition whose sort key starts with `prefix`, following pages.
-    async fn query_prefix<T: DeserializeOwned>(&self, pk: String, prefix: &str) -> Result<Vec<T>, StoreError> {
+    /// Every item a query matches, following pages.
+    async fn all_items(
+        &self,
+        query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
+    ) -> Result<Vec<Item>, StoreError> {
         let mut out = Vec::new();
         let mut start: Option<Item> = None;
         loop {
-            let page = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
-                .expression_attribute_values(":pk", s(pk.clone()))
-                .expression_attribute_values(":prefix", s(prefix))
-                .consistent_read(true)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(sdk_error)?;
-            for item in page.items.unwrap_or_default() {
-                out.push(from_item(item)?);
-            }
+            let page = query.clone().set_exclusive_start_key(start).send().await.map_err(sdk_error)?;
+            out.extend(page.items.unwrap_or_default());
             start = page.last_evaluated_key;
             if start.is_none() {
                 return Ok(out);
             }
         }
+    }
+
+    /// Every item of a partition whose sort key starts with `prefix`.
+    async fn query_prefix<T: DeserializeOwned>(&self, pk: String, prefix: &str) -> Result<Vec<T>, StoreError> {
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
+            .expression_attribute_values(":pk", s(pk))
+            .expression_attribute_values(":prefix", s(prefix))
+            .consistent_read(true);
+        self.all_items(query).await?.into_iter().map(from_item).collect()
     }
 
     /// Writes items 25 to a request (the BatchWriteItem maximum), retrying
@@ -503,37 +506,27 @@ impl Store for DynamoStore {
         until: OffsetDateTime,
         except: &IncidentId,
     ) -> Result<Vec<OffsetDateTime>, StoreError> {
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(WARD_INDEX)
+            .key_condition_expression("gsi2pk = :ward AND gsi2sk BETWEEN :since AND :until")
+            .expression_attribute_values(":ward", s(ward_pk(licensee, ward)))
+            .expression_attribute_values(":since", s(sortable(since)))
+            // '~' sorts after '#', so incidents at exactly `until` are included.
+            .expression_attribute_values(":until", s(format!("{}~", sortable(until))));
         let mut times = Vec::new();
-        let mut start: Option<Item> = None;
-        loop {
-            let page = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name(WARD_INDEX)
-                .key_condition_expression("gsi2pk = :ward AND gsi2sk BETWEEN :since AND :until")
-                .expression_attribute_values(":ward", s(ward_pk(licensee, ward)))
-                .expression_attribute_values(":since", s(sortable(since)))
-                // '~' sorts after '#', so incidents at exactly `until` are included.
-                .expression_attribute_values(":until", s(format!("{}~", sortable(until))))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(sdk_error)?;
-            for item in page.items.unwrap_or_default() {
-                let sk = item.get("gsi2sk").and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
-                let Some((nanos, id)) = sk.split_once('#') else { continue };
-                if id == except.as_str() {
-                    continue;
-                }
-                let nanos: i128 = nanos.parse().map_err(corrupt)?;
-                times.push(OffsetDateTime::from_unix_timestamp_nanos(nanos).map_err(corrupt)?);
+        for item in self.all_items(query).await? {
+            let sk = item.get("gsi2sk").and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
+            let Some((nanos, id)) = sk.split_once('#') else { continue };
+            if id == except.as_str() {
+                continue;
             }
-            start = page.last_evaluated_key;
-            if start.is_none() {
-                return Ok(times);
-            }
+            let nanos: i128 = nanos.parse().map_err(corrupt)?;
+            times.push(OffsetDateTime::from_unix_timestamp_nanos(nanos).map_err(corrupt)?);
         }
+        Ok(times)
     }
 
     async fn get_categorisation(&self, id: &IncidentId) -> Result<Option<Categorisation>, StoreError> {

@@ -99,11 +99,7 @@ pub struct UpdateCheck {
 impl UpdateCheck {
     /// The queue message, held back until due (chained past SQS's 15 minutes).
     pub fn message(&self, now: OffsetDateTime) -> crate::ports::OutgoingMessage {
-        let wait = (self.due_at - now).whole_seconds().clamp(0, super::notification::MAX_QUEUE_DELAY_SECONDS);
-        crate::ports::OutgoingMessage {
-            body: serde_json::to_string(self).expect("checks serialise"),
-            delay_seconds: wait as u32,
-        }
+        crate::ports::OutgoingMessage::due_at(serde_json::to_string(self).expect("checks serialise"), self.due_at, now)
     }
 }
 

@@ -62,6 +62,16 @@ pub enum Entitlement {
 }
 
 impl Licensee {
+    /// The alert policy for `category`, from the licensee's own policies or
+    /// the defaults; none for a category that alerts nobody.
+    pub fn policy_for(&self, category: super::category::Category) -> Option<super::policy::AlertPolicy> {
+        use super::policy::AlertPolicy;
+        match &self.policies {
+            Some(own) => AlertPolicy::for_category(own, category).cloned(),
+            None => AlertPolicy::for_category(&AlertPolicy::defaults(), category).cloned(),
+        }
+    }
+
     pub fn entitlement(&self, today: Date, grace: Duration) -> Entitlement {
         if let LicenceStatus::Suspended { .. } = self.status {
             return Entitlement::Refused {

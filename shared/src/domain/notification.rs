@@ -179,17 +179,10 @@ pub struct EscalationCheck {
     pub due_at: OffsetDateTime,
 }
 
-/// SQS holds a message back at most 15 minutes: longer waits are chained.
-pub const MAX_QUEUE_DELAY_SECONDS: i64 = 900;
-
 impl EscalationCheck {
     /// The queue message for this check, delayed until it is due (or as long
     /// as SQS allows; the check re-queues itself for the rest).
     pub fn message(&self, now: OffsetDateTime) -> crate::ports::OutgoingMessage {
-        let wait = (self.due_at - now).whole_seconds().clamp(0, MAX_QUEUE_DELAY_SECONDS);
-        crate::ports::OutgoingMessage {
-            body: serde_json::to_string(self).expect("checks serialise"),
-            delay_seconds: wait as u32,
-        }
+        crate::ports::OutgoingMessage::due_at(serde_json::to_string(self).expect("checks serialise"), self.due_at, now)
     }
 }

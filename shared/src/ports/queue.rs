@@ -16,7 +16,17 @@ impl OutgoingMessage {
     pub fn now(body: impl Into<String>) -> Self {
         Self { body: body.into(), delay_seconds: 0 }
     }
+
+    /// `body` held back until `due` or as long as SQS allows (15 minutes): a
+    /// check that arrives early re-queues itself for the rest.
+    pub fn due_at(body: impl Into<String>, due: time::OffsetDateTime, now: time::OffsetDateTime) -> Self {
+        let wait = (due - now).whole_seconds().clamp(0, MAX_QUEUE_DELAY_SECONDS);
+        Self { body: body.into(), delay_seconds: wait as u32 }
+    }
 }
+
+/// SQS holds a message back at most 15 minutes: longer waits are chained.
+pub const MAX_QUEUE_DELAY_SECONDS: i64 = 900;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReceivedMessage {
