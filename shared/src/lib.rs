@@ -19,3 +19,5 @@ pub mod sending;
 pub mod sqs_batch;
 pub mod telemetry;
 pub mod updates;
+#[cfg(feature = "web")]
+pub mod web;
