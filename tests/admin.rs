@@ -1,7 +1,7 @@
 //! The admin commands a council's IT team runs after deploying, on moto.
 
 use serde_json::json;
-use sim::ports::Store;
+use sim::ports::store::prelude::*;
 use sim_cli::admin::{issue_key, put_licensee};
 use sim_tests::*;
 use std::sync::Arc;
@@ -12,6 +12,7 @@ fn example_licensee() -> String {
 
 #[tokio::test]
 async fn a_licensee_and_a_caller_key_set_up_with_the_admin_commands_can_report_incidents() {
+    needs_moto!();
     let store = Arc::new(moto_store().await);
     let licensee = put_licensee(&*store, &example_licensee()).await.unwrap();
     assert_eq!(licensee.areas.len(), 3);
@@ -33,6 +34,7 @@ async fn a_licensee_and_a_caller_key_set_up_with_the_admin_commands_can_report_i
 
 #[tokio::test]
 async fn admin_mistakes_are_explained_and_change_nothing() {
+    needs_moto!();
     let store = moto_store().await;
     let bad = put_licensee(&store, r#"{"id": "Kent!", "name": "x"}"#).await.unwrap_err().to_string();
     assert!(bad.contains("not valid"), "{bad}");

@@ -113,6 +113,7 @@ async fn serious_violence_then_upgrade(h: Harness, queues: ChannelQueues) {
 
 #[tokio::test]
 async fn on_moto_serious_violence_alerts_its_groups_once_and_an_upgrade_only_the_added_ones() {
+    needs_moto!();
     let h = moto_harness().await;
     let queues = moto_channel_queues().await;
     serious_violence_then_upgrade(h, queues).await;
@@ -125,6 +126,7 @@ async fn in_memory_serious_violence_alerts_its_groups_once_and_an_upgrade_only_t
 
 #[tokio::test]
 async fn a_person_in_two_groups_gets_one_message_per_channel_rendered_within_limits() {
+    needs_moto!();
     let h = moto_harness().await;
     let queues = moto_channel_queues().await;
     let deps = categoriser(&h, queues.clone());
@@ -182,6 +184,7 @@ async fn a_person_in_two_groups_gets_one_message_per_channel_rendered_within_lim
 
 #[tokio::test]
 async fn a_crash_before_the_fan_out_finished_is_completed_on_redelivery() {
+    needs_moto!();
     let h = memory_harness().await;
     let queues = memory_channel_queues();
     // The email queue fails: categorisation is recorded but the round is not done.
@@ -247,6 +250,7 @@ async fn the_lambda_reports_only_the_failed_records_of_a_batch() {
 
 #[tokio::test]
 async fn the_third_incident_in_a_ward_within_28_days_emails_the_community_safety_team() {
+    needs_moto!();
     let h = moto_harness().await;
     let queues = moto_channel_queues().await;
     let deps = categoriser(&h, queues.clone());

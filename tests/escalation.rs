@@ -83,6 +83,7 @@ impl Rig {
 
 #[tokio::test]
 async fn only_the_silent_role_and_its_deputy_are_chased_until_everyone_has_acknowledged() {
+    needs_moto!();
     let rig = rig().await;
     let checks = rig.checks();
     assert_eq!(checks.len(), 1, "categorisation scheduled the first check");
@@ -159,6 +160,7 @@ async fn only_the_silent_role_and_its_deputy_are_chased_until_everyone_has_ackno
 
 #[tokio::test]
 async fn when_a_role_stays_silent_the_chief_executive_is_told_at_twenty_minutes_and_then_checks_stop() {
+    needs_moto!();
     let rig = rig().await;
     let (first, _) = rig.checks().remove(0);
     rig.queued().await;
@@ -179,6 +181,7 @@ async fn when_a_role_stays_silent_the_chief_executive_is_told_at_twenty_minutes_
 
 #[tokio::test]
 async fn forged_and_expired_links_cannot_acknowledge_on_moto_either() {
+    needs_moto!();
     let rig = rig().await;
     let forged = link_token(&LinkKey::generate(), "inc-000001", "con-gold", Channel::Sms);
     let req = |token: &str| {
@@ -199,6 +202,7 @@ async fn forged_and_expired_links_cannot_acknowledge_on_moto_either() {
 
 #[tokio::test]
 async fn the_escalate_lambda_handles_its_sample_event() {
+    needs_moto!();
     let rig = rig().await;
     rig.checks();
     rig.queued().await;

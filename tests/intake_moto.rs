@@ -11,6 +11,7 @@ use time::Duration;
 
 #[tokio::test]
 async fn a_report_is_stored_in_dynamodb_and_handed_on_through_sqs_once() {
+    needs_moto!();
     let h = moto_harness().await;
     let accepted = h.call(event("intake-report.json")).await;
     assert_eq!(accepted.status(), 202);
@@ -30,6 +31,7 @@ async fn a_report_is_stored_in_dynamodb_and_handed_on_through_sqs_once() {
 
 #[tokio::test]
 async fn every_bad_input_is_refused_with_nothing_stored() {
+    needs_moto!();
     let h = moto_harness().await;
     for (fixture, status) in [
         ("intake-report-invalid.json", 422),
@@ -53,6 +55,7 @@ async fn every_bad_input_is_refused_with_nothing_stored() {
 
 #[tokio::test]
 async fn a_caller_cannot_read_or_update_another_licensees_incident() {
+    needs_moto!();
     let h = moto_harness().await;
     h.call(event("intake-report.json")).await;
     let read = h.call(request("GET", "/v1/incidents/inc-000001", Some(&kent_key()), None)).await;
@@ -70,6 +73,7 @@ async fn a_caller_cannot_read_or_update_another_licensees_incident() {
 
 #[tokio::test]
 async fn an_incident_stored_while_the_queue_is_down_is_handed_on_by_the_sweeper_or_a_retry() {
+    needs_moto!();
     let mut h = moto_harness().await;
     let working: Arc<dyn Queue> = h.queue.clone();
     // The queue is unreachable: a URL for a queue that does not exist.

@@ -117,6 +117,7 @@ async fn the_readme_examples_work_on_the_embedded_stack() {
 
 #[tokio::test]
 async fn the_readme_examples_work_on_the_stack_backed_by_moto() {
+    needs_moto!();
     moto().await;
     readme_examples_work(Backing::Aws { table: unique("sim-local") }).await;
 }

@@ -52,10 +52,12 @@ async fn memory_queue_holds_delayed_messages_back() {
 
 #[tokio::test]
 async fn sqs_queue_delivers_every_message_until_deleted() {
+    needs_moto!();
     delivers_every_message_until_deleted(&moto_queue().await).await;
 }
 
 #[tokio::test]
 async fn sqs_queue_holds_delayed_messages_back() {
+    needs_moto!();
     holds_delayed_messages_back(&moto_queue().await).await;
 }

@@ -113,6 +113,7 @@ fn numbers(sms: &[(String, String)]) -> Vec<String> {
 
 #[tokio::test]
 async fn every_alert_reaches_its_provider_exactly_once_even_when_redelivered() {
+    needs_moto!();
     let rig = rig().await;
     let id = rig.report(event_body("intake-report.json").to_string()).await;
     let mut handled = deliver(&rig.queues.sms, &rig.sms).await;
@@ -190,6 +191,7 @@ async fn every_alert_reaches_its_provider_exactly_once_even_when_redelivered() {
 
 #[tokio::test]
 async fn a_throttled_message_is_retried_and_then_sent() {
+    needs_moto!();
     let rig = rig().await;
     rig.report(event_body("intake-report.json").to_string()).await;
     rig.api.then_answer(429, json!({"error": {"message": "rate limit", "code": 130429}}));
@@ -210,6 +212,7 @@ async fn a_throttled_message_is_retried_and_then_sent() {
 
 #[tokio::test]
 async fn a_permanent_whatsapp_refusal_sends_an_sms_instead_and_is_on_the_timeline() {
+    needs_moto!();
     let rig = rig().await;
     // This licensee alerts SERIOUS_VIOLENCE on WhatsApp and email only.
     let mut lambeth = rig.h.store.get_licensee(&sim::demo::lambeth()).await.unwrap().unwrap();
@@ -255,6 +258,7 @@ async fn a_permanent_whatsapp_refusal_sends_an_sms_instead_and_is_on_the_timelin
 
 #[tokio::test]
 async fn a_crash_between_claim_and_send_is_recovered_after_the_lease() {
+    needs_moto!();
     let rig = rig().await;
     let id = rig.report(event_body("intake-report.json").to_string()).await;
     let batch = rig.queues.sms.receive(1).await.unwrap();
@@ -274,6 +278,7 @@ async fn a_crash_between_claim_and_send_is_recovered_after_the_lease() {
 
 #[tokio::test]
 async fn an_email_the_provider_refuses_is_failed_with_its_code_and_nothing_else_is_lost() {
+    needs_moto!();
     let rig = rig_with_email_from("alerts@unverified.example").await;
     let id = rig.report(event_body("intake-report.json").to_string()).await;
     let outcomes = deliver(&rig.queues.email, &rig.email).await;
@@ -303,6 +308,7 @@ async fn an_email_the_provider_refuses_is_failed_with_its_code_and_nothing_else_
 
 #[tokio::test]
 async fn messages_on_the_wrong_queue_or_for_unknown_notifications_are_poison() {
+    needs_moto!();
     let rig = rig().await;
     rig.report(event_body("intake-report.json").to_string()).await;
     let sms_body = rig.queues.sms.receive(1).await.unwrap()[0].body.clone();
@@ -314,6 +320,7 @@ async fn messages_on_the_wrong_queue_or_for_unknown_notifications_are_poison() {
 
 #[tokio::test]
 async fn the_sender_lambdas_handle_their_sample_events_once() {
+    needs_moto!();
     let rig = rig().await;
     rig.report(event_body("intake-report.json").to_string()).await;
     for (fixture, deps) in [
@@ -336,6 +343,7 @@ async fn the_sender_lambdas_handle_their_sample_events_once() {
 
 #[tokio::test]
 async fn secrets_are_read_from_ssm_parameter_store_and_a_missing_one_is_an_error() {
+    needs_moto!();
     let config = moto().await;
     let name = format!("/sim/{}/whatsapp-token", unique("t"));
     aws_sdk_ssm::Client::new(&config)

@@ -137,36 +137,6 @@ async fn handoffs(store: &dyn Store) {
     assert_eq!(store.timeline(&older.id).await.unwrap().len(), 1);
 }
 
-#[tokio::test]
-async fn memory_store_keeps_reference_data() {
-    reference_data(&MemoryStore::new()).await;
-}
-
-#[tokio::test]
-async fn memory_store_creates_incidents_once_and_updates_by_version() {
-    incidents(&MemoryStore::new()).await;
-}
-
-#[tokio::test]
-async fn memory_store_tracks_pending_handoffs() {
-    handoffs(&MemoryStore::new()).await;
-}
-
-#[tokio::test]
-async fn dynamodb_store_keeps_reference_data() {
-    reference_data(&moto_store().await).await;
-}
-
-#[tokio::test]
-async fn dynamodb_store_creates_incidents_once_and_updates_by_version() {
-    incidents(&moto_store().await).await;
-}
-
-#[tokio::test]
-async fn dynamodb_store_tracks_pending_handoffs() {
-    handoffs(&moto_store().await).await;
-}
-
 async fn categorisation_and_fan_out_records(store: &dyn Store) {
     use sim::domain::category::Category;
     use sim::domain::checklist::ChecklistTemplate;
@@ -262,27 +232,8 @@ async fn ward_history(store: &dyn Store) {
 }
 
 #[tokio::test]
-async fn memory_store_keeps_categorisation_and_fan_out_records() {
-    categorisation_and_fan_out_records(&MemoryStore::new()).await;
-}
-
-#[tokio::test]
-async fn dynamodb_store_keeps_categorisation_and_fan_out_records() {
-    categorisation_and_fan_out_records(&moto_store().await).await;
-}
-
-#[tokio::test]
-async fn memory_store_answers_ward_history() {
-    ward_history(&MemoryStore::new()).await;
-}
-
-#[tokio::test]
-async fn dynamodb_store_answers_ward_history_from_the_ward_index() {
-    ward_history(&moto_store().await).await;
-}
-
-#[tokio::test]
 async fn a_licensees_own_rules_and_policies_survive_the_store() {
+    needs_moto!();
     for store in
         [std::sync::Arc::new(MemoryStore::new()) as std::sync::Arc<dyn Store>, std::sync::Arc::new(moto_store().await)]
     {
@@ -299,4 +250,35 @@ async fn a_licensees_own_rules_and_policies_survive_the_store() {
         store.put_licensee(&kent).await.unwrap();
         assert_eq!(store.get_licensee(&kent.id).await.unwrap(), Some(kent));
     }
+}
+
+/// Runs one contract against both adapters: `NAME::memory` on the in-memory
+/// store, `NAME::dynamodb` on DynamoDB in moto.
+macro_rules! contract {
+    ($($name:ident => $check:ident),* $(,)?) => {$(
+        mod $name {
+            use super::*;
+
+            #[tokio::test]
+            async fn memory() {
+                $check(&MemoryStore::new()).await;
+            }
+
+            #[tokio::test]
+            async fn dynamodb() {
+                if !moto_available(concat!("store_contract::", stringify!($name), "::dynamodb")) {
+                    return;
+                }
+                $check(&moto_store().await).await;
+            }
+        }
+    )*};
+}
+
+contract! {
+    keeps_reference_data => reference_data,
+    creates_incidents_once_and_updates_by_version => incidents,
+    tracks_pending_handoffs => handoffs,
+    keeps_categorisation_and_fan_out_records => categorisation_and_fan_out_records,
+    answers_ward_history => ward_history,
 }

@@ -171,6 +171,7 @@ fn critical_groups_on(step: u32) -> BTreeMap<u32, BTreeSet<(String, String)>> {
 
 #[tokio::test]
 async fn ten_changes_make_one_digest_per_group_and_a_completed_section_goes_at_once() {
+    needs_moto!();
     let rig = rig().await;
     // Ten changes over ten minutes, in four sections, none completing one.
     let changes = [
@@ -247,6 +248,7 @@ async fn ten_changes_make_one_digest_per_group_and_a_completed_section_goes_at_o
 
 #[tokio::test]
 async fn closing_schedules_the_reviews_and_the_24_hour_review_re_alerts_the_groups() {
+    needs_moto!();
     let rig = rig().await;
     rig.h.clock.advance(Duration::hours(5));
     rig.set("con-comms", "communications-01", "done", "").await;
@@ -326,6 +328,7 @@ async fn closing_schedules_the_reviews_and_the_24_hour_review_re_alerts_the_grou
 
 #[tokio::test]
 async fn a_key_date_re_alerts_the_groups_on_the_morning_of_the_day() {
+    needs_moto!();
     let rig = rig().await;
     let past = rig.post("con-cs-officer", "/key-dates", "what=funeral&date=2026-11-20").await;
     assert_eq!(past.status(), 422);
@@ -348,6 +351,7 @@ async fn a_key_date_re_alerts_the_groups_on_the_morning_of_the_day() {
 
 #[tokio::test]
 async fn the_updates_lambda_handles_its_sample_event() {
+    needs_moto!();
     let rig = rig().await;
     rig.h.clock.advance(Duration::minutes(1));
     rig.set("con-comms", "communications-01", "done", "").await;

@@ -27,6 +27,7 @@ use sim::domain::policy::Channel;
 use sim::domain::{EmailAddress, PhoneNumber};
 use sim::ids::{IncidentId, RandomIds};
 use sim::links::LinkKey;
+use sim::ports::store::prelude::*;
 use sim::ports::{ChannelQueues, Outgoing, OutgoingMessage, Queue, Sender, Store};
 use sim::render::{Email, WhatsAppTemplate};
 use sim::sending::{send_message, Links, Pacer, SenderDeps};

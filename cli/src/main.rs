@@ -106,7 +106,7 @@ async fn run(command: Command) -> Result<(), Box<dyn Error>> {
             Ok(())
         }
         Command::Lapses { licensee } => {
-            for notice in sim::ports::Store::lapses(&table().await?, &licensee).await? {
+            for notice in sim::ports::DirectoryStore::lapses(&table().await?, &licensee).await? {
                 println!("{}  incident {}  licence lapsed on {}", notice.at, notice.incident_id, notice.lapsed_on);
             }
             Ok(())

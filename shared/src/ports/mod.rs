@@ -8,7 +8,9 @@ pub mod store;
 
 pub use queue::{ChannelQueues, OutgoingMessage, Queue, QueueError, ReceivedMessage};
 pub use sender::{Outgoing, SendError, Sender};
-pub use store::{CreateOutcome, LapseNotice, ReportKey, Store, StoreError};
+pub use store::{
+    AlertStore, CreateOutcome, DirectoryStore, IncidentStore, LapseNotice, ReportKey, ResponseStore, Store, StoreError,
+};
 
 /// The cause of an adapter error, kept for logs and `source()` chains.
 pub type Cause = Box<dyn std::error::Error + Send + Sync>;

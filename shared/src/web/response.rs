@@ -52,7 +52,9 @@ mod tests {
     #[test]
     fn every_page_carries_the_security_headers() {
         let r = html_response(&Layout::RESPONDER, StatusCode::OK, html! { p { "hi" } });
-        for name in ["content-security-policy", "strict-transport-security", "x-content-type-options", "referrer-policy"] {
+        for name in
+            ["content-security-policy", "strict-transport-security", "x-content-type-options", "referrer-policy"]
+        {
             assert!(r.headers().contains_key(name), "{name} missing");
         }
         assert_eq!(r.headers()["cache-control"], "no-store");

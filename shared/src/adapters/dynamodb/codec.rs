@@ -1,0 +1,94 @@
+//! Entities to and from DynamoDB items (serde_dynamo), with their key and
+//! index attributes; SDK errors to `StoreError`.
+
+use super::keys::*;
+use super::Item;
+use crate::adapters::aws::is_retryable;
+use crate::domain::checklist::ChecklistItem;
+use crate::domain::{Incident, TimelineEvent};
+use crate::ports::store::StoreError;
+use crate::ports::Cause;
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+pub(super) fn s(v: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(v.into())
+}
+
+pub(super) fn sdk_error<E, R>(err: SdkError<E, R>) -> StoreError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: crate::adapters::aws::HasStatus + std::fmt::Debug + Send + Sync + 'static,
+{
+    if is_retryable(&err) {
+        StoreError::Unavailable(Box::new(err))
+    } else {
+        StoreError::Permanent(Box::new(err))
+    }
+}
+
+pub(super) fn corrupt(e: impl std::error::Error + Send + Sync + 'static) -> StoreError {
+    StoreError::Permanent(Box::new(e) as Cause)
+}
+
+pub(super) fn to_item<T: Serialize>(value: &T, pk: String, sk: String) -> Result<Item, StoreError> {
+    let mut item: Item = serde_dynamo::to_item(value).map_err(corrupt)?;
+    item.insert("pk".into(), s(pk));
+    item.insert("sk".into(), s(sk));
+    Ok(item)
+}
+
+pub(super) fn from_item<T: DeserializeOwned>(mut item: Item) -> Result<T, StoreError> {
+    for key in ["pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "expires_at", "lease_expires"] {
+        item.remove(key);
+    }
+    serde_dynamo::from_item(item).map_err(corrupt)
+}
+
+pub(super) fn incident_item(incident: &Incident) -> Result<Item, StoreError> {
+    let mut item = to_item(incident, incident_pk(&incident.id), "INCIDENT".into())?;
+    if let Some(pending) = &incident.handoff {
+        item.insert("gsi1pk".into(), s(HANDOFF_PARTITION));
+        item.insert("gsi1sk".into(), s(format!("{}#{}", sortable(pending.since), incident.id)));
+    }
+    if let Some(ward) = &incident.report.location.ward {
+        item.insert("gsi2pk".into(), s(ward_pk(&incident.licensee_id, ward)));
+        item.insert("gsi2sk".into(), s(format!("{}#{}", sortable(incident.report.occurred_at), incident.id)));
+    }
+    Ok(item)
+}
+
+pub(super) fn checklist_item(item: &ChecklistItem) -> Result<Item, StoreError> {
+    let sk = format!("CHECK#{:03}#{:03}", item.section_position, item.position);
+    to_item(item, incident_pk(&item.incident_id), sk)
+}
+
+pub(super) fn event_item(event: &TimelineEvent) -> Result<Item, StoreError> {
+    to_item(event, incident_pk(&event.incident_id), format!("EVENT#{}#{}", sortable(event.at), event.id))
+}
+
+pub(super) fn put(table: &str, item: Item, condition: Option<&str>) -> Result<TransactWriteItem, StoreError> {
+    let put = Put::builder()
+        .table_name(table)
+        .set_item(Some(item))
+        .set_condition_expression(condition.map(str::to_owned))
+        .build()
+        .map_err(corrupt)?;
+    Ok(TransactWriteItem::builder().put(put).build())
+}
+
+/// The index of the first item whose condition failed in a cancelled transaction.
+pub(super) fn failed_condition<R>(
+    err: &SdkError<aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError, R>,
+) -> Option<usize> {
+    let service = err.as_service_error()?;
+    let aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(c) =
+        service
+    else {
+        return None;
+    };
+    c.cancellation_reasons().iter().position(|r| r.code() == Some("ConditionalCheckFailed"))
+}

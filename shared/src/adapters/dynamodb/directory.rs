@@ -1,0 +1,76 @@
+//! `DirectoryStore` on DynamoDB.
+
+use super::codec::*;
+use super::keys::*;
+use super::{DynamoStore, Item};
+use crate::domain::{AreaName, Caller, Contact, Group, Licensee};
+use crate::ids::{CallerId, ContactId, LicenseeId};
+use crate::ports::store::*;
+use async_trait::async_trait;
+
+#[async_trait]
+impl DirectoryStore for DynamoStore {
+    async fn put_licensee(&self, licensee: &Licensee) -> Result<(), StoreError> {
+        let mut items = vec![put(&self.table, to_item(licensee, licensee_pk(&licensee.id), "PROFILE".into())?, None)?];
+        for area in &licensee.areas {
+            let mut item = Item::new();
+            item.insert("pk".into(), s(format!("AREA#{}", area.key())));
+            item.insert("sk".into(), s("AREA"));
+            item.insert("licensee_id".into(), s(licensee.id.as_str()));
+            items.push(put(&self.table, item, None)?);
+        }
+        self.transact(items).await.map_err(sdk_error)
+    }
+
+    async fn get_licensee(&self, id: &LicenseeId) -> Result<Option<Licensee>, StoreError> {
+        self.get(licensee_pk(id), "PROFILE").await
+    }
+
+    async fn licensee_for_area(&self, area: &AreaName) -> Result<Option<LicenseeId>, StoreError> {
+        #[derive(serde::Deserialize)]
+        struct Area {
+            licensee_id: LicenseeId,
+        }
+        let found: Option<Area> = self.get(format!("AREA#{}", area.key()), "AREA").await?;
+        Ok(found.map(|a| a.licensee_id))
+    }
+
+    async fn record_lapse(&self, notice: &LapseNotice) -> Result<(), StoreError> {
+        let sk = format!("LAPSE#{}#{}", sortable(notice.at), notice.incident_id);
+        self.put_plain(to_item(notice, licensee_pk(&notice.licensee_id), sk)?).await
+    }
+
+    async fn lapses(&self, licensee: &LicenseeId) -> Result<Vec<LapseNotice>, StoreError> {
+        self.query_prefix(licensee_pk(licensee), "LAPSE#").await
+    }
+
+    async fn put_caller(&self, caller: &Caller) -> Result<(), StoreError> {
+        self.put_plain(to_item(caller, format!("CALLER#{}", caller.id), "PROFILE".into())?).await
+    }
+
+    async fn get_caller(&self, id: &CallerId) -> Result<Option<Caller>, StoreError> {
+        self.get(format!("CALLER#{id}"), "PROFILE").await
+    }
+
+    async fn put_contact(&self, contact: &Contact) -> Result<(), StoreError> {
+        let sk = format!("CONTACT#{}", contact.id);
+        self.put_plain(to_item(contact, licensee_pk(&contact.licensee_id), sk)?).await
+    }
+
+    async fn contacts(&self, licensee: &LicenseeId) -> Result<Vec<Contact>, StoreError> {
+        self.query_prefix(licensee_pk(licensee), "CONTACT#").await
+    }
+
+    async fn get_contact(&self, licensee: &LicenseeId, id: &ContactId) -> Result<Option<Contact>, StoreError> {
+        self.get(licensee_pk(licensee), &format!("CONTACT#{id}")).await
+    }
+
+    async fn put_group(&self, group: &Group) -> Result<(), StoreError> {
+        let sk = format!("GROUP#{}", group.id);
+        self.put_plain(to_item(group, licensee_pk(&group.licensee_id), sk)?).await
+    }
+
+    async fn groups(&self, licensee: &LicenseeId) -> Result<Vec<Group>, StoreError> {
+        self.query_prefix(licensee_pk(licensee), "GROUP#").await
+    }
+}

@@ -1,0 +1,146 @@
+//! `IncidentStore` on DynamoDB.
+
+use super::codec::*;
+use super::keys::*;
+use super::DynamoStore;
+use crate::domain::incident::PoliceReference;
+use crate::domain::{AreaName, Incident, TimelineEvent};
+use crate::ids::{CallerId, IncidentId, LicenseeId};
+use crate::ports::store::*;
+use async_trait::async_trait;
+use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
+use time::OffsetDateTime;
+
+#[async_trait]
+impl IncidentStore for DynamoStore {
+    async fn create_incident(
+        &self,
+        incident: &Incident,
+        events: &[TimelineEvent],
+    ) -> Result<CreateOutcome, StoreError> {
+        let key = ReportKey {
+            caller_id: incident.caller_id.clone(),
+            police_reference: incident.report.police_reference.clone(),
+            incident_id: incident.id.clone(),
+            fingerprint: incident.fingerprint.clone(),
+        };
+        let key_pk = report_pk(&key.caller_id, &key.police_reference);
+        let not_exists = Some("attribute_not_exists(pk)");
+        let mut items = vec![
+            put(&self.table, incident_item(incident)?, not_exists)?,
+            put(&self.table, to_item(&key, key_pk, "REPORT".into())?, not_exists)?,
+        ];
+        for e in events {
+            items.push(put(&self.table, event_item(e)?, None)?);
+        }
+        match self.transact(items).await {
+            Ok(()) => Ok(CreateOutcome::Created),
+            Err(e) => match failed_condition(&e) {
+                Some(1) => {
+                    let existing = self.report_key(&key.caller_id, &key.police_reference).await?;
+                    existing.map(CreateOutcome::AlreadyReported).ok_or(StoreError::Conflict)
+                }
+                Some(_) => Err(StoreError::Conflict),
+                None => Err(sdk_error(e)),
+            },
+        }
+    }
+
+    async fn get_incident(&self, id: &IncidentId) -> Result<Option<Incident>, StoreError> {
+        self.get(incident_pk(id), "INCIDENT").await
+    }
+
+    async fn report_key(
+        &self,
+        caller: &CallerId,
+        reference: &PoliceReference,
+    ) -> Result<Option<ReportKey>, StoreError> {
+        self.get(report_pk(caller, reference), "REPORT").await
+    }
+
+    async fn update_incident(&self, incident: &Incident, events: &[TimelineEvent]) -> Result<(), StoreError> {
+        self.replace_versioned(incident_item(incident)?, incident.version, events).await
+    }
+
+    async fn mark_handed_on(&self, id: &IncidentId, version: u32, event: &TimelineEvent) -> Result<bool, StoreError> {
+        let update = Update::builder()
+            .table_name(&self.table)
+            .key("pk", s(incident_pk(id)))
+            .key("sk", s("INCIDENT"))
+            .update_expression("SET handoff = :none REMOVE gsi1pk, gsi1sk")
+            .condition_expression("version = :version AND attribute_exists(gsi1pk)")
+            .expression_attribute_values(":none", AttributeValue::Null(true))
+            .expression_attribute_values(":version", AttributeValue::N(version.to_string()))
+            .build()
+            .map_err(corrupt)?;
+        let items =
+            vec![TransactWriteItem::builder().update(update).build(), put(&self.table, event_item(event)?, None)?];
+        match self.transact(items).await {
+            Ok(()) => Ok(true),
+            Err(e) if failed_condition(&e) == Some(0) => Ok(false),
+            Err(e) => Err(sdk_error(e)),
+        }
+    }
+
+    async fn pending_handoffs(&self, before: OffsetDateTime, limit: usize) -> Result<Vec<IncidentId>, StoreError> {
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(HANDOFF_INDEX)
+            .key_condition_expression("gsi1pk = :p AND gsi1sk < :before")
+            .expression_attribute_values(":p", s(HANDOFF_PARTITION))
+            .expression_attribute_values(":before", s(sortable(before)))
+            .limit(i32::try_from(limit).unwrap_or(i32::MAX))
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        out.items
+            .unwrap_or_default()
+            .iter()
+            .map(|item| {
+                let pk = item.get("pk").and_then(|v| v.as_s().ok()).map(String::as_str).unwrap_or_default();
+                IncidentId::parse(pk.trim_start_matches("INCIDENT#")).map_err(corrupt)
+            })
+            .collect()
+    }
+
+    async fn timeline(&self, id: &IncidentId) -> Result<Vec<TimelineEvent>, StoreError> {
+        self.query_prefix(incident_pk(id), "EVENT#").await
+    }
+
+    async fn append_event(&self, event: &TimelineEvent) -> Result<(), StoreError> {
+        self.put_plain(event_item(event)?).await
+    }
+
+    async fn ward_history(
+        &self,
+        licensee: &LicenseeId,
+        ward: &AreaName,
+        since: OffsetDateTime,
+        until: OffsetDateTime,
+        except: &IncidentId,
+    ) -> Result<Vec<OffsetDateTime>, StoreError> {
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(WARD_INDEX)
+            .key_condition_expression("gsi2pk = :ward AND gsi2sk BETWEEN :since AND :until")
+            .expression_attribute_values(":ward", s(ward_pk(licensee, ward)))
+            .expression_attribute_values(":since", s(sortable(since)))
+            // '~' sorts after '#', so incidents at exactly `until` are included.
+            .expression_attribute_values(":until", s(format!("{}~", sortable(until))));
+        let mut times = Vec::new();
+        for item in self.all_items(query).await? {
+            let sk = item.get("gsi2sk").and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
+            let Some((nanos, id)) = sk.split_once('#') else { continue };
+            if id == except.as_str() {
+                continue;
+            }
+            let nanos: i128 = nanos.parse().map_err(corrupt)?;
+            times.push(OffsetDateTime::from_unix_timestamp_nanos(nanos).map_err(corrupt)?);
+        }
+        Ok(times)
+    }
+}

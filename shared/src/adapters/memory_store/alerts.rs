@@ -1,0 +1,109 @@
+//! `AlertStore` in memory.
+
+use super::{append, MemoryStore};
+use crate::domain::notification::{Acknowledgement, Categorisation, Notification, NotificationStatus};
+use crate::domain::TimelineEvent;
+use crate::ids::IncidentId;
+use crate::ports::store::*;
+use async_trait::async_trait;
+use time::OffsetDateTime;
+
+#[async_trait]
+impl AlertStore for MemoryStore {
+    async fn get_categorisation(&self, id: &IncidentId) -> Result<Option<Categorisation>, StoreError> {
+        Ok(self.state().categorisations.get(id).cloned())
+    }
+
+    async fn put_categorisation(
+        &self,
+        categorisation: &Categorisation,
+        previous: Option<(u32, u32)>,
+        events: &[TimelineEvent],
+    ) -> Result<(), StoreError> {
+        let mut s = self.state();
+        let current = s.categorisations.get(&categorisation.incident_id).map(|c| (c.round, c.incident_version));
+        if current != previous {
+            return Err(StoreError::Conflict);
+        }
+        s.categorisations.insert(categorisation.incident_id.clone(), categorisation.clone());
+        append(&mut s, events);
+        Ok(())
+    }
+
+    async fn put_notifications(&self, notifications: &[Notification]) -> Result<(), StoreError> {
+        let mut s = self.state();
+        for n in notifications {
+            s.notifications.insert((n.incident_id.clone(), n.key()), n.clone());
+        }
+        Ok(())
+    }
+
+    async fn notifications(&self, id: &IncidentId) -> Result<Vec<Notification>, StoreError> {
+        let s = self.state();
+        Ok(s.notifications.iter().filter(|((i, _), _)| i == id).map(|(_, n)| n.clone()).collect())
+    }
+
+    async fn get_notification(&self, id: &IncidentId, key: &str) -> Result<Option<Notification>, StoreError> {
+        Ok(self.state().notifications.get(&(id.clone(), key.to_owned())).cloned())
+    }
+
+    async fn claim_notification(
+        &self,
+        id: &IncidentId,
+        key: &str,
+        now: OffsetDateTime,
+        lease_until: OffsetDateTime,
+    ) -> Result<Option<Notification>, StoreError> {
+        let mut s = self.state();
+        let Some(n) = s.notifications.get_mut(&(id.clone(), key.to_owned())) else {
+            return Ok(None);
+        };
+        let claimable = match n.status {
+            NotificationStatus::Pending => true,
+            NotificationStatus::Sending => n.lease_until.is_some_and(|l| l < now),
+            NotificationStatus::Sent | NotificationStatus::Failed => false,
+        };
+        if !claimable {
+            return Ok(None);
+        }
+        n.status = NotificationStatus::Sending;
+        n.lease_until = Some(lease_until);
+        n.attempts += 1;
+        Ok(Some(n.clone()))
+    }
+
+    async fn finish_notification(
+        &self,
+        notification: &Notification,
+        events: &[TimelineEvent],
+    ) -> Result<(), StoreError> {
+        let mut s = self.state();
+        let key = (notification.incident_id.clone(), notification.key());
+        match s.notifications.get(&key) {
+            Some(n) if n.status == NotificationStatus::Sending => {}
+            _ => return Err(StoreError::Conflict),
+        }
+        s.notifications.insert(key, notification.clone());
+        append(&mut s, events);
+        Ok(())
+    }
+
+    async fn acknowledge(&self, ack: &Acknowledgement, events: &[TimelineEvent]) -> Result<bool, StoreError> {
+        let mut s = self.state();
+        let key = (ack.incident_id.clone(), ack.contact_id.clone());
+        if s.acknowledgements.contains_key(&key) {
+            return Ok(false);
+        }
+        s.acknowledgements.insert(key, ack.clone());
+        append(&mut s, events);
+        Ok(true)
+    }
+
+    async fn acknowledgements(&self, id: &IncidentId) -> Result<Vec<Acknowledgement>, StoreError> {
+        let s = self.state();
+        let mut acks: Vec<Acknowledgement> =
+            s.acknowledgements.iter().filter(|((i, _), _)| i == id).map(|(_, a)| a.clone()).collect();
+        acks.sort_by_key(|a| a.at);
+        Ok(acks)
+    }
+}

@@ -1,0 +1,47 @@
+//! The store port, one trait per aggregate so each function names only what
+//! it reads and writes (the serverless-rust-demo pattern): `DirectoryStore`,
+//! `IncidentStore`, `AlertStore`, `ResponseStore`. `Store` is their sum, for
+//! the composition root and the adapters' contract suite. Keys and access
+//! patterns are documented in `docs/data-model.md`.
+
+mod alerts;
+mod directory;
+mod incidents;
+mod response;
+
+pub use alerts::AlertStore;
+pub use directory::{DirectoryStore, LapseNotice};
+pub use incidents::{CreateOutcome, IncidentStore, ReportKey};
+pub use response::ResponseStore;
+
+use super::Cause;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A conditional write lost: someone else changed the record first.
+    #[error("the record was changed by someone else")]
+    Conflict,
+    /// Throttled, timed out or unreachable: worth retrying.
+    #[error("the store is unavailable")]
+    Unavailable(#[source] Cause),
+    /// Refused or unreadable: retrying will not help.
+    #[error("the store refused the request or returned unreadable data")]
+    Permanent(#[source] Cause),
+}
+
+impl StoreError {
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, StoreError::Unavailable(_) | StoreError::Conflict)
+    }
+}
+
+/// Every aggregate's store: what an adapter implements in full.
+pub trait Store: DirectoryStore + IncidentStore + AlertStore + ResponseStore {}
+
+impl<T: DirectoryStore + IncidentStore + AlertStore + ResponseStore> Store for T {}
+
+/// The store traits in scope by `use sim::ports::store::prelude::*`, for code
+/// that calls a concrete adapter (tests, the CLI) rather than a trait object.
+pub mod prelude {
+    pub use super::{AlertStore as _, DirectoryStore as _, IncidentStore as _, ResponseStore as _};
+}
