@@ -8,12 +8,12 @@ use serde_json::json;
 use sim::adapters::ses::SesEmail;
 use sim::adapters::sns::SnsSms;
 use sim::adapters::whatsapp::CloudApiWhatsApp;
-use sim::domain::notification::{NotificationMessage, NotificationStatus};
+use sim::domain::notification::{NotificationKey, NotificationMessage, NotificationStatus};
 use sim::domain::policy::{AlertPolicy, Channel};
-use sim::ids::IncidentId;
+use sim::ids::{ContactId, IncidentId};
 use sim::links::LinkKey;
 use sim::ports::{Queue, Sender};
-use sim::sending::{send_message, Links, Pacer, SendFailure, SendOutcome, SenderDeps};
+use sim::sending::{send_message, Fallback, Links, Pacer, SendFailure, SendOutcome, SenderDeps};
 use sim_tests::whatsapp_server::CloudApi;
 use sim_tests::*;
 use std::sync::Arc;
@@ -41,16 +41,11 @@ async fn rig_with_email_from(from: &str) -> Rig {
     let base_url = format!("https://{}.sim.example", unique("t"));
     let links = Links { key: LinkKey::generate(), base_url: base_url.clone(), lifetime: Duration::days(7) };
     let deps = |channel, sender: Arc<dyn Sender>, fallback: (Channel, &Arc<dyn Queue>)| SenderDeps {
-        channel,
-        store: h.store.clone(),
-        sender,
-        fallback: Some((fallback.0, fallback.1.clone())),
+        fallback: Some(Fallback { channel: fallback.0, queue: fallback.1.clone() }),
         clock: h.clock.clone(),
         ids: h.ids.clone(),
-        links: links.clone(),
         pacer: Pacer::per_second(0.0),
-        lease: Duration::seconds(60),
-        reads: Default::default(),
+        ..SenderDeps::new(channel, h.store.clone(), sender, links.clone())
     };
     let whatsapp_api = CloudApiWhatsApp::new(&api.base_url, "v21.0", "1234567890", "test-token".into()).unwrap();
     let sms = deps(
@@ -251,7 +246,13 @@ async fn a_permanent_whatsapp_refusal_sends_an_sms_instead_and_is_on_the_timelin
     let timeline = rig.h.store.timeline(&id).await.unwrap();
     let kinds: Vec<&str> = timeline.iter().map(|e| e.event.kind()).collect();
     assert!(kinds.contains(&"notification_failed") && kinds.contains(&"fell_back"), "{kinds:?}");
-    let whatsapp = rig.h.store.get_notification(&id, "con-csl#whatsapp#0").await.unwrap().unwrap();
+    let whatsapp = rig
+        .h
+        .store
+        .get_notification(&id, &NotificationKey::new(&ContactId::parse("con-csl").unwrap(), Channel::WhatsApp, 0))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(whatsapp.status, NotificationStatus::Failed);
     assert_eq!(whatsapp.failure.as_deref(), Some("HTTP 400, WhatsApp error 131026"));
 }

@@ -22,7 +22,7 @@ use sim::ids::{IdGenerator, RandomIds};
 use sim::links::LinkKey;
 use sim::ports::Sender;
 use sim::ports::{Queue, Store};
-use sim::sending::{fallback_for, send_message, Links, Pacer, SenderDeps};
+use sim::sending::{fallback_for, send_message, Fallback, Links, Pacer, SenderDeps};
 use std::error::Error;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -209,20 +209,15 @@ async fn senders(
         }
     };
     let links = Links { key: key.clone(), base_url: base_url.to_owned(), lifetime: Duration::days(7) };
-    let deps = |channel: Channel, sender: Arc<dyn Sender>| SenderDeps {
-        channel,
-        store: store.clone(),
-        sender,
-        fallback: {
-            let next = fallback_for(channel);
-            Some((next, channels.for_channel_arc(next)))
-        },
-        clock: clock.clone(),
-        ids: ids.clone(),
-        links: links.clone(),
-        pacer: Pacer::per_second(20.0),
-        lease: Duration::seconds(60),
-        reads: Default::default(),
+    let deps = |channel: Channel, sender: Arc<dyn Sender>| {
+        let next = fallback_for(channel);
+        SenderDeps {
+            fallback: Some(Fallback { channel: next, queue: channels.for_channel_arc(next) }),
+            clock: clock.clone(),
+            ids: ids.clone(),
+            pacer: Pacer::per_second(20.0),
+            ..SenderDeps::new(channel, store.clone(), sender, links.clone())
+        }
     };
     ([deps(Channel::Sms, sms), deps(Channel::Email, email), deps(Channel::WhatsApp, whatsapp)], outbox)
 }
@@ -270,7 +265,7 @@ pub async fn serve(stack: &Stack, listener: TcpListener) -> std::io::Result<()> 
             consume(&*a.updates, "update check", |b| async move { updates::handle_message(a, &b).await }).await;
             consume(&*handoffs, "categorisation", |b| async move { categorise::handle_message(a, &b).await }).await;
             for sender in senders.iter() {
-                let queue = a.queues.for_channel(sender.channel);
+                let queue = &*a.queues.for_channel_arc(sender.channel);
                 consume(queue, "send", |b| async move { send_message(sender, &b).await }).await;
             }
             tokio::time::sleep(StdDuration::from_millis(200)).await;

@@ -3,10 +3,10 @@
 //! stakeholder updates.
 
 use crate::clock::Clock;
-use crate::domain::notification::{Notification, NotificationStatus};
+use crate::domain::notification::{Notification, NotificationKey, NotificationStatus};
 use crate::domain::policy::Channel;
 use crate::ids::IdGenerator;
-use crate::ports::{ChannelQueues, OutgoingMessage, Queue, QueueError, Store, StoreError};
+use crate::ports::{AlertStore, ChannelQueues, OutgoingMessage, Queue, QueueError, QueueRoute, Store, StoreError};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -22,30 +22,6 @@ pub struct Deps {
     pub updates: Arc<dyn Queue>,
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn IdGenerator>,
-}
-
-/// Builds the wiring from the environment: `TABLE_NAME`, `SMS_QUEUE_URL`,
-/// `EMAIL_QUEUE_URL`, `WHATSAPP_QUEUE_URL`, `ESCALATION_QUEUE_URL`,
-/// `UPDATES_QUEUE_URL`. Clients are built here, once per cold start.
-#[cfg(all(feature = "dynamodb", feature = "sqs"))]
-pub fn deps_from_env(aws: &aws_config::SdkConfig) -> Result<Deps, crate::config::ConfigError> {
-    use crate::adapters::sqs::SqsQueue;
-    use crate::config::required;
-    let queue = |name: &'static str| -> Result<Arc<dyn Queue>, crate::config::ConfigError> {
-        Ok(Arc::new(SqsQueue::from_config(aws, required(name)?)))
-    };
-    Ok(Deps {
-        store: Arc::new(crate::adapters::dynamodb::DynamoStore::from_config(aws, required("TABLE_NAME")?)),
-        queues: ChannelQueues {
-            sms: queue("SMS_QUEUE_URL")?,
-            email: queue("EMAIL_QUEUE_URL")?,
-            whatsapp: queue("WHATSAPP_QUEUE_URL")?,
-        },
-        escalation: queue("ESCALATION_QUEUE_URL")?,
-        updates: queue("UPDATES_QUEUE_URL")?,
-        clock: Arc::new(crate::clock::SystemClock),
-        ids: Arc::new(crate::ids::RandomIds),
-    })
 }
 
 /// How handling one queue message can fail.
@@ -68,6 +44,15 @@ pub enum FanOutError {
     Queue(#[from] QueueError),
 }
 
+impl From<FanOutError> for crate::sending::SendFailure {
+    fn from(e: FanOutError) -> Self {
+        match e {
+            FanOutError::Store(e) => Self::Store(e),
+            FanOutError::Queue(e) => Self::Queue(e),
+        }
+    }
+}
+
 impl From<FanOutError> for MessageError {
     fn from(e: FanOutError) -> Self {
         match e {
@@ -84,10 +69,10 @@ impl From<FanOutError> for MessageError {
 /// queued twice from being sent twice. Returns the channels used and how
 /// many messages were queued.
 pub async fn write_and_queue(
-    store: &dyn Store,
-    queues: &ChannelQueues,
+    store: &dyn AlertStore,
+    queues: &dyn QueueRoute,
     wanted: &[Notification],
-    existing: &HashMap<String, Notification>,
+    existing: &HashMap<NotificationKey, Notification>,
 ) -> Result<(Vec<Channel>, usize), FanOutError> {
     let missing: Vec<Notification> = wanted.iter().filter(|n| !existing.contains_key(&n.key())).cloned().collect();
     store.put_notifications(&missing).await?;
@@ -98,7 +83,10 @@ pub async fn write_and_queue(
         let body = serde_json::to_string(&n.message()).expect("messages serialise");
         by_channel.entry(n.channel).or_default().push(OutgoingMessage::now(body));
     }
-    let sends = by_channel.iter().map(|(channel, messages)| queues.for_channel(*channel).send(messages));
+    let sends = by_channel.iter().map(|(channel, messages)| async move {
+        let queue = queues.for_channel(*channel).ok_or(QueueError::NoRoute(*channel))?;
+        queue.send(messages).await
+    });
     futures_util::future::try_join_all(sends).await?;
     let mut channels: Vec<Channel> = by_channel.keys().copied().collect();
     channels.sort();

@@ -17,7 +17,9 @@ pub mod render;
 pub mod sending;
 #[cfg(feature = "sqs-events")]
 pub mod sqs_batch;
+pub mod startup;
 pub mod telemetry;
+pub mod uk_time;
 pub mod updates;
 #[cfg(feature = "web")]
 pub mod web;

@@ -20,7 +20,7 @@
 use sim::domain::category::{Category, Facts, RuleSet};
 use sim::domain::checklist::ChecklistTemplate;
 use sim::domain::follow_up::{UpdateCheck, UpdateReason};
-use sim::domain::notification::{Categorisation, EscalationCheck, Notification};
+use sim::domain::notification::{Categorisation, EscalationCheck, Notification, NotificationKey};
 use sim::domain::policy::resolve;
 use sim::domain::{Event, Incident, Licensee, TimelineEvent};
 use sim::fanout::write_and_queue;
@@ -147,7 +147,7 @@ async fn fan_out(
             events.push(event(Event::ChecklistOpened { items: items.len() }));
         }
 
-        let existing: HashMap<String, Notification> =
+        let existing: HashMap<NotificationKey, Notification> =
             store.notifications(&incident.id).await?.into_iter().map(|n| (n.key(), n)).collect();
         let alerted_before: HashSet<ContactId> =
             existing.values().filter(|n| n.round < categorisation.round).map(|n| n.contact_id.clone()).collect();

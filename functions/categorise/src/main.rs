@@ -9,7 +9,7 @@ use sim::adapters::aws::load_config;
 async fn main() -> Result<(), Error> {
     sim::telemetry::init();
     let aws = load_config().await;
-    let deps = sim::fanout::deps_from_env(&aws)?;
+    let deps = sim::startup::alerting(&aws)?;
     let deps = &deps;
     sim::sqs_batch::run(move |body| async move { handle_message(deps, &body).await.map(|_| ()) }).await
 }

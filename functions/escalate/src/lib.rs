@@ -14,7 +14,7 @@
 //! DLQ, no extra service, and the same on the local stack. SQS delays at most
 //! 15 minutes, so a check due later re-queues itself for the rest.
 
-use sim::domain::notification::{EscalationCheck, Notification};
+use sim::domain::notification::{EscalationCheck, Notification, NotificationKey};
 use sim::domain::policy::{resolve, EscalationTarget, Recipient};
 use sim::domain::{Contact, Event, Role, TimelineEvent};
 use sim::fanout::write_and_queue;
@@ -129,7 +129,7 @@ pub async fn escalate(deps: &Deps, check: &EscalationCheck) -> Result<Outcome, E
     // A person can be both silent and someone's deputy: one message per channel.
     let mut seen = HashSet::new();
     wanted.retain(|n| seen.insert(n.key()));
-    let existing: HashMap<String, Notification> = notifications.iter().map(|n| (n.key(), n.clone())).collect();
+    let existing: HashMap<NotificationKey, Notification> = notifications.iter().map(|n| (n.key(), n.clone())).collect();
     let (_, messages) = write_and_queue(store, &deps.queues, &wanted, &existing).await?;
 
     let next = policy.escalation.get(step_no as usize).map(|s| EscalationCheck {

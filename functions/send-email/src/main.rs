@@ -5,7 +5,7 @@ use lambda_runtime::Error;
 use sim::adapters::ses::SesEmail;
 use sim::config::required;
 use sim::domain::policy::Channel;
-use sim::sending::{deps_from_env, send_message};
+use sim::sending::send_message;
 use std::sync::Arc;
 
 #[tokio::main]
@@ -14,7 +14,7 @@ async fn main() -> Result<(), Error> {
     let aws = sim::adapters::aws::load_config().await;
     let configuration_set = std::env::var("EMAIL_CONFIGURATION_SET").ok().filter(|s| !s.is_empty());
     let sender = SesEmail::from_config(&aws, required("EMAIL_FROM")?, configuration_set);
-    let deps = deps_from_env(Channel::Email, Arc::new(sender), &aws).await?;
+    let deps = sim::startup::sender(Channel::Email, Arc::new(sender), &aws).await?;
     let deps = &deps;
     sim::sqs_batch::run(move |body| async move { send_message(deps, &body).await.map(|_| ()) }).await
 }

@@ -4,7 +4,7 @@
 use lambda_runtime::Error;
 use sim::adapters::sns::SnsSms;
 use sim::domain::policy::Channel;
-use sim::sending::{deps_from_env, send_message};
+use sim::sending::send_message;
 use std::sync::Arc;
 
 #[tokio::main]
@@ -12,7 +12,7 @@ async fn main() -> Result<(), Error> {
     sim::telemetry::init();
     let aws = sim::adapters::aws::load_config().await;
     let sender = SnsSms::from_config(&aws, std::env::var("SMS_SENDER_ID").ok().filter(|s| !s.is_empty()));
-    let deps = deps_from_env(Channel::Sms, Arc::new(sender), &aws).await?;
+    let deps = sim::startup::sender(Channel::Sms, Arc::new(sender), &aws).await?;
     let deps = &deps;
     sim::sqs_batch::run(move |body| async move { send_message(deps, &body).await.map(|_| ()) }).await
 }

@@ -7,7 +7,7 @@ use sim::adapters::ssm::secure_parameter;
 use sim::adapters::whatsapp::CloudApiWhatsApp;
 use sim::config::{parsed_or, required};
 use sim::domain::policy::Channel;
-use sim::sending::{deps_from_env, send_message};
+use sim::sending::send_message;
 use std::sync::Arc;
 
 #[tokio::main]
@@ -18,7 +18,7 @@ async fn main() -> Result<(), Error> {
     let base: String = parsed_or("WHATSAPP_API_BASE", "https://graph.facebook.com".to_owned())?;
     let version: String = parsed_or("WHATSAPP_API_VERSION", "v21.0".to_owned())?;
     let sender = CloudApiWhatsApp::new(&base, &version, &required("WHATSAPP_PHONE_NUMBER_ID")?, token)?;
-    let deps = deps_from_env(Channel::WhatsApp, Arc::new(sender), &aws).await?;
+    let deps = sim::startup::sender(Channel::WhatsApp, Arc::new(sender), &aws).await?;
     let deps = &deps;
     sim::sqs_batch::run(move |body| async move { send_message(deps, &body).await.map(|_| ()) }).await
 }

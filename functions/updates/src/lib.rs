@@ -17,7 +17,7 @@
 //! it twice.
 
 use sim::domain::follow_up::{FollowUp, SentUpdate, UpdateCheck, UpdateContent, UpdateReason, UPDATE_STEP_BASE};
-use sim::domain::notification::{Categorisation, Notification};
+use sim::domain::notification::{Categorisation, Notification, NotificationKey};
 use sim::domain::policy::{resolve, AlertPolicy};
 use sim::domain::{Event, Incident, TimelineEvent};
 use sim::fanout::write_and_queue;
@@ -159,7 +159,7 @@ async fn deliver(
             })
         })
         .collect();
-    let existing: HashMap<String, Notification> = notifications.into_iter().map(|n| (n.key(), n)).collect();
+    let existing: HashMap<NotificationKey, Notification> = notifications.into_iter().map(|n| (n.key(), n)).collect();
     let (_, messages) = write_and_queue(store, &deps.queues, &wanted, &existing).await?;
 
     let now = deps.clock.now();

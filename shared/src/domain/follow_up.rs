@@ -141,7 +141,7 @@ impl KeyDate {
     pub fn due_at(&self) -> OffsetDateTime {
         let nine = self.date.with_hms(KEY_DATE_HOUR, 0, 0).expect("valid").assume_utc();
         // 09:00 BST is 08:00 UTC.
-        let offset = crate::render::uk_time(nine).0.offset();
+        let offset = crate::uk_time::uk_time(nine).0.offset();
         nine - Duration::seconds(offset.whole_seconds().into())
     }
 

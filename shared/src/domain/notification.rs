@@ -78,8 +78,8 @@ pub struct Notification {
 
 impl Notification {
     /// Unique per incident: contact × channel × step.
-    pub fn key(&self) -> String {
-        notification_key(&self.contact_id, self.channel, self.step)
+    pub fn key(&self) -> NotificationKey {
+        NotificationKey::new(&self.contact_id, self.channel, self.step)
     }
 
     /// A new, pending notification to `to` on `channel`.
@@ -133,13 +133,31 @@ impl Notification {
     }
 }
 
-pub fn notification_key(contact: &ContactId, channel: Channel, step: u32) -> String {
-    format!("{contact}#{channel}#{step}")
+/// A notification's identity within its incident: contact × channel × step.
+/// Its text form (`contact#channel#step`) is the sort key it is stored under
+/// and what the claim's conditional write is keyed on.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct NotificationKey {
+    pub contact_id: ContactId,
+    pub channel: Channel,
+    pub step: u32,
+}
+
+impl NotificationKey {
+    pub fn new(contact_id: &ContactId, channel: Channel, step: u32) -> Self {
+        Self { contact_id: contact_id.clone(), channel, step }
+    }
+}
+
+impl std::fmt::Display for NotificationKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}#{}#{}", self.contact_id, self.channel, self.step)
+    }
 }
 
 impl NotificationMessage {
-    pub fn key(&self) -> String {
-        notification_key(&self.contact_id, self.channel, self.step)
+    pub fn key(&self) -> NotificationKey {
+        NotificationKey::new(&self.contact_id, self.channel, self.step)
     }
 }
 
@@ -166,6 +184,32 @@ pub struct Acknowledgement {
     pub user_agent: String,
 }
 
+/// What kind of alert this is: the text differs, because networks block
+/// identical repeats and a reminder must read as one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AlertKind {
+    First,
+    Reminder,
+    /// The category went up (police update).
+    Upgrade,
+    /// A required role has not acknowledged: to their deputy or an escalation group.
+    Escalation,
+}
+
+impl Notification {
+    /// Which alert this notification carries: the first of its round, the
+    /// alert of an upgrade, an escalation to a deputy or escalation group, or
+    /// a reminder to a silent required person.
+    pub fn alert_kind(&self) -> AlertKind {
+        match (self.step, self.round, &self.deputy_for, self.required) {
+            (0, 1, _, _) => AlertKind::First,
+            (0, _, _, _) => AlertKind::Upgrade,
+            (_, _, Some(_), _) | (_, _, None, false) => AlertKind::Escalation,
+            _ => AlertKind::Reminder,
+        }
+    }
+}
+
 /// An escalation check, delivered through a delay queue at `due_at`: ids and
 /// times only.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -184,5 +228,42 @@ impl EscalationCheck {
     /// as SQS allows; the check re-queues itself for the rest).
     pub fn message(&self, now: OffsetDateTime) -> crate::ports::OutgoingMessage {
         crate::ports::OutgoingMessage::due_at(serde_json::to_string(self).expect("checks serialise"), self.due_at, now)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::contact::Role;
+    use time::macros::datetime;
+
+    fn notification(step: u32, round: u32, required: bool, deputy_for: Option<&str>) -> Notification {
+        let to = Recipient {
+            contact_id: ContactId::parse("con-gold").unwrap(),
+            channels: vec![Channel::Sms],
+            groups: vec![],
+            role: Role::parse("gold").unwrap(),
+        };
+        let id = IncidentId::parse("inc-0123456789abcdef0123456789abcdef").unwrap();
+        Notification {
+            deputy_for: deputy_for.map(|d| ContactId::parse(d).unwrap()),
+            ..Notification::pending(id, &to, Channel::Sms, step, round, required, datetime!(2026-11-21 02:10 UTC))
+        }
+    }
+
+    #[test]
+    fn the_alert_kind_follows_the_step_round_and_who_is_chased() {
+        assert_eq!(notification(0, 1, true, None).alert_kind(), AlertKind::First);
+        assert_eq!(notification(0, 2, true, None).alert_kind(), AlertKind::Upgrade, "a later round is an upgrade");
+        assert_eq!(notification(1, 1, true, None).alert_kind(), AlertKind::Reminder, "a silent required person");
+        assert_eq!(notification(1, 1, true, Some("con-csl")).alert_kind(), AlertKind::Escalation, "a deputy");
+        assert_eq!(notification(2, 1, false, None).alert_kind(), AlertKind::Escalation, "an escalation group");
+    }
+
+    #[test]
+    fn a_notification_key_reads_as_its_stored_sort_key() {
+        let key = NotificationKey::new(&ContactId::parse("con-gold").unwrap(), Channel::WhatsApp, 3);
+        assert_eq!(key.to_string(), "con-gold#whatsapp#3");
+        assert_eq!(notification(3, 1, true, None).key().to_string(), "con-gold#sms#3");
     }
 }

@@ -6,10 +6,11 @@ pub mod queue;
 pub mod sender;
 pub mod store;
 
-pub use queue::{ChannelQueues, OutgoingMessage, Queue, QueueError, ReceivedMessage};
+pub use queue::{ChannelQueues, OutgoingMessage, Queue, QueueError, QueueRoute, ReceivedMessage};
 pub use sender::{Outgoing, SendError, Sender};
 pub use store::{
-    AlertStore, CreateOutcome, DirectoryStore, IncidentStore, LapseNotice, ReportKey, ResponseStore, Store, StoreError,
+    AlertStore, CreateOutcome, DirectoryStore, IncidentStore, LapseNotice, ReportKey, ResponseStore, SendingStore,
+    Store, StoreError,
 };
 
 /// The cause of an adapter error, kept for logs and `source()` chains.

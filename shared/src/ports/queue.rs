@@ -43,6 +43,9 @@ pub enum QueueError {
     Partial { failed: usize, total: usize },
     #[error("the queue refused the request")]
     Permanent(#[source] Cause),
+    /// A fan-out named a channel this function has no queue for (wiring error).
+    #[error("no queue for the {0} channel")]
+    NoRoute(Channel),
 }
 
 #[async_trait]
@@ -63,11 +66,19 @@ pub struct ChannelQueues {
     pub whatsapp: Arc<dyn Queue>,
 }
 
-impl ChannelQueues {
-    pub fn for_channel(&self, channel: Channel) -> &dyn Queue {
-        &**self.queue(channel)
-    }
+/// Which queue carries a channel's messages: all three sender queues, or a
+/// sender's one fallback queue.
+pub trait QueueRoute: Send + Sync {
+    fn for_channel(&self, channel: Channel) -> Option<&dyn Queue>;
+}
 
+impl QueueRoute for ChannelQueues {
+    fn for_channel(&self, channel: Channel) -> Option<&dyn Queue> {
+        Some(&**self.queue(channel))
+    }
+}
+
+impl ChannelQueues {
     pub fn for_channel_arc(&self, channel: Channel) -> Arc<dyn Queue> {
         self.queue(channel).clone()
     }

@@ -3,7 +3,7 @@
 use super::codec::*;
 use super::keys::*;
 use super::DynamoStore;
-use crate::domain::notification::{Acknowledgement, Categorisation, Notification};
+use crate::domain::notification::{Acknowledgement, Categorisation, Notification, NotificationKey};
 use crate::domain::TimelineEvent;
 use crate::ids::IncidentId;
 use crate::ports::store::*;
@@ -51,14 +51,18 @@ impl AlertStore for DynamoStore {
         self.query_prefix(incident_pk(id), "NOTIFY#").await
     }
 
-    async fn get_notification(&self, id: &IncidentId, key: &str) -> Result<Option<Notification>, StoreError> {
+    async fn get_notification(
+        &self,
+        id: &IncidentId,
+        key: &NotificationKey,
+    ) -> Result<Option<Notification>, StoreError> {
         self.get(incident_pk(id), &format!("NOTIFY#{key}")).await
     }
 
     async fn claim_notification(
         &self,
         id: &IncidentId,
-        key: &str,
+        key: &NotificationKey,
         now: OffsetDateTime,
         lease_until: OffsetDateTime,
     ) -> Result<Option<Notification>, StoreError> {

@@ -1,7 +1,7 @@
 //! `AlertStore` in memory.
 
 use super::{append, MemoryStore};
-use crate::domain::notification::{Acknowledgement, Categorisation, Notification, NotificationStatus};
+use crate::domain::notification::{Acknowledgement, Categorisation, Notification, NotificationKey, NotificationStatus};
 use crate::domain::TimelineEvent;
 use crate::ids::IncidentId;
 use crate::ports::store::*;
@@ -33,7 +33,7 @@ impl AlertStore for MemoryStore {
     async fn put_notifications(&self, notifications: &[Notification]) -> Result<(), StoreError> {
         let mut s = self.state();
         for n in notifications {
-            s.notifications.insert((n.incident_id.clone(), n.key()), n.clone());
+            s.notifications.insert((n.incident_id.clone(), n.key().to_string()), n.clone());
         }
         Ok(())
     }
@@ -43,19 +43,23 @@ impl AlertStore for MemoryStore {
         Ok(s.notifications.iter().filter(|((i, _), _)| i == id).map(|(_, n)| n.clone()).collect())
     }
 
-    async fn get_notification(&self, id: &IncidentId, key: &str) -> Result<Option<Notification>, StoreError> {
-        Ok(self.state().notifications.get(&(id.clone(), key.to_owned())).cloned())
+    async fn get_notification(
+        &self,
+        id: &IncidentId,
+        key: &NotificationKey,
+    ) -> Result<Option<Notification>, StoreError> {
+        Ok(self.state().notifications.get(&(id.clone(), key.to_string())).cloned())
     }
 
     async fn claim_notification(
         &self,
         id: &IncidentId,
-        key: &str,
+        key: &NotificationKey,
         now: OffsetDateTime,
         lease_until: OffsetDateTime,
     ) -> Result<Option<Notification>, StoreError> {
         let mut s = self.state();
-        let Some(n) = s.notifications.get_mut(&(id.clone(), key.to_owned())) else {
+        let Some(n) = s.notifications.get_mut(&(id.clone(), key.to_string())) else {
             return Ok(None);
         };
         let claimable = match n.status {
@@ -78,7 +82,7 @@ impl AlertStore for MemoryStore {
         events: &[TimelineEvent],
     ) -> Result<(), StoreError> {
         let mut s = self.state();
-        let key = (notification.incident_id.clone(), notification.key());
+        let key = (notification.incident_id.clone(), notification.key().to_string());
         match s.notifications.get(&key) {
             Some(n) if n.status == NotificationStatus::Sending => {}
             _ => return Err(StoreError::Conflict),

@@ -2,7 +2,7 @@
 //! the claim-and-lease protocol the senders use, and acknowledgements.
 
 use super::StoreError;
-use crate::domain::notification::{Acknowledgement, Categorisation, Notification};
+use crate::domain::notification::{Acknowledgement, Categorisation, Notification, NotificationKey};
 use crate::domain::TimelineEvent;
 use crate::ids::IncidentId;
 use async_trait::async_trait;
@@ -27,7 +27,11 @@ pub trait AlertStore: Send + Sync {
 
     async fn notifications(&self, id: &IncidentId) -> Result<Vec<Notification>, StoreError>;
 
-    async fn get_notification(&self, id: &IncidentId, key: &str) -> Result<Option<Notification>, StoreError>;
+    async fn get_notification(
+        &self,
+        id: &IncidentId,
+        key: &NotificationKey,
+    ) -> Result<Option<Notification>, StoreError>;
 
     /// Claims a notification for sending, atomically: one that is PENDING,
     /// or SENDING with a lease that lapsed before `now`, becomes SENDING until
@@ -36,7 +40,7 @@ pub trait AlertStore: Send + Sync {
     async fn claim_notification(
         &self,
         id: &IncidentId,
-        key: &str,
+        key: &NotificationKey,
         now: OffsetDateTime,
         lease_until: OffsetDateTime,
     ) -> Result<Option<Notification>, StoreError>;

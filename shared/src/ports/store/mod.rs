@@ -35,10 +35,17 @@ impl StoreError {
     }
 }
 
-/// Every aggregate's store: what an adapter implements in full.
-pub trait Store: DirectoryStore + IncidentStore + AlertStore + ResponseStore {}
+/// What the senders use: their notifications, and the incident and contacts
+/// a message is rendered from.
+pub trait SendingStore: AlertStore + IncidentStore + DirectoryStore {}
 
-impl<T: DirectoryStore + IncidentStore + AlertStore + ResponseStore> Store for T {}
+impl<T: AlertStore + IncidentStore + DirectoryStore + ?Sized> SendingStore for T {}
+
+/// Every aggregate's store: what an adapter implements in full. A
+/// `dyn Store` upcasts to any of the narrower traits.
+pub trait Store: SendingStore + ResponseStore {}
+
+impl<T: SendingStore + ResponseStore + ?Sized> Store for T {}
 
 /// The store traits in scope by `use sim::ports::store::prelude::*`, for code
 /// that calls a concrete adapter (tests, the CLI) rather than a trait object.

@@ -1,0 +1,90 @@
+//! A message refused for good moves to the person's next channel
+//! (WhatsApp → SMS → email), once, and the refusal goes on the timeline.
+
+use super::{SendFailure, SendOutcome, SenderDeps};
+use crate::domain::choice::Choice;
+use crate::domain::contact::Contact;
+use crate::domain::notification::{Notification, NotificationKey, NotificationStatus};
+use crate::domain::policy::Channel;
+use crate::domain::{Event, TimelineEvent};
+use crate::fanout::write_and_queue;
+use crate::ports::Queue;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// The queue of the channel a sender falls back to.
+pub struct Fallback {
+    pub channel: Channel,
+    pub queue: Arc<dyn Queue>,
+}
+
+impl crate::ports::QueueRoute for Fallback {
+    fn for_channel(&self, channel: Channel) -> Option<&dyn Queue> {
+        (channel == self.channel).then_some(&*self.queue)
+    }
+}
+
+/// The channel to try when a message on `channel` is refused for good.
+pub fn fallback_for(channel: Channel) -> Channel {
+    match channel {
+        Channel::WhatsApp => Channel::Sms,
+        Channel::Sms => Channel::Email,
+        Channel::Email => Channel::Sms,
+    }
+}
+
+/// Records the refusal and queues the same alert on the next channel the
+/// person can be reached on, unless they already have it there.
+pub(super) async fn refused(
+    deps: &SenderDeps,
+    claimed: Notification,
+    contact: &Contact,
+    reason: String,
+) -> Result<SendOutcome, SendFailure> {
+    let now = deps.clock.now();
+    let event = |e| TimelineEvent::new(&*deps.ids, &claimed.incident_id, now, e);
+    let mut events = vec![event(Event::NotificationFailed {
+        contact_id: contact.id.to_string(),
+        channel: claimed.channel,
+        reason: reason.clone(),
+    })];
+    let mut fell_back_to = None;
+    if let Some(fallback) = &deps.fallback {
+        let channel = fallback.channel;
+        let key = NotificationKey::new(&contact.id, channel, claimed.step);
+        let existing: HashMap<NotificationKey, Notification> =
+            deps.store.get_notification(&claimed.incident_id, &key).await?.map(|n| (key, n)).into_iter().collect();
+        if existing.is_empty() && contact.reachable(channel) {
+            let next = Notification {
+                deputy_for: claimed.deputy_for.clone(),
+                update: claimed.update.clone(),
+                ..Notification::pending(
+                    claimed.incident_id.clone(),
+                    &claimed.recipient(),
+                    channel,
+                    claimed.step,
+                    claimed.round,
+                    claimed.required,
+                    now,
+                )
+            };
+            // The same write-and-queue step as every other fan-out.
+            write_and_queue(&*deps.store, fallback, std::slice::from_ref(&next), &existing).await?;
+            events.push(event(Event::FellBack {
+                contact_id: contact.id.to_string(),
+                from: claimed.channel,
+                to: channel,
+            }));
+            fell_back_to = Some(channel);
+        }
+    }
+    let failed = Notification {
+        status: NotificationStatus::Failed,
+        failure: Some(reason.clone()),
+        lease_until: None,
+        ..claimed
+    };
+    deps.store.finish_notification(&failed, &events).await?;
+    tracing::warn!(incident_id = %failed.incident_id, contact_id = %contact.id, channel = %failed.channel.as_str(), %reason, fell_back = ?fell_back_to, "refused for good");
+    Ok(SendOutcome::Failed { reason, fell_back_to })
+}
