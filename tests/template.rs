@@ -309,7 +309,11 @@ fn alarms_cover_the_public_functions_the_api_categorisation_and_the_sweep() {
         .flat_map(|a| {
             let p = &a["Properties"];
             strings(&p["Dimensions"]).into_iter().filter_map(move |d| {
-                Some((p["Namespace"].as_str()?.to_owned(), p["MetricName"].as_str()?.to_owned(), refers_to(&d["Value"])?))
+                Some((
+                    p["Namespace"].as_str()?.to_owned(),
+                    p["MetricName"].as_str()?.to_owned(),
+                    refers_to(&d["Value"])?,
+                ))
             })
         })
         .collect();
@@ -358,8 +362,8 @@ fn public_base_url_is_an_origin_and_every_function_that_needs_it_gets_the_same_o
     ] {
         let stack = Stack::ok(given);
         // The responder page compares a press's Origin with this, not Host.
-        let respond = stack.resource("RespondFunction")["Properties"]["Environment"]["Variables"]["PUBLIC_BASE_URL"]
-            .clone();
+        let respond =
+            stack.resource("RespondFunction")["Properties"]["Environment"]["Variables"]["PUBLIC_BASE_URL"].clone();
         assert!(!respond.is_null(), "respond is told the public origin");
         for sender in ["SendSmsFunction", "SendEmailFunction"] {
             let links = stack.resource(sender)["Properties"]["Environment"]["Variables"]["PUBLIC_BASE_URL"].clone();
@@ -405,8 +409,7 @@ fn the_access_log_never_records_a_personal_link() {
     let api = Stack::ok(&[]).resource("HttpApi");
     let format = api["Properties"]["AccessLogSettings"]["Format"].as_str().expect("an access log format");
     let fields: Json = serde_json::from_str(format).expect("the format is JSON");
-    let event: Json =
-        serde_json::from_str(&std::fs::read_to_string(repo("events/respond-get.json")).unwrap()).unwrap();
+    let event: Json = serde_json::from_str(&std::fs::read_to_string(repo("events/respond-get.json")).unwrap()).unwrap();
     let token = event["pathParameters"]["token"].as_str().unwrap();
     // What each context variable would log for a responder opening a link.
     let logged = |v: &str| -> String {
@@ -509,7 +512,7 @@ fn every_dead_letter_queue_url_is_an_output() {
 #[test]
 fn whatsapp_is_optional() {
     let without = Stack::ok(&[]);
-    assert!(without.of_type("AWS::Serverless::Function").get("SendWhatsAppFunction").is_none());
+    assert!(!without.of_type("AWS::Serverless::Function").contains_key("SendWhatsAppFunction"));
     assert_eq!(without.of_type("AWS::Serverless::Function").len(), 8);
     let with = Stack::ok(&[("WhatsAppPhoneNumberId", "106540352242922")]);
     assert_eq!(with.env("SendWhatsAppFunction", "WHATSAPP_PHONE_NUMBER_ID").as_deref(), Some("106540352242922"));
@@ -583,8 +586,11 @@ fn http_fixtures_are_what_api_gateway_sends() {
         assert_eq!(e["rawPath"], e["requestContext"]["http"]["path"], "{name}");
         assert_eq!(e["routeKey"], e["requestContext"]["routeKey"], "{name}");
         let route = e["routeKey"].as_str().unwrap();
-        let params: Vec<&str> =
-            route.split('/').filter_map(|s| s.strip_prefix('{')?.strip_suffix('}')).map(|s| s.trim_end_matches('+')).collect();
+        let params: Vec<&str> = route
+            .split('/')
+            .filter_map(|s| s.strip_prefix('{')?.strip_suffix('}'))
+            .map(|s| s.trim_end_matches('+'))
+            .collect();
         for p in &params {
             assert!(e["pathParameters"][*p].is_string(), "{name}: {route} has pathParameters.{p}");
         }
