@@ -209,7 +209,7 @@ impl Alert<'_> {
 /// `head` shortened as needed so that it and `tail` (which holds the link,
 /// never shortened) fit two GSM-7 segments.
 fn fit_sms(head: &str, tail: &str) -> Sms {
-    let mut head = gsm7(head);
+    let mut head = gsm7(&crate::domain::text::transliterate_gsm7(head));
     let tail = gsm7(tail);
     while gsm7_septets(&head) + gsm7_septets(&tail) > SMS_MAX_SEPTETS && head.chars().count() > 20 {
         let keep = head.chars().count() - 4;
