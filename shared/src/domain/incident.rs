@@ -128,7 +128,7 @@ impl PoliceReference {
     pub const MAX_LEN: usize = 32;
 
     /// A reference is a code ("CAD 1234/21NOV26", "01/123456/26"), never a
-    /// note: at most 32 characters in at most three parts, with a digit, and
+    /// note: at most 32 characters in at most three parts, never two words in a row, and
     /// nothing shaped like a date of birth or a full postcode. Messages carry
     /// it, so anything personal in it would reach every reader.
     pub fn parse(input: &str) -> Result<Self, &'static str> {
@@ -145,8 +145,9 @@ impl PoliceReference {
             return Err("must be the force's reference only: up to three parts separated by single spaces, \
                         starting with a letter or digit, of letters, digits and / - _ . :");
         }
-        if !s.chars().any(|c| c.is_ascii_digit()) {
-            return Err("must contain a digit");
+        let wordy = |p: &&str| p.len() > 1 && p.bytes().all(|b| b.is_ascii_alphabetic());
+        if parts.windows(2).any(|w| wordy(&w[0]) && wordy(&w[1])) {
+            return Err("must be the force's reference only: two words in a row read as a name");
         }
         if looks_personal(s) {
             return Err("must be the force's reference only: it looks like it holds a date of birth or a \
