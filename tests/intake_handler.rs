@@ -315,10 +315,10 @@ async fn a_retry_re_serialised_in_another_offset_or_victim_order_is_the_same_inc
     };
     let child = json!({"age_band": "14-17", "injury": "life_threatening"});
     let adult = json!({"age_band": "25-34", "injury": "minor"});
-    let first =
-        two_victims(json!([child.clone(), adult.clone()]), "2026-11-21T01:50:00Z", "2026-11-21T02:01:00Z");
+    let first = two_victims(json!([child.clone(), adult.clone()]), "2026-11-21T01:50:00Z", "2026-11-21T02:01:00Z");
     assert_eq!(h.call(post(&met_key(), first)).await.status(), 202);
-    let offset = two_victims(json!([child.clone(), adult.clone()]), "2026-11-21T02:50:00+01:00", "2026-11-21T03:01:00+01:00");
+    let offset =
+        two_victims(json!([child.clone(), adult.clone()]), "2026-11-21T02:50:00+01:00", "2026-11-21T03:01:00+01:00");
     let reordered = two_victims(json!([adult, child]), "2026-11-21T01:50:00Z", "2026-11-21T02:01:00Z");
     for retry in [offset, reordered] {
         let response = h.call(post(&met_key(), retry)).await;
@@ -369,7 +369,11 @@ async fn personal_data_in_the_ward_is_kept_out_of_every_message_and_never_refuse
 #[tokio::test]
 async fn a_known_ward_is_matched_by_its_usual_forms_and_ons_code() {
     let h = memory_harness().await;
-    let sent = [("brixton north", "Brixton North"), ("Myatt\u{2019}s Fields", "Myatt's Fields"), ("E05014085", "Brixton Acre Lane")];
+    let sent = [
+        ("brixton north", "Brixton North"),
+        ("Myatt\u{2019}s Fields", "Myatt's Fields"),
+        ("E05014085", "Brixton Acre Lane"),
+    ];
     for (n, (ward, kept)) in sent.iter().enumerate() {
         let body = with(|r| {
             r["police_reference"] = json!(format!("CAD {n}/21NOV26"));

@@ -142,7 +142,9 @@ fn every_problem_example_has_the_title_status_and_detail_the_server_sends() {
         assert_eq!(example["status"], sent.status, "{kind}: status");
         // Details with a variable part (a reason, an id) are checked by their fixed part only.
         let detail = example["detail"].as_str().unwrap();
-        if !sent.detail.is_empty() && !matches!(kind, "urn:sim:problem:malformed-json" | "urn:sim:problem:duplicate-reference") {
+        if !sent.detail.is_empty()
+            && !matches!(kind, "urn:sim:problem:malformed-json" | "urn:sim:problem:duplicate-reference")
+        {
             assert_eq!(detail, sent.detail, "{kind}: detail");
         }
         types.insert(kind);

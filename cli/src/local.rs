@@ -367,8 +367,10 @@ mod tests {
 
     #[test]
     fn the_banner_and_the_state_directory_give_both_licensees_keys() {
-        let keys =
-            DemoKeys { met_cad: ApiKey::generate(&demo::met_cad()), kent_police: ApiKey::generate(&demo::kent_police()) };
+        let keys = DemoKeys {
+            met_cad: ApiKey::generate(&demo::met_cad()),
+            kent_police: ApiKey::generate(&demo::kent_police()),
+        };
         let dir = std::env::temp_dir().join(format!("sim-local-keys-{}", std::process::id()));
         let files = write_keys(&dir, &keys).unwrap();
         assert_eq!(std::fs::read_to_string(dir.join("api-key")).unwrap(), keys.met_cad.reveal());

@@ -2,8 +2,8 @@
 //! from. Phone numbers are in Ofcom's drama range and email domains are
 //! reserved `.example` names: nothing here reaches a real person.
 
-use crate::domain::contact::{Contact, EmailAddress, Group, PhoneNumber, Role};
 use crate::domain::area::KnownWard;
+use crate::domain::contact::{Contact, EmailAddress, Group, PhoneNumber, Role};
 use crate::domain::{ApiKey, AreaName, Caller, KeyHash, LicenceStatus, Licensee, Tier};
 use crate::ids::{CallerId, ContactId, GroupId, LicenseeId};
 use crate::ports::{Store, StoreError};

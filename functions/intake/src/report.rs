@@ -47,8 +47,8 @@ fn accepted(id: &IncidentId, reference: &str, status: StatusCode, warnings: Vec<
 
 pub async fn report(deps: &Deps, caller: &Caller, body: Value) -> Result<Response<Body>, IntakeError> {
     let now = deps.clock.now();
-    let mut report = IncidentReport::from_json_within(&body, now, deps.settings.max_incident_age)
-        .map_err(IntakeError::Invalid)?;
+    let mut report =
+        IncidentReport::from_json_within(&body, now, deps.settings.max_incident_age).map_err(IntakeError::Invalid)?;
 
     // A police retry: answer as before without re-checking the licence.
     if let Some(key) = deps.store.report_key(&caller.id, &report.police_reference).await? {

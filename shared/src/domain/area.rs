@@ -88,7 +88,9 @@ pub fn is_latin_letter(c: char) -> bool {
 /// A GSS code as ONS publishes it: a letter, then eight digits (E09000022).
 pub fn is_ons_code(s: &str) -> bool {
     let b = s.trim().as_bytes();
-    b.len() == 9 && matches!(b[0].to_ascii_uppercase(), b'E' | b'W' | b'S' | b'N') && b[1..].iter().all(u8::is_ascii_digit)
+    b.len() == 9
+        && matches!(b[0].to_ascii_uppercase(), b'E' | b'W' | b'S' | b'N')
+        && b[1..].iter().all(u8::is_ascii_digit)
 }
 
 /// A ward a licensee knows, with its ONS code where the council gave one.

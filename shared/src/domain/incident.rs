@@ -171,9 +171,15 @@ fn looks_personal(s: &str) -> bool {
         for sep in ['.', '/', '-'] {
             let nums: Vec<&str> = token.split(sep).collect();
             for w in nums.windows(3) {
-                let n = |t: &str| (!t.is_empty() && t.len() <= 4 && t.bytes().all(|b| b.is_ascii_digit())).then(|| t.parse::<u32>().unwrap_or(0));
+                let n = |t: &str| {
+                    (!t.is_empty() && t.len() <= 4 && t.bytes().all(|b| b.is_ascii_digit()))
+                        .then(|| t.parse::<u32>().unwrap_or(0))
+                };
                 if let (Some(a), Some(b), Some(c)) = (n(w[0]), n(w[1]), n(w[2])) {
-                    let dmy = (1..=31).contains(&a) && w[0].len() <= 2 && (1..=12).contains(&b) && w[1].len() <= 2
+                    let dmy = (1..=31).contains(&a)
+                        && w[0].len() <= 2
+                        && (1..=12).contains(&b)
+                        && w[1].len() <= 2
                         && (w[2].len() == 2 || w[2].len() == 4);
                     let ymd = w[0].len() == 4 && (1..=12).contains(&b) && (1..=31).contains(&c) && w[2].len() <= 2;
                     if dmy || ymd {
@@ -194,7 +200,10 @@ fn looks_personal(s: &str) -> bool {
         return true;
     }
     spaced.iter().flat_map(|t| t.split(['/', '-', '_', '.', ':'])).any(|w| {
-        w.len() >= 5 && w.len() <= 7 && w.is_char_boundary(w.len() - 3) && is_inward(&w[w.len() - 3..])
+        w.len() >= 5
+            && w.len() <= 7
+            && w.is_char_boundary(w.len() - 3)
+            && is_inward(&w[w.len() - 3..])
             && is_outward(&w[..w.len() - 3])
     })
 }
@@ -298,9 +307,9 @@ impl IncidentReport {
         let mut canonical = self.clone();
         canonical.occurred_at = canonical.occurred_at.to_offset(time::UtcOffset::UTC);
         canonical.reported_at = canonical.reported_at.map(|at| at.to_offset(time::UtcOffset::UTC));
-        canonical.victims.sort_by(|a, b| {
-            (a.age_band.as_str(), a.injury.as_str()).cmp(&(b.age_band.as_str(), b.injury.as_str()))
-        });
+        canonical
+            .victims
+            .sort_by(|a, b| (a.age_band.as_str(), a.injury.as_str()).cmp(&(b.age_band.as_str(), b.injury.as_str())));
         if canonical.location.ward.is_none() {
             if let Some(sent) = canonical.location.unmatched_ward.as_deref().and_then(|w| AreaName::parse(w).ok()) {
                 canonical.location.ward = Some(sent);
@@ -647,7 +656,8 @@ mod tests {
         let mut offset = body.clone();
         offset["occurred_at"] = json!("2026-11-21T02:50:00+01:00");
         let mut reordered = body.clone();
-        reordered["victims"] = json!([{"age_band": "18-24", "injury": "minor"}, {"age_band": "14-17", "injury": "serious"}]);
+        reordered["victims"] =
+            json!([{"age_band": "18-24", "injury": "minor"}, {"age_band": "14-17", "injury": "serious"}]);
         assert_eq!(a.fingerprint(), IncidentReport::from_json(&offset, NOW).unwrap().fingerprint());
         assert_eq!(a.fingerprint(), IncidentReport::from_json(&reordered, NOW).unwrap().fingerprint());
         let mut later = body.clone();
@@ -657,13 +667,16 @@ mod tests {
 
     #[test]
     fn a_ward_is_kept_only_if_the_licensee_knows_it_and_never_refused() {
-        let known = vec![KnownWard { name: AreaName::parse("Brixton North").unwrap(), ons_code: Some("E05014086".into()) }];
+        let known =
+            vec![KnownWard { name: AreaName::parse("Brixton North").unwrap(), ons_code: Some("E05014086".into()) }];
         let mut body = valid();
         body["location"]["ward"] = json!("brixton  north");
         let mut r = IncidentReport::from_json(&body, NOW).unwrap();
         assert!(!r.match_ward(&known));
         assert_eq!((r.location.ward.unwrap().as_str(), r.location.unmatched_ward), ("Brixton North", None));
-        for personal in ["Brixton North victim Jo Bloggs aged 15", "outside 12 Acre Lane", "SW9 8AB", "Jo <b>Bloggs</b>"] {
+        for personal in
+            ["Brixton North victim Jo Bloggs aged 15", "outside 12 Acre Lane", "SW9 8AB", "Jo <b>Bloggs</b>"]
+        {
             body["location"]["ward"] = json!(personal);
             let mut r = IncidentReport::from_json(&body, NOW).unwrap();
             assert!(r.match_ward(&known), "{personal}");
