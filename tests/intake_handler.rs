@@ -347,6 +347,8 @@ async fn personal_data_in_the_ward_is_kept_out_of_every_message_and_never_refuse
         let stored = h.store.get_incident(&id).await.unwrap().unwrap();
         assert_eq!(stored.report.location.ward, None);
         assert_eq!(stored.report.location.unmatched_ward.as_deref(), Some(*ward), "kept for operators");
+        let kinds: Vec<&str> = h.store.timeline(&id).await.unwrap().iter().map(|e| e.event.kind()).collect();
+        assert!(kinds.contains(&"ward_not_recognised"), "flagged on the timeline: {kinds:?}");
 
         let alert = Alert {
             incident: &stored,

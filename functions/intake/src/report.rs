@@ -77,6 +77,9 @@ pub async fn report(deps: &Deps, caller: &Caller, body: Value) -> Result<Respons
         handoff: Some(PendingHandoff { reason: HandoffReason::Reported, since: now }),
     };
     let mut events = vec![TimelineEvent::new(&*deps.ids, &id, now, Event::Reported { caller_id: caller.id.clone() })];
+    if ward_unmatched {
+        events.push(TimelineEvent::new(&*deps.ids, &id, now, Event::WardNotRecognised));
+    }
     if let Some(lapsed_on) = grace {
         events.push(TimelineEvent::new(&*deps.ids, &id, now, Event::ServedInLicenceGrace { lapsed_on }));
     }
