@@ -259,6 +259,7 @@ async fn a_duplicate_json_key_is_400_and_nothing_is_stored() {
     assert!(doubled.matches("\"victims\"").count() == 2);
     let response = h.call(post(&met_key(), doubled)).await;
     assert_eq!(response.status(), 400);
+    assert_eq!(h.call(event("intake-report-duplicate-keys.json")).await.status(), 400);
     let problem = json(&response);
     assert_eq!(problem["type"], "urn:sim:problem:malformed-json");
     assert!(problem["detail"].as_str().unwrap().contains("'victims' appears twice"), "{problem}");
@@ -288,6 +289,9 @@ async fn a_401_names_the_scheme_and_the_scheme_name_is_case_insensitive() {
 #[tokio::test]
 async fn a_placeholder_or_old_date_is_a_clear_422_and_nothing_is_stored() {
     let h = memory_harness().await;
+    let fixture = h.call(event("intake-report-placeholder-date.json")).await;
+    assert_eq!(fixture.status(), 422, "the BEARER scheme is accepted; the date is not");
+    assert_eq!(fields(&json(&fixture)), ["/occurred_at"]);
     for placeholder in ["1900-01-01T00:00:00Z", "0000-01-01T00:00:00Z", "2026-10-01T00:00:00+01:00"] {
         let response = h.call(post(&met_key(), with(|r| r["occurred_at"] = json!(placeholder)))).await;
         assert_eq!(response.status(), 422, "{placeholder}");
