@@ -422,6 +422,13 @@ async fn common_forms_of_the_borough_and_its_ons_code_find_the_licensee() {
     }
     let kent = post(&kent_key(), with(|r| r["location"] = json!({"borough": "Maidstone Borough Council"})));
     assert_eq!(h.call(kent).await.status(), 202);
+
+    // A borough no licensee covers is refused without repeating what was sent.
+    let body = with(|r| r["location"]["borough"] = json!("Jo Bloggs Estate"));
+    let refused = h.call(post(&met_key(), body)).await;
+    assert_eq!(refused.status(), 403);
+    let problem = json(&refused).to_string();
+    assert!(problem.contains("ONS code") && !problem.contains("Bloggs"), "{problem}");
 }
 
 #[tokio::test]

@@ -129,17 +129,19 @@ async fn retry(deps: &Deps, key: ReportKey, report: &IncidentReport) -> Result<R
 
 /// The licensee covering the borough, if this caller may report to it.
 async fn licensee_for(deps: &Deps, caller: &Caller, borough: &AreaName) -> Result<Licensee, IntakeError> {
+    // The borough is free text: the answer (and so the log) never repeats it.
     let not_covered = || {
-        IntakeError::Forbidden(format!(
-            "No SIM licensee covers the borough '{borough}'. Check the borough name; if it is right, \
-             call the SIM service desk."
-        ))
+        IntakeError::Forbidden(
+            "No SIM licensee covers the borough in location.borough. Send the borough's or district's name \
+             (e.g. Lambeth) or its ONS code (e.g. E09000022); if it is right, call the SIM service desk."
+                .into(),
+        )
     };
     let id = deps.store.licensee_for_area(borough).await?.ok_or_else(not_covered)?;
     if !caller.may_act_for(&id) {
-        return Err(IntakeError::Forbidden(format!(
-            "This API key is not authorised to report incidents in '{borough}'."
-        )));
+        return Err(IntakeError::Forbidden(
+            "This API key is not authorised to report incidents in the borough in location.borough.".into(),
+        ));
     }
     deps.store.get_licensee(&id).await?.ok_or_else(not_covered)
 }
