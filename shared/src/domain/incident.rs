@@ -307,9 +307,7 @@ impl IncidentReport {
         let mut canonical = self.clone();
         canonical.occurred_at = canonical.occurred_at.to_offset(time::UtcOffset::UTC);
         canonical.reported_at = canonical.reported_at.map(|at| at.to_offset(time::UtcOffset::UTC));
-        canonical
-            .victims
-            .sort_by(|a, b| (a.age_band.as_str(), a.injury.as_str()).cmp(&(b.age_band.as_str(), b.injury.as_str())));
+        sort_victims(&mut canonical.victims);
         if canonical.location.ward.is_none() {
             if let Some(sent) = canonical.location.unmatched_ward.as_deref().and_then(|w| AreaName::parse(w).ok()) {
                 canonical.location.ward = Some(sent);
@@ -384,6 +382,18 @@ fn sent_ward(text: &str) -> Option<String> {
     (!kept.is_empty()).then_some(kept)
 }
 
+/// Victims in a fixed order: the order police list them in means nothing.
+fn sort_victims(victims: &mut [Victim]) {
+    victims.sort_by(|a, b| (a.age_band.as_str(), a.injury.as_str()).cmp(&(b.age_band.as_str(), b.injury.as_str())));
+}
+
+fn same_victims(a: &[Victim], b: &[Victim]) -> bool {
+    let (mut a, mut b) = (a.to_vec(), b.to_vec());
+    sort_victims(&mut a);
+    sort_victims(&mut b);
+    a == b
+}
+
 fn read_victim(value: &Value, at: &str, errs: &mut Errors) -> Option<Victim> {
     let obj = Object::new(value, at, errs)?;
     obj.deny_unknown(&["age_band", "injury"], errs);
@@ -455,7 +465,7 @@ impl IncidentUpdate {
             changes.push(format!("weapon {} → {w}", report.weapon));
             next.weapon = w;
         }
-        if let Some(victims) = self.victims.as_ref().filter(|v| **v != report.victims) {
+        if let Some(victims) = self.victims.as_ref().filter(|v| !same_victims(v, &report.victims)) {
             next.victims = victims.clone();
             changes.push(format!(
                 "victims {} → {}, most severe injury {} → {}",
@@ -703,7 +713,16 @@ mod tests {
             ]
         );
         let (again, none) = update.apply(&next);
-        assert_eq!((again, none.len()), (next, 0));
+        assert_eq!((again, none.len()), (next.clone(), 0));
+        // The same victims listed in another order are no change either.
+        let two = IncidentUpdate::from_json(&json!({"victims": [
+            {"age_band": "14-17", "injury": "fatal"}, {"age_band": "25-34", "injury": "minor"}]}))
+        .unwrap();
+        let (with_two, _) = two.apply(&next);
+        let reordered = IncidentUpdate::from_json(&json!({"victims": [
+            {"age_band": "25-34", "injury": "minor"}, {"age_band": "14-17", "injury": "fatal"}]}))
+        .unwrap();
+        assert!(reordered.apply(&with_two).1.is_empty());
     }
 
     #[test]
