@@ -237,3 +237,219 @@ async fn unknown_paths_and_wrong_methods_are_problems_too() {
     assert_eq!(missing.status(), 404);
     assert_eq!(json(&missing)["type"], "urn:sim:problem:not-found");
 }
+
+// Issue 12, section 4: intake input that should be refused, and input that must not be.
+
+fn post(key: &sim::domain::ApiKey, body: impl Into<String>) -> lambda_http::Request {
+    request("POST", "/v1/incidents", Some(key), Some(body.into()))
+}
+
+fn with(edit: impl FnOnce(&mut Value)) -> String {
+    let mut report = event_body("intake-report.json");
+    edit(&mut report);
+    report.to_string()
+}
+
+#[tokio::test]
+async fn a_duplicate_json_key_is_400_and_nothing_is_stored() {
+    let h = memory_harness().await;
+    let body = event_body("intake-report.json").to_string();
+    // The child victim first, then an empty list: serde_json alone keeps the last.
+    let doubled = body.replacen("\"weapon\"", "\"victims\": [], \"weapon\"", 1);
+    assert!(doubled.matches("\"victims\"").count() == 2);
+    let response = h.call(post(&met_key(), doubled)).await;
+    assert_eq!(response.status(), 400);
+    assert_eq!(h.call(event("intake-report-duplicate-keys.json")).await.status(), 400);
+    let problem = json(&response);
+    assert_eq!(problem["type"], "urn:sim:problem:malformed-json");
+    assert!(problem["detail"].as_str().unwrap().contains("'victims' appears twice"), "{problem}");
+    nothing_stored(&h, "CAD 1234/21NOV26").await;
+
+    let nested = body.replacen("\"borough\"", "\"ward\": \"Oval\", \"borough\"", 1);
+    assert_eq!(h.call(post(&met_key(), nested)).await.status(), 400);
+    nothing_stored(&h, "CAD 1234/21NOV26").await;
+}
+
+#[tokio::test]
+async fn a_401_names_the_scheme_and_the_scheme_name_is_case_insensitive() {
+    let h = memory_harness().await;
+    let refused = h.call(event("intake-report-unauthorised.json")).await;
+    assert_eq!(refused.status(), 401);
+    assert_eq!(header(&refused, "www-authenticate"), Some(r#"Bearer realm="sim""#));
+    let no_key = h.call(request("GET", "/v1/incidents/inc-000001", None, None)).await;
+    assert_eq!(header(&no_key, "www-authenticate"), Some(r#"Bearer realm="sim""#));
+
+    for (n, scheme) in ["BEARER", "bearer", "Bearer"].into_iter().enumerate() {
+        let mut req = post(&met_key(), with(|r| r["police_reference"] = json!(format!("CAD {n}/21NOV26"))));
+        req.headers_mut().insert("authorization", format!("{scheme} {}", met_key().reveal()).parse().unwrap());
+        assert_eq!(h.call(req).await.status(), 202, "{scheme}");
+    }
+}
+
+#[tokio::test]
+async fn a_placeholder_or_old_date_is_a_clear_422_and_nothing_is_stored() {
+    let h = memory_harness().await;
+    let fixture = h.call(event("intake-report-placeholder-date.json")).await;
+    assert_eq!(fixture.status(), 422, "the BEARER scheme is accepted; the date is not");
+    assert_eq!(fields(&json(&fixture)), ["/occurred_at"]);
+    for placeholder in ["1900-01-01T00:00:00Z", "0000-01-01T00:00:00Z", "2026-10-01T00:00:00+01:00"] {
+        let response = h.call(post(&met_key(), with(|r| r["occurred_at"] = json!(placeholder)))).await;
+        assert_eq!(response.status(), 422, "{placeholder}");
+        let problem = json(&response);
+        assert_eq!(fields(&problem), ["/occurred_at"]);
+        assert!(problem.to_string().contains("within the last 30 days"));
+        nothing_stored(&h, "CAD 1234/21NOV26").await;
+    }
+    let recent = with(|r| {
+        r["occurred_at"] = json!("2026-10-25T10:00:00Z");
+        r["reported_at"] = Value::Null;
+    });
+    assert_eq!(h.call(post(&met_key(), recent)).await.status(), 202, "29 days ago is still taken");
+}
+
+#[tokio::test]
+async fn a_retry_re_serialised_in_another_offset_or_victim_order_is_the_same_incident() {
+    let h = memory_harness().await;
+    let two_victims = |victims: Value, occurred: &str, reported: &str| {
+        with(|r| {
+            r["victims"] = victims;
+            r["occurred_at"] = json!(occurred);
+            r["reported_at"] = json!(reported);
+        })
+    };
+    let child = json!({"age_band": "14-17", "injury": "life_threatening"});
+    let adult = json!({"age_band": "25-34", "injury": "minor"});
+    let first = two_victims(json!([child.clone(), adult.clone()]), "2026-11-21T01:50:00Z", "2026-11-21T02:01:00Z");
+    assert_eq!(h.call(post(&met_key(), first)).await.status(), 202);
+    let offset =
+        two_victims(json!([child.clone(), adult.clone()]), "2026-11-21T02:50:00+01:00", "2026-11-21T03:01:00+01:00");
+    let reordered = two_victims(json!([adult, child]), "2026-11-21T01:50:00Z", "2026-11-21T02:01:00Z");
+    for retry in [offset, reordered] {
+        let response = h.call(post(&met_key(), retry)).await;
+        assert_eq!(response.status(), 200, "{}", json(&response));
+        assert_eq!(json(&response)["id"], "inc-000001");
+    }
+}
+
+#[tokio::test]
+async fn personal_data_in_the_ward_is_kept_out_of_every_message_and_never_refuses_the_report() {
+    use sim::domain::category::Category;
+    use sim::render::{Alert, AlertKind};
+    let h = memory_harness().await;
+    let wards = ["Brixton North victim Jo Bloggs aged 15", "outside 12 Acre Lane", "SW9 8AB", "Jo <Bloggs>"];
+    for (n, ward) in wards.iter().enumerate() {
+        let body = with(|r| {
+            r["police_reference"] = json!(format!("CAD {n}/21NOV26"));
+            r["location"]["ward"] = json!(ward);
+        });
+        let response = h.call(post(&met_key(), body)).await;
+        assert_eq!(response.status(), 202, "lives come first: {ward}");
+        let answer = json(&response);
+        assert!(answer["warnings"][0].as_str().unwrap().contains("not one of the licensee's known wards"));
+        assert!(!answer.to_string().contains(ward), "the ward is not echoed");
+        let id = IncidentId::parse(answer["id"].as_str().unwrap()).unwrap();
+        let stored = h.store.get_incident(&id).await.unwrap().unwrap();
+        assert_eq!(stored.report.location.ward, None);
+        assert_eq!(stored.report.location.unmatched_ward.as_deref(), Some(*ward), "kept for operators");
+        let kinds: Vec<&str> = h.store.timeline(&id).await.unwrap().iter().map(|e| e.event.kind()).collect();
+        assert!(kinds.contains(&"ward_not_recognised"), "flagged on the timeline: {kinds:?}");
+
+        let alert = Alert {
+            incident: &stored,
+            category: Category::Critical,
+            reason: "test",
+            kind: AlertKind::First,
+            acknowledge_within: Some(15),
+            link: "https://sim.example/r/t",
+        };
+        let (sms, email, whatsapp) = (alert.sms(), alert.email(), alert.whatsapp("t"));
+        for text in [sms.text, email.subject, email.text, email.html, whatsapp.body.join("|")] {
+            for word in ["Bloggs", "Acre Lane", "8AB"] {
+                assert!(!text.contains(word), "{word} reached a message: {text}");
+            }
+            assert!(text.contains("Lambeth"), "{text}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_known_ward_is_matched_by_its_usual_forms_and_ons_code() {
+    let h = memory_harness().await;
+    let sent = [
+        ("brixton north", "Brixton North"),
+        ("Myatt\u{2019}s Fields", "Myatt's Fields"),
+        ("E05014085", "Brixton Acre Lane"),
+    ];
+    for (n, (ward, kept)) in sent.iter().enumerate() {
+        let body = with(|r| {
+            r["police_reference"] = json!(format!("CAD {n}/21NOV26"));
+            r["location"]["ward"] = json!(ward);
+        });
+        let response = h.call(post(&met_key(), body)).await;
+        assert_eq!(response.status(), 202, "{ward}");
+        assert!(json(&response).get("warnings").is_none());
+        let id = IncidentId::parse(json(&response)["id"].as_str().unwrap()).unwrap();
+        let stored = h.store.get_incident(&id).await.unwrap().unwrap();
+        assert_eq!(stored.report.location.ward.unwrap().as_str(), *kept);
+    }
+}
+
+#[tokio::test]
+async fn a_police_reference_holding_a_date_of_birth_or_postcode_is_refused_without_echo() {
+    let h = memory_harness().await;
+    for reference in ["CAD 1234 JO BLOGGS DOB 01.02.2011", "CAD 1234 01/02/2011", "CAD 1234 SW9 8AB", "JO BLOGGS 15"] {
+        let response = h.call(post(&met_key(), with(|r| r["police_reference"] = json!(reference)))).await;
+        assert_eq!(response.status(), 422, "{reference}");
+        let problem = json(&response).to_string();
+        assert_eq!(fields(&json(&response)), ["/police_reference"]);
+        for part in ["BLOGGS", "2011", "8AB"] {
+            assert!(!problem.contains(part), "{part} echoed: {problem}");
+        }
+    }
+    nothing_stored(&h, "CAD 1234/21NOV26").await;
+}
+
+#[tokio::test]
+async fn common_forms_of_the_borough_and_its_ons_code_find_the_licensee() {
+    let h = memory_harness().await;
+    for (n, borough) in ["London Borough of Lambeth", "Lambeth Council", "E09000022", "lambeth"].iter().enumerate() {
+        let body = with(|r| {
+            r["police_reference"] = json!(format!("CAD {n}/21NOV26"));
+            r["location"]["borough"] = json!(borough);
+        });
+        let response = h.call(post(&met_key(), body)).await;
+        assert_eq!(response.status(), 202, "{borough}: {}", json(&response));
+    }
+    let kent = post(&kent_key(), with(|r| r["location"] = json!({"borough": "Maidstone Borough Council"})));
+    assert_eq!(h.call(kent).await.status(), 202);
+
+    // A borough no licensee covers is refused without repeating what was sent.
+    let body = with(|r| r["location"]["borough"] = json!("Jo Bloggs Estate"));
+    let refused = h.call(post(&met_key(), body)).await;
+    assert_eq!(refused.status(), 403);
+    let problem = json(&refused).to_string();
+    assert!(problem.contains("ONS code") && !problem.contains("Bloggs"), "{problem}");
+}
+
+#[tokio::test]
+async fn unicode_is_normalised_and_look_alike_letters_are_refused_clearly() {
+    let h = memory_harness().await;
+    // A typographic apostrophe no longer refuses the whole report.
+    let apostrophe = with(|r| r["location"]["ward"] = json!("Streatham St Leonard\u{2019}s"));
+    let response = h.call(post(&met_key(), apostrophe)).await;
+    assert_eq!(response.status(), 202, "{}", json(&response));
+    let stored = h.store.get_incident(&IncidentId::parse("inc-000001").unwrap()).await.unwrap().unwrap();
+    assert_eq!(stored.report.location.ward.unwrap().as_str(), "Streatham St Leonard's");
+
+    // Cyrillic "а" and full-width letters in the borough: a clear 422, not a 403 or a match.
+    for borough in ["L\u{0430}mbeth", "\u{FF2C}\u{FF41}\u{FF4D}\u{FF42}\u{FF45}\u{FF54}\u{FF48}"] {
+        let body = with(|r| {
+            r["police_reference"] = json!("CAD 9/21NOV26");
+            r["location"]["borough"] = json!(borough);
+        });
+        let response = h.call(post(&met_key(), body)).await;
+        assert_eq!(response.status(), 422, "{borough}");
+        assert_eq!(fields(&json(&response)), ["/location/borough"]);
+        assert!(json(&response)["errors"][0]["message"].as_str().unwrap().contains("Latin letters"));
+    }
+}

@@ -92,3 +92,96 @@ async fn every_documented_example_is_what_the_handler_answers() {
     }
     assert!(checked >= 8, "only {checked} examples found");
 }
+
+/// Every problem object in the document (named examples and component
+/// examples alike), found by its `type`.
+fn problem_examples<'a>(value: &'a Value, found: &mut Vec<&'a Value>) {
+    match value {
+        Value::Object(map) => {
+            if map.get("type").and_then(Value::as_str).is_some_and(|t| t.starts_with("urn:sim:problem:")) {
+                found.push(value);
+            }
+            map.values().for_each(|v| problem_examples(v, found));
+        }
+        Value::Array(items) => items.iter().for_each(|v| problem_examples(v, found)),
+        _ => {}
+    }
+}
+
+#[test]
+fn every_problem_example_has_the_title_status_and_detail_the_server_sends() {
+    use intake::IntakeError as E;
+    use sim::ports::StoreError;
+    let incident_id = sim::ids::IncidentId::parse("inc-7f3c2a9e41d0").unwrap();
+    let server: Vec<sim::problem::Problem> = [
+        E::Unauthorised,
+        E::Forbidden(String::new()),
+        E::NotFound,
+        E::MalformedJson(String::new()),
+        E::Invalid(vec![]),
+        E::DuplicateReference { incident_id },
+        E::TooLarge,
+        E::UnsupportedMediaType,
+        E::MethodNotAllowed("POST"),
+        E::Contended,
+        E::Store(StoreError::Permanent("x".into())),
+    ]
+    .iter()
+    .map(E::to_problem)
+    .collect();
+    let spec = spec();
+    let mut examples = Vec::new();
+    problem_examples(&spec["paths"], &mut examples);
+    problem_examples(&spec["components"]["responses"], &mut examples);
+    assert!(examples.len() >= 12, "only {} problem examples", examples.len());
+    let mut types = BTreeSet::new();
+    for example in examples {
+        let kind = example["type"].as_str().unwrap();
+        let sent = server.iter().find(|p| p.kind == kind).unwrap_or_else(|| panic!("the server never sends {kind}"));
+        assert_eq!(example["title"], sent.title, "{kind}: title");
+        assert_eq!(example["status"], sent.status, "{kind}: status");
+        // Details with a variable part (a reason, an id) are checked by their fixed part only.
+        let detail = example["detail"].as_str().unwrap();
+        if !sent.detail.is_empty()
+            && !matches!(kind, "urn:sim:problem:malformed-json" | "urn:sim:problem:duplicate-reference")
+        {
+            assert_eq!(detail, sent.detail, "{kind}: detail");
+        }
+        types.insert(kind);
+    }
+    for status in ["405", "500", "503"] {
+        for (path, operations) in spec["paths"].as_object().unwrap() {
+            for (method, operation) in operations.as_object().unwrap() {
+                if operation.get("responses").is_some() {
+                    assert!(operation["responses"].get(status).is_some(), "{method} {path} documents {status}");
+                }
+            }
+        }
+    }
+    assert!(types.contains("urn:sim:problem:internal") && types.contains("urn:sim:problem:method-not-allowed"));
+}
+
+#[test]
+fn the_document_states_the_limits_the_server_enforces() {
+    let spec = spec();
+    let schemas = &spec["components"]["schemas"];
+    assert_eq!(schemas["IncidentReport"]["properties"]["flags"]["maxItems"], 14);
+    assert_eq!(schemas["IncidentUpdate"]["properties"]["add_flags"]["maxItems"], 14);
+    assert_eq!(schemas["IncidentUpdate"]["properties"]["remove_flags"]["maxItems"], 14);
+    assert_eq!(schemas["PoliceReference"]["maxLength"], sim::domain::incident::PoliceReference::MAX_LEN);
+    for optional in ["reported_at", "weapon", "victims", "flags"] {
+        assert_eq!(schemas["IncidentReport"]["properties"][optional]["nullable"], true, "{optional}");
+    }
+    for optional in ["ward", "postcode_district", "latitude", "longitude"] {
+        assert_eq!(schemas["Location"]["properties"][optional]["nullable"], true, "{optional}");
+    }
+    let pairing = schemas["Location"]["anyOf"].as_array().expect("latitude and longitude go together");
+    assert_eq!(pairing[0]["required"], serde_json::json!(["latitude", "longitude"]));
+    let description = spec["info"]["description"].as_str().unwrap();
+    for rule in ["NFC", "within the last 30 days", "appears twice", "case-insensitive", "E09000022"] {
+        assert!(
+            description.contains(rule) || serde_json::to_string(&spec).unwrap().contains(rule),
+            "the document says: {rule}"
+        );
+    }
+}

@@ -162,7 +162,7 @@ pub async fn run(recipients: usize, whatsapp_base: &str) -> Run {
         queue: q.categorise_counted.clone(),
         clock: clock.clone(),
         ids: ids.clone(),
-        settings: intake::Settings { licence_grace: time::Duration::days(30) },
+        settings: intake::Settings { licence_grace: time::Duration::days(30), ..Default::default() },
     };
     let categorise = categorise::Deps {
         store: store.clone(),

@@ -31,7 +31,7 @@ pub async fn measure(incidents: usize) -> HandlerFigures {
         queue: handoffs.clone(),
         clock: Arc::new(SystemClock),
         ids: Arc::new(RandomIds),
-        settings: intake::Settings { licence_grace: time::Duration::days(30) },
+        settings: intake::Settings { licence_grace: time::Duration::days(30), ..Default::default() },
     };
     let senders = ChannelQueues { sms: queue("sms"), email: queue("email"), whatsapp: queue("whatsapp") };
     let categorise = categorise::Deps {

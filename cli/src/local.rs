@@ -296,23 +296,40 @@ pub async fn run(options: Options) -> Result<(), Box<dyn Error>> {
     let clock: Arc<dyn Clock> =
         if options.speed > 1 { Arc::new(ScaledClock::new(options.speed)) } else { Arc::new(SystemClock) };
     let stack = build(&Backing::from_env(options.speed), &url, clock, Arc::new(RandomIds)).await?;
-    std::fs::create_dir_all(&options.state_dir)?;
-    let key_file = options.state_dir.join("api-key");
-    std::fs::write(&key_file, stack.keys.met_cad.reveal())?;
-    println!("{}", banner(&url, &stack, &key_file));
+    let key_files = write_keys(&options.state_dir, &stack.keys)?;
+    println!("{}", banner(&url, &stack.backend, &stack.keys, &key_files));
     serve(&stack, listener).await?;
     Ok(())
 }
 
-fn banner(url: &str, stack: &Stack, key_file: &std::path::Path) -> String {
+/// Where `sim local` writes the two demo callers' keys.
+pub struct KeyFiles {
+    pub met_cad: PathBuf,
+    pub kent_police: PathBuf,
+}
+
+/// Writes both callers' keys into `dir`: `api-key` (Met, Lambeth) and
+/// `kent-api-key` (Kent), so isolation between licensees can be tried.
+pub fn write_keys(dir: &std::path::Path, keys: &DemoKeys) -> std::io::Result<KeyFiles> {
+    std::fs::create_dir_all(dir)?;
+    let files = KeyFiles { met_cad: dir.join("api-key"), kent_police: dir.join("kent-api-key") };
+    std::fs::write(&files.met_cad, keys.met_cad.reveal())?;
+    std::fs::write(&files.kent_police, keys.kent_police.reveal())?;
+    Ok(files)
+}
+
+pub fn banner(url: &str, backend: &str, keys: &DemoKeys, files: &KeyFiles) -> String {
     format!(
         r#"
 SIM local stack listening on {url}
   running on: {backend}
   seeded: Lambeth (London, free; 10 contacts in 7 groups), Kent (licensed: Maidstone, Medway)
 
-Demo API key for "Met Police CAD, Lambeth BCU" (also written to {key_file}):
+Demo API key for "Met Police CAD, Lambeth BCU" (also written to {met_file}):
   export SIM_KEY={key}
+Demo API key for "Kent Police control room" (Maidstone, Medway; also written to {kent_file}):
+  export SIM_KENT_KEY={kent_key}
+  (a Kent key cannot see or report Lambeth incidents: try it on a Lambeth incident id for a 404)
 
 Report an incident:
   curl -s -X POST {url}/v1/incidents \
@@ -327,13 +344,36 @@ See the alerts it produced, rendered as they would arrive:
 
 Stop with Ctrl-C. The embedded store is in memory: stopping forgets everything.
 "#,
-        backend = stack.backend,
-        key_file = key_file.display(),
-        key = stack.keys.met_cad.reveal(),
+        met_file = files.met_cad.display(),
+        kent_file = files.kent_police.display(),
+        key = keys.met_cad.reveal(),
+        kent_key = keys.kent_police.reveal(),
         now = time::OffsetDateTime::now_utc()
             .replace_nanosecond(0)
             .unwrap_or_else(|_| time::OffsetDateTime::now_utc())
             .format(&time::format_description::well_known::Rfc3339)
             .unwrap_or_default(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_banner_and_the_state_directory_give_both_licensees_keys() {
+        let keys = DemoKeys {
+            met_cad: ApiKey::generate(&demo::met_cad()),
+            kent_police: ApiKey::generate(&demo::kent_police()),
+        };
+        let dir = std::env::temp_dir().join(format!("sim-local-keys-{}", std::process::id()));
+        let files = write_keys(&dir, &keys).unwrap();
+        assert_eq!(std::fs::read_to_string(dir.join("api-key")).unwrap(), keys.met_cad.reveal());
+        assert_eq!(std::fs::read_to_string(dir.join("kent-api-key")).unwrap(), keys.kent_police.reveal());
+        let text = banner("http://127.0.0.1:1", "memory", &keys, &files);
+        assert!(text.contains(&format!("export SIM_KEY={}", keys.met_cad.reveal())));
+        assert!(text.contains(&format!("export SIM_KENT_KEY={}", keys.kent_police.reveal())));
+        assert!(text.contains("kent-api-key"));
+        std::fs::remove_dir_all(&dir).ok();
+    }
 }

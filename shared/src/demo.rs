@@ -2,6 +2,7 @@
 //! from. Phone numbers are in Ofcom's drama range and email domains are
 //! reserved `.example` names: nothing here reaches a real person.
 
+use crate::domain::area::KnownWard;
 use crate::domain::contact::{Contact, EmailAddress, Group, PhoneNumber, Role};
 use crate::domain::{ApiKey, AreaName, Caller, KeyHash, LicenceStatus, Licensee, Tier};
 use crate::ids::{CallerId, ContactId, GroupId, LicenseeId};
@@ -28,6 +29,49 @@ pub fn kent_police() -> CallerId {
     id(CallerId::parse, "kent-police")
 }
 
+fn areas(names: &[&str]) -> Vec<AreaName> {
+    names.iter().map(|n| AreaName::parse(n).expect("demo areas are valid")).collect()
+}
+
+fn wards(list: &[(&str, Option<&str>)]) -> Vec<KnownWard> {
+    list.iter()
+        .map(|(name, code)| KnownWard {
+            name: AreaName::parse(name).expect("demo wards are valid"),
+            ons_code: code.map(str::to_owned),
+        })
+        .collect()
+}
+
+/// Lambeth's wards (2022 boundaries; Coldharbour from before 2022, as police
+/// systems may still send it). Demo data: a real licensee loads ONS's list with
+/// every code; only the one code checked against ONS is given here.
+pub const LAMBETH_WARDS: &[(&str, Option<&str>)] = &[
+    ("Brixton Acre Lane", Some("E05014085")),
+    ("Brixton North", None),
+    ("Brixton Rush Common", None),
+    ("Brixton Windrush", None),
+    ("Clapham Common & Abbeville", None),
+    ("Clapham Town", None),
+    ("Herne Hill & Loughborough Junction", None),
+    ("Kennington", None),
+    ("Myatt's Fields", None),
+    ("Oval", None),
+    ("Stockwell East", None),
+    ("Streatham St Leonard's", None),
+    ("Vauxhall", None),
+    ("Waterloo & South Bank", None),
+    ("Coldharbour", None),
+];
+
+/// A few wards of Maidstone and Medway. Demo data, as above.
+pub const KENT_WARDS: &[(&str, Option<&str>)] = &[
+    ("High Street", None),
+    ("Fant", None),
+    ("Bridge", None),
+    ("Chatham Central & Brompton", None),
+    ("Gillingham South", None),
+];
+
 /// The keys of the two demo callers.
 #[derive(Clone)]
 pub struct DemoKeys {
@@ -47,7 +91,8 @@ pub async fn seed(store: &dyn Store, today: Date, keys: &DemoKeys) -> Result<(),
             name: "London Borough of Lambeth".into(),
             tier: Tier::LondonFree,
             status: LicenceStatus::Active,
-            areas: vec![AreaName::parse("Lambeth").expect("valid")],
+            areas: areas(&["Lambeth", "E09000022"]),
+            wards: wards(LAMBETH_WARDS),
             rules: None,
             policies: None,
             checklist: None,
@@ -59,7 +104,8 @@ pub async fn seed(store: &dyn Store, today: Date, keys: &DemoKeys) -> Result<(),
             name: "Kent Community Safety Partnership".into(),
             tier: Tier::Licensed { starts_on: today - Duration::days(300), ends_on: today + Duration::days(65) },
             status: LicenceStatus::Active,
-            areas: vec![AreaName::parse("Maidstone").expect("valid"), AreaName::parse("Medway").expect("valid")],
+            areas: areas(&["Maidstone", "E07000110", "Medway", "E06000035"]),
+            wards: wards(KENT_WARDS),
             rules: None,
             policies: None,
             checklist: None,

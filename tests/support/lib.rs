@@ -85,7 +85,7 @@ impl Harness {
             queue: queue.clone(),
             clock: clock.clone(),
             ids: ids.clone(),
-            settings: intake::Settings { licence_grace: Duration::days(30) },
+            settings: intake::Settings { licence_grace: Duration::days(30), ..Default::default() },
         };
         Self { deps, store, queue, clock, ids }
     }

@@ -10,7 +10,7 @@ pub async fn authenticate(deps: &Deps, req: &Request) -> Result<Caller, IntakeEr
         .headers()
         .get(lambda_http::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .and_then(bearer_credentials)
         .ok_or(IntakeError::Unauthorised)?;
     let (caller_id, key) = ApiKey::parse(presented.trim()).ok_or(IntakeError::Unauthorised)?;
     let caller = deps.store.get_caller(&caller_id).await?.ok_or(IntakeError::Unauthorised)?;
@@ -21,6 +21,14 @@ pub async fn authenticate(deps: &Deps, req: &Request) -> Result<Caller, IntakeEr
     }
 }
 
+/// The credentials of a `Bearer` authorization: the scheme name is
+/// case-insensitive (RFC 9110 §11.1), so `BEARER` and `bearer` are `Bearer`.
+fn bearer_credentials(value: &str) -> Option<&str> {
+    let value = value.trim_start();
+    let (scheme, rest) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| rest.trim()).filter(|c| !c.is_empty())
+}
+
 /// The incident, if it belongs to a licensee this caller acts for. Anything
 /// else is "not found", so a caller cannot learn another licensee's ids.
 pub async fn incident_for(deps: &Deps, caller: &Caller, id: &str) -> Result<sim::domain::Incident, IntakeError> {
@@ -28,5 +36,20 @@ pub async fn incident_for(deps: &Deps, caller: &Caller, id: &str) -> Result<sim:
     match deps.store.get_incident(&id).await? {
         Some(incident) if caller.may_act_for(&incident.licensee_id) => Ok(incident),
         _ => Err(IntakeError::NotFound),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bearer_credentials;
+
+    #[test]
+    fn the_bearer_scheme_is_case_insensitive() {
+        for header in ["Bearer k", "bearer k", "BEARER k", "bEaReR   k "] {
+            assert_eq!(bearer_credentials(header), Some("k"), "{header}");
+        }
+        for header in ["Basic k", "Bearerk", "Bearer ", "k"] {
+            assert_eq!(bearer_credentials(header), None, "{header}");
+        }
     }
 }

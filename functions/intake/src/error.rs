@@ -113,7 +113,15 @@ impl IntakeError {
         } else {
             tracing::info!(error = %self, status = problem.status, "request refused");
         }
-        problem.to_response().map(Body::from)
+        let mut response = problem.to_response();
+        if problem.status == 401 {
+            // RFC 9110 §11.6.1: a 401 says which scheme to use.
+            response.headers_mut().insert(
+                lambda_http::http::header::WWW_AUTHENTICATE,
+                lambda_http::http::HeaderValue::from_static(r#"Bearer realm="sim""#),
+            );
+        }
+        response.map(Body::from)
     }
 }
 

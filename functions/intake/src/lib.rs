@@ -12,6 +12,7 @@ mod error;
 mod report;
 mod respond;
 mod status;
+mod strict_json;
 mod update;
 
 pub use error::IntakeError;
@@ -45,12 +46,23 @@ impl Deps {
 pub struct Settings {
     /// How long a lapsed licence is still served: lives come first.
     pub licence_grace: Duration,
+    /// How long ago an incident may have occurred when first reported; older
+    /// ones (a placeholder 1900-01-01) are refused with 422 rather than
+    /// alerted as if fresh.
+    pub max_incident_age: Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self { licence_grace: Duration::days(30), max_incident_age: sim::domain::incident::DEFAULT_MAX_AGE }
+    }
 }
 
 impl Settings {
     pub fn from_env() -> Result<Self, ConfigError> {
         let days: u16 = parsed_or("LICENCE_GRACE_DAYS", 30)?;
-        Ok(Self { licence_grace: Duration::days(days.into()) })
+        let max_age: u16 = parsed_or("MAX_INCIDENT_AGE_DAYS", 30)?;
+        Ok(Self { licence_grace: Duration::days(days.into()), max_incident_age: Duration::days(max_age.into()) })
     }
 }
 
@@ -106,5 +118,5 @@ fn body_json(req: &Request) -> Result<serde_json::Value, IntakeError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(IntakeError::MalformedJson("the request body is empty".into()));
     }
-    serde_json::from_slice(bytes).map_err(|e| IntakeError::MalformedJson(e.to_string()))
+    strict_json::from_slice(bytes).map_err(|e| IntakeError::MalformedJson(e.to_string()))
 }

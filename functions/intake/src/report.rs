@@ -17,7 +17,14 @@ struct Accepted<'a> {
     police_reference: &'a str,
     status: &'static str,
     links: Links,
+    /// What SIM did not use, for the integrator to fix (never refusal reasons).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    warnings: Vec<&'static str>,
 }
+
+/// Told to police when their ward is not one the licensee knows.
+const WARD_NOT_KNOWN: &str = "location.ward is not one of the licensee's known wards (by name or ONS code): the \
+     incident is alerted by borough only, and SIM's operators will check the ward";
 
 #[derive(Serialize)]
 struct Links {
@@ -26,20 +33,22 @@ struct Links {
     updates: String,
 }
 
-fn accepted(id: &IncidentId, reference: &str, status: StatusCode) -> Response<Body> {
+fn accepted(id: &IncidentId, reference: &str, status: StatusCode, warnings: Vec<&'static str>) -> Response<Body> {
     let this = format!("/v1/incidents/{id}");
     let body = Accepted {
         id,
         police_reference: reference,
         status: if status == StatusCode::ACCEPTED { "accepted" } else { "already_received" },
         links: Links { this: this.clone(), updates: format!("{this}/updates") },
+        warnings,
     };
     json_with(status, &body, Some(this))
 }
 
 pub async fn report(deps: &Deps, caller: &Caller, body: Value) -> Result<Response<Body>, IntakeError> {
     let now = deps.clock.now();
-    let report = IncidentReport::from_json(&body, now).map_err(IntakeError::Invalid)?;
+    let mut report =
+        IncidentReport::from_json_within(&body, now, deps.settings.max_incident_age).map_err(IntakeError::Invalid)?;
 
     // A police retry: answer as before without re-checking the licence.
     if let Some(key) = deps.store.report_key(&caller.id, &report.police_reference).await? {
@@ -53,18 +62,24 @@ pub async fn report(deps: &Deps, caller: &Caller, body: Value) -> Result<Respons
         Entitlement::Refused { reason } => return Err(IntakeError::Forbidden(reason)),
     };
 
+    // Fingerprinted as sent, before the ward is matched, as a retry will be.
+    let fingerprint = report.fingerprint();
+    let ward_unmatched = report.match_ward(&licensee.wards);
     let id = IncidentId::generate(&*deps.ids);
     let incident = Incident {
         id: id.clone(),
         licensee_id: licensee.id.clone(),
         caller_id: caller.id.clone(),
-        fingerprint: report.fingerprint(),
+        fingerprint,
         report,
         received_at: now,
         version: 1,
         handoff: Some(PendingHandoff { reason: HandoffReason::Reported, since: now }),
     };
     let mut events = vec![TimelineEvent::new(&*deps.ids, &id, now, Event::Reported { caller_id: caller.id.clone() })];
+    if ward_unmatched {
+        events.push(TimelineEvent::new(&*deps.ids, &id, now, Event::WardNotRecognised));
+    }
     if let Some(lapsed_on) = grace {
         events.push(TimelineEvent::new(&*deps.ids, &id, now, Event::ServedInLicenceGrace { lapsed_on }));
     }
@@ -75,6 +90,10 @@ pub async fn report(deps: &Deps, caller: &Caller, body: Value) -> Result<Respons
         CreateOutcome::AlreadyReported(key) => return retry(deps, key, &incident.report).await,
     }
     tracing::info!(incident_id = %id, licensee_id = %licensee.id, caller_id = %caller.id, "incident stored");
+    if ward_unmatched {
+        // For operators; the ward text itself stays out of logs.
+        tracing::warn!(incident_id = %id, licensee_id = %licensee.id, "ward is not one of the licensee's known wards");
+    }
 
     if let Some(lapsed_on) = grace {
         let notice = LapseNotice { licensee_id: licensee.id.clone(), incident_id: id.clone(), lapsed_on, at: now };
@@ -85,7 +104,8 @@ pub async fn report(deps: &Deps, caller: &Caller, body: Value) -> Result<Respons
         }
     }
     hand_on_or_leave_for_sweep(deps, &incident).await;
-    Ok(accepted(&id, incident.report.police_reference.as_str(), StatusCode::ACCEPTED))
+    let warnings = if ward_unmatched { vec![WARD_NOT_KNOWN] } else { vec![] };
+    Ok(accepted(&id, incident.report.police_reference.as_str(), StatusCode::ACCEPTED, warnings))
 }
 
 /// The incident is stored with its hand-off marker, so a failure here loses
@@ -104,22 +124,24 @@ async fn retry(deps: &Deps, key: ReportKey, report: &IncidentReport) -> Result<R
         hand_on_or_leave_for_sweep(deps, &incident).await;
     }
     tracing::info!(incident_id = %key.incident_id, "police retry answered with the stored incident");
-    Ok(accepted(&key.incident_id, key.police_reference.as_str(), StatusCode::OK))
+    Ok(accepted(&key.incident_id, key.police_reference.as_str(), StatusCode::OK, vec![]))
 }
 
 /// The licensee covering the borough, if this caller may report to it.
 async fn licensee_for(deps: &Deps, caller: &Caller, borough: &AreaName) -> Result<Licensee, IntakeError> {
+    // The borough is free text: the answer (and so the log) never repeats it.
     let not_covered = || {
-        IntakeError::Forbidden(format!(
-            "No SIM licensee covers the borough '{borough}'. Check the borough name; if it is right, \
-             call the SIM service desk."
-        ))
+        IntakeError::Forbidden(
+            "No SIM licensee covers the borough in location.borough. Send the borough's or district's name \
+             (e.g. Lambeth) or its ONS code (e.g. E09000022); if it is right, call the SIM service desk."
+                .into(),
+        )
     };
     let id = deps.store.licensee_for_area(borough).await?.ok_or_else(not_covered)?;
     if !caller.may_act_for(&id) {
-        return Err(IntakeError::Forbidden(format!(
-            "This API key is not authorised to report incidents in '{borough}'."
-        )));
+        return Err(IntakeError::Forbidden(
+            "This API key is not authorised to report incidents in the borough in location.borough.".into(),
+        ));
     }
     deps.store.get_licensee(&id).await?.ok_or_else(not_covered)
 }

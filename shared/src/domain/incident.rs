@@ -2,7 +2,7 @@
 //! name or any other identifying detail of a victim or suspect: personal data
 //! lives apart, in sensitive records, and a report carrying it is refused.
 
-use super::area::{AreaName, PostcodeDistrict};
+use super::area::{AreaName, KnownWard, PostcodeDistrict, WardMatch};
 use super::choice::Choice;
 use super::validation::{self as v, Errors, FieldError, Object};
 use crate::choice;
@@ -104,10 +104,20 @@ pub struct Coordinates {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Location {
     pub borough: AreaName,
+    /// One of the licensee's known wards (see [`IncidentReport::match_ward`]):
+    /// the only ward text that ever reaches a message.
     pub ward: Option<AreaName>,
     pub postcode_district: Option<PostcodeDistrict>,
     pub coordinates: Option<Coordinates>,
+    /// A ward police sent that is not one the licensee knows, kept for
+    /// operators only: free text here has carried names and addresses. Never
+    /// put in messages, never a reason to refuse a report.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unmatched_ward: Option<String>,
 }
+
+/// The longest unmatched ward text kept.
+const MAX_UNMATCHED_WARD: usize = 80;
 
 /// The police reference (CAD or crime number) as the force writes it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -115,18 +125,87 @@ pub struct Location {
 pub struct PoliceReference(String);
 
 impl PoliceReference {
+    pub const MAX_LEN: usize = 32;
+
+    /// A reference is a code ("CAD 1234/21NOV26", "01/123456/26"), never a
+    /// note: at most 32 characters in at most three parts, never two words in a row, and
+    /// nothing shaped like a date of birth or a full postcode. Messages carry
+    /// it, so anything personal in it would reach every reader.
     pub fn parse(input: &str) -> Result<Self, &'static str> {
         let s = input.trim();
-        if !(3..=64).contains(&s.len()) {
-            return Err("must be 3 to 64 characters");
+        if !(3..=Self::MAX_LEN).contains(&s.len()) {
+            return Err("must be 3 to 32 characters");
         }
+        let parts: Vec<&str> = s.split(' ').collect();
         if !s.starts_with(|c: char| c.is_ascii_alphanumeric())
             || !s.chars().all(|c| c.is_ascii_alphanumeric() || " /-_.:".contains(c))
+            || parts.len() > 3
+            || parts.iter().any(|p| p.is_empty())
         {
-            return Err("must start with a letter or digit and contain only letters, digits, spaces and / - _ . :");
+            return Err("must be the force's reference only: up to three parts separated by single spaces, \
+                        starting with a letter or digit, of letters, digits and / - _ . :");
+        }
+        let wordy = |p: &&str| p.len() > 1 && p.bytes().all(|b| b.is_ascii_alphabetic());
+        if parts.windows(2).any(|w| wordy(&w[0]) && wordy(&w[1])) {
+            return Err("must be the force's reference only: two words in a row read as a name");
+        }
+        if looks_personal(s) {
+            return Err("must be the force's reference only: it looks like it holds a date of birth or a \
+                        postcode, and personal details must never be sent");
         }
         Ok(Self(s.to_owned()))
     }
+}
+
+/// Whether a reference holds a date-of-birth or full-postcode shape: "DOB",
+/// a dotted or slashed day-month-year, an ISO date, or an outward code
+/// followed by an inward code ("SW9 8AB", "SW98AB").
+fn looks_personal(s: &str) -> bool {
+    let upper = s.to_ascii_uppercase();
+    let words: Vec<&str> = upper.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()).collect();
+    if words.iter().any(|w| *w == "DOB" || *w == "BORN") || upper.contains("D.O.B") {
+        return true;
+    }
+    // Numeric dates: runs of digits joined by one separator, read as d-m-y or y-m-d.
+    for token in upper.split(' ') {
+        for sep in ['.', '/', '-'] {
+            let nums: Vec<&str> = token.split(sep).collect();
+            for w in nums.windows(3) {
+                let n = |t: &str| {
+                    (!t.is_empty() && t.len() <= 4 && t.bytes().all(|b| b.is_ascii_digit()))
+                        .then(|| t.parse::<u32>().unwrap_or(0))
+                };
+                if let (Some(a), Some(b), Some(c)) = (n(w[0]), n(w[1]), n(w[2])) {
+                    let dmy = (1..=31).contains(&a)
+                        && w[0].len() <= 2
+                        && (1..=12).contains(&b)
+                        && w[1].len() <= 2
+                        && (w[2].len() == 2 || w[2].len() == 4);
+                    let ymd = w[0].len() == 4 && (1..=12).contains(&b) && (1..=31).contains(&c) && w[2].len() <= 2;
+                    if dmy || ymd {
+                        return true;
+                    }
+                }
+            }
+        }
+    }
+    // Full postcodes, with or without the space.
+    let is_outward = |w: &str| PostcodeDistrict::parse(w).is_ok();
+    let is_inward = |w: &str| {
+        let b = w.as_bytes();
+        b.len() == 3 && b[0].is_ascii_digit() && b[1].is_ascii_alphabetic() && b[2].is_ascii_alphabetic()
+    };
+    let spaced: Vec<&str> = upper.split(' ').collect();
+    if spaced.windows(2).any(|p| is_outward(p[0]) && is_inward(p[1])) {
+        return true;
+    }
+    spaced.iter().flat_map(|t| t.split(['/', '-', '_', '.', ':'])).any(|w| {
+        w.len() >= 5
+            && w.len() <= 7
+            && w.is_char_boundary(w.len() - 3)
+            && is_inward(&w[w.len() - 3..])
+            && is_outward(&w[..w.len() - 3])
+    })
 }
 
 crate::text_newtype!(PoliceReference);
@@ -149,14 +228,24 @@ pub struct IncidentReport {
 
 /// Allowance for clocks in police systems running ahead of SIM's.
 const CLOCK_SKEW: Duration = Duration::minutes(15);
+/// How old an incident may be when first reported, unless configured otherwise.
+pub const DEFAULT_MAX_AGE: Duration = Duration::days(30);
 const MAX_VICTIMS: usize = 50;
 
 impl IncidentReport {
     pub const FIELDS: &'static [&'static str] =
         &["police_reference", "occurred_at", "reported_at", "location", "incident_type", "weapon", "victims", "flags"];
 
-    /// Reads a report from a JSON body, naming every bad field.
+    /// Reads a report from a JSON body, naming every bad field; incidents
+    /// older than [`DEFAULT_MAX_AGE`] are refused.
     pub fn from_json(body: &Value, now: OffsetDateTime) -> Result<Self, Vec<FieldError>> {
+        Self::from_json_within(body, now, DEFAULT_MAX_AGE)
+    }
+
+    /// As [`Self::from_json`], refusing incidents that occurred more than
+    /// `max_age` before `now`: a placeholder date (1900-01-01) must not alert
+    /// as if fresh.
+    pub fn from_json_within(body: &Value, now: OffsetDateTime, max_age: Duration) -> Result<Self, Vec<FieldError>> {
         let mut errs = Errors::default();
         let Some(obj) = Object::new(body, "", &mut errs) else {
             return errs.finish(None);
@@ -174,6 +263,15 @@ impl IncidentReport {
         if let Some(at) = occurred_at {
             if at > now + CLOCK_SKEW {
                 errs.add("/occurred_at", "must not be in the future");
+            } else if at < now - max_age {
+                errs.add(
+                    "/occurred_at",
+                    format!(
+                        "must be within the last {} days: SIM alerts on recent incidents. Check the date was \
+                         not left as a placeholder; for an older incident call the SIM service desk",
+                        max_age.whole_days()
+                    ),
+                );
             }
         }
         if let (Some(occurred), Some(Some(reported))) = (occurred_at, reported_at) {
@@ -201,10 +299,42 @@ impl IncidentReport {
     }
 
     /// Identifies the report's content, so a retry of the same report is
-    /// told apart from a different report reusing a police reference.
+    /// told apart from a different report reusing a police reference. Taken
+    /// over the canonical report: times in UTC (the same instant sent as
+    /// `+01:00` is the same report), victims in a fixed order, flags as a set.
+    /// A report already in that form fingerprints as it did before.
     pub fn fingerprint(&self) -> String {
-        let canonical = serde_json::to_vec(self).expect("a report always serialises");
-        hex::encode(Sha256::digest(canonical))
+        let mut canonical = self.clone();
+        canonical.occurred_at = canonical.occurred_at.to_offset(time::UtcOffset::UTC);
+        canonical.reported_at = canonical.reported_at.map(|at| at.to_offset(time::UtcOffset::UTC));
+        sort_victims(&mut canonical.victims);
+        if canonical.location.ward.is_none() {
+            if let Some(sent) = canonical.location.unmatched_ward.as_deref().and_then(|w| AreaName::parse(w).ok()) {
+                canonical.location.ward = Some(sent);
+                canonical.location.unmatched_ward = None;
+            }
+        }
+        let bytes = serde_json::to_vec(&canonical).expect("a report always serialises");
+        hex::encode(Sha256::digest(bytes))
+    }
+
+    /// Keeps the ward only if it is one the licensee knows (by name or ONS
+    /// code), in the licensee's spelling; otherwise it stays unmatched.
+    /// Returns whether a sent ward was left unmatched, for operators.
+    pub fn match_ward(&mut self, known: &[KnownWard]) -> bool {
+        let Some(sent) = self.location.unmatched_ward.take() else {
+            return false;
+        };
+        match KnownWard::classify(known, &sent) {
+            WardMatch::Known(name) => {
+                self.location.ward = Some(name);
+                false
+            }
+            WardMatch::Unmatched => {
+                self.location.unmatched_ward = Some(sent);
+                true
+            }
+        }
     }
 
     pub fn most_severe_injury(&self) -> Injury {
@@ -220,7 +350,9 @@ fn read_location(value: &Value, at: &str, errs: &mut Errors) -> Option<Location>
     let obj = Object::new(value, at, errs)?;
     obj.deny_unknown(&["borough", "ward", "postcode_district", "latitude", "longitude"], errs);
     let borough = obj.required("borough", errs, v::simple(v::text(AreaName::parse)));
-    let ward = obj.optional("ward", errs, v::simple(v::text(AreaName::parse)));
+    // Any text is taken for the ward: it is matched against the licensee's
+    // wards later, and a report is never refused over it.
+    let ward = obj.optional("ward", errs, v::simple(|value| v::string(value).map(sent_ward)));
     let postcode_district = obj.optional("postcode_district", errs, v::simple(v::text(PostcodeDistrict::parse)));
     let latitude = obj.optional("latitude", errs, v::simple(v::number_in(-90.0, 90.0)));
     let longitude = obj.optional("longitude", errs, v::simple(v::number_in(-180.0, 180.0)));
@@ -232,7 +364,34 @@ fn read_location(value: &Value, at: &str, errs: &mut Errors) -> Option<Location>
             return None;
         }
     };
-    Some(Location { borough: borough?, ward: ward?, postcode_district: postcode_district?, coordinates })
+    Some(Location {
+        borough: borough?,
+        ward: None,
+        postcode_district: postcode_district?,
+        coordinates,
+        unmatched_ward: ward?.flatten(),
+    })
+}
+
+/// A sent ward as kept until it is matched: normalised, without control
+/// characters, at most [`MAX_UNMATCHED_WARD`] characters; none if blank.
+fn sent_ward(text: &str) -> Option<String> {
+    let clean: String = super::text::normalise(text).chars().filter(|c| !c.is_control()).collect();
+    let clean = clean.split_whitespace().collect::<Vec<_>>().join(" ");
+    let kept: String = clean.chars().take(MAX_UNMATCHED_WARD).collect();
+    (!kept.is_empty()).then_some(kept)
+}
+
+/// Victims in a fixed order: the order police list them in means nothing.
+fn sort_victims(victims: &mut [Victim]) {
+    victims.sort_by(|a, b| (a.age_band.as_str(), a.injury.as_str()).cmp(&(b.age_band.as_str(), b.injury.as_str())));
+}
+
+fn same_victims(a: &[Victim], b: &[Victim]) -> bool {
+    let (mut a, mut b) = (a.to_vec(), b.to_vec());
+    sort_victims(&mut a);
+    sort_victims(&mut b);
+    a == b
 }
 
 fn read_victim(value: &Value, at: &str, errs: &mut Errors) -> Option<Victim> {
@@ -306,7 +465,7 @@ impl IncidentUpdate {
             changes.push(format!("weapon {} → {w}", report.weapon));
             next.weapon = w;
         }
-        if let Some(victims) = self.victims.as_ref().filter(|v| **v != report.victims) {
+        if let Some(victims) = self.victims.as_ref().filter(|v| !same_victims(v, &report.victims)) {
             next.victims = victims.clone();
             changes.push(format!(
                 "victims {} → {}, most severe injury {} → {}",
@@ -460,6 +619,83 @@ mod tests {
     }
 
     #[test]
+    fn placeholder_and_old_dates_are_refused_within_a_configurable_window() {
+        for placeholder in ["1900-01-01T00:00:00Z", "0000-01-01T00:00:00Z", "2026-10-21T02:09:00Z"] {
+            let mut body = valid();
+            body["occurred_at"] = json!(placeholder);
+            let errors = IncidentReport::from_json(&body, NOW).unwrap_err();
+            assert_eq!(fields(&errors), vec!["/occurred_at"], "{placeholder}");
+            assert!(errors[0].message.contains("within the last 30 days"), "{}", errors[0].message);
+        }
+        let mut recent = valid();
+        recent["occurred_at"] = json!("2026-10-22T02:10:00Z");
+        assert!(IncidentReport::from_json(&recent, NOW).is_ok());
+        let errors = IncidentReport::from_json_within(&recent, NOW, Duration::days(7)).unwrap_err();
+        assert!(errors[0].message.contains("within the last 7 days"));
+    }
+
+    #[test]
+    fn police_references_are_codes_not_notes() {
+        for ok in ["CAD 1234/21NOV26", "CAD1234/21NOV26", "01/123456/26", "REF-1", "CRIS 3012345/26", "KP-2026-000123"]
+        {
+            assert!(PoliceReference::parse(ok).is_ok(), "{ok} refused");
+        }
+        for personal in [
+            "CAD 1234 JO BLOGGS DOB 01.02.2011",
+            "CAD 1234 DOB",
+            "CAD 1234 01.02.2011",
+            "CAD 1234 1/2/11",
+            "REF 2011-02-01",
+            "CAD 1234 SW9 8AB",
+            "CAD1234/SW98AB",
+            "CAD 1234/21NOV26 JO BLOGGS",
+            "JO BLOGGS",
+            &"9".repeat(33),
+        ] {
+            assert!(PoliceReference::parse(personal).is_err(), "{personal} accepted");
+        }
+        let message = PoliceReference::parse("CAD 1 SW9 8AB").unwrap_err();
+        assert!(!message.contains("SW9"), "the refusal never echoes the value");
+    }
+
+    #[test]
+    fn a_retry_re_serialised_has_the_same_fingerprint() {
+        let mut body = valid();
+        body["victims"] = json!([{"age_band": "14-17", "injury": "serious"}, {"age_band": "18-24", "injury": "minor"}]);
+        let a = IncidentReport::from_json(&body, NOW).unwrap();
+        let mut offset = body.clone();
+        offset["occurred_at"] = json!("2026-11-21T02:50:00+01:00");
+        let mut reordered = body.clone();
+        reordered["victims"] =
+            json!([{"age_band": "18-24", "injury": "minor"}, {"age_band": "14-17", "injury": "serious"}]);
+        assert_eq!(a.fingerprint(), IncidentReport::from_json(&offset, NOW).unwrap().fingerprint());
+        assert_eq!(a.fingerprint(), IncidentReport::from_json(&reordered, NOW).unwrap().fingerprint());
+        let mut later = body.clone();
+        later["occurred_at"] = json!("2026-11-21T01:50:00+01:00");
+        assert_ne!(a.fingerprint(), IncidentReport::from_json(&later, NOW).unwrap().fingerprint());
+    }
+
+    #[test]
+    fn a_ward_is_kept_only_if_the_licensee_knows_it_and_never_refused() {
+        let known =
+            vec![KnownWard { name: AreaName::parse("Brixton North").unwrap(), ons_code: Some("E05014086".into()) }];
+        let mut body = valid();
+        body["location"]["ward"] = json!("brixton  north");
+        let mut r = IncidentReport::from_json(&body, NOW).unwrap();
+        assert!(!r.match_ward(&known));
+        assert_eq!((r.location.ward.unwrap().as_str(), r.location.unmatched_ward), ("Brixton North", None));
+        for personal in
+            ["Brixton North victim Jo Bloggs aged 15", "outside 12 Acre Lane", "SW9 8AB", "Jo <b>Bloggs</b>"]
+        {
+            body["location"]["ward"] = json!(personal);
+            let mut r = IncidentReport::from_json(&body, NOW).unwrap();
+            assert!(r.match_ward(&known), "{personal}");
+            assert_eq!(r.location.ward, None);
+            assert_eq!(r.location.unmatched_ward.as_deref(), Some(personal));
+        }
+    }
+
+    #[test]
     fn updates_describe_what_changed_and_a_repeat_changes_nothing() {
         let report = IncidentReport::from_json(&valid(), NOW).unwrap();
         let update = IncidentUpdate::from_json(&json!({
@@ -477,7 +713,16 @@ mod tests {
             ]
         );
         let (again, none) = update.apply(&next);
-        assert_eq!((again, none.len()), (next, 0));
+        assert_eq!((again, none.len()), (next.clone(), 0));
+        // The same victims listed in another order are no change either.
+        let two = IncidentUpdate::from_json(&json!({"victims": [
+            {"age_band": "14-17", "injury": "fatal"}, {"age_band": "25-34", "injury": "minor"}]}))
+        .unwrap();
+        let (with_two, _) = two.apply(&next);
+        let reordered = IncidentUpdate::from_json(&json!({"victims": [
+            {"age_band": "25-34", "injury": "minor"}, {"age_band": "14-17", "injury": "fatal"}]}))
+        .unwrap();
+        assert!(reordered.apply(&with_two).1.is_empty());
     }
 
     #[test]

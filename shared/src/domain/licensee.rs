@@ -1,6 +1,6 @@
 //! Licensees (councils, community safety partnerships) and whether SIM serves them.
 
-use super::area::AreaName;
+use super::area::{AreaName, KnownWard};
 use super::category::RuleSet;
 use super::checklist::ChecklistTemplate;
 use super::policy::AlertPolicy;
@@ -33,8 +33,13 @@ pub struct Licensee {
     pub name: String,
     pub tier: Tier,
     pub status: LicenceStatus,
-    /// Boroughs or districts whose incidents this licensee responds to.
+    /// Boroughs or districts whose incidents this licensee responds to, by
+    /// name and by ONS code (E09000022): police send either.
     pub areas: Vec<AreaName>,
+    /// The wards of those areas, names and ONS codes: a ward police send is
+    /// put in messages only if it is one of these.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub wards: Vec<KnownWard>,
     /// The licensee's own categorisation rules, validated when read; the
     /// defaults when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -113,6 +118,7 @@ mod tests {
             tier: Tier::Licensed { starts_on: date!(2026 - 01 - 01), ends_on },
             status: LicenceStatus::Active,
             areas: vec![AreaName::parse("Maidstone").unwrap()],
+            wards: vec![],
             rules: None,
             policies: None,
             checklist: None,

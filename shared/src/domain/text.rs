@@ -32,3 +32,103 @@ macro_rules! text_newtype {
         }
     };
 }
+
+/// Text police send, made comparable: Unicode NFC (so "é" typed as "e" and a
+/// combining accent is the one character "é"), typographic punctuation as its
+/// plain form (’ → ', “ ” → ", – — → -), and every kind of space as a plain space.
+pub fn normalise(input: &str) -> String {
+    let composed = icu_normalizer::ComposingNormalizerBorrowed::new_nfc().normalize(input);
+    composed
+        .chars()
+        .map(|c| match c {
+            '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' | '\u{2032}' | '\u{02BC}' | '\u{FF07}' | '`'
+            | '\u{00B4}' => '\'',
+            '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '\u{2033}' => '"',
+            '\u{2010}' | '\u{2011}' | '\u{2012}' | '\u{2013}' | '\u{2014}' | '\u{2015}' | '\u{2212}' => '-',
+            c if c.is_whitespace() => ' ',
+            c => c,
+        })
+        .collect()
+}
+
+/// The GSM 03.38 default alphabet and its extension table (each extension
+/// character takes two septets).
+pub const GSM7_BASIC: &str = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà";
+pub const GSM7_EXTENDED: &str = "^{}\\[~]|€";
+
+fn is_gsm7(c: char) -> bool {
+    GSM7_BASIC.contains(c) || GSM7_EXTENDED.contains(c)
+}
+
+/// Text an SMS can carry in GSM-7, transliterated rather than dropped: the
+/// typographic punctuation of [`normalise`], full-width and other compatibility
+/// forms as their plain letters ("Ｎｏｒｔｈ" → "North"), accented letters GSM-7
+/// lacks as their base letter ("naïve" → "naive"), a few common ligatures and
+/// symbols spelled out, and anything left as "?" so the reader sees that
+/// something was there.
+pub fn transliterate_gsm7(input: &str) -> String {
+    let nfkd = icu_normalizer::DecomposingNormalizerBorrowed::new_nfkd();
+    let mut out = String::with_capacity(input.len());
+    for c in normalise(input).chars() {
+        if is_gsm7(c) {
+            out.push(c);
+            continue;
+        }
+        let spelled = match c {
+            'Œ' => Some("OE"),
+            'œ' => Some("oe"),
+            'Ð' => Some("D"),
+            'ð' => Some("d"),
+            'Þ' => Some("Th"),
+            'þ' => Some("th"),
+            'Ł' => Some("L"),
+            'ł' => Some("l"),
+            'Đ' => Some("D"),
+            'đ' => Some("d"),
+            'ı' => Some("i"),
+            '…' => Some("..."),
+            '→' => Some("-"),
+            '✓' | '✔' => Some("v"),
+            '•' | '·' => Some("-"),
+            _ => None,
+        };
+        if let Some(text) = spelled {
+            out.push_str(text);
+            continue;
+        }
+        let decomposed = nfkd.normalize(c.encode_utf8(&mut [0; 4])).into_owned();
+        let kept: String = decomposed.chars().filter(|d| is_gsm7(*d)).collect();
+        if kept.is_empty() {
+            out.push('?');
+        } else {
+            out.push_str(&kept);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalise_composes_and_plains_typographic_punctuation() {
+        assert_eq!(normalise("St John\u{2019}s"), "St John's");
+        assert_eq!(normalise("\u{201C}Brixton\u{201D} \u{2013} North"), "\"Brixton\" - North");
+        assert_eq!(normalise("Cafe\u{0301}"), "Café");
+        assert_eq!(normalise("Café").chars().count(), 4);
+        assert_eq!(normalise("a\u{00A0}b\tc"), "a b c");
+    }
+
+    #[test]
+    fn sms_text_is_transliterated_not_dropped() {
+        assert_eq!(transliterate_gsm7("\u{FF2E}\u{FF4F}\u{FF52}\u{FF54}\u{FF48}"), "North");
+        assert_eq!(transliterate_gsm7("St Mary\u{2019}s \u{2013} naïve ✓"), "St Mary's - naive v");
+        assert_eq!(transliterate_gsm7("Dvořák Łódź"), "Dvorak Lodz");
+        // GSM-7 has these: kept as they are.
+        assert_eq!(transliterate_gsm7("café Ñ Ü £5 €"), "café Ñ Ü £5 €");
+        // Nothing near it in GSM-7: marked, never silently gone.
+        assert_eq!(transliterate_gsm7("Lаmbeth"), "L?mbeth");
+        assert!(transliterate_gsm7("x 🙂 y").contains('?'));
+    }
+}

@@ -18,6 +18,9 @@ pub enum Event {
     PoliceUpdate { caller_id: CallerId, changes: Vec<String> },
     /// The licensee's licence has lapsed; served within the grace period.
     ServedInLicenceGrace { lapsed_on: Date },
+    /// The ward police sent is not one the licensee knows: kept on the
+    /// incident for operators, left out of every message.
+    WardNotRecognised,
     /// Handed on for categorisation.
     HandedOn { reason: HandoffReason },
     /// First categorisation: the rule that matched and why.
@@ -60,6 +63,7 @@ impl Event {
             Event::Reported { .. } => "reported",
             Event::PoliceUpdate { .. } => "police_update",
             Event::ServedInLicenceGrace { .. } => "served_in_licence_grace",
+            Event::WardNotRecognised => "ward_not_recognised",
             Event::HandedOn { .. } => "handed_on",
             Event::Categorised { .. } => "categorised",
             Event::CategoryRaised { .. } => "category_raised",

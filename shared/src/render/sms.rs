@@ -1,11 +1,12 @@
 //! SMS text: plain GSM-7 in at most two segments, the link never shortened.
 
 use super::Sms;
+use crate::domain::text::{GSM7_BASIC, GSM7_EXTENDED};
 
 /// `head` shortened as needed so that it and `tail` (which holds the link,
 /// never shortened) fit two GSM-7 segments.
 pub(super) fn fit_sms(head: &str, tail: &str) -> Sms {
-    let mut head = gsm7(head);
+    let mut head = gsm7(&crate::domain::text::transliterate_gsm7(head));
     let tail = gsm7(tail);
     while gsm7_septets(&head) + gsm7_septets(&tail) > SMS_MAX_SEPTETS && head.chars().count() > 20 {
         let keep = head.chars().count() - 4;
@@ -17,8 +18,6 @@ pub(super) fn fit_sms(head: &str, tail: &str) -> Sms {
 /// Two concatenated GSM-7 segments of 153 septets each.
 pub const SMS_MAX_SEPTETS: usize = 306;
 
-const GSM7_BASIC: &str = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà";
-const GSM7_EXTENDED: &str = "^{}\\[~]|€";
 
 /// Septets the text takes in GSM-7, or None if it needs UCS-2.
 pub fn gsm7_length(text: &str) -> Option<usize> {
