@@ -86,6 +86,7 @@ async fn opening_the_link_shows_the_summary_and_changes_nothing() {
     let csp = response.headers()["content-security-policy"].to_str().unwrap();
     assert!(csp.contains("default-src 'none'") && csp.contains("form-action 'self'"));
     assert_eq!(response.headers()["referrer-policy"], "no-referrer", "the token never leaks in a Referer");
+    assert!(response.headers()["strict-transport-security"].to_str().unwrap().starts_with("max-age="));
 
     let head = respond::handle(&rig.deps, get(&rig.token, "HEAD", PHONE)).await;
     assert_eq!(head.status(), 200);
@@ -165,6 +166,29 @@ async fn forged_tampered_and_expired_links_are_refused_plainly() {
     assert!(page(&expired).contains("This link has expired"));
     let expired_post = respond::handle(&rig.deps, post(&rig.token, "form_key=x", PHONE, None)).await;
     assert_eq!(expired_post.status(), 410);
+    assert_eq!(acks(&rig).await, 0);
+}
+
+#[tokio::test]
+async fn every_route_refuses_a_forged_link_and_unknown_paths_are_not_found() {
+    let rig = rig().await;
+    let forged = link_token(&LinkKey::generate(), "inc-000001", "con-gold", Channel::Sms);
+    for path in respond::ROUTES.paths() {
+        let path = path.replace("{token}", &forged).replace("{item}", "communications-01");
+        for method in ["GET", "POST"] {
+            let mut req = post(&forged, "form_key=x", PHONE, None);
+            *req.method_mut() = method.parse().unwrap();
+            *req.uri_mut() = path.parse().unwrap();
+            let response = respond::handle(&rig.deps, req).await;
+            assert!([404, 405].contains(&response.status().as_u16()), "{method} {path}: {}", response.status());
+            assert!(!page(&response).contains("Lambeth"));
+        }
+    }
+    for path in ["/", "/a/", "/a", "/other", &format!("/a/{}/items/", rig.token)] {
+        let mut req = get(&rig.token, "GET", PHONE);
+        *req.uri_mut() = path.parse().unwrap();
+        assert_eq!(respond::handle(&rig.deps, req).await.status(), 404, "{path}");
+    }
     assert_eq!(acks(&rig).await, 0);
 }
 
