@@ -119,6 +119,8 @@ async fn a_responder_acknowledges_from_the_link_in_their_sms_and_a_scanner_recor
     assert!(body.contains("CRITICAL") && body.contains("What is expected of you"), "{body}");
     assert!(body.contains("As gold you are asked to acknowledge this alert by 02:20 GMT"), "{body}");
 
+    // Acknowledging is a choice, nothing pre-selected: a person makes it.
+    phone.find(Locator::Css("label[for=response-responding]")).await.unwrap().click().await.unwrap();
     phone.find(Locator::XPath("//button[normalize-space()='Acknowledge']")).await.unwrap().click().await.unwrap();
     let note = phone.wait().for_element(Locator::Css("p.note")).await.unwrap().text().await.unwrap();
     assert_eq!(note, "Thank you: your acknowledgement is recorded.");

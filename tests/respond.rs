@@ -98,7 +98,7 @@ async fn opening_the_link_shows_the_summary_and_changes_nothing() {
 async fn pressing_acknowledge_records_it_once_and_police_see_the_role() {
     let rig = rig().await;
     let html = page(&respond::handle(&rig.deps, get(&rig.token, "GET", PHONE)).await);
-    let form = format!("form_key={}", form_key(&html));
+    let form = format!("form_key={}&response=responding", form_key(&html));
     rig.h.clock.advance(Duration::minutes(4));
 
     let first = respond::handle(&rig.deps, post(&rig.token, &form, PHONE, Some("https://sim.lambeth.example"))).await;
@@ -130,7 +130,7 @@ async fn pressing_acknowledge_records_it_once_and_police_see_the_role() {
 async fn scanners_other_sites_and_forms_without_the_key_acknowledge_nothing() {
     let rig = rig().await;
     let html = page(&respond::handle(&rig.deps, get(&rig.token, "GET", PHONE)).await);
-    let form = format!("form_key={}", form_key(&html));
+    let form = format!("form_key={}&response=responding", form_key(&html));
 
     let scanner = respond::handle(
         &rig.deps,
@@ -269,4 +269,148 @@ async fn responders_run_the_checklist_and_a_stale_form_is_refused() {
     let change = timeline.iter().find(|e| e.event.kind() == "checklist_changed").expect("on the timeline");
     let text = format!("{:?}", change.event);
     assert!(text.contains("status open → done") && !text.contains("Holding statement"), "{text}");
+}
+
+const CUBOT_WEBVIEW: &str = "Mozilla/5.0 (Linux; Android 13; CUBOT P80 Build/TP1A.220624.014; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/120.0.6099.144 Mobile Safari/537.36";
+
+/// The value of attribute `name` in one tag's text.
+fn attr(tag: &str, name: &str) -> Option<String> {
+    let start = tag.find(&format!(" {name}=\""))? + name.len() + 3;
+    let value = &tag[start..start + tag[start..].find('"')?];
+    Some(value.replace("&amp;", "&").replace("&quot;", "\"").replace("&lt;", "<").replace("&gt;", ">"))
+}
+
+/// Every form on a page as a submitting robot sees it: its action and the
+/// fields a plain submit sends (hidden and other inputs with their values,
+/// checked radios only, each select's selected or first option, textareas).
+fn robot_forms(html: &str, token: &str) -> Vec<(String, String)> {
+    let mut forms = Vec::new();
+    for chunk in html.split("<form").skip(1) {
+        let form = &chunk[..chunk.find("</form>").unwrap()];
+        let open = &form[..form.find('>').unwrap()];
+        let action = attr(open, "action").unwrap_or_else(|| format!("/a/{token}"));
+        let mut fields: Vec<(String, String)> = Vec::new();
+        for input in form.split("<input").skip(1) {
+            let tag = &input[..input.find('>').unwrap()];
+            let (Some(name), kind) = (attr(tag, "name"), attr(tag, "type").unwrap_or_default()) else { continue };
+            if (kind == "radio" || kind == "checkbox") && !tag.contains(" checked") {
+                continue;
+            }
+            fields.push((name, attr(tag, "value").unwrap_or_default()));
+        }
+        for select in form.split("<select").skip(1) {
+            let name = attr(&select[..select.find('>').unwrap()], "name").unwrap();
+            let body = &select[..select.find("</select>").unwrap()];
+            let options: Vec<&str> = body.split("<option").skip(1).collect();
+            let chosen = options.iter().find(|o| o[..o.find('>').unwrap()].contains(" selected")).or(options.first());
+            fields.push((name, chosen.and_then(|o| attr(o, "value")).unwrap_or_default()));
+        }
+        for textarea in form.split("<textarea").skip(1) {
+            let name = attr(&textarea[..textarea.find('>').unwrap()], "name").unwrap();
+            fields.push((name, String::new()));
+        }
+        let body = fields
+            .iter()
+            .map(|(k, v)| format!("{k}={}", url::form_urlencoded::byte_serialize(v.as_bytes()).collect::<String>()))
+            .collect::<Vec<_>>()
+            .join("&");
+        forms.push((action, body));
+    }
+    forms
+}
+
+#[tokio::test]
+async fn a_form_submitting_robot_records_nothing_whatever_its_agent_or_origin() {
+    let rig = rig().await;
+    let id = IncidentId::parse("inc-000001").unwrap();
+    let timeline_before = rig.h.store.timeline(&id).await.unwrap().len();
+    let agents = [
+        PHONE,
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36 Edg/120.0.0.0",
+        "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/120.0.0.0 Safari/537.36",
+        "curl/8.5.0",
+    ];
+    let html = page(&respond::handle(&rig.deps, get(&rig.token, "GET", PHONE)).await);
+    let forms = robot_forms(&html, &rig.token);
+    assert!(forms.len() >= 50, "the acknowledge, 48 item, key-date and close forms: {}", forms.len());
+    let mut answers = std::collections::BTreeMap::new();
+    for agent in agents {
+        for origin in [Some("https://sim.lambeth.example"), None] {
+            for (action, body) in &forms {
+                let mut req = post(&rig.token, body, agent, origin);
+                *req.uri_mut() = action.parse().unwrap();
+                *answers.entry(respond::handle(&rig.deps, req).await.status().as_u16()).or_insert(0) += 1;
+            }
+        }
+    }
+    assert_eq!(acks(&rig).await, 0, "no acknowledgement from a robot: {answers:?}");
+    let items = rig.h.store.checklist(&id).await.unwrap();
+    assert!(items.iter().all(|i| i.version == 1), "no checklist change");
+    let follow_up = rig.h.store.get_follow_up(&id).await.unwrap();
+    assert!(follow_up.is_none_or(|f| f.closure.is_none() && f.key_dates.is_empty()), "not closed, no key date");
+    assert_eq!(rig.h.store.timeline(&id).await.unwrap().len(), timeline_before, "nothing on the timeline");
+}
+
+#[tokio::test]
+async fn acknowledging_is_a_choice_and_the_channel_and_device_are_shown() {
+    let rig = rig().await;
+    let html = page(&respond::handle(&rig.deps, get(&rig.token, "GET", PHONE)).await);
+    assert!(html.contains("I'm responding") && html.contains("I can't respond"), "{html}");
+    assert!(!html.contains(" checked"), "nothing is pre-selected");
+    let key = form_key(&html);
+
+    let no_choice = respond::handle(&rig.deps, post(&rig.token, &format!("form_key={key}"), PHONE, None)).await;
+    assert_eq!(no_choice.status(), 422);
+    assert!(page(&no_choice).contains("Choose whether you are responding"));
+    let cannot =
+        respond::handle(&rig.deps, post(&rig.token, &format!("form_key={key}&response=cannot_respond"), PHONE, None))
+            .await;
+    assert_eq!(cannot.status(), 200);
+    assert!(page(&cannot).contains("your role stays awaited"), "{}", page(&cannot));
+    assert_eq!(acks(&rig).await, 0, "not responding is not an acknowledgement");
+
+    let form = format!("form_key={key}&response=responding");
+    let done = respond::handle(&rig.deps, post(&rig.token, &form, CUBOT_WEBVIEW, None)).await;
+    assert!(page(&done).contains("Thank you: your acknowledgement is recorded."), "{}", page(&done));
+    let ack = &rig.h.store.acknowledgements(&IncidentId::parse("inc-000001").unwrap()).await.unwrap()[0];
+    assert_eq!(ack.device, "Android phone");
+    let comms = link_token(&rig.deps.key, "inc-000001", "con-comms", Channel::Email);
+    let theirs = page(&respond::handle(&rig.deps, get(&comms, "GET", PHONE)).await);
+    assert!(
+        theirs.contains("gold at 02:10 GMT Sat 21 Nov") && theirs.contains("(SMS link, Android phone)"),
+        "{theirs}"
+    );
+}
+
+#[tokio::test]
+async fn a_cubot_phone_is_a_person_and_a_refused_automatic_save_says_why() {
+    let rig = rig().await;
+    let html = page(&respond::handle(&rig.deps, get(&rig.token, "GET", CUBOT_WEBVIEW)).await);
+    let key = form_key(&html);
+    let (_, version) = item_form(&html, "communications-01");
+    let item = format!("form_key={key}&version={version}&status=done");
+    let saved = respond::handle(&rig.deps, {
+        let mut req = post_item(&rig.token, "communications-01", &item);
+        req.headers_mut().insert("user-agent", CUBOT_WEBVIEW.parse().unwrap());
+        req
+    })
+    .await;
+    assert_eq!(saved.status(), 303, "a CUBOT WebView is a phone, not a bot: {}", page(&saved));
+
+    let scanner = "Mozilla/5.0 (compatible; Microsoft Office SafeLinks)";
+    let item = format!("form_key={key}&version=2&status=in_progress");
+    let refused = respond::handle(&rig.deps, {
+        let mut req = post_item(&rig.token, "communications-01", &item);
+        req.headers_mut().insert("user-agent", scanner.parse().unwrap());
+        req
+    })
+    .await;
+    assert_eq!(refused.status(), 403);
+    let text = page(&refused);
+    assert!(text.contains("automatic link checker") && !text.contains("press Acknowledge"), "{text}");
+    let ack =
+        respond::handle(&rig.deps, post(&rig.token, &format!("form_key={key}&response=responding"), scanner, None))
+            .await;
+    assert!(page(&ack).contains("Nothing was recorded: this browser looked like an automatic link checker"));
+    assert_eq!(acks(&rig).await, 0);
 }

@@ -78,7 +78,7 @@ pub async fn measure(incidents: usize) -> HandlerFigures {
             channel: Channel::Sms,
             expires_at: time::OffsetDateTime::now_utc() + time::Duration::days(1),
         });
-        let form = format!("form_key={}", link_key.form_key(&token));
+        let form = format!("form_key={}&response=responding", link_key.form_key(&token));
         let request = lambda_http::http::Request::builder()
             .method("POST")
             .uri(format!("/a/{token}"))

@@ -47,7 +47,7 @@ impl PageError {
             PageError::Link(LinkError::Expired) => StatusCode::GONE,
             PageError::Link(LinkError::Invalid) | PageError::NotFound => StatusCode::NOT_FOUND,
             PageError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            PageError::Automated => StatusCode::OK,
+            PageError::Automated => StatusCode::FORBIDDEN,
             PageError::OtherSite | PageError::LeadOnly => StatusCode::FORBIDDEN,
             PageError::StaleItem | PageError::StaleClose | PageError::Busy => StatusCode::CONFLICT,
             PageError::Unreadable | PageError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -59,7 +59,8 @@ impl PageError {
         match self {
             PageError::Link(LinkError::Expired) => page::EXPIRED,
             PageError::Link(LinkError::Invalid) | PageError::NotFound | PageError::MethodNotAllowed => page::NOT_VALID,
-            PageError::Automated | PageError::OtherSite => page::RELOAD,
+            PageError::Automated => page::AUTOMATED,
+            PageError::OtherSite => page::RELOAD,
             PageError::Unreadable => page::UNREADABLE,
             PageError::LeadOnly => page::LEAD_ONLY,
             PageError::StaleItem => page::STALE,

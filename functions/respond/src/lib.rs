@@ -161,15 +161,43 @@ pub(crate) async fn show(deps: &Deps, token: &str, note: Option<String>) -> Resu
     Ok(page::incident(&view))
 }
 
+/// The Acknowledge form: the person must choose; nothing is pre-selected, so
+/// a sandbox that submits the form (or presses the button) chooses nothing.
 #[derive(Deserialize)]
-struct AckForm {}
+struct AckForm {
+    response: Option<String>,
+}
+
+/// What the person chose on the Acknowledge form.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Answer {
+    Responding,
+    CannotRespond,
+}
+
+impl AckForm {
+    fn answer(&self) -> Option<Answer> {
+        match self.response.as_deref() {
+            Some("responding") => Some(Answer::Responding),
+            Some("cannot_respond") => Some(Answer::CannotRespond),
+            _ => None,
+        }
+    }
+}
 
 async fn acknowledge(deps: &Deps, token: &str, req: &Request) -> Result<HtmlResponse, PageError> {
-    let (claims, AckForm {}) = match posted(deps, token, req) {
+    let (claims, form): (_, AckForm) = match posted(deps, token, req) {
         Ok(posted) => posted,
-        Err(PageError::Automated) => return show(deps, token, None).await,
+        Err(PageError::Automated) => return show(deps, token, Some(page::AUTOMATED_NOTE.to_owned())).await,
         Err(e) => return Err(e),
     };
+    let Some(answer) = form.answer() else {
+        return Err(PageError::Invalid(page::CHOOSE));
+    };
+    if answer == Answer::CannotRespond {
+        tracing::info!(incident_id = %claims.incident_id, "a responder cannot respond; their role stays awaited");
+        return show(deps, token, Some(page::CANNOT_RESPOND_NOTE.to_owned())).await;
+    }
     let user_agent = header_value(req, header::USER_AGENT.as_str());
     let Some(incident) = deps.store.get_incident(&claims.incident_id).await? else {
         return Err(PageError::NotFound);
@@ -185,6 +213,7 @@ async fn acknowledge(deps: &Deps, token: &str, req: &Request) -> Result<HtmlResp
         channel: claims.channel,
         at: now,
         user_agent: user_agent.chars().take(200).collect(),
+        device: Acknowledgement::device_of(&user_agent).to_owned(),
     };
     let event = TimelineEvent::new(
         &*deps.ids,

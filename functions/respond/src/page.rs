@@ -9,6 +9,7 @@ use sim::domain::checklist::{Assignee, ChecklistItem, ItemStatus};
 use sim::domain::choice::Choice;
 use sim::domain::follow_up::{FollowUp, KeyDateKind};
 use sim::domain::notification::{Acknowledgement, Categorisation};
+use sim::domain::policy::Channel;
 use sim::domain::{Contact, Incident, Role};
 use sim::render::{area, capitalise, when, when_date, words};
 use sim::web::{document, html, html_response, HtmlResponse, Layout, Markup};
@@ -24,6 +25,22 @@ pub const RELOAD: Message = (
     "Your acknowledgement could not be confirmed",
     "Open the link from your SIM message again and press Acknowledge on that page.",
 );
+pub const CHOOSE: Message = (
+    "Choose whether you are responding",
+    "Nothing was recorded. Go back, choose “I'm responding” or “I can't respond”, then press Acknowledge.",
+);
+/// Shown on the page when a POST looked automated (a mail scanner or link preview).
+pub const AUTOMATED_NOTE: &str = "Nothing was recorded: this browser looked like an automatic link checker (a mail \
+scanner or link preview). If you pressed the button yourself, open the link in your phone's browser and try again, \
+or call your duty officer.";
+pub const AUTOMATED: Message = (
+    "Nothing was saved: this looked like an automatic link checker",
+    "SIM ignores forms sent by mail scanners and link previews. If you sent it yourself, open the link in your \
+     phone's browser and try again, or call your duty officer.",
+);
+pub const CANNOT_RESPOND_NOTE: &str = "Thank you for saying so. You are not recorded as responding: your role stays \
+awaited, so SIM reminds your role and alerts your deputy when the time to acknowledge passes. If it cannot wait, \
+call your duty officer.";
 pub const UNREADABLE: Message =
     ("SIM could not read that form", "Open the link from your SIM message again and use the form on that page.");
 pub const STALE: Message = (
@@ -64,6 +81,14 @@ pub struct View<'a> {
     pub follow_up: &'a FollowUp,
     /// The role that may close the incident (none for categories without a policy).
     pub lead_role: Option<Role>,
+}
+
+fn channel_words(channel: Channel) -> &'static str {
+    match channel {
+        Channel::Sms => "SMS",
+        Channel::Email => "email",
+        Channel::WhatsApp => "WhatsApp",
+    }
 }
 
 fn role_words(role: &Role) -> String {
@@ -129,7 +154,10 @@ pub fn incident(v: &View<'_>) -> HtmlResponse {
         } @else {
             ul {
                 @for a in v.acknowledgements {
-                    li { (words(&role_words(&a.role))) " at " (when(a.at)) }
+                    li {
+                        (words(&role_words(&a.role))) " at " (when(a.at))
+                        span class="meta" { " (" (channel_words(a.channel)) " link, " (a.device) ")" }
+                    }
                 }
             }
         }
@@ -163,6 +191,21 @@ fn expected(v: &View<'_>) -> Markup {
                 }
                 form method="post" {
                     input type="hidden" name="form_key" value=(v.form_key);
+                    fieldset {
+                        legend { "Can you respond?" }
+                        div class="choice" {
+                            input type="radio" id="response-responding" name="response" value="responding" required;
+                            " "
+                            label for="response-responding" { "I'm responding" }
+                        }
+                        div class="choice" {
+                            input type="radio" id="response-cannot" name="response" value="cannot_respond";
+                            " "
+                            label for="response-cannot" {
+                                "I can't respond: leave my role awaited so SIM alerts my deputy at " (when(due))
+                            }
+                        }
+                    }
                     button type="submit" { "Acknowledge" }
                 }
             }
