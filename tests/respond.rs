@@ -414,3 +414,143 @@ async fn a_cubot_phone_is_a_person_and_a_refused_automatic_save_says_why() {
     assert!(page(&ack).contains("Nothing was recorded: this browser looked like an automatic link checker"));
     assert_eq!(acks(&rig).await, 0);
 }
+
+#[tokio::test]
+async fn notes_append_each_with_its_author_and_time() {
+    let rig = rig().await;
+    let comms = link_token(&rig.deps.key, "inc-000001", "con-comms", Channel::Sms);
+    for (token, note, minutes) in
+        [(&rig.token, "Holding statement drafted", 2), (&comms, "Statement agreed with police", 3)]
+    {
+        rig.h.clock.advance(Duration::minutes(minutes));
+        let html = page(&respond::handle(&rig.deps, get(token, "GET", PHONE)).await);
+        let (key, version) = item_form(&html, "communications-01");
+        let form = format!("form_key={key}&version={version}&note={}", note.replace(' ', "+"));
+        assert_eq!(respond::handle(&rig.deps, post_item(token, "communications-01", &form)).await.status(), 303);
+    }
+    let html = page(&respond::handle(&rig.deps, get(&rig.token, "GET", PHONE)).await);
+    let item = &html[html.find("id=\"item-communications-01\"").unwrap()..];
+    let item = &item[..item.find("</li></ul>").expect("the item's notes")];
+    let first = item.find("Note: “Holding statement drafted” by you at 02:12 GMT").expect(item);
+    let second = item.find("Note: “Statement agreed with police” by ").expect(item);
+    assert!(first < second, "oldest first: {item}");
+    assert!(item.contains("at 02:15 GMT") && item.contains("Last changed by "), "{item}");
+    let timeline = rig.h.store.timeline(&IncidentId::parse("inc-000001").unwrap()).await.unwrap();
+    let added = timeline.iter().filter(|e| format!("{:?}", e.event).contains("note added")).count();
+    assert_eq!(added, 2, "each note is on the timeline (without its text)");
+}
+
+#[tokio::test]
+async fn a_closed_incident_says_so_and_asks_nobody_to_acknowledge() {
+    let rig = rig().await;
+    let html = page(&respond::handle(&rig.deps, get(&rig.token, "GET", PHONE)).await);
+    let version = {
+        let at = html.find("action=\"/a/").unwrap();
+        let close = &html[html[at..].find("/close\"").map(|i| at + i).unwrap()..];
+        let start = close.find("name=\"version\" value=\"").unwrap() + "name=\"version\" value=\"".len();
+        close[start..start + close[start..].find('"').unwrap()].to_owned()
+    };
+    let mut close = post(
+        &rig.token,
+        &format!("form_key={}&version={version}&closing_note=Stood+down", form_key(&html)),
+        PHONE,
+        None,
+    );
+    *close.uri_mut() = format!("/a/{}/close", rig.token).parse().unwrap();
+    assert!(page(&respond::handle(&rig.deps, close).await).contains("The incident is closed."));
+
+    let comms = link_token(&rig.deps.key, "inc-000001", "con-comms", Channel::Sms);
+    let theirs = page(&respond::handle(&rig.deps, get(&comms, "GET", PHONE)).await);
+    assert!(theirs.contains("This incident is closed"), "{theirs}");
+    for gone in ["What is expected of you", ">Acknowledge</button>", "SIM reminds you", "I'm responding"] {
+        assert!(!theirs.contains(gone), "{gone} on a closed incident's page");
+    }
+    let form = format!("form_key={}&response=responding", rig.deps.key.form_key(&comms));
+    let late = respond::handle(&rig.deps, post(&comms, &form, PHONE, None)).await;
+    assert!(page(&late).contains("This incident is closed: there is nothing to acknowledge."));
+    assert_eq!(acks(&rig).await, 0);
+}
+
+#[tokio::test]
+async fn only_people_and_roles_alerted_can_be_assigned_and_invisible_controls_are_stripped_from_notes() {
+    let rig = rig().await;
+    let html = page(&respond::handle(&rig.deps, get(&rig.token, "GET", PHONE)).await);
+    let (key, version) = item_form(&html, "communications-01");
+    for assignee in ["person:con-nobody-alerted", "role:education-lead"] {
+        let form = format!("form_key={key}&version={version}&assignee={assignee}");
+        let refused = respond::handle(&rig.deps, post_item(&rig.token, "communications-01", &form)).await;
+        assert_eq!(refused.status(), 422, "{assignee}");
+        assert!(page(&refused).contains("Items can be given only to the people and roles alerted"));
+    }
+    let form =
+        format!("form_key={key}&version={version}&assignee=person:con-comms&note=Call%E2%80%AE+back%E2%80%AC+at+10");
+    assert_eq!(respond::handle(&rig.deps, post_item(&rig.token, "communications-01", &form)).await.status(), 303);
+    let items = rig.h.store.checklist(&IncidentId::parse("inc-000001").unwrap()).await.unwrap();
+    let item = items.iter().find(|i| i.item_id == "communications-01").unwrap();
+    assert_eq!(item.notes[0].text, "Call back at 10");
+    assert!(format!("{:?}", item.assignee).contains("con-comms"));
+}
+
+#[tokio::test]
+async fn refusal_pages_lead_back_to_the_incident_and_keep_what_was_typed() {
+    let rig = rig().await;
+    let html = page(&respond::handle(&rig.deps, get(&rig.token, "GET", PHONE)).await);
+    let key = form_key(&html);
+    let (_, version) = item_form(&html, "communications-01");
+    let done = format!("form_key={key}&version={version}&status=done");
+    assert_eq!(respond::handle(&rig.deps, post_item(&rig.token, "communications-01", &done)).await.status(), 303);
+
+    let back = format!("href=\"/a/{}#item-communications-01\"", rig.token);
+    let stale = format!("form_key={key}&version={version}&note=Press+office+briefed+at+nine");
+    let too_long = format!("form_key={key}&version=2&note=Long+{}", "x".repeat(300));
+    let forged = format!("form_key=forged&version=2&note=Typed+on+a+forged+form");
+    for (form, status, typed) in [
+        (stale, 409, "Press office briefed at nine"),
+        (too_long, 422, "Long xxxx"),
+        (forged, 403, "Typed on a forged form"),
+    ] {
+        let refused = respond::handle(&rig.deps, post_item(&rig.token, "communications-01", &form)).await;
+        assert_eq!(refused.status(), status);
+        let text = page(&refused);
+        assert!(text.contains(&back) && text.contains(">Back to the incident</a>"), "{status}: {text}");
+        assert!(text.contains(typed) && text.contains("Your note as you typed it"), "{status}: {text}");
+    }
+    let mut close = post(&rig.token, &format!("form_key={key}&version=9&closing_note=Stood+down+early"), PHONE, None);
+    *close.uri_mut() = format!("/a/{}/close", rig.token).parse().unwrap();
+    let refused = respond::handle(&rig.deps, close).await;
+    assert_eq!(refused.status(), 409);
+    let text = page(&refused);
+    assert!(text.contains(&format!("href=\"/a/{}#close\"", rig.token)) && text.contains("Stood down early"), "{text}");
+}
+
+#[tokio::test]
+async fn after_acknowledging_the_page_says_what_is_mine_and_who_is_awaited() {
+    let rig = rig().await;
+    let html = page(&respond::handle(&rig.deps, get(&rig.token, "GET", PHONE)).await);
+    assert!(!html.contains("Your actions"), "not before acknowledging");
+    let key = form_key(&html);
+    let form = format!("form_key={key}&response=responding");
+    let html = page(&respond::handle(&rig.deps, post(&rig.token, &form, PHONE, None)).await);
+    let actions = &html[html.find("Your actions").expect("Your actions after acknowledging")..];
+    let actions = &actions[..actions.find("<h2>Summary").unwrap()];
+    assert!(actions.contains("Still awaited") && actions.contains("comms, community safety"), "{actions}");
+    assert!(actions.contains("href=\"#item-") && actions.contains("open"), "gold's own items with status: {actions}");
+    let gold_items = actions.matches("<li>").count();
+    assert!(gold_items > 0);
+}
+
+#[tokio::test]
+async fn each_items_controls_carry_the_item_in_their_accessible_name() {
+    let rig = rig().await;
+    let html = page(&respond::handle(&rig.deps, get(&rig.token, "GET", PHONE)).await);
+    let items = html.matches("<li id=\"item-").count();
+    assert_eq!(items, 48);
+    for chunk in html.split("<li id=\"item-").skip(1) {
+        let id = &chunk[..chunk.find('"').unwrap()];
+        assert!(chunk.contains(&format!("<p id=\"text-{id}\">")), "{id}");
+        for control in ["status-label-", "assignee-label-", "note-label-", "save-"] {
+            let labelled = format!("aria-labelledby=\"{control}{id} text-{id}\"");
+            assert!(chunk.contains(&labelled), "{labelled} missing");
+        }
+    }
+}

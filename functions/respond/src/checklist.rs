@@ -51,6 +51,11 @@ fn parse_assignee(value: &str, me: &ContactId) -> Option<Option<Assignee>> {
     }
 }
 
+const NOT_ALERTED: (&str, &str) = (
+    "That item was not assigned",
+    "Items can be given only to the people and roles alerted for this incident. Choose one from the list.",
+);
+
 /// One item's form as posted.
 #[derive(Deserialize)]
 struct ItemForm {
@@ -73,11 +78,18 @@ pub async fn update(deps: &Deps, token: &str, item_id: &str, req: &Request) -> R
         Ok(note) => note.flatten(),
         Err(message) => return Err(PageError::Invalid(("That note cannot be saved", message))),
     };
-    let change = ItemChange {
-        status: form.status.as_deref().and_then(ItemStatus::parse),
-        assignee: form.assignee.as_deref().and_then(|v| parse_assignee(v, &claims.contact_id)),
-        note,
-    };
+    let assignee = form.assignee.as_deref().and_then(|v| parse_assignee(v, &claims.contact_id));
+    if let Some(Some(assignee)) = &assignee {
+        let notifications = deps.store.notifications(&claims.incident_id).await?;
+        let alerted = notifications.iter().any(|n| match assignee {
+            Assignee::Person(p) => n.contact_id == *p,
+            Assignee::Role(r) => n.role == *r,
+        });
+        if !alerted {
+            return Err(PageError::Invalid(NOT_ALERTED));
+        }
+    }
+    let change = ItemChange { status: form.status.as_deref().and_then(ItemStatus::parse), assignee, note };
     let now = deps.clock.now();
     let (next, changes) = item.apply(&change, &claims.contact_id, now);
     if !changes.is_empty() {

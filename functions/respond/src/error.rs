@@ -3,8 +3,10 @@
 //! problem+json). Texts say what happened and what to do; none carries
 //! personal data or internal detail.
 
-use crate::page::{self, Message};
+use crate::page::{self, Back, Message};
+use crate::Route;
 use lambda_http::http::StatusCode;
+use serde::Deserialize;
 use sim::links::LinkError;
 use sim::ports::StoreError;
 use sim::web::HtmlResponse;
@@ -78,13 +80,44 @@ impl PageError {
         }
     }
 
-    pub fn to_page(&self) -> HtmlResponse {
-        page::problem(self.status(), self.message())
+    /// Whether the page may link back to the incident: not for a link that
+    /// did not verify or a path that addresses nothing.
+    pub fn offers_way_back(&self) -> bool {
+        !matches!(self, PageError::Link(_) | PageError::NotFound | PageError::MethodNotAllowed)
+    }
+
+    pub fn to_page(&self, back: Option<&Back>) -> HtmlResponse {
+        page::problem(self.status(), self.message(), back)
     }
 }
 
 impl From<Failure> for PageError {
     fn from(error: Failure) -> Self {
         PageError::Queue(error)
+    }
+}
+
+/// The free text a refused form carried, to give back to the person.
+#[derive(Deserialize, Default)]
+struct Typed {
+    note: Option<String>,
+    closing_note: Option<String>,
+}
+
+impl Back {
+    /// Back to the incident's page at the form's place, with what was typed.
+    pub fn of(token: &str, route: Route, item: &str, body: &[u8]) -> Self {
+        let anchor = match route {
+            Route::Page => String::new(),
+            Route::Item => format!("#item-{item}"),
+            Route::Close => "#close".to_owned(),
+            Route::KeyDates => "#key-dates".to_owned(),
+        };
+        let typed: Typed = sim::web::parse_form(body).unwrap_or_default();
+        let typed = [("Your note", typed.note), ("Your closing note", typed.closing_note)]
+            .into_iter()
+            .filter_map(|(what, text)| text.filter(|t| !t.trim().is_empty()).map(|t| (what, t)))
+            .collect();
+        Back { href: format!("/a/{token}{anchor}"), typed }
     }
 }

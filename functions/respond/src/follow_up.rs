@@ -17,6 +17,7 @@ use lambda_http::Request;
 use serde::Deserialize;
 use sim::domain::choice::Choice;
 use sim::domain::follow_up::{Closure, FollowUp, KeyDate, KeyDateKind, UpdateCheck, UpdateReason};
+use sim::domain::text::strip_invisible_controls;
 use sim::domain::{Event, TimelineEvent};
 use sim::links::LinkClaims;
 use sim::ports::StoreError;
@@ -56,8 +57,9 @@ fn unprocessable(title: &'static str, text: &'static str) -> PageError {
     PageError::Invalid((title, text))
 }
 
-/// The closing note as typed: trimmed, not empty, at most 1,000 characters.
+/// The closing note as typed: invisible and bidi controls stripped, trimmed, not empty, at most 1,000 characters.
 pub fn parse_closing_note(text: &str) -> Result<String, &'static str> {
+    let text = strip_invisible_controls(text);
     let note = text.trim();
     if note.is_empty() {
         return Err("Write a sentence or two on how the response ended, without names.");
@@ -188,6 +190,7 @@ mod tests {
         assert!(parse_closing_note("  ").is_err());
         assert!(parse_closing_note(&"a".repeat(1001)).is_err());
         assert!(parse_closing_note("Bell\u{7}").is_err());
+        assert_eq!(parse_closing_note("Ended \u{202E}weiver\u{202C} booked").unwrap(), "Ended weiver booked");
         assert_eq!(parse_closing_note(" Response ended.\nReview booked. ").unwrap(), "Response ended.\nReview booked.");
     }
 }

@@ -31,8 +31,8 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use sim::clock::Clock;
 use sim::domain::follow_up::FollowUp;
-use sim::domain::notification::Acknowledgement;
-use sim::domain::{Event, TimelineEvent};
+use sim::domain::notification::{Acknowledgement, Notification};
+use sim::domain::{Event, Role, TimelineEvent};
 use sim::ids::IdGenerator;
 use sim::links::{LinkClaims, LinkKey};
 use sim::ports::{Queue, Store};
@@ -72,7 +72,7 @@ pub static ROUTES: LazyLock<Routes<Route>> = LazyLock::new(|| {
 pub async fn handle(deps: &Deps, req: Request) -> Response<Body> {
     let path = req.uri().path().to_owned();
     let Some(matched) = ROUTES.at(&path) else {
-        return PageError::NotFound.to_page().map(Body::from);
+        return PageError::NotFound.to_page(None).map(Body::from);
     };
     let (route, token, item) = (*matched.route, matched.param("token"), matched.param("item"));
     let method = req.method().clone();
@@ -86,7 +86,8 @@ pub async fn handle(deps: &Deps, req: Request) -> Response<Body> {
     };
     let response = response.unwrap_or_else(|error| {
         error.log();
-        error.to_page()
+        let back = error.offers_way_back().then(|| page::Back::of(token, route, item, req.body().as_ref()));
+        error.to_page(back.as_ref())
     });
     let response = response.map(Body::from);
     if method == Method::HEAD {
@@ -157,8 +158,21 @@ pub(crate) async fn show(deps: &Deps, token: &str, note: Option<String>) -> Resu
         note,
         follow_up: &follow_up,
         lead_role,
+        awaited: awaited(&notifications, &acks),
     };
     Ok(page::incident(&view))
+}
+
+/// Required roles with no acknowledgement from anyone alerted for them.
+fn awaited(notifications: &[Notification], acks: &[Acknowledgement]) -> Vec<Role> {
+    let mut roles: Vec<Role> = notifications
+        .iter()
+        .filter(|n| n.required && !acks.iter().any(|a| a.role == n.role))
+        .map(|n| n.role.clone())
+        .collect();
+    roles.sort();
+    roles.dedup();
+    roles
 }
 
 /// The Acknowledge form: the person must choose; nothing is pre-selected, so
@@ -205,6 +219,9 @@ async fn acknowledge(deps: &Deps, token: &str, req: &Request) -> Result<HtmlResp
     let Some(contact) = deps.store.get_contact(&incident.licensee_id, &claims.contact_id).await? else {
         return Err(PageError::NotFound);
     };
+    if deps.store.get_follow_up(&incident.id).await?.is_some_and(|f| f.closure.is_some()) {
+        return show(deps, token, Some(page::CLOSED_NOTE.to_owned())).await;
+    }
     let now = deps.clock.now();
     let ack = Acknowledgement {
         incident_id: incident.id.clone(),

@@ -11,6 +11,7 @@ use sim::domain::follow_up::{FollowUp, KeyDateKind};
 use sim::domain::notification::{Acknowledgement, Categorisation};
 use sim::domain::policy::Channel;
 use sim::domain::{Contact, Incident, Role};
+use sim::ids::ContactId;
 use sim::render::{area, capitalise, when, when_date, words};
 use sim::web::{document, html, html_response, HtmlResponse, Layout, Markup};
 
@@ -41,6 +42,7 @@ pub const AUTOMATED: Message = (
 pub const CANNOT_RESPOND_NOTE: &str = "Thank you for saying so. You are not recorded as responding: your role stays \
 awaited, so SIM reminds your role and alerts your deputy when the time to acknowledge passes. If it cannot wait, \
 call your duty officer.";
+pub const CLOSED_NOTE: &str = "This incident is closed: there is nothing to acknowledge.";
 pub const UNREADABLE: Message =
     ("SIM could not read that form", "Open the link from your SIM message again and use the form on that page.");
 pub const STALE: Message = (
@@ -60,10 +62,25 @@ pub const TRY_AGAIN: Message =
 
 const LAYOUT: &Layout = &Layout::RESPONDER;
 
-pub fn problem(status: StatusCode, (title, text): Message) -> HtmlResponse {
+/// The way back from a refusal to the incident's page, with what the person
+/// typed so it is not lost.
+pub struct Back {
+    pub href: String,
+    /// (what it was, the text as typed)
+    pub typed: Vec<(&'static str, String)>,
+}
+
+pub fn problem(status: StatusCode, (title, text): Message, back: Option<&Back>) -> HtmlResponse {
     let main = html! {
         h1 { (title) }
         p { (text) }
+        @if let Some(back) = back {
+            @for (n, (what, typed)) in back.typed.iter().enumerate() {
+                label for={ "typed-" (n) } { (what) " as you typed it (copy it before going back)" }
+                textarea id={ "typed-" (n) } rows="4" readonly { (typed) }
+            }
+            p { a href=(back.href) { "Back to the incident" } }
+        }
     };
     html_response(LAYOUT, status, document(LAYOUT, title, main))
 }
@@ -81,6 +98,8 @@ pub struct View<'a> {
     pub follow_up: &'a FollowUp,
     /// The role that may close the incident (none for categories without a policy).
     pub lead_role: Option<Role>,
+    /// Roles whose acknowledgement is required and not yet given.
+    pub awaited: Vec<Role>,
 }
 
 fn channel_words(channel: Channel) -> &'static str {
@@ -141,6 +160,7 @@ pub fn incident(v: &View<'_>) -> HtmlResponse {
             }
         }
         (expected(v))
+        (your_actions(v))
         h2 { "Summary" }
         dl {
             @for (k, value) in &rows {
@@ -172,6 +192,12 @@ pub fn incident(v: &View<'_>) -> HtmlResponse {
 fn expected(v: &View<'_>) -> Markup {
     let mine = v.acknowledgements.iter().find(|a| a.contact_id == v.contact.id);
     match (mine, v.categorisation.acknowledge_within_minutes) {
+        (None, _) if v.follow_up.closure.is_some() => html! {
+            div class="expected" {
+                h2 { "This incident is closed" }
+                p { "Nothing is asked of you now: no acknowledgement is needed and SIM sends no reminders for it." }
+            }
+        },
         (Some(ack), _) => html! {
             div class="done" {
                 h2 { "You acknowledged at " (when(ack.at)) }
@@ -216,6 +242,51 @@ fn expected(v: &View<'_>) -> Markup {
                 p { "This is for your information; no acknowledgement is needed." }
             }
         },
+    }
+}
+
+/// After acknowledging: what is next for this person, and who is awaited.
+fn your_actions(v: &View<'_>) -> Markup {
+    if !v.acknowledgements.iter().any(|a| a.contact_id == v.contact.id) {
+        return html! {};
+    }
+    let me = Assignee::Person(v.contact.id.clone());
+    let mine: Vec<&ChecklistItem> = v
+        .checklist
+        .iter()
+        .filter(|i| {
+            i.owner_role == v.contact.role
+                || i.assignee.as_ref() == Some(&me)
+                || i.assignee.as_ref() == Some(&Assignee::Role(v.contact.role.clone()))
+        })
+        .collect();
+    let open = mine.iter().filter(|i| !i.is_closed()).count();
+    html! {
+        section id="your-actions" aria-labelledby="your-actions-heading" {
+            h2 id="your-actions-heading" { "Your actions" }
+            @if mine.is_empty() {
+                p { "No checklist items are yours yet. Take one from the checklist below if you can help." }
+            } @else {
+                p { (open) " of your " (mine.len()) " items still to do (owned by your role or assigned to you):" }
+                ul {
+                    @for item in &mine {
+                        li {
+                            a href={ "#item-" (item.item_id) } { (item.text) }
+                            " — " strong { (words(item.status.as_str())) }
+                        }
+                    }
+                }
+            }
+            h3 { "Still awaited" }
+            @if v.awaited.is_empty() {
+                p { "Every role alerted has acknowledged." }
+            } @else {
+                p {
+                    "Not yet acknowledged: "
+                    (v.awaited.iter().map(role_words).collect::<Vec<_>>().join(", ")) "."
+                }
+            }
+        }
     }
 }
 
@@ -264,31 +335,54 @@ fn assignee_words(v: &View<'_>, assignee: Option<&Assignee>) -> String {
     }
 }
 
+/// A colleague by name, from the people alerted for this incident.
+fn person_words(v: &View<'_>, id: &ContactId) -> String {
+    if *id == v.contact.id {
+        return "you".to_owned();
+    }
+    v.people.people.iter().find(|(p, _)| p == id).map_or_else(|| "a colleague".to_owned(), |(_, n)| n.clone())
+}
+
 fn item_html(v: &View<'_>, item: &ChecklistItem) -> Markup {
     let id = &item.item_id;
     let current = |a: &Assignee| item.assignee.as_ref() == Some(a);
     let me = Assignee::Person(v.contact.id.clone());
     html! {
         li id={ "item-" (id) } {
-            p { (item.text) }
-            p class="meta" {
-                "Owner: " (role_words(&item.owner_role)) ". Status: " strong { (words(item.status.as_str())) }
-                ". Assigned to: " (assignee_words(v, item.assignee.as_ref())) "."
-                @if let Some(note) = &item.note {
-                    " Note: “" (note) "”"
+            p id={ "text-" (id) } { (item.text) }
+            div class="meta" {
+                p {
+                    "Owner: " (role_words(&item.owner_role)) ". Status: " strong { (words(item.status.as_str())) }
+                    ". Assigned to: " (assignee_words(v, item.assignee.as_ref())) "."
+                    @if let (Some(by), Some(at)) = (&item.updated_by, item.updated_at) {
+                        " Last changed by " (person_words(v, by)) " at " (when(at)) "."
+                    }
+                }
+                @if item.notes.len() + usize::from(item.legacy_note.is_some()) > 0 {
+                    ul class="notes" {
+                        @for (text, note) in item.all_notes() {
+                            li {
+                                "Note: “" (text) "”"
+                                @if let Some(note) = note {
+                                    " by " (person_words(v, &note.by)) " at " (when(note.at))
+                                }
+                            }
+                        }
+                    }
                 }
             }
             form method="post" action={ "/a/" (v.token) "/items/" (id) } {
                 input type="hidden" name="form_key" value=(v.form_key);
                 input type="hidden" name="version" value=(item.version);
-                label for={ "status-" (id) } { "Status" }
-                select id={ "status-" (id) } name="status" {
+                label id={ "status-label-" (id) } for={ "status-" (id) } { "Status" }
+                select id={ "status-" (id) } name="status" aria-labelledby={ "status-label-" (id) " text-" (id) } {
                     @for (value, status) in ItemStatus::ALL {
                         option value=(value) selected[*status == item.status] { (words(value)) }
                     }
                 }
-                label for={ "assignee-" (id) } { "Assigned to" }
-                select id={ "assignee-" (id) } name="assignee" {
+                label id={ "assignee-label-" (id) } for={ "assignee-" (id) } { "Assigned to" }
+                select id={ "assignee-" (id) } name="assignee"
+                    aria-labelledby={ "assignee-label-" (id) " text-" (id) } {
                     option value="" selected[item.assignee.is_none()] { "Nobody" }
                     option value="me" selected[current(&me)] { "Me" }
                     @for role in &v.people.roles {
@@ -301,9 +395,12 @@ fn item_html(v: &View<'_>, item: &ChecklistItem) -> Markup {
                             selected[current(&Assignee::Person(person.clone()))] { (name) }
                     }
                 }
-                label for={ "note-" (id) } { "Add a note (optional)" }
-                input type="text" id={ "note-" (id) } name="note" maxlength="280";
-                button type="submit" class="secondary" { "Save this item" }
+                label id={ "note-label-" (id) } for={ "note-" (id) } { "Add a note (optional)" }
+                input type="text" id={ "note-" (id) } name="note" maxlength="280"
+                    aria-labelledby={ "note-label-" (id) " text-" (id) };
+                button type="submit" class="secondary" id={ "save-" (id) } aria-labelledby={ "save-" (id) " text-" (id) } {
+                    "Save this item"
+                }
             }
         }
     }

@@ -189,7 +189,11 @@ impl Acknowledgement {
         } else if has("ipad") {
             "iPad"
         } else if has("android") {
-            if has("mobile") { "Android phone" } else { "Android tablet" }
+            if has("mobile") {
+                "Android phone"
+            } else {
+                "Android tablet"
+            }
         } else if has("windows") {
             "Windows computer"
         } else if has("cros") {
@@ -233,9 +237,18 @@ mod tests {
     fn the_device_is_named_in_words_and_a_headless_browser_stands_out() {
         for (ua, device) in [
             ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148", "iPhone"),
-            ("Mozilla/5.0 (Linux; Android 13; CUBOT P80 Build/TP1A; wv) AppleWebKit/537.36 Mobile Safari/537.36", "Android phone"),
-            ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/120.0 Safari/537.36 Edg/120.0", "Windows computer"),
-            ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 HeadlessChrome/120.0 Safari/537.36", "headless browser"),
+            (
+                "Mozilla/5.0 (Linux; Android 13; CUBOT P80 Build/TP1A; wv) AppleWebKit/537.36 Mobile Safari/537.36",
+                "Android phone",
+            ),
+            (
+                "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/120.0 Safari/537.36 Edg/120.0",
+                "Windows computer",
+            ),
+            (
+                "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 HeadlessChrome/120.0 Safari/537.36",
+                "headless browser",
+            ),
             ("curl/8.5.0", UNKNOWN_DEVICE),
         ] {
             assert_eq!(Acknowledgement::device_of(ua), device, "{ua}");
