@@ -128,10 +128,12 @@ async fn a_responder_acknowledges_from_the_link_in_their_sms_and_a_scanner_recor
     assert_eq!(done, "You acknowledged at 02:10 GMT Sat 21 Nov");
     phone.close().await.unwrap();
 
-    // A scanner (or a chat preview) only loads the page.
+    // A scanner (or a chat preview) loads the page; a sandbox that presses the button chooses nothing.
     let scanner = driver.browser().await;
     scanner.goto(&comms_link).await.unwrap();
-    assert!(scanner.find(Locator::XPath("//button[normalize-space()='Acknowledge']")).await.is_ok());
+    let button = scanner.find(Locator::XPath("//button[normalize-space()='Acknowledge']")).await.unwrap();
+    button.click().await.unwrap();
+    tokio::time::sleep(StdDuration::from_millis(300)).await;
     scanner.close().await.unwrap();
 
     let acks = stack.respond.store.acknowledgements(&IncidentId::parse("inc-000001").unwrap()).await.unwrap();

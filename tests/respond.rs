@@ -503,7 +503,7 @@ async fn refusal_pages_lead_back_to_the_incident_and_keep_what_was_typed() {
     let back = format!("href=\"/a/{}#item-communications-01\"", rig.token);
     let stale = format!("form_key={key}&version={version}&note=Press+office+briefed+at+nine");
     let too_long = format!("form_key={key}&version=2&note=Long+{}", "x".repeat(300));
-    let forged = format!("form_key=forged&version=2&note=Typed+on+a+forged+form");
+    let forged = "form_key=forged&version=2&note=Typed+on+a+forged+form".to_owned();
     for (form, status, typed) in [
         (stale, 409, "Press office briefed at nine"),
         (too_long, 422, "Long xxxx"),
@@ -553,4 +553,44 @@ async fn each_items_controls_carry_the_item_in_their_accessible_name() {
             assert!(chunk.contains(&labelled), "{labelled} missing");
         }
     }
+}
+
+#[tokio::test]
+async fn behind_cloudfront_the_origin_is_checked_against_the_public_address() {
+    let mut rig = rig().await;
+    rig.deps.site = respond::Site::from_public_base_url("https://sim.lambeth.gov.example").unwrap();
+    let html = page(&respond::handle(&rig.deps, get(&rig.token, "GET", PHONE)).await);
+    let form = format!("form_key={}&response=responding", form_key(&html));
+    // CloudFront forwards to the execute-api host; the browser's Origin is the public one.
+    let from = |origin: &str| {
+        let mut req = post(&rig.token, &form, PHONE, Some(origin));
+        req.headers_mut().insert("host", "abc123.execute-api.eu-west-2.amazonaws.com".parse().unwrap());
+        req
+    };
+    let other =
+        respond::handle(&rig.deps, from("https://abc123.execute-api.eu-west-2.amazonaws.com.evil.example")).await;
+    assert_eq!(other.status(), 403);
+    let pressed = respond::handle(&rig.deps, from("https://sim.lambeth.gov.example")).await;
+    assert!(page(&pressed).contains("Thank you: your acknowledgement is recorded."), "{}", page(&pressed));
+    assert_eq!(acks(&rig).await, 1);
+}
+
+#[tokio::test]
+async fn under_a_base_path_routes_forms_and_redirects_carry_the_prefix() {
+    let mut rig = rig().await;
+    rig.deps.site = respond::Site::from_public_base_url("https://council.example/sim").unwrap();
+    let mut open = get(&rig.token, "GET", PHONE);
+    *open.uri_mut() = format!("/sim/a/{}", rig.token).parse().unwrap();
+    let opened = respond::handle(&rig.deps, open).await;
+    assert_eq!(opened.status(), 200);
+    let html = page(&opened);
+    assert!(html.contains(&format!("action=\"/sim/a/{}/items/communications-01\"", rig.token)));
+    assert!(html.contains(&format!("action=\"/sim/a/{}/close\"", rig.token)));
+    assert!(!html.contains(&format!("action=\"/a/{}", rig.token)), "no root-absolute form action");
+    let (key, version) = item_form(&html, "communications-01");
+    let mut save = post_item(&rig.token, "communications-01", &format!("form_key={key}&version={version}&status=done"));
+    *save.uri_mut() = format!("/sim/a/{}/items/communications-01", rig.token).parse().unwrap();
+    let saved = respond::handle(&rig.deps, save).await;
+    assert_eq!(saved.status(), 303);
+    assert_eq!(saved.headers()["location"], format!("/sim/a/{}#item-communications-01", rig.token));
 }

@@ -49,6 +49,7 @@ pub async fn measure(incidents: usize) -> HandlerFigures {
         clock: Arc::new(SystemClock),
         ids: Arc::new(RandomIds),
         key: link_key.clone(),
+        site: respond::Site::default(),
     };
     let (mut t_intake, mut t_categorise, mut t_ack) = (Vec::new(), Vec::new(), Vec::new());
     for i in 0..incidents {

@@ -112,7 +112,7 @@ pub async fn update(deps: &Deps, token: &str, item_id: &str, req: &Request) -> R
         schedule_update(deps, &items, &next).await;
     }
     // Back to the page, at the item: a reload does not post again.
-    Ok(web::redirect(&format!("/a/{token}#item-{}", item.item_id)))
+    Ok(web::redirect(&format!("{}/a/{token}#item-{}", deps.site.base_path(), item.item_id)))
 }
 
 /// Queues the stakeholder-update check this change calls for. The change is

@@ -106,7 +106,7 @@ struct Typed {
 
 impl Back {
     /// Back to the incident's page at the form's place, with what was typed.
-    pub fn of(token: &str, route: Route, item: &str, body: &[u8]) -> Self {
+    pub fn of(base: &str, token: &str, route: Route, item: &str, body: &[u8]) -> Self {
         let anchor = match route {
             Route::Page => String::new(),
             Route::Item => format!("#item-{item}"),
@@ -118,6 +118,6 @@ impl Back {
             .into_iter()
             .filter_map(|(what, text)| text.filter(|t| !t.trim().is_empty()).map(|t| (what, t)))
             .collect();
-        Back { href: format!("/a/{token}{anchor}"), typed }
+        Back { href: format!("{base}/a/{token}{anchor}"), typed }
     }
 }

@@ -22,8 +22,10 @@ mod error;
 mod follow_up;
 mod page;
 mod scanners;
+mod site;
 
 pub use error::PageError;
+pub use site::Site;
 
 use lambda_http::http::{header, Method};
 use lambda_http::{Body, Request, Response};
@@ -46,6 +48,9 @@ pub struct Deps {
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn IdGenerator>,
     pub key: LinkKey,
+    /// The public address (`PUBLIC_BASE_URL`): its origin for the Origin
+    /// check, its path as the pages' base path.
+    pub site: Site,
 }
 
 /// What a path under `/a/{token}` addresses.
@@ -70,7 +75,7 @@ pub static ROUTES: LazyLock<Routes<Route>> = LazyLock::new(|| {
 });
 
 pub async fn handle(deps: &Deps, req: Request) -> Response<Body> {
-    let path = req.uri().path().to_owned();
+    let path = deps.site.route_path(req.uri().path()).to_owned();
     let Some(matched) = ROUTES.at(&path) else {
         return PageError::NotFound.to_page(None).map(Body::from);
     };
@@ -86,7 +91,9 @@ pub async fn handle(deps: &Deps, req: Request) -> Response<Body> {
     };
     let response = response.unwrap_or_else(|error| {
         error.log();
-        let back = error.offers_way_back().then(|| page::Back::of(token, route, item, req.body().as_ref()));
+        let back = error
+            .offers_way_back()
+            .then(|| page::Back::of(deps.site.base_path(), token, route, item, req.body().as_ref()));
         error.to_page(back.as_ref())
     });
     let response = response.map(Body::from);
@@ -115,7 +122,7 @@ pub(crate) fn posted<T: DeserializeOwned>(
     }
     let body = req.body().as_ref();
     let keyed: Keyed = web::parse_form(body).map_err(|_| PageError::OtherSite)?;
-    if from_another_site(req) || !deps.key.form_key_matches(token, &keyed.form_key) {
+    if from_another_site(&deps.site, req) || !deps.key.form_key_matches(token, &keyed.form_key) {
         tracing::warn!("POST refused: not from SIM's own page");
         return Err(PageError::OtherSite);
     }
@@ -147,6 +154,7 @@ pub(crate) async fn show(deps: &Deps, token: &str, note: Option<String>) -> Resu
         return Err(PageError::NotFound);
     };
     let view = page::View {
+        base: deps.site.base_path(),
         token,
         incident: &incident,
         categorisation: &categorisation,
@@ -255,12 +263,14 @@ fn header_value(req: &Request, name: &str) -> String {
     req.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned()
 }
 
-/// A browser says where a form came from: refuse another site's.
-fn from_another_site(req: &Request) -> bool {
+/// A browser says where a form came from: refuse another site's. Behind
+/// CloudFront `Host` is the execute-api host, so the configured public
+/// origin is what `Origin` must match.
+fn from_another_site(site: &Site, req: &Request) -> bool {
     if header_value(req, "sec-fetch-site") == "cross-site" {
         return true;
     }
     let origin = header_value(req, header::ORIGIN.as_str());
     let host = header_value(req, header::HOST.as_str());
-    !origin.is_empty() && origin != "null" && origin.split("://").nth(1) != Some(host.as_str())
+    !origin.is_empty() && origin != "null" && !site.is_own_origin(&origin, &host)
 }

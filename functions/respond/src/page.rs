@@ -86,6 +86,8 @@ pub fn problem(status: StatusCode, (title, text): Message, back: Option<&Back>) 
 }
 
 pub struct View<'a> {
+    /// The base path the pages are served under ("" or "/sim").
+    pub base: &'a str,
     pub token: &'a str,
     pub incident: &'a Incident,
     pub categorisation: &'a Categorisation,
@@ -371,7 +373,7 @@ fn item_html(v: &View<'_>, item: &ChecklistItem) -> Markup {
                     }
                 }
             }
-            form method="post" action={ "/a/" (v.token) "/items/" (id) } {
+            form method="post" action={ (v.base) "/a/" (v.token) "/items/" (id) } {
                 input type="hidden" name="form_key" value=(v.form_key);
                 input type="hidden" name="version" value=(item.version);
                 label id={ "status-label-" (id) } for={ "status-" (id) } { "Status" }
@@ -426,7 +428,7 @@ fn key_dates(v: &View<'_>) -> Markup {
                 }
             }
         }
-        form method="post" action={ "/a/" (v.token) "/key-dates" } {
+        form method="post" action={ (v.base) "/a/" (v.token) "/key-dates" } {
             input type="hidden" name="form_key" value=(v.form_key);
             label for="key-date-what" { "What is the date?" }
             select id="key-date-what" name="what" {
@@ -460,7 +462,7 @@ fn close(v: &View<'_>) -> Markup {
             "As the " (lead_words) " lead you close the incident when the response has ended. The groups are told at \
              once; reviews follow at 24 hours, 72 hours and 7 days."
         }
-        form method="post" action={ "/a/" (v.token) "/close" } {
+        form method="post" action={ (v.base) "/a/" (v.token) "/close" } {
             input type="hidden" name="form_key" value=(v.form_key);
             input type="hidden" name="version" value=(v.follow_up.version);
             label for="closing-note" { "Closing note (how the response ended; no names)" }
