@@ -594,3 +594,18 @@ async fn under_a_base_path_routes_forms_and_redirects_carry_the_prefix() {
     assert_eq!(saved.status(), 303);
     assert_eq!(saved.headers()["location"], format!("/sim/a/{}#item-communications-01", rig.token));
 }
+
+#[tokio::test]
+async fn an_item_keeps_at_most_two_hundred_notes() {
+    let rig = rig().await;
+    let key = rig.deps.key.form_key(&rig.token);
+    for n in 1..=201u32 {
+        let form = format!("form_key={key}&version={n}&note=Note+{n}");
+        let response = respond::handle(&rig.deps, post_item(&rig.token, "communications-01", &form)).await;
+        let expected = if n <= 200 { 303 } else { 422 };
+        assert_eq!(response.status(), expected, "note {n}");
+    }
+    let items = rig.h.store.checklist(&IncidentId::parse("inc-000001").unwrap()).await.unwrap();
+    let item = items.iter().find(|i| i.item_id == "communications-01").unwrap();
+    assert_eq!((item.notes.len(), item.notes[199].text.as_str()), (200, "Note 200"));
+}

@@ -8,7 +8,7 @@
 use crate::{posted, Deps, PageError};
 use lambda_http::Request;
 use serde::Deserialize;
-use sim::domain::checklist::{Assignee, ChecklistItem, ItemChange, ItemStatus};
+use sim::domain::checklist::{Assignee, ChecklistItem, ItemChange, ItemStatus, MAX_NOTES_PER_ITEM};
 use sim::domain::choice::Choice;
 use sim::domain::notification::Notification;
 use sim::domain::{Contact, Event, Role, TimelineEvent};
@@ -51,6 +51,11 @@ fn parse_assignee(value: &str, me: &ContactId) -> Option<Option<Assignee>> {
     }
 }
 
+const TOO_MANY_NOTES: (&str, &str) = (
+    "That note cannot be saved",
+    "This item has as many notes as it can keep (200). Record further detail in your own case system.",
+);
+
 const NOT_ALERTED: (&str, &str) = (
     "That item was not assigned",
     "Items can be given only to the people and roles alerted for this incident. Choose one from the list.",
@@ -78,6 +83,9 @@ pub async fn update(deps: &Deps, token: &str, item_id: &str, req: &Request) -> R
         Ok(note) => note.flatten(),
         Err(message) => return Err(PageError::Invalid(("That note cannot be saved", message))),
     };
+    if note.is_some() && item.notes.len() >= MAX_NOTES_PER_ITEM {
+        return Err(PageError::Invalid(TOO_MANY_NOTES));
+    }
     let assignee = form.assignee.as_deref().and_then(|v| parse_assignee(v, &claims.contact_id));
     if let Some(Some(assignee)) = &assignee {
         let notifications = deps.store.notifications(&claims.incident_id).await?;

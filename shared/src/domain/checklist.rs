@@ -164,6 +164,10 @@ pub struct ItemChange {
 /// Notes are short working notes, not case files.
 pub const MAX_NOTE_CHARS: usize = 280;
 
+/// Notes one item keeps: with `MAX_NOTE_CHARS` each, an item stays well inside
+/// a DynamoDB item's 400 KB.
+pub const MAX_NOTES_PER_ITEM: usize = 200;
+
 impl ItemChange {
     /// A note as typed: invisible and bidi controls stripped, trimmed, at most
     /// `MAX_NOTE_CHARS`, no control characters.
