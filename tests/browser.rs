@@ -119,6 +119,8 @@ async fn a_responder_acknowledges_from_the_link_in_their_sms_and_a_scanner_recor
     assert!(body.contains("CRITICAL") && body.contains("What is expected of you"), "{body}");
     assert!(body.contains("As gold you are asked to acknowledge this alert by 02:20 GMT"), "{body}");
 
+    // Acknowledging is a choice, nothing pre-selected: a person makes it.
+    phone.find(Locator::Css("label[for=response-responding]")).await.unwrap().click().await.unwrap();
     phone.find(Locator::XPath("//button[normalize-space()='Acknowledge']")).await.unwrap().click().await.unwrap();
     let note = phone.wait().for_element(Locator::Css("p.note")).await.unwrap().text().await.unwrap();
     assert_eq!(note, "Thank you: your acknowledgement is recorded.");
@@ -126,10 +128,12 @@ async fn a_responder_acknowledges_from_the_link_in_their_sms_and_a_scanner_recor
     assert_eq!(done, "You acknowledged at 02:10 GMT Sat 21 Nov");
     phone.close().await.unwrap();
 
-    // A scanner (or a chat preview) only loads the page.
+    // A scanner (or a chat preview) loads the page; a sandbox that presses the button chooses nothing.
     let scanner = driver.browser().await;
     scanner.goto(&comms_link).await.unwrap();
-    assert!(scanner.find(Locator::XPath("//button[normalize-space()='Acknowledge']")).await.is_ok());
+    let button = scanner.find(Locator::XPath("//button[normalize-space()='Acknowledge']")).await.unwrap();
+    button.click().await.unwrap();
+    tokio::time::sleep(StdDuration::from_millis(300)).await;
     scanner.close().await.unwrap();
 
     let acks = stack.respond.store.acknowledgements(&IncidentId::parse("inc-000001").unwrap()).await.unwrap();

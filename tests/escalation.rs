@@ -56,7 +56,7 @@ impl Rig {
 
     async fn acknowledge(&self, contact: &str) {
         let token = link_token(&self.key, "inc-000001", contact, Channel::Sms);
-        let form = format!("form_key={}", self.key.form_key(&token));
+        let form = format!("form_key={}&response=responding", self.key.form_key(&token));
         let req = lambda_http::http::Request::builder()
             .method("POST")
             .uri(format!("/a/{token}"))
@@ -189,7 +189,7 @@ async fn forged_and_expired_links_cannot_acknowledge_on_moto_either() {
             .method("POST")
             .uri(format!("/a/{token}"))
             .header("user-agent", PHONE)
-            .body(lambda_http::Body::from(format!("form_key={}", rig.key.form_key(token))))
+            .body(lambda_http::Body::from(format!("form_key={}&response=responding", rig.key.form_key(token))))
             .unwrap()
     };
     assert_eq!(respond::handle(&rig.respond, req(&forged)).await.status(), 404);

@@ -86,6 +86,7 @@ async fn opening_the_link_shows_the_summary_and_changes_nothing() {
     let csp = response.headers()["content-security-policy"].to_str().unwrap();
     assert!(csp.contains("default-src 'none'") && csp.contains("form-action 'self'"));
     assert_eq!(response.headers()["referrer-policy"], "no-referrer", "the token never leaks in a Referer");
+    assert!(response.headers()["strict-transport-security"].to_str().unwrap().starts_with("max-age="));
 
     let head = respond::handle(&rig.deps, get(&rig.token, "HEAD", PHONE)).await;
     assert_eq!(head.status(), 200);
@@ -97,7 +98,7 @@ async fn opening_the_link_shows_the_summary_and_changes_nothing() {
 async fn pressing_acknowledge_records_it_once_and_police_see_the_role() {
     let rig = rig().await;
     let html = page(&respond::handle(&rig.deps, get(&rig.token, "GET", PHONE)).await);
-    let form = format!("form_key={}", form_key(&html));
+    let form = format!("form_key={}&response=responding", form_key(&html));
     rig.h.clock.advance(Duration::minutes(4));
 
     let first = respond::handle(&rig.deps, post(&rig.token, &form, PHONE, Some("https://sim.lambeth.example"))).await;
@@ -129,7 +130,7 @@ async fn pressing_acknowledge_records_it_once_and_police_see_the_role() {
 async fn scanners_other_sites_and_forms_without_the_key_acknowledge_nothing() {
     let rig = rig().await;
     let html = page(&respond::handle(&rig.deps, get(&rig.token, "GET", PHONE)).await);
-    let form = format!("form_key={}", form_key(&html));
+    let form = format!("form_key={}&response=responding", form_key(&html));
 
     let scanner = respond::handle(
         &rig.deps,
@@ -165,6 +166,29 @@ async fn forged_tampered_and_expired_links_are_refused_plainly() {
     assert!(page(&expired).contains("This link has expired"));
     let expired_post = respond::handle(&rig.deps, post(&rig.token, "form_key=x", PHONE, None)).await;
     assert_eq!(expired_post.status(), 410);
+    assert_eq!(acks(&rig).await, 0);
+}
+
+#[tokio::test]
+async fn every_route_refuses_a_forged_link_and_unknown_paths_are_not_found() {
+    let rig = rig().await;
+    let forged = link_token(&LinkKey::generate(), "inc-000001", "con-gold", Channel::Sms);
+    for path in respond::ROUTES.paths() {
+        let path = path.replace("{token}", &forged).replace("{item}", "communications-01");
+        for method in ["GET", "POST"] {
+            let mut req = post(&forged, "form_key=x", PHONE, None);
+            *req.method_mut() = method.parse().unwrap();
+            *req.uri_mut() = path.parse().unwrap();
+            let response = respond::handle(&rig.deps, req).await;
+            assert!([404, 405].contains(&response.status().as_u16()), "{method} {path}: {}", response.status());
+            assert!(!page(&response).contains("Lambeth"));
+        }
+    }
+    for path in ["/", "/a/", "/a", "/other", &format!("/a/{}/items/", rig.token)] {
+        let mut req = get(&rig.token, "GET", PHONE);
+        *req.uri_mut() = path.parse().unwrap();
+        assert_eq!(respond::handle(&rig.deps, req).await.status(), 404, "{path}");
+    }
     assert_eq!(acks(&rig).await, 0);
 }
 
@@ -245,4 +269,343 @@ async fn responders_run_the_checklist_and_a_stale_form_is_refused() {
     let change = timeline.iter().find(|e| e.event.kind() == "checklist_changed").expect("on the timeline");
     let text = format!("{:?}", change.event);
     assert!(text.contains("status open → done") && !text.contains("Holding statement"), "{text}");
+}
+
+const CUBOT_WEBVIEW: &str = "Mozilla/5.0 (Linux; Android 13; CUBOT P80 Build/TP1A.220624.014; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/120.0.6099.144 Mobile Safari/537.36";
+
+/// The value of attribute `name` in one tag's text.
+fn attr(tag: &str, name: &str) -> Option<String> {
+    let start = tag.find(&format!(" {name}=\""))? + name.len() + 3;
+    let value = &tag[start..start + tag[start..].find('"')?];
+    Some(value.replace("&amp;", "&").replace("&quot;", "\"").replace("&lt;", "<").replace("&gt;", ">"))
+}
+
+/// Every form on a page as a submitting robot sees it: its action and the
+/// fields a plain submit sends (hidden and other inputs with their values,
+/// checked radios only, each select's selected or first option, textareas).
+fn robot_forms(html: &str, token: &str) -> Vec<(String, String)> {
+    let mut forms = Vec::new();
+    for chunk in html.split("<form").skip(1) {
+        let form = &chunk[..chunk.find("</form>").unwrap()];
+        let open = &form[..form.find('>').unwrap()];
+        let action = attr(open, "action").unwrap_or_else(|| format!("/a/{token}"));
+        let mut fields: Vec<(String, String)> = Vec::new();
+        for input in form.split("<input").skip(1) {
+            let tag = &input[..input.find('>').unwrap()];
+            let (Some(name), kind) = (attr(tag, "name"), attr(tag, "type").unwrap_or_default()) else { continue };
+            if (kind == "radio" || kind == "checkbox") && !tag.contains(" checked") {
+                continue;
+            }
+            fields.push((name, attr(tag, "value").unwrap_or_default()));
+        }
+        for select in form.split("<select").skip(1) {
+            let name = attr(&select[..select.find('>').unwrap()], "name").unwrap();
+            let body = &select[..select.find("</select>").unwrap()];
+            let options: Vec<&str> = body.split("<option").skip(1).collect();
+            let chosen = options.iter().find(|o| o[..o.find('>').unwrap()].contains(" selected")).or(options.first());
+            fields.push((name, chosen.and_then(|o| attr(o, "value")).unwrap_or_default()));
+        }
+        for textarea in form.split("<textarea").skip(1) {
+            let name = attr(&textarea[..textarea.find('>').unwrap()], "name").unwrap();
+            fields.push((name, String::new()));
+        }
+        let body = fields
+            .iter()
+            .map(|(k, v)| format!("{k}={}", url::form_urlencoded::byte_serialize(v.as_bytes()).collect::<String>()))
+            .collect::<Vec<_>>()
+            .join("&");
+        forms.push((action, body));
+    }
+    forms
+}
+
+#[tokio::test]
+async fn a_form_submitting_robot_records_nothing_whatever_its_agent_or_origin() {
+    let rig = rig().await;
+    let id = IncidentId::parse("inc-000001").unwrap();
+    let timeline_before = rig.h.store.timeline(&id).await.unwrap().len();
+    let agents = [
+        PHONE,
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36 Edg/120.0.0.0",
+        "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/120.0.0.0 Safari/537.36",
+        "curl/8.5.0",
+    ];
+    let html = page(&respond::handle(&rig.deps, get(&rig.token, "GET", PHONE)).await);
+    let forms = robot_forms(&html, &rig.token);
+    assert!(forms.len() >= 50, "the acknowledge, 48 item, key-date and close forms: {}", forms.len());
+    let mut answers = std::collections::BTreeMap::new();
+    for agent in agents {
+        for origin in [Some("https://sim.lambeth.example"), None] {
+            for (action, body) in &forms {
+                let mut req = post(&rig.token, body, agent, origin);
+                *req.uri_mut() = action.parse().unwrap();
+                *answers.entry(respond::handle(&rig.deps, req).await.status().as_u16()).or_insert(0) += 1;
+            }
+        }
+    }
+    assert_eq!(acks(&rig).await, 0, "no acknowledgement from a robot: {answers:?}");
+    let items = rig.h.store.checklist(&id).await.unwrap();
+    assert!(items.iter().all(|i| i.version == 1), "no checklist change");
+    let follow_up = rig.h.store.get_follow_up(&id).await.unwrap();
+    assert!(follow_up.is_none_or(|f| f.closure.is_none() && f.key_dates.is_empty()), "not closed, no key date");
+    assert_eq!(rig.h.store.timeline(&id).await.unwrap().len(), timeline_before, "nothing on the timeline");
+}
+
+#[tokio::test]
+async fn acknowledging_is_a_choice_and_the_channel_and_device_are_shown() {
+    let rig = rig().await;
+    let html = page(&respond::handle(&rig.deps, get(&rig.token, "GET", PHONE)).await);
+    assert!(html.contains("I'm responding") && html.contains("I can't respond"), "{html}");
+    assert!(!html.contains(" checked"), "nothing is pre-selected");
+    let key = form_key(&html);
+
+    let no_choice = respond::handle(&rig.deps, post(&rig.token, &format!("form_key={key}"), PHONE, None)).await;
+    assert_eq!(no_choice.status(), 422);
+    assert!(page(&no_choice).contains("Choose whether you are responding"));
+    let cannot =
+        respond::handle(&rig.deps, post(&rig.token, &format!("form_key={key}&response=cannot_respond"), PHONE, None))
+            .await;
+    assert_eq!(cannot.status(), 200);
+    assert!(page(&cannot).contains("your role stays awaited"), "{}", page(&cannot));
+    assert_eq!(acks(&rig).await, 0, "not responding is not an acknowledgement");
+
+    let form = format!("form_key={key}&response=responding");
+    let done = respond::handle(&rig.deps, post(&rig.token, &form, CUBOT_WEBVIEW, None)).await;
+    assert!(page(&done).contains("Thank you: your acknowledgement is recorded."), "{}", page(&done));
+    let ack = &rig.h.store.acknowledgements(&IncidentId::parse("inc-000001").unwrap()).await.unwrap()[0];
+    assert_eq!(ack.device, "Android phone");
+    let comms = link_token(&rig.deps.key, "inc-000001", "con-comms", Channel::Email);
+    let theirs = page(&respond::handle(&rig.deps, get(&comms, "GET", PHONE)).await);
+    assert!(
+        theirs.contains("gold at 02:10 GMT Sat 21 Nov") && theirs.contains("(SMS link, Android phone)"),
+        "{theirs}"
+    );
+}
+
+#[tokio::test]
+async fn a_cubot_phone_is_a_person_and_a_refused_automatic_save_says_why() {
+    let rig = rig().await;
+    let html = page(&respond::handle(&rig.deps, get(&rig.token, "GET", CUBOT_WEBVIEW)).await);
+    let key = form_key(&html);
+    let (_, version) = item_form(&html, "communications-01");
+    let item = format!("form_key={key}&version={version}&status=done");
+    let saved = respond::handle(&rig.deps, {
+        let mut req = post_item(&rig.token, "communications-01", &item);
+        req.headers_mut().insert("user-agent", CUBOT_WEBVIEW.parse().unwrap());
+        req
+    })
+    .await;
+    assert_eq!(saved.status(), 303, "a CUBOT WebView is a phone, not a bot: {}", page(&saved));
+
+    let scanner = "Mozilla/5.0 (compatible; Microsoft Office SafeLinks)";
+    let item = format!("form_key={key}&version=2&status=in_progress");
+    let refused = respond::handle(&rig.deps, {
+        let mut req = post_item(&rig.token, "communications-01", &item);
+        req.headers_mut().insert("user-agent", scanner.parse().unwrap());
+        req
+    })
+    .await;
+    assert_eq!(refused.status(), 403);
+    let text = page(&refused);
+    assert!(text.contains("automatic link checker") && !text.contains("press Acknowledge"), "{text}");
+    let ack =
+        respond::handle(&rig.deps, post(&rig.token, &format!("form_key={key}&response=responding"), scanner, None))
+            .await;
+    assert!(page(&ack).contains("Nothing was recorded: this browser looked like an automatic link checker"));
+    assert_eq!(acks(&rig).await, 0);
+}
+
+#[tokio::test]
+async fn notes_append_each_with_its_author_and_time() {
+    let rig = rig().await;
+    let comms = link_token(&rig.deps.key, "inc-000001", "con-comms", Channel::Sms);
+    for (token, note, minutes) in
+        [(&rig.token, "Holding statement drafted", 2), (&comms, "Statement agreed with police", 3)]
+    {
+        rig.h.clock.advance(Duration::minutes(minutes));
+        let html = page(&respond::handle(&rig.deps, get(token, "GET", PHONE)).await);
+        let (key, version) = item_form(&html, "communications-01");
+        let form = format!("form_key={key}&version={version}&note={}", note.replace(' ', "+"));
+        assert_eq!(respond::handle(&rig.deps, post_item(token, "communications-01", &form)).await.status(), 303);
+    }
+    let html = page(&respond::handle(&rig.deps, get(&rig.token, "GET", PHONE)).await);
+    let item = &html[html.find("id=\"item-communications-01\"").unwrap()..];
+    let item = &item[..item.find("</li></ul>").expect("the item's notes")];
+    let first = item.find("Note: “Holding statement drafted” by you at 02:12 GMT").expect(item);
+    let second = item.find("Note: “Statement agreed with police” by ").expect(item);
+    assert!(first < second, "oldest first: {item}");
+    assert!(item.contains("at 02:15 GMT") && item.contains("Last changed by "), "{item}");
+    let timeline = rig.h.store.timeline(&IncidentId::parse("inc-000001").unwrap()).await.unwrap();
+    let added = timeline.iter().filter(|e| format!("{:?}", e.event).contains("note added")).count();
+    assert_eq!(added, 2, "each note is on the timeline (without its text)");
+}
+
+#[tokio::test]
+async fn a_closed_incident_says_so_and_asks_nobody_to_acknowledge() {
+    let rig = rig().await;
+    let html = page(&respond::handle(&rig.deps, get(&rig.token, "GET", PHONE)).await);
+    let version = {
+        let at = html.find("action=\"/a/").unwrap();
+        let close = &html[html[at..].find("/close\"").map(|i| at + i).unwrap()..];
+        let start = close.find("name=\"version\" value=\"").unwrap() + "name=\"version\" value=\"".len();
+        close[start..start + close[start..].find('"').unwrap()].to_owned()
+    };
+    let mut close = post(
+        &rig.token,
+        &format!("form_key={}&version={version}&closing_note=Stood+down", form_key(&html)),
+        PHONE,
+        None,
+    );
+    *close.uri_mut() = format!("/a/{}/close", rig.token).parse().unwrap();
+    assert!(page(&respond::handle(&rig.deps, close).await).contains("The incident is closed."));
+
+    let comms = link_token(&rig.deps.key, "inc-000001", "con-comms", Channel::Sms);
+    let theirs = page(&respond::handle(&rig.deps, get(&comms, "GET", PHONE)).await);
+    assert!(theirs.contains("This incident is closed"), "{theirs}");
+    for gone in ["What is expected of you", ">Acknowledge</button>", "SIM reminds you", "I'm responding"] {
+        assert!(!theirs.contains(gone), "{gone} on a closed incident's page");
+    }
+    let form = format!("form_key={}&response=responding", rig.deps.key.form_key(&comms));
+    let late = respond::handle(&rig.deps, post(&comms, &form, PHONE, None)).await;
+    assert!(page(&late).contains("This incident is closed: there is nothing to acknowledge."));
+    assert_eq!(acks(&rig).await, 0);
+}
+
+#[tokio::test]
+async fn only_people_and_roles_alerted_can_be_assigned_and_invisible_controls_are_stripped_from_notes() {
+    let rig = rig().await;
+    let html = page(&respond::handle(&rig.deps, get(&rig.token, "GET", PHONE)).await);
+    let (key, version) = item_form(&html, "communications-01");
+    for assignee in ["person:con-nobody-alerted", "role:education-lead"] {
+        let form = format!("form_key={key}&version={version}&assignee={assignee}");
+        let refused = respond::handle(&rig.deps, post_item(&rig.token, "communications-01", &form)).await;
+        assert_eq!(refused.status(), 422, "{assignee}");
+        assert!(page(&refused).contains("Items can be given only to the people and roles alerted"));
+    }
+    let form =
+        format!("form_key={key}&version={version}&assignee=person:con-comms&note=Call%E2%80%AE+back%E2%80%AC+at+10");
+    assert_eq!(respond::handle(&rig.deps, post_item(&rig.token, "communications-01", &form)).await.status(), 303);
+    let items = rig.h.store.checklist(&IncidentId::parse("inc-000001").unwrap()).await.unwrap();
+    let item = items.iter().find(|i| i.item_id == "communications-01").unwrap();
+    assert_eq!(item.notes[0].text, "Call back at 10");
+    assert!(format!("{:?}", item.assignee).contains("con-comms"));
+}
+
+#[tokio::test]
+async fn refusal_pages_lead_back_to_the_incident_and_keep_what_was_typed() {
+    let rig = rig().await;
+    let html = page(&respond::handle(&rig.deps, get(&rig.token, "GET", PHONE)).await);
+    let key = form_key(&html);
+    let (_, version) = item_form(&html, "communications-01");
+    let done = format!("form_key={key}&version={version}&status=done");
+    assert_eq!(respond::handle(&rig.deps, post_item(&rig.token, "communications-01", &done)).await.status(), 303);
+
+    let back = format!("href=\"/a/{}#item-communications-01\"", rig.token);
+    let stale = format!("form_key={key}&version={version}&note=Press+office+briefed+at+nine");
+    let too_long = format!("form_key={key}&version=2&note=Long+{}", "x".repeat(300));
+    let forged = "form_key=forged&version=2&note=Typed+on+a+forged+form".to_owned();
+    for (form, status, typed) in [
+        (stale, 409, "Press office briefed at nine"),
+        (too_long, 422, "Long xxxx"),
+        (forged, 403, "Typed on a forged form"),
+    ] {
+        let refused = respond::handle(&rig.deps, post_item(&rig.token, "communications-01", &form)).await;
+        assert_eq!(refused.status(), status);
+        let text = page(&refused);
+        assert!(text.contains(&back) && text.contains(">Back to the incident</a>"), "{status}: {text}");
+        assert!(text.contains(typed) && text.contains("Your note as you typed it"), "{status}: {text}");
+    }
+    let mut close = post(&rig.token, &format!("form_key={key}&version=9&closing_note=Stood+down+early"), PHONE, None);
+    *close.uri_mut() = format!("/a/{}/close", rig.token).parse().unwrap();
+    let refused = respond::handle(&rig.deps, close).await;
+    assert_eq!(refused.status(), 409);
+    let text = page(&refused);
+    assert!(text.contains(&format!("href=\"/a/{}#close\"", rig.token)) && text.contains("Stood down early"), "{text}");
+}
+
+#[tokio::test]
+async fn after_acknowledging_the_page_says_what_is_mine_and_who_is_awaited() {
+    let rig = rig().await;
+    let html = page(&respond::handle(&rig.deps, get(&rig.token, "GET", PHONE)).await);
+    assert!(!html.contains("Your actions"), "not before acknowledging");
+    let key = form_key(&html);
+    let form = format!("form_key={key}&response=responding");
+    let html = page(&respond::handle(&rig.deps, post(&rig.token, &form, PHONE, None)).await);
+    let actions = &html[html.find("Your actions").expect("Your actions after acknowledging")..];
+    let actions = &actions[..actions.find("<h2>Summary").unwrap()];
+    assert!(actions.contains("Still awaited") && actions.contains("comms, community safety"), "{actions}");
+    assert!(actions.contains("href=\"#item-") && actions.contains("open"), "gold's own items with status: {actions}");
+    let gold_items = actions.matches("<li>").count();
+    assert!(gold_items > 0);
+}
+
+#[tokio::test]
+async fn each_items_controls_carry_the_item_in_their_accessible_name() {
+    let rig = rig().await;
+    let html = page(&respond::handle(&rig.deps, get(&rig.token, "GET", PHONE)).await);
+    let items = html.matches("<li id=\"item-").count();
+    assert_eq!(items, 48);
+    for chunk in html.split("<li id=\"item-").skip(1) {
+        let id = &chunk[..chunk.find('"').unwrap()];
+        assert!(chunk.contains(&format!("<p id=\"text-{id}\">")), "{id}");
+        for control in ["status-label-", "assignee-label-", "note-label-", "save-"] {
+            let labelled = format!("aria-labelledby=\"{control}{id} text-{id}\"");
+            assert!(chunk.contains(&labelled), "{labelled} missing");
+        }
+    }
+}
+
+#[tokio::test]
+async fn behind_cloudfront_the_origin_is_checked_against_the_public_address() {
+    let mut rig = rig().await;
+    rig.deps.site = respond::Site::from_public_base_url("https://sim.lambeth.gov.example").unwrap();
+    let html = page(&respond::handle(&rig.deps, get(&rig.token, "GET", PHONE)).await);
+    let form = format!("form_key={}&response=responding", form_key(&html));
+    // CloudFront forwards to the execute-api host; the browser's Origin is the public one.
+    let from = |origin: &str| {
+        let mut req = post(&rig.token, &form, PHONE, Some(origin));
+        req.headers_mut().insert("host", "abc123.execute-api.eu-west-2.amazonaws.com".parse().unwrap());
+        req
+    };
+    let other =
+        respond::handle(&rig.deps, from("https://abc123.execute-api.eu-west-2.amazonaws.com.evil.example")).await;
+    assert_eq!(other.status(), 403);
+    let pressed = respond::handle(&rig.deps, from("https://sim.lambeth.gov.example")).await;
+    assert!(page(&pressed).contains("Thank you: your acknowledgement is recorded."), "{}", page(&pressed));
+    assert_eq!(acks(&rig).await, 1);
+}
+
+#[tokio::test]
+async fn under_a_base_path_routes_forms_and_redirects_carry_the_prefix() {
+    let mut rig = rig().await;
+    rig.deps.site = respond::Site::from_public_base_url("https://council.example/sim").unwrap();
+    let mut open = get(&rig.token, "GET", PHONE);
+    *open.uri_mut() = format!("/sim/a/{}", rig.token).parse().unwrap();
+    let opened = respond::handle(&rig.deps, open).await;
+    assert_eq!(opened.status(), 200);
+    let html = page(&opened);
+    assert!(html.contains(&format!("action=\"/sim/a/{}/items/communications-01\"", rig.token)));
+    assert!(html.contains(&format!("action=\"/sim/a/{}/close\"", rig.token)));
+    assert!(!html.contains(&format!("action=\"/a/{}", rig.token)), "no root-absolute form action");
+    let (key, version) = item_form(&html, "communications-01");
+    let mut save = post_item(&rig.token, "communications-01", &format!("form_key={key}&version={version}&status=done"));
+    *save.uri_mut() = format!("/sim/a/{}/items/communications-01", rig.token).parse().unwrap();
+    let saved = respond::handle(&rig.deps, save).await;
+    assert_eq!(saved.status(), 303);
+    assert_eq!(saved.headers()["location"], format!("/sim/a/{}#item-communications-01", rig.token));
+}
+
+#[tokio::test]
+async fn an_item_keeps_at_most_two_hundred_notes() {
+    let rig = rig().await;
+    let key = rig.deps.key.form_key(&rig.token);
+    for n in 1..=201u32 {
+        let form = format!("form_key={key}&version={n}&note=Note+{n}");
+        let response = respond::handle(&rig.deps, post_item(&rig.token, "communications-01", &form)).await;
+        let expected = if n <= 200 { 303 } else { 422 };
+        assert_eq!(response.status(), expected, "note {n}");
+    }
+    let items = rig.h.store.checklist(&IncidentId::parse("inc-000001").unwrap()).await.unwrap();
+    let item = items.iter().find(|i| i.item_id == "communications-01").unwrap();
+    assert_eq!((item.notes.len(), item.notes[199].text.as_str()), (200, "Note 200"));
 }

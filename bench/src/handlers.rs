@@ -49,6 +49,7 @@ pub async fn measure(incidents: usize) -> HandlerFigures {
         clock: Arc::new(SystemClock),
         ids: Arc::new(RandomIds),
         key: link_key.clone(),
+        site: respond::Site::default(),
     };
     let (mut t_intake, mut t_categorise, mut t_ack) = (Vec::new(), Vec::new(), Vec::new());
     for i in 0..incidents {
@@ -78,7 +79,7 @@ pub async fn measure(incidents: usize) -> HandlerFigures {
             channel: Channel::Sms,
             expires_at: time::OffsetDateTime::now_utc() + time::Duration::days(1),
         });
-        let form = format!("form_key={}", link_key.form_key(&token));
+        let form = format!("form_key={}&response=responding", link_key.form_key(&token));
         let request = lambda_http::http::Request::builder()
             .method("POST")
             .uri(format!("/a/{token}"))

@@ -152,7 +152,8 @@ pub async fn build(
         clock: clock.clone(),
         ids: ids.clone(),
     };
-    let respond = respond::Deps { store: store.clone(), updates, clock: clock.clone(), ids: ids.clone(), key };
+    let site = respond::Site::from_public_base_url(base_url).map_err(|e| format!("the base URL {e}"))?;
+    let respond = respond::Deps { store: store.clone(), updates, clock: clock.clone(), ids: ids.clone(), key, site };
     let sweep = sweep::Deps { store, queue, clock, ids, after: Duration::seconds(30) };
     Ok(Stack {
         intake: Arc::new(intake),

@@ -308,7 +308,14 @@ pub fn responder(h: &Harness, key: sim::links::LinkKey) -> respond::Deps {
 }
 
 pub fn responder_with(h: &Harness, key: sim::links::LinkKey, updates: Arc<dyn Queue>) -> respond::Deps {
-    respond::Deps { store: h.store.clone(), updates, clock: h.clock.clone(), ids: h.ids.clone(), key }
+    respond::Deps {
+        store: h.store.clone(),
+        updates,
+        clock: h.clock.clone(),
+        ids: h.ids.clone(),
+        key,
+        site: respond::Site::default(),
+    }
 }
 
 /// A personal link token for a contact, as a sender would sign it.

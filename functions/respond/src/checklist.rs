@@ -5,16 +5,17 @@
 //! a message to reload, so nobody overwrites a colleague's update unseen.
 //! Each change queues a stakeholder-update check (see the updates function).
 
-use crate::{own_page_post, page, refused, Deps, Refusal};
-use lambda_http::http::{header, StatusCode};
-use lambda_http::{Body, Request, Response};
-use sim::domain::checklist::{Assignee, ChecklistItem, ItemChange, ItemStatus};
+use crate::{posted, Deps, PageError};
+use lambda_http::Request;
+use serde::Deserialize;
+use sim::domain::checklist::{Assignee, ChecklistItem, ItemChange, ItemStatus, MAX_NOTES_PER_ITEM};
 use sim::domain::choice::Choice;
 use sim::domain::notification::Notification;
 use sim::domain::{Contact, Event, Role, TimelineEvent};
 use sim::ids::ContactId;
 use sim::ports::StoreError;
 use sim::updates::{check_after_change, policy_for};
+use sim::web::{self, HtmlResponse};
 
 /// Who an item can be given to: the people alerted for this incident, and their roles.
 pub struct People {
@@ -50,36 +51,53 @@ fn parse_assignee(value: &str, me: &ContactId) -> Option<Option<Assignee>> {
     }
 }
 
-pub async fn update(deps: &Deps, token: &str, item_id: &str, req: &Request) -> Result<Response<Body>, StoreError> {
-    let claims = match deps.key.verify(token, deps.clock.now()) {
-        Ok(c) => c,
-        Err(error) => return Ok(refused(error)),
-    };
-    let fields = match own_page_post(deps, token, req) {
-        Ok(fields) => fields,
-        Err(Refusal::Scanner) => return Ok(page::problem(StatusCode::OK, page::RELOAD)),
-        Err(Refusal::Forbidden) => return Ok(Refusal::forbidden_page()),
-    };
+const TOO_MANY_NOTES: (&str, &str) = (
+    "That note cannot be saved",
+    "This item has as many notes as it can keep (200). Record further detail in your own case system.",
+);
+
+const NOT_ALERTED: (&str, &str) = (
+    "That item was not assigned",
+    "Items can be given only to the people and roles alerted for this incident. Choose one from the list.",
+);
+
+/// One item's form as posted.
+#[derive(Deserialize)]
+struct ItemForm {
+    version: Option<u32>,
+    status: Option<String>,
+    assignee: Option<String>,
+    note: Option<String>,
+}
+
+pub async fn update(deps: &Deps, token: &str, item_id: &str, req: &Request) -> Result<HtmlResponse, PageError> {
+    let (claims, form): (_, ItemForm) = posted(deps, token, req)?;
     let items = deps.store.checklist(&claims.incident_id).await?;
     let Some(item) = items.iter().find(|i| i.item_id == item_id).cloned() else {
-        return Ok(page::problem(StatusCode::NOT_FOUND, page::NOT_VALID));
+        return Err(PageError::NotFound);
     };
-    let stale = page::problem(StatusCode::CONFLICT, page::STALE);
-    if fields.get("version").and_then(|v| v.parse::<u32>().ok()) != Some(item.version) {
-        return Ok(stale);
+    if form.version != Some(item.version) {
+        return Err(PageError::StaleItem);
     }
-    let field = |name: &str| fields.get(name).map(String::as_str);
-    let note = match field("note").map(ItemChange::parse_note).transpose() {
+    let note = match form.note.as_deref().map(ItemChange::parse_note).transpose() {
         Ok(note) => note.flatten(),
-        Err(message) => {
-            return Ok(page::problem(StatusCode::UNPROCESSABLE_ENTITY, ("That note cannot be saved", message)))
+        Err(message) => return Err(PageError::Invalid(("That note cannot be saved", message))),
+    };
+    if note.is_some() && item.notes.len() >= MAX_NOTES_PER_ITEM {
+        return Err(PageError::Invalid(TOO_MANY_NOTES));
+    }
+    let assignee = form.assignee.as_deref().and_then(|v| parse_assignee(v, &claims.contact_id));
+    if let Some(Some(assignee)) = &assignee {
+        let notifications = deps.store.notifications(&claims.incident_id).await?;
+        let alerted = notifications.iter().any(|n| match assignee {
+            Assignee::Person(p) => n.contact_id == *p,
+            Assignee::Role(r) => n.role == *r,
+        });
+        if !alerted {
+            return Err(PageError::Invalid(NOT_ALERTED));
         }
-    };
-    let change = ItemChange {
-        status: field("status").and_then(ItemStatus::parse),
-        assignee: field("assignee").and_then(|v| parse_assignee(v, &claims.contact_id)),
-        note,
-    };
+    }
+    let change = ItemChange { status: form.status.as_deref().and_then(ItemStatus::parse), assignee, note };
     let now = deps.clock.now();
     let (next, changes) = item.apply(&change, &claims.contact_id, now);
     if !changes.is_empty() {
@@ -96,18 +114,13 @@ pub async fn update(deps: &Deps, token: &str, item_id: &str, req: &Request) -> R
         );
         match deps.store.update_checklist_item(&next, &[event]).await {
             Ok(()) => tracing::info!(incident_id = %claims.incident_id, item = %item.item_id, "checklist item changed"),
-            Err(StoreError::Conflict) => return Ok(stale),
-            Err(e) => return Err(e),
+            Err(StoreError::Conflict) => return Err(PageError::StaleItem),
+            Err(e) => return Err(e.into()),
         }
         schedule_update(deps, &items, &next).await;
     }
     // Back to the page, at the item: a reload does not post again.
-    Ok(Response::builder()
-        .status(StatusCode::SEE_OTHER)
-        .header(header::LOCATION, format!("/a/{token}#item-{}", item.item_id))
-        .header(header::CACHE_CONTROL, "no-store")
-        .body(Body::Empty)
-        .expect("valid response"))
+    Ok(web::redirect(&format!("{}/a/{token}#item-{}", deps.site.base_path(), item.item_id)))
 }
 
 /// Queues the stakeholder-update check this change calls for. The change is

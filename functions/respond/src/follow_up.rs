@@ -12,20 +12,19 @@
 //! already added) queues the checks again; the updates function sends each
 //! review or key date once.
 
-use crate::{own_page_post, page, refused, show, Deps, Refusal};
-use lambda_http::http::StatusCode;
-use lambda_http::{Body, Request, Response};
+use crate::{posted, show, Deps, PageError};
+use lambda_http::Request;
+use serde::Deserialize;
 use sim::domain::choice::Choice;
 use sim::domain::follow_up::{Closure, FollowUp, KeyDate, KeyDateKind, UpdateCheck, UpdateReason};
+use sim::domain::text::strip_invisible_controls;
 use sim::domain::{Event, TimelineEvent};
 use sim::links::LinkClaims;
 use sim::ports::StoreError;
 use sim::render::{uk_time, when, when_date};
 use sim::updates::policy_for;
-use std::collections::HashMap;
+use sim::web::HtmlResponse;
 use time::{Date, Duration};
-
-pub type Failure = Box<dyn std::error::Error + Send + Sync>;
 
 /// Closing notes say how the response ended, briefly.
 pub const MAX_CLOSING_NOTE_CHARS: usize = 1000;
@@ -33,15 +32,17 @@ pub const MAX_CLOSING_NOTE_CHARS: usize = 1000;
 /// How far ahead a key date may be.
 const MAX_DAYS_AHEAD: i64 = 2 * 366;
 
-/// The verified link and the page's form, or the page that refuses them.
-#[allow(clippy::result_large_err)] // the refusal is the response itself, built once
-fn verified(deps: &Deps, token: &str, req: &Request) -> Result<(LinkClaims, HashMap<String, String>), Response<Body>> {
-    let claims = deps.key.verify(token, deps.clock.now()).map_err(refused)?;
-    match own_page_post(deps, token, req) {
-        Ok(fields) => Ok((claims, fields)),
-        Err(Refusal::Scanner) => Err(page::problem(StatusCode::OK, page::RELOAD)),
-        Err(Refusal::Forbidden) => Err(Refusal::forbidden_page()),
-    }
+#[derive(Deserialize)]
+struct CloseForm {
+    version: Option<u32>,
+    #[serde(default)]
+    closing_note: String,
+}
+
+#[derive(Deserialize)]
+struct KeyDateForm {
+    what: Option<String>,
+    date: Option<String>,
 }
 
 async fn follow_up_of(deps: &Deps, claims: &LinkClaims) -> Result<FollowUp, StoreError> {
@@ -52,12 +53,13 @@ async fn follow_up_of(deps: &Deps, claims: &LinkClaims) -> Result<FollowUp, Stor
         .unwrap_or_else(|| FollowUp::new(claims.incident_id.clone())))
 }
 
-fn unprocessable(title: &'static str, text: &'static str) -> Response<Body> {
-    page::problem(StatusCode::UNPROCESSABLE_ENTITY, (title, text))
+fn unprocessable(title: &'static str, text: &'static str) -> PageError {
+    PageError::Invalid((title, text))
 }
 
-/// The closing note as typed: trimmed, not empty, at most 1,000 characters.
+/// The closing note as typed: invisible and bidi controls stripped, trimmed, not empty, at most 1,000 characters.
 pub fn parse_closing_note(text: &str) -> Result<String, &'static str> {
+    let text = strip_invisible_controls(text);
     let note = text.trim();
     if note.is_empty() {
         return Err("Write a sentence or two on how the response ended, without names.");
@@ -71,35 +73,32 @@ pub fn parse_closing_note(text: &str) -> Result<String, &'static str> {
     Ok(note.to_owned())
 }
 
-pub async fn close(deps: &Deps, token: &str, req: &Request) -> Result<Response<Body>, Failure> {
-    let (claims, fields) = match verified(deps, token, req) {
-        Ok(v) => v,
-        Err(page) => return Ok(page),
-    };
+pub async fn close(deps: &Deps, token: &str, req: &Request) -> Result<HtmlResponse, PageError> {
+    let (claims, form): (_, CloseForm) = posted(deps, token, req)?;
     let store = &*deps.store;
     let Some(incident) = store.get_incident(&claims.incident_id).await? else {
-        return Ok(page::problem(StatusCode::NOT_FOUND, page::NOT_VALID));
+        return Err(PageError::NotFound);
     };
     let (contact, policy) =
         tokio::try_join!(store.get_contact(&incident.licensee_id, &claims.contact_id), policy_for(store, &incident))?;
     let (Some(contact), Some((_, policy))) = (contact, policy) else {
-        return Ok(page::problem(StatusCode::NOT_FOUND, page::NOT_VALID));
+        return Err(PageError::NotFound);
     };
     if contact.role != policy.lead_role {
-        return Ok(page::problem(StatusCode::FORBIDDEN, page::LEAD_ONLY));
+        return Err(PageError::LeadOnly);
     }
     let follow_up = follow_up_of(deps, &claims).await?;
     if let Some(closure) = &follow_up.closure {
         schedule(deps, &closing_checks(&follow_up, closure)).await?;
         let note = format!("This incident was already closed at {}.", when(closure.at));
-        return Ok(show(deps, token, Some(note)).await?);
+        return show(deps, token, Some(note)).await;
     }
-    let note = match parse_closing_note(fields.get("closing_note").map(String::as_str).unwrap_or_default()) {
+    let note = match parse_closing_note(&form.closing_note) {
         Ok(note) => note,
-        Err(message) => return Ok(unprocessable("The incident was not closed", message)),
+        Err(message) => return Err(unprocessable("The incident was not closed", message)),
     };
-    if fields.get("version").and_then(|v| v.parse::<u32>().ok()) != Some(follow_up.version) {
-        return Ok(page::problem(StatusCode::CONFLICT, page::STALE_CLOSE));
+    if form.version != Some(follow_up.version) {
+        return Err(PageError::StaleClose);
     }
     let now = deps.clock.now();
     let closure = Closure { closed_by: contact.id.clone(), role: contact.role.clone(), at: now, note };
@@ -108,14 +107,14 @@ pub async fn close(deps: &Deps, token: &str, req: &Request) -> Result<Response<B
     let event = Event::Closed { contact_id: contact.id.to_string(), role: contact.role.to_string() };
     match store.put_follow_up(&closed, &[TimelineEvent::new(&*deps.ids, &incident.id, now, event)]).await {
         Ok(()) => {}
-        Err(StoreError::Conflict) => return Ok(page::problem(StatusCode::CONFLICT, page::STALE_CLOSE)),
+        Err(StoreError::Conflict) => return Err(PageError::StaleClose),
         Err(e) => return Err(e.into()),
     }
     tracing::info!(incident_id = %incident.id, contact_id = %contact.id, "incident closed");
     schedule(deps, &closing_checks(&closed, &closure)).await?;
     let note = "The incident is closed. The groups are told now, and re-alerted with the open items at the \
                 24-hour, 72-hour and 7-day reviews.";
-    Ok(show(deps, token, Some(note.to_owned())).await?)
+    show(deps, token, Some(note.to_owned())).await
 }
 
 /// The closing update, at once, and the three reviews.
@@ -125,45 +124,42 @@ fn closing_checks(follow_up: &FollowUp, closure: &Closure) -> Vec<UpdateCheck> {
     std::iter::once(closed).chain(follow_up.after_closing(closure.at)).collect()
 }
 
-async fn schedule(deps: &Deps, checks: &[UpdateCheck]) -> Result<(), Failure> {
+async fn schedule(deps: &Deps, checks: &[UpdateCheck]) -> Result<(), PageError> {
     let now = deps.clock.now();
     let messages: Vec<_> = checks.iter().map(|c| c.message(now)).collect();
-    Ok(deps.updates.send(&messages).await?)
+    deps.updates.send(&messages).await.map_err(|e| PageError::Queue(e.into()))
 }
 
-pub async fn add_key_date(deps: &Deps, token: &str, req: &Request) -> Result<Response<Body>, Failure> {
-    let (claims, fields) = match verified(deps, token, req) {
-        Ok(v) => v,
-        Err(page) => return Ok(page),
-    };
+pub async fn add_key_date(deps: &Deps, token: &str, req: &Request) -> Result<HtmlResponse, PageError> {
+    let (claims, form): (_, KeyDateForm) = posted(deps, token, req)?;
     let now = deps.clock.now();
-    let Some(kind) = fields.get("what").and_then(|w| KeyDateKind::parse(w)) else {
-        return Ok(unprocessable(
+    let Some(kind) = form.what.as_deref().and_then(KeyDateKind::parse) else {
+        return Err(unprocessable(
             "The key date was not added",
             "Choose what the date is: funeral, court date, anniversary or other.",
         ));
     };
     let today = uk_time(now).0.date();
     let format = time::macros::format_description!("[year]-[month]-[day]");
-    let date = match fields.get("date").map(|d| Date::parse(d.trim(), format)) {
+    let date = match form.date.as_deref().map(|d| Date::parse(d.trim(), format)) {
         Some(Ok(date)) if date >= today && date <= today + Duration::days(MAX_DAYS_AHEAD) => date,
         Some(Ok(_)) => {
-            return Ok(unprocessable(
+            return Err(unprocessable(
                 "The key date was not added",
                 "The date must be today or within the next two years.",
             ))
         }
-        _ => return Ok(unprocessable("The key date was not added", "Enter the date as day, month and year.")),
+        _ => return Err(unprocessable("The key date was not added", "Enter the date as day, month and year.")),
     };
     let store = &*deps.store;
     let Some(incident) = store.get_incident(&claims.incident_id).await? else {
-        return Ok(page::problem(StatusCode::NOT_FOUND, page::NOT_VALID));
+        return Err(PageError::NotFound);
     };
     let follow_up = follow_up_of(deps, &claims).await?;
     let key_date = KeyDate { kind, date, added_by: claims.contact_id.clone(), added_at: now };
     if let Some(existing) = follow_up.key_dates.iter().find(|d| d.kind == kind && d.date == date) {
         schedule(deps, &[follow_up.key_date_check(existing)]).await?;
-        return Ok(show(deps, token, Some("That key date was already added.".to_owned())).await?);
+        return show(deps, token, Some("That key date was already added.".to_owned())).await;
     }
     let mut next = follow_up.next();
     next.key_dates.push(key_date.clone());
@@ -172,7 +168,7 @@ pub async fn add_key_date(deps: &Deps, token: &str, req: &Request) -> Result<Res
     match store.put_follow_up(&next, &[TimelineEvent::new(&*deps.ids, &incident.id, now, event)]).await {
         Ok(()) => {}
         // Someone else changed the record meanwhile: their change stands; add again.
-        Err(StoreError::Conflict) => return Ok(page::problem(StatusCode::CONFLICT, page::TRY_AGAIN)),
+        Err(StoreError::Conflict) => return Err(PageError::Busy),
         Err(e) => return Err(e.into()),
     }
     tracing::info!(incident_id = %incident.id, kind = kind.as_str(), "key date added");
@@ -182,7 +178,7 @@ pub async fn add_key_date(deps: &Deps, token: &str, req: &Request) -> Result<Res
         kind.label(),
         when_date(date)
     );
-    Ok(show(deps, token, Some(note)).await?)
+    show(deps, token, Some(note)).await
 }
 
 #[cfg(test)]
@@ -194,6 +190,7 @@ mod tests {
         assert!(parse_closing_note("  ").is_err());
         assert!(parse_closing_note(&"a".repeat(1001)).is_err());
         assert!(parse_closing_note("Bell\u{7}").is_err());
+        assert_eq!(parse_closing_note("Ended \u{202E}weiver\u{202C} booked").unwrap(), "Ended weiver booked");
         assert_eq!(parse_closing_note(" Response ended.\nReview booked. ").unwrap(), "Response ended.\nReview booked.");
     }
 }

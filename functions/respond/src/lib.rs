@@ -11,24 +11,35 @@
 //! - Below the page: each checklist item's form (`checklist`), closing the
 //!   incident and adding key dates (`follow_up`).
 //!
+//! Every form goes through one step (`posted`): verify the link, then the
+//! form key, then decode the form into its type. Every refusal is one
+//! `PageError`, mapped to its page in one place (`error`).
+//!
 //! Tampered, unknown or expired links get a plain page with 404 or 410.
 
 mod checklist;
+mod error;
 mod follow_up;
-mod form;
 mod page;
 mod scanners;
+mod site;
 
-use lambda_http::http::{header, Method, StatusCode};
+pub use error::PageError;
+pub use site::Site;
+
+use lambda_http::http::{header, Method};
 use lambda_http::{Body, Request, Response};
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
 use sim::clock::Clock;
 use sim::domain::follow_up::FollowUp;
-use sim::domain::notification::Acknowledgement;
-use sim::domain::{Event, TimelineEvent};
+use sim::domain::notification::{Acknowledgement, Notification};
+use sim::domain::{Event, Role, TimelineEvent};
 use sim::ids::IdGenerator;
-use sim::links::{LinkClaims, LinkError, LinkKey};
-use sim::ports::{Queue, Store, StoreError};
-use std::sync::Arc;
+use sim::links::{LinkClaims, LinkKey};
+use sim::ports::{Queue, Store};
+use sim::web::{self, HtmlResponse, Routes};
+use std::sync::{Arc, LazyLock};
 
 pub struct Deps {
     pub store: Arc<dyn Store>,
@@ -37,65 +48,91 @@ pub struct Deps {
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn IdGenerator>,
     pub key: LinkKey,
+    /// The public address (`PUBLIC_BASE_URL`): its origin for the Origin
+    /// check, its path as the pages' base path.
+    pub site: Site,
 }
 
-pub async fn handle(deps: &Deps, req: Request) -> Response<Body> {
-    let path = req.uri().path().to_owned();
-    let Some(rest) = path.strip_prefix("/a/") else {
-        return page::problem(StatusCode::NOT_FOUND, page::NOT_VALID);
-    };
-    // `/a/{token}` is the page; below it, one checklist item's form, closing, and key dates.
-    let (token, target) = if let Some((token, item)) = rest.split_once("/items/") {
-        (token, Target::Item(item))
-    } else if let Some(token) = rest.strip_suffix("/close") {
-        (token, Target::Close)
-    } else if let Some(token) = rest.strip_suffix("/key-dates") {
-        (token, Target::KeyDates)
-    } else {
-        (rest, Target::Page)
-    };
-    let bad_item = matches!(target, Target::Item(i) if i.is_empty() || i.contains('/'));
-    if token.is_empty() || token.contains('/') || bad_item {
-        return page::problem(StatusCode::NOT_FOUND, page::NOT_VALID);
-    }
-    let response: Result<Response<Body>, follow_up::Failure> = match (req.method().clone(), target) {
-        (Method::GET, Target::Page) => show(deps, token, None).await.map_err(Into::into),
-        (Method::HEAD, Target::Page) => {
-            show(deps, token, None).await.map(|r| r.map(|_| Body::Empty)).map_err(Into::into)
-        }
-        (Method::POST, Target::Page) => acknowledge(deps, token, &req).await.map_err(Into::into),
-        (Method::POST, Target::Item(item)) => checklist::update(deps, token, item, &req).await.map_err(Into::into),
-        (Method::POST, Target::Close) => follow_up::close(deps, token, &req).await,
-        (Method::POST, Target::KeyDates) => follow_up::add_key_date(deps, token, &req).await,
-        _ => Ok(page::problem(StatusCode::METHOD_NOT_ALLOWED, page::NOT_VALID)),
-    };
-    response.unwrap_or_else(|error| {
-        tracing::error!(%error, "responder page failed");
-        page::problem(StatusCode::SERVICE_UNAVAILABLE, page::TRY_AGAIN)
-    })
-}
-
-enum Target<'a> {
+/// What a path under `/a/{token}` addresses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Route {
+    /// The page itself; POST acknowledges.
     Page,
-    Item(&'a str),
+    /// One checklist item's form.
+    Item,
     Close,
     KeyDates,
 }
 
-/// The page for a link that does not verify: no detail beyond "expired" or "not valid".
-pub(crate) fn refused(error: LinkError) -> Response<Body> {
-    match error {
-        LinkError::Expired => page::problem(StatusCode::GONE, page::EXPIRED),
-        LinkError::Invalid => page::problem(StatusCode::NOT_FOUND, page::NOT_VALID),
+/// The responder's route table, built once per process.
+pub static ROUTES: LazyLock<Routes<Route>> = LazyLock::new(|| {
+    Routes::new(&[
+        ("/a/{token}", Route::Page),
+        ("/a/{token}/items/{item}", Route::Item),
+        ("/a/{token}/close", Route::Close),
+        ("/a/{token}/key-dates", Route::KeyDates),
+    ])
+});
+
+pub async fn handle(deps: &Deps, req: Request) -> Response<Body> {
+    let path = deps.site.route_path(req.uri().path()).to_owned();
+    let Some(matched) = ROUTES.at(&path) else {
+        return PageError::NotFound.to_page(None).map(Body::from);
+    };
+    let (route, token, item) = (*matched.route, matched.param("token"), matched.param("item"));
+    let method = req.method().clone();
+    let response = match (&method, route) {
+        (&Method::GET | &Method::HEAD, Route::Page) => show(deps, token, None).await,
+        (&Method::POST, Route::Page) => acknowledge(deps, token, &req).await,
+        (&Method::POST, Route::Item) => checklist::update(deps, token, item, &req).await,
+        (&Method::POST, Route::Close) => follow_up::close(deps, token, &req).await,
+        (&Method::POST, Route::KeyDates) => follow_up::add_key_date(deps, token, &req).await,
+        _ => Err(PageError::MethodNotAllowed),
+    };
+    let response = response.unwrap_or_else(|error| {
+        error.log();
+        let back = error
+            .offers_way_back()
+            .then(|| page::Back::of(deps.site.base_path(), token, route, item, req.body().as_ref()));
+        error.to_page(back.as_ref())
+    });
+    let response = response.map(Body::from);
+    if method == Method::HEAD {
+        return response.map(|_| Body::Empty);
     }
+    response
+}
+
+/// The one step every form takes: the link verifies, the POST is a person's
+/// from SIM's own page carrying this link's form key, and the form decodes.
+pub(crate) fn posted<T: DeserializeOwned>(
+    deps: &Deps,
+    token: &str,
+    req: &Request,
+) -> Result<(LinkClaims, T), PageError> {
+    let claims = deps.key.verify(token, deps.clock.now())?;
+    if scanners::is_scanner(&header_value(req, header::USER_AGENT.as_str())) {
+        tracing::info!("scanner POST ignored");
+        return Err(PageError::Automated);
+    }
+    #[derive(Deserialize)]
+    struct Keyed {
+        #[serde(default)]
+        form_key: String,
+    }
+    let body = req.body().as_ref();
+    let keyed: Keyed = web::parse_form(body).map_err(|_| PageError::OtherSite)?;
+    if from_another_site(&deps.site, req) || !deps.key.form_key_matches(token, &keyed.form_key) {
+        tracing::warn!("POST refused: not from SIM's own page");
+        return Err(PageError::OtherSite);
+    }
+    let form = web::parse_form(body).map_err(|_| PageError::Unreadable)?;
+    Ok((claims, form))
 }
 
 /// The page for this link; `note` is a message shown above the summary.
-pub(crate) async fn show(deps: &Deps, token: &str, note: Option<String>) -> Result<Response<Body>, StoreError> {
-    let claims: LinkClaims = match deps.key.verify(token, deps.clock.now()) {
-        Ok(c) => c,
-        Err(error) => return Ok(refused(error)),
-    };
+pub(crate) async fn show(deps: &Deps, token: &str, note: Option<String>) -> Result<HtmlResponse, PageError> {
+    let claims = deps.key.verify(token, deps.clock.now())?;
     let store = &*deps.store;
     let id = &claims.incident_id;
     let (incident, categorisation, acks, checklist, notifications, follow_up) = tokio::try_join!(
@@ -107,16 +144,17 @@ pub(crate) async fn show(deps: &Deps, token: &str, note: Option<String>) -> Resu
         store.get_follow_up(id),
     )?;
     let (Some(incident), Some(categorisation)) = (incident, categorisation) else {
-        return Ok(page::problem(StatusCode::NOT_FOUND, page::NOT_VALID));
+        return Err(PageError::NotFound);
     };
     let (contacts, licensee) =
         tokio::try_join!(store.contacts(&incident.licensee_id), store.get_licensee(&incident.licensee_id))?;
     let lead_role = licensee.and_then(|l| l.policy_for(categorisation.category)).map(|p| p.lead_role);
     let follow_up = follow_up.unwrap_or_else(|| FollowUp::new(id.clone()));
     let Some(contact) = contacts.iter().find(|c| c.id == claims.contact_id) else {
-        return Ok(page::problem(StatusCode::NOT_FOUND, page::NOT_VALID));
+        return Err(PageError::NotFound);
     };
     let view = page::View {
+        base: deps.site.base_path(),
         token,
         incident: &incident,
         categorisation: &categorisation,
@@ -128,28 +166,70 @@ pub(crate) async fn show(deps: &Deps, token: &str, note: Option<String>) -> Resu
         note,
         follow_up: &follow_up,
         lead_role,
+        awaited: awaited(&notifications, &acks),
     };
     Ok(page::incident(&view))
 }
 
-async fn acknowledge(deps: &Deps, token: &str, req: &Request) -> Result<Response<Body>, StoreError> {
-    let claims: LinkClaims = match deps.key.verify(token, deps.clock.now()) {
-        Ok(c) => c,
-        Err(error) => return Ok(refused(error)),
-    };
-    let user_agent = header_value(req, header::USER_AGENT.as_str());
-    if let Err(response) = own_page_post(deps, token, req) {
-        return match response {
-            Refusal::Scanner => show(deps, token, None).await,
-            Refusal::Forbidden => Ok(Refusal::forbidden_page()),
-        };
+/// Required roles with no acknowledgement from anyone alerted for them.
+fn awaited(notifications: &[Notification], acks: &[Acknowledgement]) -> Vec<Role> {
+    let mut roles: Vec<Role> = notifications
+        .iter()
+        .filter(|n| n.required && !acks.iter().any(|a| a.role == n.role))
+        .map(|n| n.role.clone())
+        .collect();
+    roles.sort();
+    roles.dedup();
+    roles
+}
+
+/// The Acknowledge form: the person must choose; nothing is pre-selected, so
+/// a sandbox that submits the form (or presses the button) chooses nothing.
+#[derive(Deserialize)]
+struct AckForm {
+    response: Option<String>,
+}
+
+/// What the person chose on the Acknowledge form.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Answer {
+    Responding,
+    CannotRespond,
+}
+
+impl AckForm {
+    fn answer(&self) -> Option<Answer> {
+        match self.response.as_deref() {
+            Some("responding") => Some(Answer::Responding),
+            Some("cannot_respond") => Some(Answer::CannotRespond),
+            _ => None,
+        }
     }
+}
+
+async fn acknowledge(deps: &Deps, token: &str, req: &Request) -> Result<HtmlResponse, PageError> {
+    let (claims, form): (_, AckForm) = match posted(deps, token, req) {
+        Ok(posted) => posted,
+        Err(PageError::Automated) => return show(deps, token, Some(page::AUTOMATED_NOTE.to_owned())).await,
+        Err(e) => return Err(e),
+    };
+    let Some(answer) = form.answer() else {
+        return Err(PageError::Invalid(page::CHOOSE));
+    };
+    if answer == Answer::CannotRespond {
+        tracing::info!(incident_id = %claims.incident_id, "a responder cannot respond; their role stays awaited");
+        return show(deps, token, Some(page::CANNOT_RESPOND_NOTE.to_owned())).await;
+    }
+    let user_agent = header_value(req, header::USER_AGENT.as_str());
     let Some(incident) = deps.store.get_incident(&claims.incident_id).await? else {
-        return Ok(page::problem(StatusCode::NOT_FOUND, page::NOT_VALID));
+        return Err(PageError::NotFound);
     };
     let Some(contact) = deps.store.get_contact(&incident.licensee_id, &claims.contact_id).await? else {
-        return Ok(page::problem(StatusCode::NOT_FOUND, page::NOT_VALID));
+        return Err(PageError::NotFound);
     };
+    if deps.store.get_follow_up(&incident.id).await?.is_some_and(|f| f.closure.is_some()) {
+        return show(deps, token, Some(page::CLOSED_NOTE.to_owned())).await;
+    }
     let now = deps.clock.now();
     let ack = Acknowledgement {
         incident_id: incident.id.clone(),
@@ -158,6 +238,7 @@ async fn acknowledge(deps: &Deps, token: &str, req: &Request) -> Result<Response
         channel: claims.channel,
         at: now,
         user_agent: user_agent.chars().take(200).collect(),
+        device: Acknowledgement::device_of(&user_agent).to_owned(),
     };
     let event = TimelineEvent::new(
         &*deps.ids,
@@ -178,49 +259,18 @@ async fn acknowledge(deps: &Deps, token: &str, req: &Request) -> Result<Response
     show(deps, token, Some(note)).await
 }
 
-pub(crate) enum Refusal {
-    /// A link scanner: shown the page, nothing changed.
-    Scanner,
-    /// Another site's form, or one without this page's key.
-    Forbidden,
-}
-
-impl Refusal {
-    pub(crate) fn forbidden_page() -> Response<Body> {
-        page::problem(StatusCode::FORBIDDEN, page::RELOAD)
-    }
-}
-
-/// A POST counts only from a person on SIM's own page: not a known scanner,
-/// not another site, and carrying the page's form key. Returns the form.
-pub(crate) fn own_page_post(
-    deps: &Deps,
-    token: &str,
-    req: &Request,
-) -> Result<std::collections::HashMap<String, String>, Refusal> {
-    if scanners::is_scanner(&header_value(req, header::USER_AGENT.as_str())) {
-        tracing::info!("scanner POST ignored");
-        return Err(Refusal::Scanner);
-    }
-    let fields = form::parse(&String::from_utf8_lossy(req.body().as_ref()));
-    let form_key = fields.get("form_key").map(String::as_str).unwrap_or_default();
-    if from_another_site(req) || !deps.key.form_key_matches(token, form_key) {
-        tracing::warn!("POST refused: not from SIM's own page");
-        return Err(Refusal::Forbidden);
-    }
-    Ok(fields)
-}
-
 fn header_value(req: &Request, name: &str) -> String {
     req.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned()
 }
 
-/// A browser says where a form came from: refuse another site's.
-fn from_another_site(req: &Request) -> bool {
+/// A browser says where a form came from: refuse another site's. Behind
+/// CloudFront `Host` is the execute-api host, so the configured public
+/// origin is what `Origin` must match.
+fn from_another_site(site: &Site, req: &Request) -> bool {
     if header_value(req, "sec-fetch-site") == "cross-site" {
         return true;
     }
     let origin = header_value(req, header::ORIGIN.as_str());
     let host = header_value(req, header::HOST.as_str());
-    !origin.is_empty() && origin != "null" && origin.split("://").nth(1) != Some(host.as_str())
+    !origin.is_empty() && origin != "null" && !site.is_own_origin(&origin, &host)
 }

@@ -1,7 +1,7 @@
 //! The respond Lambda: the link key read once from SSM, clients built once.
 
 use lambda_http::{service_fn, Error};
-use respond::{handle, Deps};
+use respond::{handle, Deps, Site};
 use sim::adapters::aws::load_config;
 use sim::adapters::dynamodb::DynamoStore;
 use sim::adapters::sqs::SqsQueue;
@@ -18,12 +18,24 @@ async fn main() -> Result<(), Error> {
     sim::telemetry::init();
     let aws = load_config().await;
     let key_hex = secure_parameter(&aws, &required("LINK_KEY_PARAMETER")?).await?;
+    // Behind CloudFront or under a base path the pages need the public
+    // address; without it, Origin is compared with Host (the API's own URL).
+    let site = match std::env::var("PUBLIC_BASE_URL") {
+        Ok(url) if !url.trim().is_empty() => {
+            Site::from_public_base_url(&url).map_err(|e| format!("PUBLIC_BASE_URL {e}"))?
+        }
+        _ => {
+            tracing::warn!("PUBLIC_BASE_URL is not set: Origin is compared with Host");
+            Site::default()
+        }
+    };
     let deps = Deps {
         store: Arc::new(DynamoStore::from_config(&aws, required("TABLE_NAME")?)),
         updates: Arc::new(SqsQueue::from_config(&aws, required("UPDATES_QUEUE_URL")?)),
         clock: Arc::new(SystemClock),
         ids: Arc::new(RandomIds),
         key: LinkKey::from_hex(&key_hex).map_err(|e| format!("the link key {e}"))?,
+        site,
     };
     let deps = &deps;
     lambda_http::run(service_fn(move |req| async move { Ok::<_, Infallible>(handle(deps, req).await) })).await

@@ -1,20 +1,19 @@
-//! Server-rendered, mobile-first, accessible HTML: one column, large text
-//! and button, real headings and labels, visible focus, high contrast. No
-//! JavaScript; the only style is inline and pinned by its hash in the CSP.
+//! Server-rendered, mobile-first, accessible HTML on SIM's one layout
+//! (`sim::web`, `Layout::RESPONDER`): one column, large text and button, real
+//! headings and labels, visible focus, high contrast. No JavaScript. Every
+//! value is escaped by the templates.
 
 use crate::checklist::People;
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine;
-use lambda_http::http::{header, StatusCode};
-use lambda_http::{Body, Response};
-use sha2::{Digest, Sha256};
+use lambda_http::http::StatusCode;
 use sim::domain::checklist::{Assignee, ChecklistItem, ItemStatus};
 use sim::domain::choice::Choice;
 use sim::domain::follow_up::{FollowUp, KeyDateKind};
 use sim::domain::notification::{Acknowledgement, Categorisation};
+use sim::domain::policy::Channel;
 use sim::domain::{Contact, Incident, Role};
-use sim::render::{area, capitalise, escape, when, when_date, words};
-use std::sync::LazyLock;
+use sim::ids::ContactId;
+use sim::render::{area, capitalise, when, when_date, words};
+use sim::web::{document, html, html_response, HtmlResponse, Layout, Markup};
 
 pub type Message = (&'static str, &'static str);
 pub const NOT_VALID: Message = (
@@ -27,6 +26,25 @@ pub const RELOAD: Message = (
     "Your acknowledgement could not be confirmed",
     "Open the link from your SIM message again and press Acknowledge on that page.",
 );
+pub const CHOOSE: Message = (
+    "Choose whether you are responding",
+    "Nothing was recorded. Go back, choose “I'm responding” or “I can't respond”, then press Acknowledge.",
+);
+/// Shown on the page when a POST looked automated (a mail scanner or link preview).
+pub const AUTOMATED_NOTE: &str = "Nothing was recorded: this browser looked like an automatic link checker (a mail \
+scanner or link preview). If you pressed the button yourself, open the link in your phone's browser and try again, \
+or call your duty officer.";
+pub const AUTOMATED: Message = (
+    "Nothing was saved: this looked like an automatic link checker",
+    "SIM ignores forms sent by mail scanners and link previews. If you sent it yourself, open the link in your \
+     phone's browser and try again, or call your duty officer.",
+);
+pub const CANNOT_RESPOND_NOTE: &str = "Thank you for saying so. You are not recorded as responding: your role stays \
+awaited, so SIM reminds your role and alerts your deputy when the time to acknowledge passes. If it cannot wait, \
+call your duty officer.";
+pub const CLOSED_NOTE: &str = "This incident is closed: there is nothing to acknowledge.";
+pub const UNREADABLE: Message =
+    ("SIM could not read that form", "Open the link from your SIM message again and use the form on that page.");
 pub const STALE: Message = (
     "Someone changed this item first",
     "It was updated after you opened the page. Reload the page to see the latest, then make your change again.",
@@ -42,52 +60,34 @@ pub const STALE_CLOSE: Message = (
 pub const TRY_AGAIN: Message =
     ("SIM could not load this page", "Please try again in a moment. If it keeps failing, call your duty officer.");
 
-const CSS: &str = "body{font-family:Arial,Helvetica,sans-serif;font-size:1.125rem;line-height:1.5;color:#0b0c0c;\
-background:#fff;margin:0}main{max-width:40rem;margin:0 auto;padding:1rem}h1{font-size:1.6rem;margin:.5rem 0}\
-.tag{display:inline-block;background:#d4351c;color:#fff;font-weight:700;padding:.15rem .5rem}\
-.tag.serious{background:#912b88}.tag.note{background:#1d70b8}dl{margin:1rem 0}dt{font-weight:700}dd{margin:0 0 .6rem 0}\
-.expected{border-left:.4rem solid #1d70b8;padding:.5rem 1rem;background:#f3f2f1}\
-.done{border-left:.4rem solid #00703c;padding:.5rem 1rem;background:#f3f2f1}\
-button{font-size:1.25rem;font-weight:700;color:#fff;background:#00703c;border:0;border-bottom:.2rem solid #002d18;\
-padding:.8rem 1.4rem;width:100%;cursor:pointer}button:focus,a:focus{outline:.2rem solid #ffdd00;box-shadow:0 .25rem #0b0c0c}\
-form{margin:1rem 0}label{display:block;font-weight:700;margin-top:.5rem}select,input[type=text],input[type=date],textarea{font-size:1rem;\
-width:100%;padding:.4rem;border:.15rem solid #0b0c0c;box-sizing:border-box}button.secondary{background:#1d70b8;\
-border-bottom-color:#003078;font-size:1.1rem;margin-top:.6rem}summary{cursor:pointer;padding:.5rem 0;font-size:1.15rem}\
-ol.items li{border-bottom:1px solid #b1b4b6;padding:.5rem 0}.meta{font-size:1rem;color:#505a5f}.note{font-weight:700}.closed{border-left:.4rem solid #505a5f;padding:.5rem 1rem;background:#f3f2f1}footer{font-size:1rem;color:#505a5f;margin-top:2rem}";
+const LAYOUT: &Layout = &Layout::RESPONDER;
 
-static CSP: LazyLock<String> = LazyLock::new(|| {
-    let hash = STANDARD.encode(Sha256::digest(CSS.as_bytes()));
-    format!(
-        "default-src 'none'; style-src 'sha256-{hash}'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-    )
-});
-
-fn respond(status: StatusCode, title: &str, main: &str) -> Response<Body> {
-    let html = format!(
-        "<!doctype html><html lang=\"en-GB\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <meta name=\"referrer\" content=\"no-referrer\"><title>{} - SIM</title><style>{CSS}</style></head>\
-         <body><main>{main}<footer>SIM, the Serious Incident Manager. This page is personal to you: do not forward \
-         its link.</footer></main></body></html>",
-        escape(title)
-    );
-    Response::builder()
-        .status(status)
-        .header(header::CONTENT_TYPE, "text/html; charset=utf-8")
-        .header(header::CACHE_CONTROL, "no-store")
-        .header(header::CONTENT_SECURITY_POLICY, CSP.as_str())
-        .header(header::REFERRER_POLICY, "no-referrer")
-        .header(header::X_CONTENT_TYPE_OPTIONS, "nosniff")
-        .header("x-robots-tag", "noindex, nofollow")
-        .body(Body::from(html))
-        .expect("valid response")
+/// The way back from a refusal to the incident's page, with what the person
+/// typed so it is not lost.
+pub struct Back {
+    pub href: String,
+    /// (what it was, the text as typed)
+    pub typed: Vec<(&'static str, String)>,
 }
 
-pub fn problem(status: StatusCode, (title, text): Message) -> Response<Body> {
-    respond(status, title, &format!("<h1>{}</h1><p>{}</p>", escape(title), escape(text)))
+pub fn problem(status: StatusCode, (title, text): Message, back: Option<&Back>) -> HtmlResponse {
+    let main = html! {
+        h1 { (title) }
+        p { (text) }
+        @if let Some(back) = back {
+            @for (n, (what, typed)) in back.typed.iter().enumerate() {
+                label for={ "typed-" (n) } { (what) " as you typed it (copy it before going back)" }
+                textarea id={ "typed-" (n) } rows="4" readonly { (typed) }
+            }
+            p { a href=(back.href) { "Back to the incident" } }
+        }
+    };
+    html_response(LAYOUT, status, document(LAYOUT, title, main))
 }
 
 pub struct View<'a> {
+    /// The base path the pages are served under ("" or "/sim").
+    pub base: &'a str,
     pub token: &'a str,
     pub incident: &'a Incident,
     pub categorisation: &'a Categorisation,
@@ -100,9 +100,23 @@ pub struct View<'a> {
     pub follow_up: &'a FollowUp,
     /// The role that may close the incident (none for categories without a policy).
     pub lead_role: Option<Role>,
+    /// Roles whose acknowledgement is required and not yet given.
+    pub awaited: Vec<Role>,
 }
 
-pub fn incident(v: &View<'_>) -> Response<Body> {
+fn channel_words(channel: Channel) -> &'static str {
+    match channel {
+        Channel::Sms => "SMS",
+        Channel::Email => "email",
+        Channel::WhatsApp => "WhatsApp",
+    }
+}
+
+fn role_words(role: &Role) -> String {
+    role.as_str().replace('-', " ")
+}
+
+pub fn incident(v: &View<'_>) -> HtmlResponse {
     let report = &v.incident.report;
     let category = v.categorisation.category;
     let tag_class = match category.as_str() {
@@ -111,51 +125,6 @@ pub fn incident(v: &View<'_>) -> Response<Body> {
         _ => "tag note",
     };
     let title = format!("{} in {}", capitalise(&words(report.incident_type.as_str())), area(v.incident));
-    let mut main = String::new();
-    if let Some(note) = &v.note {
-        main.push_str(&format!("<p class=\"note\" role=\"status\">{}</p>", escape(note)));
-    }
-    main.push_str(&format!(
-        "<p><span class=\"{tag_class}\">{}</span></p><h1>{}</h1>",
-        escape(category.label()),
-        escape(&title)
-    ));
-    if let Some(closure) = &v.follow_up.closure {
-        main.push_str(&format!(
-            "<div class=\"closed\"><h2>Closed at {}</h2><p>Closed by the {} lead. Closing note: {}</p>\
-             <p>Reviews at 24 hours, 72 hours and 7 days re-alert the groups with the open items.</p></div>",
-            escape(&when(closure.at)),
-            escape(&closure.role.as_str().replace('-', " ")),
-            escape(&closure.note)
-        ));
-    }
-
-    let mine = v.acknowledgements.iter().find(|a| a.contact_id == v.contact.id);
-    match (mine, v.categorisation.acknowledge_within_minutes) {
-        (Some(ack), _) => main.push_str(&format!(
-            "<div class=\"done\"><h2>You acknowledged at {}</h2><p>Thank you. The response checklist and updates \
-             will reach you as the response goes on.</p></div>",
-            escape(&when(ack.at))
-        )),
-        (None, Some(minutes)) => {
-            let due = v.categorisation.decided_at + time::Duration::minutes(minutes.into());
-            main.push_str(&format!(
-                "<div class=\"expected\"><h2>What is expected of you</h2><p>As {} you are asked to acknowledge this \
-                 alert by {} ({minutes} minutes after it was sent). Every role alerted must acknowledge; if you do \
-                 not, SIM reminds you and alerts your deputy.</p></div>\
-                 <form method=\"post\"><input type=\"hidden\" name=\"form_key\" value=\"{}\">\
-                 <button type=\"submit\">Acknowledge</button></form>",
-                escape(&role_words(v.contact)),
-                escape(&when(due)),
-                escape(&v.form_key)
-            ));
-        }
-        (None, None) => main.push_str(
-            "<div class=\"expected\"><h2>What is expected of you</h2><p>This is for your information; no \
-             acknowledgement is needed.</p></div>",
-        ),
-    }
-
     let victims = match report.victims.len() {
         0 => "None reported".to_owned(),
         n => format!("{n}; most severe injury {}", words(report.most_severe_injury().as_str())),
@@ -179,41 +148,156 @@ pub fn incident(v: &View<'_>) -> Response<Body> {
         ("Police flags", flags),
         ("Police reference", report.police_reference.as_str().to_owned()),
     ];
-    main.push_str("<h2>Summary</h2><dl>");
-    for (k, value) in rows {
-        main.push_str(&format!("<dt>{}</dt><dd>{}</dd>", escape(k), escape(&value)));
-    }
-    main.push_str("</dl><h2>Acknowledged so far</h2>");
-    if v.acknowledgements.is_empty() {
-        main.push_str("<p>No one yet.</p>");
-    } else {
-        main.push_str("<ul>");
-        for a in v.acknowledgements {
-            main.push_str(&format!(
-                "<li>{} at {}</li>",
-                escape(&words(a.role.as_str()).replace('-', " ")),
-                escape(&when(a.at))
-            ));
+    let main = html! {
+        @if let Some(note) = &v.note {
+            p class="note" role="status" { (note) }
         }
-        main.push_str("</ul>");
+        p { span class=(tag_class) { (category.label()) } }
+        h1 { (title) }
+        @if let Some(closure) = &v.follow_up.closure {
+            div class="closed" {
+                h2 { "Closed at " (when(closure.at)) }
+                p { "Closed by the " (role_words(&closure.role)) " lead. Closing note: " (closure.note) }
+                p { "Reviews at 24 hours, 72 hours and 7 days re-alert the groups with the open items." }
+            }
+        }
+        (expected(v))
+        (your_actions(v))
+        h2 { "Summary" }
+        dl {
+            @for (k, value) in &rows {
+                dt { (k) }
+                dd { (value) }
+            }
+        }
+        h2 { "Acknowledged so far" }
+        @if v.acknowledgements.is_empty() {
+            p { "No one yet." }
+        } @else {
+            ul {
+                @for a in v.acknowledgements {
+                    li {
+                        (words(&role_words(&a.role))) " at " (when(a.at))
+                        span class="meta" { " (" (channel_words(a.channel)) " link, " (a.device) ")" }
+                    }
+                }
+            }
+        }
+        (checklist(v))
+        (key_dates(v))
+        (close(v))
+    };
+    html_response(LAYOUT, StatusCode::OK, document(LAYOUT, &title, main))
+}
+
+/// What this person is asked to do: acknowledge (the form), or nothing more.
+fn expected(v: &View<'_>) -> Markup {
+    let mine = v.acknowledgements.iter().find(|a| a.contact_id == v.contact.id);
+    match (mine, v.categorisation.acknowledge_within_minutes) {
+        (None, _) if v.follow_up.closure.is_some() => html! {
+            div class="expected" {
+                h2 { "This incident is closed" }
+                p { "Nothing is asked of you now: no acknowledgement is needed and SIM sends no reminders for it." }
+            }
+        },
+        (Some(ack), _) => html! {
+            div class="done" {
+                h2 { "You acknowledged at " (when(ack.at)) }
+                p { "Thank you. The response checklist and updates will reach you as the response goes on." }
+            }
+        },
+        (None, Some(minutes)) => {
+            let due = v.categorisation.decided_at + time::Duration::minutes(minutes.into());
+            html! {
+                div class="expected" {
+                    h2 { "What is expected of you" }
+                    p {
+                        "As " (role_words(&v.contact.role)) " you are asked to acknowledge this alert by " (when(due))
+                        " (" (minutes) " minutes after it was sent). Every role alerted must acknowledge; if you do \
+                         not, SIM reminds you and alerts your deputy."
+                    }
+                }
+                form method="post" {
+                    input type="hidden" name="form_key" value=(v.form_key);
+                    fieldset {
+                        legend { "Can you respond?" }
+                        div class="choice" {
+                            input type="radio" id="response-responding" name="response" value="responding" required;
+                            " "
+                            label for="response-responding" { "I'm responding" }
+                        }
+                        div class="choice" {
+                            input type="radio" id="response-cannot" name="response" value="cannot_respond";
+                            " "
+                            label for="response-cannot" {
+                                "I can't respond: leave my role awaited so SIM alerts my deputy at " (when(due))
+                            }
+                        }
+                    }
+                    button type="submit" { "Acknowledge" }
+                }
+            }
+        }
+        (None, None) => html! {
+            div class="expected" {
+                h2 { "What is expected of you" }
+                p { "This is for your information; no acknowledgement is needed." }
+            }
+        },
     }
-    checklist(v, &mut main);
-    key_dates(v, &mut main);
-    close(v, &mut main);
-    respond(StatusCode::OK, &title, &main)
+}
+
+/// After acknowledging: what is next for this person, and who is awaited.
+fn your_actions(v: &View<'_>) -> Markup {
+    if !v.acknowledgements.iter().any(|a| a.contact_id == v.contact.id) {
+        return html! {};
+    }
+    let me = Assignee::Person(v.contact.id.clone());
+    let mine: Vec<&ChecklistItem> = v
+        .checklist
+        .iter()
+        .filter(|i| {
+            i.owner_role == v.contact.role
+                || i.assignee.as_ref() == Some(&me)
+                || i.assignee.as_ref() == Some(&Assignee::Role(v.contact.role.clone()))
+        })
+        .collect();
+    let open = mine.iter().filter(|i| !i.is_closed()).count();
+    html! {
+        section id="your-actions" aria-labelledby="your-actions-heading" {
+            h2 id="your-actions-heading" { "Your actions" }
+            @if mine.is_empty() {
+                p { "No checklist items are yours yet. Take one from the checklist below if you can help." }
+            } @else {
+                p { (open) " of your " (mine.len()) " items still to do (owned by your role or assigned to you):" }
+                ul {
+                    @for item in &mine {
+                        li {
+                            a href={ "#item-" (item.item_id) } { (item.text) }
+                            " — " strong { (words(item.status.as_str())) }
+                        }
+                    }
+                }
+            }
+            h3 { "Still awaited" }
+            @if v.awaited.is_empty() {
+                p { "Every role alerted has acknowledged." }
+            } @else {
+                p {
+                    "Not yet acknowledged: "
+                    (v.awaited.iter().map(role_words).collect::<Vec<_>>().join(", ")) "."
+                }
+            }
+        }
+    }
 }
 
 /// The response checklist by section, each item with its own small form.
-fn checklist(v: &View<'_>, main: &mut String) {
+fn checklist(v: &View<'_>) -> Markup {
     if v.checklist.is_empty() {
-        return;
+        return html! {};
     }
     let closed = v.checklist.iter().filter(|i| i.is_closed()).count();
-    main.push_str(&format!(
-        "<h2 id=\"checklist\">Response checklist</h2><p>{closed} of {} items done. Open a section to take, assign \
-         or update its items. Notes are working notes: never write names or details of victims or suspects.</p>",
-        v.checklist.len()
-    ));
     let mut sections: Vec<(&str, &str, Vec<&ChecklistItem>)> = Vec::new();
     for item in v.checklist {
         match sections.last_mut() {
@@ -221,142 +305,169 @@ fn checklist(v: &View<'_>, main: &mut String) {
             _ => sections.push((&item.section_id, &item.section_title, vec![item])),
         }
     }
-    for (id, title, items) in sections {
-        let done = items.iter().filter(|i| i.is_closed()).count();
-        main.push_str(&format!(
-            "<details id=\"section-{}\"><summary><strong>{}</strong> ({done} of {} done)</summary><ol class=\"items\">",
-            escape(id),
-            escape(title),
-            items.len()
-        ));
-        for item in items {
-            main.push_str(&item_html(v, item));
+    html! {
+        h2 id="checklist" { "Response checklist" }
+        p {
+            (closed) " of " (v.checklist.len()) " items done. Open a section to take, assign or update its items. \
+             Notes are working notes: never write names or details of victims or suspects."
         }
-        main.push_str("</ol></details>");
+        @for (id, title, items) in &sections {
+            details id={ "section-" (id) } {
+                summary {
+                    strong { (title) }
+                    " (" (items.iter().filter(|i| i.is_closed()).count()) " of " (items.len()) " done)"
+                }
+                ol class="items" {
+                    @for item in items {
+                        (item_html(v, item))
+                    }
+                }
+            }
+        }
     }
 }
 
-fn item_html(v: &View<'_>, item: &ChecklistItem) -> String {
-    let field = |name: &str| format!("{name}-{}", escape(&item.item_id));
-    let assigned = match &item.assignee {
+fn assignee_words(v: &View<'_>, assignee: Option<&Assignee>) -> String {
+    match assignee {
         None => "nobody yet".to_owned(),
-        Some(Assignee::Role(r)) => format!("the {} role", r.as_str().replace('-', " ")),
+        Some(Assignee::Role(r)) => format!("the {} role", role_words(r)),
         Some(Assignee::Person(p)) => {
             v.people.people.iter().find(|(id, _)| id == p).map_or(p.to_string(), |(_, n)| n.clone())
         }
-    };
-    let mut statuses = String::new();
-    for (value, status) in ItemStatus::ALL {
-        let selected = if *status == item.status { " selected" } else { "" };
-        statuses.push_str(&format!("<option value=\"{value}\"{selected}>{}</option>", words(value)));
     }
+}
+
+/// A colleague by name, from the people alerted for this incident.
+fn person_words(v: &View<'_>, id: &ContactId) -> String {
+    if *id == v.contact.id {
+        return "you".to_owned();
+    }
+    v.people.people.iter().find(|(p, _)| p == id).map_or_else(|| "a colleague".to_owned(), |(_, n)| n.clone())
+}
+
+fn item_html(v: &View<'_>, item: &ChecklistItem) -> Markup {
+    let id = &item.item_id;
     let current = |a: &Assignee| item.assignee.as_ref() == Some(a);
-    let mut assignees = format!(
-        "<option value=\"\"{}>Nobody</option><option value=\"me\"{}>Me</option>",
-        if item.assignee.is_none() { " selected" } else { "" },
-        if current(&Assignee::Person(v.contact.id.clone())) { " selected" } else { "" }
-    );
-    for role in &v.people.roles {
-        let selected = if current(&Assignee::Role(role.clone())) { " selected" } else { "" };
-        assignees.push_str(&format!(
-            "<option value=\"role:{0}\"{selected}>The {1} role</option>",
-            escape(role.as_str()),
-            escape(&role.as_str().replace('-', " "))
-        ));
+    let me = Assignee::Person(v.contact.id.clone());
+    html! {
+        li id={ "item-" (id) } {
+            p id={ "text-" (id) } { (item.text) }
+            div class="meta" {
+                p {
+                    "Owner: " (role_words(&item.owner_role)) ". Status: " strong { (words(item.status.as_str())) }
+                    ". Assigned to: " (assignee_words(v, item.assignee.as_ref())) "."
+                    @if let (Some(by), Some(at)) = (&item.updated_by, item.updated_at) {
+                        " Last changed by " (person_words(v, by)) " at " (when(at)) "."
+                    }
+                }
+                @if item.notes.len() + usize::from(item.legacy_note.is_some()) > 0 {
+                    ul class="notes" {
+                        @for (text, note) in item.all_notes() {
+                            li {
+                                "Note: “" (text) "”"
+                                @if let Some(note) = note {
+                                    " by " (person_words(v, &note.by)) " at " (when(note.at))
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            form method="post" action={ (v.base) "/a/" (v.token) "/items/" (id) } {
+                input type="hidden" name="form_key" value=(v.form_key);
+                input type="hidden" name="version" value=(item.version);
+                label id={ "status-label-" (id) } for={ "status-" (id) } { "Status" }
+                select id={ "status-" (id) } name="status" aria-labelledby={ "status-label-" (id) " text-" (id) } {
+                    @for (value, status) in ItemStatus::ALL {
+                        option value=(value) selected[*status == item.status] { (words(value)) }
+                    }
+                }
+                label id={ "assignee-label-" (id) } for={ "assignee-" (id) } { "Assigned to" }
+                select id={ "assignee-" (id) } name="assignee"
+                    aria-labelledby={ "assignee-label-" (id) " text-" (id) } {
+                    option value="" selected[item.assignee.is_none()] { "Nobody" }
+                    option value="me" selected[current(&me)] { "Me" }
+                    @for role in &v.people.roles {
+                        option value={ "role:" (role.as_str()) } selected[current(&Assignee::Role(role.clone()))] {
+                            "The " (role_words(role)) " role"
+                        }
+                    }
+                    @for (person, name) in v.people.people.iter().filter(|(p, _)| *p != v.contact.id) {
+                        option value={ "person:" (person.as_str()) }
+                            selected[current(&Assignee::Person(person.clone()))] { (name) }
+                    }
+                }
+                label id={ "note-label-" (id) } for={ "note-" (id) } { "Add a note (optional)" }
+                input type="text" id={ "note-" (id) } name="note" maxlength="280"
+                    aria-labelledby={ "note-label-" (id) " text-" (id) };
+                button type="submit" class="secondary" id={ "save-" (id) } aria-labelledby={ "save-" (id) " text-" (id) } {
+                    "Save this item"
+                }
+            }
+        }
     }
-    for (id, name) in v.people.people.iter().filter(|(id, _)| *id != v.contact.id) {
-        let selected = if current(&Assignee::Person(id.clone())) { " selected" } else { "" };
-        assignees.push_str(&format!(
-            "<option value=\"person:{}\"{selected}>{}</option>",
-            escape(id.as_str()),
-            escape(name)
-        ));
-    }
-    format!(
-        "<li id=\"item-{id}\"><p>{text}</p><p class=\"meta\">Owner: {owner}. Status: <strong>{status}</strong>. \
-         Assigned to: {assigned}.{note}</p>\
-         <form method=\"post\" action=\"/a/{token}/items/{id}\">\
-         <input type=\"hidden\" name=\"form_key\" value=\"{key}\"><input type=\"hidden\" name=\"version\" value=\"{version}\">\
-         <label for=\"{status_id}\">Status</label><select id=\"{status_id}\" name=\"status\">{statuses}</select>\
-         <label for=\"{assignee_id}\">Assigned to</label><select id=\"{assignee_id}\" name=\"assignee\">{assignees}</select>\
-         <label for=\"{note_id}\">Add a note (optional)</label><input type=\"text\" id=\"{note_id}\" name=\"note\" maxlength=\"280\">\
-         <button type=\"submit\" class=\"secondary\">Save this item</button></form></li>",
-        id = escape(&item.item_id),
-        text = escape(&item.text),
-        owner = escape(&item.owner_role.as_str().replace('-', " ")),
-        status = escape(&words(item.status.as_str())),
-        assigned = escape(&assigned),
-        note = item.note.as_ref().map(|n| format!(" Note: “{}”", escape(n))).unwrap_or_default(),
-        token = escape(v.token),
-        key = escape(&v.form_key),
-        version = item.version,
-        status_id = field("status"),
-        assignee_id = field("assignee"),
-        note_id = field("note"),
-    )
 }
 
 /// Key dates so far, and the form to add one.
-fn key_dates(v: &View<'_>, main: &mut String) {
+fn key_dates(v: &View<'_>) -> Markup {
     if v.lead_role.is_none() {
-        return;
+        return html! {};
     }
-    main.push_str(
-        "<h2 id=\"key-dates\">Key dates</h2><p>Funerals, court dates and anniversaries are times of risk. \
-                   On the day, SIM re-alerts the groups with the checklist's open items.</p>",
-    );
-    if v.follow_up.key_dates.is_empty() {
-        main.push_str("<p>None added yet.</p>");
-    } else {
-        main.push_str("<ul>");
-        for d in &v.follow_up.key_dates {
-            main.push_str(&format!("<li>{}: {}</li>", escape(d.kind.label()), escape(&when_date(d.date))));
+    html! {
+        h2 id="key-dates" { "Key dates" }
+        p {
+            "Funerals, court dates and anniversaries are times of risk. On the day, SIM re-alerts the groups with the \
+             checklist's open items."
         }
-        main.push_str("</ul>");
+        @if v.follow_up.key_dates.is_empty() {
+            p { "None added yet." }
+        } @else {
+            ul {
+                @for d in &v.follow_up.key_dates {
+                    li { (d.kind.label()) ": " (when_date(d.date)) }
+                }
+            }
+        }
+        form method="post" action={ (v.base) "/a/" (v.token) "/key-dates" } {
+            input type="hidden" name="form_key" value=(v.form_key);
+            label for="key-date-what" { "What is the date?" }
+            select id="key-date-what" name="what" {
+                @for (value, kind) in KeyDateKind::ALL {
+                    option value=(value) { (kind.label()) }
+                }
+            }
+            label for="key-date-date" { "Date" }
+            input type="date" id="key-date-date" name="date" required;
+            button type="submit" class="secondary" { "Add key date" }
+        }
     }
-    let mut options = String::new();
-    for (value, kind) in KeyDateKind::ALL {
-        options.push_str(&format!("<option value=\"{value}\">{}</option>", escape(kind.label())));
-    }
-    main.push_str(&format!(
-        "<form method=\"post\" action=\"/a/{token}/key-dates\"><input type=\"hidden\" name=\"form_key\" value=\"{key}\">\
-         <label for=\"key-date-what\">What is the date?</label><select id=\"key-date-what\" name=\"what\">{options}</select>\
-         <label for=\"key-date-date\">Date</label><input type=\"date\" id=\"key-date-date\" name=\"date\" required>\
-         <button type=\"submit\" class=\"secondary\">Add key date</button></form>",
-        token = escape(v.token),
-        key = escape(&v.form_key),
-    ));
 }
 
 /// The close form, for the lead role while the incident is open.
-fn close(v: &View<'_>, main: &mut String) {
-    let Some(lead) = &v.lead_role else { return };
+fn close(v: &View<'_>) -> Markup {
+    let Some(lead) = &v.lead_role else { return html! {} };
     if v.follow_up.closure.is_some() {
-        return;
+        return html! {};
     }
-    let lead_words = lead.as_str().replace('-', " ");
+    let lead_words = role_words(lead);
     if v.contact.role != *lead {
-        main.push_str(&format!(
-            "<h2 id=\"close\">Closing the incident</h2><p>{} closes the incident when the response has ended.</p>",
-            escape(&capitalise(&format!("the {lead_words} lead")))
-        ));
-        return;
+        return html! {
+            h2 id="close" { "Closing the incident" }
+            p { (capitalise(&format!("the {lead_words} lead"))) " closes the incident when the response has ended." }
+        };
     }
-    main.push_str(&format!(
-        "<h2 id=\"close\">Close the incident</h2><p>As the {lead} lead you close the incident when the response has \
-         ended. The groups are told at once; reviews follow at 24 hours, 72 hours and 7 days.</p>\
-         <form method=\"post\" action=\"/a/{token}/close\"><input type=\"hidden\" name=\"form_key\" value=\"{key}\">\
-         <input type=\"hidden\" name=\"version\" value=\"{version}\">\
-         <label for=\"closing-note\">Closing note (how the response ended; no names)</label>\
-         <textarea id=\"closing-note\" name=\"closing_note\" rows=\"4\" maxlength=\"1000\" required></textarea>\
-         <button type=\"submit\">Close incident</button></form>",
-        lead = escape(&lead_words),
-        token = escape(v.token),
-        key = escape(&v.form_key),
-        version = v.follow_up.version,
-    ));
-}
-
-fn role_words(contact: &Contact) -> String {
-    contact.role.as_str().replace('-', " ")
+    html! {
+        h2 id="close" { "Close the incident" }
+        p {
+            "As the " (lead_words) " lead you close the incident when the response has ended. The groups are told at \
+             once; reviews follow at 24 hours, 72 hours and 7 days."
+        }
+        form method="post" action={ (v.base) "/a/" (v.token) "/close" } {
+            input type="hidden" name="form_key" value=(v.form_key);
+            input type="hidden" name="version" value=(v.follow_up.version);
+            label for="closing-note" { "Closing note (how the response ended; no names)" }
+            textarea id="closing-note" name="closing_note" rows="4" maxlength="1000" required {}
+            button type="submit" { "Close incident" }
+        }
+    }
 }

@@ -83,7 +83,8 @@ impl ChecklistTemplate {
                     owner_role: i.owner_role.clone(),
                     status: ItemStatus::Open,
                     assignee: None,
-                    note: None,
+                    notes: Vec::new(),
+                    legacy_note: None,
                     version: 1,
                     updated_by: None,
                     updated_at: None,
@@ -119,15 +120,28 @@ pub struct ChecklistItem {
     /// Who is doing it now, if anyone has taken or been given it.
     #[serde(default)]
     pub assignee: Option<Assignee>,
-    /// The latest note on the item.
+    /// Every note on the item, oldest first: notes append, never replace.
     #[serde(default)]
-    pub note: Option<String>,
+    pub notes: Vec<ItemNote>,
+    /// The single note items kept before notes appended (author and time
+    /// unknown): kept as it was on older records, never set anew.
+    #[serde(default, rename = "note", skip_serializing_if = "Option::is_none")]
+    pub legacy_note: Option<String>,
     /// Bumped by every change; a change made from an older page is refused.
     pub version: u32,
     #[serde(default)]
     pub updated_by: Option<ContactId>,
     #[serde(default, with = "time::serde::rfc3339::option")]
     pub updated_at: Option<OffsetDateTime>,
+}
+
+/// One note on a checklist item, with who wrote it and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemNote {
+    pub text: String,
+    pub by: ContactId,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
 }
 
 /// Who an item is assigned to: a role of the incident's groups, or a person.
@@ -150,9 +164,15 @@ pub struct ItemChange {
 /// Notes are short working notes, not case files.
 pub const MAX_NOTE_CHARS: usize = 280;
 
+/// Notes one item keeps: with `MAX_NOTE_CHARS` each, an item stays well inside
+/// a DynamoDB item's 400 KB.
+pub const MAX_NOTES_PER_ITEM: usize = 200;
+
 impl ItemChange {
-    /// A note as typed: trimmed, at most `MAX_NOTE_CHARS`, no control characters.
+    /// A note as typed: invisible and bidi controls stripped, trimmed, at most
+    /// `MAX_NOTE_CHARS`, no control characters.
     pub fn parse_note(text: &str) -> Result<Option<String>, &'static str> {
+        let text = crate::domain::text::strip_invisible_controls(text);
         let note = text.trim();
         if note.is_empty() {
             return Ok(None);
@@ -185,9 +205,9 @@ impl ChecklistItem {
             });
             next.assignee = assignee;
         }
-        if let Some(note) = change.note.clone().filter(|n| Some(n) != self.note.as_ref()) {
+        if let Some(text) = change.note.clone() {
             changes.push("note added".to_owned());
-            next.note = Some(note);
+            next.notes.push(ItemNote { text, by: by.clone(), at });
         }
         if !changes.is_empty() {
             next.version += 1;
@@ -195,6 +215,13 @@ impl ChecklistItem {
             next.updated_at = Some(at);
         }
         (next, changes)
+    }
+
+    /// The notes to show, oldest first: an older record's single note (no
+    /// author or time) and then every note added since.
+    pub fn all_notes(&self) -> impl Iterator<Item = (&str, Option<&ItemNote>)> {
+        let legacy = self.legacy_note.as_deref().map(|text| (text, None));
+        legacy.into_iter().chain(self.notes.iter().map(|n| (n.text.as_str(), Some(n))))
     }
 
     /// Done or not applicable: nothing left to do.
@@ -228,6 +255,27 @@ mod tests {
         let items = t.instantiate(&IncidentId::parse("inc-1").unwrap());
         assert_eq!(items.len(), t.sections.iter().map(|s| s.items.len()).sum::<usize>());
         assert!(items.iter().all(|i| i.status == ItemStatus::Open && i.version == 1));
+    }
+
+    #[test]
+    fn notes_append_with_their_author_and_time_and_an_older_single_note_is_kept() {
+        let item = ChecklistTemplate::toolkit().instantiate(&IncidentId::parse("inc-1").unwrap()).remove(0);
+        let (gold, comms) = (ContactId::parse("con-gold").unwrap(), ContactId::parse("con-comms").unwrap());
+        let t0 = time::macros::datetime!(2026-11-21 02:10 UTC);
+        let note = |text: &str| ItemChange { note: Some(text.to_owned()), ..ItemChange::default() };
+        let (item, changes) = item.apply(&note("First"), &gold, t0);
+        assert_eq!(changes, ["note added"]);
+        let (item, _) = item.apply(&note("Second"), &comms, t0 + time::Duration::minutes(5));
+        let notes: Vec<(&str, &str)> = item.notes.iter().map(|n| (n.text.as_str(), n.by.as_str())).collect();
+        assert_eq!(notes, [("First", "con-gold"), ("Second", "con-comms")]);
+        assert_eq!(item.version, 3);
+
+        let mut old = serde_json::to_value(&item).unwrap();
+        old.as_object_mut().unwrap().remove("notes");
+        old["note"] = "Before".into();
+        let old: ChecklistItem = serde_json::from_value(old).unwrap();
+        assert_eq!(old.all_notes().map(|(t, _)| t).collect::<Vec<_>>(), ["Before"]);
+        assert_eq!(serde_json::to_value(&old).unwrap()["note"], "Before", "kept when the item is written again");
     }
 
     #[test]

@@ -182,6 +182,48 @@ pub struct Acknowledgement {
     pub at: OffsetDateTime,
     /// The browser's user agent, shortened: for telling people from scanners later.
     pub user_agent: String,
+    /// The kind of device, from the user agent ("iPhone", "Windows computer",
+    /// "headless browser"): shown beside the acknowledgement so a lead can
+    /// spot one a machine made.
+    #[serde(default = "unknown_device")]
+    pub device: String,
+}
+
+fn unknown_device() -> String {
+    UNKNOWN_DEVICE.to_owned()
+}
+
+pub const UNKNOWN_DEVICE: &str = "unrecognised device";
+
+impl Acknowledgement {
+    /// The kind of device a user agent names, in words; never the agent itself.
+    pub fn device_of(user_agent: &str) -> &'static str {
+        let ua = user_agent.to_ascii_lowercase();
+        let has = |s: &str| ua.contains(s);
+        if has("headless") || has("phantomjs") || has("electron/") {
+            "headless browser"
+        } else if has("iphone") {
+            "iPhone"
+        } else if has("ipad") {
+            "iPad"
+        } else if has("android") {
+            if has("mobile") {
+                "Android phone"
+            } else {
+                "Android tablet"
+            }
+        } else if has("windows") {
+            "Windows computer"
+        } else if has("cros") {
+            "Chromebook"
+        } else if has("macintosh") || has("mac os x") {
+            "Mac"
+        } else if has("linux") {
+            "Linux computer"
+        } else {
+            UNKNOWN_DEVICE
+        }
+    }
 }
 
 /// What kind of alert this is: the text differs, because networks block
@@ -265,5 +307,27 @@ mod tests {
         let key = NotificationKey::new(&ContactId::parse("con-gold").unwrap(), Channel::WhatsApp, 3);
         assert_eq!(key.to_string(), "con-gold#whatsapp#3");
         assert_eq!(notification(3, 1, true, None).key().to_string(), "con-gold#sms#3");
+    }
+
+    #[test]
+    fn the_device_is_named_in_words_and_a_headless_browser_stands_out() {
+        for (ua, device) in [
+            ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148", "iPhone"),
+            (
+                "Mozilla/5.0 (Linux; Android 13; CUBOT P80 Build/TP1A; wv) AppleWebKit/537.36 Mobile Safari/537.36",
+                "Android phone",
+            ),
+            (
+                "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/120.0 Safari/537.36 Edg/120.0",
+                "Windows computer",
+            ),
+            (
+                "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 HeadlessChrome/120.0 Safari/537.36",
+                "headless browser",
+            ),
+            ("curl/8.5.0", UNKNOWN_DEVICE),
+        ] {
+            assert_eq!(Acknowledgement::device_of(ua), device, "{ua}");
+        }
     }
 }
