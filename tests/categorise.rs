@@ -6,14 +6,17 @@
 
 use categorise::{ChannelQueues, Outcome};
 use serde_json::{json, Value};
+use sim::adapters::memory_queue::MemoryQueue;
 use sim::domain::category::Category;
 use sim::domain::notification::NotificationMessage;
 use sim::domain::policy::Channel;
 use sim::ids::IncidentId;
 use sim::links::{LinkClaims, LinkKey};
+use sim::ports::Queue;
 use sim::render::{gsm7_length, sms_segments, Alert, AlertKind};
 use sim_tests::*;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 use time::Duration;
 
 type Sent = BTreeMap<&'static str, BTreeSet<String>>;
@@ -280,4 +283,77 @@ async fn the_third_incident_in_a_ward_within_28_days_emails_the_community_safety
     let c = h.store.get_categorisation(&IncidentId::parse(&third).unwrap()).await.unwrap().unwrap();
     assert_eq!((c.category, c.rule.as_str()), (Category::IncidentOfNote, "note-cumulative-ward"));
     assert_eq!(c.acknowledge_within_minutes, None);
+}
+
+/// A knife incident whose victim's age police confirm later: the amendment
+/// keeps SERIOUS_VIOLENCE but adds education and youth services, who are
+/// alerted once, with a first alert; an upgrade then reaches the groups the
+/// lower category alerted, and nobody gets the upgrade alert and its update at once.
+async fn amendments_alert_the_people_they_add(h: Harness, queues: ChannelQueues) {
+    let updates_queue: Arc<dyn Queue> = Arc::new(MemoryQueue::new("updates"));
+    let deps = categorise::Deps { updates: updates_queue.clone(), ..categoriser(&h, queues.clone()) };
+    let mut body = event_body("intake-report.json");
+    body["police_reference"] = json!("CAD 78/21NOV26");
+    body["victims"] = json!([{"age_band": "unknown", "injury": "serious"}]);
+    body["flags"] = json!([]);
+    let id = report(&h, body.to_string()).await;
+    let incident_id = IncidentId::parse(&id).unwrap();
+    categorise_handed_on(&h, &deps).await;
+    assert_eq!(sent(&queues).await.1.len(), 10, "SERIOUS_VIOLENCE without a child victim");
+
+    h.clock.advance(Duration::minutes(5));
+    let amend =
+        |body: &str| request("POST", &format!("/v1/incidents/{id}/updates"), Some(&met_key()), Some(body.into()));
+    assert_eq!(h.call(amend(r#"{"victims": [{"age_band": "14-17", "injury": "serious"}]}"#)).await.status(), 202);
+    let handed_on = categorise_handed_on(&h, &deps).await;
+    let (added, messages) = sent(&queues).await;
+    assert_eq!(added["sms"], set(&["con-education", "con-youth"]));
+    assert_eq!(added["email"], set(&["con-education", "con-youth"]));
+    assert_eq!(messages.len(), 5, "education and youth services, every channel they are reachable on: {added:?}");
+    for m in &messages {
+        let n = h.store.get_notification(&incident_id, &m.key()).await.unwrap().unwrap();
+        assert_eq!(n.alert_kind(), AlertKind::First, "they hear it as a first alert, not an upgrade");
+    }
+    let kinds: Vec<&str> = h.store.timeline(&incident_id).await.unwrap().iter().map(|e| e.event.kind()).collect();
+    assert!(kinds.contains(&"alerts_widened"), "the re-categorisation is on the timeline: {kinds:?}");
+    assert!(drain(&*updates_queue).await.is_empty(), "the category did not change: no category-change update");
+    // Redelivered, or amended again with the same facts: nobody is alerted twice.
+    for body in &handed_on {
+        assert_eq!(categorise::handle_message(&deps, body).await.unwrap(), Outcome::AlreadyDone);
+    }
+    let again = h.call(amend(r#"{"victims": [{"age_band": "14-17", "injury": "serious"}]}"#)).await;
+    assert_eq!(again.status(), 200, "the same facts again change nothing");
+    categorise_handed_on(&h, &deps).await;
+    assert!(sent(&queues).await.1.is_empty());
+
+    // Police declare a critical incident. Gold and police liaison get the
+    // upgrade alert; health, alerted at SERIOUS_VIOLENCE but not a CRITICAL
+    // group, hears of it in the update; gold does not get both at once.
+    h.clock.advance(Duration::minutes(5));
+    assert_eq!(h.call(amend(r#"{"add_flags": ["critical_incident_declared"]}"#)).await.status(), 202);
+    categorise_handed_on(&h, &deps).await;
+    let (upgraded, _) = sent(&queues).await;
+    assert_eq!(upgraded["sms"], set(&["con-gold", "con-police-liaison"]));
+    for check in drain(&*updates_queue).await {
+        updates::handle_message(&deps, &check.to_string()).await.unwrap();
+    }
+    let (told, _) = sent(&queues).await;
+    let told: BTreeSet<String> = told.values().flatten().cloned().collect();
+    assert!(told.contains("con-health"), "a group alerted at the lower category hears of the upgrade: {told:?}");
+    assert!(told.contains("con-education"), "{told:?}");
+    assert!(
+        !told.contains("con-gold") && !told.contains("con-police-liaison"),
+        "no update beside the upgrade alert: {told:?}"
+    );
+}
+
+#[tokio::test]
+async fn in_memory_an_amendment_that_adds_a_child_victim_alerts_education_and_youth_once() {
+    amendments_alert_the_people_they_add(memory_harness().await, memory_channel_queues()).await;
+}
+
+#[tokio::test]
+async fn on_moto_an_amendment_that_adds_a_child_victim_alerts_education_and_youth_once() {
+    needs_moto!();
+    amendments_alert_the_people_they_add(moto_harness().await, moto_channel_queues().await).await;
 }

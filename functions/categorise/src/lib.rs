@@ -15,7 +15,10 @@
 //! and re-queues every notification still pending (a sender's claim keeps a
 //! message that was queued twice from being sent twice). A higher category
 //! on a police update starts a new round that alerts only people not already
-//! alerted; a lower one is only noted.
+//! alerted; a lower one is only noted. An amendment that keeps the category
+//! but changes whom its policy reaches (a victim confirmed under 18 adds
+//! education and youth services) alerts the people it adds, once, in the
+//! current round, so the round's escalation check chases them too.
 
 use sim::domain::category::{Category, Facts, RuleSet};
 use sim::domain::checklist::ChecklistTemplate;
@@ -85,14 +88,28 @@ pub async fn categorise(deps: &Deps, message: &HandoffMessage) -> Result<Outcome
     let before = previous.as_ref().map(|p| (p.round, p.incident_version));
 
     if let Some(p) = previous.as_ref().filter(|p| decision.category <= p.category) {
-        let mut events = Vec::new();
-        if decision.category < p.category {
-            events.push(event(Event::CategoryKept {
-                kept: p.category,
-                decided: decision.category,
-                rule: decision.rule.clone(),
-            }));
+        if decision.category == p.category {
+            let newcomers = newly_reached(deps, &incident, &licensee, p).await?;
+            if newcomers > 0 {
+                let widened = Categorisation {
+                    incident_version: incident.version,
+                    fanout_done: false,
+                    widened: true,
+                    ..p.clone()
+                };
+                let events = [event(Event::AlertsWidened {
+                    category: p.category,
+                    rule: decision.rule.clone(),
+                    reason: decision.reason.clone(),
+                    people: newcomers,
+                })];
+                store.put_categorisation(&widened, before, &events).await?;
+                tracing::info!(incident_id = %incident.id, category = %p.category, people = newcomers, "alerts widened");
+                return fan_out(deps, &incident, &licensee, &widened).await;
+            }
         }
+        let events =
+            [event(Event::CategoryKept { kept: p.category, decided: decision.category, rule: decision.rule.clone() })];
         let kept = Categorisation { incident_version: incident.version, ..p.clone() };
         store.put_categorisation(&kept, before, &events).await?;
         tracing::info!(incident_id = %incident.id, category = %p.category, "category kept");
@@ -108,6 +125,7 @@ pub async fn categorise(deps: &Deps, message: &HandoffMessage) -> Result<Outcome
         incident_version: incident.version,
         round: previous.as_ref().map_or(1, |p| p.round + 1),
         fanout_done: false,
+        widened: false,
         acknowledge_within_minutes: policy.and_then(|p| p.acknowledge_within_minutes),
         decided_at: now,
     };
@@ -149,8 +167,7 @@ async fn fan_out(
 
         let existing: HashMap<NotificationKey, Notification> =
             store.notifications(&incident.id).await?.into_iter().map(|n| (n.key(), n)).collect();
-        let alerted_before: HashSet<ContactId> =
-            existing.values().filter(|n| n.round < categorisation.round).map(|n| n.contact_id.clone()).collect();
+        let alerted_before = alerted_before(&existing, categorisation);
         let (groups, contacts) = tokio::try_join!(store.groups(&licensee.id), store.contacts(&licensee.id))?;
         let resolution =
             resolve(&policy.groups_for(&incident.report), &policy.channels, &groups, &contacts, &alerted_before);
@@ -166,23 +183,26 @@ async fn fan_out(
             .recipients
             .iter()
             .flat_map(|r| {
-                r.channels.iter().map(|channel| {
-                    Notification::pending(
+                r.channels.iter().map(|channel| Notification {
+                    widened: categorisation.widened,
+                    ..Notification::pending(
                         incident.id.clone(),
                         r,
                         *channel,
                         0,
                         categorisation.round,
                         policy.acknowledge_within_minutes.is_some(),
-                        categorisation.decided_at,
+                        if categorisation.widened { now } else { categorisation.decided_at },
                     )
                 })
             })
             .collect();
         let (channels, messages) = write_and_queue(store, &deps.queues, &round, &existing).await?;
         queued = messages;
-        // Chase silent roles from the policy's first escalation step.
-        if let (Some(_), Some(first)) = (policy.acknowledge_within_minutes, policy.escalation.first()) {
+        // Chase silent roles from the policy's first escalation step (a widened
+        // round's check is already on its way: it chases the added people too).
+        let first_step = policy.escalation.first().filter(|_| !categorisation.widened);
+        if let (Some(_), Some(first)) = (policy.acknowledge_within_minutes, first_step) {
             let check = EscalationCheck {
                 incident_id: incident.id.clone(),
                 round: categorisation.round,
@@ -191,7 +211,7 @@ async fn fan_out(
             };
             deps.escalation.send(&[check.message(now)]).await?;
         }
-        if categorisation.round > 1 {
+        if categorisation.round > 1 && !categorisation.widened {
             // The groups already responding hear of the upgrade in an update at once.
             let check =
                 UpdateCheck { incident_id: incident.id.clone(), reason: UpdateReason::CategoryChanged, due_at: now };
@@ -209,4 +229,35 @@ async fn fan_out(
     store.put_categorisation(&done, Some((categorisation.round, categorisation.incident_version)), &events).await?;
     tracing::info!(incident_id = %incident.id, round = categorisation.round, messages = queued, "fan-out done");
     Ok(Outcome::Alerted { category: categorisation.category, round: categorisation.round, messages: queued })
+}
+
+/// Who has had a first alert before this fan-out: everyone alerted in an
+/// earlier round and, when the round is widened, everyone already alerted in it.
+fn alerted_before(
+    existing: &HashMap<NotificationKey, Notification>,
+    categorisation: &Categorisation,
+) -> HashSet<ContactId> {
+    existing
+        .values()
+        .filter(|n| n.round < categorisation.round || (categorisation.widened && n.step == 0 && n.update.is_none()))
+        .map(|n| n.contact_id.clone())
+        .collect()
+}
+
+/// How many people the category's policy reaches for the amended incident
+/// that no first alert has reached yet.
+async fn newly_reached(
+    deps: &Deps,
+    incident: &Incident,
+    licensee: &Licensee,
+    categorisation: &Categorisation,
+) -> Result<usize, CategoriseError> {
+    let Some(policy) = licensee.policy_for(categorisation.category) else { return Ok(0) };
+    let store = &*deps.store;
+    let (groups, contacts, notifications) =
+        tokio::try_join!(store.groups(&licensee.id), store.contacts(&licensee.id), store.notifications(&incident.id))?;
+    let alerted: HashSet<ContactId> =
+        notifications.iter().filter(|n| n.step == 0 && n.update.is_none()).map(|n| n.contact_id.clone()).collect();
+    let resolution = resolve(&policy.groups_for(&incident.report), &policy.channels, &groups, &contacts, &alerted);
+    Ok(resolution.recipients.len())
 }

@@ -18,9 +18,11 @@
 
 use sim::domain::follow_up::{FollowUp, SentUpdate, UpdateCheck, UpdateContent, UpdateReason, UPDATE_STEP_BASE};
 use sim::domain::notification::{Categorisation, Notification, NotificationKey};
-use sim::domain::policy::{resolve, AlertPolicy};
+use sim::domain::policy::{resolve, AlertPolicy, Recipient};
+use sim::domain::Contact;
 use sim::domain::{Event, Incident, TimelineEvent};
 use sim::fanout::write_and_queue;
+use sim::ids::ContactId;
 use sim::updates::{compose, is_reported, policy_for};
 use std::collections::{HashMap, HashSet};
 
@@ -140,9 +142,9 @@ async fn deliver(
         store.notifications(&incident.id)
     )?;
     let resolution = resolve(&group_ids, &target.policy.update_channels, &groups, &contacts, &HashSet::new());
+    let recipients = update_recipients(resolution.recipients, &notifications, &contacts, target, &update.reason);
     let step = UPDATE_STEP_BASE + update.number;
-    let wanted: Vec<Notification> = resolution
-        .recipients
+    let wanted: Vec<Notification> = recipients
         .iter()
         .flat_map(|r| {
             r.channels.iter().map(|channel| Notification {
@@ -179,4 +181,35 @@ async fn deliver(
     *follow_up = next;
     tracing::info!(incident_id = %incident.id, number = update.number, reason = %update.reason.describe(), messages, "stakeholder update queued");
     Ok((group_ids.len(), messages))
+}
+
+/// Who an update goes to: the current policy's groups, and everyone a first
+/// alert reached before (a group alerted at a lower category hears of the
+/// upgrade and what follows). A category change is not sent to people whose
+/// first alert is that change's own alert: they are reading it already.
+fn update_recipients(
+    mut recipients: Vec<Recipient>,
+    notifications: &[Notification],
+    contacts: &[Contact],
+    target: &Target<'_>,
+    reason: &UpdateReason,
+) -> Vec<Recipient> {
+    let first_alerts: Vec<&Notification> = notifications.iter().filter(|n| n.step == 0 && n.update.is_none()).collect();
+    for n in &first_alerts {
+        if recipients.iter().any(|r| r.contact_id == n.contact_id) {
+            continue;
+        }
+        let Some(contact) = contacts.iter().find(|c| c.id == n.contact_id) else { continue };
+        let channels = contact.reachable_on(&target.policy.update_channels);
+        if !channels.is_empty() {
+            recipients.push(Recipient { channels, ..n.recipient() });
+        }
+    }
+    if *reason == UpdateReason::CategoryChanged {
+        let round = target.categorisation.round;
+        let alerted_earlier: HashSet<&ContactId> =
+            first_alerts.iter().filter(|n| n.round < round).map(|n| &n.contact_id).collect();
+        recipients.retain(|r| alerted_earlier.contains(&r.contact_id));
+    }
+    recipients
 }

@@ -22,6 +22,10 @@ pub struct Categorisation {
     pub round: u32,
     /// Whether this round's notifications were all queued.
     pub fanout_done: bool,
+    /// Set when a police amendment kept the category but its policy reaches
+    /// more people: this round's new notifications are those people's first alerts.
+    #[serde(default)]
+    pub widened: bool,
     pub acknowledge_within_minutes: Option<u32>,
     #[serde(with = "time::serde::rfc3339")]
     pub decided_at: OffsetDateTime,
@@ -71,6 +75,10 @@ pub struct Notification {
     /// Why the provider refused it, when FAILED.
     #[serde(default)]
     pub failure: Option<String>,
+    /// A first alert to someone an amendment added without changing the
+    /// category (see `Categorisation::widened`): it reads as a first alert.
+    #[serde(default)]
+    pub widened: bool,
     /// For a stakeholder update (steps from `UPDATE_STEP_BASE`): what it says.
     #[serde(default)]
     pub update: Option<super::follow_up::UpdateContent>,
@@ -109,6 +117,7 @@ impl Notification {
             provider_message_id: None,
             sent_at: None,
             failure: None,
+            widened: false,
             update: None,
         }
     }
@@ -244,6 +253,7 @@ impl Notification {
     /// a reminder to a silent required person.
     pub fn alert_kind(&self) -> AlertKind {
         match (self.step, self.round, &self.deputy_for, self.required) {
+            (0, _, _, _) if self.widened => AlertKind::First,
             (0, 1, _, _) => AlertKind::First,
             (0, _, _, _) => AlertKind::Upgrade,
             (_, _, Some(_), _) | (_, _, None, false) => AlertKind::Escalation,
@@ -297,6 +307,8 @@ mod tests {
     fn the_alert_kind_follows_the_step_round_and_who_is_chased() {
         assert_eq!(notification(0, 1, true, None).alert_kind(), AlertKind::First);
         assert_eq!(notification(0, 2, true, None).alert_kind(), AlertKind::Upgrade, "a later round is an upgrade");
+        let added = Notification { widened: true, ..notification(0, 2, true, None) };
+        assert_eq!(added.alert_kind(), AlertKind::First, "someone an amendment added hears it as a first alert");
         assert_eq!(notification(1, 1, true, None).alert_kind(), AlertKind::Reminder, "a silent required person");
         assert_eq!(notification(1, 1, true, Some("con-csl")).alert_kind(), AlertKind::Escalation, "a deputy");
         assert_eq!(notification(2, 1, false, None).alert_kind(), AlertKind::Escalation, "an escalation group");

@@ -27,8 +27,12 @@ pub enum Event {
     Categorised { category: Category, rule: String, reason: String },
     /// A police update raised the category; the added groups are alerted.
     CategoryRaised { from: Category, to: Category, rule: String, reason: String },
-    /// An update would lower the category; it stays where it was.
+    /// An update would lower the category, or leaves it as it was; it stays where it was.
     CategoryKept { kept: Category, decided: Category, rule: String },
+    /// An update kept the category but its policy now reaches more people (a
+    /// victim confirmed under 18 adds education and youth services): they are
+    /// alerted in the current round, once.
+    AlertsWidened { category: Category, rule: String, reason: String, people: usize },
     /// A round of alerts was queued for the senders.
     AlertsQueued { round: u32, recipients: usize, messages: usize, channels: Vec<Channel> },
     /// Alerts that could not be addressed: groups the licensee lacks,
@@ -68,6 +72,7 @@ impl Event {
             Event::Categorised { .. } => "categorised",
             Event::CategoryRaised { .. } => "category_raised",
             Event::CategoryKept { .. } => "category_kept",
+            Event::AlertsWidened { .. } => "alerts_widened",
             Event::AlertsQueued { .. } => "alerts_queued",
             Event::AlertGaps { .. } => "alert_gaps",
             Event::ChecklistOpened { .. } => "checklist_opened",

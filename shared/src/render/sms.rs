@@ -18,7 +18,6 @@ pub(super) fn fit_sms(head: &str, tail: &str) -> Sms {
 /// Two concatenated GSM-7 segments of 153 septets each.
 pub const SMS_MAX_SEPTETS: usize = 306;
 
-
 /// Septets the text takes in GSM-7, or None if it needs UCS-2.
 pub fn gsm7_length(text: &str) -> Option<usize> {
     text.chars().try_fold(0, |n, c| {
