@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source tests/moto.sh
 
-for function in intake sweep categorise send-sms send-email send-whatsapp respond escalate updates; do
+for function in intake sweep categorise send-sms send-email send-whatsapp respond escalate briefings; do
   echo "==> cargo build --release -p $function" >&2
   cargo build --release --quiet -p "$function" --bin "$function"
 done

@@ -22,7 +22,7 @@ SENDERS = {
     "email": "categorise",
     "whatsapp": "categorise",
     "escalation": "categorise",
-    "updates": "respond",
+    "briefings": "respond",
 }
 
 

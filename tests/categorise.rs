@@ -290,8 +290,8 @@ async fn the_third_incident_in_a_ward_within_28_days_emails_the_community_safety
 /// alerted once, with a first alert; an upgrade then reaches the groups the
 /// lower category alerted, and nobody gets the upgrade alert and its update at once.
 async fn amendments_alert_the_people_they_add(h: Harness, queues: ChannelQueues) {
-    let updates_queue: Arc<dyn Queue> = Arc::new(MemoryQueue::new("updates"));
-    let deps = categorise::Deps { updates: updates_queue.clone(), ..categoriser(&h, queues.clone()) };
+    let briefings_queue: Arc<dyn Queue> = Arc::new(MemoryQueue::new("briefings"));
+    let deps = categorise::Deps { briefings: briefings_queue.clone(), ..categoriser(&h, queues.clone()) };
     let mut body = event_body("intake-report.json");
     body["police_reference"] = json!("CAD 78/21NOV26");
     body["victims"] = json!([{"age_band": "unknown", "injury": "serious"}]);
@@ -316,7 +316,7 @@ async fn amendments_alert_the_people_they_add(h: Harness, queues: ChannelQueues)
     }
     let kinds: Vec<&str> = h.store.timeline(&incident_id).await.unwrap().iter().map(|e| e.event.kind()).collect();
     assert!(kinds.contains(&"alerts_widened"), "the re-categorisation is on the timeline: {kinds:?}");
-    assert!(drain(&*updates_queue).await.is_empty(), "the category did not change: no category-change update");
+    assert!(drain(&*briefings_queue).await.is_empty(), "the category did not change: no category-change update");
     // Redelivered, or amended again with the same facts: nobody is alerted twice.
     for body in &handed_on {
         assert_eq!(categorise::handle_message(&deps, body).await.unwrap(), Outcome::AlreadyDone);
@@ -334,8 +334,8 @@ async fn amendments_alert_the_people_they_add(h: Harness, queues: ChannelQueues)
     categorise_handed_on(&h, &deps).await;
     let (upgraded, _) = sent(&queues).await;
     assert_eq!(upgraded["sms"], set(&["con-gold", "con-police-liaison"]));
-    for check in drain(&*updates_queue).await {
-        updates::handle_message(&deps, &check.to_string()).await.unwrap();
+    for check in drain(&*briefings_queue).await {
+        briefings::handle_message(&deps, &check.to_string()).await.unwrap();
     }
     let (told, _) = sent(&queues).await;
     let told: BTreeSet<String> = told.values().flatten().cloned().collect();

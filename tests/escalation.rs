@@ -39,7 +39,7 @@ async fn rig() -> Rig {
         store: h.store.clone(),
         queues: queues.clone(),
         escalation: escalation.clone(),
-        updates: Arc::new(MemoryQueue::new("updates")),
+        briefings: Arc::new(MemoryQueue::new("briefings")),
         clock: h.clock.clone(),
         ids: h.ids.clone(),
     };

@@ -171,13 +171,13 @@ async fn a_suspended_licensee_is_refused_with_a_clear_403() {
 }
 
 #[tokio::test]
-async fn a_police_update_is_stored_on_the_timeline_and_handed_on_again() {
+async fn a_police_amendment_is_stored_on_the_timeline_and_handed_on_again() {
     let h = memory_harness().await;
     h.call(event("intake-report.json")).await;
     h.drain().await;
     h.clock.advance(Duration::minutes(20));
 
-    let updated = h.call(event("intake-update.json")).await;
+    let updated = h.call(event("intake-amendment.json")).await;
     assert_eq!(updated.status(), 202);
     let body = json(&updated);
     assert_eq!(body["version"], 2);
@@ -185,9 +185,9 @@ async fn a_police_update_is_stored_on_the_timeline_and_handed_on_again() {
         body["changes"],
         json!(["victims 1 → 1, most severe injury life_threatening → fatal", "flag added: critical_incident_declared"])
     );
-    assert_eq!(h.drain().await, vec![json!({"incident_id": "inc-000001", "version": 2, "reason": "updated"})]);
+    assert_eq!(h.drain().await, vec![json!({"incident_id": "inc-000001", "version": 2, "reason": "amended"})]);
 
-    let again = h.call(event("intake-update.json")).await;
+    let again = h.call(event("intake-amendment.json")).await;
     assert_eq!(again.status(), 200);
     assert_eq!(json(&again)["status"], "no_change");
     assert!(h.drain().await.is_empty(), "a repeated update is not re-categorised");
@@ -197,7 +197,7 @@ async fn a_police_update_is_stored_on_the_timeline_and_handed_on_again() {
 
     let status = json(&h.call(event("intake-status.json")).await);
     let kinds: Vec<&str> = status["timeline"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
-    assert_eq!(kinds, ["reported", "handed_on", "police_update", "handed_on"]);
+    assert_eq!(kinds, ["reported", "handed_on", "amended", "handed_on"]);
 }
 
 #[tokio::test]
@@ -214,13 +214,13 @@ async fn status_is_for_the_callers_own_licensees_only() {
 
     let other = h.call(request("GET", "/v1/incidents/inc-000001", Some(&kent_key()), None)).await;
     assert_eq!(other.status(), 404, "another licensee's caller cannot tell the incident exists");
-    let other_update = request(
+    let other_briefing = request(
         "POST",
         "/v1/incidents/inc-000001/updates",
         Some(&kent_key()),
         Some(r#"{"add_flags":["near_school"]}"#.into()),
     );
-    assert_eq!(h.call(other_update).await.status(), 404);
+    assert_eq!(h.call(other_briefing).await.status(), 404);
 
     assert_eq!(h.call(request("GET", "/v1/incidents/inc-999999", Some(&met_key()), None)).await.status(), 404);
     assert_eq!(h.call(request("GET", "/v1/incidents/..%2f", Some(&met_key()), None)).await.status(), 404);

@@ -166,8 +166,8 @@ fn the_document_states_the_limits_the_server_enforces() {
     let spec = spec();
     let schemas = &spec["components"]["schemas"];
     assert_eq!(schemas["IncidentReport"]["properties"]["flags"]["maxItems"], 14);
-    assert_eq!(schemas["IncidentUpdate"]["properties"]["add_flags"]["maxItems"], 14);
-    assert_eq!(schemas["IncidentUpdate"]["properties"]["remove_flags"]["maxItems"], 14);
+    assert_eq!(schemas["IncidentAmendment"]["properties"]["add_flags"]["maxItems"], 14);
+    assert_eq!(schemas["IncidentAmendment"]["properties"]["remove_flags"]["maxItems"], 14);
     assert_eq!(schemas["PoliceReference"]["maxLength"], sim::domain::incident::PoliceReference::MAX_LEN);
     for optional in ["reported_at", "weapon", "victims", "flags"] {
         assert_eq!(schemas["IncidentReport"]["properties"][optional]["nullable"], true, "{optional}");

@@ -152,6 +152,7 @@ async fn categorisation_and_fan_out_records(store: &dyn Store) {
         incident_version: 1,
         round: 1,
         fanout_done: false,
+        widened: false,
         acknowledge_within_minutes: Some(30),
         decided_at: START,
     };

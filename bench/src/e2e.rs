@@ -115,14 +115,14 @@ struct Queues {
     categorise_counted: Arc<dyn Queue>,
     categorise_plain: Arc<dyn Queue>,
     escalation: Arc<dyn Queue>,
-    updates: Arc<dyn Queue>,
+    briefings: Arc<dyn Queue>,
 }
 
 async fn queues(plain: &aws_config::SdkConfig, counted: &aws_config::SdkConfig, prefix: &str) -> Queues {
     let admin = aws_sdk_sqs::Client::new(plain);
     let (plain_client, counted_client) = (aws_sdk_sqs::Client::new(plain), aws_sdk_sqs::Client::new(counted));
     let mut urls = BTreeMap::new();
-    for name in ["categorise", "sms", "email", "whatsapp", "escalation", "updates"] {
+    for name in ["categorise", "sms", "email", "whatsapp", "escalation", "briefings"] {
         let url = admin.create_queue().queue_name(format!("{prefix}-{name}")).send().await.expect("queue created");
         urls.insert(name, url.queue_url().expect("a queue url").to_owned());
     }
@@ -140,7 +140,7 @@ async fn queues(plain: &aws_config::SdkConfig, counted: &aws_config::SdkConfig, 
         categorise_counted: q(&counted_client, "categorise"),
         categorise_plain: q(&plain_client, "categorise"),
         escalation: q(&counted_client, "escalation"),
-        updates: q(&counted_client, "updates"),
+        briefings: q(&counted_client, "briefings"),
     }
 }
 
@@ -168,7 +168,7 @@ pub async fn run(recipients: usize, whatsapp_base: &str) -> Run {
         store: store.clone(),
         queues: q.counted.clone(),
         escalation: q.escalation.clone(),
-        updates: q.updates.clone(),
+        briefings: q.briefings.clone(),
         clock: clock.clone(),
         ids: ids.clone(),
     };

@@ -38,14 +38,14 @@ pub async fn measure(incidents: usize) -> HandlerFigures {
         store: store.clone(),
         queues: senders.clone(),
         escalation: queue("escalation"),
-        updates: queue("updates"),
+        briefings: queue("briefings"),
         clock: Arc::new(SystemClock),
         ids: Arc::new(RandomIds),
     };
     let link_key = LinkKey::generate();
     let respond = respond::Deps {
         store: store.clone(),
-        updates: queue("updates"),
+        briefings: queue("briefings"),
         clock: Arc::new(SystemClock),
         ids: Arc::new(RandomIds),
         key: link_key.clone(),

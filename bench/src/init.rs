@@ -11,7 +11,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 pub const FUNCTIONS: [&str; 9] =
-    ["intake", "sweep", "categorise", "send-sms", "send-email", "send-whatsapp", "respond", "escalate", "updates"];
+    ["intake", "sweep", "categorise", "send-sms", "send-email", "send-whatsapp", "respond", "escalate", "briefings"];
 
 pub struct InitFigure {
     pub size_bytes: u64,
@@ -34,7 +34,7 @@ fn environment(endpoint: &str, runtime_api: &str, function: &str) -> Vec<(String
         ("EMAIL_QUEUE_URL", queue("email")),
         ("WHATSAPP_QUEUE_URL", queue("whatsapp")),
         ("ESCALATION_QUEUE_URL", queue("escalation")),
-        ("UPDATES_QUEUE_URL", queue("updates")),
+        ("BRIEFINGS_QUEUE_URL", queue("briefings")),
         ("LINK_KEY_PARAMETER", crate::LINK_KEY_PARAMETER.into()),
         ("WHATSAPP_TOKEN_PARAMETER", crate::WHATSAPP_TOKEN_PARAMETER.into()),
         ("WHATSAPP_PHONE_NUMBER_ID", "1234567890".into()),

@@ -43,7 +43,7 @@ pub struct Options {
 pub struct Stack {
     pub intake: Arc<intake::Deps>,
     pub sweep: Arc<sweep::Deps>,
-    /// What categorise, escalate and updates run on (one type: they all alert people).
+    /// What categorise, escalate and briefings run on (one type: they all alert people).
     pub alerting: Arc<sim::fanout::Deps>,
     pub respond: Arc<respond::Deps>,
     /// The three senders, fed by the sender queues.
@@ -80,7 +80,7 @@ struct Backend {
     store: Arc<dyn Store>,
     categorise: Arc<dyn Queue>,
     escalation: Arc<dyn Queue>,
-    updates: Arc<dyn Queue>,
+    briefings: Arc<dyn Queue>,
     channels: ChannelQueues,
     description: String,
 }
@@ -94,7 +94,7 @@ async fn backend(backing: &Backing) -> Result<Backend, Box<dyn Error>> {
                 store: Arc::new(MemoryStore::new()),
                 categorise: queue("categorise"),
                 escalation: queue("escalation"),
-                updates: queue("updates"),
+                briefings: queue("briefings"),
                 channels: ChannelQueues { sms: queue("sms"), email: queue("email"), whatsapp: queue("whatsapp") },
                 description: "embedded: in-memory store and queues".into(),
             });
@@ -113,7 +113,7 @@ async fn backend(backing: &Backing) -> Result<Backend, Box<dyn Error>> {
         store: Arc::new(store),
         categorise: Arc::new(queue("categorise").await?),
         escalation: Arc::new(queue("escalation").await?),
-        updates: Arc::new(queue("updates").await?),
+        briefings: Arc::new(queue("briefings").await?),
         channels: ChannelQueues {
             sms: Arc::new(queue("sms").await?),
             email: Arc::new(queue("email").await?),
@@ -130,7 +130,7 @@ pub async fn build(
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGenerator>,
 ) -> Result<Stack, Box<dyn Error>> {
-    let Backend { store, categorise: queue, escalation, updates, channels, description: backend } =
+    let Backend { store, categorise: queue, escalation, briefings, channels, description: backend } =
         backend(backing).await?;
     let keys =
         DemoKeys { met_cad: ApiKey::generate(&demo::met_cad()), kent_police: ApiKey::generate(&demo::kent_police()) };
@@ -148,12 +148,12 @@ pub async fn build(
         store: store.clone(),
         queues: channels.clone(),
         escalation,
-        updates: updates.clone(),
+        briefings: briefings.clone(),
         clock: clock.clone(),
         ids: ids.clone(),
     };
     let site = respond::Site::from_public_base_url(base_url).map_err(|e| format!("the base URL {e}"))?;
-    let respond = respond::Deps { store: store.clone(), updates, clock: clock.clone(), ids: ids.clone(), key, site };
+    let respond = respond::Deps { store: store.clone(), briefings, clock: clock.clone(), ids: ids.clone(), key, site };
     let sweep = sweep::Deps { store, queue, clock, ids, after: Duration::seconds(30) };
     Ok(Stack {
         intake: Arc::new(intake),
@@ -245,7 +245,7 @@ where
 }
 
 /// Serves intake, the responder's pages and the outbox on the listener; runs
-/// what AWS would trigger: categorisation, the senders, escalation and update checks,
+/// what AWS would trigger: categorisation, the senders, escalation and briefing checks,
 /// and the sweeper every 15 s.
 pub async fn serve(stack: &Stack, listener: TcpListener) -> std::io::Result<()> {
     let sweeper = stack.sweep.clone();
@@ -263,7 +263,7 @@ pub async fn serve(stack: &Stack, listener: TcpListener) -> std::io::Result<()> 
         let a = &*alerting;
         loop {
             consume(&*a.escalation, "escalation check", |b| async move { escalate::handle_message(a, &b).await }).await;
-            consume(&*a.updates, "update check", |b| async move { updates::handle_message(a, &b).await }).await;
+            consume(&*a.briefings, "briefing check", |b| async move { briefings::handle_message(a, &b).await }).await;
             consume(&*handoffs, "categorisation", |b| async move { categorise::handle_message(a, &b).await }).await;
             for sender in senders.iter() {
                 let queue = &*a.queues.for_channel_arc(sender.channel);

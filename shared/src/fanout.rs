@@ -1,6 +1,6 @@
 //! Writing a set of notifications and queueing them for the senders: shared
 //! by categorisation (first alerts), escalation (reminders, deputies) and
-//! stakeholder updates.
+//! stakeholder briefings.
 
 use crate::clock::Clock;
 use crate::domain::notification::{Notification, NotificationKey, NotificationStatus};
@@ -17,9 +17,9 @@ pub struct Deps {
     pub queues: ChannelQueues,
     /// The delay queue of escalation checks.
     pub escalation: Arc<dyn Queue>,
-    /// The delay queue of stakeholder-update checks (category changes,
+    /// The delay queue of briefing checks (category changes,
     /// reviews and key dates re-queue themselves on it).
-    pub updates: Arc<dyn Queue>,
+    pub briefings: Arc<dyn Queue>,
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn IdGenerator>,
 }

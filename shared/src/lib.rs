@@ -3,6 +3,7 @@
 //! cargo features so each Lambda compiles only the SDKs it calls).
 
 pub mod adapters;
+pub mod briefings;
 pub mod clock;
 pub mod config;
 pub mod demo;
@@ -20,6 +21,5 @@ pub mod sqs_batch;
 pub mod startup;
 pub mod telemetry;
 pub mod uk_time;
-pub mod updates;
 #[cfg(feature = "web")]
 pub mod web;

@@ -27,7 +27,7 @@ pub fn queue(aws: &aws_config::SdkConfig, name: &'static str) -> Result<Arc<dyn 
 
 /// Builds the wiring from the environment: `TABLE_NAME`, `SMS_QUEUE_URL`,
 /// `EMAIL_QUEUE_URL`, `WHATSAPP_QUEUE_URL`, `ESCALATION_QUEUE_URL`,
-/// `UPDATES_QUEUE_URL`. Clients are built here, once per cold start.
+/// `BRIEFINGS_QUEUE_URL`. Clients are built here, once per cold start.
 #[cfg(all(feature = "dynamodb", feature = "sqs"))]
 pub fn alerting(aws: &aws_config::SdkConfig) -> Result<crate::fanout::Deps, ConfigError> {
     let queue = |name| queue(aws, name);
@@ -39,7 +39,7 @@ pub fn alerting(aws: &aws_config::SdkConfig) -> Result<crate::fanout::Deps, Conf
             whatsapp: queue("WHATSAPP_QUEUE_URL")?,
         },
         escalation: queue("ESCALATION_QUEUE_URL")?,
-        updates: queue("UPDATES_QUEUE_URL")?,
+        briefings: queue("BRIEFINGS_QUEUE_URL")?,
         clock: Arc::new(crate::clock::SystemClock),
         ids: Arc::new(crate::ids::RandomIds),
     })

@@ -216,7 +216,7 @@ pub fn categoriser_with(
         store: h.store.clone(),
         queues,
         escalation,
-        updates: Arc::new(MemoryQueue::new("updates")),
+        briefings: Arc::new(MemoryQueue::new("briefings")),
         clock: h.clock.clone(),
         ids: h.ids.clone(),
     }
@@ -304,13 +304,13 @@ pub async fn moto_sent() -> (Vec<(String, String)>, Vec<(String, String, String)
 
 /// The respond function's dependencies on the harness's store and clock.
 pub fn responder(h: &Harness, key: sim::links::LinkKey) -> respond::Deps {
-    responder_with(h, key, Arc::new(MemoryQueue::new("updates")))
+    responder_with(h, key, Arc::new(MemoryQueue::new("briefings")))
 }
 
-pub fn responder_with(h: &Harness, key: sim::links::LinkKey, updates: Arc<dyn Queue>) -> respond::Deps {
+pub fn responder_with(h: &Harness, key: sim::links::LinkKey, briefings: Arc<dyn Queue>) -> respond::Deps {
     respond::Deps {
         store: h.store.clone(),
-        updates,
+        briefings,
         clock: h.clock.clone(),
         ids: h.ids.clone(),
         key,

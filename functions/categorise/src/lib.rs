@@ -7,14 +7,14 @@
 //! 3. Open the checklist if the category's policy calls for one.
 //! 4. Write one notification per person per channel and queue an ids-only
 //!    message for each on its channel's queue; then mark the round done.
-//!    An upgrade also queues a stakeholder update for the groups already
+//!    An upgrade also queues a stakeholder briefing for the groups already
 //!    responding.
 //!
 //! A redelivered message finds the round done and changes nothing. A crash
 //! part-way leaves the round not done; the redelivery writes what is missing
 //! and re-queues every notification still pending (a sender's claim keeps a
 //! message that was queued twice from being sent twice). A higher category
-//! on a police update starts a new round that alerts only people not already
+//! on a police amendment starts a new round that alerts only people not already
 //! alerted; a lower one is only noted. An amendment that keeps the category
 //! but changes whom its policy reaches (a victim confirmed under 18 adds
 //! education and youth services) alerts the people it adds, once, in the
@@ -22,7 +22,7 @@
 
 use sim::domain::category::{Category, Facts, RuleSet};
 use sim::domain::checklist::ChecklistTemplate;
-use sim::domain::follow_up::{UpdateCheck, UpdateReason};
+use sim::domain::follow_up::{BriefingCheck, BriefingReason};
 use sim::domain::notification::{Categorisation, EscalationCheck, Notification, NotificationKey};
 use sim::domain::policy::resolve;
 use sim::domain::{Event, Incident, Licensee, TimelineEvent};
@@ -213,9 +213,12 @@ async fn fan_out(
         }
         if categorisation.round > 1 && !categorisation.widened {
             // The groups already responding hear of the upgrade in an update at once.
-            let check =
-                UpdateCheck { incident_id: incident.id.clone(), reason: UpdateReason::CategoryChanged, due_at: now };
-            deps.updates.send(&[check.message(now)]).await?;
+            let check = BriefingCheck {
+                incident_id: incident.id.clone(),
+                reason: BriefingReason::CategoryChanged,
+                due_at: now,
+            };
+            deps.briefings.send(&[check.message(now)]).await?;
         }
         events.push(event(Event::AlertsQueued {
             round: categorisation.round,
@@ -239,7 +242,7 @@ fn alerted_before(
 ) -> HashSet<ContactId> {
     existing
         .values()
-        .filter(|n| n.round < categorisation.round || (categorisation.widened && n.step == 0 && n.update.is_none()))
+        .filter(|n| n.round < categorisation.round || (categorisation.widened && n.step == 0 && n.briefing.is_none()))
         .map(|n| n.contact_id.clone())
         .collect()
 }
@@ -257,7 +260,7 @@ async fn newly_reached(
     let (groups, contacts, notifications) =
         tokio::try_join!(store.groups(&licensee.id), store.contacts(&licensee.id), store.notifications(&incident.id))?;
     let alerted: HashSet<ContactId> =
-        notifications.iter().filter(|n| n.step == 0 && n.update.is_none()).map(|n| n.contact_id.clone()).collect();
+        notifications.iter().filter(|n| n.step == 0 && n.briefing.is_none()).map(|n| n.contact_id.clone()).collect();
     let resolution = resolve(&policy.groups_for(&incident.report), &policy.channels, &groups, &contacts, &alerted);
     Ok(resolution.recipients.len())
 }

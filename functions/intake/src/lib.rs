@@ -1,19 +1,19 @@
 //! The police-facing incident API (API Gateway HTTP API, payload v2):
 //!
 //! - `POST /v1/incidents`: report an incident (202, or 200 for a retry)
-//! - `POST /v1/incidents/{id}/updates`: police update, re-categorised
+//! - `POST /v1/incidents/{id}/updates`: police amendment, re-categorised
 //! - `GET /v1/incidents/{id}`: status for the calling police system
 //!
 //! The handler routes on the raw path so the same function serves the local
 //! stack and API Gateway. Every error is an RFC 9457 problem.
 
+mod amend;
 mod auth;
 mod error;
 mod report;
 mod respond;
 mod status;
 mod strict_json;
-mod update;
 
 pub use error::IntakeError;
 
@@ -88,7 +88,7 @@ async fn route(deps: &Deps, req: &Request) -> Result<Response<Body>, IntakeError
         }
         ["v1", "incidents", id, "updates"] if method == Method::POST => {
             let caller = auth::authenticate(deps, req).await?;
-            update::update(deps, &caller, id, body_json(req)?).await
+            amend::amend(deps, &caller, id, body_json(req)?).await
         }
         ["v1", "incidents", id] if method == Method::GET => {
             let caller = auth::authenticate(deps, req).await?;

@@ -30,7 +30,9 @@ const WARD_NOT_KNOWN: &str = "location.ward is not one of the licensee's known w
 struct Links {
     #[serde(rename = "self")]
     this: String,
-    updates: String,
+    /// Where amendments are posted (the police API keeps its published path).
+    #[serde(rename = "updates")]
+    amendments: String,
 }
 
 fn accepted(id: &IncidentId, reference: &str, status: StatusCode, warnings: Vec<&'static str>) -> Response<Body> {
@@ -39,7 +41,7 @@ fn accepted(id: &IncidentId, reference: &str, status: StatusCode, warnings: Vec<
         id,
         police_reference: reference,
         status: if status == StatusCode::ACCEPTED { "accepted" } else { "already_received" },
-        links: Links { this: this.clone(), updates: format!("{this}/updates") },
+        links: Links { this: this.clone(), amendments: format!("{this}/updates") },
         warnings,
     };
     json_with(status, &body, Some(this))

@@ -3,18 +3,18 @@
 //! `/a/{token}/items/{item}`. The link opens only its own incident's items,
 //! and a form from a page older than the item's last change is refused with
 //! a message to reload, so nobody overwrites a colleague's update unseen.
-//! Each change queues a stakeholder-update check (see the updates function).
+//! Each change queues a briefing check (see the briefings function).
 
 use crate::{posted, Deps, PageError};
 use lambda_http::Request;
 use serde::Deserialize;
+use sim::briefings::{check_after_change, policy_for};
 use sim::domain::checklist::{Assignee, ChecklistItem, ItemChange, ItemStatus, MAX_NOTES_PER_ITEM};
 use sim::domain::choice::Choice;
 use sim::domain::notification::Notification;
 use sim::domain::{Contact, Event, Role, TimelineEvent};
 use sim::ids::ContactId;
 use sim::ports::StoreError;
-use sim::updates::{check_after_change, policy_for};
 use sim::web::{self, HtmlResponse};
 
 /// Who an item can be given to: the people alerted for this incident, and their roles.
@@ -117,26 +117,26 @@ pub async fn update(deps: &Deps, token: &str, item_id: &str, req: &Request) -> R
             Err(StoreError::Conflict) => return Err(PageError::StaleItem),
             Err(e) => return Err(e.into()),
         }
-        schedule_update(deps, &items, &next).await;
+        schedule_briefing(deps, &items, &next).await;
     }
     // Back to the page, at the item: a reload does not post again.
     Ok(web::redirect(&format!("{}/a/{token}#item-{}", deps.site.base_path(), item.item_id)))
 }
 
-/// Queues the stakeholder-update check this change calls for. The change is
+/// Queues the briefing check this change calls for. The change is
 /// saved by now: if this fails, the next change's check (or the closing
 /// update) reports it too, so the failure is logged, not shown as though the
 /// change were lost.
-async fn schedule_update(deps: &Deps, before: &[ChecklistItem], changed: &ChecklistItem) {
+async fn schedule_briefing(deps: &Deps, before: &[ChecklistItem], changed: &ChecklistItem) {
     let queued: Result<(), Box<dyn std::error::Error + Send + Sync>> = async {
         let Some(incident) = deps.store.get_incident(&changed.incident_id).await? else { return Ok(()) };
         let Some((_, policy)) = policy_for(&*deps.store, &incident).await? else { return Ok(()) };
         let now = deps.clock.now();
         let check = check_after_change(before, changed, &policy, now);
-        Ok(deps.updates.send(&[check.message(now)]).await?)
+        Ok(deps.briefings.send(&[check.message(now)]).await?)
     }
     .await;
     if let Err(error) = queued {
-        tracing::error!(incident_id = %changed.incident_id, %error, "stakeholder update check not queued");
+        tracing::error!(incident_id = %changed.incident_id, %error, "briefing check not queued");
     }
 }

@@ -9,20 +9,20 @@
 //! The record is written first and the checks queued after: a check that ran
 //! before the write would find nothing to send. If queueing fails the page
 //! says to try again, and pressing the button again (closed already, date
-//! already added) queues the checks again; the updates function sends each
+//! already added) queues the checks again; the briefings function sends each
 //! review or key date once.
 
 use crate::{posted, show, Deps, PageError};
 use lambda_http::Request;
 use serde::Deserialize;
+use sim::briefings::policy_for;
 use sim::domain::choice::Choice;
-use sim::domain::follow_up::{Closure, FollowUp, KeyDate, KeyDateKind, UpdateCheck, UpdateReason};
+use sim::domain::follow_up::{BriefingCheck, BriefingReason, Closure, FollowUp, KeyDate, KeyDateKind};
 use sim::domain::text::strip_invisible_controls;
 use sim::domain::{Event, TimelineEvent};
 use sim::links::LinkClaims;
 use sim::ports::StoreError;
 use sim::render::{uk_time, when, when_date};
-use sim::updates::policy_for;
 use sim::web::HtmlResponse;
 use time::{Date, Duration};
 
@@ -118,16 +118,19 @@ pub async fn close(deps: &Deps, token: &str, req: &Request) -> Result<HtmlRespon
 }
 
 /// The closing update, at once, and the three reviews.
-fn closing_checks(follow_up: &FollowUp, closure: &Closure) -> Vec<UpdateCheck> {
-    let closed =
-        UpdateCheck { incident_id: follow_up.incident_id.clone(), reason: UpdateReason::Closed, due_at: closure.at };
+fn closing_checks(follow_up: &FollowUp, closure: &Closure) -> Vec<BriefingCheck> {
+    let closed = BriefingCheck {
+        incident_id: follow_up.incident_id.clone(),
+        reason: BriefingReason::Closed,
+        due_at: closure.at,
+    };
     std::iter::once(closed).chain(follow_up.after_closing(closure.at)).collect()
 }
 
-async fn schedule(deps: &Deps, checks: &[UpdateCheck]) -> Result<(), PageError> {
+async fn schedule(deps: &Deps, checks: &[BriefingCheck]) -> Result<(), PageError> {
     let now = deps.clock.now();
     let messages: Vec<_> = checks.iter().map(|c| c.message(now)).collect();
-    deps.updates.send(&messages).await.map_err(|e| PageError::Queue(e.into()))
+    deps.briefings.send(&messages).await.map_err(|e| PageError::Queue(e.into()))
 }
 
 pub async fn add_key_date(deps: &Deps, token: &str, req: &Request) -> Result<HtmlResponse, PageError> {

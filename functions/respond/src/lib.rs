@@ -43,8 +43,8 @@ use std::sync::{Arc, LazyLock};
 
 pub struct Deps {
     pub store: Arc<dyn Store>,
-    /// The delay queue of stakeholder-update checks.
-    pub updates: Arc<dyn Queue>,
+    /// The delay queue of briefing checks.
+    pub briefings: Arc<dyn Queue>,
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn IdGenerator>,
     pub key: LinkKey,

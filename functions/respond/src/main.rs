@@ -31,7 +31,7 @@ async fn main() -> Result<(), Error> {
     };
     let deps = Deps {
         store: Arc::new(DynamoStore::from_config(&aws, required("TABLE_NAME")?)),
-        updates: Arc::new(SqsQueue::from_config(&aws, required("UPDATES_QUEUE_URL")?)),
+        briefings: Arc::new(SqsQueue::from_config(&aws, required("BRIEFINGS_QUEUE_URL")?)),
         clock: Arc::new(SystemClock),
         ids: Arc::new(RandomIds),
         key: LinkKey::from_hex(&key_hex).map_err(|e| format!("the link key {e}"))?,

@@ -1,4 +1,4 @@
-//! After the first alerts: stakeholder updates (digests of checklist progress,
+//! After the first alerts: stakeholder briefings (digests of checklist progress,
 //! category changes, closure), closing an incident, the review dates that
 //! follow and key dates responders add. One `FollowUp` record per incident,
 //! versioned, says which updates were sent so each is sent once.
@@ -10,9 +10,9 @@ use crate::ids::{ContactId, IncidentId};
 use serde::{Deserialize, Serialize};
 use time::{Date, Duration, OffsetDateTime};
 
-/// Notification steps from here up are stakeholder updates (update n has
-/// step `UPDATE_STEP_BASE + n`); below are first alerts and escalation steps.
-pub const UPDATE_STEP_BASE: u32 = 1000;
+/// Notification steps from here up are stakeholder briefings (update n has
+/// step `BRIEFING_STEP_BASE + n`); below are first alerts and escalation steps.
+pub const BRIEFING_STEP_BASE: u32 = 1000;
 
 /// The brief's review dates after closing: 24 hours, 72 hours, 7 days.
 pub const REVIEW_AFTER_HOURS: [u32; 3] = [24, 72, 168];
@@ -43,7 +43,7 @@ impl KeyDateKind {
 /// Why an update is sent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
-pub enum UpdateReason {
+pub enum BriefingReason {
     /// Checklist changes gathered over the licensee's interval.
     Changes,
     /// A checklist section was completed: sent at once.
@@ -58,30 +58,30 @@ pub enum UpdateReason {
     KeyDate { what: KeyDateKind, date: Date },
 }
 
-impl UpdateReason {
+impl BriefingReason {
     /// Digests report changes since the last update; reviews and key dates
     /// are one-off re-alerts with the open items.
     pub fn is_digest(&self) -> bool {
         matches!(
             self,
-            UpdateReason::Changes
-                | UpdateReason::SectionComplete { .. }
-                | UpdateReason::CategoryChanged
-                | UpdateReason::Closed
+            BriefingReason::Changes
+                | BriefingReason::SectionComplete { .. }
+                | BriefingReason::CategoryChanged
+                | BriefingReason::Closed
         )
     }
 
     pub fn describe(&self) -> String {
         match self {
-            UpdateReason::Changes => "progress update".into(),
-            UpdateReason::SectionComplete { .. } => "section complete".into(),
-            UpdateReason::CategoryChanged => "category changed".into(),
-            UpdateReason::Closed => "incident closed".into(),
-            UpdateReason::Review { after_hours } if after_hours % 24 == 0 && *after_hours > 72 => {
+            BriefingReason::Changes => "progress update".into(),
+            BriefingReason::SectionComplete { .. } => "section complete".into(),
+            BriefingReason::CategoryChanged => "category changed".into(),
+            BriefingReason::Closed => "incident closed".into(),
+            BriefingReason::Review { after_hours } if after_hours % 24 == 0 && *after_hours > 72 => {
                 format!("{}-day review", after_hours / 24)
             }
-            UpdateReason::Review { after_hours } => format!("{after_hours}-hour review"),
-            UpdateReason::KeyDate { what, .. } => what.label().to_lowercase(),
+            BriefingReason::Review { after_hours } => format!("{after_hours}-hour review"),
+            BriefingReason::KeyDate { what, .. } => what.label().to_lowercase(),
         }
     }
 }
@@ -89,14 +89,14 @@ impl UpdateReason {
 /// A delay-queue message: an update may be due for this incident at `due_at`.
 /// Ids, codes and times only.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct UpdateCheck {
+pub struct BriefingCheck {
     pub incident_id: IncidentId,
-    pub reason: UpdateReason,
+    pub reason: BriefingReason,
     #[serde(with = "time::serde::rfc3339")]
     pub due_at: OffsetDateTime,
 }
 
-impl UpdateCheck {
+impl BriefingCheck {
     /// The queue message, held back until due (chained past SQS's 15 minutes).
     pub fn message(&self, now: OffsetDateTime) -> crate::ports::OutgoingMessage {
         crate::ports::OutgoingMessage::due_at(serde_json::to_string(self).expect("checks serialise"), self.due_at, now)
@@ -106,15 +106,15 @@ impl UpdateCheck {
 /// An update recorded before its notifications are queued, so a crash
 /// between the two is finished by the redelivery rather than lost.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SentUpdate {
+pub struct SentBriefing {
     pub number: u32,
-    pub reason: UpdateReason,
+    pub reason: BriefingReason,
     #[serde(with = "time::serde::rfc3339")]
     pub at: OffsetDateTime,
     pub queued: bool,
     /// Kept only until queued, for finishing after a crash.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub content: Option<UpdateContent>,
+    pub content: Option<BriefingContent>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -145,8 +145,8 @@ impl KeyDate {
         nine - Duration::seconds(offset.whole_seconds().into())
     }
 
-    pub fn reason(&self) -> UpdateReason {
-        UpdateReason::KeyDate { what: self.kind, date: self.date }
+    pub fn reason(&self) -> BriefingReason {
+        BriefingReason::KeyDate { what: self.kind, date: self.date }
     }
 }
 
@@ -160,7 +160,7 @@ pub struct FollowUp {
     #[serde(default, with = "time::serde::rfc3339::option")]
     pub covered_until: Option<OffsetDateTime>,
     #[serde(default)]
-    pub updates: Vec<SentUpdate>,
+    pub briefings: Vec<SentBriefing>,
     #[serde(default)]
     pub closure: Option<Closure>,
     #[serde(default)]
@@ -170,7 +170,7 @@ pub struct FollowUp {
 impl FollowUp {
     /// The record before anything was written (version 0: not stored).
     pub fn new(incident_id: IncidentId) -> Self {
-        Self { incident_id, version: 0, covered_until: None, updates: vec![], closure: None, key_dates: vec![] }
+        Self { incident_id, version: 0, covered_until: None, briefings: vec![], closure: None, key_dates: vec![] }
     }
 
     /// The same record as the next version, to be written conditionally.
@@ -178,25 +178,25 @@ impl FollowUp {
         Self { version: self.version + 1, ..self.clone() }
     }
 
-    pub fn already_sent(&self, reason: &UpdateReason) -> bool {
-        !reason.is_digest() && self.updates.iter().any(|u| &u.reason == reason)
+    pub fn already_sent(&self, reason: &BriefingReason) -> bool {
+        !reason.is_digest() && self.briefings.iter().any(|u| &u.reason == reason)
     }
 
     /// The checks closing schedules: the three reviews. (Key dates are
     /// scheduled when added, whether or not the incident is closed.)
-    pub fn after_closing(&self, closed_at: OffsetDateTime) -> Vec<UpdateCheck> {
+    pub fn after_closing(&self, closed_at: OffsetDateTime) -> Vec<BriefingCheck> {
         REVIEW_AFTER_HOURS
             .iter()
-            .map(|h| UpdateCheck {
+            .map(|h| BriefingCheck {
                 incident_id: self.incident_id.clone(),
-                reason: UpdateReason::Review { after_hours: *h },
+                reason: BriefingReason::Review { after_hours: *h },
                 due_at: closed_at + Duration::hours((*h).into()),
             })
             .collect()
     }
 
-    pub fn key_date_check(&self, date: &KeyDate) -> UpdateCheck {
-        UpdateCheck { incident_id: self.incident_id.clone(), reason: date.reason(), due_at: date.due_at() }
+    pub fn key_date_check(&self, date: &KeyDate) -> BriefingCheck {
+        BriefingCheck { incident_id: self.incident_id.clone(), reason: date.reason(), due_at: date.due_at() }
     }
 }
 
@@ -223,13 +223,13 @@ pub fn progress(items: &[ChecklistItem]) -> Vec<(String, SectionProgress)> {
     out
 }
 
-/// What a stakeholder update says, carried on each of its notifications so
+/// What a stakeholder briefing says, carried on each of its notifications so
 /// the senders render it without another read. Checklist wording, counts
 /// and codes only: no notes, no names.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct UpdateContent {
+pub struct BriefingContent {
     pub number: u32,
-    pub reason: UpdateReason,
+    pub reason: BriefingReason,
     /// What changed since the last update, or what is due.
     pub lines: Vec<String>,
     pub sections: Vec<SectionProgress>,
@@ -239,7 +239,7 @@ pub struct UpdateContent {
     pub closed: bool,
 }
 
-impl UpdateContent {
+impl BriefingContent {
     pub fn open_count(&self) -> u32 {
         self.sections.iter().map(|s| s.total - s.closed).sum()
     }
@@ -269,25 +269,25 @@ mod tests {
     #[test]
     fn reviews_are_one_off_and_digests_repeat() {
         let mut f = FollowUp::new(IncidentId::parse("inc-1").unwrap());
-        let review = UpdateReason::Review { after_hours: 24 };
-        f.updates.push(SentUpdate {
+        let review = BriefingReason::Review { after_hours: 24 };
+        f.briefings.push(SentBriefing {
             number: 1,
             reason: review.clone(),
             at: datetime!(2026-11-22 02:10 UTC),
             queued: true,
             content: None,
         });
-        f.updates.push(SentUpdate {
+        f.briefings.push(SentBriefing {
             number: 2,
-            reason: UpdateReason::Changes,
+            reason: BriefingReason::Changes,
             at: datetime!(2026-11-22 02:10 UTC),
             queued: true,
             content: None,
         });
         assert!(f.already_sent(&review));
-        assert!(!f.already_sent(&UpdateReason::Review { after_hours: 72 }));
-        assert!(!f.already_sent(&UpdateReason::Changes));
-        assert_eq!(UpdateReason::Review { after_hours: 168 }.describe(), "7-day review");
+        assert!(!f.already_sent(&BriefingReason::Review { after_hours: 72 }));
+        assert!(!f.already_sent(&BriefingReason::Changes));
+        assert_eq!(BriefingReason::Review { after_hours: 168 }.describe(), "7-day review");
         assert_eq!(review.describe(), "24-hour review");
     }
 }

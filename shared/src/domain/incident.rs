@@ -407,9 +407,9 @@ fn read_flags(value: &Value, at: &str, errs: &mut Errors) -> Option<BTreeSet<Fla
     Some(list.into_iter().collect())
 }
 
-/// A police update to an incident: any of these fields, at least one.
+/// A police amendment to an incident: any of these fields, at least one.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct IncidentUpdate {
+pub struct IncidentAmendment {
     pub incident_type: Option<IncidentType>,
     pub weapon: Option<Weapon>,
     /// The full, current list of victims (replaces the previous list).
@@ -418,7 +418,7 @@ pub struct IncidentUpdate {
     pub remove_flags: BTreeSet<Flag>,
 }
 
-impl IncidentUpdate {
+impl IncidentAmendment {
     pub const FIELDS: &'static [&'static str] = &["incident_type", "weapon", "victims", "add_flags", "remove_flags"];
 
     pub fn from_json(body: &Value) -> Result<Self, Vec<FieldError>> {
@@ -441,7 +441,7 @@ impl IncidentUpdate {
             }
         }
         let built = (|| {
-            Some(IncidentUpdate {
+            Some(IncidentAmendment {
                 incident_type: incident_type?,
                 weapon: weapon?,
                 victims: victims?,
@@ -493,7 +493,7 @@ choice!(
     /// Why an incident is waiting to be handed on for categorisation.
     HandoffReason {
         Reported = "reported",
-        Updated = "updated",
+        Amended = "amended",
     }
 );
 
@@ -696,9 +696,9 @@ mod tests {
     }
 
     #[test]
-    fn updates_describe_what_changed_and_a_repeat_changes_nothing() {
+    fn amendments_describe_what_changed_and_a_repeat_changes_nothing() {
         let report = IncidentReport::from_json(&valid(), NOW).unwrap();
-        let update = IncidentUpdate::from_json(&json!({
+        let update = IncidentAmendment::from_json(&json!({
             "victims": [{"age_band": "14-17", "injury": "fatal"}],
             "add_flags": ["critical_incident_declared"]
         }))
@@ -715,24 +715,24 @@ mod tests {
         let (again, none) = update.apply(&next);
         assert_eq!((again, none.len()), (next.clone(), 0));
         // The same victims listed in another order are no change either.
-        let two = IncidentUpdate::from_json(&json!({"victims": [
+        let two = IncidentAmendment::from_json(&json!({"victims": [
             {"age_band": "14-17", "injury": "fatal"}, {"age_band": "25-34", "injury": "minor"}]}))
         .unwrap();
         let (with_two, _) = two.apply(&next);
-        let reordered = IncidentUpdate::from_json(&json!({"victims": [
+        let reordered = IncidentAmendment::from_json(&json!({"victims": [
             {"age_band": "25-34", "injury": "minor"}, {"age_band": "14-17", "injury": "fatal"}]}))
         .unwrap();
         assert!(reordered.apply(&with_two).1.is_empty());
     }
 
     #[test]
-    fn empty_or_contradictory_updates_are_refused() {
-        let e = IncidentUpdate::from_json(&json!({})).unwrap_err();
+    fn empty_or_contradictory_amendments_are_refused() {
+        let e = IncidentAmendment::from_json(&json!({})).unwrap_err();
         assert!(e[0].message.contains("at least one"));
-        let e = IncidentUpdate::from_json(&json!({"add_flags": ["near_school"], "remove_flags": ["near_school"]}))
+        let e = IncidentAmendment::from_json(&json!({"add_flags": ["near_school"], "remove_flags": ["near_school"]}))
             .unwrap_err();
         assert_eq!(fields(&e), vec!["/remove_flags"]);
-        let e = IncidentUpdate::from_json(&json!({"victim_name": "x"})).unwrap_err();
+        let e = IncidentAmendment::from_json(&json!({"victim_name": "x"})).unwrap_err();
         assert_eq!(fields(&e), vec!["/victim_name"]);
     }
 }

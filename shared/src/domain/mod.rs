@@ -19,7 +19,7 @@ pub use area::{AreaName, PostcodeDistrict};
 pub use caller::{ApiKey, Caller, KeyHash};
 pub use contact::{Contact, EmailAddress, Group, PhoneNumber, Role};
 pub use incident::{
-    AgeBand, Coordinates, Flag, Incident, IncidentReport, IncidentType, IncidentUpdate, Injury, Location, Victim,
+    AgeBand, Coordinates, Flag, Incident, IncidentAmendment, IncidentReport, IncidentType, Injury, Location, Victim,
     Weapon,
 };
 pub use licensee::{Entitlement, LicenceStatus, Licensee, Tier};

@@ -79,9 +79,9 @@ pub struct Notification {
     /// category (see `Categorisation::widened`): it reads as a first alert.
     #[serde(default)]
     pub widened: bool,
-    /// For a stakeholder update (steps from `UPDATE_STEP_BASE`): what it says.
+    /// For a stakeholder briefing (steps from `BRIEFING_STEP_BASE`): what it says.
     #[serde(default)]
-    pub update: Option<super::follow_up::UpdateContent>,
+    pub briefing: Option<super::follow_up::BriefingContent>,
 }
 
 impl Notification {
@@ -118,7 +118,7 @@ impl Notification {
             sent_at: None,
             failure: None,
             widened: false,
-            update: None,
+            briefing: None,
         }
     }
 
@@ -241,7 +241,7 @@ impl Acknowledgement {
 pub enum AlertKind {
     First,
     Reminder,
-    /// The category went up (police update).
+    /// The category went up (police amendment).
     Upgrade,
     /// A required role has not acknowledged: to their deputy or an escalation group.
     Escalation,

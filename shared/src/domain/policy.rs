@@ -56,24 +56,24 @@ pub struct AlertPolicy {
     /// The role that leads the response and may close the incident.
     #[serde(default = "default_lead_role")]
     pub lead_role: Role,
-    /// Stakeholder updates: at most one digest per this many minutes
+    /// Stakeholder briefings: at most one digest per this many minutes
     /// (a completed section, a category change or closing send at once).
-    #[serde(default = "default_update_minutes")]
-    pub update_every_minutes: u32,
-    /// The channels stakeholder updates go out on.
-    #[serde(default = "default_update_channels")]
-    pub update_channels: Vec<Channel>,
+    #[serde(default = "default_briefing_minutes")]
+    pub briefing_every_minutes: u32,
+    /// The channels stakeholder briefings go out on.
+    #[serde(default = "default_briefing_channels")]
+    pub briefing_channels: Vec<Channel>,
 }
 
 fn default_lead_role() -> Role {
     Role::parse("community-safety-lead").expect("valid role")
 }
 
-fn default_update_minutes() -> u32 {
+fn default_briefing_minutes() -> u32 {
     30
 }
 
-fn default_update_channels() -> Vec<Channel> {
+fn default_briefing_channels() -> Vec<Channel> {
     vec![Channel::Email]
 }
 
@@ -103,9 +103,9 @@ impl AlertPolicy {
                 ],
                 checklist: true,
                 lead_role: Role::parse("gold").expect("valid role"),
-                update_every_minutes: default_update_minutes(),
+                briefing_every_minutes: default_briefing_minutes(),
                 // CRITICAL: a text as well, so nobody misses an update at night.
-                update_channels: vec![Channel::Sms, Channel::Email],
+                briefing_channels: vec![Channel::Sms, Channel::Email],
             },
             AlertPolicy {
                 category: Category::SeriousViolence,
@@ -116,8 +116,8 @@ impl AlertPolicy {
                 escalation: vec![EscalationStep { after_minutes: 30, alert: EscalationTarget::Deputies }],
                 checklist: true,
                 lead_role: default_lead_role(),
-                update_every_minutes: default_update_minutes(),
-                update_channels: default_update_channels(),
+                briefing_every_minutes: default_briefing_minutes(),
+                briefing_channels: default_briefing_channels(),
             },
             AlertPolicy {
                 category: Category::IncidentOfNote,
@@ -128,8 +128,8 @@ impl AlertPolicy {
                 escalation: vec![],
                 checklist: false,
                 lead_role: default_lead_role(),
-                update_every_minutes: default_update_minutes(),
-                update_channels: default_update_channels(),
+                briefing_every_minutes: default_briefing_minutes(),
+                briefing_channels: default_briefing_channels(),
             },
         ]
     }

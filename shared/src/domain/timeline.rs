@@ -15,7 +15,7 @@ pub enum Event {
     /// Police reported the incident.
     Reported { caller_id: CallerId },
     /// Police sent an update that changed the incident.
-    PoliceUpdate { caller_id: CallerId, changes: Vec<String> },
+    Amended { caller_id: CallerId, changes: Vec<String> },
     /// The licensee's licence has lapsed; served within the grace period.
     ServedInLicenceGrace { lapsed_on: Date },
     /// The ward police sent is not one the licensee knows: kept on the
@@ -25,7 +25,7 @@ pub enum Event {
     HandedOn { reason: HandoffReason },
     /// First categorisation: the rule that matched and why.
     Categorised { category: Category, rule: String, reason: String },
-    /// A police update raised the category; the added groups are alerted.
+    /// A police amendment raised the category; the added groups are alerted.
     CategoryRaised { from: Category, to: Category, rule: String, reason: String },
     /// An update would lower the category, or leaves it as it was; it stays where it was.
     CategoryKept { kept: Category, decided: Category, rule: String },
@@ -56,8 +56,8 @@ pub enum Event {
     Closed { contact_id: String, role: String },
     /// A responder added a key date (funeral, court date, anniversary).
     KeyDateAdded { contact_id: String, what: KeyDateKind, date: Date },
-    /// A stakeholder update went to the incident's groups.
-    UpdateSent { number: u32, reason: String, groups: Vec<String>, messages: usize },
+    /// A stakeholder briefing went to the incident's groups.
+    BriefingSent { number: u32, reason: String, groups: Vec<String>, messages: usize },
 }
 
 impl Event {
@@ -65,7 +65,7 @@ impl Event {
     pub fn kind(&self) -> &'static str {
         match self {
             Event::Reported { .. } => "reported",
-            Event::PoliceUpdate { .. } => "police_update",
+            Event::Amended { .. } => "amended",
             Event::ServedInLicenceGrace { .. } => "served_in_licence_grace",
             Event::WardNotRecognised => "ward_not_recognised",
             Event::HandedOn { .. } => "handed_on",
@@ -84,7 +84,7 @@ impl Event {
             Event::ChecklistChanged { .. } => "checklist_changed",
             Event::Closed { .. } => "closed",
             Event::KeyDateAdded { .. } => "key_date_added",
-            Event::UpdateSent { .. } => "update_sent",
+            Event::BriefingSent { .. } => "briefing_sent",
         }
     }
 }

@@ -3,14 +3,14 @@
 //! or suspect's details (the incident has none), never a contact's number.
 
 mod alert;
+mod briefing;
 mod sms;
-mod update;
 
 pub use crate::domain::notification::AlertKind;
 pub use crate::uk_time::uk_time;
 pub use alert::Alert;
+pub use briefing::Briefing;
 pub use sms::{gsm7, gsm7_length, sms_segments, SMS_MAX_SEPTETS};
-pub use update::Update;
 
 use crate::domain::category::Category;
 use crate::domain::choice::Choice;

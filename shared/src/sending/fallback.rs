@@ -57,7 +57,7 @@ pub(super) async fn refused(
         if existing.is_empty() && contact.reachable(channel) {
             let next = Notification {
                 deputy_for: claimed.deputy_for.clone(),
-                update: claimed.update.clone(),
+                briefing: claimed.briefing.clone(),
                 ..Notification::pending(
                     claimed.incident_id.clone(),
                     &claimed.recipient(),

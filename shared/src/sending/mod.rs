@@ -32,7 +32,7 @@ use crate::domain::policy::Channel;
 use crate::ids::IdGenerator;
 use crate::links::{LinkClaims, LinkKey};
 use crate::ports::{Outgoing, QueueError, SendError, Sender, SendingStore, StoreError};
-use crate::render::{Alert, Update};
+use crate::render::{Alert, Briefing};
 use fallback::refused;
 use std::sync::Arc;
 use time::Duration;
@@ -148,8 +148,8 @@ pub async fn send_message(deps: &SenderDeps, body: &str) -> Result<SendOutcome, 
         expires_at: now + deps.links.lifetime,
     });
     let link = format!("{}/a/{token}", deps.links.base_url.trim_end_matches('/'));
-    if let Some(content) = &claimed.update {
-        let update = Update { incident, category: categorisation.category, content, link: &link };
+    if let Some(content) = &claimed.briefing {
+        let update = Briefing { incident, category: categorisation.category, content, link: &link };
         let outgoing = match (message.channel, &contact.mobile, &contact.email) {
             (Channel::Sms, Some(to), _) => Outgoing::Sms { to: to.clone(), text: update.sms().text },
             (Channel::WhatsApp, Some(to), _) => {

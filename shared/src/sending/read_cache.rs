@@ -14,7 +14,7 @@ use std::sync::Arc;
 /// one incident. Kept for `READ_TTL` instead: an incident and categorisation
 /// per incident (read again when a message belongs to a newer alert round,
 /// so an upgrade is never rendered with the old category), and a licensee's
-/// contacts in one query. A police update to the summary shows in messages
+/// contacts in one query. A police amendment to the summary shows in messages
 /// rendered after the entry expires.
 #[derive(Default)]
 pub struct ReadCache {

@@ -1,5 +1,5 @@
 //! The response: the incident's checklist and its follow-up record
-//! (stakeholder updates, closing, reviews and key dates).
+//! (stakeholder briefings, closing, reviews and key dates).
 
 use super::StoreError;
 use crate::domain::checklist::ChecklistItem;

@@ -1,8 +1,8 @@
-//! The updates Lambda, fed by the updates delay queue.
+//! The briefings Lambda, fed by the briefings delay queue.
 
+use briefings::handle_message;
 use lambda_runtime::Error;
 use sim::adapters::aws::load_config;
-use updates::handle_message;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {

@@ -1,4 +1,4 @@
-//! Stakeholder updates: when an update check falls due, the incident's groups
+//! Stakeholder briefings: when an update check falls due, the incident's groups
 //! are told what changed (a digest of checklist progress, a category change,
 //! closing) or re-alerted with the open items (a review date, a key date).
 //!
@@ -16,17 +16,19 @@
 //! × channel × update step) and the senders' claim keep anyone from getting
 //! it twice.
 
-use sim::domain::follow_up::{FollowUp, SentUpdate, UpdateCheck, UpdateContent, UpdateReason, UPDATE_STEP_BASE};
+use sim::briefings::{compose, is_reported, policy_for};
+use sim::domain::follow_up::{
+    BriefingCheck, BriefingContent, BriefingReason, FollowUp, SentBriefing, BRIEFING_STEP_BASE,
+};
 use sim::domain::notification::{Categorisation, Notification, NotificationKey};
 use sim::domain::policy::{resolve, AlertPolicy, Recipient};
 use sim::domain::Contact;
 use sim::domain::{Event, Incident, TimelineEvent};
 use sim::fanout::write_and_queue;
 use sim::ids::ContactId;
-use sim::updates::{compose, is_reported, policy_for};
 use std::collections::{HashMap, HashSet};
 
-pub use sim::fanout::{Deps, MessageError as UpdateError};
+pub use sim::fanout::{Deps, MessageError as BriefingError};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
@@ -37,7 +39,7 @@ pub enum Outcome {
     /// This review or key date was already sent, or no longer applies.
     AlreadySent,
     /// The incident's category alerts nobody (RECORD_ONLY).
-    NobodyToUpdate,
+    NobodyToBrief,
     Sent {
         number: u32,
         groups: usize,
@@ -45,17 +47,17 @@ pub enum Outcome {
     },
 }
 
-pub async fn handle_message(deps: &Deps, body: &str) -> Result<Outcome, UpdateError> {
-    let check: UpdateCheck =
-        serde_json::from_str(body).map_err(|e| UpdateError::Poison(format!("not an update check: {e}")))?;
+pub async fn handle_message(deps: &Deps, body: &str) -> Result<Outcome, BriefingError> {
+    let check: BriefingCheck =
+        serde_json::from_str(body).map_err(|e| BriefingError::Poison(format!("not an update check: {e}")))?;
     run(deps, &check).await
 }
 
-pub async fn run(deps: &Deps, check: &UpdateCheck) -> Result<Outcome, UpdateError> {
+pub async fn run(deps: &Deps, check: &BriefingCheck) -> Result<Outcome, BriefingError> {
     let store = &*deps.store;
     let now = deps.clock.now();
     if now < check.due_at {
-        deps.updates.send(&[check.message(now)]).await?;
+        deps.briefings.send(&[check.message(now)]).await?;
         return Ok(Outcome::NotYetDue);
     }
     // What decides whether anything is due comes first: most digest checks
@@ -65,7 +67,7 @@ pub async fn run(deps: &Deps, check: &UpdateCheck) -> Result<Outcome, UpdateErro
         store.get_follow_up(&check.incident_id),
         store.timeline(&check.incident_id)
     )?;
-    let incident = incident.ok_or_else(|| UpdateError::Poison(format!("no incident {}", check.incident_id)))?;
+    let incident = incident.ok_or_else(|| BriefingError::Poison(format!("no incident {}", check.incident_id)))?;
     let mut follow_up = stored.unwrap_or_else(|| FollowUp::new(incident.id.clone()));
     let since = follow_up.covered_until;
     let new: Vec<&TimelineEvent> =
@@ -78,13 +80,13 @@ pub async fn run(deps: &Deps, check: &UpdateCheck) -> Result<Outcome, UpdateErro
         None
     };
     // A crash left an update recorded but not queued: it is finished first.
-    let unfinished = follow_up.updates.iter().find(|u| !u.queued).cloned();
+    let unfinished = follow_up.briefings.iter().find(|u| !u.queued).cloned();
     if let (None, Some(outcome)) = (&unfinished, &skip) {
         return Ok(outcome.clone());
     }
 
     let Some((categorisation, policy)) = policy_for(store, &incident).await? else {
-        return Ok(Outcome::NobodyToUpdate);
+        return Ok(Outcome::NobodyToBrief);
     };
     let target = Target { incident: &incident, categorisation: &categorisation, policy: &policy };
     if let Some(unfinished) = unfinished {
@@ -94,12 +96,12 @@ pub async fn run(deps: &Deps, check: &UpdateCheck) -> Result<Outcome, UpdateErro
         return Ok(outcome);
     }
     let checklist = store.checklist(&incident.id).await?;
-    let number = follow_up.updates.len() as u32 + 1;
+    let number = follow_up.briefings.len() as u32 + 1;
     let content = compose(number, &check.reason, &new, &checklist, follow_up.closure.is_some());
-    let update = SentUpdate { number, reason: check.reason.clone(), at: now, queued: false, content: Some(content) };
+    let update = SentBriefing { number, reason: check.reason.clone(), at: now, queued: false, content: Some(content) };
     let mut recorded = follow_up.next();
     recorded.covered_until = new.iter().map(|e| e.at).max().or(since);
-    recorded.updates.push(update.clone());
+    recorded.briefings.push(update.clone());
     store.put_follow_up(&recorded, &[]).await?;
     let (groups, messages) = deliver(deps, &target, &mut recorded, &update).await?;
     Ok(Outcome::Sent { number, groups, messages })
@@ -112,10 +114,10 @@ struct Target<'a> {
 }
 
 /// Reviews follow closing; a key date must be one a responder added.
-fn applies(follow_up: &FollowUp, reason: &UpdateReason) -> bool {
+fn applies(follow_up: &FollowUp, reason: &BriefingReason) -> bool {
     match reason {
-        UpdateReason::Review { .. } => follow_up.closure.is_some(),
-        UpdateReason::KeyDate { .. } => follow_up.key_dates.iter().any(|d| &d.reason() == reason),
+        BriefingReason::Review { .. } => follow_up.closure.is_some(),
+        BriefingReason::KeyDate { .. } => follow_up.key_dates.iter().any(|d| &d.reason() == reason),
         _ => true,
     }
 }
@@ -127,28 +129,28 @@ async fn deliver(
     deps: &Deps,
     target: &Target<'_>,
     follow_up: &mut FollowUp,
-    update: &SentUpdate,
-) -> Result<(usize, usize), UpdateError> {
+    update: &SentBriefing,
+) -> Result<(usize, usize), BriefingError> {
     let store = &*deps.store;
     let incident = target.incident;
-    let content: UpdateContent = update
+    let content: BriefingContent = update
         .content
         .clone()
-        .ok_or_else(|| UpdateError::Poison(format!("update {} of {} has no content", update.number, incident.id)))?;
+        .ok_or_else(|| BriefingError::Poison(format!("update {} of {} has no content", update.number, incident.id)))?;
     let group_ids = target.policy.groups_for(&incident.report);
     let (groups, contacts, notifications) = tokio::try_join!(
         store.groups(&incident.licensee_id),
         store.contacts(&incident.licensee_id),
         store.notifications(&incident.id)
     )?;
-    let resolution = resolve(&group_ids, &target.policy.update_channels, &groups, &contacts, &HashSet::new());
-    let recipients = update_recipients(resolution.recipients, &notifications, &contacts, target, &update.reason);
-    let step = UPDATE_STEP_BASE + update.number;
+    let resolution = resolve(&group_ids, &target.policy.briefing_channels, &groups, &contacts, &HashSet::new());
+    let recipients = briefing_recipients(resolution.recipients, &notifications, &contacts, target, &update.reason);
+    let step = BRIEFING_STEP_BASE + update.number;
     let wanted: Vec<Notification> = recipients
         .iter()
         .flat_map(|r| {
             r.channels.iter().map(|channel| Notification {
-                update: Some(content.clone()),
+                briefing: Some(content.clone()),
                 ..Notification::pending(
                     incident.id.clone(),
                     r,
@@ -165,21 +167,21 @@ async fn deliver(
     let (_, messages) = write_and_queue(store, &deps.queues, &wanted, &existing).await?;
 
     let now = deps.clock.now();
-    let sent = Event::UpdateSent {
+    let sent = Event::BriefingSent {
         number: update.number,
         reason: update.reason.describe(),
         groups: group_ids.iter().map(|g| g.to_string()).collect(),
         messages,
     };
     let mut next = follow_up.next();
-    for u in next.updates.iter_mut().filter(|u| u.number == update.number) {
+    for u in next.briefings.iter_mut().filter(|u| u.number == update.number) {
         // Sent: the content lives on in the notifications; the record stays small.
         u.queued = true;
         u.content = None;
     }
     store.put_follow_up(&next, &[TimelineEvent::new(&*deps.ids, &incident.id, now, sent)]).await?;
     *follow_up = next;
-    tracing::info!(incident_id = %incident.id, number = update.number, reason = %update.reason.describe(), messages, "stakeholder update queued");
+    tracing::info!(incident_id = %incident.id, number = update.number, reason = %update.reason.describe(), messages, "stakeholder briefing queued");
     Ok((group_ids.len(), messages))
 }
 
@@ -187,25 +189,26 @@ async fn deliver(
 /// alert reached before (a group alerted at a lower category hears of the
 /// upgrade and what follows). A category change is not sent to people whose
 /// first alert is that change's own alert: they are reading it already.
-fn update_recipients(
+fn briefing_recipients(
     mut recipients: Vec<Recipient>,
     notifications: &[Notification],
     contacts: &[Contact],
     target: &Target<'_>,
-    reason: &UpdateReason,
+    reason: &BriefingReason,
 ) -> Vec<Recipient> {
-    let first_alerts: Vec<&Notification> = notifications.iter().filter(|n| n.step == 0 && n.update.is_none()).collect();
+    let first_alerts: Vec<&Notification> =
+        notifications.iter().filter(|n| n.step == 0 && n.briefing.is_none()).collect();
     for n in &first_alerts {
         if recipients.iter().any(|r| r.contact_id == n.contact_id) {
             continue;
         }
         let Some(contact) = contacts.iter().find(|c| c.id == n.contact_id) else { continue };
-        let channels = contact.reachable_on(&target.policy.update_channels);
+        let channels = contact.reachable_on(&target.policy.briefing_channels);
         if !channels.is_empty() {
             recipients.push(Recipient { channels, ..n.recipient() });
         }
     }
-    if *reason == UpdateReason::CategoryChanged {
+    if *reason == BriefingReason::CategoryChanged {
         let round = target.categorisation.round;
         let alerted_earlier: HashSet<&ContactId> =
             first_alerts.iter().filter(|n| n.round < round).map(|n| &n.contact_id).collect();

@@ -1,23 +1,23 @@
-//! Stakeholder updates: checklist progress, a completed section, a category
+//! Stakeholder briefings: checklist progress, a completed section, a category
 //! change, closing, reviews and key dates, per channel.
 
 use super::sms::fit_sms;
 use super::{area, capitalise, escape, headline, words, Email, Sms, WhatsAppTemplate};
 use crate::domain::category::Category;
 use crate::domain::choice::Choice;
-use crate::domain::follow_up::UpdateContent;
+use crate::domain::follow_up::BriefingContent;
 use crate::domain::incident::Incident;
 
-/// A stakeholder update for one reader: what changed or is due, checklist
+/// A stakeholder briefing for one reader: what changed or is due, checklist
 /// progress and their personal link.
-pub struct Update<'a> {
+pub struct Briefing<'a> {
     pub incident: &'a Incident,
     pub category: Category,
-    pub content: &'a UpdateContent,
+    pub content: &'a BriefingContent,
     pub link: &'a str,
 }
 
-impl Update<'_> {
+impl Briefing<'_> {
     fn headline(&self) -> String {
         headline(self.incident, self.category)
     }
@@ -25,7 +25,7 @@ impl Update<'_> {
     fn title(&self) -> String {
         let c = self.content;
         match &c.reason {
-            r if r.is_digest() => format!("Update {}", c.number),
+            r if r.is_digest() => format!("Briefing {}", c.number),
             r => capitalise(&r.describe()),
         }
     }

@@ -1,15 +1,16 @@
-//! Stakeholder updates against moto (DynamoDB, SQS, SNS, SES) with an
+//! Stakeholder briefings against moto (DynamoDB, SQS, SNS, SES) with an
 //! injected clock: responders' changes gathered into one digest per group
 //! per interval; a completed section sent at once; closing by the lead role
 //! schedules the reviews, and the 24-hour review re-alerts the groups with
 //! the open items; key dates re-alert on the day.
 
+use briefings::Outcome;
 use lambda_http::{Body, Request, Response};
 use sim::adapters::memory_queue::MemoryQueue;
 use sim::adapters::ses::SesEmail;
 use sim::adapters::sns::SnsSms;
 use sim::clock::Clock;
-use sim::domain::follow_up::{UpdateCheck, UpdateReason};
+use sim::domain::follow_up::{BriefingCheck, BriefingReason};
 use sim::domain::notification::NotificationMessage;
 use sim::domain::policy::Channel;
 use sim::ids::IncidentId;
@@ -21,7 +22,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use time::macros::datetime;
 use time::Duration;
-use updates::Outcome;
 
 const PHONE: &str = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Chrome/120.0 Mobile Safari/537.36";
 const INCIDENT: &str = "inc-000001";
@@ -29,8 +29,8 @@ const INCIDENT: &str = "inc-000001";
 struct Rig {
     h: Harness,
     queues: ChannelQueues,
-    updates_queue: Arc<MemoryQueue>,
-    updates: updates::Deps,
+    briefings_queue: Arc<MemoryQueue>,
+    briefings: briefings::Deps,
     respond: respond::Deps,
     key: LinkKey,
     senders: [SenderDeps; 2],
@@ -41,20 +41,20 @@ struct Rig {
 async fn rig() -> Rig {
     let h = moto_harness().await;
     let queues = moto_channel_queues().await;
-    let updates_queue = Arc::new(MemoryQueue::new("updates"));
+    let briefings_queue = Arc::new(MemoryQueue::new("briefings"));
     let categorise = categoriser(&h, queues.clone());
     assert_eq!(h.call(event("intake-report.json")).await.status(), 202);
     categorise_handed_on(&h, &categorise).await;
     let key = LinkKey::generate();
-    let updates = updates::Deps {
+    let briefings = briefings::Deps {
         store: h.store.clone(),
         queues: queues.clone(),
         escalation: Arc::new(MemoryQueue::new("escalation")),
-        updates: updates_queue.clone(),
+        briefings: briefings_queue.clone(),
         clock: h.clock.clone(),
         ids: h.ids.clone(),
     };
-    let respond = responder_with(&h, key.clone(), updates_queue.clone());
+    let respond = responder_with(&h, key.clone(), briefings_queue.clone());
     let config = moto().await;
     let _ = aws_sdk_sesv2::Client::new(&config).create_email_identity().email_identity("sim.example").send().await;
     let base_url = format!("https://{}.sim.example", unique("u"));
@@ -75,7 +75,7 @@ async fn rig() -> Rig {
         sender(Channel::Sms, Arc::new(SnsSms::from_config(&config, None))),
         sender(Channel::Email, Arc::new(SesEmail::from_config(&config, "alerts@sim.example".into(), None))),
     ];
-    let rig = Rig { h, queues, updates_queue, updates, respond, key, senders, base_url };
+    let rig = Rig { h, queues, briefings_queue, briefings, respond, key, senders, base_url };
     for queue in [&rig.queues.sms, &rig.queues.email, &rig.queues.whatsapp] {
         drain(&**queue).await; // the first alerts are not what these tests are about
     }
@@ -129,8 +129,8 @@ impl Rig {
     }
 
     /// The update checks now scheduled, taken off the delay queue.
-    fn checks(&self) -> Vec<UpdateCheck> {
-        let scheduled = self.updates_queue.take_scheduled();
+    fn checks(&self) -> Vec<BriefingCheck> {
+        let scheduled = self.briefings_queue.take_scheduled();
         scheduled.into_iter().map(|(body, _)| serde_json::from_str(&body).unwrap()).collect()
     }
 
@@ -192,7 +192,7 @@ async fn ten_changes_make_one_digest_per_group_and_a_completed_section_goes_at_o
     }
     let checks = rig.checks();
     assert_eq!(checks.len(), 10, "each change queues a check");
-    assert!(checks.iter().all(|c| c.reason == UpdateReason::Changes));
+    assert!(checks.iter().all(|c| c.reason == BriefingReason::Changes));
     assert_eq!(checks[0].due_at, START + Duration::minutes(1 + 30), "the licensee's 30-minute interval");
 
     // The first check to fall due sends one digest covering all ten; the rest find nothing new.
@@ -200,7 +200,7 @@ async fn ten_changes_make_one_digest_per_group_and_a_completed_section_goes_at_o
     let mut outcomes = Vec::new();
     for check in &checks {
         rig.h.clock.set(check.due_at.max(rig.h.clock.now()));
-        outcomes.push(updates::run(&rig.updates, check).await.unwrap());
+        outcomes.push(briefings::run(&rig.briefings, check).await.unwrap());
     }
     assert_eq!(outcomes[0], Outcome::Sent { number: 1, groups: 4, messages: 10 });
     assert!(outcomes[1..].iter().all(|o| *o == Outcome::NothingNew), "{outcomes:?}");
@@ -224,16 +224,16 @@ async fn ten_changes_make_one_digest_per_group_and_a_completed_section_goes_at_o
     for item in ["health-planning-01", "health-planning-02"] {
         rig.set("con-csl", item, "done", "").await;
     }
-    let later: Vec<UpdateReason> = rig.checks().into_iter().map(|c| c.reason).collect();
-    assert_eq!(later, vec![UpdateReason::Changes, UpdateReason::Changes]);
+    let later: Vec<BriefingReason> = rig.checks().into_iter().map(|c| c.reason).collect();
+    assert_eq!(later, vec![BriefingReason::Changes, BriefingReason::Changes]);
     rig.set("con-csl", "health-planning-03", "not_applicable", "").await;
     let checks = rig.checks();
     assert_eq!(checks.len(), 1);
     let completed = &checks[0];
-    assert_eq!(completed.reason, UpdateReason::SectionComplete { section_id: "health-planning".into() });
+    assert_eq!(completed.reason, BriefingReason::SectionComplete { section_id: "health-planning".into() });
     assert_eq!(completed.due_at, rig.h.clock.now(), "due at once");
     assert_eq!(
-        updates::run(&rig.updates, completed).await.unwrap(),
+        briefings::run(&rig.briefings, completed).await.unwrap(),
         Outcome::Sent { number: 2, groups: 4, messages: 10 }
     );
     assert_eq!(rig.queued().await, critical_groups_on(1002));
@@ -242,7 +242,7 @@ async fn ten_changes_make_one_digest_per_group_and_a_completed_section_goes_at_o
     assert!(update_2.2.contains("Section complete: Health planning."), "{}", update_2.2);
 
     // A redelivered check sends nothing again.
-    assert_eq!(updates::run(&rig.updates, completed).await.unwrap(), Outcome::NothingNew);
+    assert_eq!(briefings::run(&rig.briefings, completed).await.unwrap(), Outcome::NothingNew);
     assert!(rig.queued().await.is_empty());
 }
 
@@ -276,20 +276,20 @@ async fn closing_schedules_the_reviews_and_the_24_hour_review_re_alerts_the_grou
     assert!(rig.page("con-csl").await.contains("Closing note: Response ended; review booked"));
 
     let checks = rig.checks();
-    let scheduled: Vec<(UpdateReason, time::OffsetDateTime)> =
+    let scheduled: Vec<(BriefingReason, time::OffsetDateTime)> =
         checks.iter().map(|c| (c.reason.clone(), c.due_at)).collect();
     assert_eq!(
         scheduled,
         vec![
-            (UpdateReason::Closed, closed_at),
-            (UpdateReason::Review { after_hours: 24 }, closed_at + Duration::hours(24)),
-            (UpdateReason::Review { after_hours: 72 }, closed_at + Duration::hours(72)),
-            (UpdateReason::Review { after_hours: 168 }, closed_at + Duration::days(7)),
+            (BriefingReason::Closed, closed_at),
+            (BriefingReason::Review { after_hours: 24 }, closed_at + Duration::hours(24)),
+            (BriefingReason::Review { after_hours: 72 }, closed_at + Duration::hours(72)),
+            (BriefingReason::Review { after_hours: 168 }, closed_at + Duration::days(7)),
         ]
     );
     // Closing tells the groups at once, with the change made before it.
     assert_eq!(
-        updates::run(&rig.updates, &checks[0]).await.unwrap(),
+        briefings::run(&rig.briefings, &checks[0]).await.unwrap(),
         Outcome::Sent { number: 1, groups: 4, messages: 10 }
     );
     assert_eq!(rig.queued().await, critical_groups_on(1001));
@@ -302,13 +302,16 @@ async fn closing_schedules_the_reviews_and_the_24_hour_review_re_alerts_the_grou
     // The 24-hour review waits on the delay queue, 15 minutes at a time.
     let review = &checks[1];
     rig.h.clock.advance(Duration::hours(23));
-    assert_eq!(updates::run(&rig.updates, review).await.unwrap(), Outcome::NotYetDue);
-    let requeued = rig.updates_queue.take_scheduled();
+    assert_eq!(briefings::run(&rig.briefings, review).await.unwrap(), Outcome::NotYetDue);
+    let requeued = rig.briefings_queue.take_scheduled();
     assert_eq!(requeued.len(), 1);
     assert!(requeued[0].1 > std::time::Duration::from_secs(890), "held back the most SQS allows");
 
     rig.h.clock.set(review.due_at);
-    assert_eq!(updates::run(&rig.updates, review).await.unwrap(), Outcome::Sent { number: 2, groups: 4, messages: 10 });
+    assert_eq!(
+        briefings::run(&rig.briefings, review).await.unwrap(),
+        Outcome::Sent { number: 2, groups: 4, messages: 10 }
+    );
     assert_eq!(rig.queued().await, critical_groups_on(1002), "the groups are re-alerted");
     let emails = rig.emails_sent().await;
     let (_, subject, body) = emails.iter().find(|(to, s, _)| to.starts_with("gold@") && s.contains("review")).unwrap();
@@ -317,13 +320,13 @@ async fn closing_schedules_the_reviews_and_the_24_hour_review_re_alerts_the_grou
     assert!(body.contains("Incident reporting: "), "lists the open items: {body}");
     assert!(body.contains("47 of 48 checklist items open"), "{body}");
     // Delivered twice, sent once.
-    assert_eq!(updates::run(&rig.updates, review).await.unwrap(), Outcome::AlreadySent);
+    assert_eq!(briefings::run(&rig.briefings, review).await.unwrap(), Outcome::AlreadySent);
     assert!(rig.queued().await.is_empty());
 
     let timeline = rig.h.store.timeline(&IncidentId::parse(INCIDENT).unwrap()).await.unwrap();
     let kinds: Vec<&str> = timeline.iter().map(|e| e.event.kind()).collect();
     assert!(kinds.contains(&"closed"));
-    assert_eq!(kinds.iter().filter(|k| **k == "update_sent").count(), 2);
+    assert_eq!(kinds.iter().filter(|k| **k == "briefing_sent").count(), 2);
 }
 
 #[tokio::test]
@@ -341,7 +344,7 @@ async fn a_key_date_re_alerts_the_groups_on_the_morning_of_the_day() {
     assert_eq!(checks[0].due_at, datetime!(2026-12-03 09:00 UTC));
 
     rig.h.clock.set(checks[0].due_at);
-    let outcome = updates::run(&rig.updates, &checks[0]).await.unwrap();
+    let outcome = briefings::run(&rig.briefings, &checks[0]).await.unwrap();
     assert_eq!(outcome, Outcome::Sent { number: 1, groups: 4, messages: 10 });
     assert_eq!(rig.queued().await, critical_groups_on(1001));
     let sms = rig.sms_sent().await;
@@ -350,23 +353,21 @@ async fn a_key_date_re_alerts_the_groups_on_the_morning_of_the_day() {
 }
 
 #[tokio::test]
-async fn the_updates_lambda_handles_its_sample_event() {
+async fn the_briefings_lambda_handles_its_sample_event() {
     needs_moto!();
     let rig = rig().await;
     rig.h.clock.advance(Duration::minutes(1));
     rig.set("con-comms", "communications-01", "done", "").await;
     rig.checks();
     rig.h.clock.set(datetime!(2026-11-21 02:41 UTC));
-    let text = std::fs::read_to_string(format!("{}/../events/updates-sqs.json", env!("CARGO_MANIFEST_DIR"))).unwrap();
-    let deps = &rig.updates;
+    let text = std::fs::read_to_string(format!("{}/../events/briefings-sqs.json", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    let deps = &rig.briefings;
     for expected in [10, 0] {
         let sqs_event: aws_lambda_events::event::sqs::SqsEvent = serde_json::from_str(&text).unwrap();
-        let response =
-            sim::sqs_batch::process(
-                sqs_event,
-                |body| async move { updates::handle_message(deps, &body).await.map(|_| ()) },
-            )
-            .await;
+        let response = sim::sqs_batch::process(sqs_event, |body| async move {
+            briefings::handle_message(deps, &body).await.map(|_| ())
+        })
+        .await;
         assert!(response.batch_item_failures.is_empty());
         let sent: usize = rig.queued().await.values().map(BTreeSet::len).sum();
         assert_eq!(sent, expected, "one digest, then nothing new on redelivery");

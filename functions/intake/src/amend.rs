@@ -1,4 +1,4 @@
-//! `POST /v1/incidents/{id}/updates`: apply a police update and hand the
+//! `POST /v1/incidents/{id}/updates`: apply a police amendment and hand the
 //! incident on again for re-categorisation.
 
 use crate::auth::incident_for;
@@ -10,48 +10,48 @@ use lambda_http::{Body, Response};
 use serde::Serialize;
 use serde_json::Value;
 use sim::domain::incident::{HandoffReason, PendingHandoff};
-use sim::domain::{Caller, Event, Incident, IncidentUpdate, TimelineEvent};
+use sim::domain::{Caller, Event, Incident, IncidentAmendment, TimelineEvent};
 use sim::ids::IncidentId;
 use sim::ports::StoreError;
 
 #[derive(Serialize)]
-struct Updated<'a> {
+struct Answer<'a> {
     id: &'a IncidentId,
     version: u32,
     status: &'static str,
     changes: Vec<String>,
 }
 
-/// Concurrent updates to one incident are rare; a few optimistic retries suffice.
+/// Concurrent amendments to one incident are rare; a few optimistic retries suffice.
 const ATTEMPTS: usize = 3;
 
-pub async fn update(deps: &Deps, caller: &Caller, id: &str, body: Value) -> Result<Response<Body>, IntakeError> {
+pub async fn amend(deps: &Deps, caller: &Caller, id: &str, body: Value) -> Result<Response<Body>, IntakeError> {
     let mut incident = incident_for(deps, caller, id).await?;
-    let update = IncidentUpdate::from_json(&body).map_err(IntakeError::Invalid)?;
+    let amendment = IncidentAmendment::from_json(&body).map_err(IntakeError::Invalid)?;
     for _ in 0..ATTEMPTS {
-        let (report, changes) = update.apply(&incident.report);
+        let (report, changes) = amendment.apply(&incident.report);
         if changes.is_empty() {
-            let body = Updated { id: &incident.id, version: incident.version, status: "no_change", changes };
+            let body = Answer { id: &incident.id, version: incident.version, status: "no_change", changes };
             return Ok(json(StatusCode::OK, &body));
         }
         let now = deps.clock.now();
         // If the first report has not been handed on yet, it still needs categorising as new.
         let handoff = match incident.handoff.clone() {
             Some(pending) if pending.reason == HandoffReason::Reported => pending,
-            _ => PendingHandoff { reason: HandoffReason::Updated, since: now },
+            _ => PendingHandoff { reason: HandoffReason::Amended, since: now },
         };
         let next = Incident { report, version: incident.version + 1, handoff: Some(handoff), ..incident.clone() };
         let event = TimelineEvent::new(
             &*deps.ids,
             &next.id,
             now,
-            Event::PoliceUpdate { caller_id: caller.id.clone(), changes: changes.clone() },
+            Event::Amended { caller_id: caller.id.clone(), changes: changes.clone() },
         );
         match deps.store.update_incident(&next, &[event]).await {
             Ok(()) => {
-                tracing::info!(incident_id = %next.id, version = next.version, "police update stored");
+                tracing::info!(incident_id = %next.id, version = next.version, "police amendment stored");
                 hand_on_or_leave_for_sweep(deps, &next).await;
-                let body = Updated { id: &next.id, version: next.version, status: "updated", changes };
+                let body = Answer { id: &next.id, version: next.version, status: "updated", changes };
                 return Ok(json(StatusCode::ACCEPTED, &body));
             }
             Err(StoreError::Conflict) => incident = incident_for(deps, caller, id).await?,

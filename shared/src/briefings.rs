@@ -1,9 +1,9 @@
-//! Stakeholder updates: when a responder's change calls for one, and what an
-//! update says. Sending them is the `updates` function's work.
+//! Stakeholder briefings: when a responder's change calls for one, and what an
+//! update says. Sending them is the `briefings` function's work.
 
 use crate::domain::checklist::ChecklistItem;
 use crate::domain::choice::Choice;
-use crate::domain::follow_up::{progress, UpdateCheck, UpdateContent, UpdateReason};
+use crate::domain::follow_up::{progress, BriefingCheck, BriefingContent, BriefingReason};
 use crate::domain::notification::Categorisation;
 use crate::domain::policy::AlertPolicy;
 use crate::domain::{Event, Incident, TimelineEvent};
@@ -31,17 +31,17 @@ pub fn check_after_change(
     changed: &ChecklistItem,
     policy: &AlertPolicy,
     now: OffsetDateTime,
-) -> UpdateCheck {
+) -> BriefingCheck {
     let section: Vec<&ChecklistItem> = before.iter().filter(|i| i.section_id == changed.section_id).collect();
     let was_complete = section.iter().all(|i| i.is_closed());
     let now_complete =
         section.iter().all(|i| if i.item_id == changed.item_id { changed.is_closed() } else { i.is_closed() });
     let (reason, due_at) = if now_complete && !was_complete {
-        (UpdateReason::SectionComplete { section_id: changed.section_id.clone() }, now)
+        (BriefingReason::SectionComplete { section_id: changed.section_id.clone() }, now)
     } else {
-        (UpdateReason::Changes, now + Duration::minutes(policy.update_every_minutes.into()))
+        (BriefingReason::Changes, now + Duration::minutes(policy.briefing_every_minutes.into()))
     };
-    UpdateCheck { incident_id: changed.incident_id.clone(), reason, due_at }
+    BriefingCheck { incident_id: changed.incident_id.clone(), reason, due_at }
 }
 
 /// Whether an update reports this timeline entry.
@@ -63,17 +63,17 @@ const MAX_OPEN_LISTED: usize = 20;
 /// only: the notes and who made each change stay on the page.
 pub fn compose(
     number: u32,
-    reason: &UpdateReason,
+    reason: &BriefingReason,
     events: &[&TimelineEvent],
     checklist: &[ChecklistItem],
     closed: bool,
-) -> UpdateContent {
+) -> BriefingContent {
     let mut lines = Vec::new();
     match reason {
-        UpdateReason::Review { .. } => {
+        BriefingReason::Review { .. } => {
             lines.push(format!("The {} is due: please review the response and its open items.", reason.describe()))
         }
-        UpdateReason::KeyDate { what, date } => lines.push(format!(
+        BriefingReason::KeyDate { what, date } => lines.push(format!(
             "{} today ({}): a time of heightened risk. Please review the open items.",
             what.label(),
             when_date(*date)
@@ -125,7 +125,7 @@ pub fn compose(
         }
         listed
     };
-    UpdateContent {
+    BriefingContent {
         number,
         reason: reason.clone(),
         lines,
