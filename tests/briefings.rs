@@ -140,7 +140,8 @@ impl Rig {
         for queue in [&self.queues.sms, &self.queues.email, &self.queues.whatsapp] {
             for body in drain(&**queue).await {
                 let m: NotificationMessage = serde_json::from_value(body.clone()).unwrap();
-                let fresh = out.entry(m.step).or_default().insert((m.contact_id.to_string(), m.channel.to_string()));
+                let fresh =
+                    out.entry(u32::from(m.step)).or_default().insert((m.contact_id.to_string(), m.channel.to_string()));
                 assert!(fresh, "one message per person per channel: {body}");
                 for sender in &self.senders {
                     if sender.channel == m.channel {
@@ -364,8 +365,8 @@ async fn the_briefings_lambda_handles_its_sample_event() {
     let deps = &rig.briefings;
     for expected in [10, 0] {
         let sqs_event: aws_lambda_events::event::sqs::SqsEvent = serde_json::from_str(&text).unwrap();
-        let response = sim::sqs_batch::process(sqs_event, |body| async move {
-            briefings::handle_message(deps, &body).await.map(|_| ())
+        let response = sim::sqs_batch::process(sqs_event, |check: sim::domain::follow_up::BriefingCheck| async move {
+            briefings::run(deps, &check).await
         })
         .await;
         assert!(response.batch_item_failures.is_empty());

@@ -240,9 +240,9 @@ async fn the_lambda_reports_only_the_failed_records_of_a_batch() {
     ] {
         let text = std::fs::read_to_string(format!("{}/../events/{fixture}", env!("CARGO_MANIFEST_DIR"))).unwrap();
         let sqs_event: aws_lambda_events::event::sqs::SqsEvent = serde_json::from_str(&text).unwrap();
-        let response = sim::sqs_batch::process(sqs_event, |body| {
+        let response = sim::sqs_batch::process(sqs_event, |message: sim::handoff::HandoffMessage| {
             let deps = &deps;
-            async move { categorise::handle_message(deps, &body).await.map(|_| ()) }
+            async move { categorise::categorise(deps, &message).await }
         })
         .await;
         let ids: Vec<&str> = response.batch_item_failures.iter().map(|f| f.item_identifier.as_str()).collect();

@@ -74,7 +74,7 @@ impl Rig {
         for queue in [&self.queues.sms, &self.queues.email, &self.queues.whatsapp] {
             for body in drain(&**queue).await {
                 let m: NotificationMessage = serde_json::from_value(body).unwrap();
-                out.insert((m.contact_id.to_string(), m.channel.to_string(), m.step));
+                out.insert((m.contact_id.to_string(), m.channel.to_string(), u32::from(m.step)));
             }
         }
         out
@@ -210,12 +210,10 @@ async fn the_escalate_lambda_handles_its_sample_event() {
     let text = std::fs::read_to_string(format!("{}/../events/escalate-sqs.json", env!("CARGO_MANIFEST_DIR"))).unwrap();
     let sqs_event: aws_lambda_events::event::sqs::SqsEvent = serde_json::from_str(&text).unwrap();
     let deps = &rig.escalate;
-    let response =
-        sim::sqs_batch::process(
-            sqs_event,
-            |body| async move { escalate::handle_message(deps, &body).await.map(|_| ()) },
-        )
-        .await;
+    let response = sim::sqs_batch::process(sqs_event, |check: sim::domain::notification::EscalationCheck| async move {
+        escalate::escalate(deps, &check).await
+    })
+    .await;
     assert!(response.batch_item_failures.is_empty());
     // Everyone silent: all five reminded (13 messages) and gold's deputy alerted
     // (3); the lead's deputy is the community safety officer, already reminded.

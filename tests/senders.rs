@@ -13,7 +13,7 @@ use sim::domain::policy::{AlertPolicy, Channel};
 use sim::ids::{ContactId, IncidentId};
 use sim::links::LinkKey;
 use sim::ports::{Queue, Sender};
-use sim::sending::{send_message, Fallback, Links, Pacer, SendFailure, SendOutcome, SenderDeps};
+use sim::sending::{send, send_message, Fallback, Links, Pacer, SendFailure, SendOutcome, SenderDeps};
 use sim_tests::whatsapp_server::CloudApi;
 use sim_tests::*;
 use std::sync::Arc;
@@ -249,7 +249,14 @@ async fn a_permanent_whatsapp_refusal_sends_an_sms_instead_and_is_on_the_timelin
     let whatsapp = rig
         .h
         .store
-        .get_notification(&id, &NotificationKey::new(&ContactId::parse("con-csl").unwrap(), Channel::WhatsApp, 0))
+        .get_notification(
+            &id,
+            &NotificationKey::new(
+                &ContactId::parse("con-csl").unwrap(),
+                Channel::WhatsApp,
+                sim::domain::notification::Step::FIRST,
+            ),
+        )
         .await
         .unwrap()
         .unwrap();
@@ -333,7 +340,11 @@ async fn the_sender_lambdas_handle_their_sample_events_once() {
         for _ in 0..2 {
             let event: aws_lambda_events::event::sqs::SqsEvent = serde_json::from_str(&text).unwrap();
             let response =
-                sim::sqs_batch::process(event, |body| async move { send_message(deps, &body).await.map(|_| ()) }).await;
+                sim::sqs_batch::process(
+                    event,
+                    |message: NotificationMessage| async move { send(deps, &message).await },
+                )
+                .await;
             assert!(response.batch_item_failures.is_empty(), "{fixture}");
         }
     }

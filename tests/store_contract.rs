@@ -177,7 +177,7 @@ async fn categorisation_and_fan_out_records(store: &dyn Store) {
                 id.clone(),
                 &to,
                 [Channel::Sms, Channel::Email, Channel::WhatsApp][i % 3],
-                0,
+                sim::domain::notification::Step::FIRST,
                 1,
                 true,
                 START,

@@ -154,7 +154,7 @@ pub async fn build(
     };
     let site = respond::Site::from_public_base_url(base_url).map_err(|e| format!("the base URL {e}"))?;
     let respond = respond::Deps { store: store.clone(), briefings, clock: clock.clone(), ids: ids.clone(), key, site };
-    let sweep = sweep::Deps { store, queue, clock, ids, after: Duration::seconds(30) };
+    let sweep = sweep::Deps { store, queue, clock, ids, settings: sweep::Settings { after: Duration::seconds(30) } };
     Ok(Stack {
         intake: Arc::new(intake),
         sweep: Arc::new(sweep),

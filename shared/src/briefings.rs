@@ -100,7 +100,7 @@ pub fn compose(
                 lines.push(format!("Category raised from {} to {}.", from.label(), to.label()))
             }
             Event::Closed { role, .. } => {
-                lines.push(format!("The incident was closed by the {} lead.", role.replace('-', " ")))
+                lines.push(format!("The incident was closed by the {} lead.", role.as_str().replace('-', " ")))
             }
             Event::KeyDateAdded { what, date, .. } => {
                 lines.push(format!("Key date added: {} on {}.", what.label(), when_date(*date)))

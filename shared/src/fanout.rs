@@ -53,6 +53,12 @@ impl From<FanOutError> for crate::sending::SendFailure {
     }
 }
 
+impl From<crate::ports::PoisonMessage> for MessageError {
+    fn from(e: crate::ports::PoisonMessage) -> Self {
+        Self::Poison(e.to_string())
+    }
+}
+
 impl From<FanOutError> for MessageError {
     fn from(e: FanOutError) -> Self {
         match e {

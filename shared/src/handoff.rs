@@ -13,6 +13,7 @@ use crate::domain::{Event, Incident, TimelineEvent};
 use crate::ids::{IdGenerator, IncidentId};
 use crate::ports::{OutgoingMessage, Queue, QueueError, Store, StoreError};
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 use time::Duration;
 
 /// The categorise queue's message body: ids only, never personal data.
@@ -29,6 +30,24 @@ pub enum HandoffError {
     Queue(#[from] QueueError),
     #[error("could not record the hand-off")]
     Store(#[from] StoreError),
+}
+
+/// What intake and the sweeper both run on: the table, the categorise queue,
+/// the clock and ids; `S` is each one's own settings. Built from the
+/// environment by `sim::startup::handoff`.
+pub struct HandoffDeps<S> {
+    pub store: Arc<dyn Store>,
+    /// The categorise queue: incidents are handed on here.
+    pub queue: Arc<dyn Queue>,
+    pub clock: Arc<dyn Clock>,
+    pub ids: Arc<dyn IdGenerator>,
+    pub settings: S,
+}
+
+impl<S> HandoffDeps<S> {
+    pub fn handoff(&self) -> Handoff<'_> {
+        Handoff { store: &*self.store, queue: &*self.queue, clock: &*self.clock, ids: &*self.ids }
+    }
 }
 
 /// What intake and the sweeper need to hand incidents on.

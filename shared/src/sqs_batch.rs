@@ -1,18 +1,23 @@
-//! SQS-triggered Lambdas: each record is processed on its own and only the
-//! failed ones are reported (`ReportBatchItemFailures`), so one bad message
-//! never makes a whole batch be redelivered. A failed record comes back after
-//! the queue's visibility timeout and, after `maxReceiveCount`, goes to the
-//! dead-letter queue.
+//! SQS-triggered Lambdas, generic over their message type (as the Lambda
+//! runtime's partial-batch example is): each record's body is read as the
+//! message type and handled on its own, and only the failed ones are reported
+//! (`ReportBatchItemFailures`), so one bad message never makes a whole batch
+//! be redelivered. A body that is not the message type is poison: reported,
+//! it comes back after the visibility timeout and, after `maxReceiveCount`,
+//! goes to the dead-letter queue.
 
+use crate::ports::parse_message;
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
 use lambda_runtime::{service_fn, LambdaEvent};
+use serde::de::DeserializeOwned;
 use std::future::Future;
 
-/// Runs an SQS-triggered Lambda whose records are handled by `handle`.
-pub async fn run<F, Fut, E>(handle: F) -> Result<(), lambda_runtime::Error>
+/// Runs an SQS-triggered Lambda whose messages of type `M` are handled by `handle`.
+pub async fn run<M, F, Fut, T, E>(handle: F) -> Result<(), lambda_runtime::Error>
 where
-    F: Fn(String) -> Fut + Copy,
-    Fut: Future<Output = Result<(), E>>,
+    M: DeserializeOwned,
+    F: Fn(M) -> Fut + Copy,
+    Fut: Future<Output = Result<T, E>>,
     E: std::fmt::Display,
 {
     lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {
@@ -21,19 +26,22 @@ where
     .await
 }
 
-/// Runs `handle` on every record body; records whose handling fails (or
-/// that have no body) are reported as batch item failures.
-pub async fn process<F, Fut, E>(event: SqsEvent, handle: F) -> SqsBatchResponse
+/// Reads every record body as `M` and runs `handle` on it; records that are
+/// not an `M`, have no body, or whose handling fails are reported as batch
+/// item failures.
+pub async fn process<M, F, Fut, T, E>(event: SqsEvent, handle: F) -> SqsBatchResponse
 where
-    F: Fn(String) -> Fut,
-    Fut: Future<Output = Result<(), E>>,
+    M: DeserializeOwned,
+    F: Fn(M) -> Fut,
+    Fut: Future<Output = Result<T, E>>,
     E: std::fmt::Display,
 {
     let mut response = SqsBatchResponse::default();
     for record in event.records {
         let id = record.message_id.unwrap_or_default();
-        let outcome = match record.body {
-            Some(body) => handle(body).await.map_err(|e| e.to_string()),
+        let outcome = match record.body.as_deref().map(parse_message::<M>) {
+            Some(Ok(message)) => handle(message).await.map(|_| ()).map_err(|e| e.to_string()),
+            Some(Err(poison)) => Err(poison.to_string()),
             None => Err("the message has no body".into()),
         };
         if let Err(error) = outcome {

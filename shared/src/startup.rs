@@ -13,6 +13,28 @@ use crate::ports::{ChannelQueues, Queue};
 #[cfg(all(feature = "dynamodb", feature = "sqs"))]
 use std::sync::Arc;
 
+/// Intake's and the sweeper's wiring: `TABLE_NAME`, `CATEGORISE_QUEUE_URL`,
+/// the system clock and random ids, with the function's own settings.
+#[cfg(all(feature = "dynamodb", feature = "sqs"))]
+pub fn handoff<S>(aws: &aws_config::SdkConfig, settings: S) -> Result<crate::handoff::HandoffDeps<S>, ConfigError> {
+    Ok(crate::handoff::HandoffDeps {
+        store: store(aws)?,
+        queue: queue(aws, "CATEGORISE_QUEUE_URL")?,
+        clock: Arc::new(crate::clock::SystemClock),
+        ids: Arc::new(crate::ids::RandomIds),
+        settings,
+    })
+}
+
+/// The personal links' signing key, read once from SSM (`LINK_KEY_PARAMETER`, a SecureString in hex).
+#[cfg(all(feature = "dynamodb", feature = "sqs", feature = "ssm"))]
+pub async fn link_key(
+    aws: &aws_config::SdkConfig,
+) -> Result<crate::links::LinkKey, Box<dyn std::error::Error + Send + Sync>> {
+    let key_hex = crate::adapters::ssm::secure_parameter(aws, &required("LINK_KEY_PARAMETER")?).await?;
+    Ok(crate::links::LinkKey::from_hex(&key_hex).map_err(|e| format!("the link key {e}"))?)
+}
+
 /// The table every function shares: `TABLE_NAME`.
 #[cfg(all(feature = "dynamodb", feature = "sqs"))]
 pub fn store(aws: &aws_config::SdkConfig) -> Result<Arc<DynamoStore>, ConfigError> {
@@ -56,9 +78,8 @@ pub async fn sender(
     aws: &aws_config::SdkConfig,
 ) -> Result<crate::sending::SenderDeps, Box<dyn std::error::Error + Send + Sync>> {
     use crate::sending::{fallback_for, Fallback, Links, Pacer, SenderDeps};
-    let key_hex = crate::adapters::ssm::secure_parameter(aws, &required("LINK_KEY_PARAMETER")?).await?;
     let links = Links {
-        key: crate::links::LinkKey::from_hex(&key_hex).map_err(|e| format!("the link key {e}"))?,
+        key: link_key(aws).await?,
         base_url: required("PUBLIC_BASE_URL")?,
         lifetime: time::Duration::hours(parsed_or("LINK_LIFETIME_HOURS", 168)?),
     };

@@ -110,7 +110,7 @@ impl Harness {
             queue,
             clock: self.clock.clone(),
             ids: self.ids.clone(),
-            after: Duration::seconds(60),
+            settings: sweep::Settings { after: Duration::seconds(60) },
         }
     }
 }

@@ -17,10 +17,8 @@
 //! it twice.
 
 use sim::briefings::{compose, is_reported, policy_for};
-use sim::domain::follow_up::{
-    BriefingCheck, BriefingContent, BriefingReason, FollowUp, SentBriefing, BRIEFING_STEP_BASE,
-};
-use sim::domain::notification::{Categorisation, Notification, NotificationKey};
+use sim::domain::follow_up::{BriefingCheck, BriefingContent, BriefingReason, FollowUp, SentBriefing};
+use sim::domain::notification::{Categorisation, Notification, NotificationKey, Step};
 use sim::domain::policy::{resolve, AlertPolicy, Recipient};
 use sim::domain::Contact;
 use sim::domain::{Event, Incident, TimelineEvent};
@@ -48,9 +46,7 @@ pub enum Outcome {
 }
 
 pub async fn handle_message(deps: &Deps, body: &str) -> Result<Outcome, BriefingError> {
-    let check: BriefingCheck =
-        serde_json::from_str(body).map_err(|e| BriefingError::Poison(format!("not an update check: {e}")))?;
-    run(deps, &check).await
+    run(deps, &sim::ports::parse_message(body)?).await
 }
 
 pub async fn run(deps: &Deps, check: &BriefingCheck) -> Result<Outcome, BriefingError> {
@@ -145,7 +141,7 @@ async fn deliver(
     )?;
     let resolution = resolve(&group_ids, &target.policy.briefing_channels, &groups, &contacts, &HashSet::new());
     let recipients = briefing_recipients(resolution.recipients, &notifications, &contacts, target, &update.reason);
-    let step = BRIEFING_STEP_BASE + update.number;
+    let step = Step::Briefing(update.number);
     let wanted: Vec<Notification> = recipients
         .iter()
         .flat_map(|r| {
@@ -170,7 +166,7 @@ async fn deliver(
     let sent = Event::BriefingSent {
         number: update.number,
         reason: update.reason.describe(),
-        groups: group_ids.iter().map(|g| g.to_string()).collect(),
+        groups: group_ids.clone(),
         messages,
     };
     let mut next = follow_up.next();
@@ -196,8 +192,7 @@ fn briefing_recipients(
     target: &Target<'_>,
     reason: &BriefingReason,
 ) -> Vec<Recipient> {
-    let first_alerts: Vec<&Notification> =
-        notifications.iter().filter(|n| n.step == 0 && n.briefing.is_none()).collect();
+    let first_alerts: Vec<&Notification> = notifications.iter().filter(|n| n.step == Step::FIRST).collect();
     for n in &first_alerts {
         if recipients.iter().any(|r| r.contact_id == n.contact_id) {
             continue;

@@ -1,8 +1,9 @@
 //! The briefings Lambda, fed by the briefings delay queue.
 
-use briefings::handle_message;
+use briefings::run;
 use lambda_runtime::Error;
 use sim::adapters::aws::load_config;
+use sim::domain::follow_up::BriefingCheck;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
@@ -10,5 +11,5 @@ async fn main() -> Result<(), Error> {
     let aws = load_config().await;
     let deps = sim::startup::alerting(&aws)?;
     let deps = &deps;
-    sim::sqs_batch::run(move |body| async move { handle_message(deps, &body).await.map(|_| ()) }).await
+    sim::sqs_batch::run(move |message: BriefingCheck| async move { run(deps, &message).await }).await
 }

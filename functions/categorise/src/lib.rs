@@ -23,7 +23,7 @@
 use sim::domain::category::{Category, Facts, RuleSet};
 use sim::domain::checklist::ChecklistTemplate;
 use sim::domain::follow_up::{BriefingCheck, BriefingReason};
-use sim::domain::notification::{Categorisation, EscalationCheck, Notification, NotificationKey};
+use sim::domain::notification::{Categorisation, EscalationCheck, Notification, NotificationKey, Step};
 use sim::domain::policy::resolve;
 use sim::domain::{Event, Incident, Licensee, TimelineEvent};
 use sim::fanout::write_and_queue;
@@ -46,9 +46,7 @@ pub enum Outcome {
 
 /// Handles one message body from the categorise queue.
 pub async fn handle_message(deps: &Deps, body: &str) -> Result<Outcome, CategoriseError> {
-    let message: HandoffMessage =
-        serde_json::from_str(body).map_err(|e| CategoriseError::Poison(format!("not a hand-off message: {e}")))?;
-    categorise(deps, &message).await
+    categorise(deps, &sim::ports::parse_message(body)?).await
 }
 
 pub async fn categorise(deps: &Deps, message: &HandoffMessage) -> Result<Outcome, CategoriseError> {
@@ -174,8 +172,8 @@ async fn fan_out(
         if !resolution.missing_groups.is_empty() || !resolution.unreachable.is_empty() {
             tracing::warn!(incident_id = %incident.id, missing = resolution.missing_groups.len(), unreachable = resolution.unreachable.len(), "alert gaps");
             events.push(event(Event::AlertGaps {
-                missing_groups: resolution.missing_groups.iter().map(|g| g.to_string()).collect(),
-                unreachable_contacts: resolution.unreachable.iter().map(|c| c.to_string()).collect(),
+                missing_groups: resolution.missing_groups.clone(),
+                unreachable_contacts: resolution.unreachable.clone(),
             }));
         }
 
@@ -189,7 +187,7 @@ async fn fan_out(
                         incident.id.clone(),
                         r,
                         *channel,
-                        0,
+                        Step::FIRST,
                         categorisation.round,
                         policy.acknowledge_within_minutes.is_some(),
                         if categorisation.widened { now } else { categorisation.decided_at },
@@ -242,7 +240,7 @@ fn alerted_before(
 ) -> HashSet<ContactId> {
     existing
         .values()
-        .filter(|n| n.round < categorisation.round || (categorisation.widened && n.step == 0 && n.briefing.is_none()))
+        .filter(|n| n.round < categorisation.round || (categorisation.widened && n.step == Step::FIRST))
         .map(|n| n.contact_id.clone())
         .collect()
 }
@@ -260,7 +258,7 @@ async fn newly_reached(
     let (groups, contacts, notifications) =
         tokio::try_join!(store.groups(&licensee.id), store.contacts(&licensee.id), store.notifications(&incident.id))?;
     let alerted: HashSet<ContactId> =
-        notifications.iter().filter(|n| n.step == 0 && n.briefing.is_none()).map(|n| n.contact_id.clone()).collect();
+        notifications.iter().filter(|n| n.step == Step::FIRST).map(|n| n.contact_id.clone()).collect();
     let resolution = resolve(&policy.groups_for(&incident.report), &policy.channels, &groups, &contacts, &alerted);
     Ok(resolution.recipients.len())
 }

@@ -14,7 +14,7 @@
 //! DLQ, no extra service, and the same on the local stack. SQS delays at most
 //! 15 minutes, so a check due later re-queues itself for the rest.
 
-use sim::domain::notification::{EscalationCheck, Notification, NotificationKey};
+use sim::domain::notification::{EscalationCheck, Notification, NotificationKey, Step};
 use sim::domain::policy::{resolve, EscalationTarget, Recipient};
 use sim::domain::{Contact, Event, Role, TimelineEvent};
 use sim::fanout::write_and_queue;
@@ -40,9 +40,7 @@ pub enum Outcome {
 }
 
 pub async fn handle_message(deps: &Deps, body: &str) -> Result<Outcome, EscalateError> {
-    let check: EscalationCheck =
-        serde_json::from_str(body).map_err(|e| EscalateError::Poison(format!("not an escalation check: {e}")))?;
-    escalate(deps, &check).await
+    escalate(deps, &sim::ports::parse_message(body)?).await
 }
 
 pub async fn escalate(deps: &Deps, check: &EscalationCheck) -> Result<Outcome, EscalateError> {
@@ -91,7 +89,15 @@ pub async fn escalate(deps: &Deps, check: &EscalationCheck) -> Result<Outcome, E
                required: bool| {
         let to = Recipient { contact_id: contact.id.clone(), channels: vec![], groups: vec![], role: role.clone() };
         for channel in contact.reachable_on(&policy.channels) {
-            let n = Notification::pending(incident.id.clone(), &to, channel, step_no, check.round, required, now);
+            let n = Notification::pending(
+                incident.id.clone(),
+                &to,
+                channel,
+                Step::Alert(step_no),
+                check.round,
+                required,
+                now,
+            );
             wanted.push(Notification { deputy_for: deputy_for.clone(), ..n });
         }
     };
@@ -141,7 +147,13 @@ pub async fn escalate(deps: &Deps, check: &EscalationCheck) -> Result<Outcome, E
     if let Some(next) = &next {
         deps.escalation.send(&[next.message(now)]).await?;
     }
-    store.append_event(&event(Event::Escalated { step: step_no, silent_roles: names(&silent), messages })).await?;
+    store
+        .append_event(&event(Event::Escalated {
+            step: step_no,
+            silent_roles: silent.iter().map(|r| (*r).clone()).collect(),
+            messages,
+        }))
+        .await?;
     tracing::info!(incident_id = %incident.id, step = step_no, silent = silent.len(), messages, "escalated");
     Ok(Outcome::Escalated { silent_roles: names(&silent), messages, next_check: next.is_some() })
 }

@@ -1,8 +1,9 @@
 //! The escalate Lambda, fed by the escalation delay queue.
 
-use escalate::handle_message;
+use escalate::escalate;
 use lambda_runtime::Error;
 use sim::adapters::aws::load_config;
+use sim::domain::notification::EscalationCheck;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
@@ -10,5 +11,5 @@ async fn main() -> Result<(), Error> {
     let aws = load_config().await;
     let deps = sim::startup::alerting(&aws)?;
     let deps = &deps;
-    sim::sqs_batch::run(move |body| async move { handle_message(deps, &body).await.map(|_| ()) }).await
+    sim::sqs_batch::run(move |message: EscalationCheck| async move { escalate(deps, &message).await }).await
 }

@@ -18,29 +18,12 @@ mod strict_json;
 pub use error::IntakeError;
 
 use lambda_http::{Body, Request, Response};
-use sim::clock::Clock;
 use sim::config::{parsed_or, ConfigError};
-use sim::handoff::Handoff;
-use sim::ids::IdGenerator;
-use sim::ports::{Queue, Store};
-use std::sync::Arc;
 use time::Duration;
 
-/// What the handler needs to do its work; built once per Lambda instance.
-pub struct Deps {
-    pub store: Arc<dyn Store>,
-    /// The categorise queue: incidents are handed on here.
-    pub queue: Arc<dyn Queue>,
-    pub clock: Arc<dyn Clock>,
-    pub ids: Arc<dyn IdGenerator>,
-    pub settings: Settings,
-}
-
-impl Deps {
-    fn handoff(&self) -> Handoff<'_> {
-        Handoff { store: &*self.store, queue: &*self.queue, clock: &*self.clock, ids: &*self.ids }
-    }
-}
+/// What the handler needs to do its work; built once per Lambda instance:
+/// the hand-off wiring it shares with the sweeper, and intake's settings.
+pub type Deps = sim::handoff::HandoffDeps<Settings>;
 
 #[derive(Debug, Clone)]
 pub struct Settings {

@@ -1,19 +1,13 @@
-//! The intake Lambda: clients built once, then the shared handler.
+//! The intake Lambda: clients built once (`sim::startup`), then the shared handler.
 
-use intake::{handle, Deps, Settings};
+use intake::{handle, Settings};
 use lambda_http::{service_fn, Error};
-use sim::adapters::aws::{load_config, table_and_categorise_queue};
-use sim::clock::SystemClock;
-use sim::ids::RandomIds;
 use std::convert::Infallible;
-use std::sync::Arc;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     sim::telemetry::init();
-    let settings = Settings::from_env()?;
-    let (store, queue) = table_and_categorise_queue(&load_config().await)?;
-    let deps = Deps { store, queue, clock: Arc::new(SystemClock), ids: Arc::new(RandomIds), settings };
+    let deps = sim::startup::handoff(&sim::adapters::aws::load_config().await, Settings::from_env()?)?;
     let deps = &deps;
     lambda_http::run(service_fn(move |req| async move { Ok::<_, Infallible>(handle(deps, req).await) })).await
 }

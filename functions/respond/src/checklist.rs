@@ -108,7 +108,7 @@ pub async fn update(deps: &Deps, token: &str, item_id: &str, req: &Request) -> R
             Event::ChecklistChanged {
                 item_id: item.item_id.clone(),
                 section_id: item.section_id.clone(),
-                contact_id: claims.contact_id.to_string(),
+                contact_id: claims.contact_id.clone(),
                 changes,
             },
         );

@@ -104,7 +104,7 @@ pub async fn close(deps: &Deps, token: &str, req: &Request) -> Result<HtmlRespon
     let closure = Closure { closed_by: contact.id.clone(), role: contact.role.clone(), at: now, note };
     let mut closed = follow_up.next();
     closed.closure = Some(closure.clone());
-    let event = Event::Closed { contact_id: contact.id.to_string(), role: contact.role.to_string() };
+    let event = Event::Closed { contact_id: contact.id.clone(), role: contact.role.clone() };
     match store.put_follow_up(&closed, &[TimelineEvent::new(&*deps.ids, &incident.id, now, event)]).await {
         Ok(()) => {}
         Err(StoreError::Conflict) => return Err(PageError::StaleClose),
@@ -167,7 +167,7 @@ pub async fn add_key_date(deps: &Deps, token: &str, req: &Request) -> Result<Htm
     let mut next = follow_up.next();
     next.key_dates.push(key_date.clone());
     next.key_dates.sort_by_key(|d| d.date);
-    let event = Event::KeyDateAdded { contact_id: claims.contact_id.to_string(), what: kind, date };
+    let event = Event::KeyDateAdded { contact_id: claims.contact_id.clone(), what: kind, date };
     match store.put_follow_up(&next, &[TimelineEvent::new(&*deps.ids, &incident.id, now, event)]).await {
         Ok(()) => {}
         // Someone else changed the record meanwhile: their change stands; add again.

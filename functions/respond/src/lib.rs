@@ -244,11 +244,7 @@ async fn acknowledge(deps: &Deps, token: &str, req: &Request) -> Result<HtmlResp
         &*deps.ids,
         &incident.id,
         now,
-        Event::Acknowledged {
-            contact_id: contact.id.to_string(),
-            role: contact.role.to_string(),
-            channel: claims.channel,
-        },
+        Event::Acknowledged { contact_id: contact.id.clone(), role: contact.role.clone(), channel: claims.channel },
     );
     let note = if deps.store.acknowledge(&ack, &[event]).await? {
         tracing::info!(incident_id = %incident.id, contact_id = %contact.id, channel = %claims.channel, "acknowledged");

@@ -3,13 +3,8 @@
 use lambda_http::{service_fn, Error};
 use respond::{handle, Deps, Site};
 use sim::adapters::aws::load_config;
-use sim::adapters::dynamodb::DynamoStore;
-use sim::adapters::sqs::SqsQueue;
-use sim::adapters::ssm::secure_parameter;
 use sim::clock::SystemClock;
-use sim::config::required;
 use sim::ids::RandomIds;
-use sim::links::LinkKey;
 use std::convert::Infallible;
 use std::sync::Arc;
 
@@ -17,7 +12,6 @@ use std::sync::Arc;
 async fn main() -> Result<(), Error> {
     sim::telemetry::init();
     let aws = load_config().await;
-    let key_hex = secure_parameter(&aws, &required("LINK_KEY_PARAMETER")?).await?;
     // Behind CloudFront or under a base path the pages need the public
     // address; without it, Origin is compared with Host (the API's own URL).
     let site = match std::env::var("PUBLIC_BASE_URL") {
@@ -30,11 +24,11 @@ async fn main() -> Result<(), Error> {
         }
     };
     let deps = Deps {
-        store: Arc::new(DynamoStore::from_config(&aws, required("TABLE_NAME")?)),
-        briefings: Arc::new(SqsQueue::from_config(&aws, required("BRIEFINGS_QUEUE_URL")?)),
+        store: sim::startup::store(&aws)?,
+        briefings: sim::startup::queue(&aws, "BRIEFINGS_QUEUE_URL")?,
         clock: Arc::new(SystemClock),
         ids: Arc::new(RandomIds),
-        key: LinkKey::from_hex(&key_hex).map_err(|e| format!("the link key {e}"))?,
+        key: sim::startup::link_key(&aws).await?,
         site,
     };
     let deps = &deps;

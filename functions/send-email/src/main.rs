@@ -4,8 +4,9 @@
 use lambda_runtime::Error;
 use sim::adapters::ses::SesEmail;
 use sim::config::required;
+use sim::domain::notification::NotificationMessage;
 use sim::domain::policy::Channel;
-use sim::sending::send_message;
+use sim::sending::send;
 use std::sync::Arc;
 
 #[tokio::main]
@@ -16,5 +17,5 @@ async fn main() -> Result<(), Error> {
     let sender = SesEmail::from_config(&aws, required("EMAIL_FROM")?, configuration_set);
     let deps = sim::startup::sender(Channel::Email, Arc::new(sender), &aws).await?;
     let deps = &deps;
-    sim::sqs_batch::run(move |body| async move { send_message(deps, &body).await.map(|_| ()) }).await
+    sim::sqs_batch::run(move |message: NotificationMessage| async move { send(deps, &message).await }).await
 }

@@ -3,8 +3,9 @@
 
 use lambda_runtime::Error;
 use sim::adapters::sns::SnsSms;
+use sim::domain::notification::NotificationMessage;
 use sim::domain::policy::Channel;
-use sim::sending::send_message;
+use sim::sending::send;
 use std::sync::Arc;
 
 #[tokio::main]
@@ -14,5 +15,5 @@ async fn main() -> Result<(), Error> {
     let sender = SnsSms::from_config(&aws, std::env::var("SMS_SENDER_ID").ok().filter(|s| !s.is_empty()));
     let deps = sim::startup::sender(Channel::Sms, Arc::new(sender), &aws).await?;
     let deps = &deps;
-    sim::sqs_batch::run(move |body| async move { send_message(deps, &body).await.map(|_| ()) }).await
+    sim::sqs_batch::run(move |message: NotificationMessage| async move { send(deps, &message).await }).await
 }

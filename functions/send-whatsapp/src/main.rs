@@ -6,8 +6,9 @@ use lambda_runtime::Error;
 use sim::adapters::ssm::secure_parameter;
 use sim::adapters::whatsapp::CloudApiWhatsApp;
 use sim::config::{parsed_or, required};
+use sim::domain::notification::NotificationMessage;
 use sim::domain::policy::Channel;
-use sim::sending::send_message;
+use sim::sending::send;
 use std::sync::Arc;
 
 #[tokio::main]
@@ -20,5 +21,5 @@ async fn main() -> Result<(), Error> {
     let sender = CloudApiWhatsApp::new(&base, &version, &required("WHATSAPP_PHONE_NUMBER_ID")?, token)?;
     let deps = sim::startup::sender(Channel::WhatsApp, Arc::new(sender), &aws).await?;
     let deps = &deps;
-    sim::sqs_batch::run(move |body| async move { send_message(deps, &body).await.map(|_| ()) }).await
+    sim::sqs_batch::run(move |message: NotificationMessage| async move { send(deps, &message).await }).await
 }

@@ -51,18 +51,3 @@ impl HasStatus for aws_smithy_runtime_api::http::Response {
         self.status().as_u16()
     }
 }
-
-#[cfg(all(feature = "dynamodb", feature = "sqs"))]
-type StoreAndQueue = (std::sync::Arc<dyn crate::ports::Store>, std::sync::Arc<dyn crate::ports::Queue>);
-
-/// The table and the categorise queue named by `TABLE_NAME` and
-/// `CATEGORISE_QUEUE_URL`: what intake and the sweeper both run on.
-#[cfg(all(feature = "dynamodb", feature = "sqs"))]
-pub fn table_and_categorise_queue(aws: &SdkConfig) -> Result<StoreAndQueue, crate::config::ConfigError> {
-    let table = crate::config::required("TABLE_NAME")?;
-    let queue_url = crate::config::required("CATEGORISE_QUEUE_URL")?;
-    Ok((
-        std::sync::Arc::new(super::dynamodb::DynamoStore::from_config(aws, table)),
-        std::sync::Arc::new(super::sqs::SqsQueue::from_config(aws, queue_url)),
-    ))
-}

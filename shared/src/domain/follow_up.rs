@@ -10,10 +10,6 @@ use crate::ids::{ContactId, IncidentId};
 use serde::{Deserialize, Serialize};
 use time::{Date, Duration, OffsetDateTime};
 
-/// Notification steps from here up are stakeholder briefings (update n has
-/// step `BRIEFING_STEP_BASE + n`); below are first alerts and escalation steps.
-pub const BRIEFING_STEP_BASE: u32 = 1000;
-
 /// The brief's review dates after closing: 24 hours, 72 hours, 7 days.
 pub const REVIEW_AFTER_HOURS: [u32; 3] = [24, 72, 168];
 

@@ -46,7 +46,7 @@ pub struct Notification {
     pub contact_id: ContactId,
     pub channel: Channel,
     /// 0 for the first alert; escalation steps count up.
-    pub step: u32,
+    pub step: Step,
     /// The categorisation round that created it.
     pub round: u32,
     /// Why this person is alerted: the groups they are in.
@@ -79,7 +79,7 @@ pub struct Notification {
     /// category (see `Categorisation::widened`): it reads as a first alert.
     #[serde(default)]
     pub widened: bool,
-    /// For a stakeholder briefing (steps from `BRIEFING_STEP_BASE`): what it says.
+    /// For a stakeholder briefing (`Step::Briefing`): what it says.
     #[serde(default)]
     pub briefing: Option<super::follow_up::BriefingContent>,
 }
@@ -95,7 +95,7 @@ impl Notification {
         incident_id: IncidentId,
         to: &Recipient,
         channel: Channel,
-        step: u32,
+        step: Step,
         round: u32,
         required: bool,
         created_at: OffsetDateTime,
@@ -142,6 +142,48 @@ impl Notification {
     }
 }
 
+/// Which message to a person a notification is, within its incident: the
+/// first alert (`Alert(0)`), escalation step n (`Alert(n)`), or stakeholder
+/// briefing n (`Briefing(n)`). Stored and queued as one number, briefings from
+/// 1000, so keys and queue bodies keep their form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(into = "u32", from = "u32")]
+pub enum Step {
+    Alert(u32),
+    Briefing(u32),
+}
+
+const BRIEFING_STEPS_FROM: u32 = 1000;
+
+impl Step {
+    /// The first alert of a round.
+    pub const FIRST: Step = Step::Alert(0);
+}
+
+impl From<Step> for u32 {
+    fn from(step: Step) -> u32 {
+        match step {
+            Step::Alert(n) => n.min(BRIEFING_STEPS_FROM - 1),
+            Step::Briefing(n) => BRIEFING_STEPS_FROM + n,
+        }
+    }
+}
+
+impl From<u32> for Step {
+    fn from(n: u32) -> Step {
+        match n.checked_sub(BRIEFING_STEPS_FROM) {
+            Some(briefing) => Step::Briefing(briefing),
+            None => Step::Alert(n),
+        }
+    }
+}
+
+impl std::fmt::Display for Step {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", u32::from(*self))
+    }
+}
+
 /// A notification's identity within its incident: contact × channel × step.
 /// Its text form (`contact#channel#step`) is the sort key it is stored under
 /// and what the claim's conditional write is keyed on.
@@ -149,11 +191,11 @@ impl Notification {
 pub struct NotificationKey {
     pub contact_id: ContactId,
     pub channel: Channel,
-    pub step: u32,
+    pub step: Step,
 }
 
 impl NotificationKey {
-    pub fn new(contact_id: &ContactId, channel: Channel, step: u32) -> Self {
+    pub fn new(contact_id: &ContactId, channel: Channel, step: Step) -> Self {
         Self { contact_id: contact_id.clone(), channel, step }
     }
 }
@@ -176,7 +218,7 @@ pub struct NotificationMessage {
     pub incident_id: IncidentId,
     pub contact_id: ContactId,
     pub channel: Channel,
-    pub step: u32,
+    pub step: Step,
 }
 
 /// A responder pressed Acknowledge on their personal link.
@@ -253,9 +295,9 @@ impl Notification {
     /// a reminder to a silent required person.
     pub fn alert_kind(&self) -> AlertKind {
         match (self.step, self.round, &self.deputy_for, self.required) {
-            (0, _, _, _) if self.widened => AlertKind::First,
-            (0, 1, _, _) => AlertKind::First,
-            (0, _, _, _) => AlertKind::Upgrade,
+            (Step::FIRST, _, _, _) if self.widened => AlertKind::First,
+            (Step::FIRST, 1, _, _) => AlertKind::First,
+            (Step::FIRST, _, _, _) => AlertKind::Upgrade,
             (_, _, Some(_), _) | (_, _, None, false) => AlertKind::Escalation,
             _ => AlertKind::Reminder,
         }
@@ -290,6 +332,7 @@ mod tests {
     use time::macros::datetime;
 
     fn notification(step: u32, round: u32, required: bool, deputy_for: Option<&str>) -> Notification {
+        let step = Step::Alert(step);
         let to = Recipient {
             contact_id: ContactId::parse("con-gold").unwrap(),
             channels: vec![Channel::Sms],
@@ -316,8 +359,12 @@ mod tests {
 
     #[test]
     fn a_notification_key_reads_as_its_stored_sort_key() {
-        let key = NotificationKey::new(&ContactId::parse("con-gold").unwrap(), Channel::WhatsApp, 3);
+        let key = NotificationKey::new(&ContactId::parse("con-gold").unwrap(), Channel::WhatsApp, Step::Alert(3));
         assert_eq!(key.to_string(), "con-gold#whatsapp#3");
+        let briefing = NotificationKey::new(&ContactId::parse("con-gold").unwrap(), Channel::Email, Step::Briefing(2));
+        assert_eq!(briefing.to_string(), "con-gold#email#1002", "briefings keep their stored form");
+        assert_eq!(Step::from(1002), Step::Briefing(2));
+        assert_eq!(Step::from(2), Step::Alert(2));
         assert_eq!(notification(3, 1, true, None).key().to_string(), "con-gold#sms#3");
     }
 

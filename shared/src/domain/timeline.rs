@@ -2,10 +2,11 @@
 //! codes and plain descriptions, never personal data.
 
 use super::category::Category;
+use super::contact::Role;
 use super::follow_up::KeyDateKind;
 use super::incident::HandoffReason;
 use super::policy::Channel;
-use crate::ids::{CallerId, EventId, IdGenerator, IncidentId};
+use crate::ids::{CallerId, ContactId, EventId, GroupId, IdGenerator, IncidentId};
 use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
 
@@ -14,7 +15,7 @@ use time::{Date, OffsetDateTime};
 pub enum Event {
     /// Police reported the incident.
     Reported { caller_id: CallerId },
-    /// Police sent an update that changed the incident.
+    /// Police sent an amendment that changed the incident.
     Amended { caller_id: CallerId, changes: Vec<String> },
     /// The licensee's licence has lapsed; served within the grace period.
     ServedInLicenceGrace { lapsed_on: Date },
@@ -27,9 +28,9 @@ pub enum Event {
     Categorised { category: Category, rule: String, reason: String },
     /// A police amendment raised the category; the added groups are alerted.
     CategoryRaised { from: Category, to: Category, rule: String, reason: String },
-    /// An update would lower the category, or leaves it as it was; it stays where it was.
+    /// An amendment would lower the category, or leaves it as it was; it stays where it was.
     CategoryKept { kept: Category, decided: Category, rule: String },
-    /// An update kept the category but its policy now reaches more people (a
+    /// An amendment kept the category but its policy now reaches more people (a
     /// victim confirmed under 18 adds education and youth services): they are
     /// alerted in the current round, once.
     AlertsWidened { category: Category, rule: String, reason: String, people: usize },
@@ -37,27 +38,27 @@ pub enum Event {
     AlertsQueued { round: u32, recipients: usize, messages: usize, channels: Vec<Channel> },
     /// Alerts that could not be addressed: groups the licensee lacks,
     /// members with no usable channel. An operator must fix these.
-    AlertGaps { missing_groups: Vec<String>, unreachable_contacts: Vec<String> },
+    AlertGaps { missing_groups: Vec<GroupId>, unreachable_contacts: Vec<ContactId> },
     /// The response checklist was opened.
     ChecklistOpened { items: usize },
     /// A provider refused a message for good (the provider's code only).
-    NotificationFailed { contact_id: String, channel: Channel, reason: String },
+    NotificationFailed { contact_id: ContactId, channel: Channel, reason: String },
     /// After a refusal, the same alert was queued on the person's next channel.
-    FellBack { contact_id: String, from: Channel, to: Channel },
+    FellBack { contact_id: ContactId, from: Channel, to: Channel },
     /// A responder acknowledged from their personal link.
-    Acknowledged { contact_id: String, role: String, channel: Channel },
+    Acknowledged { contact_id: ContactId, role: Role, channel: Channel },
     /// An escalation step ran: reminders to silent roles, alerts to deputies or groups.
-    Escalated { step: u32, silent_roles: Vec<String>, messages: usize },
+    Escalated { step: u32, silent_roles: Vec<Role>, messages: usize },
     /// Escalation ended: everyone required acknowledged, or the steps ran out.
     EscalationEnded { all_acknowledged: bool },
     /// A responder changed a checklist item (descriptions only; notes stay on the item).
-    ChecklistChanged { item_id: String, section_id: String, contact_id: String, changes: Vec<String> },
+    ChecklistChanged { item_id: String, section_id: String, contact_id: ContactId, changes: Vec<String> },
     /// The lead role closed the incident (the closing note stays on the record).
-    Closed { contact_id: String, role: String },
+    Closed { contact_id: ContactId, role: Role },
     /// A responder added a key date (funeral, court date, anniversary).
-    KeyDateAdded { contact_id: String, what: KeyDateKind, date: Date },
+    KeyDateAdded { contact_id: ContactId, what: KeyDateKind, date: Date },
     /// A stakeholder briefing went to the incident's groups.
-    BriefingSent { number: u32, reason: String, groups: Vec<String>, messages: usize },
+    BriefingSent { number: u32, reason: String, groups: Vec<GroupId>, messages: usize },
 }
 
 impl Event {

@@ -6,7 +6,9 @@ pub mod queue;
 pub mod sender;
 pub mod store;
 
-pub use queue::{ChannelQueues, OutgoingMessage, Queue, QueueError, QueueRoute, ReceivedMessage};
+pub use queue::{
+    parse_message, ChannelQueues, OutgoingMessage, PoisonMessage, Queue, QueueError, QueueRoute, ReceivedMessage,
+};
 pub use sender::{Outgoing, SendError, Sender};
 pub use store::{
     AlertStore, CreateOutcome, DirectoryStore, IncidentStore, LapseNotice, ReportKey, ResponseStore, SendingStore,

@@ -48,6 +48,24 @@ pub enum QueueError {
     NoRoute(Channel),
 }
 
+/// A queue message that cannot be read as its queue's message type: retrying
+/// cannot help, so it is reported as failed and ends in the dead-letter queue.
+#[derive(Debug, thiserror::Error)]
+#[error("not a {expected}: {cause}")]
+pub struct PoisonMessage {
+    pub expected: &'static str,
+    pub cause: String,
+}
+
+/// Reads a queue message body as its JSON message type: the one parse step
+/// every queue consumer shares (the Lambdas' batch helper, the local stack).
+pub fn parse_message<M: serde::de::DeserializeOwned>(body: &str) -> Result<M, PoisonMessage> {
+    serde_json::from_str(body).map_err(|e| PoisonMessage {
+        expected: std::any::type_name::<M>().rsplit("::").next().unwrap_or("message"),
+        cause: e.to_string(),
+    })
+}
+
 #[async_trait]
 pub trait Queue: Send + Sync {
     /// Sends every message (batched by the adapter), or reports what failed.

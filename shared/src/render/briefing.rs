@@ -25,7 +25,7 @@ impl Briefing<'_> {
     fn title(&self) -> String {
         let c = self.content;
         match &c.reason {
-            r if r.is_digest() => format!("Briefing {}", c.number),
+            r if r.is_digest() => format!("Update {}", c.number),
             r => capitalise(&r.describe()),
         }
     }

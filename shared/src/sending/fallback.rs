@@ -44,7 +44,7 @@ pub(super) async fn refused(
     let now = deps.clock.now();
     let event = |e| TimelineEvent::new(&*deps.ids, &claimed.incident_id, now, e);
     let mut events = vec![event(Event::NotificationFailed {
-        contact_id: contact.id.to_string(),
+        contact_id: contact.id.clone(),
         channel: claimed.channel,
         reason: reason.clone(),
     })];
@@ -70,11 +70,7 @@ pub(super) async fn refused(
             };
             // The same write-and-queue step as every other fan-out.
             write_and_queue(&*deps.store, fallback, std::slice::from_ref(&next), &existing).await?;
-            events.push(event(Event::FellBack {
-                contact_id: contact.id.to_string(),
-                from: claimed.channel,
-                to: channel,
-            }));
+            events.push(event(Event::FellBack { contact_id: contact.id.clone(), from: claimed.channel, to: channel }));
             fell_back_to = Some(channel);
         }
     }

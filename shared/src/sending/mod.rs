@@ -81,6 +81,12 @@ impl SenderDeps {
     }
 }
 
+impl From<crate::ports::PoisonMessage> for SendFailure {
+    fn from(e: crate::ports::PoisonMessage) -> Self {
+        Self::Poison(e.to_string())
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SendOutcome {
     Sent {
@@ -113,8 +119,11 @@ pub enum SendFailure {
 
 /// Handles one message body from a sender queue.
 pub async fn send_message(deps: &SenderDeps, body: &str) -> Result<SendOutcome, SendFailure> {
-    let message: NotificationMessage =
-        serde_json::from_str(body).map_err(|e| SendFailure::Poison(format!("not a notification message: {e}")))?;
+    send(deps, &crate::ports::parse_message(body)?).await
+}
+
+/// Sends one notification (see the module's steps).
+pub async fn send(deps: &SenderDeps, message: &NotificationMessage) -> Result<SendOutcome, SendFailure> {
     if message.channel != deps.channel {
         return Err(SendFailure::Poison(format!("a {} message on the {} queue", message.channel, deps.channel)));
     }
@@ -158,7 +167,7 @@ pub async fn send_message(deps: &SenderDeps, body: &str) -> Result<SendOutcome, 
             (Channel::Email, _, Some(to)) => Outgoing::Email { to: to.clone(), email: update.email() },
             _ => return refused(deps, claimed, &contact, "the contact has no address for this channel".into()).await,
         };
-        return hand_over(deps, claimed, &message, &contact, outgoing).await;
+        return hand_over(deps, claimed, message, &contact, outgoing).await;
     }
     let alert = Alert {
         incident,
@@ -174,7 +183,7 @@ pub async fn send_message(deps: &SenderDeps, body: &str) -> Result<SendOutcome, 
         (Channel::Email, _, Some(to)) => Outgoing::Email { to: to.clone(), email: alert.email() },
         _ => return refused(deps, claimed, &contact, "the contact has no address for this channel".into()).await,
     };
-    hand_over(deps, claimed, &message, &contact, outgoing).await
+    hand_over(deps, claimed, message, &contact, outgoing).await
 }
 
 /// Paces, hands the message to the provider and records the outcome.
@@ -197,7 +206,7 @@ async fn hand_over(
                 ..claimed
             };
             store.finish_notification(&sent, &[]).await?;
-            tracing::info!(incident_id = %message.incident_id, contact_id = %message.contact_id, channel = %message.channel, step = message.step, "sent");
+            tracing::info!(incident_id = %message.incident_id, contact_id = %message.contact_id, channel = %message.channel, step = %message.step, "sent");
             Ok(SendOutcome::Sent { provider_message_id })
         }
         Err(SendError::Permanent(reason)) => refused(deps, claimed, contact, reason).await,

@@ -60,6 +60,12 @@ pub const STALE_CLOSE: Message = (
 pub const TRY_AGAIN: Message =
     ("SIM could not load this page", "Please try again in a moment. If it keeps failing, call your duty officer.");
 
+mod checklist;
+mod follow_up;
+
+use checklist::checklist;
+use follow_up::{close, key_dates};
+
 const LAYOUT: &Layout = &Layout::RESPONDER;
 
 /// The way back from a refusal to the incident's page, with what the person
@@ -288,186 +294,6 @@ fn your_actions(v: &View<'_>) -> Markup {
                     (v.awaited.iter().map(role_words).collect::<Vec<_>>().join(", ")) "."
                 }
             }
-        }
-    }
-}
-
-/// The response checklist by section, each item with its own small form.
-fn checklist(v: &View<'_>) -> Markup {
-    if v.checklist.is_empty() {
-        return html! {};
-    }
-    let closed = v.checklist.iter().filter(|i| i.is_closed()).count();
-    let mut sections: Vec<(&str, &str, Vec<&ChecklistItem>)> = Vec::new();
-    for item in v.checklist {
-        match sections.last_mut() {
-            Some((id, _, items)) if *id == item.section_id => items.push(item),
-            _ => sections.push((&item.section_id, &item.section_title, vec![item])),
-        }
-    }
-    html! {
-        h2 id="checklist" { "Response checklist" }
-        p {
-            (closed) " of " (v.checklist.len()) " items done. Open a section to take, assign or update its items. \
-             Notes are working notes: never write names or details of victims or suspects."
-        }
-        @for (id, title, items) in &sections {
-            details id={ "section-" (id) } {
-                summary {
-                    strong { (title) }
-                    " (" (items.iter().filter(|i| i.is_closed()).count()) " of " (items.len()) " done)"
-                }
-                ol class="items" {
-                    @for item in items {
-                        (item_html(v, item))
-                    }
-                }
-            }
-        }
-    }
-}
-
-fn assignee_words(v: &View<'_>, assignee: Option<&Assignee>) -> String {
-    match assignee {
-        None => "nobody yet".to_owned(),
-        Some(Assignee::Role(r)) => format!("the {} role", role_words(r)),
-        Some(Assignee::Person(p)) => {
-            v.people.people.iter().find(|(id, _)| id == p).map_or(p.to_string(), |(_, n)| n.clone())
-        }
-    }
-}
-
-/// A colleague by name, from the people alerted for this incident.
-fn person_words(v: &View<'_>, id: &ContactId) -> String {
-    if *id == v.contact.id {
-        return "you".to_owned();
-    }
-    v.people.people.iter().find(|(p, _)| p == id).map_or_else(|| "a colleague".to_owned(), |(_, n)| n.clone())
-}
-
-fn item_html(v: &View<'_>, item: &ChecklistItem) -> Markup {
-    let id = &item.item_id;
-    let current = |a: &Assignee| item.assignee.as_ref() == Some(a);
-    let me = Assignee::Person(v.contact.id.clone());
-    html! {
-        li id={ "item-" (id) } {
-            p id={ "text-" (id) } { (item.text) }
-            div class="meta" {
-                p {
-                    "Owner: " (role_words(&item.owner_role)) ". Status: " strong { (words(item.status.as_str())) }
-                    ". Assigned to: " (assignee_words(v, item.assignee.as_ref())) "."
-                    @if let (Some(by), Some(at)) = (&item.updated_by, item.updated_at) {
-                        " Last changed by " (person_words(v, by)) " at " (when(at)) "."
-                    }
-                }
-                @if item.notes.len() + usize::from(item.legacy_note.is_some()) > 0 {
-                    ul class="notes" {
-                        @for (text, note) in item.all_notes() {
-                            li {
-                                "Note: “" (text) "”"
-                                @if let Some(note) = note {
-                                    " by " (person_words(v, &note.by)) " at " (when(note.at))
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-            form method="post" action={ (v.base) "/a/" (v.token) "/items/" (id) } {
-                input type="hidden" name="form_key" value=(v.form_key);
-                input type="hidden" name="version" value=(item.version);
-                label id={ "status-label-" (id) } for={ "status-" (id) } { "Status" }
-                select id={ "status-" (id) } name="status" aria-labelledby={ "status-label-" (id) " text-" (id) } {
-                    @for (value, status) in ItemStatus::ALL {
-                        option value=(value) selected[*status == item.status] { (words(value)) }
-                    }
-                }
-                label id={ "assignee-label-" (id) } for={ "assignee-" (id) } { "Assigned to" }
-                select id={ "assignee-" (id) } name="assignee"
-                    aria-labelledby={ "assignee-label-" (id) " text-" (id) } {
-                    option value="" selected[item.assignee.is_none()] { "Nobody" }
-                    option value="me" selected[current(&me)] { "Me" }
-                    @for role in &v.people.roles {
-                        option value={ "role:" (role.as_str()) } selected[current(&Assignee::Role(role.clone()))] {
-                            "The " (role_words(role)) " role"
-                        }
-                    }
-                    @for (person, name) in v.people.people.iter().filter(|(p, _)| *p != v.contact.id) {
-                        option value={ "person:" (person.as_str()) }
-                            selected[current(&Assignee::Person(person.clone()))] { (name) }
-                    }
-                }
-                label id={ "note-label-" (id) } for={ "note-" (id) } { "Add a note (optional)" }
-                input type="text" id={ "note-" (id) } name="note" maxlength="280"
-                    aria-labelledby={ "note-label-" (id) " text-" (id) };
-                button type="submit" class="secondary" id={ "save-" (id) } aria-labelledby={ "save-" (id) " text-" (id) } {
-                    "Save this item"
-                }
-            }
-        }
-    }
-}
-
-/// Key dates so far, and the form to add one.
-fn key_dates(v: &View<'_>) -> Markup {
-    if v.lead_role.is_none() {
-        return html! {};
-    }
-    html! {
-        h2 id="key-dates" { "Key dates" }
-        p {
-            "Funerals, court dates and anniversaries are times of risk. On the day, SIM re-alerts the groups with the \
-             checklist's open items."
-        }
-        @if v.follow_up.key_dates.is_empty() {
-            p { "None added yet." }
-        } @else {
-            ul {
-                @for d in &v.follow_up.key_dates {
-                    li { (d.kind.label()) ": " (when_date(d.date)) }
-                }
-            }
-        }
-        form method="post" action={ (v.base) "/a/" (v.token) "/key-dates" } {
-            input type="hidden" name="form_key" value=(v.form_key);
-            label for="key-date-what" { "What is the date?" }
-            select id="key-date-what" name="what" {
-                @for (value, kind) in KeyDateKind::ALL {
-                    option value=(value) { (kind.label()) }
-                }
-            }
-            label for="key-date-date" { "Date" }
-            input type="date" id="key-date-date" name="date" required;
-            button type="submit" class="secondary" { "Add key date" }
-        }
-    }
-}
-
-/// The close form, for the lead role while the incident is open.
-fn close(v: &View<'_>) -> Markup {
-    let Some(lead) = &v.lead_role else { return html! {} };
-    if v.follow_up.closure.is_some() {
-        return html! {};
-    }
-    let lead_words = role_words(lead);
-    if v.contact.role != *lead {
-        return html! {
-            h2 id="close" { "Closing the incident" }
-            p { (capitalise(&format!("the {lead_words} lead"))) " closes the incident when the response has ended." }
-        };
-    }
-    html! {
-        h2 id="close" { "Close the incident" }
-        p {
-            "As the " (lead_words) " lead you close the incident when the response has ended. The groups are told at \
-             once; reviews follow at 24 hours, 72 hours and 7 days."
-        }
-        form method="post" action={ (v.base) "/a/" (v.token) "/close" } {
-            input type="hidden" name="form_key" value=(v.form_key);
-            input type="hidden" name="version" value=(v.follow_up.version);
-            label for="closing-note" { "Closing note (how the response ended; no names)" }
-            textarea id="closing-note" name="closing_note" rows="4" maxlength="1000" required {}
-            button type="submit" { "Close incident" }
         }
     }
 }
