@@ -4,6 +4,8 @@
 
 pub mod queue;
 pub mod sender;
+pub mod sessions;
+pub mod staff;
 pub mod store;
 
 pub use queue::{ChannelQueues, OutgoingMessage, Queue, QueueError, ReceivedMessage};
