@@ -7,6 +7,8 @@ pub mod memory_store;
 
 #[cfg(feature = "dynamodb")]
 pub mod dynamodb;
+#[cfg(feature = "dynamodb")]
+pub mod dynamodb_console;
 #[cfg(feature = "sqs")]
 pub mod sqs;
 
