@@ -31,7 +31,8 @@ struct World {
 }
 
 async fn world() -> World {
-    let person = DevPerson { subject: "lambeth-duty".into(), email: "duty@lambeth.test".into(), label: "Lambeth duty".into() };
+    let person =
+        DevPerson { subject: "lambeth-duty".into(), email: "duty@lambeth.test".into(), label: "Lambeth duty".into() };
     let provider = DevOidc::start(0, "sim-console-local", "dev-secret", REDIRECT, vec![person]).await.unwrap();
     let console = Arc::new(MemoryConsoleStore::new());
     let login = Login { issuer: provider.issuer().to_owned(), subject: "lambeth-duty".into() };
@@ -93,11 +94,10 @@ async fn sign_in(deps: &Deps) -> http::Response<String> {
 
 fn signed_in(response: &http::Response<String>) -> bool {
     response.status() == 303
-        && response
-            .headers()
-            .get_all("set-cookie")
-            .iter()
-            .any(|c| c.to_str().unwrap().starts_with("__Host-sim-session=") && !c.to_str().unwrap().starts_with("__Host-sim-session=;"))
+        && response.headers().get_all("set-cookie").iter().any(|c| {
+            c.to_str().unwrap().starts_with("__Host-sim-session=")
+                && !c.to_str().unwrap().starts_with("__Host-sim-session=;")
+        })
 }
 
 #[tokio::test]

@@ -51,14 +51,17 @@ fn start_provider() -> Provider {
         .spawn()
         .expect("node starts (Node.js 20 is on the machine)");
     let stdout = child.stdout.take().expect("piped stdout");
+    let mut lines = BufReader::new(stdout).lines();
     let mut issuer = String::new();
-    for line in BufReader::new(stdout).lines() {
+    for line in lines.by_ref() {
         let line = line.expect("provider output");
         if let Some(url) = line.strip_prefix("issuer ") {
             issuer = url.to_owned();
             break;
         }
     }
+    // Keep draining its output: a closed pipe would stop it at its next notice.
+    std::thread::spawn(move || lines.for_each(drop));
     assert!(!issuer.is_empty(), "the provider printed no issuer");
     Provider { child, issuer }
 }
@@ -270,6 +273,8 @@ async fn sessions_end_after_30_idle_minutes_and_after_12_hours() {
     w.clock.advance(Duration::minutes(21));
     assert!(!signed_in(handle(&w.deps, request("GET", "/console", Some(&session), "")).await), "12 h absolute");
 
+    // Back to real time: the provider's tokens carry real times.
+    w.clock.set(OffsetDateTime::now_utc());
     let session = session_cookie(&sign_in(&w.deps, "alice").await);
     w.clock.advance(Duration::minutes(29));
     assert!(signed_in(handle(&w.deps, request("GET", "/console", Some(&session), "")).await));

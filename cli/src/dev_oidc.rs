@@ -212,10 +212,14 @@ impl DevOidc {
             redirect_uri: self.redirect_uri.clone(),
         };
         self.lock().codes.insert(code.clone(), grant);
-        let back: String =
-            url::form_urlencoded::Serializer::new(String::new()).append_pair("code", &code).append_pair("state", get("state")).finish();
+        let back: String = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("code", &code)
+            .append_pair("state", get("state"))
+            .finish();
         let mut response = text(StatusCode::FOUND, "");
-        response.headers_mut().insert(header::LOCATION, format!("{}?{back}", self.redirect_uri).parse().expect("a URL"));
+        response
+            .headers_mut()
+            .insert(header::LOCATION, format!("{}?{back}", self.redirect_uri).parse().expect("a URL"));
         response
     }
 
@@ -227,7 +231,10 @@ impl DevOidc {
              Choose who to sign in as:</p><ul>",
         );
         for p in &self.people {
-            let href = format!("/authorize?{query}&as={}", url::form_urlencoded::byte_serialize(p.subject.as_bytes()).collect::<String>());
+            let href = format!(
+                "/authorize?{query}&as={}",
+                url::form_urlencoded::byte_serialize(p.subject.as_bytes()).collect::<String>()
+            );
             body.push_str(&format!(
                 "<li><a href=\"{}\">{} ({})</a></li>",
                 html_escape(&href),
@@ -244,7 +251,8 @@ impl DevOidc {
     fn token(&self, req: &Request<Vec<u8>>) -> Response<String> {
         let form: HashMap<String, String> = url::form_urlencoded::parse(req.body()).into_owned().collect();
         let get = |k: &str| form.get(k).map(String::as_str).unwrap_or_default();
-        let (id, secret) = basic_auth(req).unwrap_or_else(|| (get("client_id").to_owned(), get("client_secret").to_owned()));
+        let (id, secret) =
+            basic_auth(req).unwrap_or_else(|| (get("client_id").to_owned(), get("client_secret").to_owned()));
         if id != self.client_id || secret != self.client_secret {
             return json_response(StatusCode::UNAUTHORIZED, json!({"error": "invalid_client"}));
         }
@@ -253,7 +261,9 @@ impl DevOidc {
             return json_response(StatusCode::BAD_REQUEST, json!({"error": "invalid_grant"}));
         };
         let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(get("code_verifier").as_bytes()));
-        if get("grant_type") != "authorization_code" || challenge != grant.challenge || get("redirect_uri") != grant.redirect_uri
+        if get("grant_type") != "authorization_code"
+            || challenge != grant.challenge
+            || get("redirect_uri") != grant.redirect_uri
         {
             return json_response(StatusCode::BAD_REQUEST, json!({"error": "invalid_grant"}));
         }
@@ -265,7 +275,10 @@ impl DevOidc {
                 StatusCode::OK,
                 json!({"access_token": "dev-access-token", "token_type": "Bearer", "expires_in": 300, "id_token": id_token}),
             ),
-            Err(error) => json_response(StatusCode::INTERNAL_SERVER_ERROR, json!({"error": "server_error", "error_description": error})),
+            Err(error) => json_response(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                json!({"error": "server_error", "error_description": error}),
+            ),
         }
     }
 
@@ -302,8 +315,8 @@ impl DevOidc {
             Some(Tamper::UnknownKid) => Key::fresh().signer(),
             _ => key,
         };
-        let token = CoreIdToken::new(claims, &signer, CoreJwsSigningAlgorithm::EdDsa, None, None)
-            .map_err(|e| e.to_string())?;
+        let token =
+            CoreIdToken::new(claims, &signer, CoreJwsSigningAlgorithm::EdDsa, None, None).map_err(|e| e.to_string())?;
         let mut jwt = serde_json::to_value(&token).map_err(|e| e.to_string())?.as_str().unwrap_or_default().to_owned();
         if tamper == Some(Tamper::BadSignature) {
             // Flip one character of the signature (the last segment).
@@ -319,7 +332,8 @@ fn basic_auth(req: &Request<Vec<u8>>) -> Option<(String, String)> {
     let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?.strip_prefix("Basic ")?;
     let decoded = String::from_utf8(STANDARD.decode(value).ok()?).ok()?;
     let (id, secret) = decoded.split_once(':')?;
-    let unescape = |s: &str| url::form_urlencoded::parse(format!("x={s}").as_bytes()).next().map(|(_, v)| v.into_owned());
+    let unescape =
+        |s: &str| url::form_urlencoded::parse(format!("x={s}").as_bytes()).next().map(|(_, v)| v.into_owned());
     Some((unescape(id)?, unescape(secret)?))
 }
 

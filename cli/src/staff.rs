@@ -71,9 +71,17 @@ pub async fn run(store: &dyn StaffStore, command: StaffCommand) -> Result<String
                 time::OffsetDateTime::now_utc(),
             )?;
             match store.put_staff(&member).await {
-                Err(StoreError::Conflict) => Err("that email or account already belongs to another staff member".into()),
+                Err(StoreError::Conflict) => {
+                    Err("that email or account already belongs to another staff member".into())
+                }
                 Err(e) => Err(e.into()),
-                Ok(()) => Ok(format!("added {} ({}) to {}: {}", member.id, member.name, member.licensee_id, member.roles_text())),
+                Ok(()) => Ok(format!(
+                    "added {} ({}) to {}: {}",
+                    member.id,
+                    member.name,
+                    member.licensee_id,
+                    member.roles_text()
+                )),
             }
         }
         StaffCommand::Remove { licensee, id } => {

@@ -105,11 +105,13 @@ pub async fn signed_in(deps: &Deps, req: &Request<Vec<u8>>) -> Result<Option<Sig
     let too_old = now - found.created_at >= session::ABSOLUTE_LIFETIME;
     if idle || too_old {
         deps.sessions.delete_session(&key).await?;
-        audit(deps, AuditKind::SessionExpired, Some(&found.licensee_id), Some(&found.staff_id), if idle {
-            "idle"
-        } else {
-            "absolute"
-        })
+        audit(
+            deps,
+            AuditKind::SessionExpired,
+            Some(&found.licensee_id),
+            Some(&found.staff_id),
+            if idle { "idle" } else { "absolute" },
+        )
         .await?;
         return Ok(None);
     }
@@ -247,7 +249,10 @@ async fn sign_out(deps: &Deps, req: &Request<Vec<u8>>) -> Result<Response<String
     };
     let form: Option<CsrfForm> = web::parse_form(req.body()).ok();
     if !form.is_some_and(|f| session::equal(&f.csrf, &who.session.csrf)) {
-        return Ok(pages::problem(StatusCode::FORBIDDEN, "That form has expired. Go back, reload the page and try again."));
+        return Ok(pages::problem(
+            StatusCode::FORBIDDEN,
+            "That form has expired. Go back, reload the page and try again.",
+        ));
     }
     deps.sessions.delete_session(&who.session.key).await?;
     audit(deps, AuditKind::SignedOut, Some(&who.member.licensee_id), Some(&who.member.id), "signed_out").await?;

@@ -6,13 +6,13 @@
 
 use crate::http_client::{HttpClient, HttpError};
 use openidconnect::core::{
-    CoreAuthenticationFlow, CoreClient, CoreIdToken, CoreIdTokenVerifier, CoreJsonWebKeySet, CoreJwsSigningAlgorithm,
-    CoreProviderMetadata,
+    CoreAuthenticationFlow, CoreClient, CoreGenderClaim, CoreIdToken, CoreIdTokenVerifier, CoreJsonWebKeySet,
+    CoreJwsSigningAlgorithm, CoreProviderMetadata,
 };
 use openidconnect::{
-    AuthorizationCode, ClaimsVerificationError, ClientId, ClientSecret, CsrfToken, IssuerUrl, Nonce,
-    OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope, SignatureVerificationError,
-    TokenResponse,
+    AuthorizationCode, ClaimsVerificationError, ClientId, ClientSecret, CsrfToken, EmptyAdditionalClaims, IssuerUrl,
+    Nonce, OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope, SignatureVerificationError,
+    SubjectIdentifier, TokenResponse,
 };
 use sim::clock::Clock;
 use std::sync::Arc;
@@ -188,7 +188,8 @@ impl Oidc {
         >,
         OidcError,
     > {
-        let redirect = RedirectUrl::new(self.config.redirect_uri.clone()).map_err(|e| OidcError::Discovery(e.to_string()))?;
+        let redirect =
+            RedirectUrl::new(self.config.redirect_uri.clone()).map_err(|e| OidcError::Discovery(e.to_string()))?;
         Ok(CoreClient::from_provider_metadata(
             metadata.clone(),
             ClientId::new(self.config.client_id.clone()),
@@ -228,16 +229,33 @@ impl Oidc {
             .request_async(&http)
             .await
             .map_err(|e| OidcError::Exchange(error_chain(&e)))?;
-        let _ = response.access_token();
         let id_token = response.id_token().ok_or(OidcError::NoIdToken)?.clone();
         let nonce = Nonce::new(nonce.to_owned());
-        match self.verify(&d, &id_token, &nonce) {
+        let mut verified = match self.verify(&d, &id_token, &nonce) {
             Err(ClaimsVerificationError::SignatureVerification(SignatureVerificationError::NoMatchingKey)) => {
                 let d = self.refresh_keys(&d).await?;
                 self.verify(&d, &id_token, &nonce).map_err(refusal)
             }
             other => other.map_err(refusal),
+        }?;
+        // Providers that keep scope claims out of the ID token (oidc-provider,
+        // some Entra set-ups) give the email at the UserInfo endpoint, for the
+        // same subject (checked by the library).
+        if verified.verified_email.is_none() {
+            if let Ok(request) = client
+                .user_info(response.access_token().clone(), Some(SubjectIdentifier::new(verified.subject.clone())))
+            {
+                match request.request_async::<EmptyAdditionalClaims, _, CoreGenderClaim>(&http).await {
+                    Ok(info) => {
+                        if let (Some(email), Some(true)) = (info.email(), info.email_verified()) {
+                            verified.verified_email = Some(email.as_str().to_owned());
+                        }
+                    }
+                    Err(error) => tracing::warn!(detail = error_chain(&error), "the provider's UserInfo failed"),
+                }
+            }
         }
+        Ok(verified)
     }
 
     fn verify(

@@ -124,7 +124,12 @@ fn member_key_of(item: &Item) -> Option<(LicenseeId, StaffId)> {
 const FREE_OR_MINE: &str = "attribute_not_exists(pk) OR (licensee_id = :l AND staff_id = :s)";
 
 impl DynamoConsoleStore {
-    fn put(&self, item: Item, condition: Option<&str>, member: Option<&StaffMember>) -> Result<TransactWriteItem, StoreError> {
+    fn put(
+        &self,
+        item: Item,
+        condition: Option<&str>,
+        member: Option<&StaffMember>,
+    ) -> Result<TransactWriteItem, StoreError> {
         let mut put = Put::builder().table_name(&self.table).set_item(Some(item));
         if let Some(c) = condition {
             put = put.condition_expression(c);
