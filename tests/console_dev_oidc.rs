@@ -54,8 +54,10 @@ async fn world() -> World {
         client_secret: "dev-secret".into(),
         redirect_uri: REDIRECT.into(),
     };
+    let memory = Arc::new(MemoryStore::new());
     let deps = Deps {
-        store: Arc::new(MemoryStore::new()),
+        store: memory.clone(),
+        search: memory,
         staff: console.clone(),
         sessions: console.clone(),
         oidc: Oidc::new(config, HttpClient::new().unwrap(), clock.clone()),

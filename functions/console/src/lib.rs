@@ -8,6 +8,7 @@
 //! - `POST /console/sign-out` (with the session's CSRF token) ends the session.
 
 pub mod http_client;
+mod incidents;
 pub mod oidc;
 mod pages;
 pub mod session;
@@ -18,6 +19,7 @@ use serde::Deserialize;
 use sim::clock::Clock;
 use sim::domain::staff::{Login, StaffEmail, StaffMember};
 use sim::ids::LicenseeId;
+use sim::ports::incident_search::IncidentSearch;
 use sim::ports::sessions::{AuditEntry, AuditKind, PendingSignIn, Session, SessionStore};
 use sim::ports::staff::StaffStore;
 use sim::ports::{Store, StoreError};
@@ -28,6 +30,7 @@ pub use oidc::OidcConfig;
 
 pub struct Deps {
     pub store: Arc<dyn Store>,
+    pub search: Arc<dyn IncidentSearch>,
     pub staff: Arc<dyn StaffStore>,
     pub sessions: Arc<dyn SessionStore>,
     pub oidc: Oidc,
@@ -40,6 +43,7 @@ pub struct Deps {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Route {
     Board,
+    Incident,
     SignIn,
     Callback,
     SignOut,
@@ -51,6 +55,7 @@ pub fn routes() -> &'static Routes<Route> {
     ROUTES.get_or_init(|| {
         Routes::new(&[
             ("/console", Route::Board),
+            ("/console/incidents/{incident}", Route::Incident),
             ("/console/sign-in", Route::SignIn),
             ("/console/auth/callback", Route::Callback),
             ("/console/sign-out", Route::SignOut),
@@ -71,6 +76,7 @@ pub async fn handle(deps: &Deps, req: Request<Vec<u8>>) -> Response<String> {
     let route = *matched.route;
     let result = match (req.method().clone(), route) {
         (Method::GET, Route::Board) => board(deps, &req).await,
+        (Method::GET, Route::Incident) => incident(deps, &req, matched.param("incident")).await,
         (Method::GET, Route::SignIn) => start_sign_in(deps, &req).await,
         (Method::GET, Route::Callback) => callback(deps, &req).await,
         (Method::POST, Route::SignOut) => sign_out(deps, &req).await,
@@ -131,7 +137,21 @@ async fn board(deps: &Deps, req: &Request<Vec<u8>>) -> Result<Response<String>, 
         return Ok(pages::sign_in(signed_out));
     };
     let licensee = deps.store.get_licensee(&who.member.licensee_id).await?;
-    Ok(pages::board(&who, licensee.as_ref().map(|l| l.name.as_str())))
+    let name = licensee.map(|l| l.name).unwrap_or_else(|| who.member.licensee_id.to_string());
+    incidents::board(deps, &who, &name).await
+}
+
+#[derive(Deserialize)]
+struct ViewQuery {
+    kind: Option<String>,
+}
+
+async fn incident(deps: &Deps, req: &Request<Vec<u8>>, id: &str) -> Result<Response<String>, Failure> {
+    let Some(who) = signed_in(deps, req).await? else {
+        return Ok(pages::sign_in(false));
+    };
+    let query: Option<ViewQuery> = web::parse_form(req.uri().query().unwrap_or_default().as_bytes()).ok();
+    incidents::view(deps, &who, id, query.as_ref().and_then(|q| q.kind.as_deref())).await
 }
 
 async fn start_sign_in(deps: &Deps, _req: &Request<Vec<u8>>) -> Result<Response<String>, Failure> {

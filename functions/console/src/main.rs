@@ -33,6 +33,7 @@ async fn main() -> Result<(), Error> {
     let console = Arc::new(DynamoConsoleStore::from_config(&aws, table.clone()));
     let deps = Deps {
         store: Arc::new(DynamoStore::from_config(&aws, table)),
+        search: console.clone(),
         staff: console.clone(),
         sessions: console,
         oidc: Oidc::new(config, HttpClient::new()?, clock.clone()),

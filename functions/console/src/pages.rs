@@ -1,8 +1,19 @@
 //! The console's pages, on `sim::web` (maud, the one layout, security headers).
 
+use crate::incidents::{age, label, per_channel, BoardRow, IncidentView};
 use crate::SignedIn;
 use http::{Response, StatusCode};
 use sim::web::{document, html, html_response, Layout, Markup};
+use time::OffsetDateTime;
+
+/// The board refreshes itself: it fetches the page and swaps the board in
+/// place (no focus or scroll lost). Without JavaScript, a reload does the same.
+pub const REFRESH: &str = "setInterval(function(){fetch(location.href,{credentials:'same-origin'})\
+.then(function(r){return r.ok&&!r.redirected?r.text():null}).then(function(t){if(!t)return;\
+var n=new DOMParser().parseFromString(t,'text/html').getElementById('board'),o=document.getElementById('board');\
+if(n&&o)o.replaceWith(n)}).catch(function(){})},5000);";
+
+pub const BOARD_LAYOUT: Layout = Layout { script: Some(REFRESH), ..LAYOUT };
 
 pub const LAYOUT: Layout = Layout {
     footer: "SIM, the Serious Incident Manager: the council console. Sign out when you leave a shared screen.",
@@ -12,6 +23,25 @@ pub const LAYOUT: Layout = Layout {
 
 fn page(status: StatusCode, title: &str, main: Markup) -> Response<String> {
     html_response(&LAYOUT, status, document(&LAYOUT, title, main))
+}
+
+fn when(at: OffsetDateTime) -> String {
+    at.format(time::macros::format_description!("[day] [month repr:short] [year] [hour]:[minute] UTC"))
+        .unwrap_or_default()
+}
+
+/// Who is signed in, with the sign-out button (every form carries the CSRF token).
+fn header(who: &SignedIn, licensee: &str) -> Markup {
+    html! {
+        div class="meta" {
+            "Signed in as " strong { (who.member.name) } " (" (who.member.roles_text()) "), " (licensee) ". "
+            a href="/console" { "Live board" }
+            form method="post" action="/console/sign-out" {
+                input type="hidden" name="csrf" value=(who.session.csrf);
+                button type="submit" class="secondary" { "Sign out" }
+            }
+        }
+    }
 }
 
 pub fn problem(status: StatusCode, text: &str) -> Response<String> {
@@ -54,17 +84,148 @@ pub fn refused() -> Response<String> {
     )
 }
 
-pub fn board(who: &SignedIn, licensee: Option<&str>) -> Response<String> {
-    let licensee_name = licensee.unwrap_or(who.member.licensee_id.as_str());
+pub fn board(who: &SignedIn, licensee: &str, rows: &[BoardRow], now: OffsetDateTime) -> Response<String> {
+    let main = html! {
+        (header(who, licensee))
+        h1 { "Live board" }
+        div id="board" {
+            p class="meta" { "Open incidents, newest first. Updated " (when(now)) "." }
+            @if rows.is_empty() {
+                p { "No open incidents." }
+            } @else {
+                table {
+                    caption class="meta" { (rows.len()) " open incidents" }
+                    thead { tr {
+                        th scope="col" { "Incident" } th scope="col" { "Where and when" } th scope="col" { "Age" }
+                        th scope="col" { "Acknowledged" } th scope="col" { "Messages" } th scope="col" { "Checklist" }
+                    } }
+                    tbody {
+                        @for row in rows {
+                            @let i = &row.incident;
+                            @let required: Vec<_> = row.notifications.iter().filter(|n| n.required).collect();
+                            @let mut people: Vec<_> = required.iter().map(|n| &n.contact_id).collect::<Vec<_>>();
+                            @let _ = { people.sort(); people.dedup(); };
+                            @let acked = people.iter().filter(|c| row.acknowledgements.iter().any(|a| &&a.contact_id == *c)).count();
+                            @let done = row.checklist.iter().filter(|c| matches!(label(&c.status).as_str(), "done" | "not applicable")).count();
+                            tr {
+                                td {
+                                    @if let Some(c) = &row.categorisation {
+                                        strong class="tag" { (c.category.label()) } " "
+                                    }
+                                    a href={ "/console/incidents/" (i.id) } { (label(&i.report.incident_type)) }
+                                    br; span class="meta" { (i.report.police_reference.as_str()) }
+                                }
+                                td {
+                                    (i.report.location.borough.as_str())
+                                    @if let Some(w) = &i.report.location.ward { ", " (w.as_str()) }
+                                    br; span class="meta" { (when(i.report.occurred_at)) }
+                                }
+                                td { (age(i.received_at, now)) }
+                                td { (acked) " of " (people.len()) }
+                                td {
+                                    @for (channel, (sent, failed, waiting)) in per_channel(&row.notifications) {
+                                        (channel) ": " (sent) " sent"
+                                        @if failed > 0 { ", " strong { (failed) " failed" } }
+                                        @if waiting > 0 { ", " (waiting) " waiting" }
+                                        br;
+                                    }
+                                }
+                                td { (done) " of " (row.checklist.len()) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    html_response(&BOARD_LAYOUT, StatusCode::OK, document(&BOARD_LAYOUT, "Live board", main))
+}
+
+pub fn incident(who: &SignedIn, v: &IncidentView, kind: Option<&str>, now: OffsetDateTime) -> Response<String> {
+    let i = &v.incident;
+    let name_of = |id: &sim::ids::ContactId| {
+        v.contacts.iter().find(|c| &c.id == id).map(|c| c.name.clone()).unwrap_or_else(|| id.to_string())
+    };
+    let mut people: Vec<&sim::ids::ContactId> = v.notifications.iter().map(|n| &n.contact_id).collect();
+    people.sort();
+    people.dedup();
+    let kinds: std::collections::BTreeSet<String> = v.timeline.iter().map(|e| label(&e.event)).collect();
+    let title = format!("{} {}", label(&i.report.incident_type), i.report.police_reference.as_str());
     page(
         StatusCode::OK,
-        "Live board",
+        &title,
         html! {
-            p class="meta" { "Signed in as " strong { (who.member.name) } " (" (who.member.roles_text()) "), " (licensee_name) }
-            h1 { "Live board" }
-            form method="post" action="/console/sign-out" {
-                input type="hidden" name="csrf" value=(who.session.csrf);
-                button type="submit" class="secondary" { "Sign out" }
+            (header(who, i.licensee_id.as_str()))
+            h1 {
+                @if let Some(c) = &v.categorisation { strong class="tag" { (c.category.label()) } " " }
+                (label(&i.report.incident_type))
+            }
+            @if let Some(closure) = v.follow_up.as_ref().and_then(|f| f.closure.as_ref()) {
+                div class="closed" role="status" { p { "Closed " (when(closure.at)) " by " (name_of(&closure.closed_by)) ": " (closure.note) } }
+            }
+            h2 { "Summary" }
+            dl {
+                dt { "Police reference" } dd { (i.report.police_reference.as_str()) }
+                dt { "Where" } dd {
+                    (i.report.location.borough.as_str())
+                    @if let Some(w) = &i.report.location.ward { ", " (w.as_str()) }
+                }
+                dt { "When" } dd { (when(i.report.occurred_at)) " (" (age(i.report.occurred_at, now)) " ago)" }
+                dt { "Weapon" } dd { (label(&i.report.weapon)) }
+                dt { "Victims" } dd {
+                    @for victim in &i.report.victims { (label(&victim.age_band)) ", " (label(&victim.injury)) br; }
+                }
+                @if let Some(c) = &v.categorisation {
+                    dt { "Category" } dd { (c.category.label()) ": " (c.reason) " (rule " (c.rule) ", round " (c.round) ")" }
+                }
+            }
+            h2 { "People" }
+            table {
+                thead { tr { th scope="col" { "Person" } th scope="col" { "Role" } th scope="col" { "Messages" } th scope="col" { "Acknowledged" } } }
+                tbody {
+                    @for person in &people {
+                        @let theirs: Vec<_> = v.notifications.iter().filter(|n| &&n.contact_id == person).collect();
+                        tr {
+                            td { (name_of(person)) }
+                            td { @if let Some(n) = theirs.first() { (n.role.as_str()) @if n.required { " (required)" } } }
+                            td {
+                                @for n in &theirs {
+                                    (label(&n.channel)) " step " (n.step) ": " strong { (label(&n.status)) }
+                                    @if let Some(at) = n.sent_at { " " (when(at)) }
+                                    br;
+                                }
+                            }
+                            td {
+                                @if let Some(a) = v.acknowledgements.iter().find(|a| &&a.contact_id == person) {
+                                    (when(a.at)) " by " (label(&a.channel))
+                                } @else { span class="tag grey" { "Awaited" } }
+                            }
+                        }
+                    }
+                }
+            }
+            h2 { "Checklist" }
+            @if v.checklist.is_empty() { p { "No checklist." } } @else {
+                table {
+                    thead { tr { th scope="col" { "Item" } th scope="col" { "Owner" } th scope="col" { "Status" } } }
+                    tbody { @for item in &v.checklist { tr {
+                        td { (item.text) } td { (item.owner_role.as_str()) } td { (label(&item.status)) }
+                    } } }
+                }
+            }
+            h2 id="timeline" { "Timeline" }
+            form method="get" action={ "/console/incidents/" (i.id) } {
+                label for="kind" { "Show" }
+                select id="kind" name="kind" {
+                    option value="" { "Everything" }
+                    @for k in &kinds { option value=(k) selected[kind == Some(k.as_str())] { (k) } }
+                }
+                button type="submit" class="secondary" { "Filter" }
+            }
+            ol class="items" {
+                @for e in v.timeline.iter().filter(|e| kind.is_none_or(|k| k.is_empty() || label(&e.event) == k)) {
+                    li { span class="meta" { (when(e.at)) } " " (label(&e.event)) }
+                }
             }
         },
     )

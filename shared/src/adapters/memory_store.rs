@@ -13,6 +13,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 use time::OffsetDateTime;
 
+// The console's incident search (issue 13), reading this store's map.
+mod incident_search;
+
 #[derive(Default)]
 struct State {
     licensees: HashMap<LicenseeId, Licensee>,

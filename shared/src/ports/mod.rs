@@ -2,6 +2,7 @@
 //! in-memory adapter and an AWS adapter (see `crate::adapters`), and one
 //! contract test suite runs against both.
 
+pub mod incident_search;
 pub mod queue;
 pub mod sender;
 pub mod sessions;

@@ -1,0 +1,179 @@
+//! The console's board and incident view, and object-level licensee checks:
+//! a Kent duty officer tried on every console route (listed from the router
+//! itself, so a new route cannot be missed) with Lambeth's ids gets 404.
+
+use console::http_client::HttpClient;
+use console::oidc::Oidc;
+use console::{handle, routes, Deps, OidcConfig};
+use sim::adapters::memory_console::MemoryConsoleStore;
+use sim::adapters::memory_queue::MemoryQueue;
+use sim::adapters::memory_store::MemoryStore;
+use sim::domain::staff::{ConsoleRole, StaffId, StaffMember};
+use sim::ids::LicenseeId;
+use sim::ports::sessions::{Session, SessionStore};
+use sim::ports::staff::StaffStore;
+use sim_tests::*;
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use time::Duration;
+
+struct Rig {
+    h: Harness,
+    deps: Deps,
+    console: Arc<MemoryConsoleStore>,
+}
+
+/// Lambeth has one incident (the fixture report, categorised and alerted).
+async fn rig() -> Rig {
+    let memory = Arc::new(MemoryStore::new());
+    let h = Harness::new(memory.clone(), Arc::new(MemoryQueue::new("categorise"))).seeded().await;
+    let categorise = categoriser(&h, memory_channel_queues());
+    assert_eq!(h.call(event("intake-report.json")).await.status(), 202);
+    categorise_handed_on(&h, &categorise).await;
+    let console = Arc::new(MemoryConsoleStore::new());
+    let config = OidcConfig {
+        // Never reached: these tests sign in by putting sessions in the store.
+        issuer: "http://127.0.0.1:9".into(),
+        client_id: "unused".into(),
+        client_secret: "unused".into(),
+        redirect_uri: "http://127.0.0.1:9/console/auth/callback".into(),
+    };
+    let deps = Deps {
+        store: h.store.clone(),
+        search: memory,
+        staff: console.clone(),
+        sessions: console.clone(),
+        oidc: Oidc::new(config, HttpClient::new().unwrap(), h.clock.clone()),
+        clock: h.clock.clone(),
+        licensees: None,
+    };
+    Rig { h, deps, console }
+}
+
+/// A signed-in duty officer of `licensee`: the cookie header and the CSRF token.
+async fn duty(rig: &Rig, licensee: &str) -> (String, String) {
+    let id = StaffId::parse(&format!("stf-{licensee}-duty")).unwrap();
+    let licensee = LicenseeId::parse(licensee).unwrap();
+    let member = StaffMember::new(
+        id.clone(),
+        licensee.clone(),
+        "Duty officer",
+        None,
+        None,
+        BTreeSet::from([ConsoleRole::Duty]),
+        START,
+    )
+    .unwrap();
+    rig.console.put_staff(&member).await.unwrap();
+    let value = console::session::random_token();
+    let csrf = console::session::random_token();
+    let now = rig.h.clock.now_for_tests();
+    rig.console
+        .put_session(&Session {
+            key: console::session::key_of(&value),
+            staff_id: id,
+            licensee_id: licensee,
+            csrf: csrf.clone(),
+            created_at: now,
+            last_seen: now,
+            expires_at: now + Duration::hours(12),
+        })
+        .await
+        .unwrap();
+    (format!("__Host-sim-session={value}"), csrf)
+}
+
+trait Now {
+    fn now_for_tests(&self) -> time::OffsetDateTime;
+}
+impl Now for sim::clock::ManualClock {
+    fn now_for_tests(&self) -> time::OffsetDateTime {
+        sim::clock::Clock::now(self)
+    }
+}
+
+fn request(method: &str, path: &str, cookie: &str, body: &str) -> http::Request<Vec<u8>> {
+    http::Request::builder()
+        .method(method)
+        .uri(path)
+        .header("cookie", cookie)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body.as_bytes().to_vec())
+        .unwrap()
+}
+
+const LAMBETH_INCIDENT: &str = "inc-000001";
+const REFERENCE: &str = "CAD 1234/21NOV26";
+
+#[tokio::test]
+async fn the_board_shows_the_licensees_open_incidents_and_links_to_each() {
+    let rig = rig().await;
+    let (lambeth, _) = duty(&rig, "lambeth").await;
+    rig.h.clock.advance(Duration::minutes(7));
+    let board = handle(&rig.deps, request("GET", "/console", &lambeth, "")).await;
+    assert_eq!(board.status(), 200);
+    let page = board.body();
+    assert!(page.contains(REFERENCE), "{page}");
+    assert!(page.contains(&format!("href=\"/console/incidents/{LAMBETH_INCIDENT}\"")));
+    assert!(page.contains("7 min"), "the age is shown");
+    assert!(page.contains("0 of "), "acknowledgements awaited are counted");
+    assert!(board.headers()["content-security-policy"].to_str().unwrap().contains("script-src 'sha256-"));
+
+    let view = handle(&rig.deps, request("GET", &format!("/console/incidents/{LAMBETH_INCIDENT}"), &lambeth, "")).await;
+    assert_eq!(view.status(), 200);
+    for part in [REFERENCE, "People", "Checklist", "Timeline", "Awaited"] {
+        assert!(view.body().contains(part), "{part} missing");
+    }
+    // The timeline filter keeps only the chosen kind.
+    let all = handle(&rig.deps, request("GET", &format!("/console/incidents/{LAMBETH_INCIDENT}"), &lambeth, "")).await;
+    let filtered = handle(
+        &rig.deps,
+        request("GET", &format!("/console/incidents/{LAMBETH_INCIDENT}?kind=nothing+such"), &lambeth, ""),
+    )
+    .await;
+    assert!(all.body().matches("<li>").count() > filtered.body().matches("<li>").count());
+
+    let (kent, _) = duty(&rig, "kent").await;
+    let board = handle(&rig.deps, request("GET", "/console", &kent, "")).await;
+    assert!(!board.body().contains(REFERENCE), "Kent sees Lambeth's incident");
+    assert!(board.body().contains("No open incidents."));
+}
+
+#[tokio::test]
+async fn a_kent_duty_officer_gets_404_on_every_route_with_lambeths_ids() {
+    let rig = rig().await;
+    let (kent, kent_csrf) = duty(&rig, "kent").await;
+    let (lambeth, lambeth_csrf) = duty(&rig, "lambeth").await;
+    let mut tried = 0;
+    for pattern in routes().paths() {
+        if !pattern.contains('{') {
+            continue;
+        }
+        // Every parameter gets a real Lambeth id of its kind.
+        let path = pattern.replace("{incident}", LAMBETH_INCIDENT);
+        assert!(!path.contains('{'), "no Lambeth id for a parameter of {pattern}: add one to this test");
+        for method in ["GET", "POST"] {
+            let kent_said = handle(&rig.deps, request(method, &path, &kent, &format!("csrf={kent_csrf}"))).await;
+            let lambeth_said =
+                handle(&rig.deps, request(method, &path, &lambeth, &format!("csrf={lambeth_csrf}"))).await;
+            // Routes that do not take this method answer 405 to both.
+            if lambeth_said.status() == 405 {
+                assert_eq!(kent_said.status(), 405, "{method} {path}");
+                continue;
+            }
+            assert_ne!(lambeth_said.status(), 404, "{method} {path}: Lambeth's own officer should reach it");
+            assert_eq!(kent_said.status(), 404, "{method} {path} answered Kent with {}", kent_said.status());
+            assert!(!kent_said.body().contains(REFERENCE));
+            tried += 1;
+        }
+    }
+    assert!(tried >= 1, "no route with an id was tried");
+    // Ids that do not exist, or are not ids, are 404 too.
+    for bad in ["inc-999999", "INC-1", "..%2F"] {
+        let r = handle(&rig.deps, request("GET", &format!("/console/incidents/{bad}"), &kent, "")).await;
+        assert_eq!(r.status(), 404, "{bad}");
+    }
+    // Signed out, every route with an id shows the sign-in page, never the incident.
+    let r = handle(&rig.deps, request("GET", &format!("/console/incidents/{LAMBETH_INCIDENT}"), "", "")).await;
+    assert!(r.body().contains("Sign in to the SIM console") && !r.body().contains(REFERENCE));
+}
