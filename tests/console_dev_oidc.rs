@@ -33,7 +33,9 @@ struct World {
 async fn world() -> World {
     let person =
         DevPerson { subject: "lambeth-duty".into(), email: "duty@lambeth.test".into(), label: "Lambeth duty".into() };
-    let provider = DevOidc::start(0, "sim-console-local", "dev-secret", REDIRECT, vec![person]).await.unwrap();
+    let clock = Arc::new(ManualClock::new(OffsetDateTime::now_utc()));
+    let provider =
+        DevOidc::start(0, "sim-console-local", "dev-secret", REDIRECT, vec![person], clock.clone()).await.unwrap();
     let console = Arc::new(MemoryConsoleStore::new());
     let login = Login { issuer: provider.issuer().to_owned(), subject: "lambeth-duty".into() };
     let member = StaffMember::new(
@@ -47,7 +49,6 @@ async fn world() -> World {
     )
     .unwrap();
     console.put_staff(&member).await.unwrap();
-    let clock = Arc::new(ManualClock::new(OffsetDateTime::now_utc()));
     let config = OidcConfig {
         issuer: provider.issuer().to_owned(),
         client_id: "sim-console-local".into(),
@@ -116,9 +117,8 @@ async fn bad_id_tokens_are_refused_and_nothing_else_happens() {
     ];
     for (tamper, _) in cases {
         w.provider.set_tamper(Some(tamper));
-        // Past the key-set refresh interval, so an unknown kid does refetch (and
-        // still fails); within the five minutes the provider's good tokens last.
-        w.clock.set(OffsetDateTime::now_utc() + Duration::minutes(2));
+        // Past the key-set refresh interval, so an unknown kid does refetch (and still fails).
+        w.clock.advance(Duration::minutes(2));
         let r = sign_in(&w.deps).await;
         assert_eq!(r.status(), 403, "{tamper:?} was not refused");
         assert!(!signed_in(&r));

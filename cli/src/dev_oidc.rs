@@ -19,6 +19,7 @@ use openidconnect::{
 };
 use serde_json::json;
 use sha2::{Digest, Sha256};
+use sim::clock::Clock;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tokio::net::TcpListener;
@@ -86,6 +87,8 @@ pub struct DevOidc {
     client_secret: String,
     redirect_uri: String,
     people: Vec<DevPerson>,
+    /// The stack's clock, so tokens are fresh by the console's time (the demo clock may run fast).
+    clock: Arc<dyn Clock>,
     state: Mutex<State>,
 }
 
@@ -103,6 +106,7 @@ impl DevOidc {
         client_secret: &str,
         redirect_uri: &str,
         people: Vec<DevPerson>,
+        clock: Arc<dyn Clock>,
     ) -> std::io::Result<Arc<DevOidc>> {
         let listener = TcpListener::bind(("127.0.0.1", port)).await?;
         let issuer = format!("http://127.0.0.1:{}", listener.local_addr()?.port());
@@ -112,6 +116,7 @@ impl DevOidc {
             client_secret: client_secret.to_owned(),
             redirect_uri: redirect_uri.to_owned(),
             people,
+            clock,
             state: Mutex::new(State { key: Key::fresh(), codes: HashMap::new(), tamper: None }),
         });
         let served = provider.clone();
@@ -287,7 +292,8 @@ impl DevOidc {
             let state = self.lock();
             (state.key.signer(), state.tamper)
         };
-        let now = chrono::Utc::now();
+        let at = self.clock.now();
+        let now = chrono::DateTime::from_timestamp(at.unix_timestamp(), 0).unwrap_or_default();
         let (iat, exp) = match tamper {
             Some(Tamper::Expired) => (now - chrono::Duration::hours(1), now - chrono::Duration::minutes(10)),
             _ => (now, now + chrono::Duration::minutes(5)),

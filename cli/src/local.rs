@@ -4,9 +4,12 @@
 //! `AWS_ENDPOINT_URL` set (moto's server, or real AWS) it uses DynamoDB and
 //! SQS there instead, creating the table and queues it needs if missing.
 
+use crate::dev_oidc::{DevOidc, DevPerson};
 use crate::outbox::Outbox;
 use categorise::ChannelQueues;
 use sim::adapters::dynamodb::DynamoStore;
+use sim::adapters::dynamodb_console::DynamoConsoleStore;
+use sim::adapters::memory_console::MemoryConsoleStore;
 use sim::adapters::memory_queue::MemoryQueue;
 use sim::adapters::memory_store::MemoryStore;
 use sim::adapters::recording_sender::RecordingSender;
@@ -17,12 +20,17 @@ use sim::adapters::whatsapp::CloudApiWhatsApp;
 use sim::clock::{Clock, ScaledClock, SystemClock};
 use sim::demo::{self, DemoKeys};
 use sim::domain::policy::Channel;
+use sim::domain::staff::{ConsoleRole, Login, StaffEmail, StaffId, StaffMember};
 use sim::domain::ApiKey;
 use sim::ids::{IdGenerator, RandomIds};
 use sim::links::LinkKey;
+use sim::ports::incident_search::IncidentSearch;
+use sim::ports::sessions::SessionStore;
+use sim::ports::staff::StaffStore;
 use sim::ports::Sender;
 use sim::ports::{Queue, Store};
 use sim::sending::{fallback_for, send_message, Links, Pacer, SenderDeps};
+use std::collections::BTreeSet;
 use std::error::Error;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -46,6 +54,10 @@ pub struct Stack {
     /// What categorise, escalate and updates run on (one type: they all alert people).
     pub alerting: Arc<sim::fanout::Deps>,
     pub respond: Arc<respond::Deps>,
+    /// The council console, signing in through `dev_oidc`.
+    pub console: Arc<console::Deps>,
+    /// The development OpenID provider and its demo staff (never deployed).
+    pub dev_oidc: Arc<DevOidc>,
     /// The three senders, fed by the sender queues.
     pub senders: Arc<[SenderDeps; 3]>,
     pub outbox: Arc<Outbox>,
@@ -78,6 +90,10 @@ impl Backing {
 /// The store and queues the stack's functions share.
 struct Backend {
     store: Arc<dyn Store>,
+    /// The console's incident search, staff and sessions, on the same backing.
+    search: Arc<dyn IncidentSearch>,
+    staff: Arc<dyn StaffStore>,
+    sessions: Arc<dyn SessionStore>,
     categorise: Arc<dyn Queue>,
     escalation: Arc<dyn Queue>,
     updates: Arc<dyn Queue>,
@@ -90,8 +106,12 @@ async fn backend(backing: &Backing) -> Result<Backend, Box<dyn Error>> {
         Backing::Aws { table } => table,
         Backing::Embedded { speed } => {
             let queue = |name: &str| Arc::new(MemoryQueue::new(name).with_speed(*speed)) as Arc<dyn Queue>;
+            let (memory, console) = (Arc::new(MemoryStore::new()), Arc::new(MemoryConsoleStore::new()));
             return Ok(Backend {
-                store: Arc::new(MemoryStore::new()),
+                store: memory.clone(),
+                search: memory,
+                staff: console.clone(),
+                sessions: console,
                 categorise: queue("categorise"),
                 escalation: queue("escalation"),
                 updates: queue("updates"),
@@ -103,6 +123,8 @@ async fn backend(backing: &Backing) -> Result<Backend, Box<dyn Error>> {
     let config = sim::adapters::aws::load_config().await;
     let store = DynamoStore::from_config(&config, table);
     store.create_table_if_missing().await?;
+    let console = Arc::new(DynamoConsoleStore::from_config(&config, table));
+    console.ensure_incident_index().await?;
     let sqs = aws_sdk_sqs::Client::new(&config);
     let queue = |suffix: &'static str| {
         let (sqs, name) = (sqs.clone(), format!("{table}-{suffix}"));
@@ -111,6 +133,9 @@ async fn backend(backing: &Backing) -> Result<Backend, Box<dyn Error>> {
     let endpoint = config.endpoint_url().unwrap_or("AWS");
     Ok(Backend {
         store: Arc::new(store),
+        search: console.clone(),
+        staff: console.clone(),
+        sessions: console,
         categorise: Arc::new(queue("categorise").await?),
         escalation: Arc::new(queue("escalation").await?),
         updates: Arc::new(queue("updates").await?),
@@ -130,8 +155,17 @@ pub async fn build(
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGenerator>,
 ) -> Result<Stack, Box<dyn Error>> {
-    let Backend { store, categorise: queue, escalation, updates, channels, description: backend } =
-        backend(backing).await?;
+    let Backend {
+        store,
+        search,
+        staff,
+        sessions,
+        categorise: queue,
+        escalation,
+        updates,
+        channels,
+        description: backend,
+    } = backend(backing).await?;
     let keys =
         DemoKeys { met_cad: ApiKey::generate(&demo::met_cad()), kent_police: ApiKey::generate(&demo::kent_police()) };
     demo::seed(&*store, clock.now().date(), &keys).await?;
@@ -153,17 +187,90 @@ pub async fn build(
         ids: ids.clone(),
     };
     let respond = respond::Deps { store: store.clone(), updates, clock: clock.clone(), ids: ids.clone(), key };
+    let (console, dev_oidc) = console_with_dev_oidc(base_url, &store, search, staff, sessions, &clock).await?;
     let sweep = sweep::Deps { store, queue, clock, ids, after: Duration::seconds(30) };
     Ok(Stack {
         intake: Arc::new(intake),
         sweep: Arc::new(sweep),
         alerting: Arc::new(alerting),
         respond: Arc::new(respond),
+        console: Arc::new(console),
+        dev_oidc,
         senders: Arc::new(senders),
         outbox: Arc::new(outbox),
         keys,
         backend,
     })
+}
+
+/// The client the local console is registered as at the development provider.
+const DEV_CLIENT_ID: &str = "sim-console-local";
+
+/// Starts the development OpenID provider on a free loopback port, seeds one
+/// demo staff member per console role for Lambeth and Kent (pinned to that
+/// provider's accounts), and builds the console on the production code path.
+async fn console_with_dev_oidc(
+    base_url: &str,
+    store: &Arc<dyn Store>,
+    search: Arc<dyn IncidentSearch>,
+    staff: Arc<dyn StaffStore>,
+    sessions: Arc<dyn SessionStore>,
+    clock: &Arc<dyn Clock>,
+) -> Result<(console::Deps, Arc<DevOidc>), Box<dyn Error>> {
+    let redirect_uri = format!("{base_url}/console/auth/callback");
+    let secret = console::session::random_token();
+    let mut people = Vec::new();
+    for (licensee, council) in [(demo::lambeth(), "Lambeth"), (demo::kent(), "Kent")] {
+        for role in ConsoleRole::ALL {
+            let subject = format!("{licensee}-{}", role.as_str());
+            people.push((
+                licensee.clone(),
+                role,
+                DevPerson {
+                    email: format!("{}@{licensee}.sim-local.example", role.as_str()),
+                    label: format!("{council} {}", role.as_str()),
+                    subject,
+                },
+            ));
+        }
+    }
+    let provider = DevOidc::start(
+        0,
+        DEV_CLIENT_ID,
+        &secret,
+        &redirect_uri,
+        people.iter().map(|(_, _, p)| p.clone()).collect(),
+        clock.clone(),
+    )
+    .await?;
+    for (licensee, role, person) in &people {
+        let member = StaffMember::new(
+            StaffId::parse(&format!("stf-{}", person.subject))?,
+            licensee.clone(),
+            &person.label,
+            Some(StaffEmail::parse(&person.email)?),
+            Some(Login { issuer: provider.issuer().to_owned(), subject: person.subject.clone() }),
+            BTreeSet::from([*role]),
+            clock.now(),
+        )?;
+        staff.put_staff(&member).await?;
+    }
+    let config = console::OidcConfig {
+        issuer: provider.issuer().to_owned(),
+        client_id: DEV_CLIENT_ID.to_owned(),
+        client_secret: secret,
+        redirect_uri,
+    };
+    let deps = console::Deps {
+        store: store.clone(),
+        search,
+        staff,
+        sessions,
+        oidc: console::oidc::Oidc::new(config, console::http_client::HttpClient::new()?, clock.clone()),
+        clock: clock.clone(),
+        licensees: None,
+    };
+    Ok((deps, provider))
 }
 
 /// The SMS, email and WhatsApp senders. Embedded: recording adapters (the
@@ -277,11 +384,17 @@ pub async fn serve(stack: &Stack, listener: TcpListener) -> std::io::Result<()> 
         }
     });
     let (deps, outbox, responder) = (stack.intake.clone(), stack.outbox.clone(), stack.respond.clone());
+    let console = stack.console.clone();
     crate::server::serve(listener, move |req| {
-        let (deps, outbox, responder) = (deps.clone(), outbox.clone(), responder.clone());
+        let (deps, outbox, responder, console) = (deps.clone(), outbox.clone(), responder.clone(), console.clone());
         async move {
             if req.uri().path().starts_with("/a/") {
                 return respond::handle(&responder, req).await;
+            }
+            if req.uri().path() == "/console" || req.uri().path().starts_with("/console/") {
+                let (parts, body) = req.into_parts();
+                let response = console::handle(&console, http::Request::from_parts(parts, body.to_vec())).await;
+                return response.map(lambda_http::Body::from);
             }
             if req.uri().path() == "/outbox" {
                 return lambda_http::Response::builder()
@@ -330,9 +443,22 @@ Then read it back (use the id from the answer):
 See the alerts it produced, rendered as they would arrive:
   {url}/outbox
 
+The council console (signs in through a development OpenID provider at {issuer}):
+  {url}/console
+  Choose "Sign in", then a demo person on the provider's page (no passwords):
+{people}
+
 Stop with Ctrl-C. The embedded store is in memory: stopping forgets everything.
 "#,
         backend = stack.backend,
+        issuer = stack.dev_oidc.issuer(),
+        people = stack
+            .dev_oidc
+            .people()
+            .iter()
+            .map(|p| format!("    {:<16} {}", p.label, p.email))
+            .collect::<Vec<_>>()
+            .join("\n"),
         key_file = key_file.display(),
         key = stack.keys.met_cad.reveal(),
         now = time::OffsetDateTime::now_utc()
