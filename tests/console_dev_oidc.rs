@@ -63,6 +63,7 @@ async fn world() -> World {
         sessions: console.clone(),
         oidc: Oidc::new(config, HttpClient::new().unwrap(), clock.clone()),
         clock: clock.clone(),
+        ids: Arc::new(sim::ids::RandomIds),
         licensees: None,
     };
     World { provider, deps, console, clock }

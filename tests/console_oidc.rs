@@ -115,6 +115,7 @@ async fn world(allowed: Option<Vec<LicenseeId>>) -> World {
         sessions: console.clone(),
         oidc: Oidc::new(config, HttpClient::new().unwrap(), clock.clone()),
         clock: clock.clone(),
+        ids: Arc::new(sim::ids::RandomIds),
         licensees: allowed,
     };
     World { provider, deps, console, clock }

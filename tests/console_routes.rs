@@ -45,6 +45,7 @@ async fn rig() -> Rig {
         sessions: console.clone(),
         oidc: Oidc::new(config, HttpClient::new().unwrap(), h.clock.clone()),
         clock: h.clock.clone(),
+        ids: h.ids.clone(),
         licensees: None,
     };
     Rig { h, deps, console }
@@ -104,6 +105,8 @@ fn request(method: &str, path: &str, cookie: &str, body: &str) -> http::Request<
 
 const LAMBETH_INCIDENT: &str = "inc-000001";
 const REFERENCE: &str = "CAD 1234/21NOV26";
+/// Lambeth's gold commander, alerted about the fixture report.
+const LAMBETH_CONTACT: &str = "con-gold";
 
 #[tokio::test]
 async fn the_board_shows_the_licensees_open_incidents_and_links_to_each() {
@@ -150,7 +153,7 @@ async fn a_kent_duty_officer_gets_404_on_every_route_with_lambeths_ids() {
             continue;
         }
         // Every parameter gets a real Lambeth id of its kind.
-        let path = pattern.replace("{incident}", LAMBETH_INCIDENT);
+        let path = pattern.replace("{incident}", LAMBETH_INCIDENT).replace("{contact}", LAMBETH_CONTACT);
         assert!(!path.contains('{'), "no Lambeth id for a parameter of {pattern}: add one to this test");
         for method in ["GET", "POST"] {
             let kent_said = handle(&rig.deps, request(method, &path, &kent, &format!("csrf={kent_csrf}"))).await;
@@ -176,4 +179,64 @@ async fn a_kent_duty_officer_gets_404_on_every_route_with_lambeths_ids() {
     // Signed out, every route with an id shows the sign-in page, never the incident.
     let r = handle(&rig.deps, request("GET", &format!("/console/incidents/{LAMBETH_INCIDENT}"), "", "")).await;
     assert!(r.body().contains("Sign in to the SIM console") && !r.body().contains(REFERENCE));
+}
+
+#[tokio::test]
+async fn a_duty_officer_records_an_acknowledgement_on_someones_behalf() {
+    let rig = rig().await;
+    let (lambeth, csrf) = duty(&rig, "lambeth").await;
+    let path = format!("/console/incidents/{LAMBETH_INCIDENT}/people/{LAMBETH_CONTACT}/acknowledge");
+    // A stale form changes nothing.
+    let stale = handle(&rig.deps, request("POST", &path, &lambeth, "csrf=old&note=x")).await;
+    assert_eq!(stale.status(), 403);
+    assert!(rig
+        .h
+        .store
+        .acknowledgements(&sim::ids::IncidentId::parse(LAMBETH_INCIDENT).unwrap())
+        .await
+        .unwrap()
+        .is_empty());
+
+    let done =
+        handle(&rig.deps, request("POST", &path, &lambeth, &format!("csrf={csrf}&note=phoned%3B+on+the+way"))).await;
+    assert_eq!(done.status(), 303);
+    let view = handle(&rig.deps, request("GET", &format!("/console/incidents/{LAMBETH_INCIDENT}"), &lambeth, "")).await;
+    assert!(view.body().contains("Recorded in the console by Duty officer: phoned; on the way"), "{}", view.body());
+    let timeline = rig.h.store.timeline(&sim::ids::IncidentId::parse(LAMBETH_INCIDENT).unwrap()).await.unwrap();
+    let on_behalf: Vec<_> =
+        timeline.iter().filter(|e| matches!(&e.event, sim::domain::Event::AcknowledgedOnBehalf { .. })).collect();
+    assert_eq!(on_behalf.len(), 1);
+    assert!(matches!(&on_behalf[0].event,
+        sim::domain::Event::AcknowledgedOnBehalf { contact_id, staff_id, .. } if contact_id == LAMBETH_CONTACT && staff_id == "stf-lambeth-duty"));
+
+    // A viewer may look but not act.
+    let viewer = StaffMember::new(
+        StaffId::parse("stf-viewer").unwrap(),
+        LicenseeId::parse("lambeth").unwrap(),
+        "Viewer",
+        None,
+        None,
+        BTreeSet::from([ConsoleRole::Viewer]),
+        START,
+    )
+    .unwrap();
+    rig.console.put_staff(&viewer).await.unwrap();
+    let value = console::session::random_token();
+    let now = rig.h.clock.now_for_tests();
+    rig.console
+        .put_session(&Session {
+            key: console::session::key_of(&value),
+            staff_id: viewer.id.clone(),
+            licensee_id: viewer.licensee_id.clone(),
+            csrf: "viewer-csrf".into(),
+            created_at: now,
+            last_seen: now,
+            expires_at: now + Duration::hours(12),
+        })
+        .await
+        .unwrap();
+    let other = format!("/console/incidents/{LAMBETH_INCIDENT}/people/con-csl/acknowledge");
+    let refused =
+        handle(&rig.deps, request("POST", &other, &format!("__Host-sim-session={value}"), "csrf=viewer-csrf")).await;
+    assert_eq!(refused.status(), 403);
 }

@@ -187,7 +187,7 @@ pub async fn build(
         ids: ids.clone(),
     };
     let respond = respond::Deps { store: store.clone(), updates, clock: clock.clone(), ids: ids.clone(), key };
-    let (console, dev_oidc) = console_with_dev_oidc(base_url, &store, search, staff, sessions, &clock).await?;
+    let (console, dev_oidc) = console_with_dev_oidc(base_url, &store, search, staff, sessions, &clock, &ids).await?;
     let sweep = sweep::Deps { store, queue, clock, ids, after: Duration::seconds(30) };
     Ok(Stack {
         intake: Arc::new(intake),
@@ -216,6 +216,7 @@ async fn console_with_dev_oidc(
     staff: Arc<dyn StaffStore>,
     sessions: Arc<dyn SessionStore>,
     clock: &Arc<dyn Clock>,
+    ids: &Arc<dyn IdGenerator>,
 ) -> Result<(console::Deps, Arc<DevOidc>), Box<dyn Error>> {
     let redirect_uri = format!("{base_url}/console/auth/callback");
     let secret = console::session::random_token();
@@ -268,6 +269,7 @@ async fn console_with_dev_oidc(
         sessions,
         oidc: console::oidc::Oidc::new(config, console::http_client::HttpClient::new()?, clock.clone()),
         clock: clock.clone(),
+        ids: ids.clone(),
         licensees: None,
     };
     Ok((deps, provider))

@@ -7,6 +7,7 @@
 //!   Every refusal creates nothing and is on the audit trail with a reason.
 //! - `POST /console/sign-out` (with the session's CSRF token) ends the session.
 
+mod actions;
 pub mod http_client;
 mod incidents;
 pub mod oidc;
@@ -18,6 +19,7 @@ use oidc::Oidc;
 use serde::Deserialize;
 use sim::clock::Clock;
 use sim::domain::staff::{Login, StaffEmail, StaffMember};
+use sim::ids::IdGenerator;
 use sim::ids::LicenseeId;
 use sim::ports::incident_search::IncidentSearch;
 use sim::ports::sessions::{AuditEntry, AuditKind, PendingSignIn, Session, SessionStore};
@@ -35,6 +37,7 @@ pub struct Deps {
     pub sessions: Arc<dyn SessionStore>,
     pub oidc: Oidc,
     pub clock: Arc<dyn Clock>,
+    pub ids: Arc<dyn IdGenerator>,
     /// The licensees whose staff this issuer may sign in (a council's own
     /// Entra tenant: only that council); `None` for a shared pool (Cognito).
     pub licensees: Option<Vec<LicenseeId>>,
@@ -44,6 +47,7 @@ pub struct Deps {
 pub enum Route {
     Board,
     Incident,
+    AcknowledgeFor,
     SignIn,
     Callback,
     SignOut,
@@ -56,6 +60,7 @@ pub fn routes() -> &'static Routes<Route> {
         Routes::new(&[
             ("/console", Route::Board),
             ("/console/incidents/{incident}", Route::Incident),
+            ("/console/incidents/{incident}/people/{contact}/acknowledge", Route::AcknowledgeFor),
             ("/console/sign-in", Route::SignIn),
             ("/console/auth/callback", Route::Callback),
             ("/console/sign-out", Route::SignOut),
@@ -77,6 +82,13 @@ pub async fn handle(deps: &Deps, req: Request<Vec<u8>>) -> Response<String> {
     let result = match (req.method().clone(), route) {
         (Method::GET, Route::Board) => board(deps, &req).await,
         (Method::GET, Route::Incident) => incident(deps, &req, matched.param("incident")).await,
+        (Method::POST, Route::AcknowledgeFor) => match signed_in(deps, &req).await {
+            Ok(Some(who)) => {
+                actions::acknowledge_for(deps, &who, &req, matched.param("incident"), matched.param("contact")).await
+            }
+            Ok(None) => Ok(pages::sign_in(false)),
+            Err(e) => Err(e.into()),
+        },
         (Method::GET, Route::SignIn) => start_sign_in(deps, &req).await,
         (Method::GET, Route::Callback) => callback(deps, &req).await,
         (Method::POST, Route::SignOut) => sign_out(deps, &req).await,

@@ -38,6 +38,7 @@ async fn main() -> Result<(), Error> {
         sessions: console,
         oidc: Oidc::new(config, HttpClient::new()?, clock.clone()),
         clock,
+        ids: Arc::new(sim::ids::RandomIds),
         licensees,
     };
     let deps = &deps;

@@ -197,8 +197,18 @@ pub fn incident(who: &SignedIn, v: &IncidentView, kind: Option<&str>, now: Offse
                             }
                             td {
                                 @if let Some(a) = v.acknowledgements.iter().find(|a| &&a.contact_id == person) {
-                                    (when(a.at)) " by " (label(&a.channel))
-                                } @else { span class="tag grey" { "Awaited" } }
+                                    (when(a.at)) " by " (label(&a.channel)) br; span class="meta" { (a.user_agent) }
+                                } @else {
+                                    span class="tag grey" { "Awaited" }
+                                    @if who.member.has(sim::domain::staff::ConsoleRole::Duty) {
+                                        form method="post" action={ "/console/incidents/" (i.id) "/people/" (person) "/acknowledge" } {
+                                            input type="hidden" name="csrf" value=(who.session.csrf);
+                                            label for={ "note-" (person) } { "Acknowledged by phone? Note" }
+                                            input type="text" id={ "note-" (person) } name="note" maxlength="200";
+                                            button type="submit" class="secondary" { "Record acknowledgement for " (name_of(person)) }
+                                        }
+                                    }
+                                }
                             }
                         }
                     }

@@ -39,6 +39,9 @@ pub enum Event {
     FellBack { contact_id: String, from: Channel, to: Channel },
     /// A responder acknowledged from their personal link.
     Acknowledged { contact_id: String, role: String, channel: Channel },
+    /// Council staff recorded an acknowledgement in the console on the
+    /// person's behalf (their note stays on the acknowledgement).
+    AcknowledgedOnBehalf { contact_id: String, role: String, staff_id: String },
     /// An escalation step ran: reminders to silent roles, alerts to deputies or groups.
     Escalated { step: u32, silent_roles: Vec<String>, messages: usize },
     /// Escalation ended: everyone required acknowledged, or the steps ran out.
@@ -70,6 +73,7 @@ impl Event {
             Event::NotificationFailed { .. } => "notification_failed",
             Event::FellBack { .. } => "fell_back",
             Event::Acknowledged { .. } => "acknowledged",
+            Event::AcknowledgedOnBehalf { .. } => "acknowledged_on_behalf",
             Event::Escalated { .. } => "escalated",
             Event::EscalationEnded { .. } => "escalation_ended",
             Event::ChecklistChanged { .. } => "checklist_changed",
