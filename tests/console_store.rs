@@ -1,15 +1,20 @@
 //! One contract for the console's staff and session stores, run against the
 //! in-memory adapter and the DynamoDB adapter on moto: both must behave the same.
 
+use sim::adapters::dynamodb::DynamoStore;
 use sim::adapters::dynamodb_console::DynamoConsoleStore;
 use sim::adapters::memory_console::MemoryConsoleStore;
+use sim::adapters::memory_queue::MemoryQueue;
+use sim::adapters::memory_store::MemoryStore;
 use sim::domain::staff::{ConsoleRole, Login, StaffEmail, StaffId, StaffMember};
 use sim::ids::LicenseeId;
+use sim::ports::incident_search::IncidentSearch;
 use sim::ports::sessions::{AuditEntry, AuditKind, PendingSignIn, Session, SessionStore};
 use sim::ports::staff::StaffStore;
 use sim::ports::StoreError;
-use sim_tests::{moto, unique, START};
+use sim_tests::{kent_key, met_key, moto, request, unique, Harness, START};
 use std::collections::BTreeSet;
+use std::sync::Arc;
 use time::Duration;
 
 fn lic(id: &str) -> LicenseeId {
@@ -142,4 +147,59 @@ async fn memory_session_store_keeps_sessions_sign_ins_and_audit() {
 #[tokio::test]
 async fn dynamodb_session_store_keeps_sessions_sign_ins_and_audit() {
     session_contract(&moto_console_store().await).await;
+}
+
+/// Three Lambeth reports and one Kent report, received a minute apart.
+async fn three_lambeth_and_one_kent(h: &Harness) {
+    for (i, borough) in ["Lambeth", "Lambeth", "Kent", "Lambeth"].iter().enumerate() {
+        let mut body = sim_tests::event_body("intake-report.json");
+        body["police_reference"] = format!("CAD {i}/21NOV26").into();
+        if *borough == "Kent" {
+            body["location"] = serde_json::json!({"borough": "Maidstone"});
+        }
+        let key = if *borough == "Kent" { kent_key() } else { met_key() };
+        let r = h.call(request("POST", "/v1/incidents", Some(&key), Some(body.to_string()))).await;
+        assert_eq!(r.status(), 202, "{:?}", r.body());
+        h.clock.advance(Duration::minutes(1));
+    }
+}
+
+async fn search_contract(h: &Harness, search: &dyn IncidentSearch) {
+    three_lambeth_and_one_kent(h).await;
+    let lambeth = lic("lambeth");
+    let first = search.recent_incidents(&lambeth, 2, None).await.unwrap();
+    let second = search.recent_incidents(&lambeth, 2, first.next.as_deref()).await.unwrap();
+    let mut all = first.incidents.clone();
+    all.extend(second.incidents.clone());
+    let references: Vec<String> = {
+        let mut out = Vec::new();
+        for id in &all {
+            out.push(h.store.get_incident(id).await.unwrap().unwrap().report.police_reference.as_str().to_owned());
+        }
+        out
+    };
+    assert_eq!(references, ["CAD 3/21NOV26", "CAD 1/21NOV26", "CAD 0/21NOV26"], "newest first, Lambeth's only");
+    assert_eq!(first.incidents.len(), 2);
+    let last = search.recent_incidents(&lambeth, 2, second.next.as_deref()).await.unwrap();
+    assert!(second.next.is_none() || last.incidents.is_empty(), "paging ends");
+    assert_eq!(search.recent_incidents(&lic("kent"), 10, None).await.unwrap().incidents.len(), 1);
+}
+
+#[tokio::test]
+async fn memory_incident_search_pages_a_licensees_incidents_newest_first() {
+    let memory = Arc::new(MemoryStore::new());
+    let h = Harness::new(memory.clone(), Arc::new(MemoryQueue::new("categorise"))).seeded().await;
+    search_contract(&h, &*memory).await;
+}
+
+#[tokio::test]
+async fn dynamodb_incident_search_pages_a_licensees_incidents_newest_first_from_the_index() {
+    let table = unique("sim-console");
+    let config = moto().await;
+    let store = DynamoStore::from_config(&config, table.clone());
+    store.create_table_if_missing().await.unwrap();
+    let console = DynamoConsoleStore::from_config(&config, table);
+    console.ensure_incident_index().await.unwrap();
+    let h = Harness::new(Arc::new(store), Arc::new(MemoryQueue::new("categorise"))).seeded().await;
+    search_contract(&h, &console).await;
 }
