@@ -240,3 +240,36 @@ async fn a_duty_officer_records_an_acknowledgement_on_someones_behalf() {
         handle(&rig.deps, request("POST", &other, &format!("__Host-sim-session={value}"), "csrf=viewer-csrf")).await;
     assert_eq!(refused.status(), 403);
 }
+
+#[tokio::test]
+async fn past_incidents_are_searched_by_date_category_ward_and_reference() {
+    let rig = rig().await;
+    let (lambeth, _) = duty(&rig, "lambeth").await;
+    let (kent, _) = duty(&rig, "kent").await;
+    let get = |cookie: String, query: &str| {
+        let path = format!("/console/incidents?{query}");
+        let deps = &rig.deps;
+        async move { handle(deps, request("GET", &path, &cookie, "")).await }
+    };
+    let all = get(lambeth.clone(), "").await;
+    assert_eq!(all.status(), 200);
+    assert!(all.body().contains(REFERENCE));
+    for (query, found) in [
+        ("from=2026-11-21&to=2026-11-21", true),
+        ("from=2026-11-22", false),
+        ("to=2026-11-20", false),
+        ("category=CRITICAL", true),
+        ("category=RECORD_ONLY", false),
+        ("ward=brixton", true),
+        ("ward=clapham", false),
+        ("reference=1234%2F21nov", true),
+        ("reference=9999", false),
+    ] {
+        let r = get(lambeth.clone(), query).await;
+        assert_eq!(r.body().contains(REFERENCE), found, "{query}");
+    }
+    let bad = get(lambeth.clone(), "from=21%2F11%2F2026").await;
+    assert_eq!(bad.status(), 422);
+    assert!(bad.body().contains("error-summary"));
+    assert!(!get(kent, "").await.body().contains(REFERENCE), "Kent finds Lambeth's incident");
+}

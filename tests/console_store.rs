@@ -8,7 +8,7 @@ use sim::adapters::memory_queue::MemoryQueue;
 use sim::adapters::memory_store::MemoryStore;
 use sim::domain::staff::{ConsoleRole, Login, StaffEmail, StaffId, StaffMember};
 use sim::ids::LicenseeId;
-use sim::ports::incident_search::IncidentSearch;
+use sim::ports::incident_search::{IncidentSearch, Received};
 use sim::ports::sessions::{AuditEntry, AuditKind, PendingSignIn, Session, SessionStore};
 use sim::ports::staff::StaffStore;
 use sim::ports::StoreError;
@@ -167,8 +167,8 @@ async fn three_lambeth_and_one_kent(h: &Harness) {
 async fn search_contract(h: &Harness, search: &dyn IncidentSearch) {
     three_lambeth_and_one_kent(h).await;
     let lambeth = lic("lambeth");
-    let first = search.recent_incidents(&lambeth, 2, None).await.unwrap();
-    let second = search.recent_incidents(&lambeth, 2, first.next.as_deref()).await.unwrap();
+    let first = search.recent_incidents(&lambeth, Received::ANY, 2, None).await.unwrap();
+    let second = search.recent_incidents(&lambeth, Received::ANY, 2, first.next.as_deref()).await.unwrap();
     let mut all = first.incidents.clone();
     all.extend(second.incidents.clone());
     let references: Vec<String> = {
@@ -180,9 +180,17 @@ async fn search_contract(h: &Harness, search: &dyn IncidentSearch) {
     };
     assert_eq!(references, ["CAD 3/21NOV26", "CAD 1/21NOV26", "CAD 0/21NOV26"], "newest first, Lambeth's only");
     assert_eq!(first.incidents.len(), 2);
-    let last = search.recent_incidents(&lambeth, 2, second.next.as_deref()).await.unwrap();
+    let last = search.recent_incidents(&lambeth, Received::ANY, 2, second.next.as_deref()).await.unwrap();
     assert!(second.next.is_none() || last.incidents.is_empty(), "paging ends");
-    assert_eq!(search.recent_incidents(&lic("kent"), 10, None).await.unwrap().incidents.len(), 1);
+    assert_eq!(search.recent_incidents(&lic("kent"), Received::ANY, 10, None).await.unwrap().incidents.len(), 1);
+    // Received in the second and third minutes only (inclusive bounds).
+    let window = Received { from: Some(START + Duration::minutes(1)), to: Some(START + Duration::minutes(3)) };
+    let page = search.recent_incidents(&lambeth, window, 10, None).await.unwrap();
+    let mut refs = Vec::new();
+    for id in &page.incidents {
+        refs.push(h.store.get_incident(id).await.unwrap().unwrap().report.police_reference.as_str().to_owned());
+    }
+    assert_eq!(refs, ["CAD 3/21NOV26", "CAD 1/21NOV26"]);
 }
 
 #[tokio::test]

@@ -10,6 +10,7 @@ use sim::domain::follow_up::FollowUp;
 use sim::domain::notification::{Acknowledgement, Categorisation, Notification};
 use sim::domain::{Contact, Incident, TimelineEvent};
 use sim::ids::IncidentId;
+use sim::ports::incident_search::Received;
 use sim::ports::StoreError;
 use std::collections::BTreeMap;
 use time::OffsetDateTime;
@@ -45,7 +46,7 @@ pub async fn own_incident(deps: &Deps, who: &SignedIn, id: &str) -> Result<Optio
 }
 
 pub async fn board(deps: &Deps, who: &SignedIn, licensee_name: &str) -> Result<Response<String>, Failure> {
-    let page = deps.search.recent_incidents(&who.member.licensee_id, BOARD_SIZE, None).await?;
+    let page = deps.search.recent_incidents(&who.member.licensee_id, Received::ANY, BOARD_SIZE, None).await?;
     let mut rows = Vec::new();
     for id in page.incidents {
         let store = &*deps.store;
@@ -128,4 +129,77 @@ pub fn age(since: OffsetDateTime, now: OffsetDateTime) -> String {
         60..=2879 => format!("{} h {} min", minutes / 60, minutes % 60),
         _ => format!("{} days", minutes / 1440),
     }
+}
+
+/// The past-incidents search form, as the browser sends it (all optional).
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct SearchForm {
+    #[serde(default)]
+    pub from: String,
+    #[serde(default)]
+    pub to: String,
+    #[serde(default)]
+    pub category: String,
+    #[serde(default)]
+    pub ward: String,
+    #[serde(default)]
+    pub reference: String,
+    #[serde(default)]
+    pub page: String,
+}
+
+/// How many incidents one search page reads from the index.
+pub const SEARCH_PAGE: usize = 25;
+
+fn day(text: &str, end: bool) -> Result<Option<OffsetDateTime>, &'static str> {
+    if text.trim().is_empty() {
+        return Ok(None);
+    }
+    let date = time::Date::parse(text.trim(), time::macros::format_description!("[year]-[month]-[day]"))
+        .map_err(|_| "Enter dates as day, month and year, for example 2026-11-21.")?;
+    let time =
+        if end { time::Time::from_hms(23, 59, 59).unwrap_or(time::Time::MIDNIGHT) } else { time::Time::MIDNIGHT };
+    Ok(Some(date.with_time(time).assume_utc()))
+}
+
+/// Past incidents: the date range is a key condition on the index (paged by
+/// DynamoDB); category, ward and police reference narrow each page read.
+pub async fn search(deps: &Deps, who: &SignedIn, form: &SearchForm) -> Result<Response<String>, Failure> {
+    use sim::domain::choice::Choice;
+    let mut errors = Vec::new();
+    let from = day(&form.from, false).unwrap_or_else(|e| {
+        errors.push(e);
+        None
+    });
+    let to = day(&form.to, true).unwrap_or_else(|e| {
+        errors.push(e);
+        None
+    });
+    let category =
+        sim::domain::category::Category::ALL.iter().find(|(text, _)| *text == form.category).map(|(_, c)| *c);
+    if !form.category.is_empty() && category.is_none() {
+        errors.push("Choose a category from the list.");
+    }
+    if !errors.is_empty() {
+        return Ok(pages::search(who, form, &[], None, &errors));
+    }
+    let received = Received { from, to };
+    let cursor = (!form.page.is_empty()).then_some(form.page.as_str());
+    let page = deps.search.recent_incidents(&who.member.licensee_id, received, SEARCH_PAGE, cursor).await?;
+    let (ward, reference) = (form.ward.trim().to_lowercase(), form.reference.trim().to_lowercase());
+    let mut rows = Vec::new();
+    for id in &page.incidents {
+        let (incident, categorisation) =
+            tokio::try_join!(deps.store.get_incident(id), deps.store.get_categorisation(id))?;
+        let Some(incident) = incident.filter(|i| i.licensee_id == who.member.licensee_id) else { continue };
+        let ward_ok = ward.is_empty()
+            || incident.report.location.ward.as_ref().is_some_and(|w| w.as_str().to_lowercase().contains(&ward));
+        let reference_ok =
+            reference.is_empty() || incident.report.police_reference.as_str().to_lowercase().contains(&reference);
+        let category_ok = category.is_none() || categorisation.as_ref().map(|c| c.category) == category;
+        if ward_ok && reference_ok && category_ok {
+            rows.push((incident, categorisation));
+        }
+    }
+    Ok(pages::search(who, form, &rows, page.next.as_deref(), &[]))
 }

@@ -46,6 +46,7 @@ pub struct Deps {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Route {
     Board,
+    Search,
     Incident,
     AcknowledgeFor,
     SignIn,
@@ -59,6 +60,7 @@ pub fn routes() -> &'static Routes<Route> {
     ROUTES.get_or_init(|| {
         Routes::new(&[
             ("/console", Route::Board),
+            ("/console/incidents", Route::Search),
             ("/console/incidents/{incident}", Route::Incident),
             ("/console/incidents/{incident}/people/{contact}/acknowledge", Route::AcknowledgeFor),
             ("/console/sign-in", Route::SignIn),
@@ -81,6 +83,14 @@ pub async fn handle(deps: &Deps, req: Request<Vec<u8>>) -> Response<String> {
     let route = *matched.route;
     let result = match (req.method().clone(), route) {
         (Method::GET, Route::Board) => board(deps, &req).await,
+        (Method::GET, Route::Search) => match signed_in(deps, &req).await {
+            Ok(Some(who)) => {
+                let form = web::parse_form(req.uri().query().unwrap_or_default().as_bytes()).unwrap_or_default();
+                incidents::search(deps, &who, &form).await
+            }
+            Ok(None) => Ok(pages::sign_in(false)),
+            Err(e) => Err(e.into()),
+        },
         (Method::GET, Route::Incident) => incident(deps, &req, matched.param("incident")).await,
         (Method::POST, Route::AcknowledgeFor) => match signed_in(deps, &req).await {
             Ok(Some(who)) => {

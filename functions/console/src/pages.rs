@@ -1,8 +1,10 @@
 //! The console's pages, on `sim::web` (maud, the one layout, security headers).
 
-use crate::incidents::{age, label, per_channel, BoardRow, IncidentView};
+use crate::incidents::{age, label, per_channel, BoardRow, IncidentView, SearchForm};
 use crate::SignedIn;
 use http::{Response, StatusCode};
+use sim::domain::notification::Categorisation;
+use sim::domain::Incident;
 use sim::web::{document, html, html_response, Layout, Markup};
 use time::OffsetDateTime;
 
@@ -35,7 +37,7 @@ fn header(who: &SignedIn, licensee: &str) -> Markup {
     html! {
         div class="meta" {
             "Signed in as " strong { (who.member.name) } " (" (who.member.roles_text()) "), " (licensee) ". "
-            a href="/console" { "Live board" }
+            a href="/console" { "Live board" } " · " a href="/console/incidents" { "Past incidents" }
             form method="post" action="/console/sign-out" {
                 input type="hidden" name="csrf" value=(who.session.csrf);
                 button type="submit" class="secondary" { "Sign out" }
@@ -237,6 +239,78 @@ pub fn incident(who: &SignedIn, v: &IncidentView, kind: Option<&str>, now: Offse
                     li { span class="meta" { (when(e.at)) } " " (label(&e.event)) }
                 }
             }
+        },
+    )
+}
+
+pub fn search(
+    who: &SignedIn,
+    form: &SearchForm,
+    rows: &[(Incident, Option<Categorisation>)],
+    next: Option<&str>,
+    errors: &[&str],
+) -> Response<String> {
+    use sim::domain::choice::Choice;
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let next_link = next.map(|cursor| {
+        let query: Vec<(&str, &str)> = vec![
+            ("from", &form.from),
+            ("to", &form.to),
+            ("category", &form.category),
+            ("ward", &form.ward),
+            ("reference", &form.reference),
+            ("page", cursor),
+        ];
+        format!("/console/incidents?{}", serde_urlencoded::to_string(query).unwrap_or_default())
+    });
+    page(
+        status,
+        "Past incidents",
+        html! {
+            (header(who, who.member.licensee_id.as_str()))
+            @if !errors.is_empty() {
+                div class="error-summary" role="alert" {
+                    h2 { "There is a problem" }
+                    ul { @for e in errors { li { (e) } } }
+                }
+            }
+            h1 { "Past incidents" }
+            form method="get" action="/console/incidents" {
+                label for="from" { "Received from (date)" }
+                input type="date" id="from" name="from" value=(form.from);
+                label for="to" { "Received to (date)" }
+                input type="date" id="to" name="to" value=(form.to);
+                label for="category" { "Category" }
+                select id="category" name="category" {
+                    option value="" { "Any" }
+                    @for (text, c) in sim::domain::category::Category::ALL {
+                        option value=(text) selected[form.category == *text] { (c.label()) }
+                    }
+                }
+                label for="ward" { "Ward" }
+                input type="text" id="ward" name="ward" value=(form.ward);
+                label for="reference" { "Police reference" }
+                input type="text" id="reference" name="reference" value=(form.reference);
+                button type="submit" class="secondary" { "Search" }
+            }
+            @if rows.is_empty() && errors.is_empty() {
+                p { "No incidents on this page match." }
+            }
+            @if !rows.is_empty() {
+                table {
+                    thead { tr { th scope="col" { "Incident" } th scope="col" { "Where" } th scope="col" { "Received" } } }
+                    tbody { @for (i, c) in rows { tr {
+                        td {
+                            @if let Some(c) = c { strong class="tag" { (c.category.label()) } " " }
+                            a href={ "/console/incidents/" (i.id) } { (label(&i.report.incident_type)) }
+                            br; span class="meta" { (i.report.police_reference.as_str()) }
+                        }
+                        td { (i.report.location.borough.as_str()) @if let Some(w) = &i.report.location.ward { ", " (w.as_str()) } }
+                        td { (when(i.received_at)) }
+                    } } }
+                }
+            }
+            @if let Some(href) = next_link { p { a href=(href) { "Older incidents" } } }
         },
     )
 }

@@ -412,6 +412,7 @@ impl crate::ports::incident_search::IncidentSearch for DynamoConsoleStore {
     async fn recent_incidents(
         &self,
         licensee: &LicenseeId,
+        received: crate::ports::incident_search::Received,
         limit: usize,
         cursor: Option<&str>,
     ) -> Result<crate::ports::incident_search::IncidentPage, StoreError> {
@@ -426,13 +427,20 @@ impl crate::ports::incident_search::IncidentSearch for DynamoConsoleStore {
                 ("received_at".to_owned(), s(at)),
             ]))
         });
+        // RFC 3339 in UTC sorts as time does (to the second), so a range is a key condition.
+        let bound = |at: Option<OffsetDateTime>, open: &str| {
+            at.and_then(|a| a.replace_nanosecond(0).ok()?.format(&Rfc3339).ok()).unwrap_or_else(|| open.to_owned())
+        };
+        let (from, to) = (bound(received.from, "0"), bound(received.to.map(|t| t + time::Duration::seconds(1)), "~"));
         let out = self
             .client
             .query()
             .table_name(&self.table)
             .index_name(INCIDENTS_INDEX)
-            .key_condition_expression("licensee_id = :l")
+            .key_condition_expression("licensee_id = :l AND received_at BETWEEN :from AND :to")
             .expression_attribute_values(":l", s(licensee.as_str()))
+            .expression_attribute_values(":from", s(from))
+            .expression_attribute_values(":to", s(to))
             .scan_index_forward(false)
             .limit(limit.clamp(1, 100) as i32)
             .set_exclusive_start_key(start)
