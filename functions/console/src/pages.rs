@@ -104,9 +104,7 @@ pub fn board(who: &SignedIn, licensee: &str, rows: &[BoardRow], now: OffsetDateT
                     tbody {
                         @for row in rows {
                             @let i = &row.incident;
-                            @let required: Vec<_> = row.notifications.iter().filter(|n| n.required).collect();
-                            @let mut people: Vec<_> = required.iter().map(|n| &n.contact_id).collect::<Vec<_>>();
-                            @let _ = { people.sort(); people.dedup(); };
+                            @let people = required_people(&row.notifications);
                             @let acked = people.iter().filter(|c| row.acknowledgements.iter().any(|a| &&a.contact_id == *c)).count();
                             @let done = row.checklist.iter().filter(|c| matches!(label(&c.status).as_str(), "done" | "not applicable")).count();
                             tr {
@@ -313,4 +311,12 @@ pub fn search(
             @if let Some(href) = next_link { p { a href=(href) { "Older incidents" } } }
         },
     )
+}
+
+/// The people whose acknowledgement is required, once each.
+fn required_people(notifications: &[sim::domain::notification::Notification]) -> Vec<&sim::ids::ContactId> {
+    let mut people: Vec<_> = notifications.iter().filter(|n| n.required).map(|n| &n.contact_id).collect();
+    people.sort();
+    people.dedup();
+    people
 }
