@@ -64,6 +64,7 @@ async fn world() -> World {
         oidc: Oidc::new(config, HttpClient::new().unwrap(), clock.clone()),
         clock: clock.clone(),
         ids: Arc::new(sim::ids::RandomIds),
+        escalation: Arc::new(sim::adapters::memory_queue::MemoryQueue::new("escalation")),
         licensees: None,
     };
     World { provider, deps, console, clock }

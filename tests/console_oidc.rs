@@ -116,6 +116,7 @@ async fn world(allowed: Option<Vec<LicenseeId>>) -> World {
         oidc: Oidc::new(config, HttpClient::new().unwrap(), clock.clone()),
         clock: clock.clone(),
         ids: Arc::new(sim::ids::RandomIds),
+        escalation: Arc::new(sim::adapters::memory_queue::MemoryQueue::new("escalation")),
         licensees: allowed,
     };
     World { provider, deps, console, clock }

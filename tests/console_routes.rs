@@ -19,6 +19,7 @@ use time::Duration;
 
 struct Rig {
     h: Harness,
+    escalation: Arc<MemoryQueue>,
     deps: Deps,
     console: Arc<MemoryConsoleStore>,
 }
@@ -31,6 +32,7 @@ async fn rig() -> Rig {
     assert_eq!(h.call(event("intake-report.json")).await.status(), 202);
     categorise_handed_on(&h, &categorise).await;
     let console = Arc::new(MemoryConsoleStore::new());
+    let escalation = Arc::new(MemoryQueue::new("escalation"));
     let config = OidcConfig {
         // Never reached: these tests sign in by putting sessions in the store.
         issuer: "http://127.0.0.1:9".into(),
@@ -46,9 +48,10 @@ async fn rig() -> Rig {
         oidc: Oidc::new(config, HttpClient::new().unwrap(), h.clock.clone()),
         clock: h.clock.clone(),
         ids: h.ids.clone(),
+        escalation: escalation.clone(),
         licensees: None,
     };
-    Rig { h, deps, console }
+    Rig { h, escalation, deps, console }
 }
 
 /// A signed-in duty officer of `licensee`: the cookie header and the CSRF token.
@@ -272,4 +275,29 @@ async fn past_incidents_are_searched_by_date_category_ward_and_reference() {
     assert_eq!(bad.status(), 422);
     assert!(bad.body().contains("error-summary"));
     assert!(!get(kent, "").await.body().contains(REFERENCE), "Kent finds Lambeth's incident");
+}
+
+#[tokio::test]
+async fn escalate_now_queues_the_next_step_at_once_and_says_who_asked() {
+    let rig = rig().await;
+    let (lambeth, csrf) = duty(&rig, "lambeth").await;
+    let path = format!("/console/incidents/{LAMBETH_INCIDENT}/escalate");
+    assert_eq!(handle(&rig.deps, request("POST", &path, &lambeth, "csrf=stale")).await.status(), 403);
+    assert!(drain(&*rig.escalation).await.is_empty(), "a stale form queued a check");
+
+    let r = handle(&rig.deps, request("POST", &path, &lambeth, &format!("csrf={csrf}"))).await;
+    assert_eq!(r.status(), 303, "{}", r.body());
+    let checks = drain(&*rig.escalation).await;
+    assert_eq!(checks.len(), 1);
+    assert_eq!(checks[0]["incident_id"], LAMBETH_INCIDENT);
+    assert_eq!(checks[0]["step"], 0, "the first escalation step");
+    let due = time::OffsetDateTime::parse(
+        checks[0]["due_at"].as_str().unwrap(),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap();
+    assert_eq!(due, rig.h.clock.now_for_tests(), "due at once");
+    let timeline = rig.h.store.timeline(&sim::ids::IncidentId::parse(LAMBETH_INCIDENT).unwrap()).await.unwrap();
+    assert!(timeline.iter().any(|e| matches!(&e.event,
+        sim::domain::Event::EscalatedNow { step: 1, staff_id } if staff_id == "stf-lambeth-duty")));
 }

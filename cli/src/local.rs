@@ -187,7 +187,9 @@ pub async fn build(
         ids: ids.clone(),
     };
     let respond = respond::Deps { store: store.clone(), updates, clock: clock.clone(), ids: ids.clone(), key };
-    let (console, dev_oidc) = console_with_dev_oidc(base_url, &store, search, staff, sessions, &clock, &ids).await?;
+    let (console, dev_oidc) =
+        console_with_dev_oidc(base_url, &store, search, staff, sessions, &clock, &ids, alerting.escalation.clone())
+            .await?;
     let sweep = sweep::Deps { store, queue, clock, ids, after: Duration::seconds(30) };
     Ok(Stack {
         intake: Arc::new(intake),
@@ -209,6 +211,7 @@ const DEV_CLIENT_ID: &str = "sim-console-local";
 /// Starts the development OpenID provider on a free loopback port, seeds one
 /// demo staff member per console role for Lambeth and Kent (pinned to that
 /// provider's accounts), and builds the console on the production code path.
+#[allow(clippy::too_many_arguments)] // the stack's parts, wired once
 async fn console_with_dev_oidc(
     base_url: &str,
     store: &Arc<dyn Store>,
@@ -217,6 +220,7 @@ async fn console_with_dev_oidc(
     sessions: Arc<dyn SessionStore>,
     clock: &Arc<dyn Clock>,
     ids: &Arc<dyn IdGenerator>,
+    escalation: Arc<dyn Queue>,
 ) -> Result<(console::Deps, Arc<DevOidc>), Box<dyn Error>> {
     let redirect_uri = format!("{base_url}/console/auth/callback");
     let secret = console::session::random_token();
@@ -270,6 +274,7 @@ async fn console_with_dev_oidc(
         oidc: console::oidc::Oidc::new(config, console::http_client::HttpClient::new()?, clock.clone()),
         clock: clock.clone(),
         ids: ids.clone(),
+        escalation,
         licensees: None,
     };
     Ok((deps, provider))

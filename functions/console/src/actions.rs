@@ -6,7 +6,7 @@
 use crate::{incidents, pages, session, Deps, Failure, SignedIn};
 use http::{Request, Response, StatusCode};
 use serde::Deserialize;
-use sim::domain::notification::Acknowledgement;
+use sim::domain::notification::{Acknowledgement, EscalationCheck};
 use sim::domain::staff::ConsoleRole;
 use sim::domain::{Event, TimelineEvent};
 use sim::ids::ContactId;
@@ -14,6 +14,71 @@ use sim::web;
 
 /// Longest note kept with an acknowledgement recorded on someone's behalf.
 pub const NOTE_LIMIT: usize = 200;
+
+#[derive(Deserialize)]
+struct CsrfOnly {
+    csrf: String,
+}
+
+/// Runs the incident's next escalation step now: an escalation check due at
+/// once on the escalation queue (the escalate function runs it as it runs
+/// scheduled ones, writing only the messages not yet written, so the
+/// scheduled check that follows later finds nothing more to send).
+pub async fn escalate_now(
+    deps: &Deps,
+    who: &SignedIn,
+    req: &Request<Vec<u8>>,
+    incident_id: &str,
+) -> Result<Response<String>, Failure> {
+    let Some(incident) = incidents::own_incident(deps, who, incident_id).await? else {
+        return Ok(pages::not_found());
+    };
+    let form = web::parse_form::<CsrfOnly>(req.body()).map(|f| f.csrf).unwrap_or_default();
+    if let Some(refusal) = may_act(who, &form) {
+        return Ok(refusal);
+    }
+    let store = &*deps.store;
+    let (categorisation, licensee, notifications, follow_up) = tokio::try_join!(
+        store.get_categorisation(&incident.id),
+        store.get_licensee(&incident.licensee_id),
+        store.notifications(&incident.id),
+        store.get_follow_up(&incident.id),
+    )?;
+    let Some(categorisation) = categorisation else {
+        return Ok(pages::problem(
+            StatusCode::CONFLICT,
+            "This incident has not been categorised yet: there is nothing to escalate.",
+        ));
+    };
+    if follow_up.is_some_and(|f| f.closure.is_some()) {
+        return Ok(pages::problem(StatusCode::CONFLICT, "This incident is closed."));
+    }
+    let steps = licensee.and_then(|l| l.policy_for(categorisation.category)).map(|p| p.escalation.len()).unwrap_or(0);
+    // Step index s writes messages at step s + 1 (stakeholder updates use
+    // steps from UPDATE_STEP_BASE): the highest escalation step written says which ran.
+    let next = notifications
+        .iter()
+        .filter(|n| n.round == categorisation.round && n.step < sim::domain::follow_up::UPDATE_STEP_BASE)
+        .map(|n| n.step)
+        .max()
+        .unwrap_or(0);
+    if next as usize >= steps {
+        return Ok(pages::problem(StatusCode::CONFLICT, "Every escalation step has run: there is no further step."));
+    }
+    let now = deps.clock.now();
+    let check =
+        EscalationCheck { incident_id: incident.id.clone(), round: categorisation.round, step: next, due_at: now };
+    deps.escalation.send(&[check.message(now)]).await?;
+    let event = TimelineEvent::new(
+        &*deps.ids,
+        &incident.id,
+        now,
+        Event::EscalatedNow { step: next + 1, staff_id: who.member.id.to_string() },
+    );
+    store.append_event(&event).await?;
+    tracing::info!(incident_id = %incident.id, step = next + 1, staff = %who.member.id, "escalated now");
+    Ok(web::redirect(&format!("/console/incidents/{}", incident.id)))
+}
 
 #[derive(Deserialize)]
 struct OnBehalf {

@@ -24,7 +24,7 @@ use sim::ids::LicenseeId;
 use sim::ports::incident_search::IncidentSearch;
 use sim::ports::sessions::{AuditEntry, AuditKind, PendingSignIn, Session, SessionStore};
 use sim::ports::staff::StaffStore;
-use sim::ports::{Store, StoreError};
+use sim::ports::{Queue, Store, StoreError};
 use sim::web::{self, Routes};
 use std::sync::{Arc, OnceLock};
 
@@ -38,6 +38,8 @@ pub struct Deps {
     pub oidc: Oidc,
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn IdGenerator>,
+    /// The escalation checks' delay queue ("escalate now" sends one due at once).
+    pub escalation: Arc<dyn Queue>,
     /// The licensees whose staff this issuer may sign in (a council's own
     /// Entra tenant: only that council); `None` for a shared pool (Cognito).
     pub licensees: Option<Vec<LicenseeId>>,
@@ -49,6 +51,7 @@ pub enum Route {
     Search,
     Incident,
     AcknowledgeFor,
+    EscalateNow,
     SignIn,
     Callback,
     SignOut,
@@ -63,6 +66,7 @@ pub fn routes() -> &'static Routes<Route> {
             ("/console/incidents", Route::Search),
             ("/console/incidents/{incident}", Route::Incident),
             ("/console/incidents/{incident}/people/{contact}/acknowledge", Route::AcknowledgeFor),
+            ("/console/incidents/{incident}/escalate", Route::EscalateNow),
             ("/console/sign-in", Route::SignIn),
             ("/console/auth/callback", Route::Callback),
             ("/console/sign-out", Route::SignOut),
@@ -99,6 +103,11 @@ pub async fn handle(deps: &Deps, req: Request<Vec<u8>>) -> Response<String> {
             Ok(None) => Ok(pages::sign_in(false)),
             Err(e) => Err(e.into()),
         },
+        (Method::POST, Route::EscalateNow) => match signed_in(deps, &req).await {
+            Ok(Some(who)) => actions::escalate_now(deps, &who, &req, matched.param("incident")).await,
+            Ok(None) => Ok(pages::sign_in(false)),
+            Err(e) => Err(e.into()),
+        },
         (Method::GET, Route::SignIn) => start_sign_in(deps, &req).await,
         (Method::GET, Route::Callback) => callback(deps, &req).await,
         (Method::POST, Route::SignOut) => sign_out(deps, &req).await,
@@ -116,6 +125,8 @@ pub enum Failure {
     Store(#[from] StoreError),
     #[error("the identity provider is unavailable: {0}")]
     Provider(String),
+    #[error(transparent)]
+    Queue(#[from] sim::ports::QueueError),
 }
 
 /// The session named by the request's cookie, if it is live and its staff

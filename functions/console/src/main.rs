@@ -7,6 +7,7 @@ use lambda_http::{service_fn, Body, Error};
 use sim::adapters::aws::load_config;
 use sim::adapters::dynamodb::DynamoStore;
 use sim::adapters::dynamodb_console::DynamoConsoleStore;
+use sim::adapters::sqs::SqsQueue;
 use sim::adapters::ssm::secure_parameter;
 use sim::clock::SystemClock;
 use sim::config::required;
@@ -39,6 +40,7 @@ async fn main() -> Result<(), Error> {
         oidc: Oidc::new(config, HttpClient::new()?, clock.clone()),
         clock,
         ids: Arc::new(sim::ids::RandomIds),
+        escalation: Arc::new(SqsQueue::from_config(&aws, required("ESCALATION_QUEUE_URL")?)),
         licensees,
     };
     let deps = &deps;

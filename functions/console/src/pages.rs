@@ -163,6 +163,12 @@ pub fn incident(who: &SignedIn, v: &IncidentView, kind: Option<&str>, now: Offse
             @if let Some(closure) = v.follow_up.as_ref().and_then(|f| f.closure.as_ref()) {
                 div class="closed" role="status" { p { "Closed " (when(closure.at)) " by " (name_of(&closure.closed_by)) ": " (closure.note) } }
             }
+            @if who.member.has(sim::domain::staff::ConsoleRole::Duty) && v.follow_up.as_ref().is_none_or(|f| f.closure.is_none()) {
+                form method="post" action={ "/console/incidents/" (i.id) "/escalate" } {
+                    input type="hidden" name="csrf" value=(who.session.csrf);
+                    button type="submit" class="secondary" { "Escalate now" }
+                }
+            }
             h2 { "Summary" }
             dl {
                 dt { "Police reference" } dd { (i.report.police_reference.as_str()) }

@@ -42,6 +42,8 @@ pub enum Event {
     /// Council staff recorded an acknowledgement in the console on the
     /// person's behalf (their note stays on the acknowledgement).
     AcknowledgedOnBehalf { contact_id: String, role: String, staff_id: String },
+    /// Council staff asked for the next escalation step now, not at its time.
+    EscalatedNow { step: u32, staff_id: String },
     /// An escalation step ran: reminders to silent roles, alerts to deputies or groups.
     Escalated { step: u32, silent_roles: Vec<String>, messages: usize },
     /// Escalation ended: everyone required acknowledged, or the steps ran out.
@@ -74,6 +76,7 @@ impl Event {
             Event::FellBack { .. } => "fell_back",
             Event::Acknowledged { .. } => "acknowledged",
             Event::AcknowledgedOnBehalf { .. } => "acknowledged_on_behalf",
+            Event::EscalatedNow { .. } => "escalated_now",
             Event::Escalated { .. } => "escalated",
             Event::EscalationEnded { .. } => "escalation_ended",
             Event::ChecklistChanged { .. } => "checklist_changed",
