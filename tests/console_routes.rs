@@ -156,7 +156,10 @@ async fn a_kent_duty_officer_gets_404_on_every_route_with_lambeths_ids() {
             continue;
         }
         // Every parameter gets a real Lambeth id of its kind.
-        let path = pattern.replace("{incident}", LAMBETH_INCIDENT).replace("{contact}", LAMBETH_CONTACT);
+        let path = pattern
+            .replace("{incident}", LAMBETH_INCIDENT)
+            .replace("{contact}", LAMBETH_CONTACT)
+            .replace("{staff}", "stf-lambeth-duty");
         assert!(!path.contains('{'), "no Lambeth id for a parameter of {pattern}: add one to this test");
         for method in ["GET", "POST"] {
             let kent_said = handle(&rig.deps, request(method, &path, &kent, &format!("csrf={kent_csrf}"))).await;
@@ -300,4 +303,52 @@ async fn escalate_now_queues_the_next_step_at_once_and_says_who_asked() {
     let timeline = rig.h.store.timeline(&sim::ids::IncidentId::parse(LAMBETH_INCIDENT).unwrap()).await.unwrap();
     assert!(timeline.iter().any(|e| matches!(&e.event,
         sim::domain::Event::EscalatedNow { step: 1, staff_id } if staff_id == "stf-lambeth-duty")));
+}
+
+#[tokio::test]
+async fn an_admin_adds_and_removes_their_own_staff_only() {
+    let rig = rig().await;
+    let (admin, csrf) = duty(&rig, "lambeth").await;
+    // Make the Lambeth officer an admin too.
+    let id = StaffId::parse("stf-lambeth-duty").unwrap();
+    let mut me = rig.console.get_staff(&LicenseeId::parse("lambeth").unwrap(), &id).await.unwrap().unwrap();
+    me.roles.insert(ConsoleRole::Admin);
+    rig.console.put_staff(&me).await.unwrap();
+
+    let add = format!("csrf={csrf}&name=Val+Viewer&email=Val.Viewer%40lambeth.gov.uk&role_viewer=on");
+    let r = handle(&rig.deps, request("POST", "/console/staff", &admin, &add)).await;
+    assert_eq!(r.status(), 303, "{}", r.body());
+    let list = handle(&rig.deps, request("GET", "/console/staff", &admin, "")).await;
+    assert!(list.body().contains("val.viewer@lambeth.gov.uk") && list.body().contains("Not yet"));
+    let again = handle(&rig.deps, request("POST", "/console/staff", &admin, &add)).await;
+    assert_eq!(again.status(), 422, "the same email twice");
+    let no_role =
+        handle(&rig.deps, request("POST", "/console/staff", &admin, &format!("csrf={csrf}&name=X&email=x%40y.z")))
+            .await;
+    assert_eq!(no_role.status(), 422);
+    assert!(no_role.body().contains("at least one role"));
+
+    let staff = rig.console.staff(&LicenseeId::parse("lambeth").unwrap()).await.unwrap();
+    let val = staff.iter().find(|m| m.name == "Val Viewer").unwrap();
+    // Kent's admin cannot see or remove Lambeth's staff: not found.
+    let (kent, kent_csrf) = duty(&rig, "kent").await;
+    let path = format!("/console/staff/{}/remove", val.id);
+    assert_eq!(handle(&rig.deps, request("POST", &path, &kent, &format!("csrf={kent_csrf}"))).await.status(), 404);
+    // A duty officer who is not an admin may not manage staff.
+    assert_eq!(handle(&rig.deps, request("GET", "/console/staff", &kent, "")).await.status(), 403);
+    let r = handle(&rig.deps, request("POST", &path, &admin, &format!("csrf={csrf}"))).await;
+    assert_eq!(r.status(), 303);
+    assert!(!handle(&rig.deps, request("GET", "/console/staff", &admin, "")).await.body().contains("Val Viewer"));
+    let trail: Vec<_> = rig
+        .console
+        .audit(Some(&LicenseeId::parse("lambeth").unwrap()))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.kind)
+        .collect();
+    assert!(
+        trail.contains(&sim::ports::sessions::AuditKind::StaffAdded)
+            && trail.contains(&sim::ports::sessions::AuditKind::StaffRemoved)
+    );
 }

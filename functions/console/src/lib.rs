@@ -13,6 +13,7 @@ mod incidents;
 pub mod oidc;
 mod pages;
 pub mod session;
+mod staff;
 
 use http::{header, HeaderValue, Method, Request, Response, StatusCode};
 use oidc::Oidc;
@@ -52,6 +53,8 @@ pub enum Route {
     Incident,
     AcknowledgeFor,
     EscalateNow,
+    Staff,
+    RemoveStaff,
     SignIn,
     Callback,
     SignOut,
@@ -67,6 +70,8 @@ pub fn routes() -> &'static Routes<Route> {
             ("/console/incidents/{incident}", Route::Incident),
             ("/console/incidents/{incident}/people/{contact}/acknowledge", Route::AcknowledgeFor),
             ("/console/incidents/{incident}/escalate", Route::EscalateNow),
+            ("/console/staff", Route::Staff),
+            ("/console/staff/{staff}/remove", Route::RemoveStaff),
             ("/console/sign-in", Route::SignIn),
             ("/console/auth/callback", Route::Callback),
             ("/console/sign-out", Route::SignOut),
@@ -108,6 +113,17 @@ pub async fn handle(deps: &Deps, req: Request<Vec<u8>>) -> Response<String> {
             Ok(None) => Ok(pages::sign_in(false)),
             Err(e) => Err(e.into()),
         },
+        (Method::GET, Route::Staff) | (Method::POST, Route::Staff) | (Method::POST, Route::RemoveStaff) => {
+            match signed_in(deps, &req).await {
+                Ok(Some(who)) => match route {
+                    Route::RemoveStaff => staff::remove(deps, &who, &req, matched.param("staff")).await,
+                    _ if req.method() == Method::POST => staff::add(deps, &who, &req).await,
+                    _ => staff::list(deps, &who, &[]).await,
+                },
+                Ok(None) => Ok(pages::sign_in(false)),
+                Err(e) => Err(e.into()),
+            }
+        }
         (Method::GET, Route::SignIn) => start_sign_in(deps, &req).await,
         (Method::GET, Route::Callback) => callback(deps, &req).await,
         (Method::POST, Route::SignOut) => sign_out(deps, &req).await,
@@ -314,7 +330,7 @@ async fn sign_out(deps: &Deps, req: &Request<Vec<u8>>) -> Result<Response<String
     Ok(response)
 }
 
-async fn audit(
+pub(crate) async fn audit(
     deps: &Deps,
     kind: AuditKind,
     licensee: Option<&LicenseeId>,

@@ -38,6 +38,7 @@ fn header(who: &SignedIn, licensee: &str) -> Markup {
         div class="meta" {
             "Signed in as " strong { (who.member.name) } " (" (who.member.roles_text()) "), " (licensee) ". "
             a href="/console" { "Live board" } " · " a href="/console/incidents" { "Past incidents" }
+            @if who.member.has(sim::domain::staff::ConsoleRole::Admin) { " · " a href="/console/staff" { "Staff" } }
             form method="post" action="/console/sign-out" {
                 input type="hidden" name="csrf" value=(who.session.csrf);
                 button type="submit" class="secondary" { "Sign out" }
@@ -325,4 +326,55 @@ fn required_people(notifications: &[sim::domain::notification::Notification]) ->
     people.sort();
     people.dedup();
     people
+}
+
+pub fn staff(who: &SignedIn, staff: &[sim::domain::staff::StaffMember], errors: &[String]) -> Response<String> {
+    page(
+        StatusCode::OK,
+        "Staff",
+        html! {
+            (header(who, who.member.licensee_id.as_str()))
+            @if !errors.is_empty() {
+                div class="error-summary" role="alert" {
+                    h2 { "There is a problem" }
+                    ul { @for e in errors { li { (e) } } }
+                }
+            }
+            h1 { "Staff" }
+            table {
+                thead { tr { th scope="col" { "Name" } th scope="col" { "Email" } th scope="col" { "Roles" } th scope="col" { "Signed in before" } th scope="col" { span class="meta" { "Action" } } } }
+                tbody { @for m in staff { tr {
+                    td { (m.name) }
+                    td { (m.email.as_ref().map(|e| e.as_str()).unwrap_or("-")) }
+                    td { (m.roles_text()) }
+                    td { @if m.login.is_some() { "Yes" } @else { "Not yet" } }
+                    td { @if m.id != who.member.id {
+                        form method="post" action={ "/console/staff/" (m.id) "/remove" } {
+                            input type="hidden" name="csrf" value=(who.session.csrf);
+                            button type="submit" class="secondary" { "Remove " (m.name) }
+                        }
+                    } }
+                } } }
+            }
+            h2 { "Add a staff member" }
+            p { "They sign in with their council account; the email must be the one your identity provider verifies." }
+            form method="post" action="/console/staff" {
+                input type="hidden" name="csrf" value=(who.session.csrf);
+                label for="name" { "Name" }
+                input type="text" id="name" name="name" maxlength="100";
+                label for="email" { "Email" }
+                input type="text" id="email" name="email" autocomplete="off";
+                fieldset {
+                    legend { "Roles" }
+                    @for (name, hint) in [("admin", "staff, directory, settings"), ("duty", "watch and act on incidents"), ("viewer", "read only"), ("dpo", "data protection officer")] {
+                        div class="choice" {
+                            input type="checkbox" id={ "role_" (name) } name={ "role_" (name) } value="on";
+                            " " label for={ "role_" (name) } { (name) ": " (hint) }
+                        }
+                    }
+                }
+                button type="submit" { "Add staff member" }
+            }
+        },
+    )
 }

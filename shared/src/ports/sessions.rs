@@ -50,6 +50,10 @@ pub enum AuditKind {
     SignedOut,
     Refused,
     SessionExpired,
+    /// An admin added a staff member (`reason` is the new member's id; `staff_id` the admin).
+    StaffAdded,
+    /// An admin removed a staff member (`reason` is their id).
+    StaffRemoved,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
