@@ -2,6 +2,8 @@
 //! team needs after deploying (licensees, caller keys).
 
 pub mod admin;
+pub mod dev_oidc;
 pub mod local;
 pub mod outbox;
 pub mod server;
+pub mod staff;

@@ -4,9 +4,12 @@
 //! `AWS_ENDPOINT_URL` set (moto's server, or real AWS) it uses DynamoDB and
 //! SQS there instead, creating the table and queues it needs if missing.
 
+use crate::dev_oidc::{DevOidc, DevPerson};
 use crate::outbox::Outbox;
 use categorise::ChannelQueues;
 use sim::adapters::dynamodb::DynamoStore;
+use sim::adapters::dynamodb_console::DynamoConsoleStore;
+use sim::adapters::memory_console::MemoryConsoleStore;
 use sim::adapters::memory_queue::MemoryQueue;
 use sim::adapters::memory_store::MemoryStore;
 use sim::adapters::recording_sender::RecordingSender;
@@ -17,12 +20,17 @@ use sim::adapters::whatsapp::CloudApiWhatsApp;
 use sim::clock::{Clock, ScaledClock, SystemClock};
 use sim::demo::{self, DemoKeys};
 use sim::domain::policy::Channel;
+use sim::domain::staff::{ConsoleRole, Login, StaffEmail, StaffId, StaffMember};
 use sim::domain::ApiKey;
 use sim::ids::{IdGenerator, RandomIds};
 use sim::links::LinkKey;
+use sim::ports::incident_search::IncidentSearch;
+use sim::ports::sessions::SessionStore;
+use sim::ports::staff::StaffStore;
 use sim::ports::Sender;
 use sim::ports::{Queue, Store};
 use sim::sending::{fallback_for, send_message, Fallback, Links, Pacer, SenderDeps};
+use std::collections::BTreeSet;
 use std::error::Error;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -46,6 +54,10 @@ pub struct Stack {
     /// What categorise, escalate and briefings run on (one type: they all alert people).
     pub alerting: Arc<sim::fanout::Deps>,
     pub respond: Arc<respond::Deps>,
+    /// The council console, signing in through `dev_oidc`.
+    pub console: Arc<console::Deps>,
+    /// The development OpenID provider and its demo staff (never deployed).
+    pub dev_oidc: Arc<DevOidc>,
     /// The three senders, fed by the sender queues.
     pub senders: Arc<[SenderDeps; 3]>,
     pub outbox: Arc<Outbox>,
@@ -78,6 +90,10 @@ impl Backing {
 /// The store and queues the stack's functions share.
 struct Backend {
     store: Arc<dyn Store>,
+    /// The console's incident search, staff and sessions, on the same backing.
+    search: Arc<dyn IncidentSearch>,
+    staff: Arc<dyn StaffStore>,
+    sessions: Arc<dyn SessionStore>,
     categorise: Arc<dyn Queue>,
     escalation: Arc<dyn Queue>,
     briefings: Arc<dyn Queue>,
@@ -90,8 +106,12 @@ async fn backend(backing: &Backing) -> Result<Backend, Box<dyn Error>> {
         Backing::Aws { table } => table,
         Backing::Embedded { speed } => {
             let queue = |name: &str| Arc::new(MemoryQueue::new(name).with_speed(*speed)) as Arc<dyn Queue>;
+            let (memory, console) = (Arc::new(MemoryStore::new()), Arc::new(MemoryConsoleStore::new()));
             return Ok(Backend {
-                store: Arc::new(MemoryStore::new()),
+                store: memory.clone(),
+                search: memory,
+                staff: console.clone(),
+                sessions: console,
                 categorise: queue("categorise"),
                 escalation: queue("escalation"),
                 briefings: queue("briefings"),
@@ -103,6 +123,8 @@ async fn backend(backing: &Backing) -> Result<Backend, Box<dyn Error>> {
     let config = sim::adapters::aws::load_config().await;
     let store = DynamoStore::from_config(&config, table);
     store.create_table_if_missing().await?;
+    let console = Arc::new(DynamoConsoleStore::from_config(&config, table));
+    console.ensure_incident_index().await?;
     let sqs = aws_sdk_sqs::Client::new(&config);
     let queue = |suffix: &'static str| {
         let (sqs, name) = (sqs.clone(), format!("{table}-{suffix}"));
@@ -111,6 +133,9 @@ async fn backend(backing: &Backing) -> Result<Backend, Box<dyn Error>> {
     let endpoint = config.endpoint_url().unwrap_or("AWS");
     Ok(Backend {
         store: Arc::new(store),
+        search: console.clone(),
+        staff: console.clone(),
+        sessions: console,
         categorise: Arc::new(queue("categorise").await?),
         escalation: Arc::new(queue("escalation").await?),
         briefings: Arc::new(queue("briefings").await?),
@@ -130,8 +155,17 @@ pub async fn build(
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGenerator>,
 ) -> Result<Stack, Box<dyn Error>> {
-    let Backend { store, categorise: queue, escalation, briefings, channels, description: backend } =
-        backend(backing).await?;
+    let Backend {
+        store,
+        search,
+        staff,
+        sessions,
+        categorise: queue,
+        escalation,
+        briefings,
+        channels,
+        description: backend,
+    } = backend(backing).await?;
     let keys =
         DemoKeys { met_cad: ApiKey::generate(&demo::met_cad()), kent_police: ApiKey::generate(&demo::kent_police()) };
     demo::seed(&*store, clock.now().date(), &keys).await?;
@@ -154,17 +188,97 @@ pub async fn build(
     };
     let site = respond::Site::from_public_base_url(base_url).map_err(|e| format!("the base URL {e}"))?;
     let respond = respond::Deps { store: store.clone(), briefings, clock: clock.clone(), ids: ids.clone(), key, site };
+    let (console, dev_oidc) =
+        console_with_dev_oidc(base_url, &store, search, staff, sessions, &clock, &ids, alerting.escalation.clone())
+            .await?;
     let sweep = sweep::Deps { store, queue, clock, ids, settings: sweep::Settings { after: Duration::seconds(30) } };
     Ok(Stack {
         intake: Arc::new(intake),
         sweep: Arc::new(sweep),
         alerting: Arc::new(alerting),
         respond: Arc::new(respond),
+        console: Arc::new(console),
+        dev_oidc,
         senders: Arc::new(senders),
         outbox: Arc::new(outbox),
         keys,
         backend,
     })
+}
+
+/// The client the local console is registered as at the development provider.
+const DEV_CLIENT_ID: &str = "sim-console-local";
+
+/// Starts the development OpenID provider on a free loopback port, seeds one
+/// demo staff member per console role for Lambeth and Kent (pinned to that
+/// provider's accounts), and builds the console on the production code path.
+#[allow(clippy::too_many_arguments)] // the stack's parts, wired once
+async fn console_with_dev_oidc(
+    base_url: &str,
+    store: &Arc<dyn Store>,
+    search: Arc<dyn IncidentSearch>,
+    staff: Arc<dyn StaffStore>,
+    sessions: Arc<dyn SessionStore>,
+    clock: &Arc<dyn Clock>,
+    ids: &Arc<dyn IdGenerator>,
+    escalation: Arc<dyn Queue>,
+) -> Result<(console::Deps, Arc<DevOidc>), Box<dyn Error>> {
+    let redirect_uri = format!("{base_url}/console/auth/callback");
+    let secret = console::session::random_token();
+    let mut people = Vec::new();
+    for (licensee, council) in [(demo::lambeth(), "Lambeth"), (demo::kent(), "Kent")] {
+        for role in ConsoleRole::ALL {
+            let subject = format!("{licensee}-{}", role.as_str());
+            people.push((
+                licensee.clone(),
+                role,
+                DevPerson {
+                    email: format!("{}@{licensee}.sim-local.example", role.as_str()),
+                    label: format!("{council} {}", role.as_str()),
+                    subject,
+                },
+            ));
+        }
+    }
+    let provider = DevOidc::start(
+        0,
+        DEV_CLIENT_ID,
+        &secret,
+        &redirect_uri,
+        people.iter().map(|(_, _, p)| p.clone()).collect(),
+        clock.clone(),
+    )
+    .await?;
+    for (licensee, role, person) in &people {
+        let member = StaffMember::new(
+            StaffId::parse(&format!("stf-{}", person.subject))?,
+            licensee.clone(),
+            &person.label,
+            Some(StaffEmail::parse(&person.email)?),
+            Some(Login { issuer: provider.issuer().to_owned(), subject: person.subject.clone() }),
+            BTreeSet::from([*role]),
+            clock.now(),
+        )?;
+        staff.put_staff(&member).await?;
+    }
+    let config = console::OidcConfig {
+        issuer: provider.issuer().to_owned(),
+        client_id: DEV_CLIENT_ID.to_owned(),
+        client_secret: secret,
+        redirect_uri,
+    };
+    let deps = console::Deps {
+        store: store.clone(),
+        search,
+        staff,
+        sessions,
+        oidc: console::oidc::Oidc::new(config, console::http_client::HttpClient::new()?, clock.clone()),
+        clock: clock.clone(),
+        ids: ids.clone(),
+        escalation,
+        licensees: None,
+    };
+    Ok((deps, provider))
 }
 
 /// The SMS, email and WhatsApp senders. Embedded: recording adapters (the
@@ -273,11 +387,17 @@ pub async fn serve(stack: &Stack, listener: TcpListener) -> std::io::Result<()> 
         }
     });
     let (deps, outbox, responder) = (stack.intake.clone(), stack.outbox.clone(), stack.respond.clone());
+    let console = stack.console.clone();
     crate::server::serve(listener, move |req| {
-        let (deps, outbox, responder) = (deps.clone(), outbox.clone(), responder.clone());
+        let (deps, outbox, responder, console) = (deps.clone(), outbox.clone(), responder.clone(), console.clone());
         async move {
             if req.uri().path().starts_with("/a/") {
                 return respond::handle(&responder, req).await;
+            }
+            if req.uri().path() == "/console" || req.uri().path().starts_with("/console/") {
+                let (parts, body) = req.into_parts();
+                let response = console::handle(&console, http::Request::from_parts(parts, body.to_vec())).await;
+                return response.map(lambda_http::Body::from);
             }
             if req.uri().path() == "/outbox" {
                 return lambda_http::Response::builder()
@@ -298,7 +418,14 @@ pub async fn run(options: Options) -> Result<(), Box<dyn Error>> {
         if options.speed > 1 { Arc::new(ScaledClock::new(options.speed)) } else { Arc::new(SystemClock) };
     let stack = build(&Backing::from_env(options.speed), &url, clock, Arc::new(RandomIds)).await?;
     let key_files = write_keys(&options.state_dir, &stack.keys)?;
-    println!("{}", banner(&url, &stack.backend, &stack.keys, &key_files));
+    let people = stack
+        .dev_oidc
+        .people()
+        .iter()
+        .map(|p| format!("    {:<16} {}", p.label, p.email))
+        .collect::<Vec<_>>()
+        .join("\n");
+    println!("{}", banner(&url, &stack.backend, &stack.keys, &key_files, &stack.dev_oidc.issuer(), &people));
     serve(&stack, listener).await?;
     Ok(())
 }
@@ -319,7 +446,9 @@ pub fn write_keys(dir: &std::path::Path, keys: &DemoKeys) -> std::io::Result<Key
     Ok(files)
 }
 
-pub fn banner(url: &str, backend: &str, keys: &DemoKeys, files: &KeyFiles) -> String {
+/// What `sim local` prints: where everything is, both caller keys, and how to
+/// sign in to the console as each demo person (`people`, one per line).
+pub fn banner(url: &str, backend: &str, keys: &DemoKeys, files: &KeyFiles, issuer: &str, people: &str) -> String {
     format!(
         r#"
 SIM local stack listening on {url}
@@ -342,6 +471,11 @@ Then read it back (use the id from the answer):
 
 See the alerts it produced, rendered as they would arrive:
   {url}/outbox
+
+The council console (signs in through a development OpenID provider at {issuer}):
+  {url}/console
+  Choose "Sign in", then a demo person on the provider's page (no passwords):
+{people}
 
 Stop with Ctrl-C. The embedded store is in memory: stopping forgets everything.
 "#,
@@ -371,7 +505,14 @@ mod tests {
         let files = write_keys(&dir, &keys).unwrap();
         assert_eq!(std::fs::read_to_string(dir.join("api-key")).unwrap(), keys.met_cad.reveal());
         assert_eq!(std::fs::read_to_string(dir.join("kent-api-key")).unwrap(), keys.kent_police.reveal());
-        let text = banner("http://127.0.0.1:1", "memory", &keys, &files);
+        let text = banner(
+            "http://127.0.0.1:1",
+            "memory",
+            &keys,
+            &files,
+            "http://127.0.0.1:2",
+            "    duty lambeth     duty@lambeth.example",
+        );
         assert!(text.contains(&format!("export SIM_KEY={}", keys.met_cad.reveal())));
         assert!(text.contains(&format!("export SIM_KENT_KEY={}", keys.kent_police.reveal())));
         assert!(text.contains("kent-api-key"));

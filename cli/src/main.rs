@@ -3,7 +3,7 @@
 use clap::{Parser, Subcommand};
 use sim::adapters::dynamodb::DynamoStore;
 use sim::ids::LicenseeId;
-use sim_cli::{admin, local};
+use sim_cli::{admin, local, staff};
 use std::error::Error;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -46,6 +46,9 @@ enum Command {
         #[arg(long = "licensee", required = true)]
         licensees: Vec<String>,
     },
+    /// Council staff who may sign in to the console (needs TABLE_NAME).
+    #[command(subcommand)]
+    Staff(staff::StaffCommand),
     /// Incidents served on a lapsed licence (needs TABLE_NAME).
     Lapses {
         /// The licensee's id.
@@ -103,6 +106,13 @@ async fn run(command: Command) -> Result<(), Box<dyn Error>> {
             let key = admin::issue_key(&table().await?, &caller, &name, &licensees).await?;
             println!("API key for {caller} (shown once; give it to the police integrator securely):");
             println!("{}", key.reveal());
+            Ok(())
+        }
+        Command::Staff(command) => {
+            let table = sim::config::required("TABLE_NAME")?;
+            let aws = sim::adapters::aws::load_config().await;
+            let store = sim::adapters::dynamodb_console::DynamoConsoleStore::from_config(&aws, table);
+            println!("{}", staff::run(&store, command).await?);
             Ok(())
         }
         Command::Lapses { licensee } => {

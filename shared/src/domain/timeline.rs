@@ -47,6 +47,11 @@ pub enum Event {
     FellBack { contact_id: ContactId, from: Channel, to: Channel },
     /// A responder acknowledged from their personal link.
     Acknowledged { contact_id: ContactId, role: Role, channel: Channel },
+    /// Council staff recorded an acknowledgement in the console on the
+    /// person's behalf (their note stays on the acknowledgement).
+    AcknowledgedOnBehalf { contact_id: ContactId, role: Role, staff_id: String },
+    /// Council staff asked for the next escalation step now, not at its time.
+    EscalatedNow { step: u32, staff_id: String },
     /// An escalation step ran: reminders to silent roles, alerts to deputies or groups.
     Escalated { step: u32, silent_roles: Vec<Role>, messages: usize },
     /// Escalation ended: everyone required acknowledged, or the steps ran out.
@@ -80,6 +85,8 @@ impl Event {
             Event::NotificationFailed { .. } => "notification_failed",
             Event::FellBack { .. } => "fell_back",
             Event::Acknowledged { .. } => "acknowledged",
+            Event::AcknowledgedOnBehalf { .. } => "acknowledged_on_behalf",
+            Event::EscalatedNow { .. } => "escalated_now",
             Event::Escalated { .. } => "escalated",
             Event::EscalationEnded { .. } => "escalation_ended",
             Event::ChecklistChanged { .. } => "checklist_changed",

@@ -2,8 +2,11 @@
 //! in-memory adapter and an AWS adapter (see `crate::adapters`), and one
 //! contract test suite runs against both.
 
+pub mod incident_search;
 pub mod queue;
 pub mod sender;
+pub mod sessions;
+pub mod staff;
 pub mod store;
 
 pub use queue::{

@@ -6,6 +6,8 @@ mod alerts;
 mod directory;
 mod incidents;
 mod response;
+// The console's incident search (issue 13), reading this store's map.
+mod incident_search;
 
 use crate::domain::checklist::ChecklistItem;
 use crate::domain::follow_up::FollowUp;

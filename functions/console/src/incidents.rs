@@ -1,0 +1,205 @@
+//! The live board and the incident view (read-only). Every incident is
+//! checked against the session's licensee: another licensee's id is 404,
+//! exactly as an id that does not exist.
+
+use crate::{pages, Deps, Failure, SignedIn};
+use http::Response;
+use serde::Serialize;
+use sim::domain::checklist::ChecklistItem;
+use sim::domain::follow_up::FollowUp;
+use sim::domain::notification::{Acknowledgement, Categorisation, Notification};
+use sim::domain::{Contact, Incident, TimelineEvent};
+use sim::ids::IncidentId;
+use sim::ports::incident_search::Received;
+use sim::ports::StoreError;
+use std::collections::BTreeMap;
+use time::OffsetDateTime;
+
+/// How many of the newest incidents the board looks at.
+const BOARD_SIZE: usize = 50;
+
+/// Everything the incident view shows.
+pub struct IncidentView {
+    pub incident: Incident,
+    pub categorisation: Option<Categorisation>,
+    pub notifications: Vec<Notification>,
+    pub acknowledgements: Vec<Acknowledgement>,
+    pub checklist: Vec<ChecklistItem>,
+    pub follow_up: Option<FollowUp>,
+    pub timeline: Vec<TimelineEvent>,
+    pub contacts: Vec<Contact>,
+}
+
+/// One row of the board.
+pub struct BoardRow {
+    pub incident: Incident,
+    pub categorisation: Option<Categorisation>,
+    pub notifications: Vec<Notification>,
+    pub acknowledgements: Vec<Acknowledgement>,
+    pub checklist: Vec<ChecklistItem>,
+}
+
+/// The incident named in a path, if it is this session's licensee's; None is a 404.
+pub async fn own_incident(deps: &Deps, who: &SignedIn, id: &str) -> Result<Option<Incident>, StoreError> {
+    let Ok(id) = IncidentId::parse(id) else { return Ok(None) };
+    Ok(deps.store.get_incident(&id).await?.filter(|i| i.licensee_id == who.member.licensee_id))
+}
+
+pub async fn board(deps: &Deps, who: &SignedIn, licensee_name: &str) -> Result<Response<String>, Failure> {
+    let page = deps.search.recent_incidents(&who.member.licensee_id, Received::ANY, BOARD_SIZE, None).await?;
+    let mut rows = Vec::new();
+    for id in page.incidents {
+        let store = &*deps.store;
+        let (incident, follow_up, categorisation, notifications, acknowledgements, checklist) = tokio::try_join!(
+            store.get_incident(&id),
+            store.get_follow_up(&id),
+            store.get_categorisation(&id),
+            store.notifications(&id),
+            store.acknowledgements(&id),
+            store.checklist(&id),
+        )?;
+        let Some(incident) = incident.filter(|i| i.licensee_id == who.member.licensee_id) else { continue };
+        if follow_up.as_ref().is_some_and(|f| f.closure.is_some()) {
+            continue;
+        }
+        rows.push(BoardRow { incident, categorisation, notifications, acknowledgements, checklist });
+    }
+    Ok(pages::board(who, licensee_name, &rows, deps.clock.now()))
+}
+
+pub async fn view(deps: &Deps, who: &SignedIn, id: &str, kind: Option<&str>) -> Result<Response<String>, Failure> {
+    let Some(incident) = own_incident(deps, who, id).await? else {
+        return Ok(pages::not_found());
+    };
+    let store = &*deps.store;
+    let id = &incident.id;
+    let (categorisation, notifications, acknowledgements, checklist, follow_up, timeline, contacts) = tokio::try_join!(
+        store.get_categorisation(id),
+        store.notifications(id),
+        store.acknowledgements(id),
+        store.checklist(id),
+        store.get_follow_up(id),
+        store.timeline(id),
+        store.contacts(&incident.licensee_id),
+    )?;
+    let view = IncidentView {
+        incident,
+        categorisation,
+        notifications,
+        acknowledgements,
+        checklist,
+        follow_up,
+        timeline,
+        contacts,
+    };
+    Ok(pages::incident(who, &view, kind, deps.clock.now()))
+}
+
+/// The snake_case name serde gives an enum value ("life_threatening" → "life threatening").
+pub fn label<T: Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(s)) => s.replace('_', " "),
+        Ok(serde_json::Value::Object(o)) => {
+            o.get("kind").and_then(|k| k.as_str()).map(|s| s.replace('_', " ")).unwrap_or_default()
+        }
+        Ok(other) => other.to_string(),
+        Err(_) => String::new(),
+    }
+}
+
+/// Messages per channel: (sent, failed, waiting).
+pub fn per_channel(notifications: &[Notification]) -> BTreeMap<String, (usize, usize, usize)> {
+    let mut counts = BTreeMap::new();
+    for n in notifications {
+        let entry = counts.entry(label(&n.channel)).or_insert((0, 0, 0));
+        match label(&n.status).as_str() {
+            "sent" | "delivered" => entry.0 += 1,
+            "failed" => entry.1 += 1,
+            _ => entry.2 += 1,
+        }
+    }
+    counts
+}
+
+/// A duration as people say it: "4 min", "2 h 5 min", "3 days".
+pub fn age(since: OffsetDateTime, now: OffsetDateTime) -> String {
+    let minutes = (now - since).whole_minutes().max(0);
+    match minutes {
+        0..=59 => format!("{minutes} min"),
+        60..=2879 => format!("{} h {} min", minutes / 60, minutes % 60),
+        _ => format!("{} days", minutes / 1440),
+    }
+}
+
+/// The past-incidents search form, as the browser sends it (all optional).
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct SearchForm {
+    #[serde(default)]
+    pub from: String,
+    #[serde(default)]
+    pub to: String,
+    #[serde(default)]
+    pub category: String,
+    #[serde(default)]
+    pub ward: String,
+    #[serde(default)]
+    pub reference: String,
+    #[serde(default)]
+    pub page: String,
+}
+
+/// How many incidents one search page reads from the index.
+pub const SEARCH_PAGE: usize = 25;
+
+fn day(text: &str, end: bool) -> Result<Option<OffsetDateTime>, &'static str> {
+    if text.trim().is_empty() {
+        return Ok(None);
+    }
+    let date = time::Date::parse(text.trim(), time::macros::format_description!("[year]-[month]-[day]"))
+        .map_err(|_| "Enter dates as day, month and year, for example 2026-11-21.")?;
+    let time =
+        if end { time::Time::from_hms(23, 59, 59).unwrap_or(time::Time::MIDNIGHT) } else { time::Time::MIDNIGHT };
+    Ok(Some(date.with_time(time).assume_utc()))
+}
+
+/// Past incidents: the date range is a key condition on the index (paged by
+/// DynamoDB); category, ward and police reference narrow each page read.
+pub async fn search(deps: &Deps, who: &SignedIn, form: &SearchForm) -> Result<Response<String>, Failure> {
+    use sim::domain::choice::Choice;
+    let mut errors = Vec::new();
+    let from = day(&form.from, false).unwrap_or_else(|e| {
+        errors.push(e);
+        None
+    });
+    let to = day(&form.to, true).unwrap_or_else(|e| {
+        errors.push(e);
+        None
+    });
+    let category =
+        sim::domain::category::Category::ALL.iter().find(|(text, _)| *text == form.category).map(|(_, c)| *c);
+    if !form.category.is_empty() && category.is_none() {
+        errors.push("Choose a category from the list.");
+    }
+    if !errors.is_empty() {
+        return Ok(pages::search(who, form, &[], None, &errors));
+    }
+    let received = Received { from, to };
+    let cursor = (!form.page.is_empty()).then_some(form.page.as_str());
+    let page = deps.search.recent_incidents(&who.member.licensee_id, received, SEARCH_PAGE, cursor).await?;
+    let (ward, reference) = (form.ward.trim().to_lowercase(), form.reference.trim().to_lowercase());
+    let mut rows = Vec::new();
+    for id in &page.incidents {
+        let (incident, categorisation) =
+            tokio::try_join!(deps.store.get_incident(id), deps.store.get_categorisation(id))?;
+        let Some(incident) = incident.filter(|i| i.licensee_id == who.member.licensee_id) else { continue };
+        let ward_ok = ward.is_empty()
+            || incident.report.location.ward.as_ref().is_some_and(|w| w.as_str().to_lowercase().contains(&ward));
+        let reference_ok =
+            reference.is_empty() || incident.report.police_reference.as_str().to_lowercase().contains(&reference);
+        let category_ok = category.is_none() || categorisation.as_ref().map(|c| c.category) == category;
+        if ward_ok && reference_ok && category_ok {
+            rows.push((incident, categorisation));
+        }
+    }
+    Ok(pages::search(who, form, &rows, page.next.as_deref(), &[]))
+}

@@ -1,0 +1,355 @@
+//! The council console, `/console`: staff sign in with their council's
+//! OpenID provider, get a server-side session, and see their licensee's
+//! incidents (and nothing of any other licensee).
+//!
+//! - `GET /console/sign-in` starts a sign-in (state, nonce, PKCE) and sends
+//!   the browser to the provider; `GET /console/auth/callback` finishes it.
+//!   Every refusal creates nothing and is on the audit trail with a reason.
+//! - `POST /console/sign-out` (with the session's CSRF token) ends the session.
+
+mod actions;
+pub mod http_client;
+mod incidents;
+pub mod oidc;
+mod pages;
+pub mod session;
+mod staff;
+
+use http::{header, HeaderValue, Method, Request, Response, StatusCode};
+use oidc::Oidc;
+use serde::Deserialize;
+use sim::clock::Clock;
+use sim::domain::staff::{Login, StaffEmail, StaffMember};
+use sim::ids::IdGenerator;
+use sim::ids::LicenseeId;
+use sim::ports::incident_search::IncidentSearch;
+use sim::ports::sessions::{AuditEntry, AuditKind, PendingSignIn, Session, SessionStore};
+use sim::ports::staff::StaffStore;
+use sim::ports::{Queue, Store, StoreError};
+use sim::web::{self, Routes};
+use std::sync::{Arc, OnceLock};
+
+pub use oidc::OidcConfig;
+
+pub struct Deps {
+    pub store: Arc<dyn Store>,
+    pub search: Arc<dyn IncidentSearch>,
+    pub staff: Arc<dyn StaffStore>,
+    pub sessions: Arc<dyn SessionStore>,
+    pub oidc: Oidc,
+    pub clock: Arc<dyn Clock>,
+    pub ids: Arc<dyn IdGenerator>,
+    /// The escalation checks' delay queue ("escalate now" sends one due at once).
+    pub escalation: Arc<dyn Queue>,
+    /// The licensees whose staff this issuer may sign in (a council's own
+    /// Entra tenant: only that council); `None` for a shared pool (Cognito).
+    pub licensees: Option<Vec<LicenseeId>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route {
+    Board,
+    Search,
+    Incident,
+    AcknowledgeFor,
+    EscalateNow,
+    Staff,
+    RemoveStaff,
+    SignIn,
+    Callback,
+    SignOut,
+}
+
+/// The console's route table, built once.
+pub fn routes() -> &'static Routes<Route> {
+    static ROUTES: OnceLock<Routes<Route>> = OnceLock::new();
+    ROUTES.get_or_init(|| {
+        Routes::new(&[
+            ("/console", Route::Board),
+            ("/console/incidents", Route::Search),
+            ("/console/incidents/{incident}", Route::Incident),
+            ("/console/incidents/{incident}/people/{contact}/acknowledge", Route::AcknowledgeFor),
+            ("/console/incidents/{incident}/escalate", Route::EscalateNow),
+            ("/console/staff", Route::Staff),
+            ("/console/staff/{staff}/remove", Route::RemoveStaff),
+            ("/console/sign-in", Route::SignIn),
+            ("/console/auth/callback", Route::Callback),
+            ("/console/sign-out", Route::SignOut),
+        ])
+    })
+}
+
+/// A signed-in request: the session and the staff member it belongs to.
+pub struct SignedIn {
+    pub session: Session,
+    pub member: StaffMember,
+}
+
+pub async fn handle(deps: &Deps, req: Request<Vec<u8>>) -> Response<String> {
+    let Some(matched) = routes().at(req.uri().path()) else {
+        return pages::not_found();
+    };
+    let route = *matched.route;
+    let result = match (req.method().clone(), route) {
+        (Method::GET, Route::Board) => board(deps, &req).await,
+        (Method::GET, Route::Search) => match signed_in(deps, &req).await {
+            Ok(Some(who)) => {
+                let form = web::parse_form(req.uri().query().unwrap_or_default().as_bytes()).unwrap_or_default();
+                incidents::search(deps, &who, &form).await
+            }
+            Ok(None) => Ok(pages::sign_in(false)),
+            Err(e) => Err(e.into()),
+        },
+        (Method::GET, Route::Incident) => incident(deps, &req, matched.param("incident")).await,
+        (Method::POST, Route::AcknowledgeFor) => match signed_in(deps, &req).await {
+            Ok(Some(who)) => {
+                actions::acknowledge_for(deps, &who, &req, matched.param("incident"), matched.param("contact")).await
+            }
+            Ok(None) => Ok(pages::sign_in(false)),
+            Err(e) => Err(e.into()),
+        },
+        (Method::POST, Route::EscalateNow) => match signed_in(deps, &req).await {
+            Ok(Some(who)) => actions::escalate_now(deps, &who, &req, matched.param("incident")).await,
+            Ok(None) => Ok(pages::sign_in(false)),
+            Err(e) => Err(e.into()),
+        },
+        (Method::GET, Route::Staff) | (Method::POST, Route::Staff) | (Method::POST, Route::RemoveStaff) => {
+            match signed_in(deps, &req).await {
+                Ok(Some(who)) => match route {
+                    Route::RemoveStaff => staff::remove(deps, &who, &req, matched.param("staff")).await,
+                    _ if req.method() == Method::POST => staff::add(deps, &who, &req).await,
+                    _ => staff::list(deps, &who, &[]).await,
+                },
+                Ok(None) => Ok(pages::sign_in(false)),
+                Err(e) => Err(e.into()),
+            }
+        }
+        (Method::GET, Route::SignIn) => start_sign_in(deps, &req).await,
+        (Method::GET, Route::Callback) => callback(deps, &req).await,
+        (Method::POST, Route::SignOut) => sign_out(deps, &req).await,
+        _ => Ok(pages::problem(StatusCode::METHOD_NOT_ALLOWED, "That cannot be done here.")),
+    };
+    result.unwrap_or_else(|error| {
+        tracing::error!(%error, "console request failed");
+        pages::problem(StatusCode::SERVICE_UNAVAILABLE, "The console is unavailable. Try again in a minute.")
+    })
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Failure {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("the identity provider is unavailable: {0}")]
+    Provider(String),
+    #[error(transparent)]
+    Queue(#[from] sim::ports::QueueError),
+}
+
+/// The session named by the request's cookie, if it is live and its staff
+/// member still exists. An expired session is deleted (and audited).
+pub async fn signed_in(deps: &Deps, req: &Request<Vec<u8>>) -> Result<Option<SignedIn>, StoreError> {
+    let Some(value) = session::cookie(req.headers(), session::SESSION_COOKIE) else {
+        return Ok(None);
+    };
+    let key = session::key_of(value);
+    let Some(found) = deps.sessions.get_session(&key).await? else {
+        return Ok(None);
+    };
+    let now = deps.clock.now();
+    let idle = now - found.last_seen >= session::IDLE_TIMEOUT;
+    let too_old = now - found.created_at >= session::ABSOLUTE_LIFETIME;
+    if idle || too_old {
+        deps.sessions.delete_session(&key).await?;
+        audit(
+            deps,
+            AuditKind::SessionExpired,
+            Some(&found.licensee_id),
+            Some(&found.staff_id),
+            if idle { "idle" } else { "absolute" },
+        )
+        .await?;
+        return Ok(None);
+    }
+    let Some(member) = deps.staff.get_staff(&found.licensee_id, &found.staff_id).await? else {
+        deps.sessions.delete_session(&key).await?;
+        return Ok(None);
+    };
+    if now - found.last_seen >= session::TOUCH_INTERVAL {
+        deps.sessions.touch_session(&key, now).await?;
+    }
+    Ok(Some(SignedIn { session: found, member }))
+}
+
+async fn board(deps: &Deps, req: &Request<Vec<u8>>) -> Result<Response<String>, Failure> {
+    let signed_out = req.uri().query().is_some_and(|q| q.split('&').any(|p| p == "signed-out"));
+    let Some(who) = signed_in(deps, req).await? else {
+        return Ok(pages::sign_in(signed_out));
+    };
+    let licensee = deps.store.get_licensee(&who.member.licensee_id).await?;
+    let name = licensee.map(|l| l.name).unwrap_or_else(|| who.member.licensee_id.to_string());
+    incidents::board(deps, &who, &name).await
+}
+
+#[derive(Deserialize)]
+struct ViewQuery {
+    kind: Option<String>,
+}
+
+async fn incident(deps: &Deps, req: &Request<Vec<u8>>, id: &str) -> Result<Response<String>, Failure> {
+    let Some(who) = signed_in(deps, req).await? else {
+        return Ok(pages::sign_in(false));
+    };
+    let query: Option<ViewQuery> = web::parse_form(req.uri().query().unwrap_or_default().as_bytes()).ok();
+    incidents::view(deps, &who, id, query.as_ref().and_then(|q| q.kind.as_deref())).await
+}
+
+async fn start_sign_in(deps: &Deps, _req: &Request<Vec<u8>>) -> Result<Response<String>, Failure> {
+    let started = deps.oidc.start().await.map_err(|e| Failure::Provider(e.to_string()))?;
+    let cookie = session::random_token();
+    let pending = PendingSignIn {
+        key: session::key_of(&cookie),
+        state: started.state,
+        nonce: started.nonce,
+        pkce_verifier: started.pkce_verifier,
+        return_to: "/console".to_owned(),
+        expires_at: deps.clock.now() + session::SIGN_IN_LIFETIME,
+    };
+    deps.sessions.put_pending(&pending).await?;
+    let mut response = web::redirect(&started.url);
+    *response.status_mut() = StatusCode::FOUND;
+    set_cookie(&mut response, &session::set_cookie(session::SIGN_IN_COOKIE, &cookie, Some(session::SIGN_IN_LIFETIME)));
+    Ok(response)
+}
+
+#[derive(Deserialize)]
+struct CallbackQuery {
+    code: Option<String>,
+    state: Option<String>,
+    error: Option<String>,
+}
+
+async fn callback(deps: &Deps, req: &Request<Vec<u8>>) -> Result<Response<String>, Failure> {
+    let query: CallbackQuery = match web::parse_form(req.uri().query().unwrap_or_default().as_bytes()) {
+        Ok(q) => q,
+        Err(_) => return refuse(deps, "unreadable_callback", None).await,
+    };
+    let pending = match session::cookie(req.headers(), session::SIGN_IN_COOKIE) {
+        Some(value) => deps.sessions.take_pending(&session::key_of(value)).await?,
+        None => None,
+    };
+    let Some(pending) = pending.filter(|p| p.expires_at > deps.clock.now()) else {
+        return refuse(deps, "no_sign_in_in_progress", None).await;
+    };
+    if query.error.is_some() {
+        return refuse(deps, "provider_refused", None).await;
+    }
+    if !query.state.as_deref().is_some_and(|s| session::equal(s, &pending.state)) {
+        return refuse(deps, "wrong_state", None).await;
+    }
+    let Some(code) = query.code.filter(|c| !c.is_empty()) else {
+        return refuse(deps, "no_code", None).await;
+    };
+    let verified = match deps.oidc.finish(&code, &pending.pkce_verifier, &pending.nonce).await {
+        Ok(v) => v,
+        Err(error) => {
+            match &error {
+                oidc::OidcError::Discovery(detail) | oidc::OidcError::Exchange(detail) => {
+                    tracing::warn!(reason = error.code(), detail, "console sign-in refused")
+                }
+                _ => tracing::warn!(reason = error.code(), "console sign-in refused"),
+            }
+            return refuse(deps, error.code(), None).await;
+        }
+    };
+    let login = Login { issuer: verified.issuer, subject: verified.subject };
+    let member = match deps.staff.staff_by_login(&login).await? {
+        Some(m) => Some(m),
+        None => match verified.verified_email.as_deref().and_then(|e| StaffEmail::parse(e).ok()) {
+            Some(email) => match deps.staff.staff_by_email(&email).await? {
+                Some(m) if m.login.is_none() && deps.staff.pin_login(&m, &login).await? => Some(m),
+                _ => None,
+            },
+            None => None,
+        },
+    };
+    let Some(member) = member else {
+        return refuse(deps, "unknown_person", None).await;
+    };
+    if deps.licensees.as_ref().is_some_and(|allowed| !allowed.contains(&member.licensee_id)) {
+        return refuse(deps, "other_licensee", Some(&member)).await;
+    }
+    let value = session::random_token();
+    let now = deps.clock.now();
+    let new = Session {
+        key: session::key_of(&value),
+        staff_id: member.id.clone(),
+        licensee_id: member.licensee_id.clone(),
+        csrf: session::random_token(),
+        created_at: now,
+        last_seen: now,
+        expires_at: now + session::ABSOLUTE_LIFETIME,
+    };
+    deps.sessions.put_session(&new).await?;
+    audit(deps, AuditKind::SignedIn, Some(&member.licensee_id), Some(&member.id), "signed_in").await?;
+    tracing::info!(licensee = %member.licensee_id, staff = %member.id, "console sign-in");
+    let mut response = web::redirect(&pending.return_to);
+    set_cookie(&mut response, &session::set_cookie(session::SESSION_COOKIE, &value, None));
+    set_cookie(&mut response, &session::clear_cookie(session::SIGN_IN_COOKIE));
+    Ok(response)
+}
+
+/// A refused sign-in: audited, nothing created, the sign-in cookie cleared.
+async fn refuse(deps: &Deps, reason: &str, member: Option<&StaffMember>) -> Result<Response<String>, Failure> {
+    tracing::warn!(reason, "console sign-in refused");
+    audit(deps, AuditKind::Refused, member.map(|m| &m.licensee_id), member.map(|m| &m.id), reason).await?;
+    let mut response = pages::refused();
+    set_cookie(&mut response, &session::clear_cookie(session::SIGN_IN_COOKIE));
+    Ok(response)
+}
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    csrf: String,
+}
+
+async fn sign_out(deps: &Deps, req: &Request<Vec<u8>>) -> Result<Response<String>, Failure> {
+    let Some(who) = signed_in(deps, req).await? else {
+        return Ok(pages::sign_in(false));
+    };
+    let form: Option<CsrfForm> = web::parse_form(req.body()).ok();
+    if !form.is_some_and(|f| session::equal(&f.csrf, &who.session.csrf)) {
+        return Ok(pages::problem(
+            StatusCode::FORBIDDEN,
+            "That form has expired. Go back, reload the page and try again.",
+        ));
+    }
+    deps.sessions.delete_session(&who.session.key).await?;
+    audit(deps, AuditKind::SignedOut, Some(&who.member.licensee_id), Some(&who.member.id), "signed_out").await?;
+    let mut response = web::redirect("/console?signed-out");
+    set_cookie(&mut response, &session::clear_cookie(session::SESSION_COOKIE));
+    Ok(response)
+}
+
+pub(crate) async fn audit(
+    deps: &Deps,
+    kind: AuditKind,
+    licensee: Option<&LicenseeId>,
+    staff: Option<&sim::domain::staff::StaffId>,
+    reason: &str,
+) -> Result<(), StoreError> {
+    deps.sessions
+        .record_audit(&AuditEntry {
+            at: deps.clock.now(),
+            kind,
+            licensee_id: licensee.cloned(),
+            staff_id: staff.cloned(),
+            reason: reason.to_owned(),
+        })
+        .await
+}
+
+fn set_cookie(response: &mut Response<String>, cookie: &str) {
+    if let Ok(value) = HeaderValue::from_str(cookie) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+}

@@ -1,0 +1,53 @@
+//! The console Lambda: configuration and the client secret read once, clients built once.
+
+use console::http_client::HttpClient;
+use console::oidc::Oidc;
+use console::{handle, Deps, OidcConfig};
+use lambda_http::{service_fn, Body, Error};
+use sim::adapters::aws::load_config;
+use sim::adapters::dynamodb::DynamoStore;
+use sim::adapters::dynamodb_console::DynamoConsoleStore;
+use sim::adapters::sqs::SqsQueue;
+use sim::adapters::ssm::secure_parameter;
+use sim::clock::SystemClock;
+use sim::config::required;
+use sim::ids::LicenseeId;
+use std::convert::Infallible;
+use std::sync::Arc;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    sim::telemetry::init();
+    let aws = load_config().await;
+    let table = required("TABLE_NAME")?;
+    let config = OidcConfig {
+        issuer: required("OIDC_ISSUER")?,
+        client_id: required("OIDC_CLIENT_ID")?,
+        client_secret: secure_parameter(&aws, &required("OIDC_CLIENT_SECRET_PARAMETER")?).await?,
+        redirect_uri: format!("{}/console/auth/callback", required("CONSOLE_BASE_URL")?.trim_end_matches('/')),
+    };
+    let licensees = match std::env::var("OIDC_LICENSEES").unwrap_or_default().trim() {
+        "" | "*" => None,
+        list => Some(list.split(',').map(|l| LicenseeId::parse(l.trim())).collect::<Result<Vec<_>, _>>()?),
+    };
+    let clock = Arc::new(SystemClock);
+    let console = Arc::new(DynamoConsoleStore::from_config(&aws, table.clone()));
+    let deps = Deps {
+        store: Arc::new(DynamoStore::from_config(&aws, table)),
+        search: console.clone(),
+        staff: console.clone(),
+        sessions: console,
+        oidc: Oidc::new(config, HttpClient::new()?, clock.clone()),
+        clock,
+        ids: Arc::new(sim::ids::RandomIds),
+        escalation: Arc::new(SqsQueue::from_config(&aws, required("ESCALATION_QUEUE_URL")?)),
+        licensees,
+    };
+    let deps = &deps;
+    lambda_http::run(service_fn(move |req: lambda_http::Request| async move {
+        let (parts, body) = req.into_parts();
+        let response = handle(deps, http::Request::from_parts(parts, body.to_vec())).await;
+        Ok::<_, Infallible>(response.map(Body::from))
+    }))
+    .await
+}

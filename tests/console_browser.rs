@@ -1,0 +1,190 @@
+//! A council duty officer at 2 a.m., played by headless Chromium against the
+//! local stack (its development OpenID provider included): signs in, sees a
+//! police report appear on the board by itself, sees a responder's
+//! acknowledgement appear, records an acknowledgement on someone's behalf,
+//! and signs out, after which the old cookie gets the sign-in page. axe-core
+//! (from `tests/oidc/node_modules`) finds no violations on the board and the
+//! incident page.
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+use sim::clock::ManualClock;
+use sim::ids::SequentialIds;
+use sim::ports::Outgoing;
+use sim_cli::local::{build, serve, Backing, Stack};
+use sim_tests::*;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::Duration as StdDuration;
+
+struct ChromeDriver {
+    child: Child,
+    url: String,
+}
+
+impl ChromeDriver {
+    async fn start() -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let child = Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver is installed (Debian: apt-get install chromium chromium-driver)");
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                break;
+            }
+            tokio::time::sleep(StdDuration::from_millis(50)).await;
+        }
+        Self { child, url: format!("http://127.0.0.1:{port}") }
+    }
+
+    async fn browser(&self, width: u32) -> Client {
+        let profile = std::env::temp_dir().join(unique("sim-chromium"));
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            serde_json::json!({
+                "binary": "/usr/bin/chromium",
+                "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                         "--disable-background-networking", "--disable-component-update", "--no-first-run",
+                         "--disable-sync", format!("--window-size={width},900"), format!("--user-data-dir={}", profile.display())]
+            }),
+        );
+        ClientBuilder::new(HttpConnector::new())
+            .capabilities(caps)
+            .connect(&self.url)
+            .await
+            .expect("a Chromium session")
+    }
+}
+
+impl Drop for ChromeDriver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// axe-core's violations on the current page, as "rule: help" lines.
+async fn axe_violations(browser: &Client) -> Vec<String> {
+    let dir = env!("CARGO_MANIFEST_DIR");
+    let installed = Command::new("bash").arg(format!("{dir}/oidc/install.sh")).status().unwrap();
+    assert!(installed.success(), "tests/oidc/install.sh failed (npm install axe-core)");
+    let axe = std::fs::read_to_string(format!("{dir}/oidc/node_modules/axe-core/axe.min.js")).unwrap();
+    browser.execute(&axe, vec![]).await.expect("axe-core loads");
+    let result = browser
+        .execute_async(
+            "const done = arguments[arguments.length - 1];\
+             axe.run(document).then(r => done(r.violations.map(v => v.id + ': ' + v.help + ' ' + \
+             v.nodes.map(n => n.target.join(' ')).join(', '))));",
+            vec![],
+        )
+        .await
+        .expect("axe runs");
+    result.as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_owned()).collect()
+}
+
+async fn text(browser: &Client, css: &str) -> String {
+    browser.find(Locator::Css(css)).await.unwrap().text().await.unwrap()
+}
+
+/// The personal link in the SMS sent to `number`, once it has been sent.
+async fn link_in_sms(stack: &Stack, number: &str, base_url: &str) -> String {
+    for _ in 0..100 {
+        let sent = stack.outbox.sms.as_ref().unwrap().sent();
+        let found = sent.iter().find_map(|m| match m {
+            Outgoing::Sms { to, text } if to.as_str() == number => Some(text.clone()),
+            _ => None,
+        });
+        if let Some(text) = found {
+            let start = text.find(&format!("{base_url}/a/")).unwrap();
+            return text[start..].split_whitespace().next().unwrap().to_owned();
+        }
+        tokio::time::sleep(StdDuration::from_millis(50)).await;
+    }
+    panic!("no SMS to {number}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_duty_officer_watches_the_board_acts_and_signs_out() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base_url = format!("http://{}", listener.local_addr().unwrap());
+    let clock = Arc::new(ManualClock::new(START));
+    let stack =
+        build(&Backing::Embedded { speed: 1 }, &base_url, clock, Arc::new(SequentialIds::default())).await.unwrap();
+    let served = stack.clone();
+    tokio::spawn(async move { serve(&served, listener).await });
+
+    let driver = ChromeDriver::start().await;
+    // A wall screen's width; the layout is one column on a phone.
+    let officer = driver.browser(1280).await;
+    officer.goto(&format!("{base_url}/console")).await.unwrap();
+    assert_eq!(text(&officer, "h1").await, "Sign in to the SIM console");
+    officer.find(Locator::LinkText("Sign in")).await.unwrap().click().await.unwrap();
+    officer.find(Locator::XPath("//a[contains(., 'Lambeth duty')]")).await.unwrap().click().await.unwrap();
+    assert_eq!(text(&officer, "h1").await, "Live board");
+    assert!(text(&officer, "main").await.contains("No open incidents."));
+
+    // Police report: the board shows it without a reload.
+    let report =
+        request("POST", "/v1/incidents", Some(&stack.keys.met_cad), Some(event_body("intake-report.json").to_string()));
+    assert_eq!(intake::handle(&stack.intake, report).await.status(), 202);
+    let row = officer
+        .wait()
+        .at_most(StdDuration::from_secs(20))
+        .for_element(Locator::Css("a[href^='/console/incidents/']"))
+        .await
+        .expect("the report appears on the board by itself");
+    assert_eq!(row.text().await.unwrap(), "stabbing");
+    assert!(text(&officer, "#board").await.contains("CAD 1234/21NOV26"));
+    let board_violations = axe_violations(&officer).await;
+    assert!(board_violations.is_empty(), "axe on the board: {board_violations:#?}");
+
+    // Gold acknowledges from the link in their SMS, on their phone.
+    let gold_link = link_in_sms(&stack, "+447700900002", &base_url).await;
+    let phone = driver.browser(390).await;
+    phone.goto(&gold_link).await.unwrap();
+    phone.find(Locator::XPath("//button[normalize-space()='Acknowledge']")).await.unwrap().click().await.unwrap();
+    phone.wait().for_element(Locator::Css("p.note")).await.unwrap();
+    phone.close().await.unwrap();
+
+    row.click().await.unwrap();
+    let people = text(&officer, "table").await;
+    assert!(people.contains("Director of Communities"), "{people}");
+    let gold_row = officer
+        .find(Locator::XPath("//tr[td[1][normalize-space()='Director of Communities']]"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!gold_row.contains("Awaited"), "gold's acknowledgement is not shown: {gold_row}");
+
+    // Someone phoned in: recorded on their behalf.
+    let form = officer.find(Locator::Css("form[action$='/acknowledge']")).await.unwrap();
+    form.find(Locator::Css("input[name=note]")).await.unwrap().send_keys("phoned; on the way").await.unwrap();
+    form.find(Locator::Css("button")).await.unwrap().click().await.unwrap();
+    officer.wait().for_element(Locator::XPath("//*[contains(., 'phoned; on the way')]")).await.unwrap();
+    assert!(text(&officer, "main").await.contains("Recorded in the console by Lambeth duty: phoned; on the way"));
+    assert!(text(&officer, "main").await.contains("acknowledged on behalf"), "the timeline shows the action");
+    let view_violations = axe_violations(&officer).await;
+    assert!(view_violations.is_empty(), "axe on the incident page: {view_violations:#?}");
+
+    // Sign out; the old cookie then gets the sign-in page.
+    let old = officer.get_named_cookie("__Host-sim-session").await.expect("the session cookie").value().to_owned();
+    officer.find(Locator::XPath("//button[normalize-space()='Sign out']")).await.unwrap().click().await.unwrap();
+    officer.wait().for_element(Locator::XPath("//*[contains(., 'You have signed out.')]")).await.unwrap();
+    officer.close().await.unwrap();
+    let replay = console::handle(
+        &stack.console,
+        http::Request::builder()
+            .uri("/console")
+            .header("cookie", format!("__Host-sim-session={old}"))
+            .body(Vec::new())
+            .unwrap(),
+    )
+    .await;
+    assert!(replay.body().contains("Sign in to the SIM console") && !replay.body().contains("CAD 1234/21NOV26"));
+}
