@@ -2,6 +2,7 @@
 //! team needs after deploying (licensees, caller keys).
 
 pub mod admin;
+pub mod directory;
 pub mod local;
 pub mod outbox;
 pub mod server;

@@ -3,7 +3,8 @@
 use clap::{Parser, Subcommand};
 use sim::adapters::dynamodb::DynamoStore;
 use sim::ids::LicenseeId;
-use sim_cli::{admin, local};
+use sim_cli::directory::DirectoryCommand;
+use sim_cli::{admin, directory, local};
 use std::error::Error;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -52,6 +53,8 @@ enum Command {
         #[arg(value_parser = parse_licensee)]
         licensee: LicenseeId,
     },
+    #[command(flatten)]
+    Directory(DirectoryCommand),
 }
 
 fn parse_licensee(text: &str) -> Result<LicenseeId, String> {
@@ -111,5 +114,6 @@ async fn run(command: Command) -> Result<(), Box<dyn Error>> {
             }
             Ok(())
         }
+        Command::Directory(command) => directory::run(&table().await?, command, &mut std::io::stdout().lock()).await,
     }
 }
