@@ -190,6 +190,7 @@ pub fn parse(bytes: &[u8], licensee: &LicenseeId, limits: Limits) -> Result<Vec<
     }
 
     let mut parsed: Vec<(usize, ImportedContact)> = Vec::new();
+    let mut row_ids: Vec<(usize, ContactId)> = Vec::new();
     let mut record = csv::StringRecord::new();
     let mut count = 0;
     loop {
@@ -215,22 +216,29 @@ pub fn parse(bytes: &[u8], licensee: &LicenseeId, limits: Limits) -> Result<Vec<
         }
         match record.deserialize::<ContactRow>(Some(&headers)) {
             Err(e) => errors.push(RowError { row, column: "(row)".into(), reason: reading_error(&e) }),
-            Ok(r) => match parse_row(&r, licensee) {
-                Ok(c) => parsed.push((row, c)),
-                Err(row_errors) => {
-                    errors.extend(row_errors.into_iter().map(|(column, reason)| RowError { row, column, reason }))
+            Ok(r) => {
+                // Every row's id counts for the checks across rows, even a row with errors,
+                // so one mistake is reported once, not again as a missing deputy.
+                if let Ok(id) = ContactId::parse(r.id.trim()) {
+                    row_ids.push((row, id));
                 }
-            },
+                match parse_row(&r, licensee) {
+                    Ok(c) => parsed.push((row, c)),
+                    Err(row_errors) => {
+                        errors.extend(row_errors.into_iter().map(|(column, reason)| RowError { row, column, reason }))
+                    }
+                }
+            }
         }
     }
 
     // Across rows: ids are unique, deputies are contacts in the file.
     let mut first_row: HashMap<ContactId, usize> = HashMap::new();
-    for (row, c) in &parsed {
-        if let Some(first) = first_row.get(&c.contact.id) {
-            errors.push(RowError { row: *row, column: "id".into(), reason: format!("repeats the id of row {first}") });
+    for (row, id) in row_ids {
+        if let Some(first) = first_row.get(&id) {
+            errors.push(RowError { row, column: "id".into(), reason: format!("repeats the id of row {first}") });
         } else {
-            first_row.insert(c.contact.id.clone(), *row);
+            first_row.insert(id, row);
         }
     }
     for (row, c) in &parsed {
@@ -338,7 +346,15 @@ mod tests {
         let at: Vec<(usize, &str)> = errors.iter().map(|e| (e.row, e.column.as_str())).collect();
         assert_eq!(
             at,
-            [(2, "role"), (2, "mobile"), (2, "email"), (2, "whatsapp_opt_in"), (3, "name"), (3, "whatsapp_opt_in")]
+            [
+                (2, "role"),
+                (2, "mobile"),
+                (2, "email"),
+                (2, "whatsapp_opt_in"),
+                (3, "name"),
+                (3, "whatsapp_opt_in"),
+                (3, "id")
+            ]
         );
         assert!(errors.iter().all(|e| !e.to_string().contains("07700900001")));
     }

@@ -136,8 +136,9 @@ pub fn plan(
     for (id, after) in members {
         let existing = groups.iter().find(|g| g.id == id);
         let before: &[ContactId] = existing.map(|g| g.members.as_slice()).unwrap_or_default();
-        if existing.is_some() && before == after.as_slice() {
-            continue;
+        let same = |a: &[ContactId], b: &[ContactId]| a.iter().collect::<BTreeSet<_>>() == b.iter().collect();
+        if existing.is_some() && same(before, &after) {
+            continue; // the same people, whatever the order
         }
         let joined = after.iter().filter(|m| !before.contains(m)).cloned().collect();
         let left = before.iter().filter(|m| !after.contains(m)).cloned().collect();
