@@ -438,3 +438,44 @@ async fn a_test_sms_goes_out_through_the_same_sns_sender_on_moto() {
     );
     assert_eq!(store.test_messages(&id, &gold).await.unwrap(), vec![record]);
 }
+
+async fn an_edit_from_a_stale_page_is_refused(store: &dyn Store) {
+    seeded(store).await;
+    let lambeth = sim::demo::lambeth();
+    let gold_id = ContactId::parse("con-gold").unwrap();
+    let page = store.directory_version(&lambeth).await.unwrap();
+    let original = store.get_contact(&lambeth, &gold_id).await.unwrap().unwrap();
+
+    // Jo saves a new number and puts the person in comms as well.
+    let jo = Contact { mobile: Some(PhoneNumber::parse("+447700900999").unwrap()), ..original.clone() };
+    let groups = [GroupId::parse("grp-gold").unwrap(), GroupId::parse("grp-comms").unwrap()];
+    assert_eq!(
+        directory::save_contact(store, page, jo.clone(), &groups, "staff-jo", &clock()).await.unwrap(),
+        page + 1
+    );
+    // Sam, on a page loaded before Jo saved, changes the name: refused, Jo's edit stands.
+    let sam = Contact { name: "Someone Else".into(), ..original.clone() };
+    let refused = directory::save_contact(store, page, sam, &groups, "staff-sam", &clock()).await.unwrap_err();
+    assert!(matches!(refused, directory::EditError::Stale), "{refused}");
+    assert!(refused.to_string().contains("reload"));
+    assert_eq!(store.get_contact(&lambeth, &gold_id).await.unwrap().unwrap(), jo);
+    let comms = store.groups(&lambeth).await.unwrap().into_iter().find(|g| g.id.as_str() == "grp-comms").unwrap();
+    assert!(comms.members.contains(&gold_id));
+
+    // A deputy must be in the directory.
+    let bad = Contact { deputy: Some(ContactId::parse("con-nobody").unwrap()), ..jo.clone() };
+    assert!(matches!(
+        directory::save_contact(store, page + 1, bad, &groups, "staff-jo", &clock()).await,
+        Err(directory::EditError::NoSuchDeputy)
+    ));
+
+    // Removing takes the person out of their groups too.
+    directory::remove_contact(store, &lambeth, page + 1, &gold_id, "staff-jo", &clock()).await.unwrap();
+    assert!(store.get_contact(&lambeth, &gold_id).await.unwrap().is_none());
+    assert!(store.groups(&lambeth).await.unwrap().iter().all(|g| !g.members.contains(&gold_id)));
+    let audit: Vec<(String, String)> =
+        store.directory_changes(&lambeth).await.unwrap().into_iter().map(|r| (r.by, r.how)).collect();
+    assert_eq!(audit, [("staff-jo".into(), "edit".into()), ("staff-jo".into(), "edit".into())]);
+}
+
+both!(an_edit_from_a_stale_page_is_refused);

@@ -4,11 +4,13 @@
 //! `DirectoryStore` and `DirectoryChangeStore` (versioned changes).
 
 pub mod csv;
+pub mod edit;
 pub mod gaps;
 pub mod import;
 pub mod test_message;
 
 pub use self::csv::{CsvError, Limits, RowError};
+pub use edit::{remove_contact, save_contact, EditError};
 pub use gaps::{alert_gaps, Gap};
 pub use import::{apply, plan, plan_import, ImportError, Plan};
 pub use test_message::{send_test_message, TestMessageError};
