@@ -479,3 +479,35 @@ async fn an_edit_from_a_stale_page_is_refused(store: &dyn Store) {
 }
 
 both!(an_edit_from_a_stale_page_is_refused);
+
+#[tokio::test]
+async fn after_an_import_categorisation_alerts_the_people_the_file_names() {
+    let h = memory_harness().await;
+    let lambeth = sim::demo::lambeth();
+    let exported = String::from_utf8(directory::export(&*h.store, &lambeth).await.unwrap()).unwrap();
+    // Comms moves from con-comms to a new person with a mobile and no email.
+    let mut lines: Vec<String> = exported
+        .lines()
+        .map(|l| if l.starts_with("con-comms,") { l.replace(",grp-comms", ",") } else { l.to_owned() })
+        .collect();
+    lines.push("c-new-comms,New Comms Officer,comms,Lambeth Council,+447700900555,,no,,grp-comms".into());
+    let plan =
+        directory::plan_import(&*h.store, &lambeth, lines.join("\n").as_bytes(), Limits::default()).await.unwrap();
+    directory::apply(&*h.store, &plan, false, "cli:test", &clock()).await.unwrap();
+
+    let queues = memory_channel_queues();
+    let deps = categoriser(&h, queues.clone());
+    let mut report = event_body("intake-report.json");
+    report["victims"] = serde_json::json!([{"age_band": "35-49", "injury": "serious"}]);
+    report["flags"] = serde_json::json!([]);
+    let answer = h.call(request("POST", "/v1/incidents", Some(&met_key()), Some(report.to_string()))).await;
+    assert_eq!(answer.status(), 202);
+    categorise_handed_on(&h, &deps).await;
+    let who = |bodies: Vec<serde_json::Value>| -> std::collections::BTreeSet<String> {
+        bodies.iter().map(|b| b["contact_id"].as_str().unwrap().to_owned()).collect()
+    };
+    let sms = who(drain(&*queues.sms).await);
+    assert!(sms.contains("c-new-comms") && !sms.contains("con-comms"), "{sms:?}");
+    let email = who(drain(&*queues.email).await);
+    assert!(!email.contains("c-new-comms") && !email.contains("con-comms"), "{email:?}");
+}
