@@ -89,6 +89,9 @@ fn text(value: &str, column: &str, required: bool, errors: &mut Vec<(String, Str
         errors.push((column.into(), format!("must be at most {MAX_NAME} characters")));
     } else if value.chars().any(char::is_control) {
         errors.push((column.into(), "must not contain control characters or line breaks".into()));
+    } else if value.starts_with(['=', '+', '-', '@']) {
+        // Spreadsheets run such a cell as a formula when the export is opened.
+        errors.push((column.into(), "must not start with =, +, - or @".into()));
     }
     value.to_owned()
 }
@@ -377,6 +380,16 @@ mod tests {
         };
         let at: Vec<(usize, &str)> = errors.iter().map(|e| (e.row, e.column.as_str())).collect();
         assert_eq!(at, [(1, "phone"), (1, "role"), (1, "organisation")]);
+    }
+
+    #[test]
+    fn names_that_a_spreadsheet_would_run_as_formulas_are_refused() {
+        let file = "id,name,role,organisation\nc-1,=HYPERLINK(\"http://x\"),gold,L\nc-2,B,gold,@SUM(A1)\n";
+        let Err(CsvError::Rows(errors)) = parse(file.as_bytes(), &lambeth(), Limits::default()) else {
+            panic!("accepted")
+        };
+        let at: Vec<(usize, &str)> = errors.iter().map(|e| (e.row, e.column.as_str())).collect();
+        assert_eq!(at, [(2, "name"), (3, "organisation")]);
     }
 
     #[test]
