@@ -253,6 +253,82 @@ async fn a_licensees_own_rules_and_policies_survive_the_store() {
     }
 }
 
+async fn directory_changes(store: &dyn Store) {
+    use sim::domain::policy::Channel;
+    use sim::ports::store::{ChangeRecord, DirectoryChange, TestMessageRecord, TestOutcome};
+    sim::demo::seed(store, START.date(), &fixed_keys()).await.unwrap();
+    let lambeth = sim::demo::lambeth();
+    let template = store.contacts(&lambeth).await.unwrap().remove(0);
+    let contact = |i: usize| sim::domain::Contact {
+        id: sim::ids::ContactId::parse(&format!("c-{i:03}")).unwrap(),
+        name: format!("Person {i}"),
+        ..template.clone()
+    };
+    let record = |version: u32, by: &str| ChangeRecord {
+        licensee_id: lambeth.clone(),
+        version,
+        at: START,
+        by: by.into(),
+        how: "import".into(),
+        added: vec![],
+        changed: vec![],
+        removed: vec![],
+        groups: vec![],
+    };
+    assert_eq!(store.directory_version(&lambeth).await.unwrap(), 0);
+    // 250 contacts and the group of them: more than two DynamoDB transactions.
+    let mut gold = store.groups(&lambeth).await.unwrap().into_iter().find(|g| g.id.as_str() == "grp-gold").unwrap();
+    gold.members = (0..250).map(|i| contact(i).id).collect();
+    let big = DirectoryChange {
+        licensee_id: lambeth.clone(),
+        base_version: 0,
+        put_contacts: (0..250).map(contact).collect(),
+        remove_contacts: vec![template.id.clone()],
+        put_groups: vec![gold.clone()],
+        record: record(1, "first"),
+    };
+    assert_eq!(store.apply_directory_change(&big).await.unwrap(), 1);
+    assert_eq!(store.directory_version(&lambeth).await.unwrap(), 1);
+    let contacts = store.contacts(&lambeth).await.unwrap();
+    assert_eq!(contacts.len(), 250 + 10 - 1);
+    assert!(store.get_contact(&lambeth, &template.id).await.unwrap().is_none(), "removed");
+    let stored_gold = store.groups(&lambeth).await.unwrap().into_iter().find(|g| g.id == gold.id).unwrap();
+    assert_eq!(stored_gold, gold);
+
+    // A change planned against version 0 is now stale: refused, nothing written.
+    let stale = DirectoryChange {
+        put_contacts: vec![sim::domain::Contact { name: "Stale".into(), ..contact(1) }],
+        remove_contacts: vec![contact(2).id],
+        record: record(1, "stale"),
+        ..big.clone()
+    };
+    assert!(matches!(store.apply_directory_change(&stale).await, Err(StoreError::Conflict)));
+    assert_eq!(store.get_contact(&lambeth, &contact(1).id).await.unwrap().unwrap().name, "Person 1");
+    assert!(store.get_contact(&lambeth, &contact(2).id).await.unwrap().is_some());
+    let next = DirectoryChange { base_version: 1, record: record(2, "second"), ..stale };
+    assert_eq!(store.apply_directory_change(&next).await.unwrap(), 2);
+    assert_eq!(store.get_contact(&lambeth, &contact(1).id).await.unwrap().unwrap().name, "Stale");
+    let audit: Vec<(u32, String)> =
+        store.directory_changes(&lambeth).await.unwrap().into_iter().map(|r| (r.version, r.by)).collect();
+    assert_eq!(audit, [(1, "first".into()), (2, "second".into())]);
+    assert!(store.directory_changes(&sim::demo::kent()).await.unwrap().is_empty());
+
+    let test = |minutes: i64, outcome| TestMessageRecord {
+        licensee_id: lambeth.clone(),
+        contact_id: contact(1).id,
+        channel: Channel::Sms,
+        at: START + Duration::minutes(minutes),
+        by: "staff-jo".into(),
+        outcome,
+    };
+    let later = test(5, TestOutcome::Refused { reason: "invalid number".into() });
+    let earlier = test(1, TestOutcome::Sent { provider_message_id: "m-1".into() });
+    store.record_test_message(&later).await.unwrap();
+    store.record_test_message(&earlier).await.unwrap();
+    assert_eq!(store.test_messages(&lambeth, &contact(1).id).await.unwrap().len(), 2);
+    assert!(store.test_messages(&lambeth, &contact(10).id).await.unwrap().is_empty(), "per contact");
+}
+
 /// Runs one contract against both adapters: `NAME::memory` on the in-memory
 /// store, `NAME::dynamodb` on DynamoDB in moto.
 macro_rules! contract {
@@ -282,4 +358,5 @@ contract! {
     tracks_pending_handoffs => handoffs,
     keeps_categorisation_and_fan_out_records => categorisation_and_fan_out_records,
     answers_ward_history => ward_history,
+    applies_versioned_directory_changes => directory_changes,
 }

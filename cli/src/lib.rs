@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod dev_oidc;
+pub mod directory;
 pub mod local;
 pub mod outbox;
 pub mod server;

@@ -3,7 +3,9 @@
 use clap::{Parser, Subcommand};
 use sim::adapters::dynamodb::DynamoStore;
 use sim::ids::LicenseeId;
-use sim_cli::{admin, local, staff};
+
+use sim_cli::directory::DirectoryCommand;
+use sim_cli::{admin, directory, local, staff};
 use std::error::Error;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -55,6 +57,8 @@ enum Command {
         #[arg(value_parser = parse_licensee)]
         licensee: LicenseeId,
     },
+    #[command(flatten)]
+    Directory(DirectoryCommand),
 }
 
 fn parse_licensee(text: &str) -> Result<LicenseeId, String> {
@@ -121,5 +125,6 @@ async fn run(command: Command) -> Result<(), Box<dyn Error>> {
             }
             Ok(())
         }
+        Command::Directory(command) => directory::run(&table().await?, command, &mut std::io::stdout().lock()).await,
     }
 }

@@ -7,6 +7,7 @@ pub mod briefings;
 pub mod clock;
 pub mod config;
 pub mod demo;
+pub mod directory;
 pub mod domain;
 pub mod fanout;
 pub mod handoff;

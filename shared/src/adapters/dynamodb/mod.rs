@@ -8,6 +8,7 @@
 mod alerts;
 mod codec;
 mod directory;
+mod directory_changes;
 mod incidents;
 mod keys;
 mod response;

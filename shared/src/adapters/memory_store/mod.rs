@@ -4,6 +4,7 @@
 
 mod alerts;
 mod directory;
+mod directory_changes;
 mod incidents;
 mod response;
 // The console's incident search (issue 13), reading this store's map.
@@ -14,7 +15,7 @@ use crate::domain::follow_up::FollowUp;
 use crate::domain::notification::{Acknowledgement, Categorisation, Notification};
 use crate::domain::{Caller, Contact, Group, Incident, Licensee, TimelineEvent};
 use crate::ids::{CallerId, ContactId, IncidentId, LicenseeId};
-use crate::ports::store::{LapseNotice, ReportKey};
+use crate::ports::store::{ChangeRecord, LapseNotice, ReportKey, TestMessageRecord};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 
@@ -34,6 +35,9 @@ pub(super) struct State {
     pub(super) checklists: BTreeMap<(IncidentId, u32, u32), ChecklistItem>,
     pub(super) follow_ups: HashMap<IncidentId, FollowUp>,
     pub(super) acknowledgements: BTreeMap<(IncidentId, ContactId), Acknowledgement>,
+    pub(super) directory_versions: HashMap<LicenseeId, u32>,
+    pub(super) directory_changes: Vec<ChangeRecord>,
+    pub(super) test_messages: Vec<TestMessageRecord>,
 }
 
 #[derive(Default)]

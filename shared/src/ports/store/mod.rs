@@ -6,11 +6,13 @@
 
 mod alerts;
 mod directory;
+mod directory_changes;
 mod incidents;
 mod response;
 
 pub use alerts::AlertStore;
 pub use directory::{DirectoryStore, LapseNotice};
+pub use directory_changes::{ChangeRecord, DirectoryChange, DirectoryChangeStore, TestMessageRecord, TestOutcome};
 pub use incidents::{CreateOutcome, IncidentStore, ReportKey};
 pub use response::ResponseStore;
 
@@ -43,12 +45,14 @@ impl<T: AlertStore + IncidentStore + DirectoryStore + ?Sized> SendingStore for T
 
 /// Every aggregate's store: what an adapter implements in full. A
 /// `dyn Store` upcasts to any of the narrower traits.
-pub trait Store: SendingStore + ResponseStore {}
+pub trait Store: SendingStore + ResponseStore + DirectoryChangeStore {}
 
-impl<T: SendingStore + ResponseStore + ?Sized> Store for T {}
+impl<T: SendingStore + ResponseStore + DirectoryChangeStore + ?Sized> Store for T {}
 
 /// The store traits in scope by `use sim::ports::store::prelude::*`, for code
 /// that calls a concrete adapter (tests, the CLI) rather than a trait object.
 pub mod prelude {
-    pub use super::{AlertStore as _, DirectoryStore as _, IncidentStore as _, ResponseStore as _};
+    pub use super::{
+        AlertStore as _, DirectoryChangeStore as _, DirectoryStore as _, IncidentStore as _, ResponseStore as _,
+    };
 }
