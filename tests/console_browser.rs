@@ -146,6 +146,7 @@ async fn a_duty_officer_watches_the_board_acts_and_signs_out() {
     let gold_link = link_in_sms(&stack, "+447700900002", &base_url).await;
     let phone = driver.browser(390).await;
     phone.goto(&gold_link).await.unwrap();
+    phone.find(Locator::Css("label[for=response-responding]")).await.unwrap().click().await.unwrap();
     phone.find(Locator::XPath("//button[normalize-space()='Acknowledge']")).await.unwrap().click().await.unwrap();
     phone.wait().for_element(Locator::Css("p.note")).await.unwrap();
     phone.close().await.unwrap();
