@@ -21,5 +21,6 @@ pub mod startup;
 pub mod telemetry;
 pub mod uk_time;
 pub mod updates;
+pub mod vault;
 #[cfg(feature = "web")]
 pub mod web;

@@ -11,6 +11,7 @@ pub mod incident;
 pub mod licensee;
 pub mod notification;
 pub mod policy;
+pub mod subject;
 pub mod text;
 pub mod timeline;
 pub mod validation;

@@ -2,6 +2,7 @@
 //! in-memory adapter and an AWS adapter (see `crate::adapters`), and one
 //! contract test suite runs against both.
 
+pub mod keys;
 pub mod queue;
 pub mod sender;
 pub mod store;
@@ -10,7 +11,7 @@ pub use queue::{ChannelQueues, OutgoingMessage, Queue, QueueError, QueueRoute, R
 pub use sender::{Outgoing, SendError, Sender};
 pub use store::{
     AlertStore, CreateOutcome, DirectoryStore, IncidentStore, LapseNotice, ReportKey, ResponseStore, SendingStore,
-    Store, StoreError,
+    Store, StoreError, VaultStore,
 };
 
 /// The cause of an adapter error, kept for logs and `source()` chains.

@@ -11,6 +11,7 @@ mod directory;
 mod incidents;
 mod keys;
 mod response;
+mod vault;
 
 pub use keys::{HANDOFF_INDEX, WARD_INDEX};
 

@@ -6,13 +6,15 @@ mod alerts;
 mod directory;
 mod incidents;
 mod response;
+mod vault;
 
 use crate::domain::checklist::ChecklistItem;
 use crate::domain::follow_up::FollowUp;
 use crate::domain::notification::{Acknowledgement, Categorisation, Notification};
 use crate::domain::{Caller, Contact, Group, Incident, Licensee, TimelineEvent};
+use crate::ids::SubjectId;
 use crate::ids::{CallerId, ContactId, IncidentId, LicenseeId};
-use crate::ports::store::{LapseNotice, ReportKey};
+use crate::ports::store::{AccessEntry, IncidentKey, LapseNotice, ReportKey, SealedSubject};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 
@@ -32,6 +34,9 @@ pub(super) struct State {
     pub(super) checklists: BTreeMap<(IncidentId, u32, u32), ChecklistItem>,
     pub(super) follow_ups: HashMap<IncidentId, FollowUp>,
     pub(super) acknowledgements: BTreeMap<(IncidentId, ContactId), Acknowledgement>,
+    pub(super) vault_keys: HashMap<IncidentId, IncidentKey>,
+    pub(super) subjects: BTreeMap<(IncidentId, SubjectId), SealedSubject>,
+    pub(super) access_log: Vec<AccessEntry>,
 }
 
 #[derive(Default)]
