@@ -141,6 +141,7 @@ pub async fn build(
         clock: clock.clone(),
         ids: ids.clone(),
         settings: intake::Settings::from_env()?,
+        vault: Some(Arc::new(sim::startup::local_vault(store.clone(), clock.clone(), ids.clone()))),
     };
     let key = LinkKey::generate();
     let (senders, outbox) = senders(backing, base_url, &key, &store, &channels, &clock, &ids).await;

@@ -86,6 +86,7 @@ impl Harness {
             clock: clock.clone(),
             ids: ids.clone(),
             settings: intake::Settings { licence_grace: Duration::days(30), ..Default::default() },
+            vault: Some(Arc::new(sim::startup::local_vault(store.clone(), clock.clone(), ids.clone()))),
         };
         Self { deps, store, queue, clock, ids }
     }

@@ -3,6 +3,8 @@
 //! - `POST /v1/incidents`: report an incident (202, or 200 for a retry)
 //! - `POST /v1/incidents/{id}/updates`: police update, re-categorised
 //! - `GET /v1/incidents/{id}`: status for the calling police system
+//! - `POST /v1/incidents/{id}/subjects`: a subject record for the vault
+//!   (callers granted `may_add_subjects` only)
 //!
 //! The handler routes on the raw path so the same function serves the local
 //! stack and API Gateway. Every error is an RFC 9457 problem.
@@ -13,6 +15,7 @@ mod report;
 mod respond;
 mod status;
 mod strict_json;
+mod subjects;
 mod update;
 
 pub use error::IntakeError;
@@ -34,6 +37,9 @@ pub struct Deps {
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn IdGenerator>,
     pub settings: Settings,
+    /// The personal-data vault; `None` where it is not deployed (subject
+    /// records are then refused).
+    pub vault: Option<Arc<sim::vault::Vault>>,
 }
 
 impl Deps {
@@ -94,7 +100,13 @@ async fn route(deps: &Deps, req: &Request) -> Result<Response<Body>, IntakeError
             let caller = auth::authenticate(deps, req).await?;
             status::status(deps, &caller, id).await
         }
-        ["v1", "incidents"] | ["v1", "incidents", _, "updates"] => Err(IntakeError::MethodNotAllowed("POST")),
+        ["v1", "incidents", id, "subjects"] if method == Method::POST => {
+            let caller = auth::authenticate(deps, req).await?;
+            subjects::add(deps, &caller, id, req).await
+        }
+        ["v1", "incidents"] | ["v1", "incidents", _, "updates" | "subjects"] => {
+            Err(IntakeError::MethodNotAllowed("POST"))
+        }
         ["v1", "incidents", _] => Err(IntakeError::MethodNotAllowed("GET")),
         _ => Err(IntakeError::NotFound),
     }

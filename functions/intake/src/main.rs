@@ -12,8 +12,10 @@ use std::sync::Arc;
 async fn main() -> Result<(), Error> {
     sim::telemetry::init();
     let settings = Settings::from_env()?;
-    let (store, queue) = table_and_categorise_queue(&load_config().await)?;
-    let deps = Deps { store, queue, clock: Arc::new(SystemClock), ids: Arc::new(RandomIds), settings };
+    let config = load_config().await;
+    let (store, queue) = table_and_categorise_queue(&config)?;
+    let vault = sim::startup::vault(&config, store.clone()).await?.map(Arc::new);
+    let deps = Deps { store, queue, clock: Arc::new(SystemClock), ids: Arc::new(RandomIds), settings, vault };
     let deps = &deps;
     lambda_http::run(service_fn(move |req| async move { Ok::<_, Infallible>(handle(deps, req).await) })).await
 }
