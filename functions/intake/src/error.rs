@@ -4,8 +4,8 @@
 use lambda_http::{Body, Response};
 use sim::domain::FieldError;
 use sim::ids::IncidentId;
-use sim::ports::StoreError;
 use sim::ports::keys::KeyError;
+use sim::ports::StoreError;
 use sim::problem::Problem;
 use sim::vault::VaultError;
 

@@ -2,8 +2,8 @@
 //!
 //! - `INCIDENT#<id>` / `VAULTKEY`: the incident's wrapped data key
 //! - `INCIDENT#<id>` / `SUBJECT#<subject>`: a sealed record
-//! - `BLIND#<licensee>#<index>` / `<incident>#<subject>`: where a person appears
-//! - `VAULTLOG#<licensee>` / `<time>#<entry id>`: the access log
+//! - `BLIND#<licensee>#<index>` / `AT#<incident>#<subject>`: where a person appears
+//! - `VAULTLOG#<licensee>` / `LOG#<time>#<entry id>`: the access log
 //!
 //! Each carries `expires_at` (epoch seconds) at its retention date, so
 //! DynamoDB TTL removes it too; reads enforce the date without waiting for TTL.
@@ -22,6 +22,10 @@ use time::OffsetDateTime;
 
 fn blind_pk(licensee: &LicenseeId, index: &BlindIndex) -> String {
     format!("BLIND#{licensee}#{}", index.as_str())
+}
+
+fn blind_sk(subject: &SealedSubject) -> String {
+    format!("AT#{}#{}", subject.incident_id, subject.subject_id)
 }
 
 fn subject_sk(subject: &SubjectId) -> String {
@@ -76,11 +80,7 @@ impl VaultStore for DynamoStore {
         let mut record = to_item(subject, incident_pk(&subject.incident_id), subject_sk(&subject.subject_id))?;
         expires(&mut record, subject.retain_until);
         let pointer = SubjectRef { incident_id: subject.incident_id.clone(), subject_id: subject.subject_id.clone() };
-        let mut pointer = to_item(
-            &pointer,
-            blind_pk(&subject.licensee_id, &subject.blind_index),
-            format!("{}#{}", subject.incident_id, subject.subject_id),
-        )?;
+        let mut pointer = to_item(&pointer, blind_pk(&subject.licensee_id, &subject.blind_index), blind_sk(subject))?;
         expires(&mut pointer, subject.retain_until);
         let items = vec![
             TransactWriteItem::builder()
@@ -124,25 +124,25 @@ impl VaultStore for DynamoStore {
         };
         let items = vec![
             delete(incident_pk(&subject.incident_id), subject_sk(&subject.subject_id))?,
-            delete(
-                blind_pk(&subject.licensee_id, &subject.blind_index),
-                format!("{}#{}", subject.incident_id, subject.subject_id),
-            )?,
+            delete(blind_pk(&subject.licensee_id, &subject.blind_index), blind_sk(subject))?,
         ];
         self.transact(items).await.map_err(sdk_error)
     }
 
     async fn find_subjects(&self, licensee: &LicenseeId, index: &BlindIndex) -> Result<Vec<SubjectRef>, StoreError> {
-        self.query_prefix(blind_pk(licensee, index), "").await
+        self.query_prefix(blind_pk(licensee, index), "AT#").await
     }
 
     async fn append_access(&self, entry: &AccessEntry) -> Result<(), StoreError> {
-        let item =
-            to_item(entry, format!("VAULTLOG#{}", entry.licensee_id), format!("{}#{}", sortable(entry.at), entry.id))?;
+        let item = to_item(
+            entry,
+            format!("VAULTLOG#{}", entry.licensee_id),
+            format!("LOG#{}#{}", sortable(entry.at), entry.id),
+        )?;
         self.put_new(item).await
     }
 
     async fn access_log(&self, licensee: &LicenseeId) -> Result<Vec<AccessEntry>, StoreError> {
-        self.query_prefix(format!("VAULTLOG#{licensee}"), "").await
+        self.query_prefix(format!("VAULTLOG#{licensee}"), "LOG#").await
     }
 }
