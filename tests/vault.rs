@@ -13,7 +13,7 @@ use sim::domain::subject::{SubjectRecord, SubjectSource};
 use sim::ids::{IncidentId, LicenseeId, SequentialIds};
 use sim::ports::keys::{KeyContext, KeyError, KeyProvider};
 use sim::ports::store::{AccessAction, SealedSubject, SubjectRef, VaultStore};
-use sim::vault::{Agreement, Purpose, Reader, Vault, VaultError};
+use sim::vault::{Agreement, DpoAlert, Purpose, Reader, Vault, VaultError};
 use sim_tests::*;
 use std::sync::{Arc, Mutex};
 use time::macros::date;
@@ -60,6 +60,7 @@ fn vault_on(store: Arc<dyn VaultStore>, keys: Arc<dyn KeyProvider>, clock: Arc<d
         ids: Arc::new(SequentialIds::default()),
         index_key: b"a test blind-index key of 32 bytes".to_vec(),
         agreement: Agreement::default(),
+        dpo_alert: None,
     }
 }
 
@@ -373,4 +374,45 @@ async fn on_kms_and_dynamodb_a_moved_record_fails_and_every_view_is_logged() {
     use AccessAction::*;
     assert_eq!(actions, [Add, Add, View, Search, Shred]);
     assert_eq!(log[2].reason, "Planning the school safety response");
+}
+
+/// A break-glass view, with the DPO's email going through `sender`.
+async fn break_glass_with(sender: Arc<dyn sim::ports::Sender>) -> (sim::ids::SubjectId, Vault) {
+    let (mut vault, _, _) = memory_vault();
+    let dpo = sim::domain::EmailAddress::parse("dpo@lambeth.example").unwrap();
+    vault.dpo_alert = Some(DpoAlert { sender, to: dpo });
+    let lic = sim::demo::lambeth();
+    let subject = vault.add(&lic, &inc("inc-1"), &record(CANARY), &lead()).await.unwrap();
+    vault.read(&lic, &inc("inc-1"), &subject, &lead(), &purpose()).await.unwrap();
+    let youth = Reader { id: "staff-yw".into(), role: "youth_worker".into(), address: None };
+    let emergency = Purpose { emergency: true, reason: "Quillon is missing tonight".into(), ..purpose() };
+    assert!(vault.read(&lic, &inc("inc-1"), &subject, &youth, &emergency).await.unwrap().break_glass);
+    (subject, vault)
+}
+
+#[tokio::test]
+async fn a_break_glass_view_emails_the_dpo_at_once_without_personal_values() {
+    let sender = Arc::new(sim::adapters::recording_sender::RecordingSender::default());
+    let (subject, _) = break_glass_with(sender.clone()).await;
+    let sent = sender.sent();
+    assert_eq!(sent.len(), 1, "one email, for the break-glass view only");
+    let sim::ports::Outgoing::Email { to, email } = &sent[0] else { panic!("an email") };
+    assert_eq!(to.as_str(), "dpo@lambeth.example");
+    assert!(email.subject.contains(subject.as_str()));
+    assert!(email.text.contains("staff-yw") && email.text.contains("youth_worker") && email.text.contains("inc-1"));
+    let all = format!("{}{}{}", email.subject, email.text, email.html);
+    assert!(!all.contains("Quillon") && !all.contains("Canaryvex"), "{all}");
+}
+
+#[tokio::test]
+async fn on_moto_ses_the_break_glass_email_reaches_the_dpo() {
+    needs_moto!();
+    let config = moto().await;
+    let _ = aws_sdk_sesv2::Client::new(&config).create_email_identity().email_identity("sim.example").send().await;
+    let ses = sim::adapters::ses::SesEmail::from_config(&config, "vault@sim.example".into(), None);
+    let (subject, _) = break_glass_with(Arc::new(ses)).await;
+    let (_, emails) = moto_sent().await;
+    let ours: Vec<_> = emails.iter().filter(|(_, s, _)| s.contains(subject.as_str())).collect();
+    assert!(ours.iter().any(|(to, _, _)| to == "dpo@lambeth.example"), "{emails:?}");
+    assert!(ours.iter().all(|(_, s, body)| !s.contains("Quillon") && !body.contains("Quillon")));
 }

@@ -88,6 +88,7 @@ pub fn local_vault(
         ids,
         index_key: crate::ports::keys::PlainKey::random().bytes().to_vec(),
         agreement: crate::vault::Agreement::default(),
+        dpo_alert: None,
     }
 }
 
@@ -117,5 +118,7 @@ pub async fn vault(
         ids: std::sync::Arc::new(crate::ids::RandomIds),
         index_key,
         agreement: crate::vault::Agreement { retention: time::Duration::days(days.into()), ..Default::default() },
+        // Break-glass views happen in the console, which wires the DPO's email.
+        dpo_alert: None,
     }))
 }

@@ -12,10 +12,13 @@
 pub mod cipher;
 
 use crate::clock::Clock;
+use crate::domain::contact::EmailAddress;
 use crate::domain::subject::{BlindIndex, SubjectRecord};
 use crate::ids::{AccessId, IdGenerator, IncidentId, LicenseeId, SubjectId};
 use crate::ports::keys::{KeyContext, KeyError, KeyProvider, PlainKey};
+use crate::ports::sender::{Outgoing, Sender};
 use crate::ports::store::{AccessAction, AccessEntry, IncidentKey, SealedSubject, StoreError, SubjectRef, VaultStore};
+use crate::render::Email;
 use base64::Engine;
 use std::sync::Arc;
 use time::{Date, Duration};
@@ -94,6 +97,13 @@ pub struct Shown {
     pub entry: AccessId,
 }
 
+/// Where break-glass views are reported at once: the DPO's address and
+/// the email sender (SES in production).
+pub struct DpoAlert {
+    pub sender: Arc<dyn Sender>,
+    pub to: EmailAddress,
+}
+
 pub struct Vault {
     pub keys: Arc<dyn KeyProvider>,
     pub store: Arc<dyn VaultStore>,
@@ -102,6 +112,8 @@ pub struct Vault {
     /// The blind-index HMAC key (SSM SecureString in production).
     pub index_key: Vec<u8>,
     pub agreement: Agreement,
+    /// `None`: break-glass views are still flagged in the log, but no email goes.
+    pub dpo_alert: Option<DpoAlert>,
 }
 
 /// The associated data a record is sealed with.
@@ -263,7 +275,37 @@ impl Vault {
             ..self.entry(licensee, AccessAction::View, reader)
         };
         self.store.append_access(&entry).await?;
+        if break_glass {
+            self.alert_dpo(&entry).await;
+        }
         Ok(Shown { record, break_glass, entry: entry.id })
+    }
+
+    /// Emails the DPO about a break-glass view: ids, role, condition and
+    /// time only (the typed reason may name someone: it stays in the log).
+    /// An emergency view is not held back if the email fails; the failure
+    /// is logged as an error (which alarms) and the entry stays flagged.
+    async fn alert_dpo(&self, entry: &AccessEntry) {
+        let Some(alert) = &self.dpo_alert else { return };
+        let incident = entry.incident_id.as_ref().map_or("-", |i| i.as_str());
+        let subject = entry.subject_id.as_ref().map_or("-", |s| s.as_str());
+        let text = format!(
+            "A break-glass view of the personal-data vault was made.\n\nWhen: {at}\nStaff: {reader} (role {role}, \
+             not listed in the data-sharing agreement)\nLawful condition: {basis}\nIncident: {incident}\nSubject \
+             record: {subject}\nAccess-log entry: {id}\n\nThe emergency reason is in the access log. Review it \
+             today.",
+            at = entry.at,
+            reader = entry.reader,
+            role = entry.role,
+            basis = entry.lawful_basis.as_deref().unwrap_or("-"),
+            id = entry.id,
+        );
+        let html = format!("<pre>{}</pre>", escape_html(&text));
+        let email = Email { subject: format!("SIM: break-glass view of vault record {subject}"), text, html };
+        let message = Outgoing::Email { to: alert.to.clone(), email };
+        if let Err(e) = alert.sender.send(&message).await {
+            tracing::error!(access_id = %entry.id, error = %e, "the DPO could not be emailed about a break-glass view");
+        }
     }
 
     /// Decrypts a sealed record under its own binding.
@@ -350,4 +392,8 @@ impl Vault {
     pub async fn access_log(&self, licensee: &LicenseeId) -> Result<Vec<AccessEntry>, VaultError> {
         Ok(self.store.access_log(licensee).await?)
     }
+}
+
+fn escape_html(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
