@@ -191,7 +191,7 @@ async fn a_permitted_caller_stores_a_sealed_record_that_listed_roles_read_with_a
 }
 
 #[tokio::test]
-async fn no_personal_value_reaches_a_response_log_line_or_queue_body() {
+async fn no_personal_value_reaches_a_response_log_line_queue_body_message_status_or_timeline() {
     let h = memory_harness().await;
     let logs = Captured::default();
     let _guard = logs.install();
@@ -216,14 +216,54 @@ async fn no_personal_value_reaches_a_response_log_line_or_queue_body() {
     let bad = json(&responses[1]);
     assert!(bad["errors"].as_array().unwrap().len() >= 6, "{bad}");
 
+    // The incident goes on through categorisation and every channel's sender.
+    let queues = memory_channel_queues();
+    let handed_on = categorise_handed_on(&h, &categoriser(&h, queues.clone())).await;
+    assert!(!handed_on.is_empty(), "the incident was handed on");
+    let recorder = Arc::new(sim::adapters::recording_sender::RecordingSender::default());
+    let links = sim::sending::Links {
+        key: sim::links::LinkKey::generate(),
+        base_url: "https://sim.example".into(),
+        lifetime: Duration::days(7),
+    };
+    let mut queue_bodies = handed_on;
+    for (channel, queue) in [
+        (sim::domain::policy::Channel::Sms, &queues.sms),
+        (sim::domain::policy::Channel::Email, &queues.email),
+        (sim::domain::policy::Channel::WhatsApp, &queues.whatsapp),
+    ] {
+        let deps = sim::sending::SenderDeps {
+            clock: h.clock.clone(),
+            ids: h.ids.clone(),
+            pacer: sim::sending::Pacer::per_second(0.0),
+            ..sim::sending::SenderDeps::new(channel, h.store.clone(), recorder.clone(), links.clone())
+        };
+        for body in drain(&**queue).await {
+            let text = body.to_string();
+            sim::sending::send_message(&deps, &text).await.expect("sent");
+            queue_bodies.push(text);
+        }
+    }
+    assert!(!recorder.sent().is_empty(), "alerts were sent");
+    let status = h.call(request("GET", &format!("/v1/incidents/{id}"), Some(&met_key()), None)).await;
+    assert_eq!(status.status(), 200);
+
     let mut seen = logs.text();
     assert!(seen.contains("subject record sealed and stored"), "logs were captured: {seen}");
-    for r in &responses {
+    for r in responses.iter().chain([&status]) {
         seen.push_str(&body_text(r));
     }
-    for body in h.drain().await {
-        seen.push_str(&body.to_string());
+    seen.push_str(&queue_bodies.join("\n"));
+    for message in recorder.sent() {
+        match message {
+            sim::ports::Outgoing::Sms { text, .. } => seen.push_str(&text),
+            sim::ports::Outgoing::Email { email, .. } => {
+                seen.push_str(&format!("{}{}{}", email.subject, email.text, email.html))
+            }
+            sim::ports::Outgoing::WhatsApp { template, .. } => seen.push_str(&format!("{template:?}")),
+        }
     }
+    seen.push_str(&format!("{:?}", h.store.timeline(&inc(&id)).await.unwrap()));
     for part in ["Quillon", "Zarathustra", "Canaryvex"] {
         assert!(!seen.contains(part), "{part} leaked:\n{seen}");
     }
