@@ -163,6 +163,8 @@ pub async fn run(recipients: usize, whatsapp_base: &str) -> Run {
         clock: clock.clone(),
         ids: ids.clone(),
         settings: intake::Settings { licence_grace: time::Duration::days(30), ..Default::default() },
+        // The benchmark reports incidents only: no subject records.
+        vault: None,
     };
     let categorise = categorise::Deps {
         store: store.clone(),
