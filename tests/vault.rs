@@ -456,3 +456,68 @@ async fn on_moto_ses_the_break_glass_email_reaches_the_dpo() {
     assert!(ours.iter().any(|(to, _, _)| to == "dpo@lambeth.example"), "{emails:?}");
     assert!(ours.iter().all(|(_, s, body)| !s.contains("Quillon") && !body.contains("Quillon")));
 }
+
+// --- The template: the vault's key and the access log's IAM ---
+
+fn template() -> serde_norway::Value {
+    let path = format!("{}/../infra/template.yaml", env!("CARGO_MANIFEST_DIR"));
+    serde_norway::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn listed(v: &serde_norway::Value) -> Vec<String> {
+    match v {
+        serde_norway::Value::Sequence(items) => items.iter().filter_map(|i| i.as_str().map(str::to_owned)).collect(),
+        serde_norway::Value::String(s) => vec![s.clone()],
+        _ => vec![],
+    }
+}
+
+/// The tag and text of `!GetAtt X.Arn` / `!Sub ...`.
+fn tagged(v: &serde_norway::Value) -> Option<(String, String)> {
+    match v {
+        serde_norway::Value::Tagged(t) => Some((t.tag.to_string(), t.value.as_str().unwrap_or_default().to_owned())),
+        _ => None,
+    }
+}
+
+#[test]
+fn only_intake_may_use_the_vault_key_and_no_function_may_change_the_access_log() {
+    let doc = template();
+    let key = &doc["Resources"]["VaultKey"];
+    assert_eq!(key["DeletionPolicy"].as_str(), Some("Retain"), "deleting the key would shred every record");
+    assert_eq!(key["Properties"]["EnableKeyRotation"].as_bool(), Some(true));
+    let use_actions = ["kms:Decrypt", "kms:GenerateDataKey", "kms:Encrypt", "kms:ReEncrypt*", "kms:*"];
+    let mut users = Vec::new();
+    for st in key["Properties"]["KeyPolicy"]["Statement"].as_sequence().unwrap() {
+        let actions = listed(&st["Action"]);
+        let principal = tagged(&st["Principal"]["AWS"]).expect("principals are named by tag");
+        if actions.iter().any(|a| use_actions.contains(&a.as_str())) {
+            assert_eq!(st["Effect"].as_str(), Some("Allow"));
+            users.push(principal.1.clone());
+            assert_eq!(actions, ["kms:GenerateDataKey", "kms:Decrypt"]);
+            let context = listed(&st["Condition"]["ForAllValues:StringEquals"]["kms:EncryptionContextKeys"]);
+            assert_eq!(context, ["sim:licensee", "sim:incident"], "only with SIM's encryption context");
+        }
+    }
+    assert_eq!(users, ["IntakeRole.Arn"], "the account administers the key but only intake uses it");
+
+    let policy = &doc["Resources"]["IntakeVaultPolicy"]["Properties"];
+    let deny = policy["PolicyDocument"]["Statement"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .find(|st| st["Effect"].as_str() == Some("Deny"))
+        .expect("a Deny statement");
+    assert_eq!(listed(&deny["Action"]), ["dynamodb:UpdateItem", "dynamodb:DeleteItem"]);
+    assert_eq!(listed(&deny["Condition"]["ForAnyValue:StringLike"]["dynamodb:LeadingKeys"]), ["VAULTLOG#*"]);
+
+    let events = &doc["Resources"]["IntakeFunction"]["Properties"]["Events"]["AddSubject"]["Properties"];
+    assert_eq!(
+        (events["Method"].as_str(), events["Path"].as_str()),
+        (Some("POST"), Some("/v1/incidents/{id}/subjects"))
+    );
+    let env = &doc["Resources"]["IntakeFunction"]["Properties"]["Environment"]["Variables"];
+    for var in ["VAULT_KMS_KEY_ID", "VAULT_INDEX_KEY_PARAMETER", "VAULT_RETENTION_DAYS"] {
+        assert!(!env[var].is_null(), "intake gets {var}");
+    }
+}
