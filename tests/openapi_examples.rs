@@ -52,7 +52,12 @@ async fn every_documented_example_is_what_the_handler_answers() {
     let documented: BTreeSet<&str> = paths.keys().map(String::as_str).collect();
     assert_eq!(
         documented,
-        BTreeSet::from(["/v1/incidents", "/v1/incidents/{id}", "/v1/incidents/{id}/updates"]),
+        BTreeSet::from([
+            "/v1/incidents",
+            "/v1/incidents/{id}",
+            "/v1/incidents/{id}/subjects",
+            "/v1/incidents/{id}/updates"
+        ]),
         "the document describes exactly the routes intake serves"
     );
     let bad_key = sim::domain::ApiKey::parse(&format!("sim_met-cad_{}", "0".repeat(64))).unwrap().1;
@@ -125,6 +130,7 @@ fn every_problem_example_has_the_title_status_and_detail_the_server_sends() {
         E::MethodNotAllowed("POST"),
         E::Contended,
         E::Store(StoreError::Permanent("x".into())),
+        E::Vault(sim::vault::VaultError::Expired),
     ]
     .iter()
     .map(E::to_problem)

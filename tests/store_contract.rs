@@ -329,6 +329,81 @@ async fn directory_changes(store: &dyn Store) {
     assert!(store.test_messages(&lambeth, &contact(10).id).await.unwrap().is_empty(), "per contact");
 }
 
+/// The vault's storage: one data key per incident (created once, deleted to
+/// shred), records written once with their blind-index entry, the access log
+/// appended never overwritten, and each scoped to its licensee.
+async fn vault_records(store: &dyn Store) {
+    use sim::domain::subject::BlindIndex;
+    use sim::ids::{AccessId, SubjectId};
+    use sim::ports::keys::WrappedKey;
+    use sim::ports::store::{AccessAction, AccessEntry, IncidentKey, SealedSubject, SubjectRef};
+    let lambeth = sim::demo::lambeth();
+    let inc = |id: &str| IncidentId::parse(id).unwrap();
+    let key = IncidentKey {
+        licensee_id: lambeth.clone(),
+        incident_id: inc("inc-v1"),
+        wrapped: WrappedKey::from_bytes(b"wrapped"),
+        created_at: START,
+        retain_until: START + Duration::days(365),
+    };
+    store.create_incident_key(&key).await.unwrap();
+    let again = IncidentKey { wrapped: WrappedKey::from_bytes(b"other"), ..key.clone() };
+    assert!(matches!(store.create_incident_key(&again).await, Err(StoreError::Conflict)), "one key per incident");
+    assert_eq!(store.incident_key(&key.incident_id).await.unwrap(), Some(key.clone()));
+
+    let person = BlindIndex::of(b"k", "A Person", None);
+    let subject = |incident: &str, id: &str, licensee: &sim::ids::LicenseeId| SealedSubject {
+        licensee_id: licensee.clone(),
+        incident_id: inc(incident),
+        subject_id: SubjectId::parse(id).unwrap(),
+        sealed: "c2VhbGVk".into(),
+        blind_index: person.clone(),
+        created_at: START,
+        retain_until: START + Duration::days(365),
+    };
+    let a = subject("inc-v1", "sub-b", &lambeth);
+    let b = subject("inc-v1", "sub-a", &lambeth);
+    let c = subject("inc-v2", "sub-c", &lambeth);
+    let elsewhere = subject("inc-v3", "sub-d", &sim::demo::kent());
+    for s in [&a, &b, &c, &elsewhere] {
+        store.put_subject(s).await.unwrap();
+    }
+    assert!(matches!(store.put_subject(&a).await, Err(StoreError::Conflict)), "never overwritten");
+    assert_eq!(store.subject(&a.incident_id, &a.subject_id).await.unwrap(), Some(a.clone()));
+    assert_eq!(store.subjects(&inc("inc-v1")).await.unwrap(), vec![b.clone(), a.clone()], "by subject id");
+    let at = |s: &SealedSubject| SubjectRef { incident_id: s.incident_id.clone(), subject_id: s.subject_id.clone() };
+    assert_eq!(store.find_subjects(&lambeth, &person).await.unwrap(), vec![at(&b), at(&a), at(&c)]);
+    assert!(store.find_subjects(&lambeth, &BlindIndex::of(b"k", "Nobody", None)).await.unwrap().is_empty());
+
+    store.delete_subject(&a).await.unwrap();
+    assert_eq!(store.subject(&a.incident_id, &a.subject_id).await.unwrap(), None);
+    assert_eq!(store.find_subjects(&lambeth, &person).await.unwrap(), vec![at(&b), at(&c)]);
+    store.delete_incident_key(&key.incident_id).await.unwrap();
+    assert_eq!(store.incident_key(&key.incident_id).await.unwrap(), None);
+
+    let entry = |id: &str, minutes: i64| AccessEntry {
+        id: AccessId::parse(id).unwrap(),
+        licensee_id: lambeth.clone(),
+        incident_id: Some(inc("inc-v1")),
+        subject_id: Some(b.subject_id.clone()),
+        action: AccessAction::View,
+        reader: "staff-1".into(),
+        role: "safeguarding_lead".into(),
+        lawful_basis: Some("serious_violence_duty_s16".into()),
+        reason: "Planning".into(),
+        fields: vec!["name".into()],
+        address: Some("203.0.113.7".into()),
+        break_glass: false,
+        at: START + Duration::minutes(minutes),
+    };
+    store.append_access(&entry("acc-2", 5)).await.unwrap();
+    store.append_access(&entry("acc-1", 1)).await.unwrap();
+    let changed = AccessEntry { reason: "rewritten".into(), ..entry("acc-1", 1) };
+    assert!(matches!(store.append_access(&changed).await, Err(StoreError::Conflict)), "append-only");
+    assert_eq!(store.access_log(&lambeth).await.unwrap(), vec![entry("acc-1", 1), entry("acc-2", 5)]);
+    assert!(store.access_log(&sim::demo::kent()).await.unwrap().is_empty());
+}
+
 /// Runs one contract against both adapters: `NAME::memory` on the in-memory
 /// store, `NAME::dynamodb` on DynamoDB in moto.
 macro_rules! contract {
@@ -359,4 +434,5 @@ contract! {
     keeps_categorisation_and_fan_out_records => categorisation_and_fan_out_records,
     answers_ward_history => ward_history,
     applies_versioned_directory_changes => directory_changes,
+    keeps_the_vaults_keys_records_and_access_log => vault_records,
 }

@@ -163,6 +163,7 @@ pub async fn run(recipients: usize, whatsapp_base: &str) -> Run {
         clock: clock.clone(),
         ids: ids.clone(),
         settings: intake::Settings { licence_grace: time::Duration::days(30), ..Default::default() },
+        // The benchmark reports incidents only: no subject records.
     };
     let categorise = categorise::Deps {
         store: store.clone(),

@@ -45,6 +45,14 @@ pub async fn issue_key(
         scope.push(lid);
     }
     let key = ApiKey::generate(&id);
-    store.put_caller(&Caller { id, name: name.to_owned(), key_hash: KeyHash::of(&key), licensees: scope }).await?;
+    store
+        .put_caller(&Caller {
+            id,
+            name: name.to_owned(),
+            key_hash: KeyHash::of(&key),
+            licensees: scope,
+            may_add_subjects: false,
+        })
+        .await?;
     Ok(key)
 }

@@ -174,7 +174,10 @@ pub async fn build(
         queue: queue.clone(),
         clock: clock.clone(),
         ids: ids.clone(),
-        settings: intake::Settings::from_env()?,
+        settings: intake::Settings {
+            vault: Some(Arc::new(sim::startup::local_vault(store.clone(), clock.clone(), ids.clone()))),
+            ..intake::Settings::from_env()?
+        },
     };
     let key = LinkKey::generate();
     let (senders, outbox) = senders(backing, base_url, &key, &store, &channels, &clock, &ids).await;

@@ -117,6 +117,7 @@ pub async fn seed(store: &dyn Store, today: Date, keys: &DemoKeys) -> Result<(),
             name: "Met Police CAD, Lambeth BCU".into(),
             key_hash: KeyHash::of(&keys.met_cad),
             licensees: vec![lambeth()],
+            may_add_subjects: false,
         })
         .await?;
     store
@@ -125,6 +126,7 @@ pub async fn seed(store: &dyn Store, today: Date, keys: &DemoKeys) -> Result<(),
             name: "Kent Police control room".into(),
             key_hash: KeyHash::of(&keys.kent_police),
             licensees: vec![kent()],
+            may_add_subjects: false,
         })
         .await?;
 

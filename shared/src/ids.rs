@@ -75,6 +75,12 @@ id_type!(
 id_type!(
     /// One entry on an incident's timeline.
     EventId, "evt");
+id_type!(
+    /// A person recorded in the personal-data vault about one incident.
+    SubjectId, "sub");
+id_type!(
+    /// One entry in the vault's access log.
+    AccessId, "acc");
 
 /// The id-generator port: production uses random ids, tests count.
 pub trait IdGenerator: Send + Sync {

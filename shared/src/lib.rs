@@ -22,5 +22,6 @@ pub mod sqs_batch;
 pub mod startup;
 pub mod telemetry;
 pub mod uk_time;
+pub mod vault;
 #[cfg(feature = "web")]
 pub mod web;

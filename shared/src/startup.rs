@@ -93,3 +93,53 @@ pub async fn sender(
         ..SenderDeps::new(channel, store(aws)?, sender, links)
     })
 }
+
+/// The personal-data vault for the local stack and handler tests: data keys
+/// wrapped by an in-memory master key and a random blind-index key, both
+/// lost on restart (and with them every record: nothing persists by design).
+pub fn local_vault(
+    store: std::sync::Arc<dyn crate::ports::VaultStore>,
+    clock: std::sync::Arc<dyn crate::clock::Clock>,
+    ids: std::sync::Arc<dyn crate::ids::IdGenerator>,
+) -> crate::vault::Vault {
+    crate::vault::Vault {
+        keys: std::sync::Arc::new(crate::adapters::memory_keys::MemoryKeys::new()),
+        store,
+        clock,
+        ids,
+        index_key: crate::ports::keys::PlainKey::random().bytes().to_vec(),
+        agreement: crate::vault::Agreement::default(),
+        dpo_alert: None,
+    }
+}
+
+/// The vault from the environment, or `None` where it is not deployed:
+/// `VAULT_KMS_KEY_ID` (the licensee's customer-managed key; blank or absent
+/// turns the vault off), `VAULT_INDEX_KEY_PARAMETER` (SSM SecureString, hex,
+/// the blind-index key), `VAULT_RETENTION_DAYS` (365).
+#[cfg(all(feature = "dynamodb", feature = "kms", feature = "ssm"))]
+pub async fn vault(
+    aws: &aws_config::SdkConfig,
+    store: std::sync::Arc<dyn crate::ports::VaultStore>,
+) -> Result<Option<crate::vault::Vault>, Box<dyn std::error::Error + Send + Sync>> {
+    let Some(key_id) = std::env::var("VAULT_KMS_KEY_ID").ok().filter(|k| !k.is_empty()) else {
+        return Ok(None);
+    };
+    let index_hex =
+        crate::adapters::ssm::secure_parameter(aws, &crate::config::required("VAULT_INDEX_KEY_PARAMETER")?).await?;
+    let index_key = hex::decode(index_hex.trim()).map_err(|_| "the blind-index key parameter is not hex")?;
+    if index_key.len() < 32 {
+        return Err("the blind-index key must be at least 32 bytes".into());
+    }
+    let days: u16 = crate::config::parsed_or("VAULT_RETENTION_DAYS", 365)?;
+    Ok(Some(crate::vault::Vault {
+        keys: std::sync::Arc::new(crate::adapters::kms::KmsKeys::from_config(aws, key_id)),
+        store,
+        clock: std::sync::Arc::new(crate::clock::SystemClock),
+        ids: std::sync::Arc::new(crate::ids::RandomIds),
+        index_key,
+        agreement: crate::vault::Agreement { retention: time::Duration::days(days.into()), ..Default::default() },
+        // Break-glass views happen in the console, which wires the DPO's email.
+        dpo_alert: None,
+    }))
+}

@@ -85,7 +85,11 @@ impl Harness {
             queue: queue.clone(),
             clock: clock.clone(),
             ids: ids.clone(),
-            settings: intake::Settings { licence_grace: Duration::days(30), ..Default::default() },
+            settings: intake::Settings {
+                licence_grace: Duration::days(30),
+                vault: Some(Arc::new(sim::startup::local_vault(store.clone(), clock.clone(), ids.clone()))),
+                ..Default::default()
+            },
         };
         Self { deps, store, queue, clock, ids }
     }

@@ -4,8 +4,10 @@
 use lambda_http::{Body, Response};
 use sim::domain::FieldError;
 use sim::ids::IncidentId;
+use sim::ports::keys::KeyError;
 use sim::ports::StoreError;
 use sim::problem::Problem;
+use sim::vault::VaultError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum IntakeError {
@@ -31,6 +33,8 @@ pub enum IntakeError {
     Contended,
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Vault(#[from] sim::vault::VaultError),
 }
 
 impl IntakeError {
@@ -97,7 +101,25 @@ impl IntakeError {
                     "SIM could not complete the request just now. Retry it: retries are safe.",
                 )
             },
-            Store(StoreError::Permanent(_)) => Problem::new(
+            Vault(VaultError::Expired) => Problem::new(
+                409,
+                "retention-ended",
+                "Retention period ended",
+                "This incident is past its retention date: SIM no longer accepts subject records for it.",
+            ),
+            Vault(
+                VaultError::Store(StoreError::Unavailable(_) | StoreError::Conflict)
+                | VaultError::Keys(KeyError::Unavailable(_)),
+            ) => Problem {
+                retry_after: Some(1),
+                ..Problem::new(
+                    503,
+                    "unavailable",
+                    "Temporarily unavailable",
+                    "SIM could not complete the request just now. Retry it: retries are safe.",
+                )
+            },
+            Vault(_) | Store(StoreError::Permanent(_)) => Problem::new(
                 500,
                 "internal",
                 "Internal error",

@@ -3,6 +3,8 @@
 //! - `POST /v1/incidents`: report an incident (202, or 200 for a retry)
 //! - `POST /v1/incidents/{id}/updates`: police amendment, re-categorised
 //! - `GET /v1/incidents/{id}`: status for the calling police system
+//! - `POST /v1/incidents/{id}/subjects`: a subject record for the vault
+//!   (callers granted `may_add_subjects` only)
 //!
 //! The handler routes on the raw path so the same function serves the local
 //! stack and API Gateway. Every error is an RFC 9457 problem.
@@ -14,6 +16,7 @@ mod report;
 mod respond;
 mod status;
 mod strict_json;
+mod subjects;
 
 pub use error::IntakeError;
 
@@ -25,7 +28,7 @@ use time::Duration;
 /// the hand-off wiring it shares with the sweeper, and intake's settings.
 pub type Deps = sim::handoff::HandoffDeps<Settings>;
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Settings {
     /// How long a lapsed licence is still served: lives come first.
     pub licence_grace: Duration,
@@ -33,11 +36,18 @@ pub struct Settings {
     /// ones (a placeholder 1900-01-01) are refused with 422 rather than
     /// alerted as if fresh.
     pub max_incident_age: Duration,
+    /// The personal-data vault; `None` where it is not deployed (subject
+    /// records are then refused).
+    pub vault: Option<std::sync::Arc<sim::vault::Vault>>,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Self { licence_grace: Duration::days(30), max_incident_age: sim::domain::incident::DEFAULT_MAX_AGE }
+        Self {
+            licence_grace: Duration::days(30),
+            max_incident_age: sim::domain::incident::DEFAULT_MAX_AGE,
+            vault: None,
+        }
     }
 }
 
@@ -45,7 +55,11 @@ impl Settings {
     pub fn from_env() -> Result<Self, ConfigError> {
         let days: u16 = parsed_or("LICENCE_GRACE_DAYS", 30)?;
         let max_age: u16 = parsed_or("MAX_INCIDENT_AGE_DAYS", 30)?;
-        Ok(Self { licence_grace: Duration::days(days.into()), max_incident_age: Duration::days(max_age.into()) })
+        Ok(Self {
+            licence_grace: Duration::days(days.into()),
+            max_incident_age: Duration::days(max_age.into()),
+            vault: None,
+        })
     }
 }
 
@@ -77,7 +91,13 @@ async fn route(deps: &Deps, req: &Request) -> Result<Response<Body>, IntakeError
             let caller = auth::authenticate(deps, req).await?;
             status::status(deps, &caller, id).await
         }
-        ["v1", "incidents"] | ["v1", "incidents", _, "updates"] => Err(IntakeError::MethodNotAllowed("POST")),
+        ["v1", "incidents", id, "subjects"] if method == Method::POST => {
+            let caller = auth::authenticate(deps, req).await?;
+            subjects::add(deps, &caller, id, req).await
+        }
+        ["v1", "incidents"] | ["v1", "incidents", _, "updates" | "subjects"] => {
+            Err(IntakeError::MethodNotAllowed("POST"))
+        }
         ["v1", "incidents", _] => Err(IntakeError::MethodNotAllowed("GET")),
         _ => Err(IntakeError::NotFound),
     }

@@ -7,7 +7,9 @@ use std::convert::Infallible;
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     sim::telemetry::init();
-    let deps = sim::startup::handoff(&sim::adapters::aws::load_config().await, Settings::from_env()?)?;
+    let aws = sim::adapters::aws::load_config().await;
+    let mut deps = sim::startup::handoff(&aws, Settings::from_env()?)?;
+    deps.settings.vault = sim::startup::vault(&aws, deps.store.clone()).await?.map(std::sync::Arc::new);
     let deps = &deps;
     lambda_http::run(service_fn(move |req| async move { Ok::<_, Infallible>(handle(deps, req).await) })).await
 }

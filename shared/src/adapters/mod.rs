@@ -2,6 +2,7 @@
 //! handler tests) and AWS (behind features, one per SDK).
 
 pub mod memory_console;
+pub mod memory_keys;
 pub mod memory_queue;
 pub mod memory_store;
 
@@ -9,6 +10,8 @@ pub mod memory_store;
 pub mod dynamodb;
 #[cfg(feature = "dynamodb")]
 pub mod dynamodb_console;
+#[cfg(feature = "kms")]
+pub mod kms;
 #[cfg(feature = "sqs")]
 pub mod sqs;
 

@@ -68,6 +68,10 @@ pub struct Caller {
     pub key_hash: KeyHash,
     /// Licensees this caller may report incidents to and read back.
     pub licensees: Vec<LicenseeId>,
+    /// May add subject records (personal data) to the vault through
+    /// `POST /v1/incidents/{id}/subjects`. Off unless granted.
+    #[serde(default)]
+    pub may_add_subjects: bool,
 }
 
 impl Caller {

@@ -12,6 +12,7 @@ pub mod licensee;
 pub mod notification;
 pub mod policy;
 pub mod staff;
+pub mod subject;
 pub mod text;
 pub mod timeline;
 pub mod validation;

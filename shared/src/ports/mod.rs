@@ -3,6 +3,7 @@
 //! contract test suite runs against both.
 
 pub mod incident_search;
+pub mod keys;
 pub mod queue;
 pub mod sender;
 pub mod sessions;
@@ -15,7 +16,7 @@ pub use queue::{
 pub use sender::{Outgoing, SendError, Sender};
 pub use store::{
     AlertStore, CreateOutcome, DirectoryStore, IncidentStore, LapseNotice, ReportKey, ResponseStore, SendingStore,
-    Store, StoreError,
+    Store, StoreError, VaultStore,
 };
 
 /// The cause of an adapter error, kept for logs and `source()` chains.

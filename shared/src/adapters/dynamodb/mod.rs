@@ -12,6 +12,7 @@ mod directory_changes;
 mod incidents;
 mod keys;
 mod response;
+mod vault;
 
 pub use keys::{HANDOFF_INDEX, WARD_INDEX};
 

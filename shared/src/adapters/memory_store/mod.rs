@@ -9,13 +9,17 @@ mod incidents;
 mod response;
 // The console's incident search (issue 13), reading this store's map.
 mod incident_search;
+mod vault;
 
 use crate::domain::checklist::ChecklistItem;
 use crate::domain::follow_up::FollowUp;
 use crate::domain::notification::{Acknowledgement, Categorisation, Notification};
 use crate::domain::{Caller, Contact, Group, Incident, Licensee, TimelineEvent};
+use crate::ids::SubjectId;
 use crate::ids::{CallerId, ContactId, IncidentId, LicenseeId};
-use crate::ports::store::{ChangeRecord, LapseNotice, ReportKey, TestMessageRecord};
+use crate::ports::store::{
+    AccessEntry, ChangeRecord, IncidentKey, LapseNotice, ReportKey, SealedSubject, TestMessageRecord,
+};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 
@@ -38,6 +42,9 @@ pub(super) struct State {
     pub(super) directory_versions: HashMap<LicenseeId, u32>,
     pub(super) directory_changes: Vec<ChangeRecord>,
     pub(super) test_messages: Vec<TestMessageRecord>,
+    pub(super) vault_keys: HashMap<IncidentId, IncidentKey>,
+    pub(super) subjects: BTreeMap<(IncidentId, SubjectId), SealedSubject>,
+    pub(super) access_log: Vec<AccessEntry>,
 }
 
 #[derive(Default)]
