@@ -14,6 +14,7 @@ pub mod links;
 pub mod ports;
 pub mod problem;
 pub mod render;
+pub mod reports;
 pub mod sending;
 #[cfg(feature = "sqs-events")]
 pub mod sqs_batch;

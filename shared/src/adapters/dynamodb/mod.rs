@@ -10,6 +10,7 @@ mod codec;
 mod directory;
 mod incidents;
 mod keys;
+mod reports;
 mod response;
 
 pub use keys::{HANDOFF_INDEX, WARD_INDEX};

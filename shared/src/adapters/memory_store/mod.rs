@@ -5,6 +5,7 @@
 mod alerts;
 mod directory;
 mod incidents;
+mod reports;
 mod response;
 
 use crate::domain::checklist::ChecklistItem;
@@ -15,6 +16,7 @@ use crate::ids::{CallerId, ContactId, IncidentId, LicenseeId};
 use crate::ports::store::{LapseNotice, ReportKey};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
+use time::OffsetDateTime;
 
 #[derive(Default)]
 pub(super) struct State {
@@ -32,6 +34,7 @@ pub(super) struct State {
     pub(super) checklists: BTreeMap<(IncidentId, u32, u32), ChecklistItem>,
     pub(super) follow_ups: HashMap<IncidentId, FollowUp>,
     pub(super) acknowledgements: BTreeMap<(IncidentId, ContactId), Acknowledgement>,
+    pub(super) report_rows: BTreeMap<(LicenseeId, OffsetDateTime, IncidentId), crate::reports::IncidentRow>,
 }
 
 #[derive(Default)]
