@@ -9,9 +9,8 @@ pub mod store;
 pub use queue::{ChannelQueues, OutgoingMessage, Queue, QueueError, QueueRoute, ReceivedMessage};
 pub use sender::{Outgoing, SendError, Sender};
 pub use store::{
-    AlertStore, CreateOutcome, DirectoryStore, IncidentStore, LapseNotice, ReportKey, ReportRows, ReportStore, ResponseStore,
-    SendingStore,
-    Store, StoreError,
+    AlertStore, CreateOutcome, DirectoryStore, IncidentStore, LapseNotice, ReportKey, ReportRows, ReportStore,
+    ResponseStore, SendingStore, Store, StoreError,
 };
 
 /// The cause of an adapter error, kept for logs and `source()` chains.
