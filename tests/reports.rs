@@ -360,3 +360,61 @@ both_stores! {
     exports_a_timeline_for_the_council => audit_export_of_a_timeline,
     reads_a_busy_month_with_bounded_requests => a_busy_month_reads_with_bounded_requests,
 }
+
+/// `sim report` and `sim audit-export` on the same scripted month.
+#[tokio::test]
+async fn the_cli_prints_the_report_and_the_audit_export() {
+    use clap::Parser;
+    use sim_cli::report::{audit_export, report, AuditExportArgs, ReportArgs};
+
+    #[derive(Parser)]
+    struct Report {
+        #[command(flatten)]
+        args: ReportArgs,
+    }
+    #[derive(Parser)]
+    struct Audit {
+        #[command(flatten)]
+        args: AuditExportArgs,
+    }
+
+    let store = MemoryStore::new();
+    scripted(&store).await;
+    let period = ["--licensee", "lambeth", "--from", "2026-11-01", "--to", "2026-11-30"];
+
+    let text = Report::try_parse_from(std::iter::once("sim").chain(period)).unwrap();
+    let (summary, requests) = report(&store, &text.args).await.unwrap();
+    assert_eq!(requests, 1);
+    assert!(summary.contains("  incidents: 3\n"), "{summary}");
+    assert!(summary.contains("police report to first message: median 20 s, 90th percentile 45 s, maximum 45 s"));
+    assert!(summary.contains(
+        "  gold: alerted 2, acknowledged 2, within the deadline 1 (50%); time to acknowledge median 2 min 40 s"
+    ));
+    assert!(summary.contains("  community-safety-lead: alerted 1, acknowledged 0, within the deadline 0 (0%)"));
+    assert!(summary.contains("chief executive told in 1"));
+
+    let csv = Report::try_parse_from(std::iter::once("sim").chain(period).chain(["--csv"])).unwrap();
+    let (csv, _) = report(&store, &csv.args).await.unwrap();
+    assert!(csv.starts_with("licensee,from,to,category,figure,subject,value\n"));
+
+    let narrow = Report::try_parse_from(["sim", "--licensee", "lambeth", "--from", "2026-11-23", "--to", "2026-11-23"]);
+    let (narrow, _) = report(&store, &narrow.unwrap().args).await.unwrap();
+    assert!(narrow.contains("  incidents: 1\n") && narrow.contains("SERIOUS_VIOLENCE"), "only C: {narrow}");
+
+    let backwards =
+        Report::try_parse_from(["sim", "--licensee", "lambeth", "--from", "2026-11-30", "--to", "2026-11-01"]);
+    let refused = report(&store, &backwards.unwrap().args).await.unwrap_err();
+    assert_eq!(refused.to_string(), "the period ends before it starts");
+
+    let audit = Audit::try_parse_from(std::iter::once("sim").chain(period).chain(["--format", "jsonl"])).unwrap();
+    let lines = audit_export(&store, &audit.args).await.unwrap();
+    let incidents: std::collections::BTreeSet<String> = lines
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["incident_id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(incidents.into_iter().collect::<Vec<_>>(), ["inc-a", "inc-b", "inc-c"], "Lambeth's November only");
+    let one = Audit::try_parse_from(["sim", "--incident", "inc-b"]).unwrap();
+    let csv = audit_export(&store, &one.args).await.unwrap();
+    assert_eq!(csv.lines().count(), 1 + 2, "header, reported, gold's acknowledgement");
+    assert!(Audit::try_parse_from(["sim", "--incident", "inc-b", "--licensee", "lambeth"]).is_err());
+}

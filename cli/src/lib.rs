@@ -4,4 +4,5 @@
 pub mod admin;
 pub mod local;
 pub mod outbox;
+pub mod report;
 pub mod server;

@@ -3,7 +3,7 @@
 use clap::{Parser, Subcommand};
 use sim::adapters::dynamodb::DynamoStore;
 use sim::ids::LicenseeId;
-use sim_cli::{admin, local};
+use sim_cli::{admin, local, report};
 use std::error::Error;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -52,6 +52,10 @@ enum Command {
         #[arg(value_parser = parse_licensee)]
         licensee: LicenseeId,
     },
+    /// A licensee's figures for a period: alerts, acknowledgements, escalation, delivery, checklist (needs TABLE_NAME).
+    Report(report::ReportArgs),
+    /// Incident timelines for the council's records, as CSV or JSON lines (needs TABLE_NAME).
+    AuditExport(report::AuditExportArgs),
 }
 
 fn parse_licensee(text: &str) -> Result<LicenseeId, String> {
@@ -109,6 +113,16 @@ async fn run(command: Command) -> Result<(), Box<dyn Error>> {
             for notice in sim::ports::DirectoryStore::lapses(&table().await?, &licensee).await? {
                 println!("{}  incident {}  licence lapsed on {}", notice.at, notice.incident_id, notice.lapsed_on);
             }
+            Ok(())
+        }
+        Command::Report(args) => {
+            let (text, requests) = report::report(&table().await?, &args).await?;
+            print!("{text}");
+            eprintln!("read with {requests} requests");
+            Ok(())
+        }
+        Command::AuditExport(args) => {
+            print!("{}", report::audit_export(&table().await?, &args).await?);
             Ok(())
         }
     }

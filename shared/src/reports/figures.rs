@@ -44,6 +44,19 @@ pub fn nearest_rank(sorted: &[i64], percent: u32) -> Option<i64> {
     Some(sorted[rank - 1])
 }
 
+/// A duration in seconds as people read it: `45 s`, `3 min 20 s`, `2 h 5 min`, `3 d 4 h`.
+pub fn human_seconds(s: i64) -> String {
+    match s {
+        s if s < 60 => format!("{s} s"),
+        s if s < 3600 => match s % 60 {
+            0 => format!("{} min", s / 60),
+            r => format!("{} min {r} s", s / 60),
+        },
+        s if s < 86_400 => format!("{} h {} min", s / 3600, (s % 3600) / 60),
+        s => format!("{} d {} h", s / 86_400, (s % 86_400) / 3600),
+    }
+}
+
 /// Acknowledgement by one role across the period's incidents.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RoleFigures {
@@ -208,5 +221,14 @@ mod tests {
     fn a_spread_counts_only_times_that_exist() {
         let s = Spread::of([Duration::seconds(30), Duration::seconds(10), Duration::seconds(20)]);
         assert_eq!(s, Spread { count: 3, median: Some(20), p90: Some(30), max: Some(30) });
+    }
+
+    #[test]
+    fn durations_read_as_people_say_them() {
+        assert_eq!(human_seconds(45), "45 s");
+        assert_eq!(human_seconds(120), "2 min");
+        assert_eq!(human_seconds(200), "3 min 20 s");
+        assert_eq!(human_seconds(7500), "2 h 5 min");
+        assert_eq!(human_seconds(3 * 86_400 + 4 * 3600), "3 d 4 h");
     }
 }
