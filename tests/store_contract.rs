@@ -287,16 +287,12 @@ async fn report_rows(store: &dyn Store) {
     let stale = IncidentRow { deputies_alerted: 9, ..row("inc-nov2", lambeth.clone(), later.reported_at, 2) };
     assert!(!store.put_report_row(&stale).await.unwrap(), "a row from a shorter timeline is refused");
 
-    let november = store
-        .report_rows(&lambeth, datetime!(2026-11-01 00:00 UTC), datetime!(2026-12-01 00:00 UTC))
-        .await
-        .unwrap();
+    let november =
+        store.report_rows(&lambeth, datetime!(2026-11-01 00:00 UTC), datetime!(2026-12-01 00:00 UTC)).await.unwrap();
     assert_eq!(november.rows, vec![first_of_november.clone(), later.clone()], "in order, Lambeth's only");
     assert_eq!(november.requests, 1);
-    let both = store
-        .report_rows(&lambeth, datetime!(2026-10-31 00:00 UTC), datetime!(2026-11-30 23:59 UTC))
-        .await
-        .unwrap();
+    let both =
+        store.report_rows(&lambeth, datetime!(2026-10-31 00:00 UTC), datetime!(2026-11-30 23:59 UTC)).await.unwrap();
     assert_eq!(both.rows, vec![last_of_october, first_of_november], "the end is excluded");
     assert_eq!(both.requests, 2, "one query per month");
     let none = store.report_rows(&lambeth, datetime!(2026-12-01 00:00 UTC), datetime!(2027-01-01 00:00 UTC)).await;
