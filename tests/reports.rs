@@ -418,3 +418,39 @@ async fn the_cli_prints_the_report_and_the_audit_export() {
     assert_eq!(csv.lines().count(), 1 + 2, "header, reported, gold's acknowledgement");
     assert!(Audit::try_parse_from(["sim", "--incident", "inc-b", "--licensee", "lambeth"]).is_err());
 }
+
+/// The charts and the printable summary show the same figures in their tables.
+#[tokio::test]
+async fn charts_and_the_printable_summary_carry_their_figures_in_tables() {
+    use sim::reports::chart::figures_charts;
+    use sim::reports::summary::{incident_summary, IncidentSummary};
+
+    use sim::ports::store::prelude::*;
+    let store = MemoryStore::new();
+    let [_, b, _] = scripted(&store).await;
+    let read = sim::reports::for_period(&store, &sim::demo::lambeth(), Period::month_of(START.date())).await.unwrap();
+    let charts = figures_charts("all", &read.report.overall).into_string();
+    assert_eq!(charts.matches("<svg").count(), 5);
+    assert_eq!(charts.matches("<table>").count(), 5, "each chart with its table");
+    assert!(charts.contains("<th scope=\"row\">gold</th><td>50% (1 of 2)</td>"), "{charts}");
+    assert!(charts.contains("<th scope=\"row\">First message, median</th><td>20 s</td>"));
+    assert!(charts.contains("<th scope=\"row\">Section 1 by 72 h</th><td>67% (2 of 3)</td>"));
+
+    let row = read.rows.iter().find(|r| r.incident_id == b).unwrap();
+    let names = [("con-gold".to_owned(), "Gold Commander".to_owned())].into();
+    let timeline = store.timeline(&b).await.unwrap();
+    let checklist = store.checklist(&b).await.unwrap();
+    let summary = |names| {
+        incident_summary(&IncidentSummary { row, timeline: &timeline, checklist: &checklist, follow_up: None, names })
+            .into_string()
+    };
+    let page = summary(Some(&names));
+    assert!(page.contains("<dd>22 Nov 2026 02:10:15 GMT (15 s after the report)</dd>"), "{page}");
+    assert!(page.contains("1 deputies alerted; chief executive told"));
+    assert!(page.contains(
+        "<th scope=\"row\">gold</th><td>yes</td><td>22 Nov 2026 02:10:15 GMT</td><td>22 Nov 2026 02:22:00 GMT</td><td>11 min 45 s</td>"
+    ));
+    assert!(page.contains("<th scope=\"row\">comms</th><td>yes</td><td>22 Nov 2026 02:11:00 GMT</td><td>no</td>"));
+    assert!(page.contains("Gold Commander (con-gold)"));
+    assert!(!summary(None).contains("Gold Commander"), "names only for staff");
+}

@@ -15,6 +15,8 @@ pub mod chart;
 pub mod export;
 pub mod figures;
 pub mod row;
+#[cfg(feature = "web")]
+pub mod summary;
 
 pub use figures::{Figures, Report, RoleFigures, SectionFigures, Spread};
 pub use row::{ChannelCounts, IncidentRecords, IncidentRow, RoleRow, SectionRow};
