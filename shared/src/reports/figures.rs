@@ -89,7 +89,7 @@ pub struct SectionFigures {
 impl SectionFigures {
     /// Whole percentages done by 24 h, 72 h and 7 days.
     pub fn percent_done(&self) -> [u32; 3] {
-        self.done_by.map(|d| if self.items == 0 { 0 } else { (d * 100 + self.items / 2) / self.items })
+        self.done_by.map(|d| (d * 100 + self.items / 2).checked_div(self.items).unwrap_or(0))
     }
 }
 
