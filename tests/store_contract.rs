@@ -404,6 +404,53 @@ async fn vault_records(store: &dyn Store) {
     assert!(store.access_log(&sim::demo::kent()).await.unwrap().is_empty());
 }
 
+/// Report rows: kept per licensee and month, read back by period in report
+/// order, a row from a shorter timeline never replaces a longer one's.
+async fn report_rows(store: &dyn Store) {
+    use sim::reports::IncidentRow;
+    use time::macros::datetime;
+
+    let row = |id: &str, licensee: sim::ids::LicenseeId, at: time::OffsetDateTime, events: u32| IncidentRow {
+        incident_id: IncidentId::parse(id).unwrap(),
+        licensee_id: licensee,
+        reported_at: at,
+        occurred_at: at,
+        category: None,
+        acknowledge_within_minutes: None,
+        first_message_at: None,
+        all_required_alerted_at: None,
+        roles: vec![],
+        deputies_alerted: 0,
+        chief_executive_told: false,
+        channels: Default::default(),
+        checklist: vec![],
+        closed_at: None,
+        timeline_events: events,
+    };
+    let lambeth = sim::demo::lambeth();
+    let last_of_october = row("inc-oct", lambeth.clone(), datetime!(2026-10-31 23:59:59.999 UTC), 1);
+    let first_of_november = row("inc-nov", lambeth.clone(), datetime!(2026-11-01 00:00 UTC), 1);
+    let later = row("inc-nov2", lambeth.clone(), datetime!(2026-11-30 23:59 UTC), 3);
+    let kent = row("inc-kent", sim::demo::kent(), datetime!(2026-11-10 00:00 UTC), 1);
+    for r in [&later, &first_of_november, &last_of_october, &kent] {
+        assert!(store.put_report_row(r).await.unwrap());
+    }
+    assert!(store.put_report_row(&later).await.unwrap(), "the same row again is harmless");
+    let stale = IncidentRow { deputies_alerted: 9, ..row("inc-nov2", lambeth.clone(), later.reported_at, 2) };
+    assert!(!store.put_report_row(&stale).await.unwrap(), "a row from a shorter timeline is refused");
+
+    let november =
+        store.report_rows(&lambeth, datetime!(2026-11-01 00:00 UTC), datetime!(2026-12-01 00:00 UTC)).await.unwrap();
+    assert_eq!(november.rows, vec![first_of_november.clone(), later.clone()], "in order, Lambeth's only");
+    assert_eq!(november.requests, 1);
+    let both =
+        store.report_rows(&lambeth, datetime!(2026-10-31 00:00 UTC), datetime!(2026-11-30 23:59 UTC)).await.unwrap();
+    assert_eq!(both.rows, vec![last_of_october, first_of_november], "the end is excluded");
+    assert_eq!(both.requests, 2, "one query per month");
+    let none = store.report_rows(&lambeth, datetime!(2026-12-01 00:00 UTC), datetime!(2027-01-01 00:00 UTC)).await;
+    assert!(none.unwrap().rows.is_empty());
+}
+
 /// Runs one contract against both adapters: `NAME::memory` on the in-memory
 /// store, `NAME::dynamodb` on DynamoDB in moto.
 macro_rules! contract {
@@ -435,4 +482,5 @@ contract! {
     answers_ward_history => ward_history,
     applies_versioned_directory_changes => directory_changes,
     keeps_the_vaults_keys_records_and_access_log => vault_records,
+    keeps_report_rows_by_licensee_and_month => report_rows,
 }

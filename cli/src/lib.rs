@@ -6,5 +6,6 @@ pub mod dev_oidc;
 pub mod directory;
 pub mod local;
 pub mod outbox;
+pub mod report;
 pub mod server;
 pub mod staff;

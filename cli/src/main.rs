@@ -5,7 +5,7 @@ use sim::adapters::dynamodb::DynamoStore;
 use sim::ids::LicenseeId;
 
 use sim_cli::directory::DirectoryCommand;
-use sim_cli::{admin, directory, local, staff};
+use sim_cli::{admin, directory, local, report, staff};
 use std::error::Error;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -59,6 +59,10 @@ enum Command {
     },
     #[command(flatten)]
     Directory(DirectoryCommand),
+    /// A licensee's figures for a period: alerts, acknowledgements, escalation, delivery, checklist (needs TABLE_NAME).
+    Report(report::ReportArgs),
+    /// Incident timelines for the council's records, as CSV or JSON lines (needs TABLE_NAME).
+    AuditExport(report::AuditExportArgs),
 }
 
 fn parse_licensee(text: &str) -> Result<LicenseeId, String> {
@@ -126,5 +130,15 @@ async fn run(command: Command) -> Result<(), Box<dyn Error>> {
             Ok(())
         }
         Command::Directory(command) => directory::run(&table().await?, command, &mut std::io::stdout().lock()).await,
+        Command::Report(args) => {
+            let (text, requests) = report::report(&table().await?, &args).await?;
+            print!("{text}");
+            eprintln!("read with {requests} requests");
+            Ok(())
+        }
+        Command::AuditExport(args) => {
+            print!("{}", report::audit_export(&table().await?, &args).await?);
+            Ok(())
+        }
     }
 }

@@ -16,6 +16,7 @@ pub mod links;
 pub mod ports;
 pub mod problem;
 pub mod render;
+pub mod reports;
 pub mod sending;
 #[cfg(feature = "sqs-events")]
 pub mod sqs_batch;

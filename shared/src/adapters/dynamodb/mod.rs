@@ -11,6 +11,7 @@ mod directory;
 mod directory_changes;
 mod incidents;
 mod keys;
+mod reports;
 mod response;
 mod vault;
 

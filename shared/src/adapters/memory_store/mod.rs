@@ -6,6 +6,7 @@ mod alerts;
 mod directory;
 mod directory_changes;
 mod incidents;
+mod reports;
 mod response;
 // The console's incident search (issue 13), reading this store's map.
 mod incident_search;
@@ -22,6 +23,7 @@ use crate::ports::store::{
 };
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
+use time::OffsetDateTime;
 
 #[derive(Default)]
 pub(super) struct State {
@@ -45,6 +47,7 @@ pub(super) struct State {
     pub(super) vault_keys: HashMap<IncidentId, IncidentKey>,
     pub(super) subjects: BTreeMap<(IncidentId, SubjectId), SealedSubject>,
     pub(super) access_log: Vec<AccessEntry>,
+    pub(super) report_rows: BTreeMap<(LicenseeId, OffsetDateTime, IncidentId), crate::reports::IncidentRow>,
 }
 
 #[derive(Default)]

@@ -1,6 +1,6 @@
 //! The store port, one trait per aggregate so each function names only what
 //! it reads and writes (the serverless-rust-demo pattern): `DirectoryStore`,
-//! `IncidentStore`, `AlertStore`, `ResponseStore`, `VaultStore`. `Store` is their sum, for
+//! `IncidentStore`, `AlertStore`, `ResponseStore`, `VaultStore`, `ReportStore`. `Store` is their sum, for
 //! the composition root and the adapters' contract suite. Keys and access
 //! patterns are documented in `docs/data-model.md`.
 
@@ -8,6 +8,7 @@ mod alerts;
 mod directory;
 mod directory_changes;
 mod incidents;
+mod reports;
 mod response;
 mod vault;
 
@@ -15,6 +16,7 @@ pub use alerts::AlertStore;
 pub use directory::{DirectoryStore, LapseNotice};
 pub use directory_changes::{ChangeRecord, DirectoryChange, DirectoryChangeStore, TestMessageRecord, TestOutcome};
 pub use incidents::{CreateOutcome, IncidentStore, ReportKey};
+pub use reports::{ReportRows, ReportStore};
 pub use response::ResponseStore;
 pub use vault::{AccessAction, AccessEntry, IncidentKey, SealedSubject, SubjectRef, VaultStore};
 
@@ -47,15 +49,15 @@ impl<T: AlertStore + IncidentStore + DirectoryStore + ?Sized> SendingStore for T
 
 /// Every aggregate's store: what an adapter implements in full. A
 /// `dyn Store` upcasts to any of the narrower traits.
-pub trait Store: SendingStore + ResponseStore + DirectoryChangeStore + VaultStore {}
+pub trait Store: SendingStore + ResponseStore + DirectoryChangeStore + VaultStore + ReportStore {}
 
-impl<T: SendingStore + ResponseStore + DirectoryChangeStore + VaultStore + ?Sized> Store for T {}
+impl<T: SendingStore + ResponseStore + DirectoryChangeStore + VaultStore + ReportStore + ?Sized> Store for T {}
 
 /// The store traits in scope by `use sim::ports::store::prelude::*`, for code
 /// that calls a concrete adapter (tests, the CLI) rather than a trait object.
 pub mod prelude {
     pub use super::{
-        AlertStore as _, DirectoryChangeStore as _, DirectoryStore as _, IncidentStore as _, ResponseStore as _,
-        VaultStore as _,
+        AlertStore as _, DirectoryChangeStore as _, DirectoryStore as _, IncidentStore as _, ReportStore as _,
+        ResponseStore as _, VaultStore as _,
     };
 }
