@@ -138,6 +138,8 @@ async fn a_duty_officer_watches_the_board_acts_and_signs_out() {
         .await
         .expect("the report appears on the board by itself");
     assert_eq!(row.text().await.unwrap(), "stabbing");
+    // The board replaces its rows as it refreshes: keep where the row leads.
+    let incident_page = row.attr("href").await.unwrap().expect("the row links to its incident");
     assert!(text(&officer, "#board").await.contains("CAD 1234/21NOV26"));
     let board_violations = axe_violations(&officer).await;
     assert!(board_violations.is_empty(), "axe on the board: {board_violations:#?}");
@@ -151,7 +153,7 @@ async fn a_duty_officer_watches_the_board_acts_and_signs_out() {
     phone.wait().for_element(Locator::Css("p.note")).await.unwrap();
     phone.close().await.unwrap();
 
-    row.click().await.unwrap();
+    officer.goto(&format!("{base_url}{incident_page}")).await.unwrap();
     let people = text(&officer, "table").await;
     assert!(people.contains("Director of Communities"), "{people}");
     let gold_row = officer

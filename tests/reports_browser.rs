@@ -17,7 +17,7 @@ use sim_tests::*;
 use std::process::{Command, Stdio};
 use std::time::Duration as StdDuration;
 
-const AXE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../node_modules/axe-core/axe.min.js");
+const AXE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/oidc/node_modules/axe-core/axe.min.js");
 
 const LAYOUT: Layout = Layout { footer: "SIM, the Serious Incident Manager.", wide: true, script: None };
 

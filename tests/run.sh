@@ -21,6 +21,10 @@ source tests/moto.sh
 echo "==> cfn-lint infra/template.yaml"
 "$venv/bin/cfn-lint" infra/template.yaml
 
+# The certified OpenID provider and axe-core for the console and browser tests (npm, pinned).
+echo "==> tests/oidc/install.sh"
+tests/oidc/install.sh
+
 start_moto
 # Under this script nothing may skip: a test that needs moto and cannot reach it fails.
 export SIM_FULL_SUITE=1

@@ -24,6 +24,7 @@ use sim::domain::Contact;
 use sim::domain::{Event, Incident, TimelineEvent};
 use sim::fanout::write_and_queue;
 use sim::ids::ContactId;
+use sim::ports::DelayedCheck;
 use std::collections::{HashMap, HashSet};
 
 pub use sim::fanout::{Deps, MessageError as BriefingError};

@@ -30,6 +30,7 @@ use sim::fanout::write_and_queue;
 use sim::handoff::HandoffMessage;
 use sim::ids::ContactId;
 pub use sim::ports::ChannelQueues;
+use sim::ports::DelayedCheck;
 use std::collections::{HashMap, HashSet};
 
 pub use sim::fanout::{Deps, MessageError as CategoriseError};

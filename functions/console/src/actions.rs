@@ -11,6 +11,7 @@ use sim::domain::notification::{Acknowledgement, EscalationCheck};
 use sim::domain::staff::ConsoleRole;
 use sim::domain::{Event, TimelineEvent};
 use sim::ids::ContactId;
+use sim::ports::DelayedCheck;
 use sim::web;
 
 /// Longest note kept with an acknowledgement recorded on someone's behalf.

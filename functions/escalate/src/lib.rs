@@ -19,6 +19,7 @@ use sim::domain::policy::{resolve, EscalationTarget, Recipient};
 use sim::domain::{Contact, Event, Role, TimelineEvent};
 use sim::fanout::write_and_queue;
 use sim::ids::ContactId;
+use sim::ports::DelayedCheck;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use time::Duration;
 

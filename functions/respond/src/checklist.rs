@@ -14,6 +14,7 @@ use sim::domain::choice::Choice;
 use sim::domain::notification::Notification;
 use sim::domain::{Contact, Event, Role, TimelineEvent};
 use sim::ids::ContactId;
+use sim::ports::DelayedCheck;
 use sim::ports::StoreError;
 use sim::web::{self, HtmlResponse};
 

@@ -21,6 +21,7 @@ use sim::domain::follow_up::{BriefingCheck, BriefingReason, Closure, FollowUp, K
 use sim::domain::text::strip_invisible_controls;
 use sim::domain::{Event, TimelineEvent};
 use sim::links::LinkClaims;
+use sim::ports::DelayedCheck;
 use sim::ports::StoreError;
 use sim::render::{uk_time, when, when_date};
 use sim::web::HtmlResponse;

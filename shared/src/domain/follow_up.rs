@@ -92,13 +92,6 @@ pub struct BriefingCheck {
     pub due_at: OffsetDateTime,
 }
 
-impl BriefingCheck {
-    /// The queue message, held back until due (chained past SQS's 15 minutes).
-    pub fn message(&self, now: OffsetDateTime) -> crate::ports::OutgoingMessage {
-        crate::ports::OutgoingMessage::due_at(serde_json::to_string(self).expect("checks serialise"), self.due_at, now)
-    }
-}
-
 /// An update recorded before its notifications are queued, so a crash
 /// between the two is finished by the redelivery rather than lost.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

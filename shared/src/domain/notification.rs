@@ -317,14 +317,6 @@ pub struct EscalationCheck {
     pub due_at: OffsetDateTime,
 }
 
-impl EscalationCheck {
-    /// The queue message for this check, delayed until it is due (or as long
-    /// as SQS allows; the check re-queues itself for the rest).
-    pub fn message(&self, now: OffsetDateTime) -> crate::ports::OutgoingMessage {
-        crate::ports::OutgoingMessage::due_at(serde_json::to_string(self).expect("checks serialise"), self.due_at, now)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

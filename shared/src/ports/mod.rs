@@ -11,7 +11,8 @@ pub mod staff;
 pub mod store;
 
 pub use queue::{
-    parse_message, ChannelQueues, OutgoingMessage, PoisonMessage, Queue, QueueError, QueueRoute, ReceivedMessage,
+    parse_message, ChannelQueues, DelayedCheck, OutgoingMessage, PoisonMessage, Queue, QueueError, QueueRoute,
+    ReceivedMessage,
 };
 pub use sender::{Outgoing, SendError, Sender};
 pub use store::{

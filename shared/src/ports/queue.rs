@@ -4,6 +4,7 @@ use super::Cause;
 use crate::domain::policy::Channel;
 use async_trait::async_trait;
 use std::sync::Arc;
+use time::OffsetDateTime;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutgoingMessage {
@@ -107,5 +108,25 @@ impl ChannelQueues {
             Channel::Email => &self.email,
             Channel::WhatsApp => &self.whatsapp,
         }
+    }
+}
+
+/// Checks that travel on a delay queue until they fall due (escalation and
+/// briefing checks): held back until due, or as long as SQS allows, and
+/// chained past its 15 minutes by re-queueing themselves for the rest. Kept
+/// here, not on the domain types, so the domain imports no port.
+pub trait DelayedCheck {
+    fn message(&self, now: OffsetDateTime) -> OutgoingMessage;
+}
+
+impl DelayedCheck for crate::domain::notification::EscalationCheck {
+    fn message(&self, now: OffsetDateTime) -> OutgoingMessage {
+        OutgoingMessage::due_at(serde_json::to_string(self).expect("checks serialise"), self.due_at, now)
+    }
+}
+
+impl DelayedCheck for crate::domain::follow_up::BriefingCheck {
+    fn message(&self, now: OffsetDateTime) -> OutgoingMessage {
+        OutgoingMessage::due_at(serde_json::to_string(self).expect("checks serialise"), self.due_at, now)
     }
 }
