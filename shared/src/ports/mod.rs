@@ -9,7 +9,7 @@ pub mod store;
 pub use queue::{ChannelQueues, OutgoingMessage, Queue, QueueError, QueueRoute, ReceivedMessage};
 pub use sender::{Outgoing, SendError, Sender};
 pub use store::{
-    AlertStore, CreateOutcome, DirectoryStore, IncidentStore, LapseNotice, ReportKey, ResponseStore, SendingStore,
+    AlertStore, CreateOutcome, DeliveryStore, DirectoryStore, IncidentStore, LapseNotice, ReportKey, ResponseStore, SendingStore,
     Store, StoreError,
 };
 

@@ -21,7 +21,7 @@ mod fallback;
 mod pacing;
 mod read_cache;
 
-pub use fallback::{fallback_for, Fallback};
+pub use fallback::{fallback_for, queue_next_channel, Fallback};
 pub use pacing::Pacer;
 pub use read_cache::{ReadCache, READ_TTL};
 

@@ -7,12 +7,13 @@
 
 mod alerts;
 mod codec;
+mod deliveries;
 mod directory;
 mod incidents;
 mod keys;
 mod response;
 
-pub use keys::{HANDOFF_INDEX, WARD_INDEX};
+pub use keys::{HANDOFF_INDEX, MESSAGE_INDEX, WARD_INDEX};
 
 use crate::domain::TimelineEvent;
 use crate::ports::store::StoreError;
@@ -74,10 +75,13 @@ impl DynamoStore {
             .attribute_definitions(attr("gsi1sk").map_err(corrupt)?)
             .attribute_definitions(attr("gsi2pk").map_err(corrupt)?)
             .attribute_definitions(attr("gsi2sk").map_err(corrupt)?)
+            .attribute_definitions(attr("gsi3pk").map_err(corrupt)?)
+            .attribute_definitions(attr("gsi3sk").map_err(corrupt)?)
             .key_schema(key("pk", KeyType::Hash).map_err(corrupt)?)
             .key_schema(key("sk", KeyType::Range).map_err(corrupt)?)
             .global_secondary_indexes(index(HANDOFF_INDEX, "gsi1pk", "gsi1sk").map_err(corrupt)?)
             .global_secondary_indexes(index(WARD_INDEX, "gsi2pk", "gsi2sk").map_err(corrupt)?)
+            .global_secondary_indexes(index(MESSAGE_INDEX, "gsi3pk", "gsi3sk").map_err(corrupt)?)
             .send()
             .await
             .map_err(sdk_error)?;

@@ -3,11 +3,13 @@
 //! per aggregate, as the port is split.
 
 mod alerts;
+mod deliveries;
 mod directory;
 mod incidents;
 mod response;
 
 use crate::domain::checklist::ChecklistItem;
+use crate::domain::delivery::Delivery;
 use crate::domain::follow_up::FollowUp;
 use crate::domain::notification::{Acknowledgement, Categorisation, Notification};
 use crate::domain::{Caller, Contact, Group, Incident, Licensee, TimelineEvent};
@@ -32,6 +34,7 @@ pub(super) struct State {
     pub(super) checklists: BTreeMap<(IncidentId, u32, u32), ChecklistItem>,
     pub(super) follow_ups: HashMap<IncidentId, FollowUp>,
     pub(super) acknowledgements: BTreeMap<(IncidentId, ContactId), Acknowledgement>,
+    pub(super) deliveries: BTreeMap<(IncidentId, String), Delivery>,
 }
 
 #[derive(Default)]

@@ -1,15 +1,17 @@
 //! The store port, one trait per aggregate so each function names only what
 //! it reads and writes (the serverless-rust-demo pattern): `DirectoryStore`,
-//! `IncidentStore`, `AlertStore`, `ResponseStore`. `Store` is their sum, for
+//! `IncidentStore`, `AlertStore`, `ResponseStore`, `DeliveryStore`. `Store` is their sum, for
 //! the composition root and the adapters' contract suite. Keys and access
 //! patterns are documented in `docs/data-model.md`.
 
 mod alerts;
+mod deliveries;
 mod directory;
 mod incidents;
 mod response;
 
 pub use alerts::AlertStore;
+pub use deliveries::DeliveryStore;
 pub use directory::{DirectoryStore, LapseNotice};
 pub use incidents::{CreateOutcome, IncidentStore, ReportKey};
 pub use response::ResponseStore;
@@ -43,12 +45,12 @@ impl<T: AlertStore + IncidentStore + DirectoryStore + ?Sized> SendingStore for T
 
 /// Every aggregate's store: what an adapter implements in full. A
 /// `dyn Store` upcasts to any of the narrower traits.
-pub trait Store: SendingStore + ResponseStore {}
+pub trait Store: SendingStore + ResponseStore + DeliveryStore {}
 
-impl<T: SendingStore + ResponseStore + ?Sized> Store for T {}
+impl<T: SendingStore + ResponseStore + DeliveryStore + ?Sized> Store for T {}
 
 /// The store traits in scope by `use sim::ports::store::prelude::*`, for code
 /// that calls a concrete adapter (tests, the CLI) rather than a trait object.
 pub mod prelude {
-    pub use super::{AlertStore as _, DirectoryStore as _, IncidentStore as _, ResponseStore as _};
+    pub use super::{AlertStore as _, DeliveryStore as _, DirectoryStore as _, IncidentStore as _, ResponseStore as _};
 }
