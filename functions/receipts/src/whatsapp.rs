@@ -82,8 +82,8 @@ pub async fn handle(deps: &WebhookDeps, request: http::Request<Vec<u8>>) -> http
             let param = |name: &str| {
                 url::form_urlencoded::parse(query.as_bytes()).find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
             };
-            let token_ok = param("hub.verify_token")
-                .is_some_and(|t| bool::from(t.as_bytes().ct_eq(deps.verify_token.as_bytes())));
+            let token_ok =
+                param("hub.verify_token").is_some_and(|t| bool::from(t.as_bytes().ct_eq(deps.verify_token.as_bytes())));
             match (param("hub.mode").as_deref(), token_ok, param("hub.challenge")) {
                 (Some("subscribe"), true, Some(challenge)) => text(StatusCode::OK, &challenge),
                 _ => text(StatusCode::FORBIDDEN, "verification refused"),

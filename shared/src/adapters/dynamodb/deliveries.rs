@@ -17,10 +17,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, Put};
 
 #[async_trait]
 impl DeliveryStore for DynamoStore {
-    async fn notification_by_provider_id(
-        &self,
-        provider_message_id: &str,
-    ) -> Result<Option<Notification>, StoreError> {
+    async fn notification_by_provider_id(&self, provider_message_id: &str) -> Result<Option<Notification>, StoreError> {
         let out = self
             .client
             .query()

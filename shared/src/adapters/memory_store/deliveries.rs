@@ -10,10 +10,7 @@ use async_trait::async_trait;
 
 #[async_trait]
 impl DeliveryStore for MemoryStore {
-    async fn notification_by_provider_id(
-        &self,
-        provider_message_id: &str,
-    ) -> Result<Option<Notification>, StoreError> {
+    async fn notification_by_provider_id(&self, provider_message_id: &str) -> Result<Option<Notification>, StoreError> {
         let s = self.state();
         Ok(s.notifications.values().find(|n| n.provider_message_id.as_deref() == Some(provider_message_id)).cloned())
     }

@@ -14,8 +14,7 @@ pub trait DeliveryStore: Send + Sync {
     /// id is recorded with SENT by the sender (no extra write on the send
     /// path); on DynamoDB it is found through a sparse index, which is
     /// eventually consistent: a receipt that arrives first is retried.
-    async fn notification_by_provider_id(&self, provider_message_id: &str)
-        -> Result<Option<Notification>, StoreError>;
+    async fn notification_by_provider_id(&self, provider_message_id: &str) -> Result<Option<Notification>, StoreError>;
 
     async fn delivery(&self, id: &IncidentId, key: &NotificationKey) -> Result<Option<Delivery>, StoreError>;
 
