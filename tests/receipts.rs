@@ -191,6 +191,15 @@ async fn a_bounce_reported_late_sends_the_alert_by_sms_once() {
     assert_eq!(kinds.iter().filter(|k| *k == "fell_back").count(), 1, "{kinds:?}");
     assert_eq!(rig.state(&n.key()).await, Some(DeliveryState::FailedPermanent));
     assert_eq!(sim::domain::delivery::failures(&rig.h.store.deliveries(&rig.id).await.unwrap()), 1);
+    // The police status shows it by role and channel, never who.
+    let status = rig.h.call(request("GET", &format!("/v1/incidents/{}", rig.id), Some(&met_key()), None)).await;
+    let status = json(&status);
+    assert_eq!(status["delivery_failures"], 1);
+    assert_eq!(
+        status["delivery"],
+        serde_json::json!([{"role": "gold", "channel": "email", "state": "failed-permanent"}])
+    );
+    assert!(!status.to_string().contains("con-gold"), "{status}");
 }
 
 #[tokio::test]
