@@ -258,6 +258,7 @@ pub async fn moto_unreachable_queue() -> SqsQueue {
 }
 
 pub mod whatsapp_server;
+pub mod eum_server;
 
 /// What moto recorded as sent: (SMS as (number, text), emails as (to, subject, html)).
 pub async fn moto_sent() -> (Vec<(String, String)>, Vec<(String, String, String)>) {

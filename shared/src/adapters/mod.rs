@@ -11,8 +11,10 @@ pub mod sqs;
 
 #[cfg(feature = "aws")]
 pub mod aws;
-#[cfg(any(feature = "sns", feature = "ses"))]
+#[cfg(any(feature = "sns", feature = "ses", feature = "eum-sms"))]
 mod provider_errors;
+#[cfg(feature = "eum-sms")]
+pub mod eum_sms;
 #[cfg(feature = "ses")]
 pub mod ses;
 #[cfg(feature = "sns")]

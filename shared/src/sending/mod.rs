@@ -187,7 +187,8 @@ async fn hand_over(
 ) -> Result<SendOutcome, SendFailure> {
     let store = &*deps.store;
     deps.pacer.wait().await;
-    match deps.sender.send(&outgoing).await {
+    let label = format!("{}/{}", message.incident_id, message.key());
+    match deps.sender.send_for(&outgoing, &label).await {
         Ok(provider_message_id) => {
             let sent = Notification {
                 status: NotificationStatus::Sent,
