@@ -79,7 +79,9 @@ def sqs(event):
     for r in event["Records"]:
         queue = r["eventSourceARN"].rsplit(":", 1)[1].removeprefix("sim-dev-")
         r["md5OfBody"] = hashlib.md5(r["body"].encode()).hexdigest()
-        r["attributes"]["SenderId"] = "AROAZ5EXAMPLEROLEID01:sim-dev-" + SENDERS[queue]
+        # Queues fed by SNS (delivery receipts) keep SNS's own SenderId.
+        if queue in SENDERS:
+            r["attributes"]["SenderId"] = "AROAZ5EXAMPLEROLEID01:sim-dev-" + SENDERS[queue]
         if not r["receiptHandle"].startswith("AQEB") or len(r["receiptHandle"]) < 100:
             seed = hashlib.sha256(r["messageId"].encode()).digest() * 4
             r["receiptHandle"] = "AQEB" + base64.b64encode(seed).decode()

@@ -162,7 +162,8 @@ async fn every_alert_reaches_its_provider_exactly_once_even_when_redelivered() {
                         {"type": "text", "text": "Lambeth (Brixton North)"},
                         {"type": "text", "text": "01:50 GMT Sat 21 Nov"}
                     ]},
-                    {"type": "button", "sub_type": "url", "index": "0", "parameters": [{"type": "text", "text": token}]}
+                    {"type": "button", "sub_type": "url", "index": "0", "parameters": [{"type": "text", "text": token}]},
+                    {"type": "button", "sub_type": "quick_reply", "index": "1", "parameters": [{"type": "payload", "payload": token}]}
                 ]
             }
         })

@@ -196,6 +196,54 @@ async fn categorisation_and_fan_out_records(store: &dyn Store) {
     assert!(store.checklist(&IncidentId::parse("inc-other").unwrap()).await.unwrap().is_empty());
 }
 
+async fn delivery_receipts(store: &dyn Store) {
+    use sim::domain::delivery::{Delivery, DeliveryState};
+    use sim::domain::notification::{Notification, NotificationStatus};
+    use sim::domain::policy::{Channel, Recipient};
+
+    let id = IncidentId::parse("inc-delivery").unwrap();
+    let to = Recipient {
+        contact_id: sim::ids::ContactId::parse("con-gold").unwrap(),
+        channels: vec![],
+        groups: vec![],
+        role: sim::domain::Role::parse("gold").unwrap(),
+    };
+    let pending = Notification::pending(id.clone(), &to, Channel::Email, 0.into(), 1, true, START);
+    store.put_notifications(std::slice::from_ref(&pending)).await.unwrap();
+    assert!(store.notification_by_provider_id("ses-1").await.unwrap().is_none(), "not sent yet");
+    let claimed = store.claim_notification(&id, &pending.key(), START, START + Duration::minutes(1)).await.unwrap();
+    let sent = Notification {
+        status: NotificationStatus::Sent,
+        provider_message_id: Some("ses-1".into()),
+        lease_until: None,
+        ..claimed.unwrap()
+    };
+    store.finish_notification(&sent, &[]).await.unwrap();
+    // The DynamoDB index is eventually consistent (moto's is immediate).
+    assert_eq!(store.notification_by_provider_id("ses-1").await.unwrap(), Some(sent.clone()));
+    assert!(store.notification_by_provider_id("ses-2").await.unwrap().is_none());
+
+    let at = |state, minutes| Delivery {
+        incident_id: id.clone(),
+        contact_id: to.contact_id.clone(),
+        channel: Channel::Email,
+        step: 0.into(),
+        provider_message_id: "ses-1".into(),
+        state,
+        at: START + Duration::minutes(minutes),
+        detail: None,
+    };
+    let ids = SequentialIds::default();
+    let incident = incident("inc-delivery", "REF-DELIVERY", &sim::demo::met_cad());
+    assert!(store.record_delivery(&at(DeliveryState::Accepted, 1), &[]).await.unwrap());
+    assert!(store.record_delivery(&at(DeliveryState::Read, 3), &[event(&ids, &incident, 3)]).await.unwrap());
+    assert!(!store.record_delivery(&at(DeliveryState::Delivered, 2), &[event(&ids, &incident, 2)]).await.unwrap());
+    assert!(!store.record_delivery(&at(DeliveryState::Read, 4), &[]).await.unwrap(), "a duplicate");
+    assert_eq!(store.delivery(&id, &sent.key()).await.unwrap(), Some(at(DeliveryState::Read, 3)));
+    assert_eq!(store.deliveries(&id).await.unwrap(), vec![at(DeliveryState::Read, 3)]);
+    assert_eq!(store.timeline(&id).await.unwrap().len(), 1, "the losing write's events are not written");
+}
+
 async fn ward_history(store: &dyn Store) {
     let met = sim::demo::met_cad();
     let at = |minutes_ago: i64, id: &str, ward: Option<&str>, licensee: &str| {
@@ -483,4 +531,5 @@ contract! {
     applies_versioned_directory_changes => directory_changes,
     keeps_the_vaults_keys_records_and_access_log => vault_records,
     keeps_report_rows_by_licensee_and_month => report_rows,
+    keeps_delivery_status_forward_only => delivery_receipts,
 }

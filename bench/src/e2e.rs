@@ -362,6 +362,7 @@ async fn floor(
                                 language: "en_GB",
                                 body: vec!["floor".into()],
                                 button_url_suffix: "x".into(),
+                                acknowledge_payload: None,
                             },
                         },
                     };

@@ -143,3 +143,40 @@ pub async fn vault(
         dpo_alert: None,
     }))
 }
+
+/// The receipts function's wiring from its environment: `TABLE_NAME`, the
+/// three sender queues (`SMS_QUEUE_URL`, `EMAIL_QUEUE_URL`,
+/// `WHATSAPP_QUEUE_URL`) a late failure falls back on, and
+/// `LINK_KEY_PARAMETER` (SSM SecureString, hex) to verify quick replies.
+#[cfg(all(feature = "dynamodb", feature = "sqs", feature = "ssm"))]
+pub async fn receipts(aws: &aws_config::SdkConfig) -> Result<ReceiptsWiring, Box<dyn std::error::Error + Send + Sync>> {
+    Ok(ReceiptsWiring {
+        store: store(aws)?,
+        queues: ChannelQueues {
+            sms: queue(aws, "SMS_QUEUE_URL")?,
+            email: queue(aws, "EMAIL_QUEUE_URL")?,
+            whatsapp: queue(aws, "WHATSAPP_QUEUE_URL")?,
+        },
+        link_key: link_key(aws).await?,
+    })
+}
+
+/// What `receipts` reads from the environment; the function adds its clock and ids.
+#[cfg(all(feature = "dynamodb", feature = "sqs", feature = "ssm"))]
+pub struct ReceiptsWiring {
+    pub store: Arc<DynamoStore>,
+    pub queues: ChannelQueues,
+    pub link_key: crate::links::LinkKey,
+}
+
+/// The WhatsApp webhook's secrets and queue: `WHATSAPP_VERIFY_TOKEN_PARAMETER`
+/// and `WHATSAPP_APP_SECRET_PARAMETER` (SSM SecureStrings), `RECEIPTS_QUEUE_URL`.
+#[cfg(all(feature = "dynamodb", feature = "sqs", feature = "ssm"))]
+pub async fn webhook_secrets(
+    aws: &aws_config::SdkConfig,
+) -> Result<(String, Vec<u8>, Arc<dyn Queue>), Box<dyn std::error::Error + Send + Sync>> {
+    let verify_token =
+        crate::adapters::ssm::secure_parameter(aws, &required("WHATSAPP_VERIFY_TOKEN_PARAMETER")?).await?;
+    let app_secret = crate::adapters::ssm::secure_parameter(aws, &required("WHATSAPP_APP_SECRET_PARAMETER")?).await?;
+    Ok((verify_token, app_secret.into_bytes(), queue(aws, "RECEIPTS_QUEUE_URL")?))
+}

@@ -31,7 +31,19 @@ struct Status {
     /// When the lead role closed the incident; null while open.
     #[serde(with = "time::serde::rfc3339::option")]
     closed_at: Option<OffsetDateTime>,
+    /// Delivery of the alerts per person (by role, never who) and channel:
+    /// the furthest state the provider reported.
+    delivery: Vec<DeliveryEntry>,
+    /// Messages that will never arrive (bounced, unreachable, failed).
+    delivery_failures: usize,
     timeline: Vec<Entry>,
+}
+
+#[derive(Serialize)]
+struct DeliveryEntry {
+    role: String,
+    channel: String,
+    state: String,
 }
 
 #[derive(Serialize)]
@@ -59,14 +71,26 @@ struct Entry {
 pub async fn status(deps: &Deps, caller: &Caller, id: &str) -> Result<Response<Body>, IntakeError> {
     let incident = incident_for(deps, caller, id).await?;
     let store = &*deps.store;
-    let (timeline, categorisation, acks, notifications, items, follow_up) = tokio::try_join!(
+    let (timeline, categorisation, acks, notifications, items, follow_up, deliveries) = tokio::try_join!(
         store.timeline(&incident.id),
         store.get_categorisation(&incident.id),
         store.acknowledgements(&incident.id),
         store.notifications(&incident.id),
         store.checklist(&incident.id),
         store.get_follow_up(&incident.id),
+        store.deliveries(&incident.id),
     )?;
+    let delivery = sim::domain::delivery::per_person_and_channel(&deliveries)
+        .into_iter()
+        .map(|(contact, channel, state)| DeliveryEntry {
+            role: notifications
+                .iter()
+                .find(|n| n.contact_id == contact)
+                .map_or_else(|| "unknown".to_owned(), |n| n.role.to_string()),
+            channel: channel.to_string(),
+            state: state.to_string(),
+        })
+        .collect();
     let checklist = progress(&items)
         .into_iter()
         .map(|(section, p)| SectionProgress { section, title: p.title, done: p.closed, total: p.total })
@@ -97,6 +121,8 @@ pub async fn status(deps: &Deps, caller: &Caller, id: &str) -> Result<Response<B
         awaiting,
         checklist,
         closed_at: follow_up.and_then(|f| f.closure).map(|c| c.at),
+        delivery,
+        delivery_failures: sim::domain::delivery::failures(&deliveries),
         timeline: timeline.iter().map(|e| Entry { at: e.at, kind: e.event.kind() }).collect(),
     };
     Ok(json(StatusCode::OK, &body))

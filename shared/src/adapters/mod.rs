@@ -17,7 +17,9 @@ pub mod sqs;
 
 #[cfg(feature = "aws")]
 pub mod aws;
-#[cfg(any(feature = "sns", feature = "ses"))]
+#[cfg(feature = "eum-sms")]
+pub mod eum_sms;
+#[cfg(any(feature = "sns", feature = "ses", feature = "eum-sms"))]
 mod provider_errors;
 #[cfg(feature = "ses")]
 pub mod ses;

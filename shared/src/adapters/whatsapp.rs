@@ -51,6 +51,14 @@ impl CloudApiWhatsApp {
 /// The request body for a template message.
 pub fn template_request(to: &PhoneNumber, template: &WhatsAppTemplate) -> Value {
     let text = |t: &String| json!({"type": "text", "text": t});
+    let mut components = vec![
+        json!({"type": "body", "parameters": template.body.iter().map(text).collect::<Vec<_>>()}),
+        json!({"type": "button", "sub_type": "url", "index": "0", "parameters": [text(&template.button_url_suffix)]}),
+    ];
+    if let Some(payload) = &template.acknowledge_payload {
+        components.push(json!({"type": "button", "sub_type": "quick_reply", "index": "1",
+            "parameters": [{"type": "payload", "payload": payload}]}));
+    }
     json!({
         "messaging_product": "whatsapp",
         "recipient_type": "individual",
@@ -59,11 +67,7 @@ pub fn template_request(to: &PhoneNumber, template: &WhatsAppTemplate) -> Value 
         "template": {
             "name": template.name,
             "language": {"code": template.language},
-            "components": [
-                {"type": "body", "parameters": template.body.iter().map(text).collect::<Vec<_>>()},
-                {"type": "button", "sub_type": "url", "index": "0",
-                 "parameters": [text(&template.button_url_suffix)]}
-            ]
+            "components": components
         }
     })
 }

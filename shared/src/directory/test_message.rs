@@ -37,6 +37,7 @@ pub fn render(channel: Channel, contact: &Contact, licensee_name: &str) -> Optio
                 language: "en_GB",
                 body: vec![licensee_name.to_owned()],
                 button_url_suffix: String::new(),
+                acknowledge_payload: None,
             },
         }),
         Channel::Email => contact.email.clone().map(|to| Outgoing::Email {

@@ -16,8 +16,8 @@ pub use queue::{
 };
 pub use sender::{Outgoing, SendError, Sender};
 pub use store::{
-    AlertStore, CreateOutcome, DirectoryStore, IncidentStore, LapseNotice, ReportKey, ReportRows, ReportStore,
-    ResponseStore, SendingStore, Store, StoreError, VaultStore,
+    AlertStore, CreateOutcome, DeliveryStore, DirectoryStore, IncidentStore, LapseNotice, ReportKey, ReportRows,
+    ReportStore, ResponseStore, SendingStore, Store, StoreError, VaultStore,
 };
 
 /// The cause of an adapter error, kept for logs and `source()` chains.

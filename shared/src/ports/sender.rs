@@ -43,6 +43,13 @@ pub enum SendError {
 pub trait Sender: Send + Sync {
     /// Returns the provider's message id once it has accepted the message.
     async fn send(&self, message: &Outgoing) -> Result<String, SendError>;
+
+    /// The same, telling the provider which notification this is (ids only:
+    /// `<incident>/<contact>#<channel>#<step>`), for providers that echo it
+    /// in their delivery receipts. Most ignore it.
+    async fn send_for(&self, message: &Outgoing, _notification: &str) -> Result<String, SendError> {
+        self.send(message).await
+    }
 }
 
 /// A sender given the wrong kind of message: a wiring mistake, not the

@@ -123,6 +123,7 @@ impl Alert<'_> {
                 when(self.incident.report.occurred_at),
             ],
             button_url_suffix: token.to_owned(),
+            acknowledge_payload: Some(token.to_owned()),
         }
     }
 }

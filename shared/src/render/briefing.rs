@@ -107,6 +107,7 @@ impl Briefing<'_> {
                 format!("{}. {}", self.title(), self.progress()),
             ],
             button_url_suffix: token.to_owned(),
+            acknowledge_payload: None,
         }
     }
 }

@@ -31,13 +31,17 @@ pub struct Email {
 
 /// The parameters of SIM's approved WhatsApp template `sim_incident_alert`:
 /// body {{1}} category, {{2}} incident type, {{3}} area, {{4}} time; URL
-/// button suffix {{1}} the link token.
+/// button suffix {{1}} the link token; for alerts, a quick-reply button
+/// "Acknowledge" (index 1) whose payload is the same signed token.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WhatsAppTemplate {
     pub name: &'static str,
     pub language: &'static str,
     pub body: Vec<String>,
     pub button_url_suffix: String,
+    /// The quick-reply "Acknowledge" button's payload (alerts only): a
+    /// signed token the `receipts` function verifies before acknowledging.
+    pub acknowledge_payload: Option<String>,
 }
 
 /// "01:50 GMT Sat 21 Nov"

@@ -50,28 +50,9 @@ pub(super) async fn refused(
     })];
     let mut fell_back_to = None;
     if let Some(fallback) = &deps.fallback {
-        let channel = fallback.channel;
-        let key = NotificationKey::new(&contact.id, channel, claimed.step);
-        let existing: HashMap<NotificationKey, Notification> =
-            deps.store.get_notification(&claimed.incident_id, &key).await?.map(|n| (key, n)).into_iter().collect();
-        if existing.is_empty() && contact.reachable(channel) {
-            let next = Notification {
-                deputy_for: claimed.deputy_for.clone(),
-                briefing: claimed.briefing.clone(),
-                ..Notification::pending(
-                    claimed.incident_id.clone(),
-                    &claimed.recipient(),
-                    channel,
-                    claimed.step,
-                    claimed.round,
-                    claimed.required,
-                    now,
-                )
-            };
-            // The same write-and-queue step as every other fan-out.
-            write_and_queue(&*deps.store, fallback, std::slice::from_ref(&next), &existing).await?;
-            events.push(event(Event::FellBack { contact_id: contact.id.clone(), from: claimed.channel, to: channel }));
-            fell_back_to = Some(channel);
+        if let Some(next) = queue_next_channel(&*deps.store, fallback, &claimed, contact, now).await? {
+            events.push(event(next));
+            fell_back_to = Some(fallback.channel);
         }
     }
     let failed = Notification {
@@ -83,4 +64,40 @@ pub(super) async fn refused(
     deps.store.finish_notification(&failed, &events).await?;
     tracing::warn!(incident_id = %failed.incident_id, contact_id = %contact.id, channel = %failed.channel.as_str(), %reason, fell_back = ?fell_back_to, "refused for good");
     Ok(SendOutcome::Failed { reason, fell_back_to })
+}
+
+/// Queues the same alert as `failed` on the fallback channel, if the person
+/// can be reached there and has no notification there for this step yet;
+/// returns the `FellBack` event to put on the timeline. Used for a refusal at
+/// send time and for a late failure a delivery receipt reports, alike.
+pub async fn queue_next_channel(
+    store: &dyn crate::ports::AlertStore,
+    fallback: &Fallback,
+    failed: &Notification,
+    contact: &Contact,
+    now: time::OffsetDateTime,
+) -> Result<Option<Event>, SendFailure> {
+    let channel = fallback.channel;
+    let key = NotificationKey::new(&contact.id, channel, failed.step);
+    let existing: HashMap<NotificationKey, Notification> =
+        store.get_notification(&failed.incident_id, &key).await?.map(|n| (key, n)).into_iter().collect();
+    if !existing.is_empty() || !contact.reachable(channel) {
+        return Ok(None);
+    }
+    let next = Notification {
+        deputy_for: failed.deputy_for.clone(),
+        briefing: failed.briefing.clone(),
+        ..Notification::pending(
+            failed.incident_id.clone(),
+            &failed.recipient(),
+            channel,
+            failed.step,
+            failed.round,
+            failed.required,
+            now,
+        )
+    };
+    // The same write-and-queue step as every other fan-out.
+    write_and_queue(store, fallback, std::slice::from_ref(&next), &existing).await?;
+    Ok(Some(Event::FellBack { contact_id: contact.id.clone(), from: failed.channel, to: channel }))
 }

@@ -21,7 +21,7 @@ mod fallback;
 mod pacing;
 mod read_cache;
 
-pub use fallback::{fallback_for, Fallback};
+pub use fallback::{fallback_for, queue_next_channel, Fallback};
 pub use pacing::Pacer;
 pub use read_cache::{ReadCache, READ_TTL};
 
@@ -196,7 +196,8 @@ async fn hand_over(
 ) -> Result<SendOutcome, SendFailure> {
     let store = &*deps.store;
     deps.pacer.wait().await;
-    match deps.sender.send(&outgoing).await {
+    let label = format!("{}/{}", message.incident_id, message.key());
+    match deps.sender.send_for(&outgoing, &label).await {
         Ok(provider_message_id) => {
             let sent = Notification {
                 status: NotificationStatus::Sent,

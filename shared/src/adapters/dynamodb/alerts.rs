@@ -40,10 +40,7 @@ impl AlertStore for DynamoStore {
     }
 
     async fn put_notifications(&self, notifications: &[Notification]) -> Result<(), StoreError> {
-        let items = notifications
-            .iter()
-            .map(|n| to_item(n, incident_pk(&n.incident_id), format!("NOTIFY#{}", n.key())))
-            .collect::<Result<Vec<_>, _>>()?;
+        let items = notifications.iter().map(notification_item).collect::<Result<Vec<_>, _>>()?;
         self.put_batch(items).await
     }
 
@@ -99,10 +96,9 @@ impl AlertStore for DynamoStore {
         notification: &Notification,
         events: &[TimelineEvent],
     ) -> Result<(), StoreError> {
-        let sk = format!("NOTIFY#{}", notification.key());
         let conditional = Put::builder()
             .table_name(&self.table)
-            .set_item(Some(to_item(notification, incident_pk(&notification.incident_id), sk)?))
+            .set_item(Some(notification_item(notification)?))
             .condition_expression("#status = :sending")
             .expression_attribute_names("#status", "status")
             .expression_attribute_values(":sending", s("sending"))

@@ -42,7 +42,19 @@ pub(super) fn to_item<T: Serialize>(value: &T, pk: String, sk: String) -> Result
 }
 
 pub(super) fn from_item<T: DeserializeOwned>(mut item: Item) -> Result<T, StoreError> {
-    for key in ["pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "expires_at", "lease_expires"] {
+    for key in [
+        "pk",
+        "sk",
+        "gsi1pk",
+        "gsi1sk",
+        "gsi2pk",
+        "gsi2sk",
+        "gsi3pk",
+        "gsi3sk",
+        "delivery_rank",
+        "expires_at",
+        "lease_expires",
+    ] {
         item.remove(key);
     }
     serde_dynamo::from_item(item).map_err(corrupt)
@@ -57,6 +69,17 @@ pub(super) fn incident_item(incident: &Incident) -> Result<Item, StoreError> {
     if let Some(ward) = &incident.report.location.ward {
         item.insert("gsi2pk".into(), s(ward_pk(&incident.licensee_id, ward)));
         item.insert("gsi2sk".into(), s(format!("{}#{}", sortable(incident.report.occurred_at), incident.id)));
+    }
+    Ok(item)
+}
+
+/// A notification with, once the provider has given it an id, the message
+/// index keys (`gsi3pk = MSG#<id>`) that delivery receipts are matched on.
+pub(super) fn notification_item(n: &crate::domain::notification::Notification) -> Result<Item, StoreError> {
+    let mut item = to_item(n, incident_pk(&n.incident_id), format!("NOTIFY#{}", n.key()))?;
+    if let Some(id) = &n.provider_message_id {
+        item.insert("gsi3pk".into(), s(message_pk(id)));
+        item.insert("gsi3sk".into(), s("NOTIFY"));
     }
     Ok(item)
 }

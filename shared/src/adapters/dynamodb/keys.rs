@@ -8,6 +8,8 @@ use time::OffsetDateTime;
 pub const HANDOFF_INDEX: &str = "gsi1";
 /// Incidents by licensee and ward, in time order: the cumulative-pattern rule.
 pub const WARD_INDEX: &str = "gsi2";
+/// Sent notifications by the provider's message id: delivery receipts.
+pub const MESSAGE_INDEX: &str = "gsi3";
 pub(super) const HANDOFF_PARTITION: &str = "HANDOFF#PENDING";
 
 /// Sort-key form of a time: fixed width so lexical order is time order.
@@ -26,4 +28,7 @@ pub(super) fn ward_pk(licensee: &LicenseeId, ward: &AreaName) -> String {
 }
 pub(super) fn report_pk(caller: &CallerId, reference: &PoliceReference) -> String {
     format!("REPORT#{caller}#{}", reference.as_str())
+}
+pub(super) fn message_pk(provider_message_id: &str) -> String {
+    format!("MSG#{provider_message_id}")
 }

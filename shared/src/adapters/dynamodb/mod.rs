@@ -7,6 +7,7 @@
 
 mod alerts;
 mod codec;
+mod deliveries;
 mod directory;
 mod directory_changes;
 mod incidents;
@@ -15,7 +16,7 @@ mod reports;
 mod response;
 mod vault;
 
-pub use keys::{HANDOFF_INDEX, WARD_INDEX};
+pub use keys::{HANDOFF_INDEX, MESSAGE_INDEX, WARD_INDEX};
 
 use crate::domain::TimelineEvent;
 use crate::ports::store::StoreError;
@@ -77,10 +78,13 @@ impl DynamoStore {
             .attribute_definitions(attr("gsi1sk").map_err(corrupt)?)
             .attribute_definitions(attr("gsi2pk").map_err(corrupt)?)
             .attribute_definitions(attr("gsi2sk").map_err(corrupt)?)
+            .attribute_definitions(attr("gsi3pk").map_err(corrupt)?)
+            .attribute_definitions(attr("gsi3sk").map_err(corrupt)?)
             .key_schema(key("pk", KeyType::Hash).map_err(corrupt)?)
             .key_schema(key("sk", KeyType::Range).map_err(corrupt)?)
             .global_secondary_indexes(index(HANDOFF_INDEX, "gsi1pk", "gsi1sk").map_err(corrupt)?)
             .global_secondary_indexes(index(WARD_INDEX, "gsi2pk", "gsi2sk").map_err(corrupt)?)
+            .global_secondary_indexes(index(MESSAGE_INDEX, "gsi3pk", "gsi3sk").map_err(corrupt)?)
             .send()
             .await
             .map_err(sdk_error)?;

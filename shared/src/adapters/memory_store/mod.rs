@@ -3,6 +3,7 @@
 //! per aggregate, as the port is split.
 
 mod alerts;
+mod deliveries;
 mod directory;
 mod directory_changes;
 mod incidents;
@@ -13,6 +14,7 @@ mod incident_search;
 mod vault;
 
 use crate::domain::checklist::ChecklistItem;
+use crate::domain::delivery::Delivery;
 use crate::domain::follow_up::FollowUp;
 use crate::domain::notification::{Acknowledgement, Categorisation, Notification};
 use crate::domain::{Caller, Contact, Group, Incident, Licensee, TimelineEvent};
@@ -48,6 +50,7 @@ pub(super) struct State {
     pub(super) subjects: BTreeMap<(IncidentId, SubjectId), SealedSubject>,
     pub(super) access_log: Vec<AccessEntry>,
     pub(super) report_rows: BTreeMap<(LicenseeId, OffsetDateTime, IncidentId), crate::reports::IncidentRow>,
+    pub(super) deliveries: BTreeMap<(IncidentId, String), Delivery>,
 }
 
 #[derive(Default)]

@@ -1,10 +1,11 @@
 //! The store port, one trait per aggregate so each function names only what
 //! it reads and writes (the serverless-rust-demo pattern): `DirectoryStore`,
-//! `IncidentStore`, `AlertStore`, `ResponseStore`, `VaultStore`, `ReportStore`. `Store` is their sum, for
+//! `IncidentStore`, `AlertStore`, `ResponseStore`, `VaultStore`, `ReportStore`, `DeliveryStore`. `Store` is their sum, for
 //! the composition root and the adapters' contract suite. Keys and access
 //! patterns are documented in `docs/data-model.md`.
 
 mod alerts;
+mod deliveries;
 mod directory;
 mod directory_changes;
 mod incidents;
@@ -13,6 +14,7 @@ mod response;
 mod vault;
 
 pub use alerts::AlertStore;
+pub use deliveries::DeliveryStore;
 pub use directory::{DirectoryStore, LapseNotice};
 pub use directory_changes::{ChangeRecord, DirectoryChange, DirectoryChangeStore, TestMessageRecord, TestOutcome};
 pub use incidents::{CreateOutcome, IncidentStore, ReportKey};
@@ -49,15 +51,21 @@ impl<T: AlertStore + IncidentStore + DirectoryStore + ?Sized> SendingStore for T
 
 /// Every aggregate's store: what an adapter implements in full. A
 /// `dyn Store` upcasts to any of the narrower traits.
-pub trait Store: SendingStore + ResponseStore + DirectoryChangeStore + VaultStore + ReportStore {}
+pub trait Store:
+    SendingStore + ResponseStore + DirectoryChangeStore + VaultStore + ReportStore + DeliveryStore
+{
+}
 
-impl<T: SendingStore + ResponseStore + DirectoryChangeStore + VaultStore + ReportStore + ?Sized> Store for T {}
+impl<T: SendingStore + ResponseStore + DirectoryChangeStore + VaultStore + ReportStore + DeliveryStore + ?Sized> Store
+    for T
+{
+}
 
 /// The store traits in scope by `use sim::ports::store::prelude::*`, for code
 /// that calls a concrete adapter (tests, the CLI) rather than a trait object.
 pub mod prelude {
     pub use super::{
-        AlertStore as _, DirectoryChangeStore as _, DirectoryStore as _, IncidentStore as _, ReportStore as _,
-        ResponseStore as _, VaultStore as _,
+        AlertStore as _, DeliveryStore as _, DirectoryChangeStore as _, DirectoryStore as _, IncidentStore as _,
+        ReportStore as _, ResponseStore as _, VaultStore as _,
     };
 }

@@ -1,0 +1,216 @@
+//! The receipts function: every provider's delivery receipts, from one SQS
+//! queue, move each notification's delivery status forward (never back),
+//! and a permanent failure reported late (a bounce, an unreachable number,
+//! a failed WhatsApp message) queues the same alert on the person's next
+//! channel exactly as a refusal at send time does, once, on the timeline.
+//!
+//! A queue message is one of: an SNS notification (or its raw message)
+//! carrying an SES event or an End User Messaging SMS event; or a batch the
+//! WhatsApp webhook queued after checking Meta's signature (`whatsapp`).
+
+pub mod ses;
+pub mod sms;
+pub mod whatsapp;
+
+use sim::clock::Clock;
+use sim::domain::delivery::{Delivery, Receipt};
+use sim::domain::notification::{Acknowledgement, Notification, NotificationStatus};
+use sim::domain::policy::Channel;
+use sim::domain::{Event, TimelineEvent};
+use sim::ids::IdGenerator;
+use sim::ports::{ChannelQueues, QueueError, Store, StoreError};
+use sim::sending::{fallback_for, queue_next_channel, Fallback, SendFailure};
+use std::sync::Arc;
+
+pub struct Deps {
+    pub store: Arc<dyn Store>,
+    /// The sender queues: a late failure's fallback goes on one of them.
+    pub queues: ChannelQueues,
+    pub clock: Arc<dyn Clock>,
+    pub ids: Arc<dyn IdGenerator>,
+    /// Verifies the signed acknowledgement tokens quick replies carry.
+    pub link_key: sim::links::LinkKey,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReceiptError {
+    /// Retrying cannot help; the message ends in the dead-letter queue.
+    #[error("the message cannot be processed: {0}")]
+    Poison(String),
+    /// No sent notification has this provider message id (yet): the receipt
+    /// may have overtaken the sender's SENT write or the index; retried.
+    #[error("no sent notification has this provider message id yet")]
+    NotYet,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Queue(#[from] QueueError),
+}
+
+impl From<SendFailure> for ReceiptError {
+    fn from(e: SendFailure) -> Self {
+        match e {
+            SendFailure::Store(e) => Self::Store(e),
+            SendFailure::Queue(e) => Self::Queue(e),
+            other => Self::Poison(other.to_string()),
+        }
+    }
+}
+
+/// What one receipt did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// The status moved forward; `fell_back_to` when a permanent failure
+    /// queued the alert on another channel.
+    Advanced { fell_back_to: Option<Channel> },
+    /// A duplicate, out of order, or behind the stored status: nothing changed.
+    Unchanged,
+    /// A receipt that says nothing about delivery (an SES open, say).
+    Ignored,
+    /// A quick reply recorded an acknowledgement (false if they already had).
+    Acknowledged(bool),
+    /// A quick reply whose token did not verify: nothing recorded.
+    Refused,
+}
+
+/// Handles one queue message body; returns what each receipt in it did.
+pub async fn handle(deps: &Deps, body: &str) -> Result<Vec<Outcome>, ReceiptError> {
+    let value: serde_json::Value =
+        serde_json::from_str(body).map_err(|e| ReceiptError::Poison(format!("not JSON: {e}")))?;
+    // SNS → SQS without raw message delivery wraps the event in an envelope.
+    let value = match (value.get("Type").and_then(|t| t.as_str()), value.get("Message").and_then(|m| m.as_str())) {
+        (Some("Notification"), Some(message)) => serde_json::from_str(message)
+            .map_err(|e| ReceiptError::Poison(format!("an SNS message that is not JSON: {e}")))?,
+        _ => value,
+    };
+    if value.get("whatsapp_statuses").is_some() {
+        let batch: whatsapp::WebhookBatch =
+            serde_json::from_value(value).map_err(|e| ReceiptError::Poison(format!("webhook batch: {e}")))?;
+        let mut outcomes = Vec::new();
+        for receipt in &batch.whatsapp_statuses {
+            outcomes.push(apply(deps, receipt).await?);
+        }
+        for reply in &batch.whatsapp_replies {
+            outcomes.push(quick_reply(deps, reply).await?);
+        }
+        return Ok(outcomes);
+    }
+    if ses::is_ses(&value) {
+        return match ses::receipt(value)? {
+            Some(receipt) => Ok(vec![apply(deps, &receipt).await?]),
+            None => Ok(vec![Outcome::Ignored]),
+        };
+    }
+    if sms::is_sms_event(&value) {
+        return Ok(vec![apply(deps, &sms::receipt(value)?).await?]);
+    }
+    Err(ReceiptError::Poison("not a receipt SIM knows".into()))
+}
+
+/// Applies one receipt to the notification it is about.
+pub async fn apply(deps: &Deps, receipt: &Receipt) -> Result<Outcome, ReceiptError> {
+    let store = &*deps.store;
+    let Some(notification) = store.notification_by_provider_id(&receipt.provider_message_id).await? else {
+        return Err(ReceiptError::NotYet);
+    };
+    let key = notification.key();
+    let current = store.delivery(&notification.incident_id, &key).await?;
+    if !Delivery::advanced_by(current.as_ref(), receipt) {
+        return Ok(Outcome::Unchanged);
+    }
+    let delivery = Delivery {
+        incident_id: notification.incident_id.clone(),
+        contact_id: notification.contact_id.clone(),
+        channel: notification.channel,
+        step: notification.step,
+        provider_message_id: receipt.provider_message_id.clone(),
+        state: receipt.state,
+        at: receipt.at,
+        detail: receipt.detail.clone(),
+    };
+    let now = deps.clock.now();
+    let mut events = Vec::new();
+    let mut fell_back_to = None;
+    if receipt.state.is_permanent_failure() && notification.status == NotificationStatus::Sent {
+        let event = |e| TimelineEvent::new(&*deps.ids, &notification.incident_id, now, e);
+        events.push(event(Event::NotificationFailed {
+            contact_id: notification.contact_id.clone(),
+            channel: notification.channel,
+            reason: format!("reported after sending: {}", receipt.detail.as_deref().unwrap_or("undeliverable")),
+        }));
+        if let Some(next) = fall_back(deps, &notification, now).await? {
+            fell_back_to = Some(fallback_for(notification.channel));
+            events.push(event(next));
+        }
+    }
+    // The conditional write decides: of two copies of one receipt, one wins.
+    // The loser's fallback, if it ran, found the next notification already
+    // there, and the sender's claim sends it once.
+    if store.record_delivery(&delivery, &events).await? {
+        tracing::info!(incident_id = %delivery.incident_id, contact_id = %delivery.contact_id, channel = %delivery.channel, state = %delivery.state, fell_back = ?fell_back_to, "delivery status");
+        Ok(Outcome::Advanced { fell_back_to })
+    } else {
+        Ok(Outcome::Unchanged)
+    }
+}
+
+/// Queues the alert on the person's next channel, as a refusal does.
+async fn fall_back(
+    deps: &Deps,
+    failed: &Notification,
+    now: time::OffsetDateTime,
+) -> Result<Option<Event>, ReceiptError> {
+    let store = &*deps.store;
+    let Some(incident) = store.get_incident(&failed.incident_id).await? else {
+        return Ok(None);
+    };
+    let Some(contact) = store.get_contact(&incident.licensee_id, &failed.contact_id).await? else {
+        return Ok(None);
+    };
+    let channel = fallback_for(failed.channel);
+    let queue = match channel {
+        Channel::Sms => deps.queues.sms.clone(),
+        Channel::Email => deps.queues.email.clone(),
+        Channel::WhatsApp => deps.queues.whatsapp.clone(),
+    };
+    Ok(queue_next_channel(store, &Fallback { channel, queue }, failed, &contact, now).await?)
+}
+
+/// A quick reply on WhatsApp: its payload is the signed token of the alert
+/// it answers; a valid one acknowledges for that person and role.
+async fn quick_reply(deps: &Deps, reply: &whatsapp::QuickReply) -> Result<Outcome, ReceiptError> {
+    let now = deps.clock.now();
+    let Ok(claims) = deps.link_key.verify(&reply.payload, now) else {
+        tracing::warn!("a quick reply whose token does not verify");
+        return Ok(Outcome::Refused);
+    };
+    let store = &*deps.store;
+    let Some(incident) = store.get_incident(&claims.incident_id).await? else {
+        return Ok(Outcome::Refused);
+    };
+    let Some(contact) = store.get_contact(&incident.licensee_id, &claims.contact_id).await? else {
+        return Ok(Outcome::Refused);
+    };
+    let ack = Acknowledgement {
+        incident_id: incident.id.clone(),
+        contact_id: contact.id.clone(),
+        role: contact.role.clone(),
+        channel: Channel::WhatsApp,
+        at: reply.at,
+        user_agent: WHATSAPP_REPLY.into(),
+        device: "WhatsApp reply".into(),
+    };
+    let event = TimelineEvent::new(
+        &*deps.ids,
+        &incident.id,
+        now,
+        Event::Acknowledged { contact_id: contact.id.clone(), role: contact.role.clone(), channel: Channel::WhatsApp },
+    );
+    let recorded = store.acknowledge(&ack, &[event]).await?;
+    tracing::info!(incident_id = %incident.id, contact_id = %contact.id, recorded, "acknowledged by WhatsApp reply");
+    Ok(Outcome::Acknowledged(recorded))
+}
+
+/// How an acknowledgement by WhatsApp quick reply is marked (its "user
+/// agent"): a deliberate human action, not a link a scanner could open.
+pub const WHATSAPP_REPLY: &str = "whatsapp-reply";
