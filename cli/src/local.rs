@@ -38,6 +38,12 @@ use std::time::Duration as StdDuration;
 use time::Duration;
 use tokio::net::TcpListener;
 
+mod console_stack;
+mod senders;
+
+use console_stack::console_with_dev_oidc;
+use senders::senders;
+
 pub struct Options {
     pub port: u16,
     /// Minutes that pass every minute (escalation demos); embedded stack only.
@@ -211,134 +217,6 @@ pub async fn build(
 
 /// The client the local console is registered as at the development provider.
 const DEV_CLIENT_ID: &str = "sim-console-local";
-
-/// Starts the development OpenID provider on a free loopback port, seeds one
-/// demo staff member per console role for Lambeth and Kent (pinned to that
-/// provider's accounts), and builds the console on the production code path.
-#[allow(clippy::too_many_arguments)] // the stack's parts, wired once
-async fn console_with_dev_oidc(
-    base_url: &str,
-    store: &Arc<dyn Store>,
-    search: Arc<dyn IncidentSearch>,
-    staff: Arc<dyn StaffStore>,
-    sessions: Arc<dyn SessionStore>,
-    clock: &Arc<dyn Clock>,
-    ids: &Arc<dyn IdGenerator>,
-    escalation: Arc<dyn Queue>,
-) -> Result<(console::Deps, Arc<DevOidc>), Box<dyn Error>> {
-    let redirect_uri = format!("{base_url}/console/auth/callback");
-    let secret = console::session::random_token();
-    let mut people = Vec::new();
-    for (licensee, council) in [(demo::lambeth(), "Lambeth"), (demo::kent(), "Kent")] {
-        for role in ConsoleRole::ALL {
-            let subject = format!("{licensee}-{}", role.as_str());
-            people.push((
-                licensee.clone(),
-                role,
-                DevPerson {
-                    email: format!("{}@{licensee}.sim-local.example", role.as_str()),
-                    label: format!("{council} {}", role.as_str()),
-                    subject,
-                },
-            ));
-        }
-    }
-    let provider = DevOidc::start(
-        0,
-        DEV_CLIENT_ID,
-        &secret,
-        &redirect_uri,
-        people.iter().map(|(_, _, p)| p.clone()).collect(),
-        clock.clone(),
-    )
-    .await?;
-    for (licensee, role, person) in &people {
-        let member = StaffMember::new(
-            StaffId::parse(&format!("stf-{}", person.subject))?,
-            licensee.clone(),
-            &person.label,
-            Some(StaffEmail::parse(&person.email)?),
-            Some(Login { issuer: provider.issuer().to_owned(), subject: person.subject.clone() }),
-            BTreeSet::from([*role]),
-            clock.now(),
-        )?;
-        staff.put_staff(&member).await?;
-    }
-    let config = console::OidcConfig {
-        issuer: provider.issuer().to_owned(),
-        client_id: DEV_CLIENT_ID.to_owned(),
-        client_secret: secret,
-        redirect_uri,
-    };
-    let deps = console::Deps {
-        store: store.clone(),
-        search,
-        staff,
-        sessions,
-        oidc: console::oidc::Oidc::new(config, console::http_client::HttpClient::new()?, clock.clone()),
-        clock: clock.clone(),
-        ids: ids.clone(),
-        escalation,
-        licensees: None,
-    };
-    Ok((deps, provider))
-}
-
-/// The SMS, email and WhatsApp senders. Embedded: recording adapters (the
-/// outbox). On AWS_ENDPOINT_URL: SNS and SES there, and WhatsApp to
-/// `WHATSAPP_API_BASE` if set (with `WHATSAPP_TOKEN`), else the outbox.
-async fn senders(
-    backing: &Backing,
-    base_url: &str,
-    key: &LinkKey,
-    store: &Arc<dyn Store>,
-    channels: &ChannelQueues,
-    clock: &Arc<dyn Clock>,
-    ids: &Arc<dyn IdGenerator>,
-) -> ([SenderDeps; 3], Outbox) {
-    let mut outbox = Outbox { base_url: base_url.to_owned(), ..Outbox::default() };
-    let recording = |slot: &mut Option<Arc<RecordingSender>>| {
-        let sender = Arc::new(RecordingSender::default());
-        *slot = Some(sender.clone());
-        sender as Arc<dyn Sender>
-    };
-    let (sms, email, whatsapp): (Arc<dyn Sender>, Arc<dyn Sender>, Arc<dyn Sender>) = match backing {
-        Backing::Embedded { .. } => {
-            (recording(&mut outbox.sms), recording(&mut outbox.email), recording(&mut outbox.whatsapp))
-        }
-        Backing::Aws { .. } => {
-            let config = sim::adapters::aws::load_config().await;
-            let from = std::env::var("SIM_EMAIL_FROM").unwrap_or_else(|_| "alerts@sim-local.example".into());
-            let domain = from.rsplit_once('@').map(|(_, d)| d.to_owned()).unwrap_or_default();
-            // An emulator needs the sending identity to exist; on real AWS it must be verified already.
-            let _ = aws_sdk_sesv2::Client::new(&config).create_email_identity().email_identity(domain).send().await;
-            let whatsapp: Arc<dyn Sender> = match std::env::var("WHATSAPP_API_BASE") {
-                Ok(base) => {
-                    let token = std::env::var("WHATSAPP_TOKEN").unwrap_or_default();
-                    Arc::new(CloudApiWhatsApp::new(&base, "v21.0", "local", token).expect("TLS roots load"))
-                }
-                Err(_) => recording(&mut outbox.whatsapp),
-            };
-            (
-                Arc::new(SnsSms::from_config(&config, Some("SIM".into()))),
-                Arc::new(SesEmail::from_config(&config, from, None)),
-                whatsapp,
-            )
-        }
-    };
-    let links = Links { key: key.clone(), base_url: base_url.to_owned(), lifetime: Duration::days(7) };
-    let deps = |channel: Channel, sender: Arc<dyn Sender>| {
-        let next = fallback_for(channel);
-        SenderDeps {
-            fallback: Some(Fallback { channel: next, queue: channels.for_channel_arc(next) }),
-            clock: clock.clone(),
-            ids: ids.clone(),
-            pacer: Pacer::per_second(20.0),
-            ..SenderDeps::new(channel, store.clone(), sender, links.clone())
-        }
-    };
-    ([deps(Channel::Sms, sms), deps(Channel::Email, email), deps(Channel::WhatsApp, whatsapp)], outbox)
-}
 
 /// One poll of `queue`, as Lambda's SQS trigger runs it: each message
 /// handled and deleted on success; a failure leaves it on the queue, to be
