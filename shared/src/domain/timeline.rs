@@ -67,6 +67,20 @@ pub enum Event {
 }
 
 impl Event {
+    /// The person this entry is about, if any (an export names them for council staff only).
+    pub fn contact(&self) -> Option<&str> {
+        match self {
+            Event::NotificationFailed { contact_id, .. }
+            | Event::FellBack { contact_id, .. }
+            | Event::Acknowledged { contact_id, .. }
+            | Event::ChecklistChanged { contact_id, .. }
+            | Event::Closed { contact_id, .. }
+            | Event::KeyDateAdded { contact_id, .. }
+            | Event::AcknowledgedOnBehalf { contact_id, .. } => Some(contact_id.as_str()),
+            _ => None,
+        }
+    }
+
     /// Short name shown in status answers.
     pub fn kind(&self) -> &'static str {
         match self {

@@ -9,7 +9,7 @@
 use super::figures::{Figures, Spread};
 use super::row::IncidentRow;
 use super::PeriodReport;
-use crate::domain::{Event, TimelineEvent};
+use crate::domain::TimelineEvent;
 use std::collections::HashMap;
 use std::fmt::Write;
 
@@ -136,19 +136,6 @@ pub fn rows_jsonl(rows: &[IncidentRow]) -> String {
     rows.iter().map(|r| serde_json::to_string(r).expect("rows serialise") + "\n").collect()
 }
 
-fn contact_of(event: &Event) -> Option<&str> {
-    match event {
-        Event::NotificationFailed { contact_id, .. }
-        | Event::FellBack { contact_id, .. }
-        | Event::Acknowledged { contact_id, .. }
-        | Event::ChecklistChanged { contact_id, .. }
-        | Event::Closed { contact_id, .. }
-        | Event::KeyDateAdded { contact_id, .. }
-        | Event::AcknowledgedOnBehalf { contact_id, .. } => Some(contact_id.as_str()),
-        _ => None,
-    }
-}
-
 /// Contact names by contact id, for exports to council staff only.
 pub type ContactNames = HashMap<String, String>;
 
@@ -156,7 +143,7 @@ pub type ContactNames = HashMap<String, String>;
 pub fn timeline_csv(events: &[TimelineEvent], names: Option<&ContactNames>) -> String {
     let mut out = format!("{TIMELINE_HEADER}\n");
     for e in events {
-        let contact = contact_of(&e.event);
+        let contact = e.event.contact();
         let name = contact.and_then(|c| names.and_then(|n| n.get(c))).map(String::as_str);
         let details = serde_json::to_string(&e.event).expect("events serialise");
         let _ = writeln!(
@@ -178,7 +165,7 @@ pub fn timeline_jsonl(events: &[TimelineEvent], names: Option<&ContactNames>) ->
     let mut out = String::new();
     for e in events {
         let mut value = serde_json::to_value(e).expect("events serialise");
-        if let (Some(contact), Some(names)) = (contact_of(&e.event), names) {
+        if let (Some(contact), Some(names)) = (e.event.contact(), names) {
             if let Some(name) = names.get(contact) {
                 value["contact_name"] = name.clone().into();
             }

@@ -10,7 +10,7 @@ use super::figures::human_seconds;
 use super::row::IncidentRow;
 use crate::domain::checklist::ChecklistItem;
 use crate::domain::follow_up::FollowUp;
-use crate::domain::{Event, TimelineEvent};
+use crate::domain::TimelineEvent;
 use crate::uk_time::uk_time;
 use crate::web::{html, Markup};
 use time::OffsetDateTime;
@@ -43,19 +43,6 @@ fn who(names: Option<&ContactNames>, id: &str) -> String {
     match names.and_then(|n| n.get(id)) {
         Some(name) => format!("{name} ({id})"),
         None => id.to_owned(),
-    }
-}
-
-fn contact_of(event: &Event) -> Option<&str> {
-    match event {
-        Event::NotificationFailed { contact_id, .. }
-        | Event::FellBack { contact_id, .. }
-        | Event::Acknowledged { contact_id, .. }
-        | Event::ChecklistChanged { contact_id, .. }
-        | Event::Closed { contact_id, .. }
-        | Event::KeyDateAdded { contact_id, .. }
-        | Event::AcknowledgedOnBehalf { contact_id, .. } => Some(contact_id.as_str()),
-        _ => None,
     }
 }
 
@@ -104,7 +91,7 @@ pub fn incident_summary(s: &IncidentSummary<'_>) -> Markup {
                         tr {
                             td { (when(e.at)) }
                             td { (e.event.kind().replace('_', " ")) }
-                            td { (contact_of(&e.event).map(|c| who(s.names, c)).unwrap_or_default()) }
+                            td { (e.event.contact().map(|c| who(s.names, c)).unwrap_or_default()) }
                         }
                     }
                 }

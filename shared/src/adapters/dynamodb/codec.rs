@@ -14,11 +14,11 @@ use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-pub(super) fn s(v: impl Into<String>) -> AttributeValue {
+pub(crate) fn s(v: impl Into<String>) -> AttributeValue {
     AttributeValue::S(v.into())
 }
 
-pub(super) fn sdk_error<E, R>(err: SdkError<E, R>) -> StoreError
+pub(crate) fn sdk_error<E, R>(err: SdkError<E, R>) -> StoreError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     R: crate::adapters::aws::HasStatus + std::fmt::Debug + Send + Sync + 'static,
@@ -30,7 +30,7 @@ where
     }
 }
 
-pub(super) fn corrupt(e: impl std::error::Error + Send + Sync + 'static) -> StoreError {
+pub(crate) fn corrupt(e: impl std::error::Error + Send + Sync + 'static) -> StoreError {
     StoreError::Permanent(Box::new(e) as Cause)
 }
 

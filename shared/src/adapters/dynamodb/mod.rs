@@ -6,7 +6,8 @@
 //! ward index keys `gsi2pk`/`gsi2sk`.
 
 mod alerts;
-mod codec;
+/// Shared with the console adapter (`adapters::dynamodb_console`).
+pub(crate) mod codec;
 mod deliveries;
 mod directory;
 mod directory_changes;

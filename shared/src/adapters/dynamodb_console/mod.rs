@@ -9,16 +9,12 @@ mod staff;
 
 pub use search::INCIDENTS_INDEX;
 
-use crate::adapters::aws::is_retryable;
 use crate::domain::staff::{Login, StaffEmail, StaffId, StaffMember};
 use crate::ids::LicenseeId;
 use crate::ports::staff::StaffStore;
 use crate::ports::store::StoreError;
-use crate::ports::Cause;
-use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
 use aws_sdk_dynamodb::Client;
-use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::collections::HashMap;
@@ -42,25 +38,8 @@ impl DynamoConsoleStore {
     }
 }
 
-pub(super) fn s(v: impl Into<String>) -> AttributeValue {
-    AttributeValue::S(v.into())
-}
-
-pub(super) fn sdk_error<E, R>(err: SdkError<E, R>) -> StoreError
-where
-    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: super::aws::HasStatus + std::fmt::Debug + Send + Sync + 'static,
-{
-    if is_retryable(&err) {
-        StoreError::Unavailable(Box::new(err))
-    } else {
-        StoreError::Permanent(Box::new(err))
-    }
-}
-
-pub(super) fn corrupt(e: impl std::error::Error + Send + Sync + 'static) -> StoreError {
-    StoreError::Permanent(Box::new(e) as Cause)
-}
+// One set of DynamoDB helpers for every adapter on the table.
+pub(super) use crate::adapters::dynamodb::codec::{corrupt, s, sdk_error};
 
 pub(super) fn staff_key(licensee: &LicenseeId, id: &StaffId) -> (String, String) {
     (format!("LICENSEE#{licensee}"), format!("STAFF#{id}"))
