@@ -269,16 +269,32 @@ pub async fn moto_sent() -> (Vec<(String, String)>, Vec<(String, String, String)
     use std::io::{Read, Write};
     let endpoint = std::env::var("AWS_ENDPOINT_URL").expect("moto is running");
     let address = endpoint.trim_start_matches("http://").trim_end_matches('/').to_owned();
-    let text = tokio::task::spawn_blocking(move || {
-        let mut stream = std::net::TcpStream::connect(&address).unwrap();
-        write!(stream, "GET /moto-api/data.json HTTP/1.0\r\nHost: {address}\r\n\r\n").unwrap();
-        let mut response = String::new();
-        stream.read_to_string(&mut response).unwrap();
-        response.split_once("\r\n\r\n").map(|(_, body)| body.to_owned()).unwrap_or_default()
-    })
-    .await
-    .unwrap();
-    let data: Value = serde_json::from_str(&text).expect("moto's data is JSON");
+    // moto answers this dump from its Flask server; under heavy load a read may come back cut short, so a
+    // non-JSON answer is retried a few times before the test is failed with what moto said.
+    let mut last = String::new();
+    let mut data = None;
+    for attempt in 0..5u64 {
+        let address = address.clone();
+        let text = tokio::task::spawn_blocking(move || -> std::io::Result<String> {
+            let mut stream = std::net::TcpStream::connect(&address)?;
+            write!(stream, "GET /moto-api/data.json HTTP/1.0\r\nHost: {address}\r\n\r\n")?;
+            let mut response = String::new();
+            stream.read_to_string(&mut response)?;
+            Ok(response.split_once("\r\n\r\n").map(|(_, body)| body.to_owned()).unwrap_or_default())
+        })
+        .await
+        .unwrap();
+        match text.map(|t| (serde_json::from_str::<Value>(&t), t)) {
+            Ok((Ok(value), _)) => {
+                data = Some(value);
+                break;
+            }
+            Ok((Err(_), t)) => last = t.chars().take(200).collect(),
+            Err(e) => last = e.to_string(),
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200 * (attempt + 1))).await;
+    }
+    let data = data.unwrap_or_else(|| panic!("moto's /moto-api/data.json did not answer JSON after 5 tries: {last}"));
     let sms = data["sns"]["SMS"]
         .as_array()
         .cloned()
