@@ -288,7 +288,7 @@ async fn figures_equal_the_hand_computed_ones(store: &dyn Store) {
     assert!(csv.contains("\nlambeth,2026-11-01,2026-11-30,CRITICAL,chief_executive_told,,1\n"));
     let rows = rows_csv(&read.rows);
     assert_eq!(rows.lines().next(), Some(ROWS_HEADER));
-    assert!(rows.contains("\ninc-b,2026-11-22T02:10:00Z,CRITICAL,15,60,2,1,1,true,4,0,0,\n"), "{rows}");
+    assert!(rows.contains("\ninc-b,2026-11-22T02:10:00Z,CRITICAL,15,60,2,1,1,true,4,0,0,0,\n"), "{rows}");
 }
 
 async fn refreshing_again_changes_nothing(store: &dyn Store) {
@@ -322,6 +322,62 @@ async fn audit_export_of_a_timeline(store: &dyn Store) {
     // The incident's report never carries victims' details into the export.
     let victims = serde_json::to_string(&store.get_incident(&a).await.unwrap().unwrap().report.victims).unwrap();
     assert!(!csv.contains(&victims) && !staff.contains("age_band"));
+}
+
+/// Delivery receipts on top of the scripted month: gold's SMS and email for
+/// A delivered (the email also read, which counts once), comms's SMS for A
+/// only accepted, comms's SMS for B undeliverable (a late failure), the
+/// community safety lead's SMS for C delivered and a receipt for the Kent
+/// incident, which is not in the report. By hand: SMS 7 sent, 2 delivered,
+/// 1 failed; email 2 sent, 1 delivered, 1 failed (refused when sent);
+/// WhatsApp 1 failed, 1 fell back.
+async fn delivered_per_channel_from_receipts(store: &dyn Store) {
+    use sim::domain::delivery::{Delivery, DeliveryState};
+    let [a, b, c] = scripted(store).await;
+    let receipts = [
+        (&a, "con-gold", Channel::Sms, DeliveryState::Delivered),
+        (&a, "con-gold", Channel::Email, DeliveryState::Delivered),
+        (&a, "con-gold", Channel::Email, DeliveryState::Read),
+        (&a, "con-comms", Channel::Sms, DeliveryState::Accepted),
+        (&b, "con-comms", Channel::Sms, DeliveryState::FailedPermanent),
+        (&c, "con-csl", Channel::Sms, DeliveryState::Delivered),
+    ];
+    let kent = IncidentId::parse("inc-kent").unwrap();
+    for (incident, contact, channel, state) in
+        receipts.iter().copied().chain([(&kent, "con-kgold", Channel::Sms, DeliveryState::Delivered)])
+    {
+        let delivery = Delivery {
+            incident_id: incident.clone(),
+            contact_id: ContactId::parse(contact).unwrap(),
+            channel,
+            step: 0.into(),
+            provider_message_id: format!("msg-{contact}-0"),
+            state,
+            at: START + Duration::minutes(1),
+            detail: None,
+        };
+        store.record_delivery(&delivery, &[]).await.unwrap();
+    }
+    for id in [&a, &b, &c, &kent] {
+        sim::reports::refresh(store, id).await.unwrap().unwrap();
+    }
+    let read = sim::reports::for_period(store, &sim::demo::lambeth(), Period::month_of(START.date())).await.unwrap();
+    let channels: Vec<_> = read
+        .report
+        .overall
+        .channels
+        .iter()
+        .map(|(ch, c)| (ch.to_string(), c.sent, c.delivered, c.failed, c.fell_back))
+        .collect();
+    assert_eq!(
+        channels,
+        vec![("sms".into(), 7, 2, 1, 0), ("email".into(), 2, 1, 1, 0), ("whatsapp".into(), 0, 0, 1, 1)]
+    );
+    let csv = figures_csv(&read);
+    assert!(csv.contains("\nlambeth,2026-11-01,2026-11-30,all,channel_delivered,sms,2\n"), "{csv}");
+    assert!(csv.contains("\nlambeth,2026-11-01,2026-11-30,CRITICAL,channel_failed,sms,1\n"), "{csv}");
+    let rows = rows_csv(&read.rows);
+    assert!(rows.contains("\ninc-b,2026-11-22T02:10:00Z,CRITICAL,15,60,2,1,1,true,4,0,1,0,\n"), "{rows}");
 }
 
 /// 1,000 incidents in a month: the month's report is one query's pages, not one read per incident.
@@ -367,6 +423,7 @@ both_stores! {
     figures_equal_hand_computed_values => figures_equal_the_hand_computed_ones,
     refresh_is_idempotent_and_moves_forward_only => refreshing_again_changes_nothing,
     exports_a_timeline_for_the_council => audit_export_of_a_timeline,
+    counts_delivered_and_late_failures_per_channel => delivered_per_channel_from_receipts,
     reads_a_busy_month_with_bounded_requests => a_busy_month_reads_with_bounded_requests,
 }
 

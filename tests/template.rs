@@ -622,7 +622,8 @@ fn http_fixtures_are_what_api_gateway_sends() {
 fn sqs_fixtures_carry_the_md5_sqs_computes() {
     let mut seen = 0;
     for (name, e) in fixtures() {
-        for r in e["Records"].as_array().into_iter().flatten() {
+        // DynamoDB Stream records (reports-stream.json) have no body.
+        for r in e["Records"].as_array().into_iter().flatten().filter(|r| r["eventSource"] != "aws:dynamodb") {
             seen += 1;
             assert_eq!(r["md5OfBody"].as_str().unwrap(), md5_hex(r["body"].as_str().unwrap().as_bytes()), "{name}");
             assert!(r["receiptHandle"].as_str().unwrap().len() > 100, "{name}: receipt handles are long");

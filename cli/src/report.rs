@@ -109,8 +109,8 @@ fn figures(out: &mut String, f: &Figures) {
     for (channel, c) in &f.channels {
         let _ = writeln!(
             out,
-            "  {channel}: sent {}, failed {}, fell back {}, not yet sent {} (delivery receipts not recorded yet)",
-            c.sent, c.failed, c.fell_back, c.pending
+            "  {channel}: sent {}, delivered {}, failed {}, fell back {}, not yet sent {}",
+            c.sent, c.delivered, c.failed, c.fell_back, c.pending
         );
     }
     for s in &f.checklist {

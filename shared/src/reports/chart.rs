@@ -105,15 +105,15 @@ pub fn figures_charts(id: &str, f: &Figures) -> Markup {
             })
         })
         .collect();
-    let delivery: Vec<Bar> =
-        f.channels
-            .iter()
-            .flat_map(|(channel, c)| {
-                [("sent", c.sent), ("failed", c.failed), ("fell back", c.fell_back)].into_iter().map(
-                    move |(what, n)| Bar { label: format!("{channel} {what}"), value: n as f64, shown: n.to_string() },
-                )
-            })
-            .collect();
+    let delivery: Vec<Bar> = f
+        .channels
+        .iter()
+        .flat_map(|(channel, c)| {
+            [("sent", c.sent), ("delivered", c.delivered), ("failed", c.failed), ("fell back", c.fell_back)]
+                .into_iter()
+                .map(move |(what, n)| Bar { label: format!("{channel} {what}"), value: n as f64, shown: n.to_string() })
+        })
+        .collect();
     let checklist: Vec<Bar> = f
         .checklist
         .iter()

@@ -17,8 +17,8 @@ use std::fmt::Write;
 pub const FIGURES_HEADER: &str = "licensee,from,to,category,figure,subject,value";
 /// The header of `rows_csv`: one incident a line; times in seconds from the police report.
 pub const ROWS_HEADER: &str = "incident_id,reported_at,category,time_to_first_message_s,time_to_all_required_s,\
-required_roles,required_roles_acknowledged,deputies_alerted,chief_executive_told,messages_sent,messages_failed,\
-messages_fell_back,time_to_close_s";
+required_roles,required_roles_acknowledged,deputies_alerted,chief_executive_told,messages_sent,\
+messages_delivered,messages_failed,messages_fell_back,time_to_close_s";
 /// The header of `timeline_csv`.
 pub const TIMELINE_HEADER: &str = "incident_id,at,kind,contact_id,contact_name,details";
 
@@ -62,6 +62,7 @@ pub fn figure_lines(f: &Figures) -> Vec<(String, String, String)> {
     out.push(("chief_executive_told".into(), String::new(), f.chief_executive_told.to_string()));
     for (channel, c) in &f.channels {
         out.push(("channel_sent".into(), channel.to_string(), c.sent.to_string()));
+        out.push(("channel_delivered".into(), channel.to_string(), c.delivered.to_string()));
         out.push(("channel_failed".into(), channel.to_string(), c.failed.to_string()));
         out.push(("channel_fell_back".into(), channel.to_string(), c.fell_back.to_string()));
         out.push(("channel_pending".into(), channel.to_string(), c.pending.to_string()));
@@ -108,11 +109,13 @@ pub fn rows_csv(rows: &[IncidentRow]) -> String {
     for r in rows {
         let required: Vec<_> = r.roles.iter().filter(|x| x.required).collect();
         let acknowledged = required.iter().filter(|x| x.acknowledged_at.is_some()).count();
-        let (sent, failed, fell_back) =
-            r.channels.values().fold((0, 0, 0), |(s, f, b), c| (s + c.sent, f + c.failed, b + c.fell_back));
+        let (sent, delivered, failed, fell_back) = r
+            .channels
+            .values()
+            .fold((0, 0, 0, 0), |(s, d, f, b), c| (s + c.sent, d + c.delivered, f + c.failed, b + c.fell_back));
         let _ = writeln!(
             out,
-            "{},{},{},{},{},{},{},{},{},{},{},{},{}",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
             cell(r.incident_id.as_str()),
             r.reported_at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
             opt(r.category),
@@ -123,6 +126,7 @@ pub fn rows_csv(rows: &[IncidentRow]) -> String {
             r.deputies_alerted,
             r.chief_executive_told,
             sent,
+            delivered,
             failed,
             fell_back,
             opt(r.time_to_close().map(|d| d.whole_seconds())),

@@ -131,6 +131,7 @@ impl Figures {
             for (channel, c) in &row.channels {
                 let total = channels.entry(*channel).or_default();
                 total.sent += c.sent;
+                total.delivered += c.delivered;
                 total.failed += c.failed;
                 total.fell_back += c.fell_back;
                 total.pending += c.pending;

@@ -33,6 +33,7 @@ pub async fn refresh<S: Store + ?Sized>(store: &S, id: &IncidentId) -> Result<Op
     };
     let categorisation = store.get_categorisation(id).await?;
     let notifications = store.notifications(id).await?;
+    let deliveries = store.deliveries(id).await?;
     let acknowledgements = store.acknowledgements(id).await?;
     let checklist = store.checklist(id).await?;
     let follow_up = store.get_follow_up(id).await?;
@@ -41,6 +42,7 @@ pub async fn refresh<S: Store + ?Sized>(store: &S, id: &IncidentId) -> Result<Op
         incident: &incident,
         categorisation: categorisation.as_ref(),
         notifications: &notifications,
+        deliveries: &deliveries,
         acknowledgements: &acknowledgements,
         checklist: &checklist,
         follow_up: follow_up.as_ref(),

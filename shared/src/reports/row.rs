@@ -5,6 +5,7 @@
 
 use crate::domain::category::Category;
 use crate::domain::checklist::{ChecklistItem, ItemStatus};
+use crate::domain::delivery::{Delivery, DeliveryState};
 use crate::domain::follow_up::FollowUp;
 use crate::domain::notification::Step;
 use crate::domain::notification::{Acknowledgement, Categorisation, Notification, NotificationStatus};
@@ -45,9 +46,13 @@ impl RoleRow {
 /// What happened to the messages on one channel.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChannelCounts {
-    /// Handed to the provider and accepted.
+    /// Handed to the provider and accepted (including those a receipt later said failed).
     pub sent: u32,
-    /// Refused for good by the provider.
+    /// Of those sent, on the phone or in the inbox (or read), by the provider's receipt.
+    #[serde(default)]
+    pub delivered: u32,
+    /// Will never arrive: refused by the provider when sent, or reported
+    /// undeliverable by its receipt afterwards (a hard bounce, an unreachable number).
     pub failed: u32,
     /// Refused, and the same alert queued on the person's next channel.
     pub fell_back: u32,
@@ -104,6 +109,8 @@ pub struct IncidentRecords<'a> {
     pub incident: &'a Incident,
     pub categorisation: Option<&'a Categorisation>,
     pub notifications: &'a [Notification],
+    /// The providers' latest word on each sent notification.
+    pub deliveries: &'a [Delivery],
     pub acknowledgements: &'a [Acknowledgement],
     pub checklist: &'a [ChecklistItem],
     pub follow_up: Option<&'a FollowUp>,
@@ -155,6 +162,14 @@ impl IncidentRow {
                 NotificationStatus::Sent => c.sent += 1,
                 NotificationStatus::Failed => c.failed += 1,
                 NotificationStatus::Pending | NotificationStatus::Sending => c.pending += 1,
+            }
+        }
+        for d in r.deliveries {
+            let c = channels.entry(d.channel).or_default();
+            match d.state {
+                DeliveryState::Delivered | DeliveryState::Read => c.delivered += 1,
+                DeliveryState::FailedPermanent => c.failed += 1,
+                DeliveryState::Accepted | DeliveryState::Unknown | DeliveryState::FailedTemporary => {}
             }
         }
         for e in r.timeline {
