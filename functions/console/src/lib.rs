@@ -12,6 +12,7 @@ pub mod http_client;
 mod incidents;
 pub mod oidc;
 mod pages;
+mod reports;
 pub mod session;
 mod staff;
 
@@ -58,6 +59,7 @@ pub enum Route {
     SignIn,
     Callback,
     SignOut,
+    Reports(reports::Page),
 }
 
 /// The console's route table, built once.
@@ -75,6 +77,12 @@ pub fn routes() -> &'static Routes<Route> {
             ("/console/sign-in", Route::SignIn),
             ("/console/auth/callback", Route::Callback),
             ("/console/sign-out", Route::SignOut),
+            ("/console/reports", Route::Reports(reports::Page::Report)),
+            ("/console/reports/figures.csv", Route::Reports(reports::Page::FiguresCsv)),
+            ("/console/reports/incidents.csv", Route::Reports(reports::Page::IncidentsCsv)),
+            ("/console/reports/audit", Route::Reports(reports::Page::Audit)),
+            ("/console/reports/incidents/{incident}", Route::Reports(reports::Page::Summary)),
+            ("/console/reports/incidents/{incident}/audit", Route::Reports(reports::Page::IncidentAudit)),
         ])
     })
 }
@@ -127,6 +135,14 @@ pub async fn handle(deps: &Deps, req: Request<Vec<u8>>) -> Response<String> {
         (Method::GET, Route::SignIn) => start_sign_in(deps, &req).await,
         (Method::GET, Route::Callback) => callback(deps, &req).await,
         (Method::POST, Route::SignOut) => sign_out(deps, &req).await,
+        (Method::GET, Route::Reports(page)) => match signed_in(deps, &req).await {
+            Ok(Some(who)) => {
+                let query = req.uri().query().unwrap_or_default();
+                reports::handle(deps, &who, page, query, matched.param("incident")).await
+            }
+            Ok(None) => Ok(pages::sign_in(false)),
+            Err(e) => Err(e.into()),
+        },
         _ => Ok(pages::problem(StatusCode::METHOD_NOT_ALLOWED, "That cannot be done here.")),
     };
     result.unwrap_or_else(|error| {

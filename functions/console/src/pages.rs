@@ -33,11 +33,12 @@ fn when(at: OffsetDateTime) -> String {
 }
 
 /// Who is signed in, with the sign-out button (every form carries the CSRF token).
-fn header(who: &SignedIn, licensee: &str) -> Markup {
+pub(crate) fn header(who: &SignedIn, licensee: &str) -> Markup {
     html! {
         div class="meta" {
             "Signed in as " strong { (who.member.name) } " (" (who.member.roles_text()) "), " (licensee) ". "
             a href="/console" { "Live board" } " · " a href="/console/incidents" { "Past incidents" }
+            " · " a href="/console/reports" { "Reports" }
             @if who.member.has(sim::domain::staff::ConsoleRole::Admin) { " · " a href="/console/staff" { "Staff" } }
             form method="post" action="/console/sign-out" {
                 input type="hidden" name="csrf" value=(who.session.csrf);
@@ -170,6 +171,7 @@ pub fn incident(who: &SignedIn, v: &IncidentView, kind: Option<&str>, now: Offse
                     button type="submit" class="secondary" { "Escalate now" }
                 }
             }
+            p { a href={ "/console/reports/incidents/" (i.id) } { "Printable summary for the review meeting" } }
             h2 { "Summary" }
             dl {
                 dt { "Police reference" } dd { (i.report.police_reference.as_str()) }

@@ -21,13 +21,26 @@ pub mod summary;
 pub use figures::{Figures, Report, RoleFigures, SectionFigures, Spread};
 pub use row::{ChannelCounts, IncidentRecords, IncidentRow, RoleRow, SectionRow};
 
+use crate::domain::checklist::ChecklistItem;
+use crate::domain::follow_up::FollowUp;
+use crate::domain::{Incident, TimelineEvent};
 use crate::ids::{IncidentId, LicenseeId};
 use crate::ports::store::{ReportRows, Store, StoreError};
 use time::{Date, Month, OffsetDateTime, Time};
 
-/// Re-derives the incident's report row from its records and stores it.
-/// None if there is no such incident.
-pub async fn refresh<S: Store + ?Sized>(store: &S, id: &IncidentId) -> Result<Option<IncidentRow>, StoreError> {
+/// An incident's records as they stand now, and the report row derived
+/// from them (not stored): what the printable summary shows.
+pub struct Current {
+    pub incident: Incident,
+    pub row: IncidentRow,
+    pub timeline: Vec<TimelineEvent>,
+    pub checklist: Vec<ChecklistItem>,
+    pub follow_up: Option<FollowUp>,
+}
+
+/// Reads the incident's records (eight requests, all on its own partition)
+/// and derives its row. None if there is no such incident.
+pub async fn current<S: Store + ?Sized>(store: &S, id: &IncidentId) -> Result<Option<Current>, StoreError> {
     let Some(incident) = store.get_incident(id).await? else {
         return Ok(None);
     };
@@ -48,8 +61,17 @@ pub async fn refresh<S: Store + ?Sized>(store: &S, id: &IncidentId) -> Result<Op
         follow_up: follow_up.as_ref(),
         timeline: &timeline,
     });
-    store.put_report_row(&row).await?;
-    Ok(Some(row))
+    Ok(Some(Current { incident, row, timeline, checklist, follow_up }))
+}
+
+/// Re-derives the incident's report row from its records and stores it.
+/// None if there is no such incident.
+pub async fn refresh<S: Store + ?Sized>(store: &S, id: &IncidentId) -> Result<Option<IncidentRow>, StoreError> {
+    let Some(current) = current(store, id).await? else {
+        return Ok(None);
+    };
+    store.put_report_row(&current.row).await?;
+    Ok(Some(current.row))
 }
 
 /// A period of whole UTC days, `from` to `to` inclusive.
