@@ -1,53 +1,36 @@
-//! The report's charts and the printable incident summary in headless
-//! Chromium with axe-core: every chart is an image with a name and its
-//! figures in a table, and axe finds no violations. The console will place
-//! the same markup on its reports page.
+//! The console's reports page and printable incident summary, as the real
+//! console routes serve them (`/console/reports` and
+//! `/console/reports/incidents/{id}` for a signed-in Lambeth viewer), in
+//! headless Chromium with axe-core: every chart is an image with a name and
+//! its figures in a table, the figures CSV link is there, and axe finds no
+//! violations on either page.
 //!
-//! Needs Debian's `chromium` and `chromium-driver`, and axe-core under
-//! `node_modules/` (`npm install --no-save axe-core@4`); skipped with a
-//! message when they are missing, failing under the full suite.
+//! Needs Debian's `chromium` and `chromium-driver`, and axe-core
+//! (`tests/oidc/install.sh`); skipped with a message when they are missing,
+//! failing under the full suite.
+
+#[path = "reports_rig.rs"]
+mod rig;
 
 use fantoccini::{ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
-use sim::reports::chart::figures_charts;
-use sim::reports::summary::{incident_summary, IncidentSummary};
-use sim::reports::Period;
-use sim::web::{document, Layout, PreEscaped};
+use sim::domain::staff::ConsoleRole;
 use sim_tests::*;
 use std::process::{Command, Stdio};
 use std::time::Duration as StdDuration;
 
 const AXE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/oidc/node_modules/axe-core/axe.min.js");
 
-const LAYOUT: Layout = Layout { footer: "SIM, the Serious Incident Manager.", wide: true, script: None };
-
-async fn page() -> String {
-    let lambeth = sim::demo::lambeth();
-    // One incident as intake and categorisation leave it (alerts written, checklist open).
-    let h = memory_harness().await;
-    let categorise = categoriser(&h, memory_channel_queues());
-    assert_eq!(h.call(event("intake-report.json")).await.status(), 202);
-    categorise_handed_on(&h, &categorise).await;
-    let id = sim::ids::IncidentId::parse("inc-000001").unwrap();
-    // Every alert handed to a provider 20 s after the report.
-    let mut sent = h.store.notifications(&id).await.unwrap();
-    for n in &mut sent {
-        n.status = sim::domain::notification::NotificationStatus::Sent;
-        n.sent_at = Some(START + time::Duration::seconds(20));
-    }
-    h.store.put_notifications(&sent).await.unwrap();
-    let row = sim::reports::refresh(&*h.store, &id).await.unwrap().unwrap();
-    let read = sim::reports::for_period(&*h.store, &lambeth, Period::month_of(START.date())).await.unwrap();
-    let timeline = h.store.timeline(&id).await.unwrap();
-    let checklist = h.store.checklist(&id).await.unwrap();
-    let charts = figures_charts("all", &read.report.overall).into_string();
-    let summary =
-        IncidentSummary { row: &row, timeline: &timeline, checklist: &checklist, follow_up: None, names: None };
-    let main = PreEscaped(format!(
-        "<h1>Reports: Lambeth, November 2026</h1>{charts}{}",
-        incident_summary(&summary).into_string()
-    ));
-    document(&LAYOUT, "Reports", main).into_string()
+/// The reports page for November and the incident's printable summary, as served.
+async fn pages() -> (String, String) {
+    let rig = rig::rig().await;
+    let viewer = rig::signed_in(&rig, "lambeth", ConsoleRole::Viewer).await;
+    let november = "from-day=1&from-month=11&from-year=2026&to-day=30&to-month=11&to-year=2026";
+    let report = rig::get(&rig, &format!("/console/reports?{november}"), &viewer).await;
+    assert_eq!(report.status(), 200);
+    let summary = rig::get(&rig, "/console/reports/incidents/inc-000001", &viewer).await;
+    assert_eq!(summary.status(), 200);
+    (report.into_body(), summary.into_body())
 }
 
 #[tokio::test]
@@ -60,9 +43,11 @@ async fn charts_and_summary_are_accessible_in_a_browser() {
         skipped("reports_browser", &format!("{path} is missing"));
         return;
     }
-    let html = page().await;
+    let (report, summary) = pages().await;
     let file = std::env::temp_dir().join(format!("{}.html", unique("sim-reports")));
-    std::fs::write(&file, &html).unwrap();
+    std::fs::write(&file, &report).unwrap();
+    let summary_file = std::env::temp_dir().join(format!("{}.html", unique("sim-summary")));
+    std::fs::write(&summary_file, &summary).unwrap();
 
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let mut driver = Command::new("chromedriver")
@@ -98,27 +83,37 @@ async fn charts_and_summary_are_accessible_in_a_browser() {
         }
     };
     let outcome = async {
-        client.goto(&format!("file://{}", file.display())).await.unwrap();
-        let images = client.find_all(Locator::Css("figure.chart svg[role=img]")).await.unwrap();
-        assert_eq!(images.len(), 5, "five charts");
-        let tables = client.find_all(Locator::Css("figure.chart table caption")).await.unwrap();
-        assert_eq!(tables.len(), 5, "each with its table");
-        let first = client.find(Locator::Css("figure.chart table tbody")).await.unwrap().text().await.unwrap();
-        assert!(first.contains("First message, median 20 s"), "{first}");
         let axe = std::fs::read_to_string(AXE).unwrap();
         let script = format!(
             "{axe}\nconst done = arguments[arguments.length - 1];\
              axe.run(document).then(r => done(r.violations.map(v => v.id + ': ' + v.help + ' at ' + \
              v.nodes.map(n => n.target.join(' ')).join(', '))), e => done(['axe failed: ' + e]));"
         );
+        client.goto(&format!("file://{}", file.display())).await.unwrap();
+        let images = client.find_all(Locator::Css("figure.chart svg[role=img]")).await.unwrap();
+        assert_eq!(images.len(), 10, "five charts for all incidents, five for CRITICAL");
+        let tables = client.find_all(Locator::Css("figure.chart table caption")).await.unwrap();
+        assert_eq!(tables.len(), 10, "each with its table");
+        let first = client.find(Locator::Css("figure.chart table tbody")).await.unwrap().text().await.unwrap();
+        assert!(first.contains("First message, median 20 s"), "{first}");
+        let csv = client.find(Locator::LinkText("Figures (CSV)")).await.unwrap();
+        let href = csv.attr("href").await.unwrap().unwrap();
+        assert_eq!(href, "/console/reports/figures.csv?from=2026-11-01&to=2026-11-30");
         let violations = client.execute_async(&script, vec![]).await.unwrap();
-        assert_eq!(violations, serde_json::json!([]), "axe-core violations");
+        assert_eq!(violations, serde_json::json!([]), "axe-core violations on the reports page");
+
+        client.goto(&format!("file://{}", summary_file.display())).await.unwrap();
+        let title = client.find(Locator::Css("h1")).await.unwrap().text().await.unwrap();
+        assert_eq!(title, "Incident inc-000001: summary for review");
+        let violations = client.execute_async(&script, vec![]).await.unwrap();
+        assert_eq!(violations, serde_json::json!([]), "axe-core violations on the printable summary");
     }
     .await;
     client.close().await.unwrap();
     let _ = driver.kill();
     let _ = driver.wait();
     let _ = std::fs::remove_file(&file);
+    let _ = std::fs::remove_file(&summary_file);
     let _ = std::fs::remove_dir_all(&profile);
     outcome
 }
