@@ -128,3 +128,23 @@ async fn the_printable_summary_is_linked_from_the_incident_and_hidden_from_other
     }
     assert_eq!(get(&rig, "/console/reports/incidents/inc-999999", &viewer).await.status(), 404);
 }
+
+/// The local stack has no stream: it refreshes the newest incidents' rows itself.
+#[tokio::test]
+async fn the_local_stack_keeps_report_rows_up_to_date_without_a_stream() {
+    let memory = std::sync::Arc::new(sim::adapters::memory_store::MemoryStore::new());
+    let h = sim_tests::Harness::new(
+        memory.clone(),
+        std::sync::Arc::new(sim::adapters::memory_queue::MemoryQueue::new("c")),
+    )
+    .seeded()
+    .await;
+    assert_eq!(h.call(sim_tests::event("intake-report.json")).await.status(), 202);
+    let november = sim::reports::Period::month_of(sim_tests::START.date());
+    let rows = || async { sim::reports::for_period(&*memory, &sim::demo::lambeth(), november).await.unwrap().rows };
+    assert!(rows().await.is_empty());
+    let licensees = [sim::demo::lambeth(), sim::demo::kent()];
+    assert_eq!(sim_cli::local::report_rows::refresh_newest(&*memory, &*memory, &licensees).await, 1);
+    assert_eq!(rows().await.len(), 1);
+    assert_eq!(rows().await[0].incident_id.as_str(), "inc-000001");
+}

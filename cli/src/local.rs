@@ -39,6 +39,7 @@ use time::Duration;
 use tokio::net::TcpListener;
 
 mod console_stack;
+pub mod report_rows;
 mod senders;
 
 use console_stack::console_with_dev_oidc;
@@ -241,7 +242,7 @@ where
 
 /// Serves intake, the responder's pages and the outbox on the listener; runs
 /// what AWS would trigger: categorisation, the senders, escalation and briefing checks,
-/// and the sweeper every 15 s.
+/// the sweeper every 15 s, and the report rows every 5 s.
 pub async fn serve(stack: &Stack, listener: TcpListener) -> std::io::Result<()> {
     let sweeper = stack.sweep.clone();
     tokio::spawn(async move {
@@ -250,6 +251,15 @@ pub async fn serve(stack: &Stack, listener: TcpListener) -> std::io::Result<()> 
             if let Err(error) = sweep::sweep(&sweeper).await {
                 tracing::warn!(%error, "sweep failed");
             }
+        }
+    });
+    // What the table's stream triggers in AWS: report rows kept up to date.
+    let console_deps = stack.console.clone();
+    tokio::spawn(async move {
+        let licensees = [demo::lambeth(), demo::kent()];
+        loop {
+            tokio::time::sleep(StdDuration::from_secs(5)).await;
+            report_rows::refresh_newest(&*console_deps.store, &*console_deps.search, &licensees).await;
         }
     });
     let (alerting, handoffs) = (stack.alerting.clone(), stack.sweep.queue.clone());
