@@ -146,3 +146,50 @@ fn the_templates_filter_passes_exactly_the_items_a_row_is_derived_from() {
         "no item data in the stream"
     );
 }
+
+/// `sim refresh-reports`: rows for incidents the stream never saw (written
+/// before the reports function was deployed), found through the
+/// incidents-by-licensee index, only the licensee's and the period's.
+async fn backfill(h: Harness, search: &dyn sim::ports::incident_search::IncidentSearch) {
+    use clap::Parser;
+    use sim_cli::report::{refresh_reports, RefreshArgs};
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        args: RefreshArgs,
+    }
+    assert_eq!(h.call(event("intake-report.json")).await.status(), 202);
+    let args = |licensee: &str, from: &str, to: &str| {
+        Cli::try_parse_from(["sim", "--licensee", licensee, "--from", from, "--to", to]).unwrap().args
+    };
+    assert_eq!(refresh_reports(&*h.store, search, &args("kent", "2026-11-01", "2026-11-30")).await.unwrap(), 0);
+    assert_eq!(refresh_reports(&*h.store, search, &args("lambeth", "2026-11-22", "2026-11-30")).await.unwrap(), 0);
+    assert!(november_rows(&h).await.is_empty());
+    assert_eq!(refresh_reports(&*h.store, search, &args("lambeth", "2026-11-21", "2026-11-21")).await.unwrap(), 1);
+    let rows = november_rows(&h).await;
+    assert_eq!(rows.len(), 1);
+    assert_eq!(refresh_reports(&*h.store, search, &args("lambeth", "2026-11-01", "2026-11-30")).await.unwrap(), 1);
+    assert_eq!(november_rows(&h).await, rows, "again: the same row");
+}
+
+#[tokio::test]
+async fn refresh_reports_backfills_rows_in_memory() {
+    let memory = std::sync::Arc::new(sim::adapters::memory_store::MemoryStore::new());
+    let h = Harness::new(memory.clone(), std::sync::Arc::new(sim::adapters::memory_queue::MemoryQueue::new("c")))
+        .seeded()
+        .await;
+    backfill(h, &*memory).await;
+}
+
+#[tokio::test]
+async fn refresh_reports_backfills_rows_on_moto() {
+    needs_moto!();
+    let aws = moto().await;
+    let table = unique("sim-backfill");
+    let store = DynamoStore::from_config(&aws, table.clone());
+    store.create_table_if_missing().await.unwrap();
+    let search = sim::adapters::dynamodb_console::DynamoConsoleStore::from_config(&aws, table);
+    search.ensure_incident_index().await.unwrap();
+    let h = Harness::new(std::sync::Arc::new(store), std::sync::Arc::new(moto_queue().await)).seeded().await;
+    backfill(h, &search).await;
+}

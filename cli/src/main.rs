@@ -63,6 +63,8 @@ enum Command {
     Report(report::ReportArgs),
     /// Incident timelines for the council's records, as CSV or JSON lines (needs TABLE_NAME).
     AuditExport(report::AuditExportArgs),
+    /// Re-derive the report rows of a licensee's incidents received in a period (needs TABLE_NAME).
+    RefreshReports(report::RefreshArgs),
 }
 
 fn parse_licensee(text: &str) -> Result<LicenseeId, String> {
@@ -138,6 +140,15 @@ async fn run(command: Command) -> Result<(), Box<dyn Error>> {
         }
         Command::AuditExport(args) => {
             print!("{}", report::audit_export(&table().await?, &args).await?);
+            Ok(())
+        }
+        Command::RefreshReports(args) => {
+            let table = sim::config::required("TABLE_NAME")?;
+            let aws = sim::adapters::aws::load_config().await;
+            let search = sim::adapters::dynamodb_console::DynamoConsoleStore::from_config(&aws, table.clone());
+            let store = DynamoStore::from_config(&aws, table);
+            let refreshed = report::refresh_reports(&store, &search, &args).await?;
+            println!("refreshed the report rows of {refreshed} incidents");
             Ok(())
         }
     }

@@ -4,6 +4,7 @@
 
 use clap::{Args, ValueEnum};
 use sim::ids::{IncidentId, LicenseeId};
+use sim::ports::incident_search::{IncidentSearch, Received};
 use sim::ports::Store;
 use sim::reports::export::{self, ContactNames};
 use sim::reports::figures::human_seconds;
@@ -55,6 +56,48 @@ pub struct AuditExportArgs {
     /// Add contact names beside contact ids: for council staff's records only.
     #[arg(long)]
     pub with_contact_names: bool,
+}
+
+/// `sim refresh-reports --licensee ID --from DATE --to DATE`.
+#[derive(Debug, Args)]
+pub struct RefreshArgs {
+    /// The licensee's id, e.g. lambeth.
+    #[arg(long)]
+    pub licensee: String,
+    /// First day (YYYY-MM-DD, UTC) on which SIM received the police reports.
+    #[arg(long)]
+    pub from: String,
+    /// Last day, included (YYYY-MM-DD, UTC).
+    #[arg(long)]
+    pub to: String,
+}
+
+/// Re-derives and stores the report rows of the licensee's incidents received
+/// in the period, found through the incidents-by-licensee index (no scan):
+/// after first deploying the `reports` function (its stream starts empty),
+/// or when its on-failure alarm says some rows were not refreshed. Idempotent.
+/// Returns how many rows were written.
+pub async fn refresh_reports(
+    store: &dyn Store,
+    search: &dyn IncidentSearch,
+    args: &RefreshArgs,
+) -> Result<u32, Box<dyn Error>> {
+    let licensee = licensee(&args.licensee)?;
+    let period = Period::parse(&args.from, &args.to)?;
+    let received = Received { from: Some(period.start()), to: Some(period.end() - time::Duration::nanoseconds(1)) };
+    let (mut cursor, mut refreshed) = (None, 0);
+    loop {
+        let page = search.recent_incidents(&licensee, received, 100, cursor.as_deref()).await?;
+        for id in &page.incidents {
+            if sim::reports::refresh(store, id).await?.is_some() {
+                refreshed += 1;
+            }
+        }
+        match page.next {
+            Some(next) => cursor = Some(next),
+            None => return Ok(refreshed),
+        }
+    }
 }
 
 fn licensee(text: &str) -> Result<LicenseeId, Box<dyn Error>> {

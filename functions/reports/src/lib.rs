@@ -14,7 +14,8 @@
 //! A refresh that fails is reported as a batch item failure (the incident's
 //! first record in the batch): Lambda retries the batch from there, and
 //! after its retries sends the batch's description to the on-failure
-//! destination, whose alarm tells an operator to run `sim report` refreshes.
+//! destination, whose alarm asks an operator to run `sim refresh-reports` for
+//! the period.
 
 use serde::{Deserialize, Serialize};
 use sim::ids::IncidentId;
