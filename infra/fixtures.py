@@ -5,7 +5,8 @@ headers API Gateway adds (host, content-length, x-amzn-trace-id,
 x-forwarded-for/-port/-proto), pathParameters for every route parameter,
 form bodies base64-encoded (HTTP APIs do that: isBase64Encoded true), and
 SQS records get the md5OfBody SQS computes, a role's SenderId and a real
-receipt-handle shape. Idempotent: run it after editing a fixture.
+receipt-handle shape. DynamoDB Stream records (reports-stream.json) are
+left as written. Idempotent: run it after editing a fixture.
 
     python3 infra/fixtures.py
 """
@@ -92,7 +93,7 @@ for path in sorted(EVENTS.glob("*.json")):
     event = json.loads(path.read_text())
     if event.get("version") == "2.0":
         event = http(event)
-    elif "Records" in event:
+    elif "Records" in event and all(r.get("eventSource") == "aws:sqs" for r in event["Records"]):
         event = sqs(event)
     else:
         continue
