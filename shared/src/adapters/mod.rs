@@ -4,6 +4,7 @@
 pub mod memory_console;
 pub mod memory_keys;
 pub mod memory_queue;
+pub mod memory_scheduler;
 pub mod memory_store;
 
 #[cfg(feature = "dynamodb")]
@@ -21,6 +22,8 @@ pub mod aws;
 pub mod eum_sms;
 #[cfg(any(feature = "sns", feature = "ses", feature = "eum-sms"))]
 mod provider_errors;
+#[cfg(feature = "scheduler")]
+pub mod eventbridge_scheduler;
 #[cfg(feature = "ses")]
 pub mod ses;
 #[cfg(feature = "sns")]
