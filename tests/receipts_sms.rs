@@ -260,6 +260,17 @@ async fn another_persons_code_acknowledges_nothing_and_is_answered_without_repea
     let expected = |to: &SentSms| (to.mobile.clone(), receipts::sms_reply::NOT_RECOGNISED.to_owned());
     assert_eq!(answered, [expected(other), expected(other), expected(gold)]);
     assert!(answered.iter().all(|(_, text)| !text.contains(&gold_code) && !text.contains("+44")));
+
+    // A number SIM never texted is not answered (SIM is not made to text strangers).
+    let stranger = SentSms {
+        contact: "nobody".into(),
+        mobile: "+447700900999".into(),
+        message_id: "not-one-of-sims".into(),
+        text: String::new(),
+    };
+    assert_eq!(rig.reply(&stranger, &stranger, &gold_code).await, [Outcome::Refused]);
+    assert_eq!(rig.answered().len(), 3, "no answer to a stranger");
+    assert!(rig.acknowledged().await.is_empty());
 }
 
 #[tokio::test]

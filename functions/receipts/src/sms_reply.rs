@@ -8,7 +8,8 @@
 //! so only the person the alert went to, from their own number, can use
 //! their code. A wrong code, another person's code or an expired one gets a
 //! short reply saying so, sent through the SMS sender port; replies never
-//! echo the code, a name or a number. The inbound text is never logged or kept.
+//! echo the code, a name or a number, and a number SIM never texted gets
+//! none. The inbound text is never logged or kept.
 
 use crate::{Deps, Outcome, ReceiptError};
 use serde::Deserialize;
@@ -57,6 +58,9 @@ enum Verdict {
     Acknowledged(bool),
     NotRecognised,
     Expired,
+    /// From a number SIM never texted (or whose alert is gone): not answered,
+    /// so the number cannot be used to make SIM text strangers.
+    Stranger,
 }
 
 /// Handles one inbound SMS: acknowledges, or answers why not.
@@ -70,6 +74,10 @@ pub async fn handle(deps: &Deps, inbound: &InboundSms) -> Result<Outcome, Receip
         Verdict::Acknowledged(recorded) => (ACKNOWLEDGED, Outcome::Acknowledged(recorded)),
         Verdict::NotRecognised => (NOT_RECOGNISED, Outcome::Refused),
         Verdict::Expired => (EXPIRED, Outcome::Stale),
+        Verdict::Stranger => {
+            tracing::info!("an inbound SMS from a number SIM has not texted: not answered");
+            return Ok(Outcome::Refused);
+        }
     };
     answer_to(deps, from, answer).await?;
     Ok(outcome)
@@ -78,10 +86,10 @@ pub async fn handle(deps: &Deps, inbound: &InboundSms) -> Result<Outcome, Receip
 async fn verdict(deps: &Deps, inbound: &InboundSms, from: &PhoneNumber) -> Result<Verdict, ReceiptError> {
     let store = &*deps.store;
     let Some(previous) = inbound.previous_published_message_id.as_deref().filter(|p| !p.is_empty()) else {
-        return Ok(Verdict::NotRecognised);
+        return Ok(Verdict::Stranger);
     };
     let Some(alert) = store.notification_by_provider_id(previous).await? else {
-        return Ok(Verdict::NotRecognised);
+        return Ok(Verdict::Stranger);
     };
     if alert.channel != Channel::Sms {
         return Ok(Verdict::NotRecognised);
