@@ -20,10 +20,10 @@ pub mod sqs;
 pub mod aws;
 #[cfg(feature = "eum-sms")]
 pub mod eum_sms;
-#[cfg(any(feature = "sns", feature = "ses", feature = "eum-sms"))]
-mod provider_errors;
 #[cfg(feature = "scheduler")]
 pub mod eventbridge_scheduler;
+#[cfg(any(feature = "sns", feature = "ses", feature = "eum-sms"))]
+mod provider_errors;
 #[cfg(feature = "ses")]
 pub mod ses;
 #[cfg(feature = "sns")]
