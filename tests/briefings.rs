@@ -4,9 +4,12 @@
 //! schedules the reviews, and the 24-hour review re-alerts the groups with
 //! the open items; key dates re-alert on the day.
 
+use aws_sdk_scheduler::types::{ActionAfterCompletion, FlexibleTimeWindowMode};
 use briefings::Outcome;
 use lambda_http::{Body, Request, Response};
+use sim::adapters::eventbridge_scheduler::{EventBridgeScheduler, ScheduleTarget};
 use sim::adapters::memory_queue::MemoryQueue;
+use sim::adapters::memory_scheduler::MemoryScheduler;
 use sim::adapters::ses::SesEmail;
 use sim::adapters::sns::SnsSms;
 use sim::clock::Clock;
@@ -30,6 +33,8 @@ struct Rig {
     h: Harness,
     queues: ChannelQueues,
     briefings_queue: Arc<MemoryQueue>,
+    /// Reviews and key dates days ahead, fired on the harness's clock.
+    scheduler: Arc<MemoryScheduler>,
     briefings: briefings::Deps,
     respond: respond::Deps,
     key: LinkKey,
@@ -54,7 +59,8 @@ async fn rig() -> Rig {
         clock: h.clock.clone(),
         ids: h.ids.clone(),
     };
-    let respond = responder_with(&h, key.clone(), briefings_queue.clone());
+    let scheduler = Arc::new(MemoryScheduler::new(h.clock.clone(), briefings_queue.clone()));
+    let respond = responder_with(&h, key.clone(), briefings_queue.clone(), scheduler.clone());
     let config = moto().await;
     let _ = aws_sdk_sesv2::Client::new(&config).create_email_identity().email_identity("sim.example").send().await;
     let base_url = format!("https://{}.sim.example", unique("u"));
@@ -75,7 +81,7 @@ async fn rig() -> Rig {
         sender(Channel::Sms, Arc::new(SnsSms::from_config(&config, None))),
         sender(Channel::Email, Arc::new(SesEmail::from_config(&config, "alerts@sim.example".into(), None))),
     ];
-    let rig = Rig { h, queues, briefings_queue, briefings, respond, key, senders, base_url };
+    let rig = Rig { h, queues, briefings_queue, scheduler, briefings, respond, key, senders, base_url };
     for queue in [&rig.queues.sms, &rig.queues.email, &rig.queues.whatsapp] {
         drain(&**queue).await; // the first alerts are not what these tests are about
     }
@@ -128,10 +134,18 @@ impl Rig {
         assert_eq!(response.status(), 303, "{}", html(&response));
     }
 
-    /// The update checks now scheduled, taken off the delay queue.
+    /// The update checks now on the delay queue (taken off it).
     fn checks(&self) -> Vec<BriefingCheck> {
         let scheduled = self.briefings_queue.take_scheduled();
         scheduled.into_iter().map(|(body, _)| serde_json::from_str(&body).unwrap()).collect()
+    }
+
+    /// The checks waiting as one-time schedules, soonest first.
+    fn schedules(&self) -> Vec<BriefingCheck> {
+        let mut checks: Vec<BriefingCheck> =
+            self.scheduler.pending().values().map(|s| serde_json::from_str(&s.body).unwrap()).collect();
+        checks.sort_by_key(|c| c.due_at);
+        checks
     }
 
     /// Contact and channel of each update message on the sender queues (drained), by step.
@@ -261,7 +275,7 @@ async fn closing_schedules_the_reviews_and_the_24_hour_review_re_alerts_the_grou
     assert!(!page.contains("name=\"closing_note\""));
     let refused = rig.post("con-comms", "/close", "version=0&closing_note=Done").await;
     assert_eq!(refused.status(), 403);
-    assert!(rig.checks().is_empty(), "nothing scheduled");
+    assert!(rig.checks().is_empty() && rig.schedules().is_empty(), "nothing scheduled");
 
     let page = rig.page("con-gold").await;
     assert!(page.contains("<label for=\"closing-note\">"), "{page}");
@@ -276,13 +290,18 @@ async fn closing_schedules_the_reviews_and_the_24_hour_review_re_alerts_the_grou
     assert!(html(&closed).contains("The incident is closed."));
     assert!(rig.page("con-csl").await.contains("Closing note: Response ended; review booked"));
 
+    // The closing update goes on the queue at once; the reviews are schedules.
     let checks = rig.checks();
+    assert_eq!(
+        checks.iter().map(|c| (c.reason.clone(), c.due_at)).collect::<Vec<_>>(),
+        vec![(BriefingReason::Closed, closed_at)]
+    );
+    let reviews = rig.schedules();
     let scheduled: Vec<(BriefingReason, time::OffsetDateTime)> =
-        checks.iter().map(|c| (c.reason.clone(), c.due_at)).collect();
+        reviews.iter().map(|c| (c.reason.clone(), c.due_at)).collect();
     assert_eq!(
         scheduled,
         vec![
-            (BriefingReason::Closed, closed_at),
             (BriefingReason::Review { after_hours: 24 }, closed_at + Duration::hours(24)),
             (BriefingReason::Review { after_hours: 72 }, closed_at + Duration::hours(72)),
             (BriefingReason::Review { after_hours: 168 }, closed_at + Duration::days(7)),
@@ -300,15 +319,21 @@ async fn closing_schedules_the_reviews_and_the_24_hour_review_re_alerts_the_grou
     assert!(body.contains("The incident was closed by the gold lead."), "{body}");
     assert!(!body.contains("review booked"), "the closing note stays on the page");
 
-    // The 24-hour review waits on the delay queue, 15 minutes at a time.
-    let review = &checks[1];
+    // The 24-hour review waits as a schedule, not on the queue; one delivered
+    // early waits on the delay queue for the rest.
+    let review = &reviews[0];
     rig.h.clock.advance(Duration::hours(23));
+    assert_eq!(rig.scheduler.fire_due().await.unwrap(), 0);
+    assert!(rig.checks().is_empty());
     assert_eq!(briefings::run(&rig.briefings, review).await.unwrap(), Outcome::NotYetDue);
     let requeued = rig.briefings_queue.take_scheduled();
     assert_eq!(requeued.len(), 1);
     assert!(requeued[0].1 > std::time::Duration::from_secs(890), "held back the most SQS allows");
 
     rig.h.clock.set(review.due_at);
+    assert_eq!(rig.scheduler.fire_due().await.unwrap(), 1);
+    assert_eq!(rig.checks(), vec![review.clone()], "the schedule delivered the review to the queue");
+    assert_eq!(rig.schedules().len(), 2, "and was deleted");
     assert_eq!(
         briefings::run(&rig.briefings, review).await.unwrap(),
         Outcome::Sent { number: 2, groups: 4, messages: 10 }
@@ -340,9 +365,18 @@ async fn a_key_date_re_alerts_the_groups_on_the_morning_of_the_day() {
     assert_eq!(added.status(), 200);
     assert!(html(&added).contains("Funeral on Thu 3 Dec 2026 added."));
     assert!(rig.page("con-gold").await.contains("<li>Funeral: Thu 3 Dec 2026</li>"));
-    let checks = rig.checks();
+    assert!(rig.checks().is_empty(), "days ahead: a schedule, not the queue");
+    let checks = rig.schedules();
     assert_eq!(checks.len(), 1);
     assert_eq!(checks[0].due_at, datetime!(2026-12-03 09:00 UTC));
+    let pending = rig.scheduler.pending();
+    let (name, schedule) = pending.iter().next().unwrap();
+    assert_eq!(name.as_str(), "funeral-20261203-inc-000001");
+    assert_eq!(schedule.expression, "at(2026-12-03T09:00:00)", "09:00 UK time on the day");
+    // Adding it again (a retry) leaves one schedule.
+    let again = rig.post("con-cs-officer", "/key-dates", "what=funeral&date=2026-12-03").await;
+    assert!(html(&again).contains("That key date was already added."));
+    assert_eq!(rig.scheduler.pending().len(), 1);
 
     rig.h.clock.set(checks[0].due_at);
     let outcome = briefings::run(&rig.briefings, &checks[0]).await.unwrap();
@@ -373,4 +407,58 @@ async fn the_briefings_lambda_handles_its_sample_event() {
         let sent: usize = rig.queued().await.values().map(BTreeSet::len).sum();
         assert_eq!(sent, expected, "one digest, then nothing new on redelivery");
     }
+}
+
+/// EventBridge Scheduler on moto, delivering to a named queue and dead-letter queue.
+async fn eventbridge(group: &str) -> (EventBridgeScheduler, ScheduleTarget, aws_sdk_scheduler::Client) {
+    let config = moto().await;
+    let target = ScheduleTarget {
+        group: group.to_owned(),
+        queue_arn: "arn:aws:sqs:eu-west-2:000000000000:sim-briefings".into(),
+        dead_letter_arn: "arn:aws:sqs:eu-west-2:000000000000:sim-briefings-dlq".into(),
+        role_arn: "arn:aws:iam::000000000000:role/sim-scheduler".into(),
+    };
+    let client = aws_sdk_scheduler::Client::new(&config);
+    let scheduler = EventBridgeScheduler::new(client.clone(), target.clone());
+    scheduler.create_group_if_missing().await.unwrap();
+    (scheduler, target, client)
+}
+
+#[tokio::test]
+async fn a_seven_day_review_is_one_eventbridge_schedule_however_often_closing_is_sent() {
+    needs_moto!();
+    let mut rig = rig().await;
+    let group = unique("sim-follow-ups");
+    let (scheduler, target, client) = eventbridge(&group).await;
+    rig.respond = responder_with(&rig.h, rig.key.clone(), rig.briefings_queue.clone(), Arc::new(scheduler));
+
+    let page = rig.page("con-gold").await;
+    let version = field(&page[page.find("/close\"").unwrap()..], "name=\"version\" value=\"");
+    let form = format!("version={version}&closing_note=Response+ended");
+    let closed_at = rig.h.clock.now();
+    assert_eq!(rig.post("con-gold", "/close", &form).await.status(), 200);
+    // The button pressed again (a retry after a timeout) schedules the same checks again.
+    let again = rig.post("con-gold", "/close", &form).await;
+    assert!(html(&again).contains("This incident was already closed"), "{}", html(&again));
+    let closing: Vec<BriefingReason> = rig.checks().into_iter().map(|c| c.reason).collect();
+    assert_eq!(closing, vec![BriefingReason::Closed, BriefingReason::Closed], "only the closing update is queued");
+
+    let listed = client.list_schedules().group_name(&group).send().await.unwrap();
+    let mut names: Vec<String> = listed.schedules().iter().filter_map(|s| s.name().map(str::to_owned)).collect();
+    names.sort();
+    assert_eq!(names, ["review-168h-inc-000001", "review-24h-inc-000001", "review-72h-inc-000001"]);
+
+    let week = client.get_schedule().group_name(&group).name("review-168h-inc-000001").send().await.unwrap();
+    // Closed 02:10 GMT on 21 November: the review falls due at 02:10 UK time a week on.
+    assert_eq!(week.schedule_expression(), Some("at(2026-11-28T02:10:00)"));
+    assert_eq!(week.schedule_expression_timezone(), Some("Europe/London"));
+    assert_eq!(week.action_after_completion(), Some(&ActionAfterCompletion::Delete));
+    assert_eq!(week.flexible_time_window().map(|w| w.mode()), Some(&FlexibleTimeWindowMode::Off));
+    let to = week.target().unwrap();
+    assert_eq!((to.arn(), to.role_arn()), (target.queue_arn.as_str(), target.role_arn.as_str()));
+    assert_eq!(to.dead_letter_config().and_then(|d| d.arn()), Some(target.dead_letter_arn.as_str()));
+    let delivered: BriefingCheck = serde_json::from_str(to.input().unwrap()).unwrap();
+    assert_eq!(delivered.reason, BriefingReason::Review { after_hours: 168 });
+    assert_eq!(delivered.due_at, closed_at + Duration::days(7));
+    assert_eq!(delivered.incident_id.as_str(), INCIDENT);
 }

@@ -55,6 +55,8 @@ async fn rig() -> Rig {
         clock: h.clock.clone(),
         ids: h.ids.clone(),
         link_key: key.clone(),
+        link_lifetime: time::Duration::days(7),
+        sms_replies: None,
     };
     let webhook = WebhookDeps {
         verify_token: "test-verify-token".into(),

@@ -2,10 +2,14 @@
 //! loopback server that checks the exact `SendTextMessage` request (moto does
 //! not implement the API), then the sample receipts in `events/`, with the
 //! message id the service returned, replayed through the `receipts` function.
+//! Then two-way SMS on moto's DynamoDB: a reply of the code printed in a
+//! person's alert acknowledges for them; another person's code, or an
+//! expired one, is answered and acknowledges nothing.
 
 use receipts::Outcome;
 use serde_json::json;
 use sim::adapters::eum_sms::EumSms;
+use sim::adapters::recording_sender::RecordingSender;
 use sim::domain::delivery::DeliveryState;
 use sim::domain::policy::Channel;
 use sim::links::LinkKey;
@@ -19,6 +23,8 @@ const SAMPLE_ID: &str = "6a1e7c1b-2f4d-4b8e-9a3c-0d5e8f7a1b2c";
 
 struct Rig {
     h: Harness,
+    /// Answers to SMS replies, as the SMS sender port was given them.
+    answers: Arc<RecordingSender>,
     queues: sim::ports::ChannelQueues,
     sms: SenderDeps,
     api: EumApi,
@@ -26,7 +32,10 @@ struct Rig {
 }
 
 async fn rig() -> Rig {
-    let h = memory_harness().await;
+    rig_on(memory_harness().await).await
+}
+
+async fn rig_on(h: Harness) -> Rig {
     let queues = memory_channel_queues();
     let categorise = categoriser(&h, queues.clone());
     let answer = h
@@ -46,7 +55,7 @@ async fn rig() -> Rig {
         ..SenderDeps::new(Channel::Sms, h.store.clone(), Arc::new(sender), links)
     };
     drain(&*queues.email).await;
-    Rig { h, queues, sms, api, key }
+    Rig { h, answers: Arc::new(RecordingSender::default()), queues, sms, api, key }
 }
 
 impl Rig {
@@ -64,6 +73,8 @@ impl Rig {
             clock: self.h.clock.clone(),
             ids: self.h.ids.clone(),
             link_key: self.key.clone(),
+            link_lifetime: Duration::days(7),
+            sms_replies: Some(self.answers.clone()),
         }
     }
 }
@@ -143,4 +154,133 @@ async fn a_refused_number_is_recorded_as_a_refusal_and_throttling_is_retried() {
     // The demo alerts everyone by email too, so there is nothing to fall back to.
     assert_eq!(refused.unwrap(), SendOutcome::Failed { reason: "ValidationException".into(), fell_back_to: None });
     assert!(drain(&*rig.queues.email).await.is_empty());
+}
+
+/// An SMS alert as sent: to whom, the provider's message id, its text.
+struct SentSms {
+    contact: String,
+    mobile: String,
+    message_id: String,
+    text: String,
+}
+
+impl Rig {
+    /// Sends every SMS alert queued; returns what went out, in order.
+    async fn send_all(&self) -> Vec<SentSms> {
+        let mut sent = Vec::new();
+        while let Some(m) = self.queues.sms.receive(1).await.unwrap().pop() {
+            let message: serde_json::Value = serde_json::from_str(&m.body).unwrap();
+            let outcome = send_message(&self.sms, &m.body).await.unwrap();
+            let SendOutcome::Sent { provider_message_id } = outcome else { panic!("{outcome:?}") };
+            let request = self.api.received().pop().unwrap();
+            sent.push(SentSms {
+                contact: message["contact_id"].as_str().unwrap().to_owned(),
+                mobile: request.body["DestinationPhoneNumber"].as_str().unwrap().to_owned(),
+                message_id: provider_message_id,
+                text: request.body["MessageBody"].as_str().unwrap().to_owned(),
+            });
+            self.queues.sms.delete(&m.receipt).await.unwrap();
+        }
+        sent
+    }
+
+    /// The sample inbound SMS, as from `from` replying `text` to the alert `to`.
+    async fn reply(&self, from: &SentSms, to: &SentSms, text: &str) -> Vec<Outcome> {
+        let body = sample("receipts-sms-inbound.json", &to.message_id)
+            .replace("+447700900002", &from.mobile)
+            .replace("k7p 2qx", text);
+        receipts::handle(&self.receipts(), &body).await.unwrap()
+    }
+
+    /// The answers sent so far: (number, text).
+    fn answered(&self) -> Vec<(String, String)> {
+        self.answers
+            .sent()
+            .into_iter()
+            .map(|o| match o {
+                sim::ports::Outgoing::Sms { to, text } => (to.as_str().to_owned(), text),
+                other => panic!("{other:?}"),
+            })
+            .collect()
+    }
+
+    async fn acknowledged(&self) -> Vec<(String, String, Channel, String)> {
+        let incident = sim::ids::IncidentId::parse("inc-000001").unwrap();
+        let acks = self.h.store.acknowledgements(&incident).await.unwrap();
+        acks.into_iter().map(|a| (a.contact_id.to_string(), a.role.to_string(), a.channel, a.user_agent)).collect()
+    }
+}
+
+/// The reply code an SMS alert prints.
+fn code_in(text: &str) -> String {
+    let at = text.find(": reply ").unwrap_or_else(|| panic!("no reply code in {text}")) + ": reply ".len();
+    text[at..at + sim::links::REPLY_CODE_LENGTH].to_owned()
+}
+
+#[tokio::test]
+async fn a_reply_of_the_persons_code_acknowledges_for_them_and_their_role() {
+    needs_moto!();
+    let rig = rig_on(moto_harness().await).await;
+    let sent = rig.send_all().await;
+    let gold = sent.iter().find(|s| s.contact == "con-gold").expect("gold is alerted by SMS");
+    let code = code_in(&gold.text);
+    assert!(gold.text.contains(&format!("reply {code} or open https://sim.example/a/")), "{}", gold.text);
+
+    // Typed in lower case with a space, as people do.
+    let typed = format!(" {} {} ", code[..3].to_lowercase(), &code[3..]);
+    assert_eq!(rig.reply(gold, gold, &typed).await, [Outcome::Acknowledged(true)]);
+    assert_eq!(
+        rig.acknowledged().await,
+        [("con-gold".to_owned(), "gold".to_owned(), Channel::Sms, receipts::sms_reply::SMS_REPLY.to_owned())]
+    );
+    assert_eq!(rig.answered(), [(gold.mobile.clone(), receipts::sms_reply::ACKNOWLEDGED.to_owned())]);
+    // The same reply again (redelivered, or sent twice) records nothing new.
+    assert_eq!(rig.reply(gold, gold, &code).await, [Outcome::Acknowledged(false)]);
+    assert_eq!(rig.acknowledged().await.len(), 1);
+}
+
+#[tokio::test]
+async fn another_persons_code_acknowledges_nothing_and_is_answered_without_repeating_it() {
+    needs_moto!();
+    let rig = rig_on(moto_harness().await).await;
+    let sent = rig.send_all().await;
+    let gold = sent.iter().find(|s| s.contact == "con-gold").unwrap();
+    let other = sent.iter().find(|s| s.contact != "con-gold").unwrap();
+    let gold_code = code_in(&gold.text);
+    assert_ne!(gold_code, code_in(&other.text), "codes are per person");
+
+    // Someone else replies with gold's code to their own alert.
+    assert_eq!(rig.reply(other, other, &gold_code).await, [Outcome::Refused]);
+    // Nor does the code work from another number, whichever alert it names.
+    assert_eq!(rig.reply(other, gold, &gold_code).await, [Outcome::Refused]);
+    // Nor does a code that is nobody's.
+    assert_eq!(rig.reply(gold, gold, "HELLO").await, [Outcome::Refused]);
+    assert!(rig.acknowledged().await.is_empty(), "nobody acknowledged");
+    let answered = rig.answered();
+    let expected = |to: &SentSms| (to.mobile.clone(), receipts::sms_reply::NOT_RECOGNISED.to_owned());
+    assert_eq!(answered, [expected(other), expected(other), expected(gold)]);
+    assert!(answered.iter().all(|(_, text)| !text.contains(&gold_code) && !text.contains("+44")));
+
+    // A number SIM never texted is not answered (SIM is not made to text strangers).
+    let stranger = SentSms {
+        contact: "nobody".into(),
+        mobile: "+447700900999".into(),
+        message_id: "not-one-of-sims".into(),
+        text: String::new(),
+    };
+    assert_eq!(rig.reply(&stranger, &stranger, &gold_code).await, [Outcome::Refused]);
+    assert_eq!(rig.answered().len(), 3, "no answer to a stranger");
+    assert!(rig.acknowledged().await.is_empty());
+}
+
+#[tokio::test]
+async fn a_code_after_its_link_expired_is_answered_and_acknowledges_nothing() {
+    needs_moto!();
+    let rig = rig_on(moto_harness().await).await;
+    let sent = rig.send_all().await;
+    let gold = sent.iter().find(|s| s.contact == "con-gold").unwrap();
+    rig.h.clock.advance(Duration::days(7) + Duration::minutes(1));
+    assert_eq!(rig.reply(gold, gold, &code_in(&gold.text)).await, [Outcome::Stale]);
+    assert!(rig.acknowledged().await.is_empty());
+    assert_eq!(rig.answered(), [(gold.mobile.clone(), receipts::sms_reply::EXPIRED.to_owned())]);
 }

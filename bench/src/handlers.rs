@@ -47,6 +47,10 @@ pub async fn measure(incidents: usize) -> HandlerFigures {
     let respond = respond::Deps {
         store: store.clone(),
         briefings: queue("briefings"),
+        scheduler: Arc::new(sim::adapters::memory_scheduler::MemoryScheduler::new(
+            Arc::new(SystemClock),
+            queue("briefings"),
+        )),
         clock: Arc::new(SystemClock),
         ids: Arc::new(RandomIds),
         key: link_key.clone(),

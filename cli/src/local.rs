@@ -11,6 +11,7 @@ use sim::adapters::dynamodb::DynamoStore;
 use sim::adapters::dynamodb_console::DynamoConsoleStore;
 use sim::adapters::memory_console::MemoryConsoleStore;
 use sim::adapters::memory_queue::MemoryQueue;
+use sim::adapters::memory_scheduler::MemoryScheduler;
 use sim::adapters::memory_store::MemoryStore;
 use sim::adapters::recording_sender::RecordingSender;
 use sim::adapters::ses::SesEmail;
@@ -61,6 +62,9 @@ pub struct Stack {
     /// What categorise, escalate and briefings run on (one type: they all alert people).
     pub alerting: Arc<sim::fanout::Deps>,
     pub respond: Arc<respond::Deps>,
+    /// Reviews and key dates days ahead: fired here on the stack's clock
+    /// (moto stores EventBridge schedules but never fires them).
+    pub scheduler: Arc<MemoryScheduler>,
     /// The council console, signing in through `dev_oidc`.
     pub console: Arc<console::Deps>,
     /// The development OpenID provider and its demo staff (never deployed).
@@ -197,7 +201,16 @@ pub async fn build(
         ids: ids.clone(),
     };
     let site = respond::Site::from_public_base_url(base_url).map_err(|e| format!("the base URL {e}"))?;
-    let respond = respond::Deps { store: store.clone(), briefings, clock: clock.clone(), ids: ids.clone(), key, site };
+    let scheduler = Arc::new(MemoryScheduler::new(clock.clone(), briefings.clone()));
+    let respond = respond::Deps {
+        store: store.clone(),
+        briefings,
+        scheduler: scheduler.clone(),
+        clock: clock.clone(),
+        ids: ids.clone(),
+        key,
+        site,
+    };
     let (console, dev_oidc) =
         console_with_dev_oidc(base_url, &store, search, staff, sessions, &clock, &ids, alerting.escalation.clone())
             .await?;
@@ -207,6 +220,7 @@ pub async fn build(
         sweep: Arc::new(sweep),
         alerting: Arc::new(alerting),
         respond: Arc::new(respond),
+        scheduler,
         console: Arc::new(console),
         dev_oidc,
         senders: Arc::new(senders),
@@ -242,7 +256,7 @@ where
 
 /// Serves intake, the responder's pages and the outbox on the listener; runs
 /// what AWS would trigger: categorisation, the senders, escalation and briefing checks,
-/// the sweeper every 15 s, and the report rows every 5 s.
+/// the due one-time schedules, the sweeper every 15 s, and the report rows every 5 s.
 pub async fn serve(stack: &Stack, listener: TcpListener) -> std::io::Result<()> {
     let sweeper = stack.sweep.clone();
     tokio::spawn(async move {
@@ -263,10 +277,13 @@ pub async fn serve(stack: &Stack, listener: TcpListener) -> std::io::Result<()> 
         }
     });
     let (alerting, handoffs) = (stack.alerting.clone(), stack.sweep.queue.clone());
-    let senders = stack.senders.clone();
+    let (senders, scheduler) = (stack.senders.clone(), stack.scheduler.clone());
     tokio::spawn(async move {
         let a = &*alerting;
         loop {
+            if let Err(error) = scheduler.fire_due().await {
+                tracing::warn!(%error, "firing due schedules failed; they will fire on the next pass");
+            }
             consume(&*a.escalation, "escalation check", |b| async move { escalate::handle_message(a, &b).await }).await;
             consume(&*a.briefings, "briefing check", |b| async move { briefings::handle_message(a, &b).await }).await;
             consume(&*handoffs, "categorisation", |b| async move { categorise::handle_message(a, &b).await }).await;

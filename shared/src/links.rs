@@ -10,10 +10,17 @@ use base64::Engine;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use std::fmt;
+use subtle::ConstantTimeEq;
 use time::OffsetDateTime;
 
 /// 128 bits of the HMAC: ample against forgery, and short enough for SMS.
 const TAG_BYTES: usize = 16;
+
+/// Letters and digits no one misreads (no I, O, 0 or 1): five bits each.
+const REPLY_CODE_ALPHABET: &[u8; 32] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+
+/// Characters in an SMS reply code (30 bits of the HMAC).
+pub const REPLY_CODE_LENGTH: usize = 6;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LinkClaims {
@@ -87,6 +94,23 @@ impl LinkKey {
         tag.len() == TAG_BYTES && self.mac(&format!("form:{token}")).verify_truncated_left(&tag).is_ok()
     }
 
+    /// The short code an SMS alert prints for replying: tied to the person and
+    /// the incident. A reply is only taken from that person's own number, so
+    /// six characters suffice against mistakes; forging needs their phone.
+    pub fn reply_code(&self, incident: &IncidentId, contact: &ContactId) -> String {
+        let tag = self.mac(&format!("reply:{incident}.{contact}")).finalize().into_bytes();
+        let bits = u64::from_be_bytes(tag[..8].try_into().expect("8 bytes"));
+        (0..REPLY_CODE_LENGTH).map(|i| REPLY_CODE_ALPHABET[((bits >> (59 - 5 * i)) & 31) as usize] as char).collect()
+    }
+
+    /// Whether an SMS reply is this person's code for this incident, whatever
+    /// its case and spacing; compared in constant time.
+    pub fn reply_code_matches(&self, incident: &IncidentId, contact: &ContactId, reply: &str) -> bool {
+        let presented: String = reply.chars().filter(|c| !c.is_whitespace()).map(|c| c.to_ascii_uppercase()).collect();
+        let expected = self.reply_code(incident, contact);
+        presented.len() == expected.len() && bool::from(presented.as_bytes().ct_eq(expected.as_bytes()))
+    }
+
     /// Checks the signature (in constant time) before reading anything, then expiry.
     pub fn verify(&self, token: &str, now: OffsetDateTime) -> Result<LinkClaims, LinkError> {
         let (payload, tag) = token.rsplit_once('.').ok_or(LinkError::Invalid)?;
@@ -129,6 +153,24 @@ mod tests {
             channel: Channel::Sms,
             expires_at: datetime!(2026-11-28 02:10 UTC),
         }
+    }
+
+    #[test]
+    fn reply_codes_are_short_per_person_and_incident_and_read_whatever_the_case_and_spacing() {
+        let key = LinkKey::generate();
+        let (incident, gold) = (claims().incident_id, claims().contact_id);
+        let code = key.reply_code(&incident, &gold);
+        assert_eq!(code.len(), REPLY_CODE_LENGTH);
+        assert!(code.bytes().all(|b| REPLY_CODE_ALPHABET.contains(&b)), "{code}");
+        assert_eq!(code, key.reply_code(&incident, &gold), "the same code in every alert of the incident");
+        let silver = ContactId::parse("con-silver").unwrap();
+        assert_ne!(code, key.reply_code(&incident, &silver));
+        assert_ne!(code, LinkKey::generate().reply_code(&incident, &gold), "keyed");
+        let typed = format!(" {} {}\n", code[..3].to_lowercase(), &code[3..]);
+        assert!(key.reply_code_matches(&incident, &gold, &typed));
+        assert!(!key.reply_code_matches(&incident, &silver, &code));
+        assert!(!key.reply_code_matches(&incident, &gold, &code[..5]));
+        assert!(!key.reply_code_matches(&incident, &gold, ""));
     }
 
     #[test]

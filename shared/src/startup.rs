@@ -47,6 +47,21 @@ pub fn queue(aws: &aws_config::SdkConfig, name: &'static str) -> Result<Arc<dyn 
     Ok(Arc::new(SqsQueue::from_config(aws, required(name)?)))
 }
 
+/// One-time schedules on EventBridge Scheduler: `SCHEDULE_GROUP`, delivering
+/// to `BRIEFINGS_QUEUE_ARN` (dead letters to `BRIEFINGS_DLQ_ARN`) as
+/// `SCHEDULER_ROLE_ARN`.
+#[cfg(all(feature = "dynamodb", feature = "sqs", feature = "scheduler"))]
+pub fn scheduler(aws: &aws_config::SdkConfig) -> Result<Arc<dyn crate::ports::Scheduler>, ConfigError> {
+    use crate::adapters::eventbridge_scheduler::{EventBridgeScheduler, ScheduleTarget};
+    let target = ScheduleTarget {
+        group: required("SCHEDULE_GROUP")?,
+        queue_arn: required("BRIEFINGS_QUEUE_ARN")?,
+        dead_letter_arn: required("BRIEFINGS_DLQ_ARN")?,
+        role_arn: required("SCHEDULER_ROLE_ARN")?,
+    };
+    Ok(Arc::new(EventBridgeScheduler::from_config(aws, target)))
+}
+
 /// Builds the wiring from the environment: `TABLE_NAME`, `SMS_QUEUE_URL`,
 /// `EMAIL_QUEUE_URL`, `WHATSAPP_QUEUE_URL`, `ESCALATION_QUEUE_URL`,
 /// `BRIEFINGS_QUEUE_URL`. Clients are built here, once per cold start.

@@ -6,6 +6,7 @@ use lambda_http::{Body, Request, Response};
 use serde_json::Value;
 use sim::adapters::dynamodb::DynamoStore;
 use sim::adapters::memory_queue::MemoryQueue;
+use sim::adapters::memory_scheduler::MemoryScheduler;
 use sim::adapters::memory_store::MemoryStore;
 use sim::adapters::sqs::SqsQueue;
 use sim::clock::ManualClock;
@@ -325,13 +326,22 @@ pub async fn moto_sent() -> (Vec<(String, String)>, Vec<(String, String, String)
 
 /// The respond function's dependencies on the harness's store and clock.
 pub fn responder(h: &Harness, key: sim::links::LinkKey) -> respond::Deps {
-    responder_with(h, key, Arc::new(MemoryQueue::new("briefings")))
+    let briefings: Arc<dyn Queue> = Arc::new(MemoryQueue::new("briefings"));
+    let scheduler = Arc::new(MemoryScheduler::new(h.clock.clone(), briefings.clone()));
+    responder_with(h, key, briefings, scheduler)
 }
 
-pub fn responder_with(h: &Harness, key: sim::links::LinkKey, briefings: Arc<dyn Queue>) -> respond::Deps {
+/// The respond function's dependencies with its briefings queue and scheduler.
+pub fn responder_with(
+    h: &Harness,
+    key: sim::links::LinkKey,
+    briefings: Arc<dyn Queue>,
+    scheduler: Arc<dyn sim::ports::Scheduler>,
+) -> respond::Deps {
     respond::Deps {
         store: h.store.clone(),
         briefings,
+        scheduler,
         clock: h.clock.clone(),
         ids: h.ids.clone(),
         key,

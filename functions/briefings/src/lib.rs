@@ -3,11 +3,13 @@
 //! closing) or re-alerted with the open items (a review date, a key date).
 //!
 //! Checks travel on a delay queue, chained past SQS's 15 minutes as
-//! escalation's are. Responders' changes each queue a check due at the end of
-//! the licensee's interval; the first to fall due reports every change not
-//! yet covered and the rest find nothing new, so ten clicks make one digest
-//! per group. A completed section, a category change and closing queue a
-//! check due at once.
+//! escalation's are; reviews and key dates, days ahead, arrive from one-time
+//! EventBridge schedules (`sim::ports::scheduler`) when due, and one that
+//! arrives early waits on the queue for the rest. Responders' changes each
+//! queue a check due at the end of the licensee's interval; the first to
+//! fall due reports every change not yet covered and the rest find nothing
+//! new, so ten clicks make one digest per group. A completed section, a
+//! category change and closing queue a check due at once.
 //!
 //! Each update is sent once: it is recorded on the incident's follow-up
 //! record (a versioned, conditional write) before its notifications are

@@ -6,10 +6,12 @@
 //!
 //! A queue message is one of: an SNS notification (or its raw message)
 //! carrying an SES event or an End User Messaging SMS event; or a batch the
-//! WhatsApp webhook queued after checking Meta's signature (`whatsapp`).
+//! WhatsApp webhook queued after checking Meta's signature (`whatsapp`); or
+//! an inbound two-way SMS, whose reply code acknowledges (`sms_reply`).
 
 pub mod ses;
 pub mod sms;
+pub mod sms_reply;
 pub mod whatsapp;
 
 use sim::clock::Clock;
@@ -18,7 +20,7 @@ use sim::domain::notification::{Acknowledgement, Notification, NotificationStatu
 use sim::domain::policy::Channel;
 use sim::domain::{Event, TimelineEvent};
 use sim::ids::IdGenerator;
-use sim::ports::{ChannelQueues, QueueError, Store, StoreError};
+use sim::ports::{ChannelQueues, QueueError, SendError, Sender, Store, StoreError};
 use sim::sending::{fallback_for, queue_next_channel, Fallback, SendFailure};
 use std::sync::Arc;
 
@@ -28,8 +30,15 @@ pub struct Deps {
     pub queues: ChannelQueues,
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn IdGenerator>,
-    /// Verifies the signed acknowledgement tokens quick replies carry.
+    /// Verifies the signed acknowledgement tokens quick replies carry, and
+    /// the reply codes SMS alerts print.
     pub link_key: sim::links::LinkKey,
+    /// How long a personal link lasts (`LINK_LIFETIME_HOURS`): an SMS reply
+    /// code expires with the link of the alert it answers.
+    pub link_lifetime: time::Duration,
+    /// Answers SMS replies (End User Messaging SMS); None where two-way SMS
+    /// is not set up.
+    pub sms_replies: Option<Arc<dyn Sender>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -45,6 +54,9 @@ pub enum ReceiptError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Queue(#[from] QueueError),
+    /// The answer to an SMS reply could not be sent now: retried.
+    #[error("answering an SMS reply failed")]
+    Answer(#[source] SendError),
 }
 
 impl From<SendFailure> for ReceiptError {
@@ -69,8 +81,11 @@ pub enum Outcome {
     Ignored,
     /// A quick reply recorded an acknowledgement (false if they already had).
     Acknowledged(bool),
-    /// A quick reply whose token did not verify: nothing recorded.
+    /// A quick reply whose token did not verify, or an SMS reply that is not
+    /// the person's code: nothing recorded.
     Refused,
+    /// An SMS reply of the person's code after its link expired: nothing recorded.
+    Stale,
 }
 
 /// Handles one queue message body; returns what each receipt in it did.
@@ -100,6 +115,9 @@ pub async fn handle(deps: &Deps, body: &str) -> Result<Vec<Outcome>, ReceiptErro
             Some(receipt) => Ok(vec![apply(deps, &receipt).await?]),
             None => Ok(vec![Outcome::Ignored]),
         };
+    }
+    if sms_reply::is_inbound_sms(&value) {
+        return Ok(vec![sms_reply::handle(deps, &sms_reply::parse(value)?).await?]);
     }
     if sms::is_sms_event(&value) {
         return Ok(vec![apply(deps, &sms::receipt(value)?).await?]);

@@ -6,11 +6,13 @@
 //! - `POST /a/{token}/key-dates`: any responder adds a funeral, court date,
 //!   anniversary or other date; on the day the groups are re-alerted.
 //!
-//! The record is written first and the checks queued after: a check that ran
-//! before the write would find nothing to send. If queueing fails the page
-//! says to try again, and pressing the button again (closed already, date
-//! already added) queues the checks again; the briefings function sends each
-//! review or key date once.
+//! The record is written first and the checks scheduled after: a check that
+//! ran before the write would find nothing to send. The closing update goes
+//! on the queue at once; reviews and key dates become one-time schedules
+//! (EventBridge Scheduler), named per incident and check. If scheduling fails
+//! the page says to try again, and pressing the button again (closed already,
+//! date already added) schedules the checks again: the same names, so no
+//! second schedule; the briefings function sends each review or key date once.
 
 use crate::{posted, show, Deps, PageError};
 use lambda_http::Request;
@@ -21,8 +23,7 @@ use sim::domain::follow_up::{BriefingCheck, BriefingReason, Closure, FollowUp, K
 use sim::domain::text::strip_invisible_controls;
 use sim::domain::{Event, TimelineEvent};
 use sim::links::LinkClaims;
-use sim::ports::DelayedCheck;
-use sim::ports::StoreError;
+use sim::ports::{schedule_checks, StoreError};
 use sim::render::{uk_time, when, when_date};
 use sim::web::HtmlResponse;
 use time::{Date, Duration};
@@ -130,8 +131,7 @@ fn closing_checks(follow_up: &FollowUp, closure: &Closure) -> Vec<BriefingCheck>
 
 async fn schedule(deps: &Deps, checks: &[BriefingCheck]) -> Result<(), PageError> {
     let now = deps.clock.now();
-    let messages: Vec<_> = checks.iter().map(|c| c.message(now)).collect();
-    deps.briefings.send(&messages).await.map_err(|e| PageError::Queue(e.into()))
+    schedule_checks(&*deps.scheduler, &*deps.briefings, checks, now).await.map_err(|e| PageError::Queue(e.into()))
 }
 
 pub async fn add_key_date(deps: &Deps, token: &str, req: &Request) -> Result<HtmlResponse, PageError> {

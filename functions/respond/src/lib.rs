@@ -37,7 +37,7 @@ use sim::domain::notification::{Acknowledgement, Notification};
 use sim::domain::{Event, Role, TimelineEvent};
 use sim::ids::IdGenerator;
 use sim::links::{LinkClaims, LinkKey};
-use sim::ports::{Queue, Store};
+use sim::ports::{Queue, Scheduler, Store};
 use sim::web::{self, HtmlResponse, Routes};
 use std::sync::{Arc, LazyLock};
 
@@ -45,6 +45,8 @@ pub struct Deps {
     pub store: Arc<dyn Store>,
     /// The delay queue of briefing checks.
     pub briefings: Arc<dyn Queue>,
+    /// One-time schedules for checks days ahead (reviews, key dates).
+    pub scheduler: Arc<dyn Scheduler>,
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn IdGenerator>,
     pub key: LinkKey,

@@ -26,6 +26,7 @@ async fn main() -> Result<(), Error> {
     let deps = Deps {
         store: sim::startup::store(&aws)?,
         briefings: sim::startup::queue(&aws, "BRIEFINGS_QUEUE_URL")?,
+        scheduler: sim::startup::scheduler(&aws)?,
         clock: Arc::new(SystemClock),
         ids: Arc::new(RandomIds),
         key: sim::startup::link_key(&aws).await?,

@@ -4,6 +4,7 @@
 pub mod memory_console;
 pub mod memory_keys;
 pub mod memory_queue;
+pub mod memory_scheduler;
 pub mod memory_store;
 
 #[cfg(feature = "dynamodb")]
@@ -19,6 +20,8 @@ pub mod sqs;
 pub mod aws;
 #[cfg(feature = "eum-sms")]
 pub mod eum_sms;
+#[cfg(feature = "scheduler")]
+pub mod eventbridge_scheduler;
 #[cfg(any(feature = "sns", feature = "ses", feature = "eum-sms"))]
 mod provider_errors;
 #[cfg(feature = "ses")]

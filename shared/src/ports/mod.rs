@@ -5,6 +5,7 @@
 pub mod incident_search;
 pub mod keys;
 pub mod queue;
+pub mod scheduler;
 pub mod sender;
 pub mod sessions;
 pub mod staff;
@@ -14,6 +15,7 @@ pub use queue::{
     parse_message, ChannelQueues, DelayedCheck, OutgoingMessage, PoisonMessage, Queue, QueueError, QueueRoute,
     ReceivedMessage,
 };
+pub use scheduler::{schedule_checks, OneTimeSchedule, ScheduleError, ScheduleName, Scheduler};
 pub use sender::{Outgoing, SendError, Sender};
 pub use store::{
     AlertStore, CreateOutcome, DeliveryStore, DirectoryStore, IncidentStore, LapseNotice, ReportKey, ReportRows,

@@ -1,6 +1,6 @@
 //! Alerts: the first alert, reminders, upgrades and escalations, per channel.
 
-use super::sms::fit_sms;
+use super::sms::{fit_sms, reply_tail};
 use super::{area, escape, headline, when, words, Email, Sms, WhatsAppTemplate};
 use crate::domain::category::Category;
 use crate::domain::choice::Choice;
@@ -33,13 +33,30 @@ impl Alert<'_> {
     }
 
     pub fn sms(&self) -> Sms {
+        self.sms_replying(None)
+    }
+
+    /// The SMS with the person's reply code (see `LinkKey::reply_code`) when
+    /// it asks for an acknowledgement: replying the code acknowledges, as
+    /// the link's button does.
+    pub fn sms_with_reply_code(&self, code: &str) -> Sms {
+        self.sms_replying(Some(code))
+    }
+
+    fn sms_replying(&self, code: Option<&str>) -> Sms {
         let prefix = match self.kind {
             AlertKind::First => "SIM",
             AlertKind::Reminder => "SIM REMINDER",
             AlertKind::Upgrade => "SIM UPGRADED",
             AlertKind::Escalation => "SIM ESCALATION",
         };
-        let tail = format!(". {}: {}", self.expected(), self.link);
+        // Only an alert that asks for an acknowledgement offers the reply.
+        let asks =
+            matches!(self.kind, AlertKind::Reminder | AlertKind::Escalation) || self.acknowledge_within.is_some();
+        let tail = match code {
+            Some(code) if asks => reply_tail(&self.expected(), code, self.link),
+            _ => format!(". {}: {}", self.expected(), self.link),
+        };
         fit_sms(&format!("{prefix}: {} at {}", self.headline(), when(self.incident.report.occurred_at)), &tail)
     }
 
@@ -185,6 +202,14 @@ mod tests {
         };
         let reminder = Alert { kind: AlertKind::Reminder, ..first };
         assert_ne!(first.sms().text, reminder.sms().text, "a reminder never repeats the first text");
+        // The reply code, when acknowledgement is asked: still two segments, the link last.
+        for alert in [&first, &reminder] {
+            let sms = alert.sms_with_reply_code("K7P2QX");
+            assert!(sms.text.contains(": reply K7P2QX or open https://"), "{}", sms.text);
+            assert!(sms_segments(&sms.text).unwrap() <= 2 && sms.text.ends_with(&link), "{}", sms.text);
+        }
+        let for_information = Alert { acknowledge_within: None, kind: AlertKind::Upgrade, ..first };
+        assert!(!for_information.sms_with_reply_code("K7P2QX").text.contains("K7P2QX"), "nothing to acknowledge");
         assert!(first.email().html.contains("Barking and Dagenham"));
         assert!(!first.email().html.contains("<script"), "escaped");
     }

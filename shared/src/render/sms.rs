@@ -15,6 +15,12 @@ pub(super) fn fit_sms(head: &str, tail: &str) -> Sms {
     Sms { text: format!("{head}{tail}") }
 }
 
+/// The end of an SMS that asks for an acknowledgement: the reply code, then
+/// the link (never shortened). The code is GSM-7 letters and digits.
+pub(super) fn reply_tail(expected: &str, code: &str, link: &str) -> String {
+    format!(". {expected}: reply {code} or open {link}")
+}
+
 /// Two concatenated GSM-7 segments of 153 septets each.
 pub const SMS_MAX_SEPTETS: usize = 306;
 

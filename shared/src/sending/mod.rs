@@ -178,7 +178,10 @@ pub async fn send(deps: &SenderDeps, message: &NotificationMessage) -> Result<Se
         link: &link,
     };
     let outgoing = match (message.channel, &contact.mobile, &contact.email) {
-        (Channel::Sms, Some(to), _) => Outgoing::Sms { to: to.clone(), text: alert.sms().text },
+        (Channel::Sms, Some(to), _) => {
+            let code = deps.links.key.reply_code(&incident.id, &contact.id);
+            Outgoing::Sms { to: to.clone(), text: alert.sms_with_reply_code(&code).text }
+        }
         (Channel::WhatsApp, Some(to), _) => Outgoing::WhatsApp { to: to.clone(), template: alert.whatsapp(&token) },
         (Channel::Email, _, Some(to)) => Outgoing::Email { to: to.clone(), email: alert.email() },
         _ => return refused(deps, claimed, &contact, "the contact has no address for this channel".into()).await,
