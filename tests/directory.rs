@@ -258,6 +258,7 @@ fn person(
         whatsapp_opt_in: opt_in,
         email: email.map(|e| EmailAddress::parse(e).unwrap()),
         deputy: deputy.map(|d| ContactId::parse(d).unwrap()),
+        away_until: None,
     }
 }
 
@@ -307,6 +308,7 @@ async fn gapshire(store: &dyn Store) -> LicenseeId {
                 licensee_id: id.clone(),
                 name: g.into(),
                 members: members.iter().map(|m| ContactId::parse(m).unwrap()).collect(),
+                rota: None,
             })
             .await
             .unwrap();

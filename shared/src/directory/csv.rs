@@ -10,8 +10,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 
 /// The columns, in the order export writes them. Import accepts them in any order.
-pub const HEADERS: [&str; 9] =
-    ["id", "name", "role", "organisation", "mobile", "email", "whatsapp_opt_in", "deputy", "groups"];
+pub const HEADERS: [&str; 10] =
+    ["id", "name", "role", "organisation", "mobile", "email", "whatsapp_opt_in", "deputy", "groups", "away_until"];
 
 /// Refuse files over these, before reading a row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,6 +45,8 @@ pub struct ContactRow {
     pub deputy: String,
     #[serde(default)]
     pub groups: String,
+    #[serde(default)]
+    pub away_until: String,
 }
 
 /// A row error: the spreadsheet's own row number (the header is row 1), the
@@ -80,6 +82,7 @@ pub struct ImportedContact {
 }
 
 const MAX_NAME: usize = 100;
+const DATE: &[time::format_description::FormatItem<'static>] = time::macros::format_description!("[year]-[month]-[day]");
 
 fn text(value: &str, column: &str, required: bool, errors: &mut Vec<(String, String)>) -> String {
     let value = value.trim();
@@ -138,6 +141,12 @@ fn parse_row(row: &ContactRow, licensee: &LicenseeId) -> Result<ImportedContact,
         None => None,
         Some(d) => ContactId::parse(d).map_err(|e| errors.push(("deputy".into(), e.to_string()))).ok(),
     };
+    let away_until = match optional(&row.away_until) {
+        None => None,
+        Some(d) => time::Date::parse(d, DATE)
+            .map_err(|_| errors.push(("away_until".into(), "must be a date like 2026-12-24 (their last day away)".into())))
+            .ok(),
+    };
     let mut groups = Vec::new();
     for g in row.groups.split([';', ',', ' ']).map(str::trim).filter(|g| !g.is_empty()) {
         match GroupId::parse(g) {
@@ -158,6 +167,7 @@ fn parse_row(row: &ContactRow, licensee: &LicenseeId) -> Result<ImportedContact,
                 whatsapp_opt_in,
                 email,
                 deputy,
+                away_until,
             },
             groups,
         }),
@@ -307,6 +317,7 @@ pub fn export(contacts: &[Contact], groups: &[crate::domain::Group]) -> Result<V
             whatsapp_opt_in: if c.whatsapp_opt_in { "yes" } else { "no" }.into(),
             deputy: c.deputy.as_ref().map(|d| d.to_string()).unwrap_or_default(),
             groups: membership.get(&c.id).map(|g| g.iter().copied().collect::<Vec<_>>().join(";")).unwrap_or_default(),
+            away_until: c.away_until.and_then(|d| d.format(DATE).ok()).unwrap_or_default(),
         })?;
     }
     if contacts.is_empty() {
@@ -409,6 +420,7 @@ mod tests {
             licensee_id: lambeth(),
             name: "Comms".into(),
             members: vec![contacts[0].id.clone(), contacts[1].id.clone()],
+            rota: None,
         }];
         let out = export(&contacts, &groups).unwrap();
         let again = parse(&out, &lambeth(), Limits::default()).unwrap();

@@ -84,6 +84,7 @@ fn changed_fields(before: &Contact, after: &Contact) -> Vec<&'static str> {
     check(before.email != after.email, "email");
     check(before.whatsapp_opt_in != after.whatsapp_opt_in, "whatsapp_opt_in");
     check(before.deputy != after.deputy, "deputy");
+    check(before.away_until != after.away_until, "away_until");
     fields
 }
 
@@ -148,6 +149,7 @@ pub fn plan(
             id,
             licensee_id: licensee.clone(),
             members: after,
+            rota: existing.and_then(|g| g.rota),
         });
     }
     Plan {
