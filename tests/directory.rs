@@ -8,6 +8,7 @@ use sim::clock::ManualClock;
 use sim::directory::{self, CsvError, Gap, ImportError, Limits};
 use sim::domain::category::Category;
 use sim::domain::policy::Channel;
+use sim::domain::rota::Rota;
 use sim::domain::{AreaName, Contact, EmailAddress, Group, LicenceStatus, Licensee, PhoneNumber, Role, Tier};
 use sim::ids::{ContactId, GroupId, LicenseeId};
 use sim::ports::sender::{Outgoing, SendError, Sender};
@@ -151,7 +152,7 @@ async fn export_reads_back_unchanged(store: &dyn Store) {
     let lambeth = sim::demo::lambeth();
     let exported = directory::export(store, &lambeth).await.unwrap();
     let text = String::from_utf8(exported.clone()).unwrap();
-    assert!(text.starts_with(HEADER), "{text}");
+    assert!(text.starts_with(&HEADER.replace('\n', ",away_until\n")), "{text}");
     assert_eq!(text.lines().count(), 11);
     let plan = directory::plan_import(store, &lambeth, &exported, Limits::default()).await.unwrap();
     assert!(plan.is_empty(), "an exported file imports as no change: {plan}");
@@ -289,6 +290,26 @@ async fn gapshire(store: &dyn Store) -> LicenseeId {
         // A deputy who is not in the directory.
         person("con-health", "health", None, Some("health@gap.gov.uk"), false, Some("con-gone")),
         person("con-ceo", "chief-executive", None, Some("ceo@gap.gov.uk"), false, None),
+        person("con-ceo-2", "chief-executive", None, Some("ceo2@gap.gov.uk"), false, None),
+        // Away, and so is their deputy.
+        person("con-away", "health", None, Some("away@gap.gov.uk"), false, Some("con-away-deputy")),
+        person("con-away-deputy", "health", None, Some("away2@gap.gov.uk"), false, None),
+    ];
+    let away = |mut c: Contact, until| {
+        c.away_until = Some(until);
+        c
+    };
+    let [gold, silent, no_opt_in, health, ceo, ceo_2, on_leave, on_leave_deputy] = people;
+    // The chief executive's rota: the one on duty in each of the next two turns is away, and so is the other.
+    let people = [
+        gold,
+        silent,
+        no_opt_in,
+        health,
+        away(ceo, time::macros::date!(2026 - 11 - 25)),
+        away(ceo_2, time::macros::date!(2026 - 11 - 29)),
+        away(on_leave, time::macros::date!(2026 - 11 - 30)),
+        away(on_leave_deputy, time::macros::date!(2026 - 11 - 30)),
     ];
     for p in &people {
         store.put_contact(p).await.unwrap();
@@ -297,8 +318,8 @@ async fn gapshire(store: &dyn Store) -> LicenseeId {
         ("grp-gold", &["con-gold"]),
         ("grp-community-safety", &[]),
         ("grp-police-liaison", &["con-silent", "con-no-opt-in", "con-ghost"]),
-        ("grp-health", &["con-health"]),
-        ("grp-chief-executive", &["con-ceo"]),
+        ("grp-health", &["con-health", "con-away"]),
+        ("grp-chief-executive", &["con-ceo", "con-ceo-2"]),
         ("grp-education-youth", &["con-health"]),
     ];
     for (g, members) in groups {
@@ -308,7 +329,8 @@ async fn gapshire(store: &dyn Store) -> LicenseeId {
                 licensee_id: id.clone(),
                 name: g.into(),
                 members: members.iter().map(|m| ContactId::parse(m).unwrap()).collect(),
-                rota: None,
+                // Weekly turns from Monday 16 November 2026, 09:00 UK time.
+                rota: (g == "grp-chief-executive").then(|| Rota::weekly_from(time::macros::date!(2026 - 11 - 16))),
             })
             .await
             .unwrap();
@@ -320,7 +342,7 @@ async fn gapshire(store: &dyn Store) -> LicenseeId {
 async fn alert_gaps_lists_each_kind_of_gap_of_a_licensee_built_to_have_them() {
     let store = MemoryStore::new();
     let id = gapshire(&store).await;
-    let gaps = directory::gaps_now(&store, &id).await.unwrap().unwrap();
+    let gaps = directory::gaps_now(&store, &id, START).await.unwrap().unwrap();
     let c = |s: &str| ContactId::parse(s).unwrap();
     let g = |s: &str| GroupId::parse(s).unwrap();
     let role = |s: &str| Role::parse(s).unwrap();
@@ -348,6 +370,25 @@ async fn alert_gaps_lists_each_kind_of_gap_of_a_licensee_built_to_have_them() {
             name: "Name of con-health".into(),
             deputy: c("con-gone"),
         },
+        Gap::AwayWithNobodyInTheirPlace {
+            contact: c("con-away"),
+            name: "Name of con-away".into(),
+            away_until: time::macros::date!(2026 - 11 - 30),
+            deputies_away: vec![c("con-away-deputy")],
+            categories: vec![Category::SeriousViolence],
+        },
+        Gap::RotaWithoutCover {
+            group: g("grp-chief-executive"),
+            turn_starts: time::macros::datetime!(2026-11-16 09:00),
+            on_duty: c("con-ceo"),
+            categories: vec![Category::Critical],
+        },
+        Gap::RotaWithoutCover {
+            group: g("grp-chief-executive"),
+            turn_starts: time::macros::datetime!(2026-11-23 09:00),
+            on_duty: c("con-ceo-2"),
+            categories: vec![Category::Critical],
+        },
     ];
     for gap in &expected {
         assert!(gaps.contains(gap), "missing {gap:?} in {gaps:#?}");
@@ -365,7 +406,7 @@ async fn alert_gaps_lists_each_kind_of_gap_of_a_licensee_built_to_have_them() {
     // Seeded Lambeth, set up properly, has fewer gaps than Gapshire and none of the structural kinds.
     let lambeth = MemoryStore::new();
     seeded(&lambeth).await;
-    let gaps = directory::gaps_now(&lambeth, &sim::demo::lambeth()).await.unwrap().unwrap();
+    let gaps = directory::gaps_now(&lambeth, &sim::demo::lambeth(), START).await.unwrap().unwrap();
     assert!(
         !gaps.iter().any(|g| matches!(g, Gap::MissingGroup { .. } | Gap::EmptyGroup { .. } | Gap::NobodyInRole { .. })),
         "{gaps:#?}"
@@ -492,7 +533,7 @@ async fn after_an_import_categorisation_alerts_the_people_the_file_names() {
         .lines()
         .map(|l| if l.starts_with("con-comms,") { l.replace(",grp-comms", ",") } else { l.to_owned() })
         .collect();
-    lines.push("c-new-comms,New Comms Officer,comms,Lambeth Council,+447700900555,,no,,grp-comms".into());
+    lines.push("c-new-comms,New Comms Officer,comms,Lambeth Council,+447700900555,,no,,grp-comms,".into());
     let plan =
         directory::plan_import(&*h.store, &lambeth, lines.join("\n").as_bytes(), Limits::default()).await.unwrap();
     directory::apply(&*h.store, &plan, false, "cli:test", &clock()).await.unwrap();

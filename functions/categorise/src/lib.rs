@@ -24,7 +24,7 @@ use sim::domain::category::{Category, Facts, RuleSet};
 use sim::domain::checklist::ChecklistTemplate;
 use sim::domain::follow_up::{BriefingCheck, BriefingReason};
 use sim::domain::notification::{Categorisation, EscalationCheck, Notification, NotificationKey, Step};
-use sim::domain::policy::{resolve, AlertTime};
+use sim::domain::policy::{resolve_at, AlertTime};
 use sim::domain::{Event, Incident, Licensee, TimelineEvent};
 use sim::fanout::write_and_queue;
 use sim::handoff::HandoffMessage;
@@ -174,7 +174,7 @@ async fn fan_out(
             now: if categorisation.widened { now } else { categorisation.decided_at },
         };
         let resolution =
-            resolve(&policy.groups_for(&incident.report), &policy.channels, &groups, &contacts, &alerted_before, when);
+            resolve_at(&policy.groups_for(&incident.report), &policy.channels, &groups, &contacts, &alerted_before, when);
         events.extend(resolution.on_duty.iter().map(|(group_id, contact_id)| {
             event(Event::RotaOnDuty { group_id: group_id.clone(), contact_id: contact_id.clone() })
         }));
@@ -275,6 +275,6 @@ async fn newly_reached(
         notifications.iter().filter(|n| n.step == Step::FIRST).map(|n| n.contact_id.clone()).collect();
     let when = AlertTime { incident_at: incident.report.occurred_at, now: deps.clock.now() };
     let resolution =
-        resolve(&policy.groups_for(&incident.report), &policy.channels, &groups, &contacts, &alerted, when);
+        resolve_at(&policy.groups_for(&incident.report), &policy.channels, &groups, &contacts, &alerted, when);
     Ok(resolution.recipients.len())
 }

@@ -16,7 +16,7 @@
 
 use sim::domain::notification::{EscalationCheck, Notification, NotificationKey, Step};
 use sim::domain::cover::Directory;
-use sim::domain::policy::{resolve, AlertTime, AwayCover, EscalationTarget, Recipient};
+use sim::domain::policy::{resolve_at, AlertTime, AwayCover, EscalationTarget, Recipient};
 use sim::domain::{Contact, Event, Role, TimelineEvent};
 use sim::fanout::write_and_queue;
 use sim::ids::ContactId;
@@ -137,8 +137,8 @@ pub async fn escalate(deps: &Deps, check: &EscalationCheck) -> Result<Outcome, E
         }
         EscalationTarget::Groups(groups) => {
             let when = AlertTime { incident_at: incident.report.occurred_at, now };
-            let resolution = resolve(groups, &policy.channels, &all_groups, &all_contacts, &HashSet::new(), when);
-            for r in resolution.recipients {
+            let resolution = resolve_at(groups, &policy.channels, &all_groups, &all_contacts, &HashSet::new(), when);
+            for r in &resolution.recipients {
                 if let Some(contact) = directory.contact(&r.contact_id) {
                     // Told, not chased: escalation groups are informed that roles are silent.
                     add(&mut wanted, contact, &r.role, resolution.stands_in_for(&r.contact_id).cloned(), false);

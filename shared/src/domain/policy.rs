@@ -230,18 +230,41 @@ struct Called {
     stands_in_for: Option<(ContactId, Role)>,
 }
 
-/// Resolves groups to contacts: one entry per person however many groups
-/// they are in, channels limited to what the policy uses and the person has
-/// (WhatsApp only with opt-in), and anyone in `already_alerted` left out. A
-/// rota alerts only whoever is on duty at the incident's time; someone away
-/// is left out and their deputy alerted in their place (see `cover`).
+/// Resolves groups to every member: what stakeholder briefings use (they
+/// inform the whole group, rota or not, away or not). Alerts use [`resolve_at`].
 pub fn resolve(
     groups: &[GroupId],
     channels: &[Channel],
     licensee_groups: &[Group],
     contacts: &[Contact],
     already_alerted: &HashSet<ContactId>,
+) -> Resolution {
+    resolve_with(groups, channels, licensee_groups, contacts, already_alerted, None)
+}
+
+/// Resolves groups to the people to alert: one entry per person however many
+/// groups they are in, channels limited to what the policy uses and the person
+/// has (WhatsApp only with opt-in), and anyone in `already_alerted` left out. A
+/// rota alerts only whoever is on duty at the incident's time; someone away
+/// is left out and their deputy alerted in their place (see `cover`).
+pub fn resolve_at(
+    groups: &[GroupId],
+    channels: &[Channel],
+    licensee_groups: &[Group],
+    contacts: &[Contact],
+    already_alerted: &HashSet<ContactId>,
     when: AlertTime,
+) -> Resolution {
+    resolve_with(groups, channels, licensee_groups, contacts, already_alerted, Some(when))
+}
+
+fn resolve_with(
+    groups: &[GroupId],
+    channels: &[Channel],
+    licensee_groups: &[Group],
+    contacts: &[Contact],
+    already_alerted: &HashSet<ContactId>,
+    when: Option<AlertTime>,
 ) -> Resolution {
     let directory = Directory::new(contacts, licensee_groups);
     let mut resolution = Resolution::default();
@@ -253,8 +276,11 @@ pub fn resolve(
             resolution.missing_groups.push(gid.clone());
             continue;
         };
-        let on_call = Directory::called(group, when.incident_at);
-        if group.rota.is_some() {
+        let on_call = match when {
+            Some(when) => Directory::called(group, when.incident_at),
+            None => group.members.iter().collect(),
+        };
+        if group.rota.is_some() && when.is_some() {
             resolution.on_duty.extend(on_call.iter().map(|m| (gid.clone(), (*m).clone())));
         }
         for member in on_call {
@@ -265,8 +291,9 @@ pub fn resolve(
                 None => {
                     unreachable.insert(member.clone());
                 }
-                Some(person) if person.away_at(when.now) => {
-                    let cover = directory.stand_in(member, std::slice::from_ref(gid), when.now);
+                Some(person) if when.is_some_and(|w| person.away_at(w.now)) => {
+                    let now = when.map_or(OffsetDateTime::UNIX_EPOCH, |w| w.now);
+                    let cover = directory.stand_in(member, std::slice::from_ref(gid), now);
                     let stand_in = cover.deputy.filter(|d| !already_alerted.contains(&d.id));
                     if let Some(deputy) = stand_in {
                         let entry = called.entry(deputy.id.clone()).or_default();
@@ -276,7 +303,7 @@ pub fn resolve(
                     away.entry(member.clone()).or_insert_with(|| AwayCover {
                         away: member.clone(),
                         role: person.role.clone(),
-                        away_until: person.away_until.unwrap_or(when.now.date()),
+                        away_until: person.away_until.unwrap_or(now.date()),
                         also_away: cover.also_away.iter().map(|c| c.id.clone()).collect(),
                         stand_in: cover.deputy.map(|d| d.id.clone()),
                     });
