@@ -12,8 +12,8 @@ use sim::domain::notification::NotificationMessage;
 use sim::domain::policy::Channel;
 use sim::domain::rota::Rota;
 use sim::domain::{Contact, Event, Group, PhoneNumber, Role};
-use sim::ids::{ContactId, GroupId};
 use sim::ids::IncidentId;
+use sim::ids::{ContactId, GroupId};
 use sim::links::{LinkClaims, LinkKey};
 use sim::ports::Queue;
 use sim::render::{gsm7_length, sms_segments, Alert, AlertKind};
@@ -405,9 +405,13 @@ async fn away_contacts_are_stood_in_for(h: Harness, queues: ChannelQueues) {
     let id = knife_at(&h, &deps, "CAD 1/22NOV26", START).await;
     let (who, _) = sent(&queues).await;
     assert_eq!(who["sms"], set(&["con-comms-second", "con-cs-officer", "con-csl"]), "nobody away is alerted");
-    let stand_in = h.store.notifications(&id).await.unwrap().into_iter().find(|n| n.contact_id.as_str() == "con-comms-second");
+    let stand_in =
+        h.store.notifications(&id).await.unwrap().into_iter().find(|n| n.contact_id.as_str() == "con-comms-second");
     let stand_in = stand_in.expect("the stand-in has a notification");
-    assert_eq!((stand_in.role.as_str(), stand_in.deputy_for.as_ref().map(|d| d.as_str())), ("comms", Some("con-comms")));
+    assert_eq!(
+        (stand_in.role.as_str(), stand_in.deputy_for.as_ref().map(|d| d.as_str())),
+        ("comms", Some("con-comms"))
+    );
 
     let timeline = h.store.timeline(&id).await.unwrap();
     let stood_in: Vec<&Event> = timeline.iter().map(|e| &e.event).filter(|e| e.kind().starts_with("away_")).collect();
@@ -468,9 +472,8 @@ async fn a_rota_alerts_whoever_is_on_duty(h: Harness, queues: ChannelQueues) {
         })
         .await
         .unwrap();
-    let comms_alerted = |who: &Sent| {
-        who["sms"].iter().filter(|c| c.starts_with("con-comms")).cloned().collect::<Vec<_>>()
-    };
+    let comms_alerted =
+        |who: &Sent| who["sms"].iter().filter(|c| c.starts_with("con-comms")).cloned().collect::<Vec<_>>();
 
     // Monday 26 October, 08:30 UTC is 08:30 GMT: still the first turn (a schedule kept in UTC would say the second).
     let first = knife_at(&h, &deps, "CAD 1/26OCT26", time::macros::datetime!(2026-10-26 08:30 UTC)).await;

@@ -152,7 +152,7 @@ async fn export_reads_back_unchanged(store: &dyn Store) {
     let lambeth = sim::demo::lambeth();
     let exported = directory::export(store, &lambeth).await.unwrap();
     let text = String::from_utf8(exported.clone()).unwrap();
-    assert!(text.starts_with(&HEADER.replace('\n', ",away_until\n")), "{text}");
+    assert!(text.starts_with(&HEADER.replace('\n', ",away_until,rota\n")), "{text}");
     assert_eq!(text.lines().count(), 11);
     let plan = directory::plan_import(store, &lambeth, &exported, Limits::default()).await.unwrap();
     assert!(plan.is_empty(), "an exported file imports as no change: {plan}");
@@ -177,7 +177,54 @@ macro_rules! both {
     )*};
 }
 
+/// A rota and an away date from the file: stored with the group and the
+/// contact, read back by export, and an unchanged export imports as no change.
+async fn a_rota_and_an_away_date_come_from_the_file(store: &dyn Store) {
+    seeded(store).await;
+    let lambeth = sim::demo::lambeth();
+    let exported = String::from_utf8(directory::export(store, &lambeth).await.unwrap()).unwrap();
+    // Comms becomes a weekly rota of three, turns from Monday 09:00 UK time; the health lead is away.
+    let mut lines: Vec<String> = exported
+        .lines()
+        .map(|l| match l.split(',').next() {
+            Some("con-comms") => l.replace(",grp-comms,,", ",,,grp-comms@2026-11-09"),
+            Some("con-health") => l.replace(",grp-health,,", ",grp-health,2026-12-24,"),
+            _ => l.to_owned(),
+        })
+        .collect();
+    lines.push("c-comms-2,Second Comms Officer,comms,Lambeth Council,+447700900555,,no,,,,grp-comms@2026-11-16".into());
+    lines.push("c-comms-3,Third Comms Officer,comms,Lambeth Council,+447700900556,,no,,,,grp-comms@2026-11-02".into());
+    let plan = directory::plan_import(store, &lambeth, lines.join("\n").as_bytes(), Limits::default()).await.unwrap();
+    directory::apply(store, &plan, false, "cli:test", &clock()).await.unwrap();
+    let groups = store.groups(&lambeth).await.unwrap();
+    let comms = groups.iter().find(|g| g.id.as_str() == "grp-comms").unwrap();
+    assert_eq!(comms.rota, Some(Rota::weekly_from(time::macros::date!(2026 - 11 - 02))));
+    let order: Vec<&str> = comms.members.iter().map(|m| m.as_str()).collect();
+    assert_eq!(order, ["c-comms-3", "con-comms", "c-comms-2"], "in turn order");
+    let health = store.get_contact(&lambeth, &ContactId::parse("con-health").unwrap()).await.unwrap().unwrap();
+    assert_eq!(health.away_until, Some(time::macros::date!(2026 - 12 - 24)));
+
+    let again = directory::export(store, &lambeth).await.unwrap();
+    let text = String::from_utf8(again.clone()).unwrap();
+    assert!(text.contains(",grp-comms@2026-11-09\n") && text.contains(",2026-12-24,"), "{text}");
+    let plan = directory::plan_import(store, &lambeth, &again, Limits::default()).await.unwrap();
+    assert!(plan.is_empty(), "an exported rota imports as no change: {plan}");
+
+    // Turns that do not follow on are refused on their row.
+    let mut gap = lines.clone();
+    let last = gap.len() - 1;
+    gap[last] = gap[last].replace("@2026-11-02", "@2026-10-26");
+    let Err(ImportError::File(CsvError::Rows(errors))) =
+        directory::plan_import(store, &lambeth, gap.join("\n").as_bytes(), Limits::default()).await
+    else {
+        panic!("a rota with a week uncovered was accepted")
+    };
+    let at: Vec<(usize, &str)> = errors.iter().map(|e| (e.row, e.column.as_str())).collect();
+    assert_eq!(at, [(last, "rota")], "the second comms officer's turn no longer follows on: {errors:?}");
+}
+
 both!(
+    a_rota_and_an_away_date_come_from_the_file,
     five_hundred_rows_with_three_bad_ones,
     a_colleagues_edit_during_an_import_is_not_lost,
     export_reads_back_unchanged
@@ -533,7 +580,7 @@ async fn after_an_import_categorisation_alerts_the_people_the_file_names() {
         .lines()
         .map(|l| if l.starts_with("con-comms,") { l.replace(",grp-comms", ",") } else { l.to_owned() })
         .collect();
-    lines.push("c-new-comms,New Comms Officer,comms,Lambeth Council,+447700900555,,no,,grp-comms,".into());
+    lines.push("c-new-comms,New Comms Officer,comms,Lambeth Council,+447700900555,,no,,grp-comms,,".into());
     let plan =
         directory::plan_import(&*h.store, &lambeth, lines.join("\n").as_bytes(), Limits::default()).await.unwrap();
     directory::apply(&*h.store, &plan, false, "cli:test", &clock()).await.unwrap();

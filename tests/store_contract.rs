@@ -65,7 +65,8 @@ async fn reference_data(store: &dyn Store) {
     away.away_until = Some(time::macros::date!(2026 - 12 - 24));
     store.put_contact(&away).await.unwrap();
     assert_eq!(store.get_contact(&sim::demo::lambeth(), &away.id).await.unwrap(), Some(away.clone()));
-    let mut rota = store.groups(&sim::demo::lambeth()).await.unwrap().into_iter().find(|g| g.id.as_str() == "grp-comms").unwrap();
+    let mut rota =
+        store.groups(&sim::demo::lambeth()).await.unwrap().into_iter().find(|g| g.id.as_str() == "grp-comms").unwrap();
     rota.members = ["con-health", "con-comms", "con-csl"].map(|m| sim::ids::ContactId::parse(m).unwrap()).to_vec();
     rota.rota = Some(sim::domain::rota::Rota::parse("2026-11-02T09:00", 7).unwrap());
     store.put_group(&rota).await.unwrap();

@@ -173,8 +173,14 @@ async fn fan_out(
             incident_at: incident.report.occurred_at,
             now: if categorisation.widened { now } else { categorisation.decided_at },
         };
-        let resolution =
-            resolve_at(&policy.groups_for(&incident.report), &policy.channels, &groups, &contacts, &alerted_before, when);
+        let resolution = resolve_at(
+            &policy.groups_for(&incident.report),
+            &policy.channels,
+            &groups,
+            &contacts,
+            &alerted_before,
+            when,
+        );
         events.extend(resolution.on_duty.iter().map(|(group_id, contact_id)| {
             event(Event::RotaOnDuty { group_id: group_id.clone(), contact_id: contact_id.clone() })
         }));

@@ -14,8 +14,8 @@
 //! DLQ, no extra service, and the same on the local stack. SQS delays at most
 //! 15 minutes, so a check due later re-queues itself for the rest.
 
-use sim::domain::notification::{EscalationCheck, Notification, NotificationKey, Step};
 use sim::domain::cover::Directory;
+use sim::domain::notification::{EscalationCheck, Notification, NotificationKey, Step};
 use sim::domain::policy::{resolve_at, AlertTime, AwayCover, EscalationTarget, Recipient};
 use sim::domain::{Contact, Event, Role, TimelineEvent};
 use sim::fanout::write_and_queue;

@@ -2,13 +2,13 @@
 //! the licensee's policies and its directory as they stand.
 
 use crate::domain::category::Category;
+use crate::domain::cover::Directory;
 use crate::domain::policy::{AlertPolicy, Channel, EscalationTarget};
 use crate::domain::{Contact, Group, Licensee, Role};
 use crate::ids::{ContactId, GroupId};
-use crate::domain::cover::Directory;
 use std::collections::{BTreeMap, BTreeSet};
-use time::{Date, Duration, OffsetDateTime, PrimitiveDateTime};
 use std::fmt;
+use time::{Date, Duration, OffsetDateTime, PrimitiveDateTime};
 
 /// One way an alert would fall through. `categories` are those whose policy
 /// the gap affects.

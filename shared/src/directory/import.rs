@@ -112,7 +112,8 @@ pub fn plan(
             Some(before) => {
                 let mut fields = changed_fields(before, &i.contact);
                 let groups_now = membership_now.get(&i.contact.id).cloned().unwrap_or_default();
-                if groups_now != i.groups.iter().collect::<BTreeSet<_>>() {
+                let in_file: BTreeSet<&GroupId> = i.groups.iter().chain(i.rota.iter().map(|(g, _)| g)).collect();
+                if groups_now != in_file {
                     fields.push("groups");
                 }
                 if fields.is_empty() {
@@ -127,19 +128,26 @@ pub fn plan(
 
     // Group membership is what the file says, in file order; every group
     // the licensee has is covered (one absent from the file becomes empty).
+    // A rota's members are in turn order, and the file sets its schedule (no turns: not a rota).
     let mut members: BTreeMap<GroupId, Vec<ContactId>> = groups.iter().map(|g| (g.id.clone(), Vec::new())).collect();
     for i in imported {
         for g in &i.groups {
             members.entry(g.clone()).or_default().push(i.contact.id.clone());
         }
     }
+    let rotas = csv::rotas(imported);
+    for (g, (_, in_turn_order)) in &rotas {
+        members.insert(g.clone(), in_turn_order.clone());
+    }
     let (mut group_changes, mut put_groups) = (Vec::new(), Vec::new());
     for (id, after) in members {
         let existing = groups.iter().find(|g| g.id == id);
         let before: &[ContactId] = existing.map(|g| g.members.as_slice()).unwrap_or_default();
         let same = |a: &[ContactId], b: &[ContactId]| a.iter().collect::<BTreeSet<_>>() == b.iter().collect();
-        if existing.is_some() && same(before, &after) {
-            continue; // the same people, whatever the order
+        let rota = rotas.get(&id).map(|(r, _)| *r);
+        let same_rota = existing.is_some_and(|g| g.rota == rota && (rota.is_none() || g.members == after));
+        if existing.is_some() && same(before, &after) && same_rota {
+            continue; // the same people, whatever the order (a rota's order and schedule unchanged)
         }
         let joined = after.iter().filter(|m| !before.contains(m)).cloned().collect();
         let left = before.iter().filter(|m| !after.contains(m)).cloned().collect();
@@ -149,7 +157,7 @@ pub fn plan(
             id,
             licensee_id: licensee.clone(),
             members: after,
-            rota: existing.and_then(|g| g.rota),
+            rota,
         });
     }
     Plan {

@@ -46,7 +46,9 @@ impl<'a> Directory<'a> {
     pub fn called(group: &'a Group, incident_at: OffsetDateTime) -> Vec<&'a ContactId> {
         match &group.rota {
             None => group.members.iter().collect(),
-            Some(rota) => rota.on_duty(group.members.len(), incident_at).map(|i| &group.members[i]).into_iter().collect(),
+            Some(rota) => {
+                rota.on_duty(group.members.len(), incident_at).map(|i| &group.members[i]).into_iter().collect()
+            }
         }
     }
 
@@ -134,7 +136,8 @@ mod tests {
 
     #[test]
     fn on_a_rota_the_deputy_is_the_next_on_the_rota() {
-        let contacts = [person("a", Some("z"), None), person("b", None, Some(date!(2026 - 11 - 30))), person("c", None, None)];
+        let contacts =
+            [person("a", Some("z"), None), person("b", None, Some(date!(2026 - 11 - 30))), person("c", None, None)];
         let rota = Group {
             id: GroupId::parse("grp-duty").unwrap(),
             licensee_id: LicenseeId::parse("lambeth").unwrap(),

@@ -4,11 +4,11 @@
 
 use super::category::Category;
 use super::contact::{Contact, Group, Role};
+use super::cover::Directory;
 use super::incident::IncidentReport;
 use crate::choice;
 use crate::ids::{ContactId, GroupId};
 use serde::{Deserialize, Serialize};
-use super::cover::Directory;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use time::{Date, OffsetDateTime};
 
@@ -330,7 +330,12 @@ fn resolve_with(
             }
             None => contact.role.clone(),
         };
-        resolution.recipients.push(Recipient { contact_id, channels: usable, groups: c.groups.into_iter().collect(), role });
+        resolution.recipients.push(Recipient {
+            contact_id,
+            channels: usable,
+            groups: c.groups.into_iter().collect(),
+            role,
+        });
     }
     resolution.unreachable = unreachable.into_iter().collect();
     resolution.away = away.into_values().collect();

@@ -45,7 +45,10 @@ impl Rota {
         if !(1..=MAX_TURN_DAYS).contains(&turn_days) {
             return Err(RotaError::TurnDays);
         }
-        Ok(Self { starts: starts.replace_second(0).and_then(|s| s.replace_nanosecond(0)).map_err(|_| RotaError::Starts)?, turn_days })
+        Ok(Self {
+            starts: starts.replace_second(0).and_then(|s| s.replace_nanosecond(0)).map_err(|_| RotaError::Starts)?,
+            turn_days,
+        })
     }
 
     /// Weekly turns handed over at 09:00 UK time, the first on `first_day`.

@@ -43,7 +43,13 @@ pub enum Event {
     RotaOnDuty { group_id: GroupId, contact_id: ContactId },
     /// Someone to alert is away until a date: their deputy (or the next on
     /// the rota) was alerted in their place, past any deputies away too.
-    AwayDeputyAlerted { contact_id: ContactId, role: Role, away_until: Date, deputy_id: ContactId, also_away: Vec<ContactId> },
+    AwayDeputyAlerted {
+        contact_id: ContactId,
+        role: Role,
+        away_until: Date,
+        deputy_id: ContactId,
+        also_away: Vec<ContactId>,
+    },
     /// Someone to alert is away and so is every deputy SIM could try: nobody
     /// was alerted in their place for the role. An operator must fix this.
     AwayNobodyAlerted { contact_id: ContactId, role: Role, away_until: Date, also_away: Vec<ContactId> },
