@@ -171,9 +171,13 @@ pub fn alert_gaps(licensee: &Licensee, contacts: &[Contact], groups: &[Group], n
         if leads.is_empty() {
             gaps.push(Gap::NobodyInRole { role: policy.lead_role.clone(), category: policy.category });
         } else if policy.acknowledge_within_minutes.is_some()
-            && !leads
-                .iter()
-                .any(|c| c.deputy.as_ref().and_then(|d| by_id.get(d)).is_some_and(|d| reachable(d, &policy.channels)))
+            && !leads.iter().any(|c| {
+                // On a rota, the deputy is the next on the rota.
+                directory
+                    .deputy_of(&c.id, &policy.groups)
+                    .and_then(|d| by_id.get(d))
+                    .is_some_and(|d| d.id != c.id && reachable(d, &policy.channels))
+            })
         {
             gaps.push(Gap::NoDeputyInRole { role: policy.lead_role.clone(), category: policy.category });
         }

@@ -53,8 +53,8 @@ impl<'a> Directory<'a> {
     }
 
     /// The one deputy of `person` alerted through `via`: the next on a rota
-    /// among `via` they are on, else their own deputy.
-    fn next(&self, person: &ContactId, via: &[GroupId]) -> Option<&'a ContactId> {
+    /// among `via` they are on, else their own deputy (away or not).
+    pub fn deputy_of(&self, person: &ContactId, via: &[GroupId]) -> Option<&'a ContactId> {
         let on_rota = via.iter().filter_map(|g| self.group(g)).filter(|g| g.rota.is_some()).find_map(|g| {
             let at = g.members.iter().position(|m| m == person)?;
             Some(&g.members[(at + 1) % g.members.len()])
@@ -72,7 +72,7 @@ impl<'a> Directory<'a> {
         let mut also_away = Vec::new();
         let mut at = person;
         for _ in 0..MAX_DEPUTY_CHAIN {
-            let Some(next) = self.next(at, via) else { break };
+            let Some(next) = self.deputy_of(at, via) else { break };
             let Some(deputy) = self.contact(next).filter(|_| seen.insert(next)) else { break };
             if !deputy.away_at(now) {
                 return StandIn { deputy: Some(deputy), also_away };
