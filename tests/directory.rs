@@ -195,6 +195,11 @@ async fn a_rota_and_an_away_date_come_from_the_file(store: &dyn Store) {
     lines.push("c-comms-2,Second Comms Officer,comms,Lambeth Council,+447700900555,,no,,,,grp-comms@2026-11-16".into());
     lines.push("c-comms-3,Third Comms Officer,comms,Lambeth Council,+447700900556,,no,,,,grp-comms@2026-11-02".into());
     let plan = directory::plan_import(store, &lambeth, lines.join("\n").as_bytes(), Limits::default()).await.unwrap();
+    let dry_run = plan.to_string();
+    assert!(
+        dry_run.contains("group grp-comms: joined c-comms-3 c-comms-2 a rota, turns of 7 day(s) from 2026-11-02T09:00 UK time, in turn order: c-comms-3 con-comms c-comms-2"),
+        "{dry_run}"
+    );
     directory::apply(store, &plan, false, "cli:test", &clock()).await.unwrap();
     let groups = store.groups(&lambeth).await.unwrap();
     let comms = groups.iter().find(|g| g.id.as_str() == "grp-comms").unwrap();

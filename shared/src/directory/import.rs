@@ -27,6 +27,9 @@ pub struct GroupChange {
     pub new: bool,
     pub joined: Vec<ContactId>,
     pub left: Vec<ContactId>,
+    /// Set when the file changes whether the group is a rota, its schedule or
+    /// its order: the rota after the import (none: no longer a rota) and its order.
+    pub rota: Option<(Option<crate::domain::rota::Rota>, Vec<ContactId>)>,
 }
 
 /// What an import would do to a licensee's directory.
@@ -151,7 +154,8 @@ pub fn plan(
         }
         let joined = after.iter().filter(|m| !before.contains(m)).cloned().collect();
         let left = before.iter().filter(|m| !after.contains(m)).cloned().collect();
-        group_changes.push(GroupChange { id: id.clone(), new: existing.is_none(), joined, left });
+        let rota_change = (!same_rota).then(|| (rota, if rota.is_some() { after.clone() } else { Vec::new() }));
+        group_changes.push(GroupChange { id: id.clone(), new: existing.is_none(), joined, left, rota: rota_change });
         put_groups.push(Group {
             name: existing.map(|g| g.name.clone()).unwrap_or_else(|| id.to_string()),
             id,
@@ -258,6 +262,11 @@ impl fmt::Display for Plan {
             }
             if !g.left.is_empty() {
                 write!(f, " left {}", list(&g.left))?;
+            }
+            match &g.rota {
+                Some((Some(rota), order)) => write!(f, " a rota, {rota}, in turn order: {}", list(order))?,
+                Some((None, _)) if !g.new => write!(f, " no longer a rota")?,
+                _ => {}
             }
             writeln!(f)?;
         }
