@@ -7,6 +7,8 @@
 //! 3. Open the checklist if the category's policy calls for one.
 //! 4. Write one notification per person per channel and queue an ids-only
 //!    message for each on its channel's queue; then mark the round done.
+//!    Who is alerted is decided in the domain (`resolve_at`): on a rota, whoever
+//!    is on duty at the incident's time; for anyone away, their deputy at once.
 //!    An upgrade also queues a stakeholder briefing for the groups already
 //!    responding.
 //!

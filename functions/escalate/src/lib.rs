@@ -6,7 +6,9 @@
 //! acknowledgement does not silence the other roles. For a silent role, a
 //! `deputies` step re-alerts each of its people (reminder text, differing from
 //! the first alert) and alerts their deputies; a `groups` step alerts those
-//! groups. The checks stop once every required role has acknowledged, when
+//! groups. Deputies follow categorisation's rule (`sim::domain::cover`): the
+//! next on the rota for someone alerted through a rota, and a deputy who is
+//! away skipped for their own deputy, on the timeline. The checks stop once every required role has acknowledged, when
 //! the policy's steps run out, or when a newer categorisation round
 //! supersedes this one (it has its own checks). Each step is on the timeline.
 //!
