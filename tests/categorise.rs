@@ -10,7 +10,10 @@ use sim::adapters::memory_queue::MemoryQueue;
 use sim::domain::category::Category;
 use sim::domain::notification::NotificationMessage;
 use sim::domain::policy::Channel;
+use sim::domain::rota::Rota;
+use sim::domain::{Contact, Event, Group, PhoneNumber, Role};
 use sim::ids::IncidentId;
+use sim::ids::{ContactId, GroupId};
 use sim::links::{LinkClaims, LinkKey};
 use sim::ports::Queue;
 use sim::render::{gsm7_length, sms_segments, Alert, AlertKind};
@@ -356,4 +359,157 @@ async fn in_memory_an_amendment_that_adds_a_child_victim_alerts_education_and_yo
 async fn on_moto_an_amendment_that_adds_a_child_victim_alerts_education_and_youth_once() {
     needs_moto!();
     amendments_alert_the_people_they_add(moto_harness().await, moto_channel_queues().await).await;
+}
+
+// Away contacts and rotas (issue 14, item 5).
+
+fn person(id: &str, role: &str, mobile: &str, deputy: Option<&str>, away_until: Option<time::Date>) -> Contact {
+    Contact {
+        id: ContactId::parse(id).unwrap(),
+        licensee_id: sim::demo::lambeth(),
+        name: format!("Person {id}"),
+        role: Role::parse(role).unwrap(),
+        organisation: "London Borough of Lambeth".into(),
+        mobile: Some(PhoneNumber::parse(mobile).unwrap()),
+        whatsapp_opt_in: false,
+        email: None,
+        deputy: deputy.map(|d| ContactId::parse(d).unwrap()),
+        away_until,
+    }
+}
+
+/// A knife incident that occurred at `at`, reported a minute later (the clock is set to then).
+async fn knife_at(h: &Harness, deps: &categorise::Deps, reference: &str, at: time::OffsetDateTime) -> IncidentId {
+    h.clock.set(at + Duration::minutes(1));
+    let mut body: Value = serde_json::from_str(&adult_knife_report(reference)).unwrap();
+    body["occurred_at"] = json!(at.format(&time::format_description::well_known::Rfc3339).unwrap());
+    body.as_object_mut().unwrap().remove("reported_at");
+    let id = report(h, body.to_string()).await;
+    categorise_handed_on(h, deps).await;
+    IncidentId::parse(&id).unwrap()
+}
+
+async fn away_contacts_are_stood_in_for(h: Harness, queues: ChannelQueues) {
+    let deps = categoriser(&h, queues.clone());
+    let last_day = time::macros::date!(2026 - 11 - 27);
+    // Comms is away; so is their deputy; the deputy's deputy is alerted in their place.
+    // Health is away with nobody to stand in: an alert gap for the role.
+    for c in [
+        person("con-comms", "comms", "+447700900006", Some("con-comms-deputy"), Some(last_day)),
+        person("con-comms-deputy", "comms", "+447700900106", Some("con-comms-second"), Some(last_day)),
+        person("con-comms-second", "comms", "+447700900206", None, None),
+        person("con-health", "health", "+447700900008", None, Some(last_day)),
+    ] {
+        h.store.put_contact(&c).await.unwrap();
+    }
+    let id = knife_at(&h, &deps, "CAD 1/22NOV26", START).await;
+    let (who, _) = sent(&queues).await;
+    assert_eq!(who["sms"], set(&["con-comms-second", "con-cs-officer", "con-csl"]), "nobody away is alerted");
+    let stand_in =
+        h.store.notifications(&id).await.unwrap().into_iter().find(|n| n.contact_id.as_str() == "con-comms-second");
+    let stand_in = stand_in.expect("the stand-in has a notification");
+    assert_eq!(
+        (stand_in.role.as_str(), stand_in.deputy_for.as_ref().map(|d| d.as_str())),
+        ("comms", Some("con-comms"))
+    );
+
+    let timeline = h.store.timeline(&id).await.unwrap();
+    let stood_in: Vec<&Event> = timeline.iter().map(|e| &e.event).filter(|e| e.kind().starts_with("away_")).collect();
+    assert_eq!(
+        stood_in,
+        [
+            &Event::AwayDeputyAlerted {
+                contact_id: ContactId::parse("con-comms").unwrap(),
+                role: Role::parse("comms").unwrap(),
+                away_until: last_day,
+                deputy_id: ContactId::parse("con-comms-second").unwrap(),
+                also_away: vec![ContactId::parse("con-comms-deputy").unwrap()],
+            },
+            &Event::AwayNobodyAlerted {
+                contact_id: ContactId::parse("con-health").unwrap(),
+                role: Role::parse("health").unwrap(),
+                away_until: last_day,
+                also_away: vec![],
+            },
+        ]
+    );
+
+    // Back the day after their last day away (UK date): alerted themselves again.
+    knife_at(&h, &deps, "CAD 2/28NOV26", time::macros::datetime!(2026-11-28 00:05 UTC)).await;
+    let (who, _) = sent(&queues).await;
+    assert_eq!(who["sms"], set(&["con-comms", "con-cs-officer", "con-csl", "con-health"]));
+}
+
+#[tokio::test]
+async fn in_memory_an_away_contacts_deputy_is_alerted_in_their_place() {
+    away_contacts_are_stood_in_for(memory_harness().await, memory_channel_queues()).await;
+}
+
+#[tokio::test]
+async fn on_moto_an_away_contacts_deputy_is_alerted_in_their_place() {
+    needs_moto!();
+    away_contacts_are_stood_in_for(moto_harness().await, moto_channel_queues().await).await;
+}
+
+async fn a_rota_alerts_whoever_is_on_duty(h: Harness, queues: ChannelQueues) {
+    let deps = categoriser(&h, queues.clone());
+    // Comms is a weekly rota from Monday 19 October 2026, 09:00 UK time (BST); the
+    // clocks go back on Sunday 25 October, so the second turn starts at 09:00 GMT.
+    for c in [
+        person("con-comms-2", "comms", "+447700900106", None, None),
+        person("con-comms-3", "comms", "+447700900206", None, None),
+    ] {
+        h.store.put_contact(&c).await.unwrap();
+    }
+    let members = ["con-comms", "con-comms-2", "con-comms-3"].map(|m| ContactId::parse(m).unwrap());
+    h.store
+        .put_group(&Group {
+            id: GroupId::parse("grp-comms").unwrap(),
+            licensee_id: sim::demo::lambeth(),
+            name: "Communications duty officer".into(),
+            members: members.to_vec(),
+            rota: Some(Rota::weekly_from(time::macros::date!(2026 - 10 - 19))),
+        })
+        .await
+        .unwrap();
+    let comms_alerted =
+        |who: &Sent| who["sms"].iter().filter(|c| c.starts_with("con-comms")).cloned().collect::<Vec<_>>();
+
+    // Monday 26 October, 08:30 UTC is 08:30 GMT: still the first turn (a schedule kept in UTC would say the second).
+    let first = knife_at(&h, &deps, "CAD 1/26OCT26", time::macros::datetime!(2026-10-26 08:30 UTC)).await;
+    assert_eq!(comms_alerted(&sent(&queues).await.0), ["con-comms"]);
+    let on_duty = h.store.timeline(&first).await.unwrap().into_iter().find(|e| e.event.kind() == "rota_on_duty");
+    assert_eq!(
+        on_duty.map(|e| e.event),
+        Some(Event::RotaOnDuty { group_id: GroupId::parse("grp-comms").unwrap(), contact_id: members[0].clone() })
+    );
+    // 09:00 GMT: the second turn.
+    knife_at(&h, &deps, "CAD 2/26OCT26", time::macros::datetime!(2026-10-26 09:00 UTC)).await;
+    assert_eq!(comms_alerted(&sent(&queues).await.0), ["con-comms-2"]);
+    // Before the clocks changed, 08:00 UTC on Monday 19 October was 09:00 BST: the first turn had begun.
+    knife_at(&h, &deps, "CAD 3/19OCT26", time::macros::datetime!(2026-10-19 08:00 UTC)).await;
+    assert_eq!(comms_alerted(&sent(&queues).await.0), ["con-comms"]);
+    knife_at(&h, &deps, "CAD 4/19OCT26", time::macros::datetime!(2026-10-19 07:59 UTC)).await;
+    assert_eq!(comms_alerted(&sent(&queues).await.0), ["con-comms-3"], "the turns repeat backwards too");
+
+    // The person on duty is away: the next on the rota is alerted in their place.
+    let mut away = h.store.get_contact(&sim::demo::lambeth(), &members[1]).await.unwrap().unwrap();
+    away.away_until = Some(time::macros::date!(2026 - 10 - 30));
+    h.store.put_contact(&away).await.unwrap();
+    let stood_in = knife_at(&h, &deps, "CAD 5/27OCT26", time::macros::datetime!(2026-10-27 12:00 UTC)).await;
+    assert_eq!(comms_alerted(&sent(&queues).await.0), ["con-comms-3"]);
+    let timeline = h.store.timeline(&stood_in).await.unwrap();
+    let kinds: Vec<&str> = timeline.iter().map(|e| e.event.kind()).collect();
+    assert!(kinds.contains(&"away_deputy_alerted"), "{kinds:?}");
+}
+
+#[tokio::test]
+async fn in_memory_a_rota_alerts_only_the_person_on_duty_across_the_clock_change() {
+    a_rota_alerts_whoever_is_on_duty(memory_harness().await, memory_channel_queues()).await;
+}
+
+#[tokio::test]
+async fn on_moto_a_rota_alerts_only_the_person_on_duty_across_the_clock_change() {
+    needs_moto!();
+    a_rota_alerts_whoever_is_on_duty(moto_harness().await, moto_channel_queues().await).await;
 }

@@ -8,6 +8,7 @@ use sim::clock::ManualClock;
 use sim::directory::{self, CsvError, Gap, ImportError, Limits};
 use sim::domain::category::Category;
 use sim::domain::policy::Channel;
+use sim::domain::rota::Rota;
 use sim::domain::{AreaName, Contact, EmailAddress, Group, LicenceStatus, Licensee, PhoneNumber, Role, Tier};
 use sim::ids::{ContactId, GroupId, LicenseeId};
 use sim::ports::sender::{Outgoing, SendError, Sender};
@@ -151,7 +152,7 @@ async fn export_reads_back_unchanged(store: &dyn Store) {
     let lambeth = sim::demo::lambeth();
     let exported = directory::export(store, &lambeth).await.unwrap();
     let text = String::from_utf8(exported.clone()).unwrap();
-    assert!(text.starts_with(HEADER), "{text}");
+    assert!(text.starts_with(&HEADER.replace('\n', ",away_until,rota\n")), "{text}");
     assert_eq!(text.lines().count(), 11);
     let plan = directory::plan_import(store, &lambeth, &exported, Limits::default()).await.unwrap();
     assert!(plan.is_empty(), "an exported file imports as no change: {plan}");
@@ -176,7 +177,59 @@ macro_rules! both {
     )*};
 }
 
+/// A rota and an away date from the file: stored with the group and the
+/// contact, read back by export, and an unchanged export imports as no change.
+async fn a_rota_and_an_away_date_come_from_the_file(store: &dyn Store) {
+    seeded(store).await;
+    let lambeth = sim::demo::lambeth();
+    let exported = String::from_utf8(directory::export(store, &lambeth).await.unwrap()).unwrap();
+    // Comms becomes a weekly rota of three, turns from Monday 09:00 UK time; the health lead is away.
+    let mut lines: Vec<String> = exported
+        .lines()
+        .map(|l| match l.split(',').next() {
+            Some("con-comms") => l.replace(",grp-comms,,", ",,,grp-comms@2026-11-09"),
+            Some("con-health") => l.replace(",grp-health,,", ",grp-health,2026-12-24,"),
+            _ => l.to_owned(),
+        })
+        .collect();
+    lines.push("c-comms-2,Second Comms Officer,comms,Lambeth Council,+447700900555,,no,,,,grp-comms@2026-11-16".into());
+    lines.push("c-comms-3,Third Comms Officer,comms,Lambeth Council,+447700900556,,no,,,,grp-comms@2026-11-02".into());
+    let plan = directory::plan_import(store, &lambeth, lines.join("\n").as_bytes(), Limits::default()).await.unwrap();
+    let dry_run = plan.to_string();
+    assert!(
+        dry_run.contains("group grp-comms: joined c-comms-3 c-comms-2 a rota, turns of 7 day(s) from 2026-11-02T09:00 UK time, in turn order: c-comms-3 con-comms c-comms-2"),
+        "{dry_run}"
+    );
+    directory::apply(store, &plan, false, "cli:test", &clock()).await.unwrap();
+    let groups = store.groups(&lambeth).await.unwrap();
+    let comms = groups.iter().find(|g| g.id.as_str() == "grp-comms").unwrap();
+    assert_eq!(comms.rota, Some(Rota::weekly_from(time::macros::date!(2026 - 11 - 02))));
+    let order: Vec<&str> = comms.members.iter().map(|m| m.as_str()).collect();
+    assert_eq!(order, ["c-comms-3", "con-comms", "c-comms-2"], "in turn order");
+    let health = store.get_contact(&lambeth, &ContactId::parse("con-health").unwrap()).await.unwrap().unwrap();
+    assert_eq!(health.away_until, Some(time::macros::date!(2026 - 12 - 24)));
+
+    let again = directory::export(store, &lambeth).await.unwrap();
+    let text = String::from_utf8(again.clone()).unwrap();
+    assert!(text.contains(",grp-comms@2026-11-09\n") && text.contains(",2026-12-24,"), "{text}");
+    let plan = directory::plan_import(store, &lambeth, &again, Limits::default()).await.unwrap();
+    assert!(plan.is_empty(), "an exported rota imports as no change: {plan}");
+
+    // Turns that do not follow on are refused on their row.
+    let mut gap = lines.clone();
+    let last = gap.len() - 1;
+    gap[last] = gap[last].replace("@2026-11-02", "@2026-10-26");
+    let Err(ImportError::File(CsvError::Rows(errors))) =
+        directory::plan_import(store, &lambeth, gap.join("\n").as_bytes(), Limits::default()).await
+    else {
+        panic!("a rota with a week uncovered was accepted")
+    };
+    let at: Vec<(usize, &str)> = errors.iter().map(|e| (e.row, e.column.as_str())).collect();
+    assert_eq!(at, [(last, "rota")], "the second comms officer's turn no longer follows on: {errors:?}");
+}
+
 both!(
+    a_rota_and_an_away_date_come_from_the_file,
     five_hundred_rows_with_three_bad_ones,
     a_colleagues_edit_during_an_import_is_not_lost,
     export_reads_back_unchanged
@@ -258,6 +311,7 @@ fn person(
         whatsapp_opt_in: opt_in,
         email: email.map(|e| EmailAddress::parse(e).unwrap()),
         deputy: deputy.map(|d| ContactId::parse(d).unwrap()),
+        away_until: None,
     }
 }
 
@@ -288,6 +342,26 @@ async fn gapshire(store: &dyn Store) -> LicenseeId {
         // A deputy who is not in the directory.
         person("con-health", "health", None, Some("health@gap.gov.uk"), false, Some("con-gone")),
         person("con-ceo", "chief-executive", None, Some("ceo@gap.gov.uk"), false, None),
+        person("con-ceo-2", "chief-executive", None, Some("ceo2@gap.gov.uk"), false, None),
+        // Away, and so is their deputy.
+        person("con-away", "health", None, Some("away@gap.gov.uk"), false, Some("con-away-deputy")),
+        person("con-away-deputy", "health", None, Some("away2@gap.gov.uk"), false, None),
+    ];
+    let away = |mut c: Contact, until| {
+        c.away_until = Some(until);
+        c
+    };
+    let [gold, silent, no_opt_in, health, ceo, ceo_2, on_leave, on_leave_deputy] = people;
+    // The chief executive's rota: the one on duty in each of the next two turns is away, and so is the other.
+    let people = [
+        gold,
+        silent,
+        no_opt_in,
+        health,
+        away(ceo, time::macros::date!(2026 - 11 - 25)),
+        away(ceo_2, time::macros::date!(2026 - 11 - 29)),
+        away(on_leave, time::macros::date!(2026 - 11 - 30)),
+        away(on_leave_deputy, time::macros::date!(2026 - 11 - 30)),
     ];
     for p in &people {
         store.put_contact(p).await.unwrap();
@@ -296,8 +370,8 @@ async fn gapshire(store: &dyn Store) -> LicenseeId {
         ("grp-gold", &["con-gold"]),
         ("grp-community-safety", &[]),
         ("grp-police-liaison", &["con-silent", "con-no-opt-in", "con-ghost"]),
-        ("grp-health", &["con-health"]),
-        ("grp-chief-executive", &["con-ceo"]),
+        ("grp-health", &["con-health", "con-away"]),
+        ("grp-chief-executive", &["con-ceo", "con-ceo-2"]),
         ("grp-education-youth", &["con-health"]),
     ];
     for (g, members) in groups {
@@ -307,6 +381,8 @@ async fn gapshire(store: &dyn Store) -> LicenseeId {
                 licensee_id: id.clone(),
                 name: g.into(),
                 members: members.iter().map(|m| ContactId::parse(m).unwrap()).collect(),
+                // Weekly turns from Monday 16 November 2026, 09:00 UK time.
+                rota: (g == "grp-chief-executive").then(|| Rota::weekly_from(time::macros::date!(2026 - 11 - 16))),
             })
             .await
             .unwrap();
@@ -318,7 +394,7 @@ async fn gapshire(store: &dyn Store) -> LicenseeId {
 async fn alert_gaps_lists_each_kind_of_gap_of_a_licensee_built_to_have_them() {
     let store = MemoryStore::new();
     let id = gapshire(&store).await;
-    let gaps = directory::gaps_now(&store, &id).await.unwrap().unwrap();
+    let gaps = directory::gaps_now(&store, &id, START).await.unwrap().unwrap();
     let c = |s: &str| ContactId::parse(s).unwrap();
     let g = |s: &str| GroupId::parse(s).unwrap();
     let role = |s: &str| Role::parse(s).unwrap();
@@ -346,6 +422,25 @@ async fn alert_gaps_lists_each_kind_of_gap_of_a_licensee_built_to_have_them() {
             name: "Name of con-health".into(),
             deputy: c("con-gone"),
         },
+        Gap::AwayWithNobodyInTheirPlace {
+            contact: c("con-away"),
+            name: "Name of con-away".into(),
+            away_until: time::macros::date!(2026 - 11 - 30),
+            deputies_away: vec![c("con-away-deputy")],
+            categories: vec![Category::SeriousViolence],
+        },
+        Gap::RotaWithoutCover {
+            group: g("grp-chief-executive"),
+            turn_starts: time::macros::datetime!(2026-11-16 09:00),
+            on_duty: c("con-ceo"),
+            categories: vec![Category::Critical],
+        },
+        Gap::RotaWithoutCover {
+            group: g("grp-chief-executive"),
+            turn_starts: time::macros::datetime!(2026-11-23 09:00),
+            on_duty: c("con-ceo-2"),
+            categories: vec![Category::Critical],
+        },
     ];
     for gap in &expected {
         assert!(gaps.contains(gap), "missing {gap:?} in {gaps:#?}");
@@ -363,7 +458,7 @@ async fn alert_gaps_lists_each_kind_of_gap_of_a_licensee_built_to_have_them() {
     // Seeded Lambeth, set up properly, has fewer gaps than Gapshire and none of the structural kinds.
     let lambeth = MemoryStore::new();
     seeded(&lambeth).await;
-    let gaps = directory::gaps_now(&lambeth, &sim::demo::lambeth()).await.unwrap().unwrap();
+    let gaps = directory::gaps_now(&lambeth, &sim::demo::lambeth(), START).await.unwrap().unwrap();
     assert!(
         !gaps.iter().any(|g| matches!(g, Gap::MissingGroup { .. } | Gap::EmptyGroup { .. } | Gap::NobodyInRole { .. })),
         "{gaps:#?}"
@@ -490,7 +585,7 @@ async fn after_an_import_categorisation_alerts_the_people_the_file_names() {
         .lines()
         .map(|l| if l.starts_with("con-comms,") { l.replace(",grp-comms", ",") } else { l.to_owned() })
         .collect();
-    lines.push("c-new-comms,New Comms Officer,comms,Lambeth Council,+447700900555,,no,,grp-comms".into());
+    lines.push("c-new-comms,New Comms Officer,comms,Lambeth Council,+447700900555,,no,,grp-comms,,".into());
     let plan =
         directory::plan_import(&*h.store, &lambeth, lines.join("\n").as_bytes(), Limits::default()).await.unwrap();
     directory::apply(&*h.store, &plan, false, "cli:test", &clock()).await.unwrap();

@@ -7,6 +7,8 @@ use sim::adapters::memory_queue::MemoryQueue;
 use sim::adapters::recording_sender::RecordingSender;
 use sim::domain::notification::{EscalationCheck, NotificationMessage};
 use sim::domain::policy::Channel;
+use sim::domain::{Contact, Event, PhoneNumber, Role};
+use sim::ids::ContactId;
 use sim::ids::IncidentId;
 use sim::links::LinkKey;
 use sim::ports::{ChannelQueues, Outgoing};
@@ -28,8 +30,14 @@ struct Rig {
 }
 
 async fn rig() -> Rig {
-    let h = moto_harness().await;
-    let queues = moto_channel_queues().await;
+    rig_on(moto_harness().await, moto_channel_queues().await, &[]).await
+}
+
+/// The rig on a harness whose directory has `contacts` put in before the incident is reported.
+async fn rig_on(h: Harness, queues: ChannelQueues, contacts: &[Contact]) -> Rig {
+    for c in contacts {
+        h.store.put_contact(c).await.unwrap();
+    }
     let escalation = Arc::new(MemoryQueue::new("escalation"));
     let categorise = categoriser_with(&h, queues.clone(), escalation.clone());
     assert_eq!(h.call(event("intake-report.json")).await.status(), 202);
@@ -222,4 +230,71 @@ async fn the_escalate_lambda_handles_its_sample_event() {
         total += drain(&**queue).await.len();
     }
     assert_eq!(total, 16, "one message per person per channel");
+}
+
+/// Gold stays silent and gold's deputy is away: the deputy's own deputy is
+/// alerted in their place, the same rule as the first alert's.
+async fn an_away_deputy_is_skipped(h: Harness, queues: ChannelQueues) {
+    let last_day = time::macros::date!(2026 - 11 - 27);
+    let contact = |id: &str, mobile: &str, deputy: Option<&str>, away_until| Contact {
+        id: ContactId::parse(id).unwrap(),
+        licensee_id: sim::demo::lambeth(),
+        name: format!("Person {id}"),
+        role: Role::parse("gold").unwrap(),
+        organisation: "London Borough of Lambeth".into(),
+        mobile: Some(PhoneNumber::parse(mobile).unwrap()),
+        whatsapp_opt_in: false,
+        email: None,
+        deputy: deputy.map(|d| ContactId::parse(d).unwrap()),
+        away_until,
+    };
+    let rig = rig_on(
+        h,
+        queues,
+        &[
+            contact("con-gold-deputy", "+447700900003", Some("con-gold-second"), Some(last_day)),
+            contact("con-gold-second", "+447700900103", None, None),
+        ],
+    )
+    .await;
+    let (first, _) = rig.checks().pop().expect("categorisation scheduled the first check");
+    rig.queued().await;
+    rig.h.clock.advance(Duration::minutes(3));
+    for contact in ["con-csl", "con-cs-officer", "con-comms", "con-police-liaison"] {
+        rig.acknowledge(contact).await;
+    }
+    rig.h.clock.advance(Duration::minutes(7));
+    let outcome = escalate::escalate(&rig.escalate, &first).await.unwrap();
+    assert_eq!(outcome, Outcome::Escalated { silent_roles: vec!["gold".into()], messages: 4, next_check: true });
+    let chased = rig.queued().await;
+    let expected: BTreeSet<(String, String, u32)> = ["email", "sms", "whatsapp"]
+        .map(|ch| ("con-gold".to_string(), ch.to_string(), 1))
+        .into_iter()
+        .chain([("con-gold-second".to_string(), "sms".to_string(), 1)])
+        .collect();
+    assert_eq!(chased, expected, "gold's reminder and the deputy's deputy; not the deputy who is away");
+    let incident = IncidentId::parse("inc-000001").unwrap();
+    let second = rig.h.store.notifications(&incident).await.unwrap();
+    let second = second.iter().find(|n| n.contact_id.as_str() == "con-gold-second").unwrap();
+    assert_eq!(second.deputy_for.as_ref().map(|d| d.as_str()), Some("con-gold"));
+    let timeline = rig.h.store.timeline(&incident).await.unwrap();
+    assert!(timeline.iter().any(|e| e.event
+        == Event::AwayDeputyAlerted {
+            contact_id: ContactId::parse("con-gold-deputy").unwrap(),
+            role: Role::parse("gold").unwrap(),
+            away_until: last_day,
+            deputy_id: ContactId::parse("con-gold-second").unwrap(),
+            also_away: vec![],
+        }));
+}
+
+#[tokio::test]
+async fn in_memory_an_away_deputy_is_skipped_for_their_deputy_when_escalating() {
+    an_away_deputy_is_skipped(memory_harness().await, memory_channel_queues()).await;
+}
+
+#[tokio::test]
+async fn on_moto_an_away_deputy_is_skipped_for_their_deputy_when_escalating() {
+    needs_moto!();
+    an_away_deputy_is_skipped(moto_harness().await, moto_channel_queues().await).await;
 }

@@ -60,6 +60,19 @@ async fn reference_data(store: &dyn Store) {
     assert!(store.contacts(&sim::demo::kent()).await.unwrap().is_empty(), "contacts are scoped to their licensee");
     assert_eq!(store.groups(&sim::demo::lambeth()).await.unwrap().len(), 7);
 
+    // A contact away until a date and a group that is a rota keep both, members in rota order.
+    let mut away = contacts.iter().find(|c| c.id.as_str() == "con-comms").unwrap().clone();
+    away.away_until = Some(time::macros::date!(2026 - 12 - 24));
+    store.put_contact(&away).await.unwrap();
+    assert_eq!(store.get_contact(&sim::demo::lambeth(), &away.id).await.unwrap(), Some(away.clone()));
+    let mut rota =
+        store.groups(&sim::demo::lambeth()).await.unwrap().into_iter().find(|g| g.id.as_str() == "grp-comms").unwrap();
+    rota.members = ["con-health", "con-comms", "con-csl"].map(|m| sim::ids::ContactId::parse(m).unwrap()).to_vec();
+    rota.rota = Some(sim::domain::rota::Rota::parse("2026-11-02T09:00", 7).unwrap());
+    store.put_group(&rota).await.unwrap();
+    let stored = store.groups(&sim::demo::lambeth()).await.unwrap();
+    assert_eq!(stored.iter().find(|g| g.id == rota.id), Some(&rota));
+
     let notice = LapseNotice {
         licensee_id: sim::demo::kent(),
         incident_id: IncidentId::parse("inc-9").unwrap(),

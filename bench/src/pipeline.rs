@@ -35,6 +35,7 @@ pub async fn seed(store: &dyn Store, recipients: usize) -> ApiKey {
                 whatsapp_opt_in: true,
                 email: Some(EmailAddress::parse(&format!("bench-{i}@lambeth.sim.example")).expect("valid email")),
                 deputy: None,
+                away_until: None,
             })
             .await
             .expect("contact stored");

@@ -115,7 +115,7 @@ pub async fn run(store: &dyn Store, command: DirectoryCommand, out: &mut dyn Wri
             Ok(())
         }
         DirectoryCommand::AlertGaps { licensee } => {
-            let gaps = directory::gaps_now(store, &licensee)
+            let gaps = directory::gaps_now(store, &licensee, sim::clock::Clock::now(&SystemClock))
                 .await?
                 .ok_or_else(|| format!("there is no licensee '{licensee}'"))?;
             if gaps.is_empty() {

@@ -156,6 +156,7 @@ pub async fn seed(store: &dyn Store, today: Date, keys: &DemoKeys) -> Result<(),
                 whatsapp_opt_in: whatsapp,
                 email: Some(EmailAddress::parse(&format!("{local}@lambeth.sim.example")).expect("valid")),
                 deputy: deputy.map(|d| id(ContactId::parse, d)),
+                away_until: None,
             })
             .await?;
     }
@@ -175,6 +176,7 @@ pub async fn seed(store: &dyn Store, today: Date, keys: &DemoKeys) -> Result<(),
                 licensee_id: lambeth(),
                 name: name.into(),
                 members: members.iter().map(|m| id(ContactId::parse, m)).collect(),
+                rota: None,
             })
             .await?;
     }

@@ -7,6 +7,8 @@
 //! 3. Open the checklist if the category's policy calls for one.
 //! 4. Write one notification per person per channel and queue an ids-only
 //!    message for each on its channel's queue; then mark the round done.
+//!    Who is alerted is decided in the domain (`resolve_at`): on a rota, whoever
+//!    is on duty at the incident's time; for anyone away, their deputy at once.
 //!    An upgrade also queues a stakeholder briefing for the groups already
 //!    responding.
 //!
@@ -24,7 +26,7 @@ use sim::domain::category::{Category, Facts, RuleSet};
 use sim::domain::checklist::ChecklistTemplate;
 use sim::domain::follow_up::{BriefingCheck, BriefingReason};
 use sim::domain::notification::{Categorisation, EscalationCheck, Notification, NotificationKey, Step};
-use sim::domain::policy::resolve;
+use sim::domain::policy::{resolve_at, AlertTime};
 use sim::domain::{Event, Incident, Licensee, TimelineEvent};
 use sim::fanout::write_and_queue;
 use sim::handoff::HandoffMessage;
@@ -168,8 +170,26 @@ async fn fan_out(
             store.notifications(&incident.id).await?.into_iter().map(|n| (n.key(), n)).collect();
         let alerted_before = alerted_before(&existing, categorisation);
         let (groups, contacts) = tokio::try_join!(store.groups(&licensee.id), store.contacts(&licensee.id))?;
-        let resolution =
-            resolve(&policy.groups_for(&incident.report), &policy.channels, &groups, &contacts, &alerted_before);
+        // Who is on duty is decided by the incident's time; who is away, by the round's.
+        let when = AlertTime {
+            incident_at: incident.report.occurred_at,
+            now: if categorisation.widened { now } else { categorisation.decided_at },
+        };
+        let resolution = resolve_at(
+            &policy.groups_for(&incident.report),
+            &policy.channels,
+            &groups,
+            &contacts,
+            &alerted_before,
+            when,
+        );
+        events.extend(resolution.on_duty.iter().map(|(group_id, contact_id)| {
+            event(Event::RotaOnDuty { group_id: group_id.clone(), contact_id: contact_id.clone() })
+        }));
+        events.extend(resolution.away.iter().map(|a| event(a.event())));
+        if resolution.away.iter().any(|a| a.stand_in.is_none()) {
+            tracing::warn!(incident_id = %incident.id, "away with nobody to stand in");
+        }
         if !resolution.missing_groups.is_empty() || !resolution.unreachable.is_empty() {
             tracing::warn!(incident_id = %incident.id, missing = resolution.missing_groups.len(), unreachable = resolution.unreachable.len(), "alert gaps");
             events.push(event(Event::AlertGaps {
@@ -184,6 +204,7 @@ async fn fan_out(
             .flat_map(|r| {
                 r.channels.iter().map(|channel| Notification {
                     widened: categorisation.widened,
+                    deputy_for: resolution.stands_in_for(&r.contact_id).cloned(),
                     ..Notification::pending(
                         incident.id.clone(),
                         r,
@@ -260,6 +281,8 @@ async fn newly_reached(
         tokio::try_join!(store.groups(&licensee.id), store.contacts(&licensee.id), store.notifications(&incident.id))?;
     let alerted: HashSet<ContactId> =
         notifications.iter().filter(|n| n.step == Step::FIRST).map(|n| n.contact_id.clone()).collect();
-    let resolution = resolve(&policy.groups_for(&incident.report), &policy.channels, &groups, &contacts, &alerted);
+    let when = AlertTime { incident_at: incident.report.occurred_at, now: deps.clock.now() };
+    let resolution =
+        resolve_at(&policy.groups_for(&incident.report), &policy.channels, &groups, &contacts, &alerted, when);
     Ok(resolution.recipients.len())
 }

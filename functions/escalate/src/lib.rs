@@ -6,7 +6,9 @@
 //! acknowledgement does not silence the other roles. For a silent role, a
 //! `deputies` step re-alerts each of its people (reminder text, differing from
 //! the first alert) and alerts their deputies; a `groups` step alerts those
-//! groups. The checks stop once every required role has acknowledged, when
+//! groups. Deputies follow categorisation's rule (`sim::domain::cover`): the
+//! next on the rota for someone alerted through a rota, and a deputy who is
+//! away skipped for their own deputy, on the timeline. The checks stop once every required role has acknowledged, when
 //! the policy's steps run out, or when a newer categorisation round
 //! supersedes this one (it has its own checks). Each step is on the timeline.
 //!
@@ -14,13 +16,14 @@
 //! DLQ, no extra service, and the same on the local stack. SQS delays at most
 //! 15 minutes, so a check due later re-queues itself for the rest.
 
+use sim::domain::cover::Directory;
 use sim::domain::notification::{EscalationCheck, Notification, NotificationKey, Step};
-use sim::domain::policy::{resolve, EscalationTarget, Recipient};
+use sim::domain::policy::{resolve_at, AlertTime, AwayCover, EscalationTarget, Recipient};
 use sim::domain::{Contact, Event, Role, TimelineEvent};
 use sim::fanout::write_and_queue;
 use sim::ids::ContactId;
 use sim::ports::DelayedCheck;
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use time::Duration;
 
 pub use sim::fanout::{Deps, MessageError as EscalateError};
@@ -79,10 +82,11 @@ pub async fn escalate(deps: &Deps, check: &EscalationCheck) -> Result<Outcome, E
         return Ok(Outcome::Escalated { silent_roles: names(&silent), messages: 0, next_check: false });
     };
 
-    let contacts: HashMap<ContactId, Contact> =
-        store.contacts(&licensee.id).await?.into_iter().map(|c| (c.id.clone(), c)).collect();
+    let (all_contacts, all_groups) = tokio::try_join!(store.contacts(&licensee.id), store.groups(&licensee.id))?;
+    let directory = Directory::new(&all_contacts, &all_groups);
     let step_no = check.step + 1;
     let mut wanted: Vec<Notification> = Vec::new();
+    let mut events = Vec::new();
     let add = |wanted: &mut Vec<Notification>,
                contact: &Contact,
                role: &Role,
@@ -104,30 +108,45 @@ pub async fn escalate(deps: &Deps, check: &EscalationCheck) -> Result<Outcome, E
     };
     match &step.alert {
         EscalationTarget::Deputies => {
-            // The people alerted for each silent role, not counting deputies already alerted for it.
-            let people: BTreeSet<&ContactId> = notifications
+            // The people first alerted for each silent role (themselves, or in the place of
+            // someone away), not counting deputies escalation already alerted for it.
+            let people: BTreeMap<&ContactId, &Notification> = notifications
                 .iter()
-                .filter(|n| n.required && n.deputy_for.is_none() && silent.contains(&&n.role))
-                .map(|n| &n.contact_id)
+                .filter(|n| n.required && n.step == Step::FIRST && silent.contains(&&n.role))
+                .map(|n| (&n.contact_id, n))
                 .collect();
-            for id in people {
-                let Some(person) = contacts.get(id) else { continue };
-                add(&mut wanted, person, &person.role, None, true);
-                if let Some(deputy) = person.deputy.as_ref().and_then(|d| contacts.get(d)) {
-                    add(&mut wanted, deputy, &person.role, Some(person.id.clone()), true);
+            for (id, first) in people {
+                let Some(person) = directory.contact(id) else { continue };
+                add(&mut wanted, person, &first.role, first.deputy_for.clone(), true);
+                // Their deputy (the next on the rota they were alerted through), skipping anyone away.
+                let cover = directory.stand_in(id, &first.groups, now);
+                if let Some(away) = cover.also_away.first() {
+                    events.push(event(
+                        AwayCover {
+                            away: away.id.clone(),
+                            role: first.role.clone(),
+                            away_until: away.away_until.unwrap_or(now.date()),
+                            also_away: cover.also_away[1..].iter().map(|c| c.id.clone()).collect(),
+                            stand_in: cover.deputy.map(|d| d.id.clone()),
+                        }
+                        .event(),
+                    ));
+                }
+                if let Some(deputy) = cover.deputy {
+                    add(&mut wanted, deputy, &first.role, Some(person.id.clone()), true);
                 }
             }
         }
         EscalationTarget::Groups(groups) => {
-            let groups_of_licensee = store.groups(&licensee.id).await?;
-            let everyone: Vec<Contact> = contacts.values().cloned().collect();
-            let resolution = resolve(groups, &policy.channels, &groups_of_licensee, &everyone, &HashSet::new());
-            for r in resolution.recipients {
-                if let Some(contact) = contacts.get(&r.contact_id) {
+            let when = AlertTime { incident_at: incident.report.occurred_at, now };
+            let resolution = resolve_at(groups, &policy.channels, &all_groups, &all_contacts, &HashSet::new(), when);
+            for r in &resolution.recipients {
+                if let Some(contact) = directory.contact(&r.contact_id) {
                     // Told, not chased: escalation groups are informed that roles are silent.
-                    add(&mut wanted, contact, &r.role, None, false);
+                    add(&mut wanted, contact, &r.role, resolution.stands_in_for(&r.contact_id).cloned(), false);
                 }
             }
+            events.extend(resolution.away.iter().map(|a| event(a.event())));
         }
     }
 
@@ -148,13 +167,14 @@ pub async fn escalate(deps: &Deps, check: &EscalationCheck) -> Result<Outcome, E
     if let Some(next) = &next {
         deps.escalation.send(&[next.message(now)]).await?;
     }
-    store
-        .append_event(&event(Event::Escalated {
-            step: step_no,
-            silent_roles: silent.iter().map(|r| (*r).clone()).collect(),
-            messages,
-        }))
-        .await?;
+    events.push(event(Event::Escalated {
+        step: step_no,
+        silent_roles: silent.iter().map(|r| (*r).clone()).collect(),
+        messages,
+    }));
+    for e in &events {
+        store.append_event(e).await?;
+    }
     tracing::info!(incident_id = %incident.id, step = step_no, silent = silent.len(), messages, "escalated");
     Ok(Outcome::Escalated { silent_roles: names(&silent), messages, next_check: next.is_some() })
 }

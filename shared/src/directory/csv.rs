@@ -3,15 +3,28 @@
 //! parsed to the domain types and every error is reported by row and column;
 //! a file with any error yields no contacts at all.
 
+use crate::domain::rota::Rota;
 use crate::domain::{Contact, EmailAddress, PhoneNumber, Role};
 use crate::ids::{ContactId, GroupId, LicenseeId};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
+use time::{Date, PrimitiveDateTime, Time};
 
 /// The columns, in the order export writes them. Import accepts them in any order.
-pub const HEADERS: [&str; 9] =
-    ["id", "name", "role", "organisation", "mobile", "email", "whatsapp_opt_in", "deputy", "groups"];
+pub const HEADERS: [&str; 11] = [
+    "id",
+    "name",
+    "role",
+    "organisation",
+    "mobile",
+    "email",
+    "whatsapp_opt_in",
+    "deputy",
+    "groups",
+    "away_until",
+    "rota",
+];
 
 /// Refuse files over these, before reading a row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,6 +58,10 @@ pub struct ContactRow {
     pub deputy: String,
     #[serde(default)]
     pub groups: String,
+    #[serde(default)]
+    pub away_until: String,
+    #[serde(default)]
+    pub rota: String,
 }
 
 /// A row error: the spreadsheet's own row number (the header is row 1), the
@@ -77,9 +94,90 @@ pub enum CsvError {
 pub struct ImportedContact {
     pub contact: Contact,
     pub groups: Vec<GroupId>,
+    /// The rotas the person takes turns on, and when their first turn starts (UK time).
+    pub rota: Vec<(GroupId, PrimitiveDateTime)>,
+}
+
+/// The rotas of a parsed file: each one's schedule and members in turn order.
+pub fn rotas(imported: &[ImportedContact]) -> BTreeMap<GroupId, (Rota, Vec<ContactId>)> {
+    rotas_of(imported.iter().enumerate(), &mut Vec::new())
+}
+
+/// A rota turn as written in the `rota` column: `grp-duty@2026-11-09` (09:00
+/// UK time) or `grp-duty@2026-11-09T08:00`.
+fn rota_turn(entry: &str) -> Option<(GroupId, PrimitiveDateTime)> {
+    let (group, when) = entry.split_once('@')?;
+    let group = GroupId::parse(group).ok()?;
+    let (day, at) = match when.split_once('T') {
+        None => (when, Time::from_hms(9, 0, 0).ok()?),
+        Some((day, at)) => (day, Time::parse(at, TIME).ok()?),
+    };
+    Some((group, Date::parse(day, DATE).ok()?.with_time(at)))
+}
+
+fn write_turn(group: &GroupId, starts: PrimitiveDateTime) -> String {
+    let day = starts.date().format(DATE).unwrap_or_default();
+    if starts.time() == Time::from_hms(9, 0, 0).expect("valid") {
+        format!("{group}@{day}")
+    } else {
+        format!("{group}@{day}T{}", starts.time().format(TIME).unwrap_or_default())
+    }
+}
+
+/// The rotas a file defines, from each member's first turn: members in turn
+/// order, turns as long as the spacing between them (a week for a rota of
+/// one), every turn following on from the one before. Errors are per row.
+fn rotas_of<'a>(
+    parsed: impl Iterator<Item = (usize, &'a ImportedContact)>,
+    errors: &mut Vec<RowError>,
+) -> BTreeMap<GroupId, (Rota, Vec<ContactId>)> {
+    let mut turns: BTreeMap<&GroupId, Vec<(PrimitiveDateTime, usize, &ContactId)>> = BTreeMap::new();
+    for (row, c) in parsed {
+        for (g, starts) in &c.rota {
+            turns.entry(g).or_default().push((*starts, row, &c.contact.id));
+        }
+    }
+    let mut rotas = BTreeMap::new();
+    for (group, mut list) in turns {
+        list.sort();
+        let (first, first_row, _) = list[0];
+        let days = list.get(1).map_or(7, |(second, _, _)| (*second - first).whole_days());
+        let error = |row: usize, reason: String| RowError { row, column: "rota".into(), reason };
+        let Some(rota) = u8::try_from(days).ok().and_then(|d| Rota::new(first, d).ok()) else {
+            errors.push(error(
+                list[1].1,
+                format!(
+                    "{group}: turns must be 1 to 28 days apart; this one starts {days} day(s) after row {first_row}'s"
+                ),
+            ));
+            continue;
+        };
+        let mut ok = true;
+        for (i, (starts, row, _)) in list.iter().enumerate() {
+            let expected = rota.turn_starts(i as i64);
+            if *starts != expected {
+                ok = false;
+                let at = |t: PrimitiveDateTime| write_turn(group, t);
+                errors.push(error(
+                    *row,
+                    format!(
+                        "{group}: turns follow on {days} day(s) apart from row {first_row}'s; this one should be {}",
+                        at(expected)
+                    ),
+                ));
+            }
+        }
+        if ok {
+            rotas.insert(group.clone(), (rota, list.iter().map(|(_, _, id)| (*id).clone()).collect()));
+        }
+    }
+    rotas
 }
 
 const MAX_NAME: usize = 100;
+const DATE: &[time::format_description::FormatItem<'static>] =
+    time::macros::format_description!("[year]-[month]-[day]");
+const TIME: &[time::format_description::FormatItem<'static>] = time::macros::format_description!("[hour]:[minute]");
 
 fn text(value: &str, column: &str, required: bool, errors: &mut Vec<(String, String)>) -> String {
     let value = value.trim();
@@ -138,12 +236,38 @@ fn parse_row(row: &ContactRow, licensee: &LicenseeId) -> Result<ImportedContact,
         None => None,
         Some(d) => ContactId::parse(d).map_err(|e| errors.push(("deputy".into(), e.to_string()))).ok(),
     };
+    let away_until = match optional(&row.away_until) {
+        None => None,
+        Some(d) => time::Date::parse(d, DATE)
+            .map_err(|_| {
+                errors.push(("away_until".into(), "must be a date like 2026-12-24 (their last day away)".into()))
+            })
+            .ok(),
+    };
     let mut groups = Vec::new();
     for g in row.groups.split([';', ',', ' ']).map(str::trim).filter(|g| !g.is_empty()) {
         match GroupId::parse(g) {
             Ok(g) if !groups.contains(&g) => groups.push(g),
             Ok(_) => {}
             Err(e) => errors.push(("groups".into(), format!("'{g}' {e}"))),
+        }
+    }
+    let mut rota: Vec<(GroupId, PrimitiveDateTime)> = Vec::new();
+    for entry in row.rota.split([';', ',', ' ']).map(str::trim).filter(|e| !e.is_empty()) {
+        match rota_turn(entry) {
+            None => errors.push((
+                "rota".into(),
+                format!(
+                    "'{entry}' must be a group and the start of this person's first turn, e.g. grp-duty@2026-11-09"
+                ),
+            )),
+            Some((g, _)) if groups.contains(&g) => {
+                errors.push(("rota".into(), format!("{g} is in groups too: list a rota in the rota column only")))
+            }
+            Some((g, _)) if rota.iter().any(|(r, _)| r == &g) => {
+                errors.push(("rota".into(), format!("{g} is listed twice: give the first turn only")))
+            }
+            Some(turn) => rota.push(turn),
         }
     }
     match (id, role) {
@@ -158,8 +282,10 @@ fn parse_row(row: &ContactRow, licensee: &LicenseeId) -> Result<ImportedContact,
                 whatsapp_opt_in,
                 email,
                 deputy,
+                away_until,
             },
             groups,
+            rota,
         }),
         _ => Err(errors),
     }
@@ -261,6 +387,17 @@ pub fn parse(bytes: &[u8], licensee: &LicenseeId, limits: Limits) -> Result<Vec<
             }
         }
     }
+    let rotas = rotas_of(parsed.iter().map(|(row, c)| (*row, c)), &mut errors);
+    // A group is a rota in every row or in none.
+    for (row, c) in &parsed {
+        for g in c.groups.iter().filter(|g| rotas.contains_key(*g)) {
+            errors.push(RowError {
+                row: *row,
+                column: "groups".into(),
+                reason: format!("{g} is a rota in this file: give this person's first turn in the rota column"),
+            });
+        }
+    }
     if errors.is_empty() {
         Ok(parsed.into_iter().map(|(_, c)| c).collect())
     } else {
@@ -288,9 +425,15 @@ fn reading_error(e: &csv::Error) -> String {
 /// with the groups they are in.
 pub fn export(contacts: &[Contact], groups: &[crate::domain::Group]) -> Result<Vec<u8>, csv::Error> {
     let mut membership: BTreeMap<&ContactId, BTreeSet<&str>> = BTreeMap::new();
+    let mut turns: BTreeMap<&ContactId, Vec<String>> = BTreeMap::new();
     for g in groups {
-        for m in &g.members {
-            membership.entry(m).or_default().insert(g.id.as_str());
+        for (i, m) in g.members.iter().enumerate() {
+            match &g.rota {
+                None => {
+                    membership.entry(m).or_default().insert(g.id.as_str());
+                }
+                Some(rota) => turns.entry(m).or_default().push(write_turn(&g.id, rota.turn_starts(i as i64))),
+            }
         }
     }
     let mut sorted: Vec<&Contact> = contacts.iter().collect();
@@ -307,6 +450,8 @@ pub fn export(contacts: &[Contact], groups: &[crate::domain::Group]) -> Result<V
             whatsapp_opt_in: if c.whatsapp_opt_in { "yes" } else { "no" }.into(),
             deputy: c.deputy.as_ref().map(|d| d.to_string()).unwrap_or_default(),
             groups: membership.get(&c.id).map(|g| g.iter().copied().collect::<Vec<_>>().join(";")).unwrap_or_default(),
+            away_until: c.away_until.and_then(|d| d.format(DATE).ok()).unwrap_or_default(),
+            rota: turns.get(&c.id).map(|t| t.join(";")).unwrap_or_default(),
         })?;
     }
     if contacts.is_empty() {
@@ -409,10 +554,39 @@ mod tests {
             licensee_id: lambeth(),
             name: "Comms".into(),
             members: vec![contacts[0].id.clone(), contacts[1].id.clone()],
+            rota: None,
         }];
         let out = export(&contacts, &groups).unwrap();
         let again = parse(&out, &lambeth(), Limits::default()).unwrap();
         assert_eq!(again.iter().map(|c| &c.contact).collect::<Vec<_>>(), contacts.iter().collect::<Vec<_>>());
         assert_eq!(again[0].groups, [GroupId::parse("grp-comms").unwrap()]);
+    }
+
+    #[test]
+    fn rotas_come_from_each_members_first_turn() {
+        let file = "id,name,role,organisation,rota\n\
+            c-1,A,comms,L,grp-duty@2026-11-09\n\
+            c-2,B,comms,L,grp-duty@2026-11-02\n\
+            c-3,C,comms,L,grp-duty@2026-11-16\n";
+        let parsed = parse(file.as_bytes(), &lambeth(), Limits::default()).unwrap();
+        let found = rotas(&parsed);
+        let (rota, order) = &found[&GroupId::parse("grp-duty").unwrap()];
+        assert_eq!(*rota, Rota::weekly_from(time::macros::date!(2026 - 11 - 02)));
+        assert_eq!(order.iter().map(|c| c.as_str()).collect::<Vec<_>>(), ["c-2", "c-1", "c-3"]);
+
+        let daily = "id,name,role,organisation,rota\nc-1,A,comms,L,grp-d@2026-11-02T08:00\nc-2,B,comms,L,grp-d@2026-11-03T08:00\n";
+        let parsed = parse(daily.as_bytes(), &lambeth(), Limits::default()).unwrap();
+        assert_eq!(rotas(&parsed)[&GroupId::parse("grp-d").unwrap()].0, Rota::parse("2026-11-02T08:00", 1).unwrap());
+
+        let bad = "id,name,role,organisation,groups,rota\n\
+            c-1,A,comms,L,,grp-duty@2026-11-09\n\
+            c-2,B,comms,L,grp-duty,grp-duty@2026-11-02\n\
+            c-3,C,comms,L,grp-duty,\n\
+            c-4,D,comms,L,,grp-duty@9 November\n";
+        let Err(CsvError::Rows(errors)) = parse(bad.as_bytes(), &lambeth(), Limits::default()) else {
+            panic!("accepted")
+        };
+        let at: Vec<(usize, &str)> = errors.iter().map(|e| (e.row, e.column.as_str())).collect();
+        assert_eq!(at, [(3, "rota"), (4, "groups"), (5, "rota"), (5, "rota")], "{errors:?}");
     }
 }

@@ -81,6 +81,7 @@ pub async fn save_contact<S: DirectoryStore + DirectoryChangeStore + ?Sized>(
             licensee_id: licensee.clone(),
             name: id.to_string(),
             members: vec![contact.id.clone()],
+            rota: None,
         });
     }
     let mut record = record(&licensee, base_version, by, clock);

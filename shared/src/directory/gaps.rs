@@ -2,11 +2,13 @@
 //! the licensee's policies and its directory as they stand.
 
 use crate::domain::category::Category;
+use crate::domain::cover::Directory;
 use crate::domain::policy::{AlertPolicy, Channel, EscalationTarget};
 use crate::domain::{Contact, Group, Licensee, Role};
 use crate::ids::{ContactId, GroupId};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
+use time::{Date, Duration, OffsetDateTime, PrimitiveDateTime};
 
 /// One way an alert would fall through. `categories` are those whose policy
 /// the gap affects.
@@ -28,7 +30,22 @@ pub enum Gap {
     WhatsAppWithoutOptIn { contact: ContactId, name: String, categories: Vec<Category> },
     /// The deputy named is not in the directory.
     DeputyNotInDirectory { contact: ContactId, name: String, deputy: ContactId },
+    /// Alerted for these categories, away now, and nobody can be alerted in
+    /// their place: no deputy, or every deputy SIM would try is away too.
+    AwayWithNobodyInTheirPlace {
+        contact: ContactId,
+        name: String,
+        away_until: Date,
+        deputies_away: Vec<ContactId>,
+        categories: Vec<Category>,
+    },
+    /// A rota turn in the next [`ROTA_LOOKAHEAD_DAYS`] days with nobody to
+    /// alert: whoever is on duty is away, and so is everyone after them on the rota SIM would try.
+    RotaWithoutCover { group: GroupId, turn_starts: PrimitiveDateTime, on_duty: ContactId, categories: Vec<Category> },
 }
+
+/// How far ahead alert gaps look for rota turns without cover.
+pub const ROTA_LOOKAHEAD_DAYS: i64 = 28;
 
 fn names(categories: &[Category]) -> String {
     categories.iter().map(|c| c.label()).collect::<Vec<_>>().join(", ")
@@ -63,6 +80,26 @@ impl fmt::Display for Gap {
             Gap::DeputyNotInDirectory { contact, name, deputy } => {
                 write!(f, "{name} ({contact}) has deputy {deputy}, who is not in the directory")
             }
+            Gap::AwayWithNobodyInTheirPlace { contact, name, away_until, deputies_away, categories } => {
+                write!(f, "{name} ({contact}) is alerted for {} but is away until {away_until}, and ", names(categories))?;
+                match deputies_away.as_slice() {
+                    [] => write!(f, "has no deputy to alert in their place"),
+                    away => write!(
+                        f,
+                        "their deputies are away too ({})",
+                        away.iter().map(|d| d.as_str()).collect::<Vec<_>>().join(", ")
+                    ),
+                }
+            }
+            Gap::RotaWithoutCover { group, turn_starts, on_duty, categories } => write!(
+                f,
+                "rota {group} ({}) has nobody to alert in the turn from {} {:02}:{:02} UK time: {on_duty} is on duty but \
+                 away, and so is everyone after them on the rota",
+                names(categories),
+                turn_starts.date(),
+                turn_starts.hour(),
+                turn_starts.minute()
+            ),
         }
     }
 }
@@ -79,8 +116,9 @@ fn policy_groups(policy: &AlertPolicy) -> Vec<GroupId> {
     all
 }
 
-/// The gaps of a licensee's directory against its policies (or the defaults).
-pub fn alert_gaps(licensee: &Licensee, contacts: &[Contact], groups: &[Group]) -> Vec<Gap> {
+/// The gaps of a licensee's directory against its policies (or the defaults),
+/// if an incident came at `now` (who is away) or in the next weeks (rota turns).
+pub fn alert_gaps(licensee: &Licensee, contacts: &[Contact], groups: &[Group], now: OffsetDateTime) -> Vec<Gap> {
     let policies = licensee.policies.clone().unwrap_or_else(AlertPolicy::defaults);
     let by_id: BTreeMap<&ContactId, &Contact> = contacts.iter().map(|c| (&c.id, c)).collect();
     let group = |id: &GroupId| groups.iter().find(|g| &g.id == id);
@@ -88,6 +126,9 @@ pub fn alert_gaps(licensee: &Licensee, contacts: &[Contact], groups: &[Group]) -
     let mut empty: BTreeMap<GroupId, BTreeSet<Category>> = BTreeMap::new();
     let mut no_channel: BTreeMap<&ContactId, BTreeSet<Category>> = BTreeMap::new();
     let mut no_opt_in: BTreeMap<&ContactId, BTreeSet<Category>> = BTreeMap::new();
+    let mut away_uncovered: BTreeMap<&ContactId, (Vec<ContactId>, BTreeSet<Category>)> = BTreeMap::new();
+    let mut rotas: BTreeMap<&GroupId, BTreeSet<Category>> = BTreeMap::new();
+    let directory = Directory::new(contacts, groups);
     let mut gaps = Vec::new();
     let reachable = |c: &Contact, channels: &[Channel]| !c.reachable_on(channels).is_empty();
 
@@ -101,7 +142,20 @@ pub fn alert_gaps(licensee: &Licensee, contacts: &[Contact], groups: &[Group]) -
                 Some(g) if g.members.is_empty() => {
                     empty.entry(gid).or_default().insert(policy.category);
                 }
-                Some(g) => alerted.extend(g.members.iter().filter_map(|m| by_id.get(m).map(|c| &c.id))),
+                Some(g) => {
+                    alerted.extend(g.members.iter().filter_map(|m| by_id.get(m).map(|c| &c.id)));
+                    if g.rota.is_some() {
+                        rotas.entry(&g.id).or_default().insert(policy.category);
+                    }
+                    // Rotas are checked turn by turn below; here, everyone else away now.
+                    for c in g.members.iter().filter_map(|m| by_id.get(m)).filter(|c| c.away_at(now)) {
+                        let cover = directory.stand_in(&c.id, std::slice::from_ref(&g.id), now);
+                        if cover.deputy.is_none() && g.rota.is_none() {
+                            let away: Vec<ContactId> = cover.also_away.iter().map(|d| d.id.clone()).collect();
+                            away_uncovered.entry(&c.id).or_insert((away, BTreeSet::new())).1.insert(policy.category);
+                        }
+                    }
+                }
             }
         }
         for id in &alerted {
@@ -117,9 +171,13 @@ pub fn alert_gaps(licensee: &Licensee, contacts: &[Contact], groups: &[Group]) -
         if leads.is_empty() {
             gaps.push(Gap::NobodyInRole { role: policy.lead_role.clone(), category: policy.category });
         } else if policy.acknowledge_within_minutes.is_some()
-            && !leads
-                .iter()
-                .any(|c| c.deputy.as_ref().and_then(|d| by_id.get(d)).is_some_and(|d| reachable(d, &policy.channels)))
+            && !leads.iter().any(|c| {
+                // On a rota, the deputy is the next on the rota.
+                directory
+                    .deputy_of(&c.id, &policy.groups)
+                    .and_then(|d| by_id.get(d))
+                    .is_some_and(|d| d.id != c.id && reachable(d, &policy.channels))
+            })
         {
             gaps.push(Gap::NoDeputyInRole { role: policy.lead_role.clone(), category: policy.category });
         }
@@ -143,7 +201,48 @@ pub fn alert_gaps(licensee: &Licensee, contacts: &[Contact], groups: &[Group]) -
             gaps.push(Gap::DeputyNotInDirectory { contact: c.id.clone(), name: c.name.clone(), deputy: d.clone() });
         }
     }
+    for (id, (deputies_away, c)) in away_uncovered {
+        let person = by_id[id];
+        gaps.push(Gap::AwayWithNobodyInTheirPlace {
+            contact: id.clone(),
+            name: person.name.clone(),
+            away_until: person.away_until.unwrap_or(now.date()),
+            deputies_away,
+            categories: list(c),
+        });
+    }
+    for (gid, c) in rotas {
+        let Some(g) = directory.group(gid) else { continue };
+        gaps.extend(rota_gaps(&directory, g, now).into_iter().map(|(turn_starts, on_duty)| Gap::RotaWithoutCover {
+            group: gid.clone(),
+            turn_starts,
+            on_duty,
+            categories: list(c.clone()),
+        }));
+    }
     gaps.sort();
     gaps.dedup();
+    gaps
+}
+
+/// The turns of a rota, from now to [`ROTA_LOOKAHEAD_DAYS`] ahead, in which
+/// nobody could be alerted: (when the turn starts, who is on duty). Checked
+/// hour by hour, as who is away changes at midnight and turns at their handover.
+fn rota_gaps(directory: &Directory<'_>, group: &Group, now: OffsetDateTime) -> Vec<(PrimitiveDateTime, ContactId)> {
+    let Some(rota) = &group.rota else { return Vec::new() };
+    let mut gaps: Vec<(PrimitiveDateTime, ContactId)> = Vec::new();
+    for hour in 0..ROTA_LOOKAHEAD_DAYS * 24 {
+        let at = now + Duration::hours(hour);
+        let Some(i) = rota.on_duty(group.members.len(), at) else { break };
+        let on_duty = &group.members[i];
+        let Some(person) = directory.contact(on_duty) else { continue };
+        if !person.away_at(at) || directory.stand_in(on_duty, std::slice::from_ref(&group.id), at).deputy.is_some() {
+            continue;
+        }
+        let turn_starts = rota.turn_starts(rota.turn_at(at));
+        if !gaps.iter().any(|(t, _)| *t == turn_starts) {
+            gaps.push((turn_starts, on_duty.clone()));
+        }
+    }
     gaps
 }

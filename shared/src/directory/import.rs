@@ -27,6 +27,9 @@ pub struct GroupChange {
     pub new: bool,
     pub joined: Vec<ContactId>,
     pub left: Vec<ContactId>,
+    /// Set when the file changes whether the group is a rota, its schedule or
+    /// its order: the rota after the import (none: no longer a rota) and its order.
+    pub rota: Option<(Option<crate::domain::rota::Rota>, Vec<ContactId>)>,
 }
 
 /// What an import would do to a licensee's directory.
@@ -84,6 +87,7 @@ fn changed_fields(before: &Contact, after: &Contact) -> Vec<&'static str> {
     check(before.email != after.email, "email");
     check(before.whatsapp_opt_in != after.whatsapp_opt_in, "whatsapp_opt_in");
     check(before.deputy != after.deputy, "deputy");
+    check(before.away_until != after.away_until, "away_until");
     fields
 }
 
@@ -111,7 +115,8 @@ pub fn plan(
             Some(before) => {
                 let mut fields = changed_fields(before, &i.contact);
                 let groups_now = membership_now.get(&i.contact.id).cloned().unwrap_or_default();
-                if groups_now != i.groups.iter().collect::<BTreeSet<_>>() {
+                let in_file: BTreeSet<&GroupId> = i.groups.iter().chain(i.rota.iter().map(|(g, _)| g)).collect();
+                if groups_now != in_file {
                     fields.push("groups");
                 }
                 if fields.is_empty() {
@@ -126,28 +131,37 @@ pub fn plan(
 
     // Group membership is what the file says, in file order; every group
     // the licensee has is covered (one absent from the file becomes empty).
+    // A rota's members are in turn order, and the file sets its schedule (no turns: not a rota).
     let mut members: BTreeMap<GroupId, Vec<ContactId>> = groups.iter().map(|g| (g.id.clone(), Vec::new())).collect();
     for i in imported {
         for g in &i.groups {
             members.entry(g.clone()).or_default().push(i.contact.id.clone());
         }
     }
+    let rotas = csv::rotas(imported);
+    for (g, (_, in_turn_order)) in &rotas {
+        members.insert(g.clone(), in_turn_order.clone());
+    }
     let (mut group_changes, mut put_groups) = (Vec::new(), Vec::new());
     for (id, after) in members {
         let existing = groups.iter().find(|g| g.id == id);
         let before: &[ContactId] = existing.map(|g| g.members.as_slice()).unwrap_or_default();
         let same = |a: &[ContactId], b: &[ContactId]| a.iter().collect::<BTreeSet<_>>() == b.iter().collect();
-        if existing.is_some() && same(before, &after) {
-            continue; // the same people, whatever the order
+        let rota = rotas.get(&id).map(|(r, _)| *r);
+        let same_rota = existing.is_some_and(|g| g.rota == rota && (rota.is_none() || g.members == after));
+        if existing.is_some() && same(before, &after) && same_rota {
+            continue; // the same people, whatever the order (a rota's order and schedule unchanged)
         }
         let joined = after.iter().filter(|m| !before.contains(m)).cloned().collect();
         let left = before.iter().filter(|m| !after.contains(m)).cloned().collect();
-        group_changes.push(GroupChange { id: id.clone(), new: existing.is_none(), joined, left });
+        let rota_change = (!same_rota).then(|| (rota, if rota.is_some() { after.clone() } else { Vec::new() }));
+        group_changes.push(GroupChange { id: id.clone(), new: existing.is_none(), joined, left, rota: rota_change });
         put_groups.push(Group {
             name: existing.map(|g| g.name.clone()).unwrap_or_else(|| id.to_string()),
             id,
             licensee_id: licensee.clone(),
             members: after,
+            rota,
         });
     }
     Plan {
@@ -248,6 +262,11 @@ impl fmt::Display for Plan {
             }
             if !g.left.is_empty() {
                 write!(f, " left {}", list(&g.left))?;
+            }
+            match &g.rota {
+                Some((Some(rota), order)) => write!(f, " a rota, {rota}, in turn order: {}", list(order))?,
+                Some((None, _)) if !g.new => write!(f, " no longer a rota")?,
+                _ => {}
             }
             writeln!(f)?;
         }

@@ -25,15 +25,17 @@ pub async fn export<S: DirectoryStore + ?Sized>(store: &S, licensee: &LicenseeId
     Ok(self::csv::export(&contacts, &groups)?)
 }
 
-/// The alert gaps of a licensee as stored now; `None` if there is no such licensee.
+/// The alert gaps of a licensee as stored, if an incident came at `now`;
+/// `None` if there is no such licensee.
 pub async fn gaps_now<S: DirectoryStore + ?Sized>(
     store: &S,
     licensee: &LicenseeId,
+    now: time::OffsetDateTime,
 ) -> Result<Option<Vec<Gap>>, StoreError> {
     let Some(l) = store.get_licensee(licensee).await? else { return Ok(None) };
     let contacts = store.contacts(licensee).await?;
     let groups = store.groups(licensee).await?;
-    Ok(Some(alert_gaps(&l, &contacts, &groups)))
+    Ok(Some(alert_gaps(&l, &contacts, &groups, now)))
 }
 
 #[derive(Debug, thiserror::Error)]

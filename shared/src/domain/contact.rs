@@ -3,6 +3,7 @@
 use crate::ids::{ContactId, GroupId, LicenseeId};
 use serde::{Deserialize, Serialize};
 use std::fmt;
+use time::{Date, OffsetDateTime};
 
 /// A mobile number in E.164 form (+ then 8 to 15 digits), the only form SMS
 /// and WhatsApp providers accept. Spaces are allowed on input and dropped.
@@ -98,11 +99,21 @@ pub struct Contact {
     /// WhatsApp is business-initiated, so the person must have opted in.
     pub whatsapp_opt_in: bool,
     pub email: Option<EmailAddress>,
-    /// Alerted when this contact has not acknowledged in time.
+    /// Alerted when this contact has not acknowledged in time, or at once in
+    /// their place while they are away.
     pub deputy: Option<ContactId>,
+    /// The last day (UK date) the person is away: while away they are not
+    /// alerted and their deputy is alerted in their place.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub away_until: Option<Date>,
 }
 
 impl Contact {
+    /// Whether the person is away at `at`: up to the end of their `away_until` day, UK time.
+    pub fn away_at(&self, at: OffsetDateTime) -> bool {
+        self.away_until.is_some_and(|last| crate::uk_time::uk_time(at).0.date() <= last)
+    }
+
     /// Whether SIM can reach this person on a channel: SMS needs a mobile,
     /// WhatsApp a mobile and their opt-in, email an address.
     pub fn reachable(&self, channel: crate::domain::policy::Channel) -> bool {
@@ -126,7 +137,11 @@ pub struct Group {
     pub id: GroupId,
     pub licensee_id: LicenseeId,
     pub name: String,
+    /// In rota order when the group is a rota.
     pub members: Vec<ContactId>,
+    /// Set when the members take turns: only whoever is on duty is alerted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rota: Option<super::rota::Rota>,
 }
 
 #[cfg(test)]

@@ -4,11 +4,13 @@
 
 use super::category::Category;
 use super::contact::{Contact, Group, Role};
+use super::cover::Directory;
 use super::incident::IncidentReport;
 use crate::choice;
 use crate::ids::{ContactId, GroupId};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
+use time::{Date, OffsetDateTime};
 
 choice!(
     Channel {
@@ -157,7 +159,34 @@ pub struct Recipient {
     pub channels: Vec<Channel>,
     /// The groups they are alerted as part of (a person may be in several).
     pub groups: Vec<GroupId>,
+    /// Their role, or the role of the person they stand in for.
     pub role: super::contact::Role,
+}
+
+/// Someone a policy would alert who is away, and who is alerted in their place.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AwayCover {
+    pub away: ContactId,
+    pub role: Role,
+    pub away_until: Date,
+    /// Their deputies (or the next on the rota) who are away too, in the order tried.
+    pub also_away: Vec<ContactId>,
+    /// Who is alerted in their place; none is an alert gap for the role.
+    pub stand_in: Option<ContactId>,
+}
+
+impl AwayCover {
+    /// The timeline entry: who stood in, or the alert gap for the role.
+    pub fn event(&self) -> super::Event {
+        let also_away = self.also_away.clone();
+        let (contact_id, role, away_until) = (self.away.clone(), self.role.clone(), self.away_until);
+        match &self.stand_in {
+            Some(deputy) => {
+                super::Event::AwayDeputyAlerted { contact_id, role, away_until, deputy_id: deputy.clone(), also_away }
+            }
+            None => super::Event::AwayNobodyAlerted { contact_id, role, away_until, also_away },
+        }
+    }
 }
 
 /// Who to alert and what could not be resolved.
@@ -168,11 +197,41 @@ pub struct Resolution {
     pub missing_groups: Vec<GroupId>,
     /// Members with no usable channel for this policy.
     pub unreachable: Vec<ContactId>,
+    /// For each rota among the groups, who is on duty at the incident's time
+    /// (a rota with nobody in it has no entry).
+    pub on_duty: Vec<(GroupId, ContactId)>,
+    /// People away, and who is alerted in their place.
+    pub away: Vec<AwayCover>,
+    /// Recipients alerted only in someone's place: (recipient, the person away).
+    pub standing_in: BTreeMap<ContactId, ContactId>,
 }
 
-/// Resolves groups to contacts: one entry per person however many groups
-/// they are in, channels limited to what the policy uses and the person has
-/// (WhatsApp only with opt-in), and anyone in `already_alerted` left out.
+impl Resolution {
+    /// Whose place `recipient` is alerted in, if they stand in for someone away.
+    pub fn stands_in_for(&self, recipient: &ContactId) -> Option<&ContactId> {
+        self.standing_in.get(recipient)
+    }
+}
+
+/// The two times that decide who is alerted: the incident's time picks who
+/// is on duty on a rota; the time of the alert (the categorisation round's)
+/// decides who is away.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AlertTime {
+    pub incident_at: OffsetDateTime,
+    pub now: OffsetDateTime,
+}
+
+#[derive(Default)]
+struct Called {
+    groups: BTreeSet<GroupId>,
+    /// Alerted as themselves (not only in someone's place).
+    themselves: bool,
+    stands_in_for: Option<(ContactId, Role)>,
+}
+
+/// Resolves groups to every member: what stakeholder briefings use (they
+/// inform the whole group, rota or not, away or not). Alerts use [`resolve_at`].
 pub fn resolve(
     groups: &[GroupId],
     channels: &[Channel],
@@ -180,37 +239,105 @@ pub fn resolve(
     contacts: &[Contact],
     already_alerted: &HashSet<ContactId>,
 ) -> Resolution {
+    resolve_with(groups, channels, licensee_groups, contacts, already_alerted, None)
+}
+
+/// Resolves groups to the people to alert: one entry per person however many
+/// groups they are in, channels limited to what the policy uses and the person
+/// has (WhatsApp only with opt-in), and anyone in `already_alerted` left out. A
+/// rota alerts only whoever is on duty at the incident's time; someone away
+/// is left out and their deputy alerted in their place (see `cover`).
+pub fn resolve_at(
+    groups: &[GroupId],
+    channels: &[Channel],
+    licensee_groups: &[Group],
+    contacts: &[Contact],
+    already_alerted: &HashSet<ContactId>,
+    when: AlertTime,
+) -> Resolution {
+    resolve_with(groups, channels, licensee_groups, contacts, already_alerted, Some(when))
+}
+
+fn resolve_with(
+    groups: &[GroupId],
+    channels: &[Channel],
+    licensee_groups: &[Group],
+    contacts: &[Contact],
+    already_alerted: &HashSet<ContactId>,
+    when: Option<AlertTime>,
+) -> Resolution {
+    let directory = Directory::new(contacts, licensee_groups);
     let mut resolution = Resolution::default();
-    let mut members: BTreeMap<ContactId, BTreeSet<GroupId>> = BTreeMap::new();
+    let mut called: BTreeMap<ContactId, Called> = BTreeMap::new();
+    let mut unreachable: BTreeSet<ContactId> = BTreeSet::new();
+    let mut away: BTreeMap<ContactId, AwayCover> = BTreeMap::new();
     for gid in groups {
-        match licensee_groups.iter().find(|g| &g.id == gid) {
-            None => resolution.missing_groups.push(gid.clone()),
-            Some(g) => {
-                for m in &g.members {
-                    members.entry(m.clone()).or_default().insert(gid.clone());
+        let Some(group) = directory.group(gid) else {
+            resolution.missing_groups.push(gid.clone());
+            continue;
+        };
+        let on_call = match when {
+            Some(when) => Directory::called(group, when.incident_at),
+            None => group.members.iter().collect(),
+        };
+        if group.rota.is_some() && when.is_some() {
+            resolution.on_duty.extend(on_call.iter().map(|m| (gid.clone(), (*m).clone())));
+        }
+        for member in on_call {
+            if already_alerted.contains(member) {
+                continue;
+            }
+            match directory.contact(member) {
+                None => {
+                    unreachable.insert(member.clone());
+                }
+                Some(person) if when.is_some_and(|w| person.away_at(w.now)) => {
+                    let now = when.map_or(OffsetDateTime::UNIX_EPOCH, |w| w.now);
+                    let cover = directory.stand_in(member, std::slice::from_ref(gid), now);
+                    let stand_in = cover.deputy.filter(|d| !already_alerted.contains(&d.id));
+                    if let Some(deputy) = stand_in {
+                        let entry = called.entry(deputy.id.clone()).or_default();
+                        entry.groups.insert(gid.clone());
+                        entry.stands_in_for.get_or_insert_with(|| (member.clone(), person.role.clone()));
+                    }
+                    away.entry(member.clone()).or_insert_with(|| AwayCover {
+                        away: member.clone(),
+                        role: person.role.clone(),
+                        away_until: person.away_until.unwrap_or(now.date()),
+                        also_away: cover.also_away.iter().map(|c| c.id.clone()).collect(),
+                        stand_in: cover.deputy.map(|d| d.id.clone()),
+                    });
+                }
+                Some(_) => {
+                    let entry = called.entry(member.clone()).or_default();
+                    entry.groups.insert(gid.clone());
+                    entry.themselves = true;
                 }
             }
         }
     }
-    for (contact_id, in_groups) in members {
-        if already_alerted.contains(&contact_id) {
-            continue;
-        }
-        let Some(contact) = contacts.iter().find(|c| c.id == contact_id) else {
-            resolution.unreachable.push(contact_id);
-            continue;
-        };
+    for (contact_id, c) in called {
+        let Some(contact) = directory.contact(&contact_id) else { continue };
         let usable = contact.reachable_on(channels);
         if usable.is_empty() {
-            resolution.unreachable.push(contact_id);
-        } else {
-            resolution.recipients.push(Recipient {
-                contact_id,
-                channels: usable,
-                groups: in_groups.into_iter().collect(),
-                role: contact.role.clone(),
-            });
+            unreachable.insert(contact_id);
+            continue;
         }
+        let role = match c.stands_in_for.filter(|_| !c.themselves) {
+            Some((away, role)) => {
+                resolution.standing_in.insert(contact_id.clone(), away);
+                role
+            }
+            None => contact.role.clone(),
+        };
+        resolution.recipients.push(Recipient {
+            contact_id,
+            channels: usable,
+            groups: c.groups.into_iter().collect(),
+            role,
+        });
     }
+    resolution.unreachable = unreachable.into_iter().collect();
+    resolution.away = away.into_values().collect();
     resolution
 }

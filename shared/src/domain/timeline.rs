@@ -39,6 +39,20 @@ pub enum Event {
     /// Alerts that could not be addressed: groups the licensee lacks,
     /// members with no usable channel. An operator must fix these.
     AlertGaps { missing_groups: Vec<GroupId>, unreachable_contacts: Vec<ContactId> },
+    /// A rota group was alerted: who was on duty at the incident's time.
+    RotaOnDuty { group_id: GroupId, contact_id: ContactId },
+    /// Someone to alert is away until a date: their deputy (or the next on
+    /// the rota) was alerted in their place, past any deputies away too.
+    AwayDeputyAlerted {
+        contact_id: ContactId,
+        role: Role,
+        away_until: Date,
+        deputy_id: ContactId,
+        also_away: Vec<ContactId>,
+    },
+    /// Someone to alert is away and so is every deputy SIM could try: nobody
+    /// was alerted in their place for the role. An operator must fix this.
+    AwayNobodyAlerted { contact_id: ContactId, role: Role, away_until: Date, also_away: Vec<ContactId> },
     /// The response checklist was opened.
     ChecklistOpened { items: usize },
     /// A provider refused a message for good (the provider's code only).
@@ -76,7 +90,10 @@ impl Event {
             | Event::ChecklistChanged { contact_id, .. }
             | Event::Closed { contact_id, .. }
             | Event::KeyDateAdded { contact_id, .. }
-            | Event::AcknowledgedOnBehalf { contact_id, .. } => Some(contact_id.as_str()),
+            | Event::AcknowledgedOnBehalf { contact_id, .. }
+            | Event::RotaOnDuty { contact_id, .. }
+            | Event::AwayDeputyAlerted { contact_id, .. }
+            | Event::AwayNobodyAlerted { contact_id, .. } => Some(contact_id.as_str()),
             _ => None,
         }
     }
@@ -95,6 +112,9 @@ impl Event {
             Event::AlertsWidened { .. } => "alerts_widened",
             Event::AlertsQueued { .. } => "alerts_queued",
             Event::AlertGaps { .. } => "alert_gaps",
+            Event::RotaOnDuty { .. } => "rota_on_duty",
+            Event::AwayDeputyAlerted { .. } => "away_deputy_alerted",
+            Event::AwayNobodyAlerted { .. } => "away_nobody_alerted",
             Event::ChecklistOpened { .. } => "checklist_opened",
             Event::NotificationFailed { .. } => "notification_failed",
             Event::FellBack { .. } => "fell_back",
