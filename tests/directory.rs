@@ -275,6 +275,7 @@ async fn gapshire(store: &dyn Store) -> LicenseeId {
             rules: None,
             policies: None,
             checklist: None,
+            sharing: None,
         })
         .await
         .unwrap();

@@ -50,6 +50,9 @@ pub struct Licensee {
     /// The licensee's own checklist; the toolkit's when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub checklist: Option<ChecklistTemplate>,
+    /// Cross-borough sharing settings; the defaults when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sharing: Option<super::share::SharingSettings>,
 }
 
 /// Whether an incident for this licensee is served today.
@@ -122,6 +125,7 @@ mod tests {
             rules: None,
             policies: None,
             checklist: None,
+            sharing: None,
         }
     }
 

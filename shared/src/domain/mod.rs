@@ -12,6 +12,7 @@ pub mod incident;
 pub mod licensee;
 pub mod notification;
 pub mod policy;
+pub mod share;
 pub mod staff;
 pub mod subject;
 pub mod text;
