@@ -51,11 +51,20 @@ pub async fn handle_message(deps: &Deps, body: &str) -> Result<Outcome, Categori
 }
 
 pub async fn categorise(deps: &Deps, message: &HandoffMessage) -> Result<Outcome, CategoriseError> {
-    let store = &*deps.store;
-    let incident = store
+    let incident = deps
+        .store
         .get_incident(&message.incident_id)
         .await?
         .ok_or_else(|| CategoriseError::Poison(format!("no incident {}", message.incident_id)))?;
+    let outcome = categorise_incident(deps, &incident).await?;
+    // Issue 19: shares for connected areas; accepted partners follow amendments.
+    let shares = sim::shares::Ctx { store: &*deps.store, clock: &*deps.clock, ids: &*deps.ids };
+    sim::shares::after_categorisation(shares, &incident).await?;
+    Ok(outcome)
+}
+
+async fn categorise_incident(deps: &Deps, incident: &Incident) -> Result<Outcome, CategoriseError> {
+    let store = &*deps.store;
     let previous = store.get_categorisation(&incident.id).await?;
     if let Some(p) = &previous {
         if p.incident_version >= incident.version && p.fanout_done {
@@ -115,7 +124,7 @@ pub async fn categorise(deps: &Deps, message: &HandoffMessage) -> Result<Outcome
         return Ok(Outcome::Kept { category: p.category });
     }
 
-    let policy = licensee.policy_for(decision.category);
+    let policy = licensee.policy_for_incident(&incident, decision.category);
     let categorisation = Categorisation {
         incident_id: incident.id.clone(),
         category: decision.category,
@@ -156,7 +165,7 @@ async fn fan_out(
     let mut events = Vec::new();
     let mut queued = 0;
 
-    if let Some(policy) = licensee.policy_for(categorisation.category) {
+    if let Some(policy) = licensee.policy_for_incident(incident, categorisation.category) {
         if policy.checklist && store.checklist(&incident.id).await?.is_empty() {
             let template = licensee.checklist.clone().unwrap_or_else(ChecklistTemplate::toolkit);
             let items = template.instantiate(&incident.id);
@@ -254,7 +263,7 @@ async fn newly_reached(
     licensee: &Licensee,
     categorisation: &Categorisation,
 ) -> Result<usize, CategoriseError> {
-    let Some(policy) = licensee.policy_for(categorisation.category) else { return Ok(0) };
+    let Some(policy) = licensee.policy_for_incident(incident, categorisation.category) else { return Ok(0) };
     let store = &*deps.store;
     let (groups, contacts, notifications) =
         tokio::try_join!(store.groups(&licensee.id), store.contacts(&licensee.id), store.notifications(&incident.id))?;

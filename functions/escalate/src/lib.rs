@@ -58,7 +58,7 @@ pub async fn escalate(deps: &Deps, check: &EscalationCheck) -> Result<Outcome, E
         return Ok(Outcome::Superseded);
     }
     let licensee = store.get_licensee(&incident.licensee_id).await?.ok_or_else(|| poison("the licensee"))?;
-    let Some(policy) = licensee.policy_for(categorisation.category) else {
+    let Some(policy) = licensee.policy_for_incident(&incident, categorisation.category) else {
         return Ok(Outcome::Superseded);
     };
     let event = |e| TimelineEvent::new(&*deps.ids, &incident.id, now, e);

@@ -80,6 +80,21 @@ impl Licensee {
         }
     }
 
+    /// The alert policy for `incident` at `category`: for a partner's linked
+    /// incident, the licensee's policy for shared incidents (issue 19); else
+    /// [`Self::policy_for`]. None for RECORD_ONLY either way.
+    pub fn policy_for_incident(
+        &self,
+        incident: &super::incident::Incident,
+        category: super::category::Category,
+    ) -> Option<super::policy::AlertPolicy> {
+        match &incident.shared_from {
+            Some(_) if category == super::category::Category::RecordOnly => None,
+            Some(_) => Some(self.sharing.clone().unwrap_or_default().policy_for_shared(category)),
+            None => self.policy_for(category),
+        }
+    }
+
     pub fn entitlement(&self, today: Date, grace: Duration) -> Entitlement {
         if let LicenceStatus::Suspended { .. } = self.status {
             return Entitlement::Refused {

@@ -10,7 +10,7 @@ mod tests;
 
 pub use amendment::IncidentAmendment;
 pub use police_reference::PoliceReference;
-pub use report::{IncidentReport, DEFAULT_MAX_AGE};
+pub use report::{IncidentReport, DEFAULT_MAX_AGE, MAX_CONNECTED_AREAS};
 
 use crate::choice;
 use crate::domain::area::{AreaName, PostcodeDistrict};
