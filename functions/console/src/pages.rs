@@ -113,6 +113,7 @@ pub fn board(who: &SignedIn, licensee: &str, rows: &[BoardRow], now: OffsetDateT
                                     @if let Some(c) = &row.categorisation {
                                         strong class="tag" { (c.category.label()) } " "
                                     }
+                                    @if i.shared_from.is_some() { strong class="tag grey" { "Shared" } " " }
                                     a href={ "/console/incidents/" (i.id) } { (label(&i.report.incident_type)) }
                                     br; span class="meta" { (i.report.police_reference.as_str()) }
                                 }
