@@ -396,3 +396,164 @@ async fn moto_critical_shares_are_confirmed_automatically_under_the_owners_polic
     needs_moto!();
     critical_is_confirmed_automatically_when_the_owner_says_so(moto_rig().await).await;
 }
+
+mod console_pages {
+    //! The same walk through the console, on the in-memory adapters: Lambeth's
+    //! duty officer confirms, Southwark's accepts; Southwark's staff see the
+    //! shared incident and nothing else of Lambeth's; a withdrawal ends it.
+    use super::*;
+    use console::http_client::HttpClient;
+    use console::oidc::Oidc;
+    use console::{handle, routes, OidcConfig};
+    use sim::adapters::memory_console::MemoryConsoleStore;
+    use sim::domain::staff::{ConsoleRole, StaffId, StaffMember};
+    use sim::ports::sessions::{Session, SessionStore};
+    use sim::ports::staff::StaffStore;
+
+    struct Console {
+        rig: Rig,
+        deps: console::Deps,
+        store: Arc<MemoryConsoleStore>,
+    }
+
+    async fn console() -> Console {
+        let memory = Arc::new(sim::adapters::memory_store::MemoryStore::new());
+        let h = Harness::new(memory.clone(), Arc::new(MemoryQueue::new("categorise"))).seeded().await;
+        let rig = Rig::new(h, memory_channel_queues()).await;
+        let store = Arc::new(MemoryConsoleStore::new());
+        let config = OidcConfig {
+            issuer: "http://127.0.0.1:9".into(),
+            client_id: "unused".into(),
+            client_secret: "unused".into(),
+            redirect_uri: "http://127.0.0.1:9/console/auth/callback".into(),
+        };
+        let deps = console::Deps {
+            store: rig.h.store.clone(),
+            search: memory,
+            staff: store.clone(),
+            sessions: store.clone(),
+            oidc: Oidc::new(config, HttpClient::new().unwrap(), rig.h.clock.clone()),
+            clock: rig.h.clock.clone(),
+            ids: rig.h.ids.clone(),
+            escalation: Arc::new(MemoryQueue::new("escalation")),
+            licensees: None,
+        };
+        Console { rig, deps, store }
+    }
+
+    /// A signed-in duty officer of `licensee`: the cookie header and the CSRF token.
+    async fn duty(c: &Console, licensee: &str) -> (String, String) {
+        let id = StaffId::parse(&format!("stf-{licensee}-duty")).unwrap();
+        let licensee = LicenseeId::parse(licensee).unwrap();
+        let roles = BTreeSet::from([ConsoleRole::Duty]);
+        let member = StaffMember::new(id.clone(), licensee.clone(), "Duty officer", None, None, roles, START).unwrap();
+        c.store.put_staff(&member).await.unwrap();
+        let (value, csrf) = (console::session::random_token(), console::session::random_token());
+        let now = sim::clock::Clock::now(&*c.rig.h.clock);
+        let session = Session {
+            key: console::session::key_of(&value),
+            staff_id: id,
+            licensee_id: licensee,
+            csrf: csrf.clone(),
+            created_at: now,
+            last_seen: now,
+            expires_at: now + Duration::hours(12),
+        };
+        c.store.put_session(&session).await.unwrap();
+        (format!("__Host-sim-session={value}"), csrf)
+    }
+
+    async fn call(c: &Console, method: &str, path: &str, cookie: &str, body: &str) -> http::Response<String> {
+        let req = http::Request::builder()
+            .method(method)
+            .uri(path)
+            .header("cookie", cookie)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body.as_bytes().to_vec())
+            .unwrap();
+        handle(&c.deps, req).await
+    }
+
+    #[tokio::test]
+    async fn the_offer_and_acceptance_walk_through_the_console_and_southwark_sees_only_what_is_shared() {
+        let c = console().await;
+        let (lambeth, lambeth_csrf) = duty(&c, "lambeth").await;
+        let (southwark_cookie, southwark_csrf) = duty(&c, "southwark").await;
+        let id = c.rig.report(naming_southwark("CAD 22/21NOV26")).await;
+        c.rig.hand_on_and_categorise(&id).await;
+        c.rig.sent().await;
+
+        // Offered: Lambeth sees it, Southwark does not yet.
+        let section = call(&c, "GET", &format!("/console/incidents/{id}/shares"), &lambeth, "").await;
+        assert_eq!(section.status(), 200);
+        assert!(section.body().contains("Confirm sharing with southwark"), "{}", section.body());
+        let list = call(&c, "GET", "/console/shared", &southwark_cookie, "").await;
+        assert!(list.body().contains("No other licensee has shared an incident with you."));
+        assert_eq!(call(&c, "GET", &format!("/console/shared/{id}"), &southwark_cookie, "").await.status(), 404);
+
+        // A stale form moves nothing; Lambeth's duty officer confirms.
+        let path = format!("/console/incidents/{id}/shares");
+        let stale = call(&c, "POST", &path, &lambeth, "csrf=old&partner=southwark&action=confirm").await;
+        assert_eq!(stale.status(), 403);
+        let body = format!("csrf={lambeth_csrf}&partner=southwark&action=confirm");
+        assert_eq!(call(&c, "POST", &path, &lambeth, &body).await.status(), 303);
+        assert_eq!(c.rig.h.store.get_share(&id, &southwark()).await.unwrap().unwrap().state, ShareState::Confirmed);
+
+        // Southwark's list marks it shared; its duty officer accepts.
+        let list = call(&c, "GET", "/console/shared", &southwark_cookie, "").await;
+        assert!(list.body().contains("Shared") && list.body().contains(&format!("/console/shared/{id}")));
+        let offer = call(&c, "GET", &format!("/console/shared/{id}"), &southwark_cookie, "").await;
+        assert!(offer.body().contains("Accept and alert our people"));
+        assert!(!offer.body().contains("CAD 22/21NOV26"), "no summary before acceptance");
+        let accept = format!("csrf={southwark_csrf}&action=accept");
+        assert_eq!(call(&c, "POST", &format!("/console/shared/{id}"), &southwark_cookie, &accept).await.status(), 303);
+        let linked = c.rig.linked(&id).await;
+        c.rig.hand_on_and_categorise(&linked.id).await;
+        assert_eq!(c.rig.sent().await, pairs(SOUTHWARK_ALERTS));
+
+        // Read only: summary, category and checklist progress; the board marks its own response shared.
+        let view = call(&c, "GET", &format!("/console/shared/{id}"), &southwark_cookie, "").await;
+        assert_eq!(view.status(), 200);
+        for part in ["CAD 22/21NOV26", "CRITICAL", "Their checklist progress", "Incident reporting"] {
+            assert!(view.body().contains(part), "{part} missing from the shared view");
+        }
+        assert!(!view.body().contains("Accept and alert"));
+        assert!(!view.body().contains("con-gold") && !view.body().contains("Director of Communities"));
+        let board = call(&c, "GET", "/console", &southwark_cookie, "").await;
+        assert!(board.body().contains("Shared"), "the board marks the shared incident");
+        let own = call(&c, "GET", &format!("/console/incidents/{}", linked.id), &southwark_cookie, "").await;
+        assert_eq!(own.status(), 200, "Southwark's own response to it");
+
+        // Every other console route with Lambeth's ids answers 404 to Southwark.
+        let mut tried = 0;
+        for pattern in routes().paths().iter().filter(|p| p.contains('{') && !p.starts_with("/console/shared/")) {
+            let path = pattern
+                .replace("{incident}", id.as_str())
+                .replace("{contact}", "con-gold")
+                .replace("{staff}", "stf-lambeth-duty");
+            for method in ["GET", "POST"] {
+                let said = call(&c, method, &path, &southwark_cookie, &format!("csrf={southwark_csrf}")).await;
+                if said.status() == 405 {
+                    continue;
+                }
+                assert_eq!(said.status(), 404, "{method} {path} answered Southwark with {}", said.status());
+                tried += 1;
+            }
+        }
+        assert!(tried >= 5, "only {tried} routes tried");
+
+        // Lambeth withdraws: Southwark's summary and its own linked incident are gone.
+        let body = format!("csrf={lambeth_csrf}&partner=southwark&action=withdraw");
+        assert_eq!(call(&c, "POST", &path_of(&id), &lambeth, &body).await.status(), 303);
+        let after = call(&c, "GET", &format!("/console/shared/{id}"), &southwark_cookie, "").await;
+        assert!(!after.body().contains("CAD 22/21NOV26") && after.body().contains("withdrawn"));
+        let own = call(&c, "GET", &format!("/console/incidents/{}", linked.id), &southwark_cookie, "").await;
+        assert_eq!(own.status(), 404, "withdrawal removes the partner's access");
+        let section = call(&c, "GET", &path_of(&id), &lambeth, "").await;
+        assert!(section.body().contains("withdrawn"));
+    }
+
+    fn path_of(id: &IncidentId) -> String {
+        format!("/console/incidents/{id}/shares")
+    }
+}
