@@ -128,7 +128,14 @@ async fn a_share_is_offered_confirmed_accepted_and_withdrawn_in_the_console() {
     let driver = ChromeDriver::start().await;
     let lambeth = driver.browser(1280).await;
     sign_in(&lambeth, &base_url, "Lambeth duty").await;
-    lambeth.goto(&format!("{base_url}/console/incidents/{id}/shares")).await.unwrap();
+    lambeth.goto(&format!("{base_url}/console/incidents/{id}")).await.unwrap();
+    lambeth
+        .find(Locator::LinkText("Sharing with the licensees of connected areas"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     assert!(text(&lambeth, "main").await.contains("Medway"));
     let violations = axe_violations(&lambeth).await;
     assert!(violations.is_empty(), "axe on the owner's share section: {violations:#?}");

@@ -171,6 +171,9 @@ pub fn incident(who: &SignedIn, v: &IncidentView, kind: Option<&str>, now: Offse
                     button type="submit" class="secondary" { "Escalate now" }
                 }
             }
+            @if !i.report.connected_areas.is_empty() {
+                p { a href={ "/console/incidents/" (i.id) "/shares" } { "Sharing with the licensees of connected areas" } }
+            }
             h2 { "Summary" }
             dl {
                 dt { "Police reference" } dd { (i.report.police_reference.as_str()) }
