@@ -77,7 +77,7 @@ async fn categorise_incident(deps: &Deps, incident: &Incident) -> Result<Outcome
         .ok_or_else(|| CategoriseError::Poison(format!("no licensee {}", incident.licensee_id)))?;
     if let Some(p) = previous.as_ref().filter(|p| p.incident_version == incident.version) {
         // A crash interrupted this round's fan-out: finish it.
-        return fan_out(deps, &incident, &licensee, p).await;
+        return fan_out(deps, incident, &licensee, p).await;
     }
 
     let rules = licensee.rules.clone().unwrap_or_else(RuleSet::defaults);
@@ -97,7 +97,7 @@ async fn categorise_incident(deps: &Deps, incident: &Incident) -> Result<Outcome
 
     if let Some(p) = previous.as_ref().filter(|p| decision.category <= p.category) {
         if decision.category == p.category {
-            let newcomers = newly_reached(deps, &incident, &licensee, p).await?;
+            let newcomers = newly_reached(deps, incident, &licensee, p).await?;
             if newcomers > 0 {
                 let widened = Categorisation {
                     incident_version: incident.version,
@@ -113,7 +113,7 @@ async fn categorise_incident(deps: &Deps, incident: &Incident) -> Result<Outcome
                 })];
                 store.put_categorisation(&widened, before, &events).await?;
                 tracing::info!(incident_id = %incident.id, category = %p.category, people = newcomers, "alerts widened");
-                return fan_out(deps, &incident, &licensee, &widened).await;
+                return fan_out(deps, incident, &licensee, &widened).await;
             }
         }
         let events =
@@ -124,7 +124,7 @@ async fn categorise_incident(deps: &Deps, incident: &Incident) -> Result<Outcome
         return Ok(Outcome::Kept { category: p.category });
     }
 
-    let policy = licensee.policy_for_incident(&incident, decision.category);
+    let policy = licensee.policy_for_incident(incident, decision.category);
     let categorisation = Categorisation {
         incident_id: incident.id.clone(),
         category: decision.category,
@@ -148,7 +148,7 @@ async fn categorise_incident(deps: &Deps, incident: &Incident) -> Result<Outcome
     };
     store.put_categorisation(&categorisation, before, &[event(decided)]).await?;
     tracing::info!(incident_id = %incident.id, category = %categorisation.category, rule = %categorisation.rule, round = categorisation.round, "categorised");
-    fan_out(deps, &incident, &licensee, &categorisation).await
+    fan_out(deps, incident, &licensee, &categorisation).await
 }
 
 /// Opens the checklist if needed, writes and queues this round's
