@@ -11,6 +11,7 @@ use sim::adapters::memory_queue::MemoryQueue;
 use sim::domain::category::Category;
 use sim::domain::contact::{Contact, EmailAddress, Group, PhoneNumber, Role};
 use sim::domain::follow_up::{BriefingCheck, BriefingReason};
+use sim::domain::notification::EscalationCheck;
 use sim::domain::share::{ShareAction, ShareActor, ShareState, SharingSettings};
 use sim::domain::{AreaName, Event, Incident, LicenceStatus, Licensee, Tier};
 use sim::handoff::Handoff;
@@ -285,6 +286,12 @@ async fn offer_confirm_accept_alerts_southwark_once(rig: Rig) {
     assert_eq!(count(&rig.kinds(&linked.id).await, "share_withdrawn"), 1);
     assert!(rig.act(&southwark(), &id, ShareAction::Refuse, "stf-sw-duty").await.is_err());
     assert_eq!(rig.status(&id).await["shared_with"][0]["share"], "withdrawn");
+
+    // Southwark's silent roles are no longer chased once the share is withdrawn.
+    let now = sim::clock::Clock::now(&*rig.h.clock);
+    let chase = EscalationCheck { incident_id: linked.id.clone(), round: 1, step: 0, due_at: now };
+    assert_eq!(escalate::escalate(&rig.categorise, &chase).await.unwrap(), escalate::Outcome::Superseded);
+    assert!(rig.sent().await.is_empty());
 }
 
 async fn a_raised_category_reaches_the_partner(rig: Rig) {
