@@ -329,6 +329,7 @@ async fn gapshire(store: &dyn Store) -> LicenseeId {
             rules: None,
             policies: None,
             checklist: None,
+            sharing: None,
         })
         .await
         .unwrap();

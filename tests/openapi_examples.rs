@@ -174,8 +174,11 @@ fn the_document_states_the_limits_the_server_enforces() {
     assert_eq!(schemas["IncidentReport"]["properties"]["flags"]["maxItems"], 14);
     assert_eq!(schemas["IncidentAmendment"]["properties"]["add_flags"]["maxItems"], 14);
     assert_eq!(schemas["IncidentAmendment"]["properties"]["remove_flags"]["maxItems"], 14);
+    let most = sim::domain::incident::MAX_CONNECTED_AREAS;
+    assert_eq!(schemas["IncidentReport"]["properties"]["connected_areas"]["maxItems"], most);
+    assert_eq!(schemas["IncidentAmendment"]["properties"]["connected_areas"]["maxItems"], most);
     assert_eq!(schemas["PoliceReference"]["maxLength"], sim::domain::incident::PoliceReference::MAX_LEN);
-    for optional in ["reported_at", "weapon", "victims", "flags"] {
+    for optional in ["reported_at", "weapon", "victims", "flags", "connected_areas"] {
         assert_eq!(schemas["IncidentReport"]["properties"][optional]["nullable"], true, "{optional}");
     }
     for optional in ["ward", "postcode_district", "latitude", "longitude"] {

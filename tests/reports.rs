@@ -55,6 +55,7 @@ fn incident(id: &str, licensee: LicenseeId, at: OffsetDateTime) -> Incident {
         received_at: at,
         version: 1,
         handoff: None,
+        shared_from: None,
     }
 }
 

@@ -27,6 +27,7 @@ fn incident(id: &str, reference: &str, caller: &sim::ids::CallerId) -> Incident 
         received_at: START,
         version: 1,
         handoff: Some(PendingHandoff { reason: HandoffReason::Reported, since: START }),
+        shared_from: None,
     }
 }
 
@@ -512,6 +513,52 @@ async fn report_rows(store: &dyn Store) {
     assert!(none.unwrap().rows.is_empty());
 }
 
+async fn shares(store: &dyn Store) {
+    use sim::domain::share::{Share, ShareAction, ShareActor, ShareSide, ShareState, SharedFrom};
+    let ids = SequentialIds::default();
+    let owner = incident("inc-owner", "REF-SHARE", &sim::demo::met_cad());
+    store.create_incident(&owner, &[]).await.unwrap();
+    let southwark = sim::ids::LicenseeId::parse("southwark").unwrap();
+    let area = sim::domain::AreaName::parse("Southwark").unwrap();
+    let offer = Share::offer(&owner.id, &owner.licensee_id, &southwark, &area, START);
+    let offered = Event::ShareOffered { owner: owner.licensee_id.clone(), partner: southwark.clone(), area };
+    assert!(store.offer_share(&offer, &[TimelineEvent::new(&ids, &owner.id, START, offered)]).await.unwrap());
+    assert!(!store.offer_share(&offer, &[]).await.unwrap(), "one share per incident and partner");
+    assert_eq!(store.get_share(&owner.id, &southwark).await.unwrap(), Some(offer.clone()));
+    assert_eq!(store.shares_of_incident(&owner.id).await.unwrap(), vec![offer.clone()]);
+    assert_eq!(store.shares_with_partner(&southwark).await.unwrap(), vec![offer.clone()]);
+    assert!(store.shares_with_partner(&sim::demo::kent()).await.unwrap().is_empty());
+    assert_eq!(store.timeline(&owner.id).await.unwrap().len(), 1, "the offer is on the owner's timeline once");
+
+    let confirmed = offer.apply(ShareSide::Owner, ShareAction::Confirm, ShareActor::Policy, START).unwrap();
+    store.move_share(&confirmed, &[], None).await.unwrap();
+    assert!(matches!(store.move_share(&confirmed, &[], None).await, Err(StoreError::Conflict)), "moved once");
+    let staff = ShareActor::Staff("stf-duty".into());
+    let accepted = confirmed.apply(ShareSide::Partner, ShareAction::Accept, staff.clone(), START).unwrap();
+    let linked = Incident {
+        id: accepted.partner_incident_id.clone(),
+        licensee_id: southwark.clone(),
+        shared_from: Some(SharedFrom { incident_id: owner.id.clone(), owner: owner.licensee_id.clone() }),
+        ..owner.clone()
+    };
+    let on_both = |incident: &Incident| {
+        let event =
+            Event::ShareAccepted { owner: owner.licensee_id.clone(), partner: southwark.clone(), actor: staff.clone() };
+        TimelineEvent::new(&ids, &incident.id, START, event)
+    };
+    let events = [on_both(&owner), on_both(&linked)];
+    // A stale version moves nothing, linked incident included.
+    let stale = sim::domain::share::Share { version: 2, ..accepted.clone() };
+    assert!(matches!(store.move_share(&stale, &events, Some(&linked)).await, Err(StoreError::Conflict)));
+    assert_eq!(store.get_incident(&linked.id).await.unwrap(), None);
+    store.move_share(&accepted, &events, Some(&linked)).await.unwrap();
+    assert_eq!(store.get_incident(&linked.id).await.unwrap(), Some(linked.clone()));
+    assert_eq!(store.timeline(&linked.id).await.unwrap().len(), 1);
+    assert_eq!(store.timeline(&owner.id).await.unwrap().len(), 2);
+    let listed = store.shares_with_partner(&southwark).await.unwrap();
+    assert_eq!(listed.iter().map(|s| s.state).collect::<Vec<_>>(), vec![ShareState::Accepted], "the list follows");
+}
+
 /// Runs one contract against both adapters: `NAME::memory` on the in-memory
 /// store, `NAME::dynamodb` on DynamoDB in moto.
 macro_rules! contract {
@@ -545,4 +592,5 @@ contract! {
     keeps_the_vaults_keys_records_and_access_log => vault_records,
     keeps_report_rows_by_licensee_and_month => report_rows,
     keeps_delivery_status_forward_only => delivery_receipts,
+    moves_shares_only_as_allowed_and_opens_the_linked_incident_once => shares,
 }

@@ -20,7 +20,7 @@ pub async fn policy_for(
     let (categorisation, licensee) =
         tokio::try_join!(store.get_categorisation(&incident.id), store.get_licensee(&incident.licensee_id))?;
     let (Some(categorisation), Some(licensee)) = (categorisation, licensee) else { return Ok(None) };
-    Ok(licensee.policy_for(categorisation.category).map(|p| (categorisation, p)))
+    Ok(licensee.policy_for_incident(incident, categorisation.category).map(|p| (categorisation, p)))
 }
 
 /// The check to queue after `changed` (the item as now stored) replaced its

@@ -18,6 +18,7 @@ pub mod problem;
 pub mod render;
 pub mod reports;
 pub mod sending;
+pub mod shares;
 #[cfg(feature = "sqs-events")]
 pub mod sqs_batch;
 pub mod startup;

@@ -53,11 +53,20 @@ pub async fn handle_message(deps: &Deps, body: &str) -> Result<Outcome, Categori
 }
 
 pub async fn categorise(deps: &Deps, message: &HandoffMessage) -> Result<Outcome, CategoriseError> {
-    let store = &*deps.store;
-    let incident = store
+    let incident = deps
+        .store
         .get_incident(&message.incident_id)
         .await?
         .ok_or_else(|| CategoriseError::Poison(format!("no incident {}", message.incident_id)))?;
+    let outcome = categorise_incident(deps, &incident).await?;
+    // Issue 19: shares for connected areas; accepted partners follow amendments.
+    let shares = sim::shares::Ctx { store: &*deps.store, clock: &*deps.clock, ids: &*deps.ids };
+    sim::shares::after_categorisation(shares, &incident).await?;
+    Ok(outcome)
+}
+
+async fn categorise_incident(deps: &Deps, incident: &Incident) -> Result<Outcome, CategoriseError> {
+    let store = &*deps.store;
     let previous = store.get_categorisation(&incident.id).await?;
     if let Some(p) = &previous {
         if p.incident_version >= incident.version && p.fanout_done {
@@ -70,7 +79,7 @@ pub async fn categorise(deps: &Deps, message: &HandoffMessage) -> Result<Outcome
         .ok_or_else(|| CategoriseError::Poison(format!("no licensee {}", incident.licensee_id)))?;
     if let Some(p) = previous.as_ref().filter(|p| p.incident_version == incident.version) {
         // A crash interrupted this round's fan-out: finish it.
-        return fan_out(deps, &incident, &licensee, p).await;
+        return fan_out(deps, incident, &licensee, p).await;
     }
 
     let rules = licensee.rules.clone().unwrap_or_else(RuleSet::defaults);
@@ -90,7 +99,7 @@ pub async fn categorise(deps: &Deps, message: &HandoffMessage) -> Result<Outcome
 
     if let Some(p) = previous.as_ref().filter(|p| decision.category <= p.category) {
         if decision.category == p.category {
-            let newcomers = newly_reached(deps, &incident, &licensee, p).await?;
+            let newcomers = newly_reached(deps, incident, &licensee, p).await?;
             if newcomers > 0 {
                 let widened = Categorisation {
                     incident_version: incident.version,
@@ -106,7 +115,7 @@ pub async fn categorise(deps: &Deps, message: &HandoffMessage) -> Result<Outcome
                 })];
                 store.put_categorisation(&widened, before, &events).await?;
                 tracing::info!(incident_id = %incident.id, category = %p.category, people = newcomers, "alerts widened");
-                return fan_out(deps, &incident, &licensee, &widened).await;
+                return fan_out(deps, incident, &licensee, &widened).await;
             }
         }
         let events =
@@ -117,7 +126,7 @@ pub async fn categorise(deps: &Deps, message: &HandoffMessage) -> Result<Outcome
         return Ok(Outcome::Kept { category: p.category });
     }
 
-    let policy = licensee.policy_for(decision.category);
+    let policy = licensee.policy_for_incident(incident, decision.category);
     let categorisation = Categorisation {
         incident_id: incident.id.clone(),
         category: decision.category,
@@ -141,7 +150,7 @@ pub async fn categorise(deps: &Deps, message: &HandoffMessage) -> Result<Outcome
     };
     store.put_categorisation(&categorisation, before, &[event(decided)]).await?;
     tracing::info!(incident_id = %incident.id, category = %categorisation.category, rule = %categorisation.rule, round = categorisation.round, "categorised");
-    fan_out(deps, &incident, &licensee, &categorisation).await
+    fan_out(deps, incident, &licensee, &categorisation).await
 }
 
 /// Opens the checklist if needed, writes and queues this round's
@@ -158,7 +167,7 @@ async fn fan_out(
     let mut events = Vec::new();
     let mut queued = 0;
 
-    if let Some(policy) = licensee.policy_for(categorisation.category) {
+    if let Some(policy) = licensee.policy_for_incident(incident, categorisation.category) {
         if policy.checklist && store.checklist(&incident.id).await?.is_empty() {
             let template = licensee.checklist.clone().unwrap_or_else(ChecklistTemplate::toolkit);
             let items = template.instantiate(&incident.id);
@@ -275,7 +284,7 @@ async fn newly_reached(
     licensee: &Licensee,
     categorisation: &Categorisation,
 ) -> Result<usize, CategoriseError> {
-    let Some(policy) = licensee.policy_for(categorisation.category) else { return Ok(0) };
+    let Some(policy) = licensee.policy_for_incident(incident, categorisation.category) else { return Ok(0) };
     let store = &*deps.store;
     let (groups, contacts, notifications) =
         tokio::try_join!(store.groups(&licensee.id), store.contacts(&licensee.id), store.notifications(&incident.id))?;

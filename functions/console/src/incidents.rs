@@ -42,7 +42,14 @@ pub struct BoardRow {
 /// The incident named in a path, if it is this session's licensee's; None is a 404.
 pub async fn own_incident(deps: &Deps, who: &SignedIn, id: &str) -> Result<Option<Incident>, StoreError> {
     let Ok(id) = IncidentId::parse(id) else { return Ok(None) };
-    Ok(deps.store.get_incident(&id).await?.filter(|i| i.licensee_id == who.member.licensee_id))
+    let incident = deps.store.get_incident(&id).await?.filter(|i| i.licensee_id == who.member.licensee_id);
+    match incident {
+        // A partner's linked incident only while its share stands accepted (issue 19).
+        Some(i) if i.shared_from.is_some() => {
+            Ok(sim::shares::may_open(&*deps.store, &who.member.licensee_id, &i).await?.then_some(i))
+        }
+        other => Ok(other),
+    }
 }
 
 pub async fn board(deps: &Deps, who: &SignedIn, licensee_name: &str) -> Result<Response<String>, Failure> {

@@ -14,6 +14,7 @@ pub mod oidc;
 mod pages;
 mod reports;
 pub mod session;
+mod shares;
 mod staff;
 
 use http::{header, HeaderValue, Method, Request, Response, StatusCode};
@@ -60,6 +61,10 @@ pub enum Route {
     Callback,
     SignOut,
     Reports(reports::Page),
+    // Cross-borough shares (issue 19): `shares/`.
+    IncidentShares,
+    SharedList,
+    Shared,
 }
 
 /// The console's route table, built once.
@@ -83,6 +88,9 @@ pub fn routes() -> &'static Routes<Route> {
             ("/console/reports/audit", Route::Reports(reports::Page::Audit)),
             ("/console/reports/incidents/{incident}", Route::Reports(reports::Page::Summary)),
             ("/console/reports/incidents/{incident}/audit", Route::Reports(reports::Page::IncidentAudit)),
+            ("/console/incidents/{incident}/shares", Route::IncidentShares),
+            ("/console/shared", Route::SharedList),
+            ("/console/shared/{incident}", Route::Shared),
         ])
     })
 }
@@ -127,6 +135,24 @@ pub async fn handle(deps: &Deps, req: Request<Vec<u8>>) -> Response<String> {
                     Route::RemoveStaff => staff::remove(deps, &who, &req, matched.param("staff")).await,
                     _ if req.method() == Method::POST => staff::add(deps, &who, &req).await,
                     _ => staff::list(deps, &who, &[]).await,
+                },
+                Ok(None) => Ok(pages::sign_in(false)),
+                Err(e) => Err(e.into()),
+            }
+        }
+        (Method::GET | Method::POST, Route::IncidentShares | Route::SharedList | Route::Shared) => {
+            match signed_in(deps, &req).await {
+                Ok(Some(who)) => match (route, req.method() == Method::POST) {
+                    (Route::IncidentShares, false) => {
+                        shares::owner_section(deps, &who, matched.param("incident")).await
+                    }
+                    (Route::IncidentShares, true) => {
+                        shares::owner_move(deps, &who, &req, matched.param("incident")).await
+                    }
+                    (Route::Shared, false) => shares::partner_view(deps, &who, matched.param("incident")).await,
+                    (Route::Shared, true) => shares::partner_move(deps, &who, &req, matched.param("incident")).await,
+                    (_, false) => shares::partner_list(deps, &who).await,
+                    (_, true) => Ok(pages::problem(StatusCode::METHOD_NOT_ALLOWED, "That cannot be done here.")),
                 },
                 Ok(None) => Ok(pages::sign_in(false)),
                 Err(e) => Err(e.into()),

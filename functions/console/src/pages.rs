@@ -114,6 +114,7 @@ pub fn board(who: &SignedIn, licensee: &str, rows: &[BoardRow], now: OffsetDateT
                                     @if let Some(c) = &row.categorisation {
                                         strong class="tag" { (c.category.label()) } " "
                                     }
+                                    @if i.shared_from.is_some() { strong class="tag grey" { "Shared" } " " }
                                     a href={ "/console/incidents/" (i.id) } { (label(&i.report.incident_type)) }
                                     br; span class="meta" { (i.report.police_reference.as_str()) }
                                 }
@@ -172,6 +173,9 @@ pub fn incident(who: &SignedIn, v: &IncidentView, kind: Option<&str>, now: Offse
                 }
             }
             p { a href={ "/console/reports/incidents/" (i.id) } { "Printable summary for the review meeting" } }
+            @if !i.report.connected_areas.is_empty() {
+                p { a href={ "/console/incidents/" (i.id) "/shares" } { "Sharing with the licensees of connected areas" } }
+            }
             h2 { "Summary" }
             dl {
                 dt { "Police reference" } dd { (i.report.police_reference.as_str()) }

@@ -60,8 +60,12 @@ pub async fn escalate(deps: &Deps, check: &EscalationCheck) -> Result<Outcome, E
     if categorisation.round != check.round {
         return Ok(Outcome::Superseded);
     }
+    if incident.shared_from.is_some() && !sim::shares::may_open(store, &incident.licensee_id, &incident).await? {
+        // A partner's linked incident whose share was withdrawn: nobody is chased (issue 19).
+        return Ok(Outcome::Superseded);
+    }
     let licensee = store.get_licensee(&incident.licensee_id).await?.ok_or_else(|| poison("the licensee"))?;
-    let Some(policy) = licensee.policy_for(categorisation.category) else {
+    let Some(policy) = licensee.policy_for_incident(&incident, categorisation.category) else {
         return Ok(Outcome::Superseded);
     };
     let event = |e| TimelineEvent::new(&*deps.ids, &incident.id, now, e);

@@ -37,6 +37,19 @@ struct Status {
     /// Messages that will never arrive (bounced, unreachable, failed).
     delivery_failures: usize,
     timeline: Vec<Entry>,
+    /// Other areas police named as connected to the incident (names only).
+    connected_areas: Vec<String>,
+    /// The other licensees the incident is shared with (issue 19): where
+    /// each share stands and, once accepted, who has acknowledged by role.
+    shared_with: Vec<Partner>,
+}
+
+#[derive(Serialize)]
+struct Partner {
+    licensee_id: String,
+    share: String,
+    acknowledgements: Vec<String>,
+    awaiting: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -80,6 +93,12 @@ pub async fn status(deps: &Deps, caller: &Caller, id: &str) -> Result<Response<B
         store.get_follow_up(&incident.id),
         store.deliveries(&incident.id),
     )?;
+    // Only an incident with connected areas can have shares: no request otherwise.
+    let shared_with = if incident.report.connected_areas.is_empty() {
+        Vec::new()
+    } else {
+        sim::shares::involved(store, &incident.id).await?
+    };
     let delivery = sim::domain::delivery::per_person_and_channel(&deliveries)
         .into_iter()
         .map(|(contact, channel, state)| DeliveryEntry {
@@ -124,6 +143,16 @@ pub async fn status(deps: &Deps, caller: &Caller, id: &str) -> Result<Response<B
         delivery,
         delivery_failures: sim::domain::delivery::failures(&deliveries),
         timeline: timeline.iter().map(|e| Entry { at: e.at, kind: e.event.kind() }).collect(),
+        connected_areas: incident.report.connected_areas.iter().map(|a| a.as_str().to_owned()).collect(),
+        shared_with: shared_with
+            .into_iter()
+            .map(|p| Partner {
+                licensee_id: p.licensee_id.to_string(),
+                share: p.state.to_string(),
+                acknowledgements: p.acknowledged,
+                awaiting: p.awaiting,
+            })
+            .collect(),
     };
     Ok(json(StatusCode::OK, &body))
 }

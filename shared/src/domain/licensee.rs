@@ -50,6 +50,9 @@ pub struct Licensee {
     /// The licensee's own checklist; the toolkit's when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub checklist: Option<ChecklistTemplate>,
+    /// Cross-borough sharing settings; the defaults when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sharing: Option<super::share::SharingSettings>,
 }
 
 /// Whether an incident for this licensee is served today.
@@ -74,6 +77,21 @@ impl Licensee {
         match &self.policies {
             Some(own) => AlertPolicy::for_category(own, category).cloned(),
             None => AlertPolicy::for_category(&AlertPolicy::defaults(), category).cloned(),
+        }
+    }
+
+    /// The alert policy for `incident` at `category`: for a partner's linked
+    /// incident, the licensee's policy for shared incidents (issue 19); else
+    /// [`Self::policy_for`]. None for RECORD_ONLY either way.
+    pub fn policy_for_incident(
+        &self,
+        incident: &super::incident::Incident,
+        category: super::category::Category,
+    ) -> Option<super::policy::AlertPolicy> {
+        match &incident.shared_from {
+            Some(_) if category == super::category::Category::RecordOnly => None,
+            Some(_) => Some(self.sharing.clone().unwrap_or_default().policy_for_shared(category)),
+            None => self.policy_for(category),
         }
     }
 
@@ -122,6 +140,7 @@ mod tests {
             rules: None,
             policies: None,
             checklist: None,
+            sharing: None,
         }
     }
 

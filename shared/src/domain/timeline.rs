@@ -1,12 +1,14 @@
 //! Everything that happened to an incident, in order. Entries hold ids,
 //! codes and plain descriptions, never personal data.
 
+use super::area::AreaName;
 use super::category::Category;
 use super::contact::Role;
 use super::follow_up::KeyDateKind;
 use super::incident::HandoffReason;
 use super::policy::Channel;
-use crate::ids::{CallerId, ContactId, EventId, GroupId, IdGenerator, IncidentId};
+use super::share::ShareActor;
+use crate::ids::{CallerId, ContactId, EventId, GroupId, IdGenerator, IncidentId, LicenseeId};
 use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
 
@@ -14,33 +16,71 @@ use time::{Date, OffsetDateTime};
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Event {
     /// Police reported the incident.
-    Reported { caller_id: CallerId },
+    Reported {
+        caller_id: CallerId,
+    },
     /// Police sent an amendment that changed the incident.
-    Amended { caller_id: CallerId, changes: Vec<String> },
+    Amended {
+        caller_id: CallerId,
+        changes: Vec<String>,
+    },
     /// The licensee's licence has lapsed; served within the grace period.
-    ServedInLicenceGrace { lapsed_on: Date },
+    ServedInLicenceGrace {
+        lapsed_on: Date,
+    },
     /// The ward police sent is not one the licensee knows: kept on the
     /// incident for operators, left out of every message.
     WardNotRecognised,
     /// Handed on for categorisation.
-    HandedOn { reason: HandoffReason },
+    HandedOn {
+        reason: HandoffReason,
+    },
     /// First categorisation: the rule that matched and why.
-    Categorised { category: Category, rule: String, reason: String },
+    Categorised {
+        category: Category,
+        rule: String,
+        reason: String,
+    },
     /// A police amendment raised the category; the added groups are alerted.
-    CategoryRaised { from: Category, to: Category, rule: String, reason: String },
+    CategoryRaised {
+        from: Category,
+        to: Category,
+        rule: String,
+        reason: String,
+    },
     /// An amendment would lower the category, or leaves it as it was; it stays where it was.
-    CategoryKept { kept: Category, decided: Category, rule: String },
+    CategoryKept {
+        kept: Category,
+        decided: Category,
+        rule: String,
+    },
     /// An amendment kept the category but its policy now reaches more people (a
     /// victim confirmed under 18 adds education and youth services): they are
     /// alerted in the current round, once.
-    AlertsWidened { category: Category, rule: String, reason: String, people: usize },
+    AlertsWidened {
+        category: Category,
+        rule: String,
+        reason: String,
+        people: usize,
+    },
     /// A round of alerts was queued for the senders.
-    AlertsQueued { round: u32, recipients: usize, messages: usize, channels: Vec<Channel> },
+    AlertsQueued {
+        round: u32,
+        recipients: usize,
+        messages: usize,
+        channels: Vec<Channel>,
+    },
     /// Alerts that could not be addressed: groups the licensee lacks,
     /// members with no usable channel. An operator must fix these.
-    AlertGaps { missing_groups: Vec<GroupId>, unreachable_contacts: Vec<ContactId> },
+    AlertGaps {
+        missing_groups: Vec<GroupId>,
+        unreachable_contacts: Vec<ContactId>,
+    },
     /// A rota group was alerted: who was on duty at the incident's time.
-    RotaOnDuty { group_id: GroupId, contact_id: ContactId },
+    RotaOnDuty {
+        group_id: GroupId,
+        contact_id: ContactId,
+    },
     /// Someone to alert is away until a date: their deputy (or the next on
     /// the rota) was alerted in their place, past any deputies away too.
     AwayDeputyAlerted {
@@ -52,32 +92,113 @@ pub enum Event {
     },
     /// Someone to alert is away and so is every deputy SIM could try: nobody
     /// was alerted in their place for the role. An operator must fix this.
-    AwayNobodyAlerted { contact_id: ContactId, role: Role, away_until: Date, also_away: Vec<ContactId> },
+    AwayNobodyAlerted {
+        contact_id: ContactId,
+        role: Role,
+        away_until: Date,
+        also_away: Vec<ContactId>,
+    },
     /// The response checklist was opened.
-    ChecklistOpened { items: usize },
+    ChecklistOpened {
+        items: usize,
+    },
     /// A provider refused a message for good (the provider's code only).
-    NotificationFailed { contact_id: ContactId, channel: Channel, reason: String },
+    NotificationFailed {
+        contact_id: ContactId,
+        channel: Channel,
+        reason: String,
+    },
     /// After a refusal, the same alert was queued on the person's next channel.
-    FellBack { contact_id: ContactId, from: Channel, to: Channel },
+    FellBack {
+        contact_id: ContactId,
+        from: Channel,
+        to: Channel,
+    },
     /// A responder acknowledged from their personal link.
-    Acknowledged { contact_id: ContactId, role: Role, channel: Channel },
+    Acknowledged {
+        contact_id: ContactId,
+        role: Role,
+        channel: Channel,
+    },
     /// Council staff recorded an acknowledgement in the console on the
     /// person's behalf (their note stays on the acknowledgement).
-    AcknowledgedOnBehalf { contact_id: ContactId, role: Role, staff_id: String },
+    AcknowledgedOnBehalf {
+        contact_id: ContactId,
+        role: Role,
+        staff_id: String,
+    },
     /// Council staff asked for the next escalation step now, not at its time.
-    EscalatedNow { step: u32, staff_id: String },
+    EscalatedNow {
+        step: u32,
+        staff_id: String,
+    },
     /// An escalation step ran: reminders to silent roles, alerts to deputies or groups.
-    Escalated { step: u32, silent_roles: Vec<Role>, messages: usize },
+    Escalated {
+        step: u32,
+        silent_roles: Vec<Role>,
+        messages: usize,
+    },
     /// Escalation ended: everyone required acknowledged, or the steps ran out.
-    EscalationEnded { all_acknowledged: bool },
+    EscalationEnded {
+        all_acknowledged: bool,
+    },
     /// A responder changed a checklist item (descriptions only; notes stay on the item).
-    ChecklistChanged { item_id: String, section_id: String, contact_id: ContactId, changes: Vec<String> },
+    ChecklistChanged {
+        item_id: String,
+        section_id: String,
+        contact_id: ContactId,
+        changes: Vec<String>,
+    },
     /// The lead role closed the incident (the closing note stays on the record).
-    Closed { contact_id: ContactId, role: Role },
+    Closed {
+        contact_id: ContactId,
+        role: Role,
+    },
     /// A responder added a key date (funeral, court date, anniversary).
-    KeyDateAdded { contact_id: ContactId, what: KeyDateKind, date: Date },
+    KeyDateAdded {
+        contact_id: ContactId,
+        what: KeyDateKind,
+        date: Date,
+    },
     /// A stakeholder briefing went to the incident's groups.
-    BriefingSent { number: u32, reason: String, groups: Vec<GroupId>, messages: usize },
+    BriefingSent {
+        number: u32,
+        reason: String,
+        groups: Vec<GroupId>,
+        messages: usize,
+    },
+    /// A connected area is covered by another licensee: a share is offered
+    /// (on both licensees' timelines, as are the moves below).
+    ShareOffered {
+        owner: LicenseeId,
+        partner: LicenseeId,
+        area: AreaName,
+    },
+    ShareConfirmed {
+        owner: LicenseeId,
+        partner: LicenseeId,
+        actor: ShareActor,
+    },
+    ShareAccepted {
+        owner: LicenseeId,
+        partner: LicenseeId,
+        actor: ShareActor,
+    },
+    ShareRefused {
+        owner: LicenseeId,
+        partner: LicenseeId,
+        actor: ShareActor,
+    },
+    ShareWithdrawn {
+        owner: LicenseeId,
+        partner: LicenseeId,
+        actor: ShareActor,
+    },
+    /// A connected area no licensee covers: nobody is told (SIM never shares
+    /// with nobody). An alert gap for operators.
+    ConnectedAreaUncovered {
+        area: AreaName,
+    },
 }
 
 impl Event {
@@ -127,6 +248,12 @@ impl Event {
             Event::Closed { .. } => "closed",
             Event::KeyDateAdded { .. } => "key_date_added",
             Event::BriefingSent { .. } => "briefing_sent",
+            Event::ShareOffered { .. } => "share_offered",
+            Event::ShareConfirmed { .. } => "share_confirmed",
+            Event::ShareAccepted { .. } => "share_accepted",
+            Event::ShareRefused { .. } => "share_refused",
+            Event::ShareWithdrawn { .. } => "share_withdrawn",
+            Event::ConnectedAreaUncovered { .. } => "alert_gap_connected_area",
         }
     }
 }

@@ -19,7 +19,7 @@ pub use scheduler::{schedule_checks, OneTimeSchedule, ScheduleError, ScheduleNam
 pub use sender::{Outgoing, SendError, Sender};
 pub use store::{
     AlertStore, CreateOutcome, DeliveryStore, DirectoryStore, IncidentStore, LapseNotice, ReportKey, ReportRows,
-    ReportStore, ResponseStore, SendingStore, Store, StoreError, VaultStore,
+    ReportStore, ResponseStore, SendingStore, ShareStore, Store, StoreError, VaultStore,
 };
 
 /// The cause of an adapter error, kept for logs and `source()` chains.

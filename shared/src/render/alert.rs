@@ -171,6 +171,7 @@ mod tests {
             received_at: datetime!(2026-11-21 02:10 UTC),
             version: 1,
             handoff: None,
+            shared_from: None,
         }
     }
 

@@ -32,3 +32,7 @@ pub(super) fn report_pk(caller: &CallerId, reference: &PoliceReference) -> Strin
 pub(super) fn message_pk(provider_message_id: &str) -> String {
     format!("MSG#{provider_message_id}")
 }
+/// A partner licensee's list of shares offered to it (issue 19).
+pub(super) fn shared_with_pk(partner: &LicenseeId) -> String {
+    format!("SHARED#{partner}")
+}

@@ -15,6 +15,7 @@ mod incidents;
 mod keys;
 mod reports;
 mod response;
+mod shares;
 mod vault;
 
 pub use keys::{HANDOFF_INDEX, MESSAGE_INDEX, WARD_INDEX};

@@ -9,6 +9,7 @@ mod directory_changes;
 mod incidents;
 mod reports;
 mod response;
+mod shares;
 // The console's incident search (issue 13), reading this store's map.
 mod incident_search;
 mod vault;
@@ -51,6 +52,7 @@ pub(super) struct State {
     pub(super) access_log: Vec<AccessEntry>,
     pub(super) report_rows: BTreeMap<(LicenseeId, OffsetDateTime, IncidentId), crate::reports::IncidentRow>,
     pub(super) deliveries: BTreeMap<(IncidentId, String), Delivery>,
+    pub(super) shares: BTreeMap<(IncidentId, LicenseeId), crate::domain::share::Share>,
 }
 
 #[derive(Default)]

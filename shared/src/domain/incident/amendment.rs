@@ -2,6 +2,7 @@
 
 use super::report::*;
 use super::*;
+use crate::domain::area::AreaName;
 use crate::domain::validation::{self as v, Errors, FieldError, Object};
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -15,10 +16,14 @@ pub struct IncidentAmendment {
     pub victims: Option<Vec<Victim>>,
     pub add_flags: BTreeSet<Flag>,
     pub remove_flags: BTreeSet<Flag>,
+    /// Areas to add to the incident's connected areas (an area once named
+    /// stays: the owning licensee withdraws a share, police do not).
+    pub connected_areas: Vec<AreaName>,
 }
 
 impl IncidentAmendment {
-    pub const FIELDS: &'static [&'static str] = &["incident_type", "weapon", "victims", "add_flags", "remove_flags"];
+    pub const FIELDS: &'static [&'static str] =
+        &["incident_type", "weapon", "victims", "add_flags", "remove_flags", "connected_areas"];
 
     pub fn from_json(body: &Value) -> Result<Self, Vec<FieldError>> {
         let mut errs = Errors::default();
@@ -34,6 +39,7 @@ impl IncidentAmendment {
         let victims = obj.optional("victims", &mut errs, v::array_of(MAX_VICTIMS, read_victim));
         let add_flags = obj.optional("add_flags", &mut errs, read_flags);
         let remove_flags = obj.optional("remove_flags", &mut errs, read_flags);
+        let connected_areas = obj.optional("connected_areas", &mut errs, read_connected_areas);
         if let (Some(Some(add)), Some(Some(remove))) = (&add_flags, &remove_flags) {
             if let Some(both) = add.intersection(remove).next() {
                 errs.add("/remove_flags", format!("cannot add and remove {both} in one update"));
@@ -46,6 +52,7 @@ impl IncidentAmendment {
                 victims: victims?,
                 add_flags: add_flags?.unwrap_or_default(),
                 remove_flags: remove_flags?.unwrap_or_default(),
+                connected_areas: connected_areas?.unwrap_or_default(),
             })
         })();
         errs.finish(built)
@@ -83,6 +90,19 @@ impl IncidentAmendment {
             if next.flags.remove(flag) {
                 changes.push(format!("flag removed: {flag}"));
             }
+        }
+        let added: Vec<AreaName> = self
+            .connected_areas
+            .iter()
+            .filter(|a| **a != report.location.borough && !report.connected_areas.contains(a))
+            .cloned()
+            .collect();
+        if !added.is_empty() {
+            for area in &added {
+                changes.push(format!("connected area added: {area}"));
+            }
+            next.connected_areas.extend(added);
+            next.connected_areas = sorted_areas(next.connected_areas);
         }
         (next, changes)
     }

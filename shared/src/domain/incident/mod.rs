@@ -10,7 +10,7 @@ mod tests;
 
 pub use amendment::IncidentAmendment;
 pub use police_reference::PoliceReference;
-pub use report::{IncidentReport, DEFAULT_MAX_AGE};
+pub use report::{IncidentReport, DEFAULT_MAX_AGE, MAX_CONNECTED_AREAS};
 
 use crate::choice;
 use crate::domain::area::{AreaName, PostcodeDistrict};
@@ -153,4 +153,8 @@ pub struct Incident {
     /// Fingerprint of the report as first received (see `IncidentReport::fingerprint`).
     pub fingerprint: String,
     pub handoff: Option<PendingHandoff>,
+    /// Set on a partner licensee's linked incident: the owner's incident it
+    /// shares (see `crate::shares`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shared_from: Option<crate::domain::share::SharedFrom>,
 }

@@ -25,6 +25,12 @@ pub struct IncidentReport {
     pub weapon: Weapon,
     pub victims: Vec<Victim>,
     pub flags: BTreeSet<Flag>,
+    /// Other boroughs or districts police say the incident touches (young
+    /// people living or at school there): names only, never why. Sorted by
+    /// key, no repeats, never the incident's own borough. Each one covered by
+    /// another licensee is offered a share (see `crate::shares`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub connected_areas: Vec<AreaName>,
 }
 
 /// Allowance for clocks in police systems running ahead of SIM's.
@@ -32,10 +38,21 @@ pub(super) const CLOCK_SKEW: Duration = Duration::minutes(15);
 /// How old an incident may be when first reported, unless configured otherwise.
 pub const DEFAULT_MAX_AGE: Duration = Duration::days(30);
 pub(super) const MAX_VICTIMS: usize = 50;
+/// More connected areas than this is not a cross-borough response but a mistake.
+pub const MAX_CONNECTED_AREAS: usize = 8;
 
 impl IncidentReport {
-    pub const FIELDS: &'static [&'static str] =
-        &["police_reference", "occurred_at", "reported_at", "location", "incident_type", "weapon", "victims", "flags"];
+    pub const FIELDS: &'static [&'static str] = &[
+        "police_reference",
+        "occurred_at",
+        "reported_at",
+        "location",
+        "incident_type",
+        "weapon",
+        "victims",
+        "flags",
+        "connected_areas",
+    ];
 
     /// Reads a report from a JSON body, naming every bad field; incidents
     /// older than [`DEFAULT_MAX_AGE`] are refused.
@@ -60,6 +77,12 @@ impl IncidentReport {
         let weapon = obj.optional("weapon", &mut errs, v::simple(v::choice::<Weapon>));
         let victims = obj.optional("victims", &mut errs, v::array_of(MAX_VICTIMS, read_victim));
         let flags = obj.optional("flags", &mut errs, read_flags);
+        let connected_areas = obj.optional("connected_areas", &mut errs, read_connected_areas);
+        if let (Some(location), Some(Some(areas))) = (&location, &connected_areas) {
+            if areas.contains(&location.borough) {
+                errs.add("/connected_areas", "must not name the incident's own borough (location.borough)");
+            }
+        }
 
         if let Some(at) = occurred_at {
             if at > now + CLOCK_SKEW {
@@ -94,6 +117,7 @@ impl IncidentReport {
                 weapon: weapon?.unwrap_or(Weapon::Unknown),
                 victims: victims?.unwrap_or_default(),
                 flags: flags?.unwrap_or_default(),
+                connected_areas: connected_areas?.unwrap_or_default(),
             })
         })();
         errs.finish(built)
@@ -109,6 +133,9 @@ impl IncidentReport {
         canonical.occurred_at = canonical.occurred_at.to_offset(time::UtcOffset::UTC);
         canonical.reported_at = canonical.reported_at.map(|at| at.to_offset(time::UtcOffset::UTC));
         sort_victims(&mut canonical.victims);
+        // Connected areas by key: "Southwark" and "London Borough of Southwark" are one area.
+        canonical.connected_areas =
+            canonical.connected_areas.iter().map(|a| AreaName::parse(&a.key()).unwrap_or_else(|_| a.clone())).collect();
         if canonical.location.ward.is_none() {
             if let Some(sent) = canonical.location.unmatched_ward.as_deref().and_then(|w| AreaName::parse(w).ok()) {
                 canonical.location.ward = Some(sent);
@@ -206,4 +233,18 @@ pub(super) fn read_victim(value: &Value, at: &str, errs: &mut Errors) -> Option<
 pub(super) fn read_flags(value: &Value, at: &str, errs: &mut Errors) -> Option<BTreeSet<Flag>> {
     let list = v::array_of(Flag::ALL.len() * 2, v::simple(v::choice::<Flag>))(value, at, errs)?;
     Some(list.into_iter().collect())
+}
+
+/// A list of area names: each parsed like the incident's own borough, at most
+/// [`MAX_CONNECTED_AREAS`], sorted by key with repeats (in any spelling) dropped.
+pub(super) fn read_connected_areas(value: &Value, at: &str, errs: &mut Errors) -> Option<Vec<AreaName>> {
+    let list = v::array_of(MAX_CONNECTED_AREAS, v::simple(v::text(AreaName::parse)))(value, at, errs)?;
+    Some(sorted_areas(list))
+}
+
+/// Areas sorted by key, each once.
+pub(crate) fn sorted_areas(mut areas: Vec<AreaName>) -> Vec<AreaName> {
+    areas.sort_by_key(AreaName::key);
+    areas.dedup();
+    areas
 }

@@ -207,3 +207,41 @@ fn empty_or_contradictory_amendments_are_refused() {
     let e = IncidentAmendment::from_json(&json!({"victim_name": "x"})).unwrap_err();
     assert_eq!(fields(&e), vec!["/victim_name"]);
 }
+
+#[test]
+fn connected_areas_are_area_names_sorted_once_bounded_and_never_the_own_borough() {
+    let mut body = valid();
+    body["connected_areas"] = json!(["southwark", "Croydon", "London Borough of Southwark"]);
+    let r = IncidentReport::from_json(&body, NOW).unwrap();
+    let names: Vec<&str> = r.connected_areas.iter().map(AreaName::as_str).collect();
+    assert_eq!(names, vec!["Croydon", "southwark"]);
+    // The same areas in another order and spelling are the same report.
+    body["connected_areas"] = json!(["Southwark", "croydon"]);
+    assert_eq!(IncidentReport::from_json(&body, NOW).unwrap().fingerprint(), r.fingerprint());
+    // A report without them fingerprints as before the field existed.
+    let plain = IncidentReport::from_json(&valid(), NOW).unwrap();
+    assert!(!serde_json::to_string(&plain).unwrap().contains("connected_areas"));
+
+    for (bad, field) in [
+        (json!(["Lambeth"]), "/connected_areas"),
+        (json!(["Southwark <b>"]), "/connected_areas/0"),
+        (json!("Southwark"), "/connected_areas"),
+        (json!(["A1", "B2", "C3", "D4", "E5", "F6", "G7", "H8", "I9"]), "/connected_areas"),
+    ] {
+        body["connected_areas"] = bad.clone();
+        let errors = IncidentReport::from_json(&body, NOW).unwrap_err();
+        assert_eq!(fields(&errors), vec![field], "{bad}");
+    }
+}
+
+#[test]
+fn an_amendment_adds_connected_areas_once() {
+    let report = IncidentReport::from_json(&valid(), NOW).unwrap();
+    let add = IncidentAmendment::from_json(&json!({"connected_areas": ["Southwark", "lambeth"]})).unwrap();
+    let (next, changes) = add.apply(&report);
+    assert_eq!(changes, vec!["connected area added: Southwark"]);
+    assert_eq!(next.connected_areas, vec![AreaName::parse("Southwark").unwrap()]);
+    let (_, again) = add.apply(&next);
+    assert!(again.is_empty(), "naming it again changes nothing");
+    assert!(IncidentAmendment::from_json(&json!({"connected_areas": ["x"]})).is_err());
+}

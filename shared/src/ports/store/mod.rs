@@ -1,6 +1,6 @@
 //! The store port, one trait per aggregate so each function names only what
 //! it reads and writes (the serverless-rust-demo pattern): `DirectoryStore`,
-//! `IncidentStore`, `AlertStore`, `ResponseStore`, `VaultStore`, `ReportStore`, `DeliveryStore`. `Store` is their sum, for
+//! `IncidentStore`, `AlertStore`, `ResponseStore`, `VaultStore`, `ReportStore`, `DeliveryStore`, `ShareStore`. `Store` is their sum, for
 //! the composition root and the adapters' contract suite. Keys and access
 //! patterns are documented in `docs/data-model.md`.
 
@@ -11,6 +11,7 @@ mod directory_changes;
 mod incidents;
 mod reports;
 mod response;
+mod shares;
 mod vault;
 
 pub use alerts::AlertStore;
@@ -20,6 +21,7 @@ pub use directory_changes::{ChangeRecord, DirectoryChange, DirectoryChangeStore,
 pub use incidents::{CreateOutcome, IncidentStore, ReportKey};
 pub use reports::{ReportRows, ReportStore};
 pub use response::ResponseStore;
+pub use shares::ShareStore;
 pub use vault::{AccessAction, AccessEntry, IncidentKey, SealedSubject, SubjectRef, VaultStore};
 
 use super::Cause;
@@ -52,12 +54,20 @@ impl<T: AlertStore + IncidentStore + DirectoryStore + ?Sized> SendingStore for T
 /// Every aggregate's store: what an adapter implements in full. A
 /// `dyn Store` upcasts to any of the narrower traits.
 pub trait Store:
-    SendingStore + ResponseStore + DirectoryChangeStore + VaultStore + ReportStore + DeliveryStore
+    SendingStore + ResponseStore + DirectoryChangeStore + VaultStore + ReportStore + DeliveryStore + ShareStore
 {
 }
 
-impl<T: SendingStore + ResponseStore + DirectoryChangeStore + VaultStore + ReportStore + DeliveryStore + ?Sized> Store
-    for T
+impl<
+        T: SendingStore
+            + ResponseStore
+            + DirectoryChangeStore
+            + VaultStore
+            + ReportStore
+            + DeliveryStore
+            + ShareStore
+            + ?Sized,
+    > Store for T
 {
 }
 
@@ -66,6 +76,6 @@ impl<T: SendingStore + ResponseStore + DirectoryChangeStore + VaultStore + Repor
 pub mod prelude {
     pub use super::{
         AlertStore as _, DeliveryStore as _, DirectoryChangeStore as _, DirectoryStore as _, IncidentStore as _,
-        ReportStore as _, ResponseStore as _, VaultStore as _,
+        ReportStore as _, ResponseStore as _, ShareStore as _, VaultStore as _,
     };
 }
