@@ -63,6 +63,7 @@ async fn seed_southwark(h: &Harness) {
                 whatsapp_opt_in: true,
                 email: Some(EmailAddress::parse(&format!("{id}@southwark.sim.example")).unwrap()),
                 deputy: None,
+                away_until: None,
             })
             .await
             .unwrap();
@@ -79,6 +80,7 @@ async fn seed_southwark(h: &Harness) {
                 licensee_id: southwark(),
                 name: id.into(),
                 members: members.iter().map(|m| ContactId::parse(m).unwrap()).collect(),
+                rota: None,
             })
             .await
             .unwrap();
