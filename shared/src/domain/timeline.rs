@@ -1,10 +1,12 @@
 //! Everything that happened to an incident, in order. Entries hold ids,
 //! codes and plain descriptions, never personal data.
 
+use super::actor::Actor;
 use super::category::Category;
 use super::contact::Role;
 use super::follow_up::KeyDateKind;
 use super::incident::HandoffReason;
+use super::notification::Step;
 use super::policy::Channel;
 use crate::ids::{CallerId, ContactId, EventId, GroupId, IdGenerator, IncidentId};
 use serde::{Deserialize, Serialize};
@@ -52,16 +54,29 @@ pub enum Event {
     AcknowledgedOnBehalf { contact_id: ContactId, role: Role, staff_id: String },
     /// Council staff asked for the next escalation step now, not at its time.
     EscalatedNow { step: u32, staff_id: String },
+    /// Council staff queued a person's alert again on one channel.
+    Resent { contact_id: ContactId, channel: Channel, step: Step, staff_id: String },
     /// An escalation step ran: reminders to silent roles, alerts to deputies or groups.
     Escalated { step: u32, silent_roles: Vec<Role>, messages: usize },
     /// Escalation ended: everyone required acknowledged, or the steps ran out.
     EscalationEnded { all_acknowledged: bool },
     /// A responder changed a checklist item (descriptions only; notes stay on the item).
     ChecklistChanged { item_id: String, section_id: String, contact_id: ContactId, changes: Vec<String> },
-    /// The lead role closed the incident (the closing note stays on the record).
-    Closed { contact_id: ContactId, role: Role },
-    /// A responder added a key date (funeral, court date, anniversary).
-    KeyDateAdded { contact_id: ContactId, what: KeyDateKind, date: Date },
+    /// The lead role closed the incident, or council staff in its name (the
+    /// closing note stays on the record). Entries from before staff could
+    /// act name the responder as `contact_id`.
+    Closed {
+        #[serde(alias = "contact_id")]
+        by: Actor,
+        role: Role,
+    },
+    /// A responder or council staff added a key date (funeral, court date, anniversary).
+    KeyDateAdded {
+        #[serde(alias = "contact_id")]
+        by: Actor,
+        what: KeyDateKind,
+        date: Date,
+    },
     /// A stakeholder briefing went to the incident's groups.
     BriefingSent { number: u32, reason: String, groups: Vec<GroupId>, messages: usize },
 }
@@ -74,9 +89,20 @@ impl Event {
             | Event::FellBack { contact_id, .. }
             | Event::Acknowledged { contact_id, .. }
             | Event::ChecklistChanged { contact_id, .. }
-            | Event::Closed { contact_id, .. }
-            | Event::KeyDateAdded { contact_id, .. }
+            | Event::Resent { contact_id, .. }
             | Event::AcknowledgedOnBehalf { contact_id, .. } => Some(contact_id.as_str()),
+            Event::Closed { by, .. } | Event::KeyDateAdded { by, .. } => by.contact().map(|c| c.as_str()),
+            _ => None,
+        }
+    }
+
+    /// The council staff member who did this, if staff did (the console names them).
+    pub fn staff(&self) -> Option<&str> {
+        match self {
+            Event::AcknowledgedOnBehalf { staff_id, .. }
+            | Event::EscalatedNow { staff_id, .. }
+            | Event::Resent { staff_id, .. } => Some(staff_id.as_str()),
+            Event::Closed { by, .. } | Event::KeyDateAdded { by, .. } => by.staff().map(|s| s.as_str()),
             _ => None,
         }
     }
@@ -101,6 +127,7 @@ impl Event {
             Event::Acknowledged { .. } => "acknowledged",
             Event::AcknowledgedOnBehalf { .. } => "acknowledged_on_behalf",
             Event::EscalatedNow { .. } => "escalated_now",
+            Event::Resent { .. } => "resent",
             Event::Escalated { .. } => "escalated",
             Event::EscalationEnded { .. } => "escalation_ended",
             Event::ChecklistChanged { .. } => "checklist_changed",
@@ -123,5 +150,31 @@ pub struct TimelineEvent {
 impl TimelineEvent {
     pub fn new(ids: &dyn IdGenerator, incident_id: &IncidentId, at: OffsetDateTime, event: Event) -> Self {
         Self { id: EventId::generate(ids), incident_id: incident_id.clone(), at, event }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn closings_and_key_dates_written_before_actors_still_read() {
+        let old: Event = serde_json::from_value(serde_json::json!(
+            {"kind": "closed", "contact_id": "con-gold", "role": "gold"}
+        ))
+        .unwrap();
+        assert_eq!(old.contact(), Some("con-gold"));
+        let date = serde_json::to_value(time::macros::date!(2026 - 11 - 26)).unwrap();
+        let old: Event = serde_json::from_value(serde_json::json!(
+            {"kind": "key_date_added", "contact_id": "con-gold", "what": "funeral", "date": date}
+        ))
+        .unwrap();
+        assert_eq!(old.contact(), Some("con-gold"));
+        let staff = Event::Closed {
+            by: Actor::from(crate::domain::staff::StaffId::parse("stf-dee").unwrap()),
+            role: Role::parse("gold").unwrap(),
+        };
+        let again: Event = serde_json::from_str(&serde_json::to_string(&staff).unwrap()).unwrap();
+        assert_eq!((again.staff(), again.contact()), (Some("stf-dee"), None));
     }
 }
