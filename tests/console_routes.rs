@@ -29,7 +29,22 @@ struct Rig {
 /// Lambeth has one incident (the fixture report, categorised and alerted).
 async fn rig() -> Rig {
     let memory = Arc::new(MemoryStore::new());
-    let h = Harness::new(memory.clone(), Arc::new(MemoryQueue::new("categorise"))).seeded().await;
+    rig_on(memory.clone(), memory).await
+}
+
+/// The same on DynamoDB in moto (the console's sessions and staff stay in memory).
+async fn moto_rig() -> Rig {
+    let table = unique("sim-console");
+    let config = moto().await;
+    let store = sim::adapters::dynamodb::DynamoStore::from_config(&config, table.clone());
+    store.create_table_if_missing().await.unwrap();
+    let search = sim::adapters::dynamodb_console::DynamoConsoleStore::from_config(&config, table);
+    search.ensure_incident_index().await.unwrap();
+    rig_on(Arc::new(store), Arc::new(search)).await
+}
+
+async fn rig_on(store: Arc<dyn sim::ports::Store>, search: Arc<dyn sim::ports::incident_search::IncidentSearch>) -> Rig {
+    let h = Harness::new(store, Arc::new(MemoryQueue::new("categorise"))).seeded().await;
     let categorise = categoriser(&h, memory_channel_queues());
     assert_eq!(h.call(event("intake-report.json")).await.status(), 202);
     categorise_handed_on(&h, &categorise).await;
@@ -46,7 +61,7 @@ async fn rig() -> Rig {
     };
     let deps = Deps {
         store: h.store.clone(),
-        search: memory,
+        search,
         staff: console.clone(),
         sessions: console.clone(),
         oidc: Oidc::new(config, HttpClient::new().unwrap(), h.clock.clone()),
@@ -408,9 +423,12 @@ async fn viewer(rig: &Rig, licensee: &str) -> (String, String) {
 
 #[tokio::test]
 async fn a_duty_officer_resends_a_persons_alert_on_one_channel_once_it_has_left() {
+    resends(rig().await).await;
+}
+
+async fn resends(rig: Rig) {
     use sim::domain::notification::{NotificationKey, NotificationStatus, Step};
     use sim::domain::policy::Channel;
-    let rig = rig().await;
     let (lambeth, csrf) = duty(&rig, "lambeth").await;
     let path = format!("/console/incidents/{LAMBETH_INCIDENT}/people/{LAMBETH_CONTACT}/resend");
     let gold = sim::ids::ContactId::parse(LAMBETH_CONTACT).unwrap();
@@ -463,7 +481,10 @@ async fn a_duty_officer_resends_a_persons_alert_on_one_channel_once_it_has_left(
 
 #[tokio::test]
 async fn a_duty_officer_adds_a_key_date_which_schedules_its_briefing() {
-    let rig = rig().await;
+    adds_a_key_date(rig().await).await;
+}
+
+async fn adds_a_key_date(rig: Rig) {
     let (lambeth, csrf) = duty(&rig, "lambeth").await;
     let path = format!("/console/incidents/{LAMBETH_INCIDENT}/key-dates");
     // Past dates and unknown kinds are refused with the reason, nothing stored.
@@ -499,7 +520,10 @@ async fn a_duty_officer_adds_a_key_date_which_schedules_its_briefing() {
 
 #[tokio::test]
 async fn a_duty_officer_closes_the_incident_for_the_lead_role_with_a_note() {
-    let rig = rig().await;
+    closes(rig().await).await;
+}
+
+async fn closes(rig: Rig) {
     let (lambeth, csrf) = duty(&rig, "lambeth").await;
     let path = format!("/console/incidents/{LAMBETH_INCIDENT}/close");
     let no_note = handle(&rig.deps, request("POST", &path, &lambeth, &format!("csrf={csrf}&version=0"))).await;
@@ -577,4 +601,12 @@ async fn the_board_and_view_show_escalation_delivery_and_failures() {
     for shown in ["failed permanent", "UNREACHABLE", "Police amendments", "steps run; the next is due", "grp-gold"] {
         assert!(view.body().contains(shown), "{shown} missing");
     }
+}
+
+#[tokio::test]
+async fn dynamodb_keeps_what_the_duty_actions_write() {
+    needs_moto!();
+    resends(moto_rig().await).await;
+    adds_a_key_date(moto_rig().await).await;
+    closes(moto_rig().await).await;
 }
