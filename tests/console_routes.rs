@@ -43,7 +43,10 @@ async fn moto_rig() -> Rig {
     rig_on(Arc::new(store), Arc::new(search)).await
 }
 
-async fn rig_on(store: Arc<dyn sim::ports::Store>, search: Arc<dyn sim::ports::incident_search::IncidentSearch>) -> Rig {
+async fn rig_on(
+    store: Arc<dyn sim::ports::Store>,
+    search: Arc<dyn sim::ports::incident_search::IncidentSearch>,
+) -> Rig {
     let h = Harness::new(store, Arc::new(MemoryQueue::new("categorise"))).seeded().await;
     let categorise = categoriser(&h, memory_channel_queues());
     assert_eq!(h.call(event("intake-report.json")).await.status(), 202);
@@ -609,4 +612,40 @@ async fn dynamodb_keeps_what_the_duty_actions_write() {
     resends(moto_rig().await).await;
     adds_a_key_date(moto_rig().await).await;
     closes(moto_rig().await).await;
+}
+
+#[tokio::test]
+async fn a_filtered_search_reads_on_until_its_page_is_full() {
+    let rig = rig().await;
+    // Sixty more Lambeth reports, every other one in Brixton North: with the
+    // fixture's, 31 in Brixton North, so two pages however the index pages fall.
+    for i in 0..60 {
+        let mut body = event_body("intake-report.json");
+        body["police_reference"] = format!("CAD {}/22NOV26", 5000 + i).into();
+        if i % 2 == 1 {
+            body["location"]["ward"] = "Clapham Town".into();
+        }
+        rig.h.clock.advance(Duration::minutes(1));
+        let r = rig.h.call(sim_tests::request("POST", "/v1/incidents", Some(&met_key()), Some(body.to_string()))).await;
+        assert_eq!(r.status(), 202);
+    }
+    // Signed in after the reports (an hour of them outlasts a session's idle timeout).
+    let (lambeth, _) = duty(&rig, "lambeth").await;
+    let references = |page: &str| -> Vec<String> {
+        page.match_indices("CAD ").map(|(at, _)| page[at..].split('<').next().unwrap().to_owned()).collect()
+    };
+    let first = handle(&rig.deps, request("GET", "/console/incidents?ward=brixton", &lambeth, "")).await;
+    let found = references(first.body());
+    assert_eq!(found.len(), console::SEARCH_PAGE, "a full page: {found:?}");
+    assert_eq!(found[0], "CAD 5058/22NOV26", "newest first");
+    let next = first.body().split("href=\"/console/incidents?").nth(1).map(|rest| rest.split('"').next().unwrap());
+    let mut all = found.clone();
+    if let Some(query) = next {
+        let query = query.replace("&amp;", "&");
+        let second = handle(&rig.deps, request("GET", &format!("/console/incidents?{query}"), &lambeth, "")).await;
+        all.extend(references(second.body()));
+    }
+    all.sort();
+    all.dedup();
+    assert_eq!(all.len(), 31, "every match once, none skipped: {all:?}");
 }

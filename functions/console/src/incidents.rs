@@ -239,8 +239,11 @@ pub struct SearchForm {
     pub page: String,
 }
 
-/// How many incidents one search page reads from the index.
+/// How many incidents one search page shows.
 pub const SEARCH_PAGE: usize = 25;
+
+/// At most this many index reads fill one search page.
+pub const SEARCH_READS: usize = 8;
 
 fn day(text: &str, end: bool) -> Result<Option<OffsetDateTime>, &'static str> {
     if text.trim().is_empty() {
@@ -254,7 +257,8 @@ fn day(text: &str, end: bool) -> Result<Option<OffsetDateTime>, &'static str> {
 }
 
 /// Past incidents: the date range is a key condition on the index (paged by
-/// DynamoDB); category, ward and police reference narrow each page read.
+/// DynamoDB); category, ward and police reference narrow each page read, and
+/// reads go on until the page is full (at most `SEARCH_READS` of them).
 pub async fn search(deps: &Deps, who: &SignedIn, form: &SearchForm) -> Result<Response<String>, Failure> {
     use sim::domain::choice::Choice;
     let mut errors = Vec::new();
@@ -275,22 +279,34 @@ pub async fn search(deps: &Deps, who: &SignedIn, form: &SearchForm) -> Result<Re
         return Ok(pages::search(who, form, &[], None, &errors));
     }
     let received = Received { from, to };
-    let cursor = (!form.page.is_empty()).then_some(form.page.as_str());
-    let page = deps.search.recent_incidents(&who.member.licensee_id, received, SEARCH_PAGE, cursor).await?;
+    let mut cursor = (!form.page.is_empty()).then(|| form.page.clone());
     let (ward, reference) = (form.ward.trim().to_lowercase(), form.reference.trim().to_lowercase());
     let mut rows = Vec::new();
-    for id in &page.incidents {
-        let (incident, categorisation) =
-            tokio::try_join!(deps.store.get_incident(id), deps.store.get_categorisation(id))?;
-        let Some(incident) = incident.filter(|i| i.licensee_id == who.member.licensee_id) else { continue };
-        let ward_ok = ward.is_empty()
-            || incident.report.location.ward.as_ref().is_some_and(|w| w.as_str().to_lowercase().contains(&ward));
-        let reference_ok =
-            reference.is_empty() || incident.report.police_reference.as_str().to_lowercase().contains(&reference);
-        let category_ok = category.is_none() || categorisation.as_ref().map(|c| c.category) == category;
-        if ward_ok && reference_ok && category_ok {
-            rows.push((incident, categorisation));
+    // Filters other than dates narrow what each index page holds: keep
+    // reading until the page is full, the index ends, or the bound is hit
+    // (then the page is short and "Older incidents" reads on). Each read
+    // asks only for as many as the page still lacks, so the cursor never
+    // skips a match.
+    for _ in 0..SEARCH_READS {
+        let wanted = SEARCH_PAGE - rows.len();
+        let page = deps.search.recent_incidents(&who.member.licensee_id, received, wanted, cursor.as_deref()).await?;
+        for id in &page.incidents {
+            let (incident, categorisation) =
+                tokio::try_join!(deps.store.get_incident(id), deps.store.get_categorisation(id))?;
+            let Some(incident) = incident.filter(|i| i.licensee_id == who.member.licensee_id) else { continue };
+            let ward_ok = ward.is_empty()
+                || incident.report.location.ward.as_ref().is_some_and(|w| w.as_str().to_lowercase().contains(&ward));
+            let reference_ok =
+                reference.is_empty() || incident.report.police_reference.as_str().to_lowercase().contains(&reference);
+            let category_ok = category.is_none() || categorisation.as_ref().map(|c| c.category) == category;
+            if ward_ok && reference_ok && category_ok {
+                rows.push((incident, categorisation));
+            }
+        }
+        cursor = page.next;
+        if cursor.is_none() || rows.len() >= SEARCH_PAGE {
+            break;
         }
     }
-    Ok(pages::search(who, form, &rows, page.next.as_deref(), &[]))
+    Ok(pages::search(who, form, &rows, cursor.as_deref(), &[]))
 }

@@ -31,6 +31,7 @@ use sim::ports::{ChannelQueues, Queue, Store, StoreError};
 use sim::web::{self, Routes};
 use std::sync::{Arc, OnceLock};
 
+pub use incidents::SEARCH_PAGE;
 pub use oidc::OidcConfig;
 
 pub struct Deps {
