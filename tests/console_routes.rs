@@ -604,6 +604,19 @@ async fn the_board_and_view_show_escalation_delivery_and_failures() {
     for shown in ["failed permanent", "UNREACHABLE", "Police amendments", "steps run; the next is due", "grp-gold"] {
         assert!(view.body().contains(shown), "{shown} missing");
     }
+
+    // Re-sent and sent again: the old message's failure no longer describes it.
+    let resent = sim::domain::notification::Notification {
+        status: NotificationStatus::Sent,
+        sent_at: Some(at),
+        provider_message_id: Some("msg-gold-2".into()),
+        ..gold_sms
+    };
+    rig.h.store.put_notifications(&[resent]).await.unwrap();
+    let board = handle(&rig.deps, request("GET", "/console", &lambeth, "")).await;
+    assert!(!board.body().contains("failed</strong>"), "{}", board.body());
+    let view = handle(&rig.deps, request("GET", &format!("/console/incidents/{LAMBETH_INCIDENT}"), &lambeth, "")).await;
+    assert!(!view.body().contains("failed permanent"));
 }
 
 #[tokio::test]

@@ -80,9 +80,13 @@ impl Escalation {
     }
 }
 
-/// The delivery status receipts reported for a notification, if any.
+/// The delivery status receipts reported for a notification's current
+/// message, if any: one about a message sent before a re-send (another
+/// provider id) no longer describes it.
 pub fn delivery_of<'a>(deliveries: &'a [Delivery], n: &Notification) -> Option<&'a Delivery> {
-    deliveries.iter().find(|d| d.key() == n.key())
+    deliveries
+        .iter()
+        .find(|d| d.key() == n.key() && n.provider_message_id.as_deref() == Some(d.provider_message_id.as_str()))
 }
 
 /// The incident named in a path, if it is this session's licensee's; None is a 404.
