@@ -268,14 +268,13 @@ pub fn incident(
             }
             @if duty && open {
                 h2 id="close" { "Close the incident" }
-                @if let Some(version) = v.follow_up.as_ref().map(|f| f.version).or(Some(0)) {
-                    form method="post" action={ "/console/incidents/" (i.id) "/close" } {
-                        input type="hidden" name="csrf" value=(who.session.csrf);
-                        input type="hidden" name="version" value=(version);
-                        label for="closing_note" { "Closing note (how the response ended; no names)" }
-                        textarea id="closing_note" name="closing_note" rows="3" maxlength="1000" {}
-                        button type="submit" { "Close the incident for the lead role" }
-                    }
+                @let version = v.follow_up.as_ref().map_or(0, |f| f.version);
+                form method="post" action={ "/console/incidents/" (i.id) "/close" } {
+                    input type="hidden" name="csrf" value=(who.session.csrf);
+                    input type="hidden" name="version" value=(version);
+                    label for="closing_note" { "Closing note (how the response ended; no names)" }
+                    textarea id="closing_note" name="closing_note" rows="3" maxlength="1000" {}
+                    button type="submit" { "Close the incident for the lead role" }
                 }
             }
             h2 id="timeline" { "Timeline" }

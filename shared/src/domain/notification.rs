@@ -263,6 +263,8 @@ choice!(
     }
 );
 
+// `choice!` derives no Default, so it cannot be derived here.
+#[allow(clippy::derivable_impls)]
 impl Default for AckVia {
     fn default() -> Self {
         AckVia::Link
