@@ -2,9 +2,9 @@
 //! local stack (its development OpenID provider included): signs in, sees a
 //! police report appear on the board by itself, sees a responder's
 //! acknowledgement appear, records an acknowledgement on someone's behalf,
-//! and signs out, after which the old cookie gets the sign-in page. axe-core
+//! closes the incident, and signs out, after which the old cookie gets the sign-in page. axe-core
 //! (from `tests/oidc/node_modules`) finds no violations on the board and the
-//! incident page.
+//! incident page, open and closed.
 
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
@@ -170,10 +170,22 @@ async fn a_duty_officer_watches_the_board_acts_and_signs_out() {
     form.find(Locator::Css("input[name=note]")).await.unwrap().send_keys("phoned; on the way").await.unwrap();
     form.find(Locator::Css("button")).await.unwrap().click().await.unwrap();
     officer.wait().for_element(Locator::XPath("//*[contains(., 'phoned; on the way')]")).await.unwrap();
-    assert!(text(&officer, "main").await.contains("Recorded in the console by Lambeth duty: phoned; on the way"));
-    assert!(text(&officer, "main").await.contains("acknowledged on behalf"), "the timeline shows the action");
+    let main = text(&officer, "main").await;
+    assert!(main.contains("Recorded by Lambeth duty") && main.contains("“phoned; on the way”"), "{main}");
+    assert!(main.contains("acknowledged on behalf"), "the timeline shows the action");
     let view_violations = axe_violations(&officer).await;
     assert!(view_violations.is_empty(), "axe on the incident page: {view_violations:#?}");
+
+    // The response is over: closed from the console in the lead role's name.
+    let form = officer.find(Locator::Css("form[action$='/close']")).await.unwrap();
+    form.find(Locator::Css("textarea[name=closing_note]")).await.unwrap().send_keys("Response ended.").await.unwrap();
+    form.find(Locator::Css("button")).await.unwrap().click().await.unwrap();
+    officer.wait().for_element(Locator::Css("div.closed")).await.unwrap();
+    let closed = text(&officer, "div.closed").await;
+    assert!(closed.contains("by Lambeth duty (council staff)") && closed.contains("Response ended."), "{closed}");
+    assert!(text(&officer, "main").await.contains("closed, by Lambeth duty (council staff)"), "on the timeline");
+    let closed_violations = axe_violations(&officer).await;
+    assert!(closed_violations.is_empty(), "axe on the closed incident: {closed_violations:#?}");
 
     // Sign out; the old cookie then gets the sign-in page.
     let old = officer.get_named_cookie("__Host-sim-session").await.expect("the session cookie").value().to_owned();

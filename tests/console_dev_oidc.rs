@@ -65,6 +65,8 @@ async fn world() -> World {
         clock: clock.clone(),
         ids: Arc::new(sim::ids::RandomIds),
         escalation: Arc::new(sim::adapters::memory_queue::MemoryQueue::new("escalation")),
+        queues: sim_tests::memory_channel_queues(),
+        briefings: Arc::new(sim::adapters::memory_queue::MemoryQueue::new("briefings")),
         licensees: None,
     };
     World { provider, deps, console, clock }

@@ -117,6 +117,8 @@ async fn world(allowed: Option<Vec<LicenseeId>>) -> World {
         clock: clock.clone(),
         ids: Arc::new(sim::ids::RandomIds),
         escalation: Arc::new(sim::adapters::memory_queue::MemoryQueue::new("escalation")),
+        queues: sim_tests::memory_channel_queues(),
+        briefings: Arc::new(sim::adapters::memory_queue::MemoryQueue::new("briefings")),
         licensees: allowed,
     };
     World { provider, deps, console, clock }

@@ -20,6 +20,8 @@ use time::Duration;
 struct Rig {
     h: Harness,
     escalation: Arc<MemoryQueue>,
+    sms: Arc<MemoryQueue>,
+    briefings: Arc<MemoryQueue>,
     deps: Deps,
     console: Arc<MemoryConsoleStore>,
 }
@@ -27,12 +29,32 @@ struct Rig {
 /// Lambeth has one incident (the fixture report, categorised and alerted).
 async fn rig() -> Rig {
     let memory = Arc::new(MemoryStore::new());
-    let h = Harness::new(memory.clone(), Arc::new(MemoryQueue::new("categorise"))).seeded().await;
+    rig_on(memory.clone(), memory).await
+}
+
+/// The same on DynamoDB in moto (the console's sessions and staff stay in memory).
+async fn moto_rig() -> Rig {
+    let table = unique("sim-console");
+    let config = moto().await;
+    let store = sim::adapters::dynamodb::DynamoStore::from_config(&config, table.clone());
+    store.create_table_if_missing().await.unwrap();
+    let search = sim::adapters::dynamodb_console::DynamoConsoleStore::from_config(&config, table);
+    search.ensure_incident_index().await.unwrap();
+    rig_on(Arc::new(store), Arc::new(search)).await
+}
+
+async fn rig_on(
+    store: Arc<dyn sim::ports::Store>,
+    search: Arc<dyn sim::ports::incident_search::IncidentSearch>,
+) -> Rig {
+    let h = Harness::new(store, Arc::new(MemoryQueue::new("categorise"))).seeded().await;
     let categorise = categoriser(&h, memory_channel_queues());
     assert_eq!(h.call(event("intake-report.json")).await.status(), 202);
     categorise_handed_on(&h, &categorise).await;
     let console = Arc::new(MemoryConsoleStore::new());
     let escalation = Arc::new(MemoryQueue::new("escalation"));
+    let sms = Arc::new(MemoryQueue::new("sms"));
+    let briefings = Arc::new(MemoryQueue::new("briefings"));
     let config = OidcConfig {
         // Never reached: these tests sign in by putting sessions in the store.
         issuer: "http://127.0.0.1:9".into(),
@@ -42,16 +64,18 @@ async fn rig() -> Rig {
     };
     let deps = Deps {
         store: h.store.clone(),
-        search: memory,
+        search,
         staff: console.clone(),
         sessions: console.clone(),
         oidc: Oidc::new(config, HttpClient::new().unwrap(), h.clock.clone()),
         clock: h.clock.clone(),
         ids: h.ids.clone(),
         escalation: escalation.clone(),
+        queues: sim::ports::ChannelQueues { sms: sms.clone(), ..memory_channel_queues() },
+        briefings: briefings.clone(),
         licensees: None,
     };
-    Rig { h, escalation, deps, console }
+    Rig { h, escalation, sms, briefings, deps, console }
 }
 
 /// A signed-in duty officer of `licensee`: the cookie header and the CSRF token.
@@ -207,7 +231,15 @@ async fn a_duty_officer_records_an_acknowledgement_on_someones_behalf() {
         handle(&rig.deps, request("POST", &path, &lambeth, &format!("csrf={csrf}&note=phoned%3B+on+the+way"))).await;
     assert_eq!(done.status(), 303);
     let view = handle(&rig.deps, request("GET", &format!("/console/incidents/{LAMBETH_INCIDENT}"), &lambeth, "")).await;
-    assert!(view.body().contains("Recorded in the console by Duty officer: phoned; on the way"), "{}", view.body());
+    for shown in ["recorded in the console", "Recorded by Duty officer", "“phoned; on the way”"] {
+        assert!(view.body().contains(shown), "{shown} missing from {}", view.body());
+    }
+    let acks = rig.h.store.acknowledgements(&sim::ids::IncidentId::parse(LAMBETH_INCIDENT).unwrap()).await.unwrap();
+    assert_eq!(acks.len(), 1);
+    assert_eq!(acks[0].via, sim::domain::notification::AckVia::Console);
+    assert_eq!(acks[0].note.as_ref().map(|n| n.as_str()), Some("phoned; on the way"));
+    assert_eq!(acks[0].recorded_by.as_ref().map(|s| s.as_str()), Some("stf-lambeth-duty"));
+    assert!(acks[0].user_agent.is_empty(), "the note is no longer written into the user agent");
     let timeline = rig.h.store.timeline(&sim::ids::IncidentId::parse(LAMBETH_INCIDENT).unwrap()).await.unwrap();
     let on_behalf: Vec<_> =
         timeline.iter().filter(|e| matches!(&e.event, sim::domain::Event::AcknowledgedOnBehalf { .. })).collect();
@@ -351,4 +383,282 @@ async fn an_admin_adds_and_removes_their_own_staff_only() {
         trail.contains(&sim::ports::sessions::AuditKind::StaffAdded)
             && trail.contains(&sim::ports::sessions::AuditKind::StaffRemoved)
     );
+}
+
+/// Every check on a delay queue, due or not.
+fn scheduled(queue: &MemoryQueue) -> Vec<serde_json::Value> {
+    queue.take_scheduled().into_iter().map(|(body, _)| serde_json::from_str(&body).unwrap()).collect()
+}
+
+fn lambeth_incident() -> sim::ids::IncidentId {
+    sim::ids::IncidentId::parse(LAMBETH_INCIDENT).unwrap()
+}
+
+/// A viewer of `licensee`, signed in: the cookie header and the CSRF token.
+async fn viewer(rig: &Rig, licensee: &str) -> (String, String) {
+    let member = StaffMember::new(
+        StaffId::parse(&format!("stf-{licensee}-viewer")).unwrap(),
+        LicenseeId::parse(licensee).unwrap(),
+        "Viewer",
+        None,
+        None,
+        BTreeSet::from([ConsoleRole::Viewer]),
+        START,
+    )
+    .unwrap();
+    rig.console.put_staff(&member).await.unwrap();
+    let value = console::session::random_token();
+    let now = rig.h.clock.now_for_tests();
+    rig.console
+        .put_session(&Session {
+            key: console::session::key_of(&value),
+            staff_id: member.id.clone(),
+            licensee_id: member.licensee_id.clone(),
+            csrf: "viewer-csrf".into(),
+            created_at: now,
+            last_seen: now,
+            expires_at: now + Duration::hours(12),
+        })
+        .await
+        .unwrap();
+    (format!("__Host-sim-session={value}"), "viewer-csrf".into())
+}
+
+#[tokio::test]
+async fn a_duty_officer_resends_a_persons_alert_on_one_channel_once_it_has_left() {
+    resends(rig().await).await;
+}
+
+async fn resends(rig: Rig) {
+    use sim::domain::notification::{NotificationKey, NotificationStatus, Step};
+    use sim::domain::policy::Channel;
+    let (lambeth, csrf) = duty(&rig, "lambeth").await;
+    let path = format!("/console/incidents/{LAMBETH_INCIDENT}/people/{LAMBETH_CONTACT}/resend");
+    let gold = sim::ids::ContactId::parse(LAMBETH_CONTACT).unwrap();
+    let key = NotificationKey::new(&gold, Channel::Sms, Step::FIRST);
+    let sms = || async { rig.h.store.get_notification(&lambeth_incident(), &key).await.unwrap().unwrap() };
+    drain(&*rig.sms).await;
+
+    // Still pending from the first fan-out: already on its way, nothing queued.
+    assert_eq!(sms().await.status, NotificationStatus::Pending);
+    let r = handle(&rig.deps, request("POST", &path, &lambeth, &format!("csrf={csrf}&channel=sms"))).await;
+    assert_eq!(r.status(), 422);
+    assert!(r.body().contains("already on its way"));
+    assert!(drain(&*rig.sms).await.is_empty());
+
+    // Sent (and perhaps lost): re-sending queues the same alert on SMS again.
+    let sent = sim::domain::notification::Notification {
+        status: NotificationStatus::Sent,
+        sent_at: Some(rig.h.clock.now_for_tests()),
+        provider_message_id: Some("msg-1".into()),
+        ..sms().await
+    };
+    rig.h.store.put_notifications(&[sent]).await.unwrap();
+    // A stale form or a viewer changes nothing.
+    assert_eq!(handle(&rig.deps, request("POST", &path, &lambeth, "csrf=old&channel=sms")).await.status(), 403);
+    let (viewer, viewer_csrf) = viewer(&rig, "lambeth").await;
+    let body = format!("csrf={viewer_csrf}&channel=sms");
+    assert_eq!(handle(&rig.deps, request("POST", &path, &viewer, &body)).await.status(), 403);
+    assert!(drain(&*rig.sms).await.is_empty());
+    assert_eq!(sms().await.status, NotificationStatus::Sent);
+
+    let r = handle(&rig.deps, request("POST", &path, &lambeth, &format!("csrf={csrf}&channel=sms"))).await;
+    assert_eq!(r.status(), 303, "{}", r.body());
+    let queued = drain(&*rig.sms).await;
+    assert_eq!(queued.len(), 1);
+    assert_eq!((queued[0]["contact_id"].as_str(), queued[0]["step"].as_u64()), (Some(LAMBETH_CONTACT), Some(0)));
+    assert_eq!(sms().await.status, NotificationStatus::Pending, "the sender claims it again");
+    let timeline = rig.h.store.timeline(&lambeth_incident()).await.unwrap();
+    assert!(timeline.iter().any(|e| matches!(&e.event,
+        sim::domain::Event::Resent { contact_id, channel: Channel::Sms, staff_id, .. }
+            if contact_id == &gold && staff_id == "stf-lambeth-duty")));
+    let view = handle(&rig.deps, request("GET", &format!("/console/incidents/{LAMBETH_INCIDENT}"), &lambeth, "")).await;
+    assert!(view.body().contains("resent: Director of Communities on sms, by Duty officer (council staff)"));
+
+    // No channel chosen: the page says so, nothing queued.
+    let r = handle(&rig.deps, request("POST", &path, &lambeth, &format!("csrf={csrf}&channel=pigeon"))).await;
+    assert_eq!(r.status(), 422);
+    assert!(r.body().contains("error-summary"));
+    assert!(drain(&*rig.sms).await.is_empty());
+}
+
+#[tokio::test]
+async fn a_duty_officer_adds_a_key_date_which_schedules_its_briefing() {
+    adds_a_key_date(rig().await).await;
+}
+
+async fn adds_a_key_date(rig: Rig) {
+    let (lambeth, csrf) = duty(&rig, "lambeth").await;
+    let path = format!("/console/incidents/{LAMBETH_INCIDENT}/key-dates");
+    // Past dates and unknown kinds are refused with the reason, nothing stored.
+    for bad in ["what=funeral&date=2026-11-20", "what=party&date=2026-12-01", "what=funeral&date=1+Dec"] {
+        let r = handle(&rig.deps, request("POST", &path, &lambeth, &format!("csrf={csrf}&{bad}"))).await;
+        assert_eq!(r.status(), 422, "{bad}");
+        assert!(r.body().contains("error-summary"));
+    }
+    let (viewer, viewer_csrf) = viewer(&rig, "lambeth").await;
+    let body = format!("csrf={viewer_csrf}&what=funeral&date=2026-12-01");
+    assert_eq!(handle(&rig.deps, request("POST", &path, &viewer, &body)).await.status(), 403);
+    assert!(rig.h.store.get_follow_up(&lambeth_incident()).await.unwrap().is_none_or(|f| f.key_dates.is_empty()));
+    assert!(scheduled(&rig.briefings).is_empty());
+
+    let body = format!("csrf={csrf}&what=funeral&date=2026-12-01");
+    let r = handle(&rig.deps, request("POST", &path, &lambeth, &body)).await;
+    assert_eq!(r.status(), 303, "{}", r.body());
+    let follow_up = rig.h.store.get_follow_up(&lambeth_incident()).await.unwrap().unwrap();
+    assert_eq!(follow_up.key_dates.len(), 1);
+    let staff = sim::domain::staff::StaffId::parse("stf-lambeth-duty").unwrap();
+    assert_eq!(follow_up.key_dates[0].added_by, sim::domain::Actor::from(staff));
+    let checks = scheduled(&rig.briefings);
+    assert_eq!(checks.len(), 1);
+    assert_eq!(checks[0]["reason"]["kind"], "key_date");
+    assert_eq!(checks[0]["due_at"], "2026-12-01T09:00:00Z", "09:00 UK time on the day");
+    let view = handle(&rig.deps, request("GET", &format!("/console/incidents/{LAMBETH_INCIDENT}"), &lambeth, "")).await;
+    assert!(view.body().contains("Funeral, 2026-12-01 (added by Duty officer (council staff))"), "{}", view.body());
+    assert!(view.body().contains("key date added (Funeral, 2026-12-01), by Duty officer (council staff)"));
+    // The same date again adds nothing (its check is queued again, harmlessly).
+    handle(&rig.deps, request("POST", &path, &lambeth, &body)).await;
+    assert_eq!(rig.h.store.get_follow_up(&lambeth_incident()).await.unwrap().unwrap().key_dates.len(), 1);
+}
+
+#[tokio::test]
+async fn a_duty_officer_closes_the_incident_for_the_lead_role_with_a_note() {
+    closes(rig().await).await;
+}
+
+async fn closes(rig: Rig) {
+    let (lambeth, csrf) = duty(&rig, "lambeth").await;
+    let path = format!("/console/incidents/{LAMBETH_INCIDENT}/close");
+    let no_note = handle(&rig.deps, request("POST", &path, &lambeth, &format!("csrf={csrf}&version=0"))).await;
+    assert_eq!(no_note.status(), 422);
+    assert!(no_note.body().contains("Write a sentence or two"));
+    let (viewer, viewer_csrf) = viewer(&rig, "lambeth").await;
+    let body = format!("csrf={viewer_csrf}&version=0&closing_note=Done");
+    assert_eq!(handle(&rig.deps, request("POST", &path, &viewer, &body)).await.status(), 403);
+    // A form from before someone else changed the record is refused.
+    let stale = format!("csrf={csrf}&version=3&closing_note=Response+ended");
+    assert_eq!(handle(&rig.deps, request("POST", &path, &lambeth, &stale)).await.status(), 422);
+    assert!(rig.h.store.get_follow_up(&lambeth_incident()).await.unwrap().is_none());
+    assert!(scheduled(&rig.briefings).is_empty());
+
+    let body = format!("csrf={csrf}&version=0&closing_note=Response+ended%3B+review+booked");
+    let r = handle(&rig.deps, request("POST", &path, &lambeth, &body)).await;
+    assert_eq!(r.status(), 303, "{}", r.body());
+    let closure = rig.h.store.get_follow_up(&lambeth_incident()).await.unwrap().unwrap().closure.unwrap();
+    assert_eq!(closure.closed_by.staff().map(|s| s.as_str()), Some("stf-lambeth-duty"));
+    assert_eq!(closure.role.as_str(), "gold", "closed in the name of the policy's lead role");
+    assert_eq!(closure.note, "Response ended; review booked");
+    // The closing briefing at once, and the three reviews.
+    let reasons: Vec<String> =
+        scheduled(&rig.briefings).iter().map(|c| c["reason"]["kind"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(reasons, ["closed", "review", "review", "review"]);
+    let timeline = rig.h.store.timeline(&lambeth_incident()).await.unwrap();
+    assert!(timeline.iter().any(|e| matches!(&e.event, sim::domain::Event::Closed { by, .. } if by.staff().is_some())));
+
+    let view = handle(&rig.deps, request("GET", &format!("/console/incidents/{LAMBETH_INCIDENT}"), &lambeth, "")).await;
+    assert!(view.body().contains("by Duty officer (council staff) for the gold"));
+    assert!(!view.body().contains("/close\""), "a closed incident offers no close form");
+    let board = handle(&rig.deps, request("GET", "/console", &lambeth, "")).await;
+    assert!(!board.body().contains(REFERENCE), "a closed incident leaves the board");
+}
+
+#[tokio::test]
+async fn the_board_and_view_show_escalation_delivery_and_failures() {
+    use sim::domain::delivery::{Delivery, DeliveryState};
+    use sim::domain::notification::{NotificationStatus, Step};
+    use sim::domain::policy::Channel;
+    let rig = rig().await;
+    let (lambeth, _) = duty(&rig, "lambeth").await;
+    let notifications = rig.h.store.notifications(&lambeth_incident()).await.unwrap();
+    let gold_sms = notifications
+        .iter()
+        .find(|n| n.contact_id.as_str() == LAMBETH_CONTACT && n.channel == Channel::Sms)
+        .unwrap()
+        .clone();
+    let at = rig.h.clock.now_for_tests();
+    let sent = sim::domain::notification::Notification {
+        status: NotificationStatus::Sent,
+        sent_at: Some(at),
+        provider_message_id: Some("msg-gold".into()),
+        ..gold_sms.clone()
+    };
+    rig.h.store.put_notifications(&[sent]).await.unwrap();
+    let bounced = Delivery {
+        incident_id: lambeth_incident(),
+        contact_id: gold_sms.contact_id.clone(),
+        channel: Channel::Sms,
+        step: Step::FIRST,
+        provider_message_id: "msg-gold".into(),
+        state: DeliveryState::FailedPermanent,
+        at,
+        detail: Some("UNREACHABLE".into()),
+    };
+    assert!(rig.h.store.record_delivery(&bounced, &[]).await.unwrap());
+
+    let board = handle(&rig.deps, request("GET", "/console", &lambeth, "")).await;
+    assert!(board.body().contains("sms: "), "{}", board.body());
+    assert!(board.body().contains("<strong>1 failed</strong>"), "a late failure counts: {}", board.body());
+    assert!(board.body().contains("Step 0 of "), "the escalation step is shown");
+    assert!(board.body().contains("Next "), "and when the next is due");
+    let view = handle(&rig.deps, request("GET", &format!("/console/incidents/{LAMBETH_INCIDENT}"), &lambeth, "")).await;
+    for shown in ["failed permanent", "UNREACHABLE", "Police amendments", "steps run; the next is due", "grp-gold"] {
+        assert!(view.body().contains(shown), "{shown} missing");
+    }
+
+    // Re-sent and sent again: the old message's failure no longer describes it.
+    let resent = sim::domain::notification::Notification {
+        status: NotificationStatus::Sent,
+        sent_at: Some(at),
+        provider_message_id: Some("msg-gold-2".into()),
+        ..gold_sms
+    };
+    rig.h.store.put_notifications(&[resent]).await.unwrap();
+    let board = handle(&rig.deps, request("GET", "/console", &lambeth, "")).await;
+    assert!(!board.body().contains("failed</strong>"), "{}", board.body());
+    let view = handle(&rig.deps, request("GET", &format!("/console/incidents/{LAMBETH_INCIDENT}"), &lambeth, "")).await;
+    assert!(!view.body().contains("failed permanent"));
+}
+
+#[tokio::test]
+async fn dynamodb_keeps_what_the_duty_actions_write() {
+    needs_moto!();
+    resends(moto_rig().await).await;
+    adds_a_key_date(moto_rig().await).await;
+    closes(moto_rig().await).await;
+}
+
+#[tokio::test]
+async fn a_filtered_search_reads_on_until_its_page_is_full() {
+    let rig = rig().await;
+    // Sixty more Lambeth reports, every other one in Brixton North: with the
+    // fixture's, 31 in Brixton North, so two pages however the index pages fall.
+    for i in 0..60 {
+        let mut body = event_body("intake-report.json");
+        body["police_reference"] = format!("CAD {}/22NOV26", 5000 + i).into();
+        if i % 2 == 1 {
+            body["location"]["ward"] = "Clapham Town".into();
+        }
+        rig.h.clock.advance(Duration::minutes(1));
+        let r = rig.h.call(sim_tests::request("POST", "/v1/incidents", Some(&met_key()), Some(body.to_string()))).await;
+        assert_eq!(r.status(), 202);
+    }
+    // Signed in after the reports (an hour of them outlasts a session's idle timeout).
+    let (lambeth, _) = duty(&rig, "lambeth").await;
+    let references = |page: &str| -> Vec<String> {
+        page.match_indices("CAD ").map(|(at, _)| page[at..].split('<').next().unwrap().to_owned()).collect()
+    };
+    let first = handle(&rig.deps, request("GET", "/console/incidents?ward=brixton", &lambeth, "")).await;
+    let found = references(first.body());
+    assert_eq!(found.len(), console::SEARCH_PAGE, "a full page: {found:?}");
+    assert_eq!(found[0], "CAD 5058/22NOV26", "newest first");
+    let next = first.body().split("href=\"/console/incidents?").nth(1).map(|rest| rest.split('"').next().unwrap());
+    let mut all = found.clone();
+    if let Some(query) = next {
+        let query = query.replace("&amp;", "&");
+        let second = handle(&rig.deps, request("GET", &format!("/console/incidents?{query}"), &lambeth, "")).await;
+        all.extend(references(second.body()));
+    }
+    all.sort();
+    all.dedup();
+    assert_eq!(all.len(), 31, "every match once, none skipped: {all:?}");
 }

@@ -445,6 +445,8 @@ mod console_pages {
             clock: rig.h.clock.clone(),
             ids: rig.h.ids.clone(),
             escalation: Arc::new(MemoryQueue::new("escalation")),
+            queues: memory_channel_queues(),
+            briefings: Arc::new(MemoryQueue::new("briefings")),
             licensees: None,
         };
         Console { rig, deps, store }

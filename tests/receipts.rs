@@ -303,7 +303,7 @@ async fn a_whatsapp_quick_reply_acknowledges_for_its_person_and_role() {
     assert_eq!(acks.len(), 1);
     assert_eq!(acks[0].contact_id, n.contact_id);
     assert_eq!(acks[0].role, n.role);
-    assert_eq!(acks[0].user_agent, receipts::WHATSAPP_REPLY);
+    assert_eq!(acks[0].via, sim::domain::notification::AckVia::WhatsAppReply);
     // Pressing it again records nothing new.
     rig.webhook(quick_reply(&token)).await;
     assert_eq!(rig.deliver_queued().await, [Outcome::Acknowledged(false)]);

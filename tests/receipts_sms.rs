@@ -11,6 +11,7 @@ use serde_json::json;
 use sim::adapters::eum_sms::EumSms;
 use sim::adapters::recording_sender::RecordingSender;
 use sim::domain::delivery::DeliveryState;
+use sim::domain::notification::AckVia;
 use sim::domain::policy::Channel;
 use sim::links::LinkKey;
 use sim::sending::{send_message, Fallback, Links, Pacer, SendFailure, SendOutcome, SenderDeps};
@@ -204,10 +205,10 @@ impl Rig {
             .collect()
     }
 
-    async fn acknowledged(&self) -> Vec<(String, String, Channel, String)> {
+    async fn acknowledged(&self) -> Vec<(String, String, Channel, AckVia)> {
         let incident = sim::ids::IncidentId::parse("inc-000001").unwrap();
         let acks = self.h.store.acknowledgements(&incident).await.unwrap();
-        acks.into_iter().map(|a| (a.contact_id.to_string(), a.role.to_string(), a.channel, a.user_agent)).collect()
+        acks.into_iter().map(|a| (a.contact_id.to_string(), a.role.to_string(), a.channel, a.via)).collect()
     }
 }
 
@@ -231,7 +232,7 @@ async fn a_reply_of_the_persons_code_acknowledges_for_them_and_their_role() {
     assert_eq!(rig.reply(gold, gold, &typed).await, [Outcome::Acknowledged(true)]);
     assert_eq!(
         rig.acknowledged().await,
-        [("con-gold".to_owned(), "gold".to_owned(), Channel::Sms, receipts::sms_reply::SMS_REPLY.to_owned())]
+        [("con-gold".to_owned(), "gold".to_owned(), Channel::Sms, AckVia::SmsReply)]
     );
     assert_eq!(rig.answered(), [(gold.mobile.clone(), receipts::sms_reply::ACKNOWLEDGED.to_owned())]);
     // The same reply again (redelivered, or sent twice) records nothing new.

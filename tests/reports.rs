@@ -135,6 +135,9 @@ impl Script<'_> {
             at: at + after,
             user_agent: "Mozilla/5.0 (iPhone)".into(),
             device: "iPhone".into(),
+            via: Default::default(),
+            note: None,
+            recorded_by: None,
         };
         let event = self.event(
             id,
@@ -198,7 +201,7 @@ async fn scripted(store: &dyn Store) -> [IncidentId; 3] {
     s.acknowledge("inc-a", a, "con-comms", "comms", Duration::minutes(8)).await;
     s.checklist("inc-a", a, &[(1, 1, Some(Duration::hours(2))), (1, 2, Some(Duration::hours(50))), (2, 1, None)]).await;
     let closure = Closure {
-        closed_by: ContactId::parse("con-gold").unwrap(),
+        closed_by: ContactId::parse("con-gold").unwrap().into(),
         role: Role::parse("gold").unwrap(),
         at: a + 3 * DAY,
         note: "done".into(),

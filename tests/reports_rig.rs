@@ -60,6 +60,8 @@ pub async fn rig() -> Rig {
         clock: h.clock.clone(),
         ids: h.ids.clone(),
         escalation: Arc::new(MemoryQueue::new("escalation")),
+        queues: sim_tests::memory_channel_queues(),
+        briefings: Arc::new(MemoryQueue::new("briefings")),
         licensees: None,
     };
     Rig { h, deps, console }

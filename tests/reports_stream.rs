@@ -70,6 +70,9 @@ async fn stream_keeps_the_row_up_to_date(h: Harness, queues: categorise::Channel
         at: h.clock.now(),
         user_agent: "Mozilla/5.0 (iPhone)".into(),
         device: "iPhone".into(),
+        via: Default::default(),
+        note: None,
+        recorded_by: None,
     };
     let acknowledged =
         Event::Acknowledged { contact_id: ack.contact_id.clone(), role: ack.role.clone(), channel: Channel::Sms };

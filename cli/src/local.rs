@@ -212,8 +212,7 @@ pub async fn build(
         site,
     };
     let (console, dev_oidc) =
-        console_with_dev_oidc(base_url, &store, search, staff, sessions, &clock, &ids, alerting.escalation.clone())
-            .await?;
+        console_with_dev_oidc(base_url, &store, search, staff, sessions, &clock, &ids, &alerting).await?;
     let sweep = sweep::Deps { store, queue, clock, ids, settings: sweep::Settings { after: Duration::seconds(30) } };
     Ok(Stack {
         intake: Arc::new(intake),

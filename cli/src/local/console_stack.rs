@@ -4,7 +4,8 @@ use super::*;
 
 /// Starts the development OpenID provider on a free loopback port, seeds one
 /// demo staff member per console role for Lambeth and Kent (pinned to that
-/// provider's accounts), and builds the console on the production code path.
+/// provider's accounts), and builds the console on the production code path
+/// (its duty actions on the stack's sender, escalation and briefing queues).
 #[allow(clippy::too_many_arguments)] // the stack's parts, wired once
 pub(super) async fn console_with_dev_oidc(
     base_url: &str,
@@ -14,7 +15,7 @@ pub(super) async fn console_with_dev_oidc(
     sessions: Arc<dyn SessionStore>,
     clock: &Arc<dyn Clock>,
     ids: &Arc<dyn IdGenerator>,
-    escalation: Arc<dyn Queue>,
+    alerting: &sim::fanout::Deps,
 ) -> Result<(console::Deps, Arc<DevOidc>), Box<dyn Error>> {
     let redirect_uri = format!("{base_url}/console/auth/callback");
     let secret = console::session::random_token();
@@ -68,7 +69,9 @@ pub(super) async fn console_with_dev_oidc(
         oidc: console::oidc::Oidc::new(config, console::http_client::HttpClient::new()?, clock.clone()),
         clock: clock.clone(),
         ids: ids.clone(),
-        escalation,
+        escalation: alerting.escalation.clone(),
+        queues: alerting.queues.clone(),
+        briefings: alerting.briefings.clone(),
         licensees: None,
     };
     Ok((deps, provider))

@@ -6,16 +6,16 @@
 use crate::{incidents, pages, session, Deps, Failure, SignedIn};
 use http::{Request, Response, StatusCode};
 use serde::Deserialize;
-use sim::domain::notification::Step;
-use sim::domain::notification::{Acknowledgement, EscalationCheck};
+use sim::domain::choice::Choice;
+use sim::domain::notification::{AckNote, AckVia, Acknowledgement, EscalationCheck};
+use sim::domain::notification::{Notification, NotificationKey, NotificationStatus, Step};
+use sim::domain::policy::Channel;
 use sim::domain::staff::ConsoleRole;
 use sim::domain::{Event, TimelineEvent};
 use sim::ids::ContactId;
 use sim::ports::DelayedCheck;
 use sim::web;
-
-/// Longest note kept with an acknowledgement recorded on someone's behalf.
-pub const NOTE_LIMIT: usize = 200;
+use std::collections::HashMap;
 
 #[derive(Deserialize)]
 struct CsrfOnly {
@@ -55,21 +55,12 @@ pub async fn escalate_now(
     if follow_up.is_some_and(|f| f.closure.is_some()) {
         return Ok(pages::problem(StatusCode::CONFLICT, "This incident is closed."));
     }
-    let steps = licensee.and_then(|l| l.policy_for(categorisation.category)).map(|p| p.escalation.len()).unwrap_or(0);
-    // Step index s writes messages at step s + 1: the highest escalation
-    // step written this round says which ran.
-    let next = notifications
-        .iter()
-        .filter(|n| n.round == categorisation.round)
-        .filter_map(|n| match n.step {
-            Step::Alert(step) => Some(step),
-            Step::Briefing(_) => None,
-        })
-        .max()
-        .unwrap_or(0);
-    if next as usize >= steps {
+    let policy = licensee.and_then(|l| l.policy_for(categorisation.category));
+    let next = incidents::Escalation::of(&categorisation, policy.as_ref(), &notifications);
+    if next.ran >= next.steps {
         return Ok(pages::problem(StatusCode::CONFLICT, "Every escalation step has run: there is no further step."));
     }
+    let next = next.ran;
     let now = deps.clock.now();
     let check =
         EscalationCheck { incident_id: incident.id.clone(), round: categorisation.round, step: next, due_at: now };
@@ -94,7 +85,7 @@ struct OnBehalf {
 
 /// The checks every action shares: a 404 for anything not this licensee's,
 /// a 403 for a stale form or a role that may not act.
-fn may_act(who: &SignedIn, csrf: &str) -> Option<Response<String>> {
+pub(crate) fn may_act(who: &SignedIn, csrf: &str) -> Option<Response<String>> {
     if !session::equal(csrf, &who.session.csrf) {
         return Some(pages::problem(
             StatusCode::FORBIDDEN,
@@ -130,7 +121,15 @@ pub async fn acknowledge_for(
     if let Some(refusal) = may_act(who, &form.csrf) {
         return Ok(refusal);
     }
-    let note: String = form.note.trim().chars().filter(|c| !c.is_control()).take(NOTE_LIMIT).collect();
+    let note = match AckNote::parse(&form.note) {
+        Ok(note) => Some(note),
+        Err(_) if form.note.chars().count() > AckNote::MAX_CHARS => {
+            let error = "A note can be at most 200 characters: shorten it and record the acknowledgement again.";
+            return incidents::show(deps, who, incident, None, &[error]).await;
+        }
+        // Nothing typed (or only spaces and invisible characters).
+        Err(_) => None,
+    };
     let now = deps.clock.now();
     let ack = Acknowledgement {
         incident_id: incident.id.clone(),
@@ -138,12 +137,11 @@ pub async fn acknowledge_for(
         role: alerted.role.clone(),
         channel: alerted.channel,
         at: now,
-        user_agent: if note.is_empty() {
-            format!("Recorded in the console by {}", who.member.name)
-        } else {
-            format!("Recorded in the console by {}: {note}", who.member.name)
-        },
-        device: "console (recorded by staff)".to_owned(),
+        user_agent: String::new(),
+        device: "told council staff".to_owned(),
+        via: AckVia::Console,
+        note,
+        recorded_by: Some(who.member.id.clone()),
     };
     let event = TimelineEvent::new(
         &*deps.ids,
@@ -157,5 +155,90 @@ pub async fn acknowledge_for(
     );
     let recorded = deps.store.acknowledge(&ack, &[event]).await?;
     tracing::info!(incident_id = %incident.id, contact_id = %contact_id, staff = %who.member.id, recorded, "acknowledged on behalf");
+    Ok(web::redirect(&format!("/console/incidents/{}", incident.id)))
+}
+
+#[derive(Deserialize)]
+struct ResendForm {
+    csrf: String,
+    #[serde(default)]
+    channel: String,
+}
+
+/// Queues a person's latest alert again on one channel, through the same
+/// write-and-queue step as every fan-out: the notification on that channel
+/// (for that alert's step) is written afresh as pending, so the sender claims
+/// and sends it once more. Refused while one is still on its way.
+pub async fn resend(
+    deps: &Deps,
+    who: &SignedIn,
+    req: &Request<Vec<u8>>,
+    incident_id: &str,
+    contact_id: &str,
+) -> Result<Response<String>, Failure> {
+    let Some(incident) = incidents::own_incident(deps, who, incident_id).await? else {
+        return Ok(pages::not_found());
+    };
+    let Ok(contact_id) = ContactId::parse(contact_id) else { return Ok(pages::not_found()) };
+    let notifications = deps.store.notifications(&incident.id).await?;
+    // The alert to send again: their latest (not a briefing).
+    let Some(latest) = notifications
+        .iter()
+        .filter(|n| n.contact_id == contact_id && matches!(n.step, Step::Alert(_)))
+        .max_by_key(|n| (n.round, n.step, n.created_at))
+    else {
+        return Ok(pages::not_found());
+    };
+    let Ok(form) = web::parse_form::<ResendForm>(req.body()) else {
+        return Ok(pages::problem(StatusCode::BAD_REQUEST, "The form could not be read. Go back and try again."));
+    };
+    if let Some(refusal) = may_act(who, &form.csrf) {
+        return Ok(refusal);
+    }
+    let Some(channel) = Channel::parse(&form.channel) else {
+        return incidents::show(deps, who, incident, None, &["Choose the channel to send the alert on again."]).await;
+    };
+    let contact = deps.store.get_contact(&incident.licensee_id, &contact_id).await?;
+    if !contact.as_ref().is_some_and(|c| c.reachable(channel)) {
+        let error = "That person has no address for that channel in the directory: choose another channel.";
+        return incidents::show(deps, who, incident, None, &[error]).await;
+    }
+    let key = NotificationKey::new(&contact_id, channel, latest.step);
+    let on_channel = deps.store.get_notification(&incident.id, &key).await?;
+    if on_channel
+        .as_ref()
+        .is_some_and(|n| matches!(n.status, NotificationStatus::Pending | NotificationStatus::Sending))
+    {
+        let error = "That alert is already on its way on that channel: wait a minute and look again.";
+        return incidents::show(deps, who, incident, None, &[error]).await;
+    }
+    let now = deps.clock.now();
+    let again = Notification {
+        deputy_for: latest.deputy_for.clone(),
+        widened: latest.widened,
+        ..Notification::pending(
+            incident.id.clone(),
+            &latest.recipient(),
+            channel,
+            latest.step,
+            latest.round,
+            latest.required,
+            now,
+        )
+    };
+    sim::fanout::write_and_queue(&*deps.store, &deps.queues, std::slice::from_ref(&again), &HashMap::new())
+        .await
+        .map_err(|e| match e {
+            sim::fanout::FanOutError::Store(e) => Failure::Store(e),
+            sim::fanout::FanOutError::Queue(e) => Failure::Queue(e),
+        })?;
+    let event = Event::Resent {
+        contact_id: contact_id.clone(),
+        channel,
+        step: latest.step,
+        staff_id: who.member.id.to_string(),
+    };
+    deps.store.append_event(&TimelineEvent::new(&*deps.ids, &incident.id, now, event)).await?;
+    tracing::info!(incident_id = %incident.id, contact_id = %contact_id, channel = channel.as_str(), staff = %who.member.id, "alert re-sent");
     Ok(web::redirect(&format!("/console/incidents/{}", incident.id)))
 }

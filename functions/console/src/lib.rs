@@ -8,7 +8,9 @@
 //! - `POST /console/sign-out` (with the session's CSRF token) ends the session.
 
 mod actions;
+mod follow_up;
 pub mod http_client;
+mod incident_page;
 mod incidents;
 pub mod oidc;
 mod pages;
@@ -27,10 +29,11 @@ use sim::ids::LicenseeId;
 use sim::ports::incident_search::IncidentSearch;
 use sim::ports::sessions::{AuditEntry, AuditKind, PendingSignIn, Session, SessionStore};
 use sim::ports::staff::StaffStore;
-use sim::ports::{Queue, Store, StoreError};
+use sim::ports::{ChannelQueues, Queue, Store, StoreError};
 use sim::web::{self, Routes};
 use std::sync::{Arc, OnceLock};
 
+pub use incidents::SEARCH_PAGE;
 pub use oidc::OidcConfig;
 
 pub struct Deps {
@@ -43,6 +46,10 @@ pub struct Deps {
     pub ids: Arc<dyn IdGenerator>,
     /// The escalation checks' delay queue ("escalate now" sends one due at once).
     pub escalation: Arc<dyn Queue>,
+    /// The three sender queues ("re-send" queues one person's alert on one channel).
+    pub queues: ChannelQueues,
+    /// The briefing checks' delay queue (closing and key dates schedule briefings).
+    pub briefings: Arc<dyn Queue>,
     /// The licensees whose staff this issuer may sign in (a council's own
     /// Entra tenant: only that council); `None` for a shared pool (Cognito).
     pub licensees: Option<Vec<LicenseeId>>,
@@ -55,6 +62,9 @@ pub enum Route {
     Incident,
     AcknowledgeFor,
     EscalateNow,
+    Resend,
+    AddKeyDate,
+    Close,
     Staff,
     RemoveStaff,
     SignIn,
@@ -77,6 +87,9 @@ pub fn routes() -> &'static Routes<Route> {
             ("/console/incidents/{incident}", Route::Incident),
             ("/console/incidents/{incident}/people/{contact}/acknowledge", Route::AcknowledgeFor),
             ("/console/incidents/{incident}/escalate", Route::EscalateNow),
+            ("/console/incidents/{incident}/people/{contact}/resend", Route::Resend),
+            ("/console/incidents/{incident}/key-dates", Route::AddKeyDate),
+            ("/console/incidents/{incident}/close", Route::Close),
             ("/console/staff", Route::Staff),
             ("/console/staff/{staff}/remove", Route::RemoveStaff),
             ("/console/sign-in", Route::SignIn),
@@ -126,6 +139,18 @@ pub async fn handle(deps: &Deps, req: Request<Vec<u8>>) -> Response<String> {
         },
         (Method::POST, Route::EscalateNow) => match signed_in(deps, &req).await {
             Ok(Some(who)) => actions::escalate_now(deps, &who, &req, matched.param("incident")).await,
+            Ok(None) => Ok(pages::sign_in(false)),
+            Err(e) => Err(e.into()),
+        },
+        (Method::POST, Route::Resend | Route::AddKeyDate | Route::Close) => match signed_in(deps, &req).await {
+            Ok(Some(who)) => {
+                let incident = matched.param("incident");
+                match route {
+                    Route::Resend => actions::resend(deps, &who, &req, incident, matched.param("contact")).await,
+                    Route::AddKeyDate => follow_up::add_key_date(deps, &who, &req, incident).await,
+                    _ => follow_up::close(deps, &who, &req, incident).await,
+                }
+            }
             Ok(None) => Ok(pages::sign_in(false)),
             Err(e) => Err(e.into()),
         },
@@ -228,8 +253,8 @@ async fn board(deps: &Deps, req: &Request<Vec<u8>>) -> Result<Response<String>, 
         return Ok(pages::sign_in(signed_out));
     };
     let licensee = deps.store.get_licensee(&who.member.licensee_id).await?;
-    let name = licensee.map(|l| l.name).unwrap_or_else(|| who.member.licensee_id.to_string());
-    incidents::board(deps, &who, &name).await
+    let name = licensee.as_ref().map(|l| l.name.clone()).unwrap_or_else(|| who.member.licensee_id.to_string());
+    incidents::board(deps, &who, licensee.as_ref(), &name).await
 }
 
 #[derive(Deserialize)]

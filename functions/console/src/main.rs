@@ -1,4 +1,5 @@
 //! The console Lambda: configuration and the client secret read once, clients built once.
+//! The sender queues and the briefings queue are for the duty actions (re-send, close, key dates).
 
 use console::http_client::HttpClient;
 use console::oidc::Oidc;
@@ -12,6 +13,7 @@ use sim::adapters::ssm::secure_parameter;
 use sim::clock::SystemClock;
 use sim::config::required;
 use sim::ids::LicenseeId;
+use sim::ports::{ChannelQueues, Queue};
 use std::convert::Infallible;
 use std::sync::Arc;
 
@@ -30,6 +32,9 @@ async fn main() -> Result<(), Error> {
         "" | "*" => None,
         list => Some(list.split(',').map(|l| LicenseeId::parse(l.trim())).collect::<Result<Vec<_>, _>>()?),
     };
+    let queue = |name| -> Result<Arc<dyn Queue>, sim::config::ConfigError> {
+        Ok(Arc::new(SqsQueue::from_config(&aws, required(name)?)))
+    };
     let clock = Arc::new(SystemClock);
     let console = Arc::new(DynamoConsoleStore::from_config(&aws, table.clone()));
     let deps = Deps {
@@ -40,7 +45,13 @@ async fn main() -> Result<(), Error> {
         oidc: Oidc::new(config, HttpClient::new()?, clock.clone()),
         clock,
         ids: Arc::new(sim::ids::RandomIds),
-        escalation: Arc::new(SqsQueue::from_config(&aws, required("ESCALATION_QUEUE_URL")?)),
+        escalation: queue("ESCALATION_QUEUE_URL")?,
+        queues: ChannelQueues {
+            sms: queue("SMS_QUEUE_URL")?,
+            email: queue("EMAIL_QUEUE_URL")?,
+            whatsapp: queue("WHATSAPP_QUEUE_URL")?,
+        },
+        briefings: queue("BRIEFINGS_QUEUE_URL")?,
         licensees,
     };
     let deps = &deps;

@@ -1,6 +1,6 @@
 //! The console's pages, on `sim::web` (maud, the one layout, security headers).
 
-use crate::incidents::{age, label, per_channel, BoardRow, IncidentView, SearchForm};
+use crate::incidents::{age, label, per_channel, BoardRow, SearchForm};
 use crate::SignedIn;
 use http::{Response, StatusCode};
 use sim::domain::notification::Categorisation;
@@ -23,11 +23,11 @@ pub const LAYOUT: Layout = Layout {
     script: None,
 };
 
-fn page(status: StatusCode, title: &str, main: Markup) -> Response<String> {
+pub(crate) fn page(status: StatusCode, title: &str, main: Markup) -> Response<String> {
     html_response(&LAYOUT, status, document(&LAYOUT, title, main))
 }
 
-fn when(at: OffsetDateTime) -> String {
+pub(crate) fn when(at: OffsetDateTime) -> String {
     at.format(time::macros::format_description!("[day] [month repr:short] [year] [hour]:[minute] UTC"))
         .unwrap_or_default()
 }
@@ -102,6 +102,7 @@ pub fn board(who: &SignedIn, licensee: &str, rows: &[BoardRow], now: OffsetDateT
                     thead { tr {
                         th scope="col" { "Incident" } th scope="col" { "Where and when" } th scope="col" { "Age" }
                         th scope="col" { "Acknowledged" } th scope="col" { "Messages" } th scope="col" { "Checklist" }
+                        th scope="col" { "Escalation" }
                     } }
                     tbody {
                         @for row in rows {
@@ -126,7 +127,7 @@ pub fn board(who: &SignedIn, licensee: &str, rows: &[BoardRow], now: OffsetDateT
                                 td { (age(i.received_at, now)) }
                                 td { (acked) " of " (people.len()) }
                                 td {
-                                    @for (channel, (sent, failed, waiting)) in per_channel(&row.notifications) {
+                                    @for (channel, (sent, failed, waiting)) in per_channel(&row.notifications, &row.deliveries) {
                                         (channel) ": " (sent) " sent"
                                         @if failed > 0 { ", " strong { (failed) " failed" } }
                                         @if waiting > 0 { ", " (waiting) " waiting" }
@@ -134,6 +135,12 @@ pub fn board(who: &SignedIn, licensee: &str, rows: &[BoardRow], now: OffsetDateT
                                     }
                                 }
                                 td { (done) " of " (row.checklist.len()) }
+                                td {
+                                    @if let Some(e) = &row.escalation {
+                                        "Step " (e.ran) " of " (e.steps)
+                                        @if let Some(due) = e.next_due { br; span class="meta" { "Next " (when(due)) } }
+                                    }
+                                }
                             }
                         }
                     }
@@ -142,116 +149,6 @@ pub fn board(who: &SignedIn, licensee: &str, rows: &[BoardRow], now: OffsetDateT
         }
     };
     html_response(&BOARD_LAYOUT, StatusCode::OK, document(&BOARD_LAYOUT, "Live board", main))
-}
-
-pub fn incident(who: &SignedIn, v: &IncidentView, kind: Option<&str>, now: OffsetDateTime) -> Response<String> {
-    let i = &v.incident;
-    let name_of = |id: &sim::ids::ContactId| {
-        v.contacts.iter().find(|c| &c.id == id).map(|c| c.name.clone()).unwrap_or_else(|| id.to_string())
-    };
-    let mut people: Vec<&sim::ids::ContactId> = v.notifications.iter().map(|n| &n.contact_id).collect();
-    people.sort();
-    people.dedup();
-    let kinds: std::collections::BTreeSet<String> = v.timeline.iter().map(|e| label(&e.event)).collect();
-    let title = format!("{} {}", label(&i.report.incident_type), i.report.police_reference.as_str());
-    page(
-        StatusCode::OK,
-        &title,
-        html! {
-            (header(who, i.licensee_id.as_str()))
-            h1 {
-                @if let Some(c) = &v.categorisation { strong class="tag" { (c.category.label()) } " " }
-                (label(&i.report.incident_type))
-            }
-            @if let Some(closure) = v.follow_up.as_ref().and_then(|f| f.closure.as_ref()) {
-                div class="closed" role="status" { p { "Closed " (when(closure.at)) " by " (name_of(&closure.closed_by)) ": " (closure.note) } }
-            }
-            @if who.member.has(sim::domain::staff::ConsoleRole::Duty) && v.follow_up.as_ref().is_none_or(|f| f.closure.is_none()) {
-                form method="post" action={ "/console/incidents/" (i.id) "/escalate" } {
-                    input type="hidden" name="csrf" value=(who.session.csrf);
-                    button type="submit" class="secondary" { "Escalate now" }
-                }
-            }
-            p { a href={ "/console/reports/incidents/" (i.id) } { "Printable summary for the review meeting" } }
-            @if !i.report.connected_areas.is_empty() {
-                p { a href={ "/console/incidents/" (i.id) "/shares" } { "Sharing with the licensees of connected areas" } }
-            }
-            h2 { "Summary" }
-            dl {
-                dt { "Police reference" } dd { (i.report.police_reference.as_str()) }
-                dt { "Where" } dd {
-                    (i.report.location.borough.as_str())
-                    @if let Some(w) = &i.report.location.ward { ", " (w.as_str()) }
-                }
-                dt { "When" } dd { (when(i.report.occurred_at)) " (" (age(i.report.occurred_at, now)) " ago)" }
-                dt { "Weapon" } dd { (label(&i.report.weapon)) }
-                dt { "Victims" } dd {
-                    @for victim in &i.report.victims { (label(&victim.age_band)) ", " (label(&victim.injury)) br; }
-                }
-                @if let Some(c) = &v.categorisation {
-                    dt { "Category" } dd { (c.category.label()) ": " (c.reason) " (rule " (c.rule) ", round " (c.round) ")" }
-                }
-            }
-            h2 { "People" }
-            table {
-                thead { tr { th scope="col" { "Person" } th scope="col" { "Role" } th scope="col" { "Messages" } th scope="col" { "Acknowledged" } } }
-                tbody {
-                    @for person in &people {
-                        @let theirs: Vec<_> = v.notifications.iter().filter(|n| &&n.contact_id == person).collect();
-                        tr {
-                            td { (name_of(person)) }
-                            td { @if let Some(n) = theirs.first() { (n.role.as_str()) @if n.required { " (required)" } } }
-                            td {
-                                @for n in &theirs {
-                                    (label(&n.channel)) " step " (n.step) ": " strong { (label(&n.status)) }
-                                    @if let Some(at) = n.sent_at { " " (when(at)) }
-                                    br;
-                                }
-                            }
-                            td {
-                                @if let Some(a) = v.acknowledgements.iter().find(|a| &&a.contact_id == person) {
-                                    (when(a.at)) " by " (label(&a.channel)) br; span class="meta" { (a.user_agent) }
-                                } @else {
-                                    span class="tag grey" { "Awaited" }
-                                    @if who.member.has(sim::domain::staff::ConsoleRole::Duty) {
-                                        form method="post" action={ "/console/incidents/" (i.id) "/people/" (person) "/acknowledge" } {
-                                            input type="hidden" name="csrf" value=(who.session.csrf);
-                                            label for={ "note-" (person) } { "Acknowledged by phone? Note" }
-                                            input type="text" id={ "note-" (person) } name="note" maxlength="200";
-                                            button type="submit" class="secondary" { "Record acknowledgement for " (name_of(person)) }
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-            h2 { "Checklist" }
-            @if v.checklist.is_empty() { p { "No checklist." } } @else {
-                table {
-                    thead { tr { th scope="col" { "Item" } th scope="col" { "Owner" } th scope="col" { "Status" } } }
-                    tbody { @for item in &v.checklist { tr {
-                        td { (item.text) } td { (item.owner_role.as_str()) } td { (label(&item.status)) }
-                    } } }
-                }
-            }
-            h2 id="timeline" { "Timeline" }
-            form method="get" action={ "/console/incidents/" (i.id) } {
-                label for="kind" { "Show" }
-                select id="kind" name="kind" {
-                    option value="" { "Everything" }
-                    @for k in &kinds { option value=(k) selected[kind == Some(k.as_str())] { (k) } }
-                }
-                button type="submit" class="secondary" { "Filter" }
-            }
-            ol class="items" {
-                @for e in v.timeline.iter().filter(|e| kind.is_none_or(|k| k.is_empty() || label(&e.event) == k)) {
-                    li { span class="meta" { (when(e.at)) } " " (label(&e.event)) }
-                }
-            }
-        },
-    )
 }
 
 pub fn search(

@@ -215,8 +215,11 @@ async fn quick_reply(deps: &Deps, reply: &whatsapp::QuickReply) -> Result<Outcom
         role: contact.role.clone(),
         channel: Channel::WhatsApp,
         at: reply.at,
-        user_agent: WHATSAPP_REPLY.into(),
+        user_agent: String::new(),
         device: "WhatsApp reply".into(),
+        via: sim::domain::notification::AckVia::WhatsAppReply,
+        note: None,
+        recorded_by: None,
     };
     let event = TimelineEvent::new(
         &*deps.ids,
@@ -228,7 +231,3 @@ async fn quick_reply(deps: &Deps, reply: &whatsapp::QuickReply) -> Result<Outcom
     tracing::info!(incident_id = %incident.id, contact_id = %contact.id, recorded, "acknowledged by WhatsApp reply");
     Ok(Outcome::Acknowledged(recorded))
 }
-
-/// How an acknowledgement by WhatsApp quick reply is marked (its "user
-/// agent"): a deliberate human action, not a link a scanner could open.
-pub const WHATSAPP_REPLY: &str = "whatsapp-reply";

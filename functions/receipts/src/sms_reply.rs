@@ -19,9 +19,6 @@ use sim::domain::policy::Channel;
 use sim::domain::{Event, TimelineEvent};
 use sim::ports::{Outgoing, SendError};
 
-/// How an acknowledgement by SMS reply is marked (its "user agent").
-pub const SMS_REPLY: &str = "sms-reply";
-
 pub const ACKNOWLEDGED: &str = "SIM: acknowledged, thank you.";
 pub const NOT_RECOGNISED: &str =
     "SIM: that reply was not recognised. Reply with the code in your latest SIM alert, or use its link.";
@@ -119,8 +116,11 @@ async fn verdict(deps: &Deps, inbound: &InboundSms, from: &PhoneNumber) -> Resul
         role: contact.role.clone(),
         channel: Channel::Sms,
         at: now,
-        user_agent: SMS_REPLY.into(),
+        user_agent: String::new(),
         device: "SMS reply".into(),
+        via: sim::domain::notification::AckVia::SmsReply,
+        note: None,
+        recorded_by: None,
     };
     let event = TimelineEvent::new(
         &*deps.ids,

@@ -19,20 +19,14 @@ use lambda_http::Request;
 use serde::Deserialize;
 use sim::briefings::policy_for;
 use sim::domain::choice::Choice;
-use sim::domain::follow_up::{BriefingCheck, BriefingReason, Closure, FollowUp, KeyDate, KeyDateKind};
-use sim::domain::text::strip_invisible_controls;
+use sim::domain::follow_up::{
+    parse_closing_note, parse_key_date, BriefingCheck, Closure, FollowUp, KeyDate, KeyDateKind,
+};
 use sim::domain::{Event, TimelineEvent};
 use sim::links::LinkClaims;
 use sim::ports::{schedule_checks, StoreError};
 use sim::render::{uk_time, when, when_date};
 use sim::web::HtmlResponse;
-use time::{Date, Duration};
-
-/// Closing notes say how the response ended, briefly.
-pub const MAX_CLOSING_NOTE_CHARS: usize = 1000;
-
-/// How far ahead a key date may be.
-const MAX_DAYS_AHEAD: i64 = 2 * 366;
 
 #[derive(Deserialize)]
 struct CloseForm {
@@ -59,22 +53,6 @@ fn unprocessable(title: &'static str, text: &'static str) -> PageError {
     PageError::Invalid((title, text))
 }
 
-/// The closing note as typed: invisible and bidi controls stripped, trimmed, not empty, at most 1,000 characters.
-pub fn parse_closing_note(text: &str) -> Result<String, &'static str> {
-    let text = strip_invisible_controls(text);
-    let note = text.trim();
-    if note.is_empty() {
-        return Err("Write a sentence or two on how the response ended, without names.");
-    }
-    if note.chars().count() > MAX_CLOSING_NOTE_CHARS {
-        return Err("A closing note can be at most 1,000 characters.");
-    }
-    if note.chars().any(|c| c.is_control() && c != '\n' && c != '\r') {
-        return Err("A closing note must be plain text.");
-    }
-    Ok(note.to_owned())
-}
-
 pub async fn close(deps: &Deps, token: &str, req: &Request) -> Result<HtmlResponse, PageError> {
     let (claims, form): (_, CloseForm) = posted(deps, token, req)?;
     let store = &*deps.store;
@@ -91,7 +69,7 @@ pub async fn close(deps: &Deps, token: &str, req: &Request) -> Result<HtmlRespon
     }
     let follow_up = follow_up_of(deps, &claims).await?;
     if let Some(closure) = &follow_up.closure {
-        schedule(deps, &closing_checks(&follow_up, closure)).await?;
+        schedule(deps, &follow_up.closing_checks(closure)).await?;
         let note = format!("This incident was already closed at {}.", when(closure.at));
         return show(deps, token, Some(note)).await;
     }
@@ -103,30 +81,19 @@ pub async fn close(deps: &Deps, token: &str, req: &Request) -> Result<HtmlRespon
         return Err(PageError::StaleClose);
     }
     let now = deps.clock.now();
-    let closure = Closure { closed_by: contact.id.clone(), role: contact.role.clone(), at: now, note };
-    let mut closed = follow_up.next();
-    closed.closure = Some(closure.clone());
-    let event = Event::Closed { contact_id: contact.id.clone(), role: contact.role.clone() };
+    let closure = Closure { closed_by: contact.id.clone().into(), role: contact.role.clone(), at: now, note };
+    let closed = follow_up.closed(closure.clone());
+    let event = Event::Closed { by: contact.id.clone().into(), role: contact.role.clone() };
     match store.put_follow_up(&closed, &[TimelineEvent::new(&*deps.ids, &incident.id, now, event)]).await {
         Ok(()) => {}
         Err(StoreError::Conflict) => return Err(PageError::StaleClose),
         Err(e) => return Err(e.into()),
     }
     tracing::info!(incident_id = %incident.id, contact_id = %contact.id, "incident closed");
-    schedule(deps, &closing_checks(&closed, &closure)).await?;
+    schedule(deps, &closed.closing_checks(&closure)).await?;
     let note = "The incident is closed. The groups are told now, and re-alerted with the open items at the \
                 24-hour, 72-hour and 7-day reviews.";
     show(deps, token, Some(note.to_owned())).await
-}
-
-/// The closing update, at once, and the three reviews.
-fn closing_checks(follow_up: &FollowUp, closure: &Closure) -> Vec<BriefingCheck> {
-    let closed = BriefingCheck {
-        incident_id: follow_up.incident_id.clone(),
-        reason: BriefingReason::Closed,
-        due_at: closure.at,
-    };
-    std::iter::once(closed).chain(follow_up.after_closing(closure.at)).collect()
 }
 
 async fn schedule(deps: &Deps, checks: &[BriefingCheck]) -> Result<(), PageError> {
@@ -144,31 +111,24 @@ pub async fn add_key_date(deps: &Deps, token: &str, req: &Request) -> Result<Htm
         ));
     };
     let today = uk_time(now).0.date();
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    let date = match form.date.as_deref().map(|d| Date::parse(d.trim(), format)) {
-        Some(Ok(date)) if date >= today && date <= today + Duration::days(MAX_DAYS_AHEAD) => date,
-        Some(Ok(_)) => {
-            return Err(unprocessable(
-                "The key date was not added",
-                "The date must be today or within the next two years.",
-            ))
-        }
-        _ => return Err(unprocessable("The key date was not added", "Enter the date as day, month and year.")),
+    let date = match parse_key_date(form.date.as_deref().unwrap_or_default(), today) {
+        Ok(date) => date,
+        Err(message) => return Err(unprocessable("The key date was not added", message)),
     };
     let store = &*deps.store;
     let Some(incident) = store.get_incident(&claims.incident_id).await? else {
         return Err(PageError::NotFound);
     };
     let follow_up = follow_up_of(deps, &claims).await?;
-    let key_date = KeyDate { kind, date, added_by: claims.contact_id.clone(), added_at: now };
-    if let Some(existing) = follow_up.key_dates.iter().find(|d| d.kind == kind && d.date == date) {
-        schedule(deps, &[follow_up.key_date_check(existing)]).await?;
-        return show(deps, token, Some("That key date was already added.".to_owned())).await;
-    }
-    let mut next = follow_up.next();
-    next.key_dates.push(key_date.clone());
-    next.key_dates.sort_by_key(|d| d.date);
-    let event = Event::KeyDateAdded { contact_id: claims.contact_id.clone(), what: kind, date };
+    let key_date = KeyDate { kind, date, added_by: claims.contact_id.clone().into(), added_at: now };
+    let next = match follow_up.with_key_date(key_date.clone()) {
+        Ok(next) => next,
+        Err(existing) => {
+            schedule(deps, &[follow_up.key_date_check(existing)]).await?;
+            return show(deps, token, Some("That key date was already added.".to_owned())).await;
+        }
+    };
+    let event = Event::KeyDateAdded { by: claims.contact_id.clone().into(), what: kind, date };
     match store.put_follow_up(&next, &[TimelineEvent::new(&*deps.ids, &incident.id, now, event)]).await {
         Ok(()) => {}
         // Someone else changed the record meanwhile: their change stands; add again.
@@ -183,18 +143,4 @@ pub async fn add_key_date(deps: &Deps, token: &str, req: &Request) -> Result<Htm
         when_date(date)
     );
     show(deps, token, Some(note)).await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_closing_note_is_required_short_and_plain() {
-        assert!(parse_closing_note("  ").is_err());
-        assert!(parse_closing_note(&"a".repeat(1001)).is_err());
-        assert!(parse_closing_note("Bell\u{7}").is_err());
-        assert_eq!(parse_closing_note("Ended \u{202E}weiver\u{202C} booked").unwrap(), "Ended weiver booked");
-        assert_eq!(parse_closing_note(" Response ended.\nReview booked. ").unwrap(), "Response ended.\nReview booked.");
-    }
 }

@@ -241,6 +241,9 @@ async fn acknowledge(deps: &Deps, token: &str, req: &Request) -> Result<HtmlResp
         at: now,
         user_agent: user_agent.chars().take(200).collect(),
         device: Acknowledgement::device_of(&user_agent).to_owned(),
+        via: sim::domain::notification::AckVia::Link,
+        note: None,
+        recorded_by: None,
     };
     let event = TimelineEvent::new(
         &*deps.ids,

@@ -3,10 +3,12 @@
 //! follow and key dates responders add. One `FollowUp` record per incident,
 //! versioned, says which updates were sent so each is sent once.
 
+use super::actor::Actor;
 use super::checklist::ChecklistItem;
 use super::contact::Role;
+use super::text::strip_invisible_controls;
 use crate::choice;
-use crate::ids::{ContactId, IncidentId};
+use crate::ids::IncidentId;
 use serde::{Deserialize, Serialize};
 use time::{Date, Duration, OffsetDateTime};
 
@@ -108,7 +110,8 @@ pub struct SentBriefing {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Closure {
-    pub closed_by: ContactId,
+    /// The lead responder, or council staff closing in the lead role's name.
+    pub closed_by: Actor,
     pub role: Role,
     #[serde(with = "time::serde::rfc3339")]
     pub at: OffsetDateTime,
@@ -120,7 +123,7 @@ pub struct Closure {
 pub struct KeyDate {
     pub kind: KeyDateKind,
     pub date: Date,
-    pub added_by: ContactId,
+    pub added_by: Actor,
     #[serde(with = "time::serde::rfc3339")]
     pub added_at: OffsetDateTime,
 }
@@ -187,6 +190,67 @@ impl FollowUp {
     pub fn key_date_check(&self, date: &KeyDate) -> BriefingCheck {
         BriefingCheck { incident_id: self.incident_id.clone(), reason: date.reason(), due_at: date.due_at() }
     }
+
+    /// What closing schedules: the closing briefing at once and the three
+    /// reviews. Queued again when someone closes an incident already closed
+    /// (the briefings function sends each once).
+    pub fn closing_checks(&self, closure: &Closure) -> Vec<BriefingCheck> {
+        let closed =
+            BriefingCheck { incident_id: self.incident_id.clone(), reason: BriefingReason::Closed, due_at: closure.at };
+        std::iter::once(closed).chain(self.after_closing(closure.at)).collect()
+    }
+
+    /// The next version, closed (the caller checked it was open).
+    pub fn closed(&self, closure: Closure) -> FollowUp {
+        let mut next = self.next();
+        next.closure = Some(closure);
+        next
+    }
+
+    /// The next version with `date` added, in date order; `Err` with the
+    /// date already there when the same kind of date on that day was added.
+    pub fn with_key_date(&self, date: KeyDate) -> Result<FollowUp, &KeyDate> {
+        if let Some(existing) = self.key_dates.iter().find(|d| d.kind == date.kind && d.date == date.date) {
+            return Err(existing);
+        }
+        let mut next = self.next();
+        next.key_dates.push(date);
+        next.key_dates.sort_by_key(|d| d.date);
+        Ok(next)
+    }
+}
+
+/// Closing notes say how the response ended, briefly.
+pub const MAX_CLOSING_NOTE_CHARS: usize = 1000;
+
+/// How far ahead a key date may be, in days.
+pub const KEY_DATE_MAX_DAYS_AHEAD: i64 = 2 * 366;
+
+/// The closing note as typed: invisible and bidi controls stripped, trimmed,
+/// not empty, at most 1,000 characters, plain text (line breaks allowed).
+pub fn parse_closing_note(text: &str) -> Result<String, &'static str> {
+    let text = strip_invisible_controls(text);
+    let note = text.trim();
+    if note.is_empty() {
+        return Err("Write a sentence or two on how the response ended, without names.");
+    }
+    if note.chars().count() > MAX_CLOSING_NOTE_CHARS {
+        return Err("A closing note can be at most 1,000 characters.");
+    }
+    if note.chars().any(|c| c.is_control() && c != '\n' && c != '\r') {
+        return Err("A closing note must be plain text.");
+    }
+    Ok(note.to_owned())
+}
+
+/// A key date as typed (`YYYY-MM-DD`): today (UK) or within the next two years.
+pub fn parse_key_date(text: &str, today: Date) -> Result<Date, &'static str> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    match Date::parse(text.trim(), format) {
+        Ok(date) if date >= today && date <= today + Duration::days(KEY_DATE_MAX_DAYS_AHEAD) => Ok(date),
+        Ok(_) => Err("The date must be today or within the next two years."),
+        Err(_) => Err("Enter the date as day, month and year."),
+    }
 }
 
 /// Checklist progress for one section.
@@ -248,11 +312,29 @@ mod tests {
         let kd = |date| KeyDate {
             kind: KeyDateKind::Funeral,
             date,
-            added_by: ContactId::parse("con-a").unwrap(),
+            added_by: crate::ids::ContactId::parse("con-a").unwrap().into(),
             added_at: datetime!(2026-11-21 02:10 UTC),
         };
         assert_eq!(kd(date!(2026 - 12 - 01)).due_at(), datetime!(2026-12-01 09:00 UTC));
         assert_eq!(kd(date!(2027 - 06 - 01)).due_at(), datetime!(2027-06-01 08:00 UTC));
+    }
+
+    #[test]
+    fn a_closing_note_is_required_short_and_plain() {
+        assert!(parse_closing_note("  ").is_err());
+        assert!(parse_closing_note(&"a".repeat(1001)).is_err());
+        assert!(parse_closing_note("Bell\u{7}").is_err());
+        assert_eq!(parse_closing_note("Ended \u{202E}weiver\u{202C} booked").unwrap(), "Ended weiver booked");
+        assert_eq!(parse_closing_note(" Response ended.\nReview booked. ").unwrap(), "Response ended.\nReview booked.");
+    }
+
+    #[test]
+    fn a_key_date_is_today_or_within_two_years() {
+        let today = date!(2026 - 11 - 21);
+        assert_eq!(parse_key_date(" 2026-11-21 ", today), Ok(today));
+        assert!(parse_key_date("2026-11-20", today).is_err());
+        assert!(parse_key_date("2028-12-01", today).is_err());
+        assert!(parse_key_date("21/11/2026", today).is_err());
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! SIM's domain: pure types and rules, no I/O.
 
+pub mod actor;
 pub mod area;
 pub mod caller;
 pub mod category;
@@ -21,6 +22,7 @@ pub mod text;
 pub mod timeline;
 pub mod validation;
 
+pub use actor::Actor;
 pub use area::{AreaName, PostcodeDistrict};
 pub use caller::{ApiKey, Caller, KeyHash};
 pub use contact::{Contact, EmailAddress, Group, PhoneNumber, Role};

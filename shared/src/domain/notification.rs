@@ -221,24 +221,94 @@ pub struct NotificationMessage {
     pub step: Step,
 }
 
-/// A responder pressed Acknowledge on their personal link.
+/// Someone acknowledged an incident: pressed Acknowledge on their personal
+/// link, replied to their alert, or told council staff, who recorded it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Acknowledgement {
     pub incident_id: IncidentId,
     pub contact_id: ContactId,
     pub role: crate::domain::contact::Role,
-    /// The channel whose link was used.
+    /// The channel whose link or message they answered (recorded by staff:
+    /// the channel of their latest alert).
     pub channel: Channel,
     #[serde(with = "time::serde::rfc3339")]
     pub at: OffsetDateTime,
-    /// The browser's user agent, shortened: for telling people from scanners later.
+    /// The browser's user agent, shortened, for an acknowledgement by link:
+    /// for telling people from scanners later. Empty for the other ways.
+    #[serde(default)]
     pub user_agent: String,
     /// The kind of device, from the user agent ("iPhone", "Windows computer",
     /// "headless browser"): shown beside the acknowledgement so a lead can
     /// spot one a machine made.
     #[serde(default = "unknown_device")]
     pub device: String,
+    /// How it reached SIM (records from before this field were by link).
+    #[serde(default)]
+    pub via: AckVia,
+    /// What the person said, as council staff recorded it ("phoned; on the way").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<AckNote>,
+    /// The staff member who recorded it in the console.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recorded_by: Option<crate::domain::staff::StaffId>,
 }
+
+choice!(
+    /// How an acknowledgement reached SIM.
+    AckVia {
+        Link = "link",
+        WhatsAppReply = "whatsapp_reply",
+        SmsReply = "sms_reply",
+        Console = "console",
+    }
+);
+
+// `choice!` derives no Default, so it cannot be derived here.
+#[allow(clippy::derivable_impls)]
+impl Default for AckVia {
+    fn default() -> Self {
+        AckVia::Link
+    }
+}
+
+impl AckVia {
+    pub fn label(&self) -> &'static str {
+        match self {
+            AckVia::Link => "personal link",
+            AckVia::WhatsAppReply => "WhatsApp reply",
+            AckVia::SmsReply => "SMS reply",
+            AckVia::Console => "recorded in the console",
+        }
+    }
+}
+
+/// A short note kept with an acknowledgement: one line of plain text,
+/// invisible and bidi controls removed, other controls and line breaks as
+/// spaces, trimmed, 1 to 200 characters.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct AckNote(String);
+
+impl AckNote {
+    pub const MAX_CHARS: usize = 200;
+
+    pub fn parse(text: &str) -> Result<Self, &'static str> {
+        let cleaned: String = crate::domain::text::strip_invisible_controls(text)
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
+        let note = cleaned.trim();
+        if note.is_empty() {
+            return Err("a note needs some text");
+        }
+        if note.chars().count() > Self::MAX_CHARS {
+            return Err("a note can be at most 200 characters");
+        }
+        Ok(Self(note.to_owned()))
+    }
+}
+
+crate::text_newtype!(AckNote);
 
 fn unknown_device() -> String {
     UNKNOWN_DEVICE.to_owned()
@@ -380,5 +450,28 @@ mod tests {
         ] {
             assert_eq!(Acknowledgement::device_of(ua), device, "{ua}");
         }
+    }
+}
+
+#[cfg(test)]
+mod ack_tests {
+    use super::*;
+
+    #[test]
+    fn a_note_is_one_clean_bounded_line() {
+        assert_eq!(AckNote::parse("  phoned;\non the way\u{202E} ").unwrap().as_str(), "phoned; on the way");
+        assert!(AckNote::parse(" \u{200B} ").is_err());
+        assert!(AckNote::parse(&"a".repeat(201)).is_err());
+        assert!(AckNote::parse(&"a".repeat(200)).is_ok());
+    }
+
+    #[test]
+    fn an_acknowledgement_stored_before_via_and_note_reads_as_by_link() {
+        let old = serde_json::json!({
+            "incident_id": "inc-1", "contact_id": "con-1", "role": "gold", "channel": "sms",
+            "at": "2026-11-21T02:10:00Z", "user_agent": "Mozilla/5.0 (iPhone)", "device": "iPhone"
+        });
+        let ack: Acknowledgement = serde_json::from_value(old).unwrap();
+        assert_eq!((ack.via, ack.note, ack.recorded_by), (AckVia::Link, None, None));
     }
 }

@@ -1,11 +1,13 @@
 //! Everything that happened to an incident, in order. Entries hold ids,
 //! codes and plain descriptions, never personal data.
 
+use super::actor::Actor;
 use super::area::AreaName;
 use super::category::Category;
 use super::contact::Role;
 use super::follow_up::KeyDateKind;
 use super::incident::HandoffReason;
+use super::notification::Step;
 use super::policy::Channel;
 use super::share::ShareActor;
 use crate::ids::{CallerId, ContactId, EventId, GroupId, IdGenerator, IncidentId, LicenseeId};
@@ -132,6 +134,13 @@ pub enum Event {
         step: u32,
         staff_id: String,
     },
+    /// Council staff queued a person's alert again on one channel.
+    Resent {
+        contact_id: ContactId,
+        channel: Channel,
+        step: Step,
+        staff_id: String,
+    },
     /// An escalation step ran: reminders to silent roles, alerts to deputies or groups.
     Escalated {
         step: u32,
@@ -149,14 +158,18 @@ pub enum Event {
         contact_id: ContactId,
         changes: Vec<String>,
     },
-    /// The lead role closed the incident (the closing note stays on the record).
+    /// The lead role closed the incident, or council staff in its name (the
+    /// closing note stays on the record). Entries from before staff could
+    /// act name the responder as `contact_id`.
     Closed {
-        contact_id: ContactId,
+        #[serde(alias = "contact_id")]
+        by: Actor,
         role: Role,
     },
-    /// A responder added a key date (funeral, court date, anniversary).
+    /// A responder or council staff added a key date (funeral, court date, anniversary).
     KeyDateAdded {
-        contact_id: ContactId,
+        #[serde(alias = "contact_id")]
+        by: Actor,
         what: KeyDateKind,
         date: Date,
     },
@@ -209,12 +222,23 @@ impl Event {
             | Event::FellBack { contact_id, .. }
             | Event::Acknowledged { contact_id, .. }
             | Event::ChecklistChanged { contact_id, .. }
-            | Event::Closed { contact_id, .. }
-            | Event::KeyDateAdded { contact_id, .. }
+            | Event::Resent { contact_id, .. }
             | Event::AcknowledgedOnBehalf { contact_id, .. }
             | Event::RotaOnDuty { contact_id, .. }
             | Event::AwayDeputyAlerted { contact_id, .. }
             | Event::AwayNobodyAlerted { contact_id, .. } => Some(contact_id.as_str()),
+            Event::Closed { by, .. } | Event::KeyDateAdded { by, .. } => by.contact().map(|c| c.as_str()),
+            _ => None,
+        }
+    }
+
+    /// The council staff member who did this, if staff did (the console names them).
+    pub fn staff(&self) -> Option<&str> {
+        match self {
+            Event::AcknowledgedOnBehalf { staff_id, .. }
+            | Event::EscalatedNow { staff_id, .. }
+            | Event::Resent { staff_id, .. } => Some(staff_id.as_str()),
+            Event::Closed { by, .. } | Event::KeyDateAdded { by, .. } => by.staff().map(|s| s.as_str()),
             _ => None,
         }
     }
@@ -242,6 +266,7 @@ impl Event {
             Event::Acknowledged { .. } => "acknowledged",
             Event::AcknowledgedOnBehalf { .. } => "acknowledged_on_behalf",
             Event::EscalatedNow { .. } => "escalated_now",
+            Event::Resent { .. } => "resent",
             Event::Escalated { .. } => "escalated",
             Event::EscalationEnded { .. } => "escalation_ended",
             Event::ChecklistChanged { .. } => "checklist_changed",
@@ -270,5 +295,31 @@ pub struct TimelineEvent {
 impl TimelineEvent {
     pub fn new(ids: &dyn IdGenerator, incident_id: &IncidentId, at: OffsetDateTime, event: Event) -> Self {
         Self { id: EventId::generate(ids), incident_id: incident_id.clone(), at, event }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn closings_and_key_dates_written_before_actors_still_read() {
+        let old: Event = serde_json::from_value(serde_json::json!(
+            {"kind": "closed", "contact_id": "con-gold", "role": "gold"}
+        ))
+        .unwrap();
+        assert_eq!(old.contact(), Some("con-gold"));
+        let date = serde_json::to_value(time::macros::date!(2026 - 11 - 26)).unwrap();
+        let old: Event = serde_json::from_value(serde_json::json!(
+            {"kind": "key_date_added", "contact_id": "con-gold", "what": "funeral", "date": date}
+        ))
+        .unwrap();
+        assert_eq!(old.contact(), Some("con-gold"));
+        let staff = Event::Closed {
+            by: Actor::from(crate::domain::staff::StaffId::parse("stf-dee").unwrap()),
+            role: Role::parse("gold").unwrap(),
+        };
+        let again: Event = serde_json::from_str(&serde_json::to_string(&staff).unwrap()).unwrap();
+        assert_eq!((again.staff(), again.contact()), (Some("stf-dee"), None));
     }
 }

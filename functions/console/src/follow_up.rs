@@ -1,0 +1,150 @@
+//! Closing an incident and adding key dates from the console: the same
+//! domain steps as the responder's page (`FollowUp::closed`,
+//! `FollowUp::with_key_date`, the same note and date rules), with council
+//! staff as the actor. Staff close in the name of the policy's lead role.
+//! The record is written first and the briefing checks queued after, as on
+//! the responder's page; pressing again re-queues them (each briefing is
+//! sent once).
+
+use crate::actions::may_act;
+use crate::{incidents, pages, Deps, Failure, SignedIn};
+use http::{Request, Response, StatusCode};
+use serde::Deserialize;
+use sim::briefings::policy_for;
+use sim::domain::choice::Choice;
+use sim::domain::follow_up::{
+    parse_closing_note, parse_key_date, BriefingCheck, Closure, FollowUp, KeyDate, KeyDateKind,
+};
+use sim::domain::{Actor, Event, Incident, TimelineEvent};
+use sim::ports::{DelayedCheck, StoreError};
+use sim::web;
+
+#[derive(Deserialize)]
+struct CloseForm {
+    csrf: String,
+    version: Option<u32>,
+    #[serde(default)]
+    closing_note: String,
+}
+
+#[derive(Deserialize)]
+struct KeyDateForm {
+    csrf: String,
+    #[serde(default)]
+    what: String,
+    #[serde(default)]
+    date: String,
+}
+
+async fn follow_up_of(deps: &Deps, incident: &Incident) -> Result<FollowUp, StoreError> {
+    Ok(deps.store.get_follow_up(&incident.id).await?.unwrap_or_else(|| FollowUp::new(incident.id.clone())))
+}
+
+async fn schedule(deps: &Deps, checks: &[BriefingCheck]) -> Result<(), Failure> {
+    let now = deps.clock.now();
+    let messages: Vec<_> = checks.iter().map(|c| c.message(now)).collect();
+    Ok(deps.briefings.send(&messages).await?)
+}
+
+fn back(incident: &Incident) -> Response<String> {
+    web::redirect(&format!("/console/incidents/{}", incident.id))
+}
+
+fn unreadable() -> Response<String> {
+    pages::problem(StatusCode::BAD_REQUEST, "The form could not be read. Go back and try again.")
+}
+
+pub async fn close(
+    deps: &Deps,
+    who: &SignedIn,
+    req: &Request<Vec<u8>>,
+    incident_id: &str,
+) -> Result<Response<String>, Failure> {
+    let Some(incident) = incidents::own_incident(deps, who, incident_id).await? else {
+        return Ok(pages::not_found());
+    };
+    let Ok(form) = web::parse_form::<CloseForm>(req.body()) else { return Ok(unreadable()) };
+    if let Some(refusal) = may_act(who, &form.csrf) {
+        return Ok(refusal);
+    }
+    let store = &*deps.store;
+    let Some((_, policy)) = policy_for(store, &incident).await? else {
+        return Ok(pages::problem(
+            StatusCode::CONFLICT,
+            "This incident has not been categorised yet, so it has no lead role to close it for.",
+        ));
+    };
+    let follow_up = follow_up_of(deps, &incident).await?;
+    if let Some(closure) = &follow_up.closure {
+        schedule(deps, &follow_up.closing_checks(closure)).await?;
+        return Ok(back(&incident));
+    }
+    let note = match parse_closing_note(&form.closing_note) {
+        Ok(note) => note,
+        Err(message) => return incidents::show(deps, who, incident, None, &[message]).await,
+    };
+    let stale = "Someone changed this incident's follow-up meanwhile: check the page and close it again.";
+    if form.version != Some(follow_up.version) {
+        return incidents::show(deps, who, incident, None, &[stale]).await;
+    }
+    let now = deps.clock.now();
+    let by = Actor::from(who.member.id.clone());
+    let closure = Closure { closed_by: by.clone(), role: policy.lead_role.clone(), at: now, note };
+    let closed = follow_up.closed(closure.clone());
+    let event = Event::Closed { by, role: policy.lead_role.clone() };
+    match store.put_follow_up(&closed, &[TimelineEvent::new(&*deps.ids, &incident.id, now, event)]).await {
+        Ok(()) => {}
+        Err(StoreError::Conflict) => return incidents::show(deps, who, incident, None, &[stale]).await,
+        Err(e) => return Err(e.into()),
+    }
+    tracing::info!(incident_id = %incident.id, staff = %who.member.id, "incident closed in the console");
+    schedule(deps, &closed.closing_checks(&closure)).await?;
+    Ok(back(&incident))
+}
+
+pub async fn add_key_date(
+    deps: &Deps,
+    who: &SignedIn,
+    req: &Request<Vec<u8>>,
+    incident_id: &str,
+) -> Result<Response<String>, Failure> {
+    let Some(incident) = incidents::own_incident(deps, who, incident_id).await? else {
+        return Ok(pages::not_found());
+    };
+    let Ok(form) = web::parse_form::<KeyDateForm>(req.body()) else { return Ok(unreadable()) };
+    if let Some(refusal) = may_act(who, &form.csrf) {
+        return Ok(refusal);
+    }
+    let now = deps.clock.now();
+    let mut errors = Vec::new();
+    let kind = KeyDateKind::parse(&form.what);
+    if kind.is_none() {
+        errors.push("Choose what the date is: funeral, court date, anniversary or other.");
+    }
+    let date = parse_key_date(&form.date, sim::render::uk_time(now).0.date()).map_err(|e| errors.push(e)).ok();
+    let (Some(kind), Some(date)) = (kind, date) else {
+        return incidents::show(deps, who, incident, None, &errors).await;
+    };
+    let follow_up = follow_up_of(deps, &incident).await?;
+    let by = Actor::from(who.member.id.clone());
+    let key_date = KeyDate { kind, date, added_by: by.clone(), added_at: now };
+    let next = match follow_up.with_key_date(key_date.clone()) {
+        Ok(next) => next,
+        Err(existing) => {
+            schedule(deps, &[follow_up.key_date_check(existing)]).await?;
+            return Ok(back(&incident));
+        }
+    };
+    let event = Event::KeyDateAdded { by, what: kind, date };
+    match deps.store.put_follow_up(&next, &[TimelineEvent::new(&*deps.ids, &incident.id, now, event)]).await {
+        Ok(()) => {}
+        Err(StoreError::Conflict) => {
+            let busy = "Someone changed this incident's follow-up meanwhile: add the date again.";
+            return incidents::show(deps, who, incident, None, &[busy]).await;
+        }
+        Err(e) => return Err(e.into()),
+    }
+    tracing::info!(incident_id = %incident.id, kind = kind.as_str(), staff = %who.member.id, "key date added in the console");
+    schedule(deps, &[next.key_date_check(&key_date)]).await?;
+    Ok(back(&incident))
+}
