@@ -66,6 +66,7 @@ async fn world() -> World {
         ids: Arc::new(sim::ids::RandomIds),
         escalation: Arc::new(sim::adapters::memory_queue::MemoryQueue::new("escalation")),
         licensees: None,
+        vault: None,
     };
     World { provider, deps, console, clock }
 }

@@ -118,6 +118,7 @@ async fn world(allowed: Option<Vec<LicenseeId>>) -> World {
         ids: Arc::new(sim::ids::RandomIds),
         escalation: Arc::new(sim::adapters::memory_queue::MemoryQueue::new("escalation")),
         licensees: allowed,
+        vault: None,
     };
     World { provider, deps, console, clock }
 }

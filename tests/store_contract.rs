@@ -404,6 +404,7 @@ async fn vault_records(store: &dyn Store) {
         licensee_id: licensee.clone(),
         incident_id: inc(incident),
         subject_id: SubjectId::parse(id).unwrap(),
+        role: sim::domain::subject::SubjectRole::Witness,
         sealed: "c2VhbGVk".into(),
         blind_index: person.clone(),
         created_at: START,

@@ -197,9 +197,11 @@ pub async fn build(
     };
     let site = respond::Site::from_public_base_url(base_url).map_err(|e| format!("the base URL {e}"))?;
     let respond = respond::Deps { store: store.clone(), briefings, clock: clock.clone(), ids: ids.clone(), key, site };
-    let (console, dev_oidc) =
+    let (mut console, dev_oidc) =
         console_with_dev_oidc(base_url, &store, search, staff, sessions, &clock, &ids, alerting.escalation.clone())
             .await?;
+    // One vault (one in-memory key provider) for intake and the console.
+    console.vault = intake.settings.vault.clone();
     let sweep = sweep::Deps { store, queue, clock, ids, settings: sweep::Settings { after: Duration::seconds(30) } };
     Ok(Stack {
         intake: Arc::new(intake),

@@ -70,6 +70,8 @@ pub(super) async fn console_with_dev_oidc(
         ids: ids.clone(),
         escalation,
         licensees: None,
+        // The stack shares intake's vault with the console once both are built.
+        vault: None,
     };
     Ok((deps, provider))
 }

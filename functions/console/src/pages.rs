@@ -23,17 +23,17 @@ pub const LAYOUT: Layout = Layout {
     script: None,
 };
 
-fn page(status: StatusCode, title: &str, main: Markup) -> Response<String> {
+pub(crate) fn page(status: StatusCode, title: &str, main: Markup) -> Response<String> {
     html_response(&LAYOUT, status, document(&LAYOUT, title, main))
 }
 
-fn when(at: OffsetDateTime) -> String {
+pub(crate) fn when(at: OffsetDateTime) -> String {
     at.format(time::macros::format_description!("[day] [month repr:short] [year] [hour]:[minute] UTC"))
         .unwrap_or_default()
 }
 
 /// Who is signed in, with the sign-out button (every form carries the CSRF token).
-fn header(who: &SignedIn, licensee: &str) -> Markup {
+pub(crate) fn header(who: &SignedIn, licensee: &str) -> Markup {
     html! {
         div class="meta" {
             "Signed in as " strong { (who.member.name) } " (" (who.member.roles_text()) "), " (licensee) ". "
@@ -170,6 +170,7 @@ pub fn incident(who: &SignedIn, v: &IncidentView, kind: Option<&str>, now: Offse
                     button type="submit" class="secondary" { "Escalate now" }
                 }
             }
+            p { a href={ "/console/incidents/" (i.id) "/subjects" } { "Personal data" } }
             h2 { "Summary" }
             dl {
                 dt { "Police reference" } dd { (i.report.police_reference.as_str()) }

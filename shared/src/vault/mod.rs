@@ -193,6 +193,7 @@ impl Vault {
             licensee_id: licensee.clone(),
             incident_id: incident.clone(),
             subject_id: subject.clone(),
+            role: record.role,
             sealed: base64::engine::general_purpose::STANDARD.encode(sealed),
             blind_index: self.blind_index(record.name.as_str(), record.date_of_birth),
             created_at: self.clock.now(),

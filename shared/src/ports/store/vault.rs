@@ -4,7 +4,7 @@
 //! provider: records hold only ciphertext and the wrapped key.
 
 use super::StoreError;
-use crate::domain::subject::BlindIndex;
+use crate::domain::subject::{BlindIndex, SubjectRole};
 use crate::ids::{AccessId, IncidentId, LicenseeId, SubjectId};
 use crate::ports::keys::WrappedKey;
 use async_trait::async_trait;
@@ -32,6 +32,9 @@ pub struct SealedSubject {
     pub licensee_id: LicenseeId,
     pub incident_id: IncidentId,
     pub subject_id: SubjectId,
+    /// The person's part in the incident, in the clear so the console can
+    /// list an incident's records without opening any (it names no one).
+    pub role: SubjectRole,
     /// base64 of nonce, ciphertext and tag.
     pub sealed: String,
     pub blind_index: BlindIndex,
