@@ -22,6 +22,8 @@ struct Rig {
     escalation: Arc<MemoryQueue>,
     deps: Deps,
     console: Arc<MemoryConsoleStore>,
+    /// A personal-data record on Lambeth's incident.
+    subject: String,
 }
 
 /// Lambeth has one incident (the fixture report, categorised and alerted).
@@ -42,7 +44,7 @@ async fn rig() -> Rig {
     };
     let deps = Deps {
         store: h.store.clone(),
-        search: memory,
+        search: memory.clone(),
         staff: console.clone(),
         sessions: console.clone(),
         oidc: Oidc::new(config, HttpClient::new().unwrap(), h.clock.clone()),
@@ -50,8 +52,20 @@ async fn rig() -> Rig {
         ids: h.ids.clone(),
         escalation: escalation.clone(),
         licensees: None,
+        vault: Some(Arc::new(sim::startup::local_vault(memory.clone(), h.clock.clone(), h.ids.clone()))),
     };
-    Rig { h, escalation, deps, console }
+    let record = sim::domain::subject::SubjectRecord::from_json(
+        &serde_json::json!({"role": "witness", "name": "A Witness"}),
+        START.date(),
+        sim::domain::subject::SubjectSource::Council { staff_id: "stf-lambeth-duty".into() },
+    )
+    .unwrap();
+    let police = sim::vault::Reader { id: "met-cad".into(), role: "police".into(), address: None };
+    let lambeth = LicenseeId::parse("lambeth").unwrap();
+    let incident = sim::ids::IncidentId::parse(LAMBETH_INCIDENT).unwrap();
+    let vault = deps.vault.as_ref().unwrap();
+    let subject = vault.add(&lambeth, &incident, &record, &police).await.unwrap().to_string();
+    Rig { h, escalation, deps, console, subject }
 }
 
 /// A signed-in duty officer of `licensee`: the cookie header and the CSRF token.
@@ -159,7 +173,8 @@ async fn a_kent_duty_officer_gets_404_on_every_route_with_lambeths_ids() {
         let path = pattern
             .replace("{incident}", LAMBETH_INCIDENT)
             .replace("{contact}", LAMBETH_CONTACT)
-            .replace("{staff}", "stf-lambeth-duty");
+            .replace("{staff}", "stf-lambeth-duty")
+            .replace("{subject}", &rig.subject);
         assert!(!path.contains('{'), "no Lambeth id for a parameter of {pattern}: add one to this test");
         for method in ["GET", "POST"] {
             let kent_said = handle(&rig.deps, request(method, &path, &kent, &format!("csrf={kent_csrf}"))).await;
