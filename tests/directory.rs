@@ -275,6 +275,7 @@ async fn gapshire(store: &dyn Store) -> LicenseeId {
             rules: None,
             policies: None,
             checklist: None,
+            data_sharing: None,
         })
         .await
         .unwrap();

@@ -96,6 +96,7 @@ pub async fn seed(store: &dyn Store, today: Date, keys: &DemoKeys) -> Result<(),
             rules: None,
             policies: None,
             checklist: None,
+            data_sharing: None,
         })
         .await?;
     store
@@ -109,6 +110,7 @@ pub async fn seed(store: &dyn Store, today: Date, keys: &DemoKeys) -> Result<(),
             rules: None,
             policies: None,
             checklist: None,
+            data_sharing: None,
         })
         .await?;
     store

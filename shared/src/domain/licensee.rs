@@ -3,6 +3,7 @@
 use super::area::{AreaName, KnownWard};
 use super::category::RuleSet;
 use super::checklist::ChecklistTemplate;
+use super::data_sharing::DataSharing;
 use super::policy::AlertPolicy;
 use crate::ids::LicenseeId;
 use serde::{Deserialize, Serialize};
@@ -50,6 +51,10 @@ pub struct Licensee {
     /// The licensee's own checklist; the toolkit's when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub checklist: Option<ChecklistTemplate>,
+    /// The data-sharing agreement the personal-data vault applies; the
+    /// defaults (`DataSharing::default`) when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_sharing: Option<DataSharing>,
 }
 
 /// Whether an incident for this licensee is served today.
@@ -122,6 +127,7 @@ mod tests {
             rules: None,
             policies: None,
             checklist: None,
+            data_sharing: None,
         }
     }
 

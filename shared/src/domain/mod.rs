@@ -6,6 +6,7 @@ pub mod category;
 pub mod checklist;
 pub mod choice;
 pub mod contact;
+pub mod data_sharing;
 pub mod delivery;
 pub mod follow_up;
 pub mod incident;

@@ -25,7 +25,7 @@ use sim::domain::subject::{SubjectRecord, SubjectSource};
 use sim::domain::Incident;
 use sim::ids::SubjectId;
 use sim::ports::store::SealedSubject;
-use sim::vault::{Purpose, Reader, Vault, VaultError};
+use sim::vault::{Agreement, Purpose, Reader, Vault, VaultError};
 use sim::web;
 use std::collections::BTreeSet;
 
@@ -45,6 +45,8 @@ pub async fn dispatch(
         ));
     };
     let post = req.method() == Method::POST;
+    let agreement = vault.agreement(&who.member.licensee_id).await.map_err(vault_failure)?;
+    let agreement = &agreement;
     match route {
         Route::VaultLog | Route::VaultLogCsv | Route::VaultSearch if !who.member.has(ConsoleRole::Dpo) => {
             Ok(pages::forbidden("Only your council's data protection officer can see this."))
@@ -55,23 +57,23 @@ pub async fn dispatch(
         Route::VaultLogCsv => {
             Ok(pages::log_csv(&vault.access_log(&who.member.licensee_id).await.map_err(vault_failure)?))
         }
-        Route::VaultSearch if post => search(vault, who, req).await,
-        Route::VaultSearch => Ok(pages::search(who, vault, &SearchForm::default(), &[], None)),
+        Route::VaultSearch if post => search(vault, agreement, who, req).await,
+        Route::VaultSearch => Ok(pages::search(who, agreement, &SearchForm::default(), &[], None)),
         _ => {
             let Some(incident) = incidents::own_incident(deps, who, incident).await? else {
                 return Ok(crate::pages::not_found());
             };
             match route {
-                Route::VaultSubjects if post => add(deps, vault, who, req, &incident).await,
-                Route::VaultSubjects => list(vault, who, req, &incident).await,
+                Route::VaultSubjects if post => add(deps, vault, agreement, who, req, &incident).await,
+                Route::VaultSubjects => list(vault, agreement, who, req, &incident).await,
                 _ => {
                     let Some(sealed) = own_subject(vault, &incident, subject).await? else {
                         return Ok(crate::pages::not_found());
                     };
                     match route {
-                        Route::VaultErase => erase(vault, who, req, &incident, &sealed).await,
-                        _ if post => show(vault, who, req, &incident, &sealed).await,
-                        _ => Ok(pages::ask(who, vault, &incident, &sealed, &ViewForm::default(), None)),
+                        Route::VaultErase => erase(vault, agreement, who, req, &incident, &sealed).await,
+                        _ if post => show(vault, agreement, who, req, &incident, &sealed).await,
+                        _ => Ok(pages::ask(who, agreement, &incident, &sealed, &ViewForm::default(), None)),
                     }
                 }
             }
@@ -95,20 +97,19 @@ async fn own_subject(vault: &Vault, incident: &Incident, id: &str) -> Result<Opt
 }
 
 /// Whether any of the member's roles is one the data-sharing agreement lists.
-pub fn listed(vault: &Vault, who: &SignedIn) -> bool {
-    who.member.roles.iter().any(|r| vault.agreement.roles.iter().any(|a| a == r.as_str()))
+pub fn listed(agreement: &Agreement, who: &SignedIn) -> bool {
+    who.member.roles.iter().any(|r| agreement.roles().contains(r))
 }
 
 /// Who is reading, for the access log: the listed role they read in (else
 /// all their roles), and the address the request came from.
-fn reader(vault: &Vault, who: &SignedIn, req: &Request<Vec<u8>>) -> Reader {
+fn reader(agreement: &Agreement, who: &SignedIn, req: &Request<Vec<u8>>) -> Reader {
     let role = who
         .member
         .roles
         .iter()
-        .map(|r| r.as_str())
-        .find(|r| vault.agreement.roles.iter().any(|a| a == r))
-        .map(str::to_owned)
+        .find(|r| agreement.roles().contains(r))
+        .map(|r| r.as_str().to_owned())
         .unwrap_or_else(|| who.member.roles_text());
     // Lambda function URLs and API Gateway put the caller's address first.
     let address = req
@@ -127,13 +128,14 @@ fn stale() -> Response<String> {
 
 async fn list(
     vault: &Vault,
+    agreement: &Agreement,
     who: &SignedIn,
     req: &Request<Vec<u8>>,
     incident: &Incident,
 ) -> Result<Response<String>, Failure> {
     let done = req.uri().query().unwrap_or_default();
     let subjects = vault.store.subjects(&incident.id).await?;
-    Ok(pages::list(who, vault, incident, &subjects, done, &AddForm::default(), &[], StatusCode::OK))
+    Ok(pages::list(who, agreement, incident, &subjects, done, &AddForm::default(), &[], StatusCode::OK))
 }
 
 /// The add form's fields, kept to show them again beside any problem.
@@ -199,6 +201,7 @@ impl AddForm {
 async fn add(
     deps: &Deps,
     vault: &Vault,
+    agreement: &Agreement,
     who: &SignedIn,
     req: &Request<Vec<u8>>,
     incident: &Incident,
@@ -213,7 +216,7 @@ async fn add(
     if !session::equal(&csrf, &who.session.csrf) {
         return Ok(stale());
     }
-    if !listed(vault, who) {
+    if !listed(agreement, who) {
         return Ok(pages::forbidden("Only staff your data-sharing agreement names can add personal data."));
     }
     let today = deps.clock.now().date();
@@ -223,10 +226,10 @@ async fn add(
         Err(errors) => {
             let errors: Vec<String> = errors.iter().map(|e| pages::field_error(&e.field, &e.message)).collect();
             let subjects = vault.store.subjects(&incident.id).await?;
-            return Ok(pages::list(who, vault, incident, &subjects, "", &form, &errors, StatusCode::BAD_REQUEST));
+            return Ok(pages::list(who, agreement, incident, &subjects, "", &form, &errors, StatusCode::BAD_REQUEST));
         }
     };
-    match vault.add(&incident.licensee_id, &incident.id, &record, &reader(vault, who, req)).await {
+    match vault.add(&incident.licensee_id, &incident.id, &record, &reader(agreement, who, req)).await {
         Ok(subject) => {
             tracing::info!(incident_id = %incident.id, subject_id = %subject, staff = %who.member.id, "subject record added in the console");
             Ok(web::redirect(&format!("/console/incidents/{}/subjects?added", incident.id)))
@@ -261,6 +264,7 @@ impl ViewForm {
 
 async fn show(
     vault: &Vault,
+    agreement: &Agreement,
     who: &SignedIn,
     req: &Request<Vec<u8>>,
     incident: &Incident,
@@ -270,11 +274,11 @@ async fn show(
     if !session::equal(&form.csrf, &who.session.csrf) {
         return Ok(stale());
     }
-    let reader = reader(vault, who, req);
+    let reader = reader(agreement, who, req);
     let purpose = form.purpose();
     let shown = match vault.read(&incident.licensee_id, &incident.id, &sealed.subject_id, &reader, &purpose).await {
         Ok(shown) => shown,
-        Err(VaultError::Refused(why)) => return Ok(pages::ask(who, vault, incident, sealed, &form, Some(why))),
+        Err(VaultError::Refused(why)) => return Ok(pages::ask(who, agreement, incident, sealed, &form, Some(why))),
         Err(VaultError::NotFound) => return Ok(crate::pages::not_found()),
         Err(VaultError::Expired) => return Ok(pages::expired()),
         Err(VaultError::Unopenable) => {
@@ -317,6 +321,7 @@ struct EraseForm {
 
 async fn erase(
     vault: &Vault,
+    agreement: &Agreement,
     who: &SignedIn,
     req: &Request<Vec<u8>>,
     incident: &Incident,
@@ -333,10 +338,10 @@ async fn erase(
         return Ok(pages::forbidden("Only your council's data protection officer can erase personal data."));
     }
     if form.reason.trim().is_empty() {
-        return Ok(pages::ask_erase_reason(who, vault, incident, sealed));
+        return Ok(pages::ask_erase_reason(who, agreement, incident, sealed));
     }
     vault
-        .erase(&incident.licensee_id, &incident.id, &sealed.subject_id, &reader(vault, who, req), &form.reason)
+        .erase(&incident.licensee_id, &incident.id, &sealed.subject_id, &reader(agreement, who, req), &form.reason)
         .await
         .map_err(vault_failure)?;
     tracing::info!(incident_id = %incident.id, subject_id = %sealed.subject_id, staff = %who.member.id, "subject record erased");
@@ -358,7 +363,12 @@ pub struct SearchForm {
     pub reason: String,
 }
 
-async fn search(vault: &Vault, who: &SignedIn, req: &Request<Vec<u8>>) -> Result<Response<String>, Failure> {
+async fn search(
+    vault: &Vault,
+    agreement: &Agreement,
+    who: &SignedIn,
+    req: &Request<Vec<u8>>,
+) -> Result<Response<String>, Failure> {
     let form: SearchForm = web::parse_form(req.body()).unwrap_or_default();
     if !session::equal(&form.csrf, &who.session.csrf) {
         return Ok(stale());
@@ -378,12 +388,12 @@ async fn search(vault: &Vault, who: &SignedIn, req: &Request<Vec<u8>>) -> Result
         },
     };
     if !errors.is_empty() {
-        return Ok(pages::search(who, vault, &form, &errors, None));
+        return Ok(pages::search(who, agreement, &form, &errors, None));
     }
     let purpose = Purpose { lawful_basis: form.lawful_basis.clone(), reason: form.reason.clone(), emergency: false };
-    match vault.search(&who.member.licensee_id, &form.name, dob, &reader(vault, who, req), &purpose).await {
-        Ok(found) => Ok(pages::search(who, vault, &form, &[], Some(&found))),
-        Err(VaultError::Refused(why)) => Ok(pages::search(who, vault, &form, &[why.to_owned()], None)),
+    match vault.search(&who.member.licensee_id, &form.name, dob, &reader(agreement, who, req), &purpose).await {
+        Ok(found) => Ok(pages::search(who, agreement, &form, &[], Some(&found))),
+        Err(VaultError::Refused(why)) => Ok(pages::search(who, agreement, &form, &[why.to_owned()], None)),
         Err(e) => Err(vault_failure(e)),
     }
 }

@@ -10,7 +10,7 @@ use sim::domain::choice::Choice;
 use sim::domain::subject::{SafeguardingFlag, SubjectRole, SubjectSource};
 use sim::domain::Incident;
 use sim::ports::store::{AccessEntry, SealedSubject, SubjectRef};
-use sim::vault::{Shown, Vault};
+use sim::vault::{Agreement, Shown};
 use sim::web::{html, Markup};
 
 pub fn forbidden(text: &str) -> Response<String> {
@@ -67,7 +67,7 @@ fn back(incident: &Incident) -> Markup {
 #[allow(clippy::too_many_arguments)]
 pub fn list(
     who: &SignedIn,
-    vault: &Vault,
+    agreement: &Agreement,
     incident: &Incident,
     subjects: &[SealedSubject],
     done: &str,
@@ -75,7 +75,7 @@ pub fn list(
     errors: &[String],
     status: StatusCode,
 ) -> Response<String> {
-    let may_add = listed(vault, who);
+    let may_add = listed(agreement, who);
     page(
         status,
         "Personal data",
@@ -150,11 +150,11 @@ fn add_form(who: &SignedIn, incident: &Incident, form: &AddForm) -> Markup {
     }
 }
 
-fn condition_choice(vault: &Vault, chosen: &str) -> Markup {
+fn condition_choice(agreement: &Agreement, chosen: &str) -> Markup {
     html! {
         label for="lawful_basis" { "Lawful condition" }
         select id="lawful_basis" name="lawful_basis" {
-            @for basis in &vault.agreement.lawful_bases {
+            @for basis in agreement.lawful_conditions().iter().map(|c| c.as_str()) {
                 option value=(basis) selected[chosen == basis] { (words(basis)) }
             }
         }
@@ -165,13 +165,13 @@ fn condition_choice(vault: &Vault, chosen: &str) -> Markup {
 /// the agreement, the emergency box).
 pub fn ask(
     who: &SignedIn,
-    vault: &Vault,
+    agreement: &Agreement,
     incident: &Incident,
     sealed: &SealedSubject,
     form: &ViewForm,
     refused: Option<&str>,
 ) -> Response<String> {
-    let listed = listed(vault, who);
+    let listed = listed(agreement, who);
     let errors: Vec<String> = refused.map(|why| format!("Access refused: {why}.")).into_iter().collect();
     let status = if refused.is_some() { StatusCode::FORBIDDEN } else { StatusCode::OK };
     let action = format!("/console/incidents/{}/subjects/{}", incident.id, sealed.subject_id);
@@ -192,7 +192,7 @@ pub fn ask(
             }
             form method="post" action=(action) {
                 input type="hidden" name="csrf" value=(who.session.csrf);
-                (condition_choice(vault, &form.lawful_basis))
+                (condition_choice(agreement, &form.lawful_basis))
                 label for="reason" { @if listed { "Why you need to see it" } @else { "The emergency" } }
                 input type="text" id="reason" name="reason" maxlength="500" value=(form.reason);
                 @if !listed {
@@ -226,7 +226,7 @@ fn erase_form(who: &SignedIn, action: &str, reason: &str) -> Markup {
 
 pub fn ask_erase_reason(
     who: &SignedIn,
-    _vault: &Vault,
+    _agreement: &Agreement,
     incident: &Incident,
     sealed: &SealedSubject,
 ) -> Response<String> {
@@ -385,7 +385,7 @@ pub fn log_csv(entries: &[AccessEntry]) -> Response<String> {
 /// The subject access search: by name and date of birth (blind index).
 pub fn search(
     who: &SignedIn,
-    vault: &Vault,
+    agreement: &Agreement,
     form: &SearchForm,
     errors: &[String],
     found: Option<&[SubjectRef]>,
@@ -406,7 +406,7 @@ pub fn search(
                 input type="text" id="name" name="name" maxlength="200" value=(form.name);
                 label for="date_of_birth" { "Date of birth" }
                 input type="date" id="date_of_birth" name="date_of_birth" value=(form.date_of_birth);
-                (condition_choice(vault, &form.lawful_basis))
+                (condition_choice(agreement, &form.lawful_basis))
                 label for="reason" { "Request reference or reason" }
                 input type="text" id="reason" name="reason" maxlength="500" value=(form.reason);
                 button type="submit" { "Search" }

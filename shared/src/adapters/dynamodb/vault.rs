@@ -47,6 +47,28 @@ impl DynamoStore {
         self.conditional_put_with_events(conditional, &[]).await
     }
 
+    /// Sets an item's retention date and TTL, if the item still exists.
+    async fn retain(&self, pk: String, sk: String, until: OffsetDateTime) -> Result<(), StoreError> {
+        let text = until.format(&time::format_description::well_known::Rfc3339).map_err(corrupt)?;
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(pk))
+            .key("sk", s(sk))
+            .update_expression("SET retain_until = :r, expires_at = :e")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_values(":r", s(text))
+            .expression_attribute_values(":e", AttributeValue::N(until.unix_timestamp().to_string()))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Ok(()),
+            Err(e) => Err(sdk_error(e)),
+        }
+    }
+
     async fn delete(&self, pk: String, sk: String) -> Result<(), StoreError> {
         self.client
             .delete_item()
@@ -70,6 +92,31 @@ impl VaultStore for DynamoStore {
 
     async fn incident_key(&self, incident: &IncidentId) -> Result<Option<IncidentKey>, StoreError> {
         self.get(incident_pk(incident), "VAULTKEY").await
+    }
+
+    async fn set_retention(&self, incident: &IncidentId, until: OffsetDateTime) -> Result<(), StoreError> {
+        self.retain(incident_pk(incident), "VAULTKEY".into(), until).await?;
+        for subject in self.subjects(incident).await? {
+            self.retain(incident_pk(incident), subject_sk(&subject.subject_id), until).await?;
+            let (pk, sk) = (blind_pk(&subject.licensee_id, &subject.blind_index), blind_sk(&subject));
+            // The index entry holds only ids: its TTL is what moves.
+            self.client
+                .update_item()
+                .table_name(&self.table)
+                .key("pk", s(pk))
+                .key("sk", s(sk))
+                .update_expression("SET expires_at = :e")
+                .condition_expression("attribute_exists(pk)")
+                .expression_attribute_values(":e", AttributeValue::N(until.unix_timestamp().to_string()))
+                .send()
+                .await
+                .map(|_| ())
+                .or_else(|e| match e.as_service_error() {
+                    Some(e) if e.is_conditional_check_failed_exception() => Ok(()),
+                    _ => Err(sdk_error(e)),
+                })?;
+        }
+        Ok(())
     }
 
     async fn delete_incident_key(&self, incident: &IncidentId) -> Result<(), StoreError> {

@@ -21,6 +21,19 @@ impl VaultStore for MemoryStore {
         Ok(self.state().vault_keys.get(incident).cloned())
     }
 
+    async fn set_retention(&self, incident: &IncidentId, until: time::OffsetDateTime) -> Result<(), StoreError> {
+        let mut s = self.state();
+        if let Some(key) = s.vault_keys.get_mut(incident) {
+            key.retain_until = until;
+        }
+        for ((i, _), subject) in s.subjects.iter_mut() {
+            if i == incident {
+                subject.retain_until = until;
+            }
+        }
+        Ok(())
+    }
+
     async fn delete_incident_key(&self, incident: &IncidentId) -> Result<(), StoreError> {
         self.state().vault_keys.remove(incident);
         Ok(())

@@ -97,6 +97,10 @@ pub trait VaultStore: Send + Sync {
 
     async fn incident_key(&self, incident: &IncidentId) -> Result<Option<IncidentKey>, StoreError>;
 
+    /// Moves the incident's retention date: its key's, its records' and their
+    /// index entries' (and so their TTL). Items already gone are skipped.
+    async fn set_retention(&self, incident: &IncidentId, until: OffsetDateTime) -> Result<(), StoreError>;
+
     /// Deletes the incident's key: its records can never be opened again.
     async fn delete_incident_key(&self, incident: &IncidentId) -> Result<(), StoreError>;
 
