@@ -539,7 +539,7 @@ fn tagged(v: &serde_norway::Value) -> Option<(String, String)> {
 }
 
 #[test]
-fn only_intake_may_use_the_vault_key_and_no_function_may_change_the_access_log() {
+fn only_intake_and_the_console_may_use_the_vault_key_and_neither_may_change_the_access_log() {
     let doc = template();
     let key = &doc["Resources"]["VaultKey"];
     assert_eq!(key["DeletionPolicy"].as_str(), Some("Retain"), "deleting the key would shred every record");
@@ -557,17 +557,28 @@ fn only_intake_may_use_the_vault_key_and_no_function_may_change_the_access_log()
             assert_eq!(context, ["sim:licensee", "sim:incident"], "only with SIM's encryption context");
         }
     }
-    assert_eq!(users, ["IntakeRole.Arn"], "the account administers the key but only intake uses it");
+    assert_eq!(
+        users,
+        ["IntakeRole.Arn", "ConsoleRole.Arn"],
+        "the account administers the key but only intake and the console use it"
+    );
 
-    let policy = &doc["Resources"]["IntakeVaultPolicy"]["Properties"];
-    let deny = policy["PolicyDocument"]["Statement"]
-        .as_sequence()
-        .unwrap()
-        .iter()
-        .find(|st| st["Effect"].as_str() == Some("Deny"))
-        .expect("a Deny statement");
-    assert_eq!(listed(&deny["Action"]), ["dynamodb:UpdateItem", "dynamodb:DeleteItem"]);
-    assert_eq!(listed(&deny["Condition"]["ForAnyValue:StringLike"]["dynamodb:LeadingKeys"]), ["VAULTLOG#*"]);
+    for policy in ["IntakeVaultPolicy", "ConsoleVaultPolicy"] {
+        let policy = &doc["Resources"][policy]["Properties"];
+        let deny = policy["PolicyDocument"]["Statement"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .find(|st| st["Effect"].as_str() == Some("Deny"))
+            .expect("a Deny statement");
+        assert_eq!(listed(&deny["Action"]), ["dynamodb:UpdateItem", "dynamodb:DeleteItem"]);
+        assert_eq!(listed(&deny["Condition"]["ForAnyValue:StringLike"]["dynamodb:LeadingKeys"]), ["VAULTLOG#*"]);
+    }
+    // Respond moves retention dates at closing: updates only, never on the log.
+    let respond = &doc["Resources"]["RespondVaultPolicy"]["Properties"]["PolicyDocument"]["Statement"][0];
+    assert_eq!(listed(&respond["Action"]), ["dynamodb:UpdateItem"]);
+    let keys = listed(&respond["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]);
+    assert!(!keys.iter().any(|k| k.starts_with("VAULTLOG")), "{keys:?}");
 
     let events = &doc["Resources"]["IntakeFunction"]["Properties"]["Events"]["AddSubject"]["Properties"];
     assert_eq!(
@@ -575,7 +586,11 @@ fn only_intake_may_use_the_vault_key_and_no_function_may_change_the_access_log()
         (Some("POST"), Some("/v1/incidents/{id}/subjects"))
     );
     let env = &doc["Resources"]["IntakeFunction"]["Properties"]["Environment"]["Variables"];
-    for var in ["VAULT_KMS_KEY_ID", "VAULT_INDEX_KEY_PARAMETER", "VAULT_RETENTION_DAYS"] {
+    for var in ["VAULT_KMS_KEY_ID", "VAULT_INDEX_KEY_PARAMETER"] {
         assert!(!env[var].is_null(), "intake gets {var}");
+    }
+    let env = &doc["Resources"]["ConsoleFunction"]["Properties"]["Environment"]["Variables"];
+    for var in ["VAULT_KMS_KEY_ID", "VAULT_INDEX_KEY_PARAMETER", "VAULT_DPO_EMAIL", "EMAIL_FROM"] {
+        assert!(!env[var].is_null(), "the console gets {var}");
     }
 }
