@@ -111,6 +111,9 @@ pub fn list(
                 h2 { "Add a person" }
                 (add_form(who, incident, form))
             }
+            @if who.member.has(sim::domain::staff::ConsoleRole::Dpo) {
+                p { a href="/console/vault/log" { "Personal-data access log" } " · " a href="/console/vault/search" { "Subject access search" } }
+            }
             (back(incident))
         },
     )
