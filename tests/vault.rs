@@ -370,6 +370,23 @@ async fn the_licensees_own_agreement_sets_who_may_view_the_conditions_and_the_re
 }
 
 #[tokio::test]
+async fn erasure_shreds_one_subjects_key_so_a_restored_copy_of_its_record_never_opens() {
+    let (vault, store, _) = memory_vault();
+    let lic = sim::demo::lambeth();
+    let erased = vault.add(&lic, &inc("inc-1"), &record(CANARY), &lead()).await.unwrap();
+    let kept = vault.add(&lic, &inc("inc-1"), &record("Someone Else"), &lead()).await.unwrap();
+    // What a backup of the records holds: the sealed record, as it was.
+    let backup = store.subject(&inc("inc-1"), &erased).await.unwrap().unwrap();
+    vault.erase(&lic, &inc("inc-1"), &erased, &lead(), "Erasure request ER-13").await.unwrap();
+    assert!(store.subject_key(&inc("inc-1"), &erased).await.unwrap().is_none(), "its key is gone");
+    store.put_subject(&backup).await.unwrap();
+    let restored = vault.read(&lic, &inc("inc-1"), &erased, &lead(), &purpose()).await;
+    assert!(matches!(restored, Err(VaultError::Unopenable)), "{restored:?}");
+    let other = vault.read(&lic, &inc("inc-1"), &kept, &lead(), &purpose()).await.unwrap();
+    assert_eq!(other.record.name.as_str(), "Someone Else", "the other subject still opens");
+}
+
+#[tokio::test]
 async fn erasure_makes_one_subject_unreadable_and_is_logged() {
     let (vault, _, _) = memory_vault();
     let lic = sim::demo::lambeth();

@@ -2,12 +2,16 @@
 //! every access logged before anything is returned, retention enforced on
 //! every read, erasure and crypto-shredding. See `docs/vault.md`.
 //!
-//! Each incident has one data key from the key provider (KMS
+//! Each subject record has its own data key from the key provider (KMS
 //! `GenerateDataKey` under the licensee's key, encryption context licensee
-//! and incident); only the wrapped key is stored. Each record is sealed with
-//! AES-256-GCM under it, with licensee, incident and subject ids as
-//! associated data: a record copied to another incident or subject fails to
-//! open. The console calls [`Vault::read`]; police add records through intake.
+//! and incident); only the wrapped key is stored, and erasing the subject
+//! deletes it, so a copy of that record never opens again while the others
+//! do. Each record is sealed with AES-256-GCM under it, with licensee,
+//! incident and subject ids as associated data: a record copied to another
+//! incident or subject fails to open. The incident also has a key (made with
+//! its first record): it anchors retention, opens records sealed before
+//! subjects had keys of their own, and goes with theirs when the incident is
+//! crypto-shredded at the end of retention. The console calls [`Vault::read`]; police add records through intake.
 
 pub mod cipher;
 
@@ -17,7 +21,9 @@ use crate::domain::subject::{BlindIndex, SubjectRecord};
 use crate::ids::{AccessId, IdGenerator, IncidentId, LicenseeId, SubjectId};
 use crate::ports::keys::{KeyContext, KeyError, KeyProvider, PlainKey};
 use crate::ports::sender::{Outgoing, Sender};
-use crate::ports::store::{AccessAction, AccessEntry, IncidentKey, SealedSubject, Store, StoreError, SubjectRef};
+use crate::ports::store::{
+    AccessAction, AccessEntry, IncidentKey, SealedSubject, Store, StoreError, SubjectKey, SubjectRef,
+};
 use crate::render::Email;
 use base64::Engine;
 use std::sync::Arc;
@@ -202,7 +208,9 @@ impl Vault {
         record: &SubjectRecord,
         added_by: &Reader,
     ) -> Result<SubjectId, VaultError> {
-        let (key, _) = self.data_key(licensee, incident).await?;
+        // The incident's key anchors retention (and opens records sealed
+        // before subjects had keys of their own).
+        self.data_key(licensee, incident).await?;
         let retain_until =
             settle_retention(&*self.store, incident, &self.agreement).await?.ok_or(VaultError::NotFound)?;
         if self.clock.now() > retain_until {
@@ -210,7 +218,20 @@ impl Vault {
         }
         let subject = SubjectId::generate(&*self.ids);
         let plain = serde_json::to_vec(record).expect("a subject record serialises");
-        let sealed = cipher::seal(&key, &binding(licensee, incident, &subject), &plain);
+        // The subject's own data key: erasing it shreds this subject alone.
+        let context = KeyContext { licensee_id: licensee.clone(), incident_id: incident.clone() };
+        let fresh = self.keys.generate(&context).await?;
+        self.store
+            .put_subject_key(&SubjectKey {
+                licensee_id: licensee.clone(),
+                incident_id: incident.clone(),
+                subject_id: subject.clone(),
+                wrapped: fresh.wrapped,
+                created_at: self.clock.now(),
+                retain_until,
+            })
+            .await?;
+        let sealed = cipher::seal(&fresh.plain, &binding(licensee, incident, &subject), &plain);
         let sealed = SealedSubject {
             licensee_id: licensee.clone(),
             incident_id: incident.clone(),
@@ -336,9 +357,15 @@ impl Vault {
 
     /// Decrypts a sealed record under its own binding.
     async fn open(&self, sealed: &SealedSubject) -> Result<SubjectRecord, VaultError> {
-        let stored = self.store.incident_key(&sealed.incident_id).await?.ok_or(VaultError::Unopenable)?;
+        // The subject's own key; records sealed before subjects had one open
+        // under the incident's. A copy of an erased subject's record finds
+        // neither its key nor a key that opens it.
+        let wrapped = match self.store.subject_key(&sealed.incident_id, &sealed.subject_id).await? {
+            Some(own) => own.wrapped,
+            None => self.store.incident_key(&sealed.incident_id).await?.ok_or(VaultError::Unopenable)?.wrapped,
+        };
         let context = KeyContext { licensee_id: sealed.licensee_id.clone(), incident_id: sealed.incident_id.clone() };
-        let key = match self.keys.unwrap(&stored.wrapped, &context).await {
+        let key = match self.keys.unwrap(&wrapped, &context).await {
             Err(KeyError::Refused(_)) => return Err(VaultError::Unopenable),
             other => other?,
         };
@@ -394,6 +421,8 @@ impl Vault {
             ..self.entry(licensee, AccessAction::Erase, reader)
         };
         self.store.append_access(&entry).await?;
+        // Its key first: from then on no copy of the record opens.
+        self.store.delete_subject_key(incident, subject).await?;
         self.store.delete_subject(&sealed).await?;
         Ok(())
     }
@@ -410,6 +439,9 @@ impl Vault {
             ..self.entry(licensee, AccessAction::Shred, by)
         };
         self.store.append_access(&entry).await?;
+        for subject in self.store.subjects(incident).await? {
+            self.store.delete_subject_key(incident, &subject.subject_id).await?;
+        }
         self.store.delete_incident_key(incident).await?;
         Ok(())
     }

@@ -2,6 +2,7 @@
 //!
 //! - `INCIDENT#<id>` / `VAULTKEY`: the incident's wrapped data key
 //! - `INCIDENT#<id>` / `SUBJECT#<subject>`: a sealed record
+//! - `INCIDENT#<id>` / `SUBJKEY#<subject>`: the subject's wrapped data key
 //! - `BLIND#<licensee>#<index>` / `AT#<incident>#<subject>`: where a person appears
 //! - `VAULTLOG#<licensee>` / `LOG#<time>#<entry id>`: the access log
 //!
@@ -30,6 +31,10 @@ fn blind_sk(subject: &SealedSubject) -> String {
 
 fn subject_sk(subject: &SubjectId) -> String {
     format!("SUBJECT#{subject}")
+}
+
+fn subject_key_sk(subject: &SubjectId) -> String {
+    format!("SUBJKEY#{subject}")
 }
 
 fn expires(item: &mut super::Item, at: OffsetDateTime) {
@@ -98,6 +103,7 @@ impl VaultStore for DynamoStore {
         self.retain(incident_pk(incident), "VAULTKEY".into(), until).await?;
         for subject in self.subjects(incident).await? {
             self.retain(incident_pk(incident), subject_sk(&subject.subject_id), until).await?;
+            self.retain(incident_pk(incident), subject_key_sk(&subject.subject_id), until).await?;
             let (pk, sk) = (blind_pk(&subject.licensee_id, &subject.blind_index), blind_sk(&subject));
             // The index entry holds only ids: its TTL is what moves.
             self.client
@@ -121,6 +127,20 @@ impl VaultStore for DynamoStore {
 
     async fn delete_incident_key(&self, incident: &IncidentId) -> Result<(), StoreError> {
         self.delete(incident_pk(incident), "VAULTKEY".into()).await
+    }
+
+    async fn put_subject_key(&self, key: &SubjectKey) -> Result<(), StoreError> {
+        let mut item = to_item(key, incident_pk(&key.incident_id), subject_key_sk(&key.subject_id))?;
+        expires(&mut item, key.retain_until);
+        self.put_new(item).await
+    }
+
+    async fn subject_key(&self, incident: &IncidentId, subject: &SubjectId) -> Result<Option<SubjectKey>, StoreError> {
+        self.get(incident_pk(incident), &subject_key_sk(subject)).await
+    }
+
+    async fn delete_subject_key(&self, incident: &IncidentId, subject: &SubjectId) -> Result<(), StoreError> {
+        self.delete(incident_pk(incident), subject_key_sk(subject)).await
     }
 
     async fn put_subject(&self, subject: &SealedSubject) -> Result<(), StoreError> {

@@ -20,7 +20,7 @@ pub use directory_changes::{ChangeRecord, DirectoryChange, DirectoryChangeStore,
 pub use incidents::{CreateOutcome, IncidentStore, ReportKey};
 pub use reports::{ReportRows, ReportStore};
 pub use response::ResponseStore;
-pub use vault::{AccessAction, AccessEntry, IncidentKey, SealedSubject, SubjectRef, VaultStore};
+pub use vault::{AccessAction, AccessEntry, IncidentKey, SealedSubject, SubjectKey, SubjectRef, VaultStore};
 
 use super::Cause;
 
