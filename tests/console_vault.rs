@@ -20,6 +20,7 @@ use sim::domain::subject::{SubjectRecord, SubjectSource};
 use sim::ids::{IncidentId, LicenseeId, SubjectId};
 use sim::ports::sessions::{Session, SessionStore};
 use sim::ports::staff::StaffStore;
+use sim::ports::store::prelude::*;
 use sim::ports::store::{AccessAction, AccessEntry, VaultStore};
 use sim::vault::{Agreement, DpoAlert, Reader, Vault};
 use sim_tests::*;
@@ -437,4 +438,23 @@ async fn the_canary_reaches_no_log_line_redirect_or_timeline_from_the_console_pa
     assert!(!timeline.contains("Quillon") && !timeline.contains("Canaryvex"));
     let access_log = serde_json::to_string(&log(&rig).await).unwrap();
     assert!(!access_log.contains("Quillon") && !access_log.contains("Canaryvex"), "the access log keeps ids only");
+}
+
+#[tokio::test]
+async fn the_list_says_records_are_kept_until_twelve_months_after_the_closing() {
+    use sim::domain::follow_up::{Closure, FollowUp};
+    let rig = rig().await;
+    let format = time::macros::format_description!("[day] [month repr:short] [year] [hour]:[minute] UTC");
+    rig.clock.advance(Duration::days(3));
+    let (dpo, _) = member(&rig, "lambeth", ConsoleRole::Dpo).await;
+    let mut closed = FollowUp::new(inc(INCIDENT)).next();
+    let role = sim::domain::contact::Role::parse("gold").unwrap();
+    let by = sim::ids::ContactId::parse("con-gold").unwrap();
+    closed.closure = Some(Closure { closed_by: by, role, at: rig.clock.now(), note: "done".into() });
+    rig.store.put_follow_up(&closed, &[]).await.unwrap();
+    let until = sim::domain::data_sharing::months_after(rig.clock.now(), 12);
+    let list = handle(&rig.deps, request("GET", &format!("/console/incidents/{INCIDENT}/subjects"), &dpo, "")).await;
+    assert!(list.body().contains(&until.format(format).unwrap()), "{}", list.body());
+    let stored = rig.store.subject(&inc(INCIDENT), &rig.subject).await.unwrap().unwrap();
+    assert_eq!(stored.retain_until, until, "and the stored date (TTL) moved with it");
 }

@@ -134,6 +134,8 @@ async fn list(
     incident: &Incident,
 ) -> Result<Response<String>, Failure> {
     let done = req.uri().query().unwrap_or_default();
+    // The date as it stands now (from the closing), moved into the store if it changed.
+    sim::vault::settle_retention(&*vault.store, &incident.id, &vault.agreement).await?;
     let subjects = vault.store.subjects(&incident.id).await?;
     Ok(pages::list(who, agreement, incident, &subjects, done, &AddForm::default(), &[], StatusCode::OK))
 }
