@@ -458,3 +458,34 @@ async fn the_list_says_records_are_kept_until_twelve_months_after_the_closing() 
     let stored = rig.store.subject(&inc(INCIDENT), &rig.subject).await.unwrap().unwrap();
     assert_eq!(stored.retain_until, until, "and the stored date (TTL) moved with it");
 }
+
+#[tokio::test]
+async fn on_the_local_stack_a_break_glass_view_lands_in_the_outbox_for_the_demo_dpo() {
+    let base_url = "http://127.0.0.1:9";
+    let stack = sim_cli::local::build(
+        &sim_cli::local::Backing::Embedded { speed: 1 },
+        base_url,
+        Arc::new(sim::clock::ManualClock::new(START)),
+        Arc::new(sim::ids::SequentialIds::default()),
+    )
+    .await
+    .unwrap();
+    let vault = stack.console.vault.as_ref().expect("the local console has the vault");
+    let lambeth = sim::demo::lambeth();
+    let police = Reader { id: "met-cad".into(), role: "police".into(), address: None };
+    let subject = vault.add(&lambeth, &inc("inc-local"), &record(CANARY), &police).await.unwrap();
+    let duty = Reader { id: "stf-lambeth-duty".into(), role: "duty".into(), address: None };
+    let purpose =
+        sim::vault::Purpose { lawful_basis: SAFEGUARDING.into(), reason: "missing tonight".into(), emergency: true };
+    assert!(vault.read(&lambeth, &inc("inc-local"), &subject, &duty, &purpose).await.unwrap().break_glass);
+    let sent = stack.outbox.email.as_ref().unwrap().sent();
+    let to_dpo: Vec<_> = sent
+        .iter()
+        .filter_map(|m| match m {
+            sim::ports::Outgoing::Email { to, email } if to.as_str() == sim_cli::local::LOCAL_DPO => Some(email),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(to_dpo.len(), 1, "{sent:?}");
+    assert!(to_dpo[0].subject.contains(subject.as_str()) && !to_dpo[0].text.contains("Quillon"));
+}
