@@ -340,7 +340,7 @@ async fn erase(
         return Ok(pages::forbidden("Only your council's data protection officer can erase personal data."));
     }
     if form.reason.trim().is_empty() {
-        return Ok(pages::ask_erase_reason(who, agreement, incident, sealed));
+        return Ok(pages::ask_erase_reason(who, incident, sealed));
     }
     vault
         .erase(&incident.licensee_id, &incident.id, &sealed.subject_id, &reader(agreement, who, req), &form.reason)

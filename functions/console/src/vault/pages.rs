@@ -227,12 +227,7 @@ fn erase_form(who: &SignedIn, action: &str, reason: &str) -> Markup {
     }
 }
 
-pub fn ask_erase_reason(
-    who: &SignedIn,
-    _agreement: &Agreement,
-    incident: &Incident,
-    sealed: &SealedSubject,
-) -> Response<String> {
+pub fn ask_erase_reason(who: &SignedIn, incident: &Incident, sealed: &SealedSubject) -> Response<String> {
     let action = format!("/console/incidents/{}/subjects/{}", incident.id, sealed.subject_id);
     page(
         StatusCode::BAD_REQUEST,
