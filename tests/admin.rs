@@ -62,3 +62,21 @@ async fn admin_mistakes_are_explained_and_change_nothing() {
     let clash = put_licensee(&store, &rival.to_string()).await.unwrap_err().to_string();
     assert!(clash.contains("already covered by licensee kent"), "{clash}");
 }
+
+#[tokio::test]
+async fn adding_subject_records_is_off_until_granted_and_can_be_revoked() {
+    let store = sim::adapters::memory_store::MemoryStore::new();
+    put_licensee(&store, &example_licensee()).await.unwrap();
+    issue_key(&store, "kent-cad", "Kent Police CAD", &["kent".into()]).await.unwrap();
+    async fn caller(store: &sim::adapters::memory_store::MemoryStore) -> bool {
+        let id = sim::ids::CallerId::parse("kent-cad").unwrap();
+        store.get_caller(&id).await.unwrap().unwrap().may_add_subjects
+    }
+    assert!(!caller(&store).await, "off by default");
+    sim_cli::admin::set_subject_permission(&store, "kent-cad", true).await.unwrap();
+    assert!(caller(&store).await);
+    sim_cli::admin::set_subject_permission(&store, "kent-cad", false).await.unwrap();
+    assert!(!caller(&store).await);
+    let unknown = sim_cli::admin::set_subject_permission(&store, "nobody", true).await.unwrap_err().to_string();
+    assert!(unknown.contains("no caller"), "{unknown}");
+}

@@ -119,7 +119,12 @@ async fn world(allowed: Option<Vec<LicenseeId>>) -> World {
         escalation: Arc::new(sim::adapters::memory_queue::MemoryQueue::new("escalation")),
         queues: sim_tests::memory_channel_queues(),
         briefings: Arc::new(sim::adapters::memory_queue::MemoryQueue::new("briefings")),
+        scheduler: Arc::new(sim::adapters::memory_scheduler::MemoryScheduler::new(
+            clock.clone(),
+            Arc::new(sim::adapters::memory_queue::MemoryQueue::new("briefings")),
+        )),
         licensees: allowed,
+        vault: None,
     };
     World { provider, deps, console, clock }
 }

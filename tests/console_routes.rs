@@ -7,6 +7,7 @@ use console::oidc::Oidc;
 use console::{handle, routes, Deps, OidcConfig};
 use sim::adapters::memory_console::MemoryConsoleStore;
 use sim::adapters::memory_queue::MemoryQueue;
+use sim::adapters::memory_scheduler::MemoryScheduler;
 use sim::adapters::memory_store::MemoryStore;
 use sim::domain::staff::{ConsoleRole, StaffId, StaffMember};
 use sim::ids::LicenseeId;
@@ -22,8 +23,12 @@ struct Rig {
     escalation: Arc<MemoryQueue>,
     sms: Arc<MemoryQueue>,
     briefings: Arc<MemoryQueue>,
+    /// Reviews and key dates days ahead, as one-time schedules.
+    scheduler: Arc<MemoryScheduler>,
     deps: Deps,
     console: Arc<MemoryConsoleStore>,
+    /// A personal-data record on Lambeth's incident.
+    subject: String,
 }
 
 /// Lambeth has one incident (the fixture report, categorised and alerted).
@@ -55,6 +60,7 @@ async fn rig_on(
     let escalation = Arc::new(MemoryQueue::new("escalation"));
     let sms = Arc::new(MemoryQueue::new("sms"));
     let briefings = Arc::new(MemoryQueue::new("briefings"));
+    let scheduler = Arc::new(MemoryScheduler::new(h.clock.clone(), briefings.clone()));
     let config = OidcConfig {
         // Never reached: these tests sign in by putting sessions in the store.
         issuer: "http://127.0.0.1:9".into(),
@@ -73,9 +79,22 @@ async fn rig_on(
         escalation: escalation.clone(),
         queues: sim::ports::ChannelQueues { sms: sms.clone(), ..memory_channel_queues() },
         briefings: briefings.clone(),
+        scheduler: scheduler.clone(),
         licensees: None,
+        vault: Some(Arc::new(sim::startup::local_vault(h.store.clone(), h.clock.clone(), h.ids.clone()))),
     };
-    Rig { h, escalation, sms, briefings, deps, console }
+    let record = sim::domain::subject::SubjectRecord::from_json(
+        &serde_json::json!({"role": "witness", "name": "A Witness"}),
+        START.date(),
+        sim::domain::subject::SubjectSource::Council { staff_id: "stf-lambeth-duty".into() },
+    )
+    .unwrap();
+    let police = sim::vault::Reader { id: "met-cad".into(), role: "police".into(), address: None };
+    let lambeth = LicenseeId::parse("lambeth").unwrap();
+    let incident = sim::ids::IncidentId::parse(LAMBETH_INCIDENT).unwrap();
+    let vault = deps.vault.as_ref().unwrap();
+    let subject = vault.add(&lambeth, &incident, &record, &police).await.unwrap().to_string();
+    Rig { h, escalation, sms, briefings, scheduler, deps, console, subject }
 }
 
 /// A signed-in duty officer of `licensee`: the cookie header and the CSRF token.
@@ -183,7 +202,8 @@ async fn a_kent_duty_officer_gets_404_on_every_route_with_lambeths_ids() {
         let path = pattern
             .replace("{incident}", LAMBETH_INCIDENT)
             .replace("{contact}", LAMBETH_CONTACT)
-            .replace("{staff}", "stf-lambeth-duty");
+            .replace("{staff}", "stf-lambeth-duty")
+            .replace("{subject}", &rig.subject);
         assert!(!path.contains('{'), "no Lambeth id for a parameter of {pattern}: add one to this test");
         for method in ["GET", "POST"] {
             let kent_said = handle(&rig.deps, request(method, &path, &kent, &format!("csrf={kent_csrf}"))).await;
@@ -509,10 +529,13 @@ async fn adds_a_key_date(rig: Rig) {
     assert_eq!(follow_up.key_dates.len(), 1);
     let staff = sim::domain::staff::StaffId::parse("stf-lambeth-duty").unwrap();
     assert_eq!(follow_up.key_dates[0].added_by, sim::domain::Actor::from(staff));
-    let checks = scheduled(&rig.briefings);
-    assert_eq!(checks.len(), 1);
-    assert_eq!(checks[0]["reason"]["kind"], "key_date");
-    assert_eq!(checks[0]["due_at"], "2026-12-01T09:00:00Z", "09:00 UK time on the day");
+    // Days ahead: one EventBridge-style schedule at 09:00 UK time on the day, not a queued check.
+    assert!(scheduled(&rig.briefings).is_empty());
+    let schedules: Vec<_> = rig.scheduler.pending().into_values().collect();
+    assert_eq!(schedules.len(), 1);
+    assert_eq!(schedules[0].expression, "at(2026-12-01T09:00:00)");
+    let check: serde_json::Value = serde_json::from_str(&schedules[0].body).unwrap();
+    assert_eq!(check["reason"]["kind"], "key_date");
     let view = handle(&rig.deps, request("GET", &format!("/console/incidents/{LAMBETH_INCIDENT}"), &lambeth, "")).await;
     assert!(view.body().contains("Funeral, 2026-12-01 (added by Duty officer (council staff))"), "{}", view.body());
     assert!(view.body().contains("key date added (Funeral, 2026-12-01), by Duty officer (council staff)"));
@@ -549,9 +572,19 @@ async fn closes(rig: Rig) {
     assert_eq!(closure.role.as_str(), "gold", "closed in the name of the policy's lead role");
     assert_eq!(closure.note, "Response ended; review booked");
     // The closing briefing at once, and the three reviews.
+    // The closing briefing goes at once; the three reviews are schedules days ahead.
     let reasons: Vec<String> =
         scheduled(&rig.briefings).iter().map(|c| c["reason"]["kind"].as_str().unwrap().to_owned()).collect();
-    assert_eq!(reasons, ["closed", "review", "review", "review"]);
+    assert_eq!(reasons, ["closed"]);
+    let reviews: Vec<String> = rig
+        .scheduler
+        .pending()
+        .into_values()
+        .map(|s| {
+            serde_json::from_str::<serde_json::Value>(&s.body).unwrap()["reason"]["kind"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    assert_eq!(reviews, ["review", "review", "review"]);
     let timeline = rig.h.store.timeline(&lambeth_incident()).await.unwrap();
     assert!(timeline.iter().any(|e| matches!(&e.event, sim::domain::Event::Closed { by, .. } if by.staff().is_some())));
 

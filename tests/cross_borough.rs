@@ -42,6 +42,7 @@ async fn seed_southwark(h: &Harness) {
             policies: None,
             checklist: None,
             sharing: None,
+            data_sharing: None,
         })
         .await
         .unwrap();
@@ -447,7 +448,12 @@ mod console_pages {
             escalation: Arc::new(MemoryQueue::new("escalation")),
             queues: memory_channel_queues(),
             briefings: Arc::new(MemoryQueue::new("briefings")),
+            scheduler: Arc::new(sim::adapters::memory_scheduler::MemoryScheduler::new(
+                rig.h.clock.clone(),
+                Arc::new(MemoryQueue::new("briefings")),
+            )),
             licensees: None,
+            vault: None,
         };
         Console { rig, deps, store }
     }

@@ -330,6 +330,7 @@ async fn gapshire(store: &dyn Store) -> LicenseeId {
             policies: None,
             checklist: None,
             sharing: None,
+            data_sharing: None,
         })
         .await
         .unwrap();

@@ -230,10 +230,7 @@ async fn a_reply_of_the_persons_code_acknowledges_for_them_and_their_role() {
     // Typed in lower case with a space, as people do.
     let typed = format!(" {} {} ", code[..3].to_lowercase(), &code[3..]);
     assert_eq!(rig.reply(gold, gold, &typed).await, [Outcome::Acknowledged(true)]);
-    assert_eq!(
-        rig.acknowledged().await,
-        [("con-gold".to_owned(), "gold".to_owned(), Channel::Sms, AckVia::SmsReply)]
-    );
+    assert_eq!(rig.acknowledged().await, [("con-gold".to_owned(), "gold".to_owned(), Channel::Sms, AckVia::SmsReply)]);
     assert_eq!(rig.answered(), [(gold.mobile.clone(), receipts::sms_reply::ACKNOWLEDGED.to_owned())]);
     // The same reply again (redelivered, or sent twice) records nothing new.
     assert_eq!(rig.reply(gold, gold, &code).await, [Outcome::Acknowledged(false)]);

@@ -62,7 +62,12 @@ pub async fn rig() -> Rig {
         escalation: Arc::new(MemoryQueue::new("escalation")),
         queues: sim_tests::memory_channel_queues(),
         briefings: Arc::new(MemoryQueue::new("briefings")),
+        scheduler: Arc::new(sim::adapters::memory_scheduler::MemoryScheduler::new(
+            h.clock.clone(),
+            Arc::new(MemoryQueue::new("briefings")),
+        )),
         licensees: None,
+        vault: None,
     };
     Rig { h, deps, console }
 }

@@ -77,7 +77,8 @@ async fn key_dates_either_side_of_the_clock_change_fire_at_nine_uk_time() {
     let clock = Arc::new(ManualClock::new(now));
     let stack = stack(clock.clone()).await;
     let follow_up = FollowUp::new(IncidentId::parse("inc-000001").unwrap());
-    let key_date = |kind, date| KeyDate { kind, date, added_by: ContactId::parse("con-gold").unwrap().into(), added_at: now };
+    let key_date =
+        |kind, date| KeyDate { kind, date, added_by: ContactId::parse("con-gold").unwrap().into(), added_at: now };
     let checks = [
         follow_up.key_date_check(&key_date(KeyDateKind::CourtDate, date!(2026 - 10 - 24))),
         follow_up.key_date_check(&key_date(KeyDateKind::Funeral, date!(2026 - 10 - 26))),

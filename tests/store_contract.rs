@@ -391,14 +391,14 @@ async fn directory_changes(store: &dyn Store) {
     assert!(store.test_messages(&lambeth, &contact(10).id).await.unwrap().is_empty(), "per contact");
 }
 
-/// The vault's storage: one data key per incident (created once, deleted to
+/// The vault's storage: one data key per incident and per subject (created once, deleted to
 /// shred), records written once with their blind-index entry, the access log
 /// appended never overwritten, and each scoped to its licensee.
 async fn vault_records(store: &dyn Store) {
     use sim::domain::subject::BlindIndex;
     use sim::ids::{AccessId, SubjectId};
     use sim::ports::keys::WrappedKey;
-    use sim::ports::store::{AccessAction, AccessEntry, IncidentKey, SealedSubject, SubjectRef};
+    use sim::ports::store::{AccessAction, AccessEntry, IncidentKey, SealedSubject, SubjectKey, SubjectRef};
     let lambeth = sim::demo::lambeth();
     let inc = |id: &str| IncidentId::parse(id).unwrap();
     let key = IncidentKey {
@@ -418,6 +418,7 @@ async fn vault_records(store: &dyn Store) {
         licensee_id: licensee.clone(),
         incident_id: inc(incident),
         subject_id: SubjectId::parse(id).unwrap(),
+        role: sim::domain::subject::SubjectRole::Witness,
         sealed: "c2VhbGVk".into(),
         blind_index: person.clone(),
         created_at: START,
@@ -436,6 +437,31 @@ async fn vault_records(store: &dyn Store) {
     let at = |s: &SealedSubject| SubjectRef { incident_id: s.incident_id.clone(), subject_id: s.subject_id.clone() };
     assert_eq!(store.find_subjects(&lambeth, &person).await.unwrap(), vec![at(&b), at(&a), at(&c)]);
     assert!(store.find_subjects(&lambeth, &BlindIndex::of(b"k", "Nobody", None)).await.unwrap().is_empty());
+
+    // Each subject's own key: written once, moved with the incident's retention, deleted alone.
+    let own = |s: &SealedSubject| SubjectKey {
+        licensee_id: s.licensee_id.clone(),
+        incident_id: s.incident_id.clone(),
+        subject_id: s.subject_id.clone(),
+        wrapped: WrappedKey::from_bytes(s.subject_id.as_str().as_bytes()),
+        created_at: START,
+        retain_until: START + Duration::days(365),
+    };
+    store.put_subject_key(&own(&a)).await.unwrap();
+    store.put_subject_key(&own(&b)).await.unwrap();
+    assert!(matches!(store.put_subject_key(&own(&a)).await, Err(StoreError::Conflict)), "never overwritten");
+    assert_eq!(store.subject_key(&a.incident_id, &a.subject_id).await.unwrap(), Some(own(&a)));
+    assert_eq!(store.subjects(&inc("inc-v1")).await.unwrap().len(), 2, "keys are not records");
+    let later = START + Duration::days(700);
+    store.set_retention(&inc("inc-v1"), later).await.unwrap();
+    assert_eq!(store.incident_key(&key.incident_id).await.unwrap().unwrap().retain_until, later);
+    assert_eq!(store.subject(&a.incident_id, &a.subject_id).await.unwrap().unwrap().retain_until, later);
+    assert_eq!(store.subject_key(&b.incident_id, &b.subject_id).await.unwrap().unwrap().retain_until, later);
+    assert_eq!(store.subject(&c.incident_id, &c.subject_id).await.unwrap().unwrap().retain_until, c.retain_until);
+    store.delete_subject_key(&a.incident_id, &a.subject_id).await.unwrap();
+    assert_eq!(store.subject_key(&a.incident_id, &a.subject_id).await.unwrap(), None);
+    assert!(store.subject_key(&b.incident_id, &b.subject_id).await.unwrap().is_some(), "the others stay");
+    let a = store.subject(&a.incident_id, &a.subject_id).await.unwrap().unwrap();
 
     store.delete_subject(&a).await.unwrap();
     assert_eq!(store.subject(&a.incident_id, &a.subject_id).await.unwrap(), None);

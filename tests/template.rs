@@ -267,6 +267,7 @@ fn a_first_deploy_into_a_fresh_account_reserves_no_concurrency() {
     let reserved_for = |f: &str| reserved.resource(f)["Properties"]["ReservedConcurrentExecutions"].clone();
     assert_eq!(scalar(&reserved_for("IntakeFunction")).as_deref(), Some("50"));
     assert_eq!(scalar(&reserved_for("RespondFunction")).as_deref(), Some("50"));
+    assert_eq!(scalar(&reserved_for("ConsoleFunction")).as_deref(), Some("50"));
     assert_eq!(scalar(&reserved_for("SweepFunction")).as_deref(), Some("1"));
 }
 

@@ -12,6 +12,7 @@ use sim::clock::{Clock, ManualClock};
 use sim::domain::subject::{SubjectRecord, SubjectSource};
 use sim::ids::{IncidentId, LicenseeId, SequentialIds};
 use sim::ports::keys::{KeyContext, KeyError, KeyProvider};
+use sim::ports::store::prelude::*;
 use sim::ports::store::{AccessAction, SealedSubject, SubjectRef, VaultStore};
 use sim::vault::{Agreement, DpoAlert, Purpose, Reader, Vault, VaultError};
 use sim_tests::*;
@@ -41,7 +42,7 @@ fn record(name: &str) -> SubjectRecord {
 }
 
 fn lead() -> Reader {
-    Reader { id: "staff-lead".into(), role: "safeguarding_lead".into(), address: Some("203.0.113.7".into()) }
+    Reader { id: "staff-lead".into(), role: "dpo".into(), address: Some("203.0.113.7".into()) }
 }
 
 fn purpose() -> Purpose {
@@ -52,7 +53,7 @@ fn purpose() -> Purpose {
     }
 }
 
-fn vault_on(store: Arc<dyn VaultStore>, keys: Arc<dyn KeyProvider>, clock: Arc<dyn Clock>) -> Vault {
+fn vault_on(store: Arc<dyn sim::ports::Store>, keys: Arc<dyn KeyProvider>, clock: Arc<dyn Clock>) -> Vault {
     Vault {
         keys,
         store,
@@ -181,7 +182,7 @@ async fn a_permitted_caller_stores_a_sealed_record_that_listed_roles_read_with_a
     assert_eq!(log[0].reader, "met-cad");
     let view = &log[1];
     assert_eq!(view.reader, "staff-lead");
-    assert_eq!(view.role, "safeguarding_lead");
+    assert_eq!(view.role, "dpo");
     assert_eq!(view.lawful_basis.as_deref(), Some("dpa2018_sch1_para18_safeguarding"));
     assert_eq!(view.reason, "Planning the school safety response");
     assert_eq!(view.address.as_deref(), Some("203.0.113.7"));
@@ -300,20 +301,89 @@ async fn a_record_moved_to_another_incident_or_subject_fails_to_open() {
     );
 }
 
+/// Closes the incident now, as the lead responder's page does.
+async fn close(store: &dyn sim::ports::Store, clock: &ManualClock, incident: &str) {
+    use sim::domain::follow_up::{Closure, FollowUp};
+    let mut closed = FollowUp::new(inc(incident)).next();
+    let by = sim::ids::ContactId::parse("con-gold").unwrap();
+    let role = sim::domain::contact::Role::parse("gold").unwrap();
+    closed.closure = Some(Closure { closed_by: by.into(), role, at: clock.now(), note: "closed".into() });
+    store.put_follow_up(&closed, &[]).await.unwrap();
+}
+
 #[tokio::test]
 async fn after_the_retention_date_the_record_is_refused_and_the_data_key_is_gone() {
     let (vault, store, clock) = memory_vault();
     let lic = sim::demo::lambeth();
     let subject = vault.add(&lic, &inc("inc-1"), &record(CANARY), &lead()).await.unwrap();
-    clock.advance(Duration::days(364));
+    // Retention runs from the closing, not from the first record: a year open is nothing.
+    clock.advance(Duration::days(400));
+    assert!(vault.read(&lic, &inc("inc-1"), &subject, &lead(), &purpose()).await.is_ok(), "open: kept");
+    close(&*store, &clock, "inc-1").await;
+    let closed_at = clock.now();
+    assert_eq!(
+        sim::vault::settle_retention(&*store, &inc("inc-1"), &Agreement::default()).await.unwrap(),
+        Some(sim::domain::data_sharing::months_after(closed_at, 12)),
+    );
+    let stored = store.subject(&inc("inc-1"), &subject).await.unwrap().unwrap();
+    assert_eq!(stored.retain_until, sim::domain::data_sharing::months_after(closed_at, 12), "the TTL moved too");
+    // Twelve calendar months after the closing: readable to the minute before, refused after.
+    clock.advance(sim::domain::data_sharing::months_after(closed_at, 12) - closed_at - Duration::minutes(1));
     assert!(vault.read(&lic, &inc("inc-1"), &subject, &lead(), &purpose()).await.is_ok(), "within retention");
-    clock.advance(Duration::days(2));
+    clock.advance(Duration::minutes(2));
     let late = vault.read(&lic, &inc("inc-1"), &subject, &lead(), &purpose()).await;
     assert!(matches!(late, Err(VaultError::Expired)), "{late:?}");
     assert!(store.incident_key(&inc("inc-1")).await.unwrap().is_none(), "data key shredded");
     assert!(matches!(vault.read(&lic, &inc("inc-1"), &subject, &lead(), &purpose()).await, Err(VaultError::Expired)));
     let log = vault.access_log(&lic).await.unwrap();
     assert_eq!(log.iter().filter(|e| e.action == AccessAction::Shred).count(), 1);
+}
+
+#[tokio::test]
+async fn the_licensees_own_agreement_sets_who_may_view_the_conditions_and_the_retention() {
+    let (vault, store, clock) = memory_vault();
+    let lic = sim::demo::lambeth();
+    let agreement = serde_json::json!({
+        "roles": ["duty"], "lawful_conditions": ["lambeth_isa_2026_clause_4"], "retention_months": 6
+    });
+    let licensee = serde_json::json!({
+        "id": "lambeth", "name": "Lambeth", "tier": { "tier": "london_free" }, "status": { "status": "active" },
+        "areas": ["Lambeth"], "data_sharing": agreement
+    });
+    store.put_licensee(&serde_json::from_value(licensee).unwrap()).await.unwrap();
+    let subject = vault.add(&lic, &inc("inc-1"), &record(CANARY), &lead()).await.unwrap();
+    let duty = Reader { id: "staff-duty".into(), role: "duty".into(), address: None };
+    let theirs = Purpose { lawful_basis: "lambeth_isa_2026_clause_4".into(), ..purpose() };
+    let shown = vault.read(&lic, &inc("inc-1"), &subject, &duty, &theirs).await.unwrap();
+    assert!(!shown.break_glass, "duty is listed in Lambeth's agreement");
+    let dpo_refused = vault.read(&lic, &inc("inc-1"), &subject, &lead(), &theirs).await;
+    assert!(matches!(dpo_refused, Err(VaultError::Refused(_))), "dpo is not listed: {dpo_refused:?}");
+    let default_condition = vault.read(&lic, &inc("inc-1"), &subject, &duty, &purpose()).await;
+    assert!(matches!(default_condition, Err(VaultError::Refused(_))), "only Lambeth's conditions are offered");
+    close(&*store, &clock, "inc-1").await;
+    let closed_at = clock.now();
+    clock.advance(sim::domain::data_sharing::months_after(closed_at, 6) - closed_at - Duration::minutes(1));
+    assert!(vault.read(&lic, &inc("inc-1"), &subject, &duty, &theirs).await.is_ok(), "within six months");
+    clock.advance(Duration::minutes(2));
+    let late = vault.read(&lic, &inc("inc-1"), &subject, &duty, &theirs).await;
+    assert!(matches!(late, Err(VaultError::Expired)), "six months after closing: {late:?}");
+}
+
+#[tokio::test]
+async fn erasure_shreds_one_subjects_key_so_a_restored_copy_of_its_record_never_opens() {
+    let (vault, store, _) = memory_vault();
+    let lic = sim::demo::lambeth();
+    let erased = vault.add(&lic, &inc("inc-1"), &record(CANARY), &lead()).await.unwrap();
+    let kept = vault.add(&lic, &inc("inc-1"), &record("Someone Else"), &lead()).await.unwrap();
+    // What a backup of the records holds: the sealed record, as it was.
+    let backup = store.subject(&inc("inc-1"), &erased).await.unwrap().unwrap();
+    vault.erase(&lic, &inc("inc-1"), &erased, &lead(), "Erasure request ER-13").await.unwrap();
+    assert!(store.subject_key(&inc("inc-1"), &erased).await.unwrap().is_none(), "its key is gone");
+    store.put_subject(&backup).await.unwrap();
+    let restored = vault.read(&lic, &inc("inc-1"), &erased, &lead(), &purpose()).await;
+    assert!(matches!(restored, Err(VaultError::Unopenable)), "{restored:?}");
+    let other = vault.read(&lic, &inc("inc-1"), &kept, &lead(), &purpose()).await.unwrap();
+    assert_eq!(other.record.name.as_str(), "Someone Else", "the other subject still opens");
 }
 
 #[tokio::test]
@@ -405,7 +475,12 @@ async fn on_kms_and_dynamodb_a_moved_record_fails_and_every_view_is_logged() {
     let found = vault.search(&lic, CANARY, Some(date!(2009 - 04 - 17)), &lead(), &purpose()).await.unwrap();
     assert_eq!(found.len(), 3, "two added and the copy: {found:?}");
 
-    clock.advance(Duration::days(366));
+    // Retention from the closing: the stored dates (DynamoDB's TTL) move at once.
+    close(&*store, &clock, "inc-1").await;
+    let until = sim::vault::settle_retention(&*store, &inc("inc-1"), &Agreement::default()).await.unwrap().unwrap();
+    assert_eq!(until, sim::domain::data_sharing::months_after(clock.now(), 12));
+    assert_eq!(store.subject(&inc("inc-1"), &subject).await.unwrap().unwrap().retain_until, until);
+    clock.advance(until - clock.now() + Duration::minutes(1));
     assert!(matches!(vault.read(&lic, &inc("inc-1"), &subject, &lead(), &purpose()).await, Err(VaultError::Expired)));
     assert!(store.incident_key(&inc("inc-1")).await.unwrap().is_none());
 
@@ -481,7 +556,7 @@ fn tagged(v: &serde_norway::Value) -> Option<(String, String)> {
 }
 
 #[test]
-fn only_intake_may_use_the_vault_key_and_no_function_may_change_the_access_log() {
+fn only_intake_and_the_console_may_use_the_vault_key_and_neither_may_change_the_access_log() {
     let doc = template();
     let key = &doc["Resources"]["VaultKey"];
     assert_eq!(key["DeletionPolicy"].as_str(), Some("Retain"), "deleting the key would shred every record");
@@ -499,17 +574,28 @@ fn only_intake_may_use_the_vault_key_and_no_function_may_change_the_access_log()
             assert_eq!(context, ["sim:licensee", "sim:incident"], "only with SIM's encryption context");
         }
     }
-    assert_eq!(users, ["IntakeRole.Arn"], "the account administers the key but only intake uses it");
+    assert_eq!(
+        users,
+        ["IntakeRole.Arn", "ConsoleRole.Arn"],
+        "the account administers the key but only intake and the console use it"
+    );
 
-    let policy = &doc["Resources"]["IntakeVaultPolicy"]["Properties"];
-    let deny = policy["PolicyDocument"]["Statement"]
-        .as_sequence()
-        .unwrap()
-        .iter()
-        .find(|st| st["Effect"].as_str() == Some("Deny"))
-        .expect("a Deny statement");
-    assert_eq!(listed(&deny["Action"]), ["dynamodb:UpdateItem", "dynamodb:DeleteItem"]);
-    assert_eq!(listed(&deny["Condition"]["ForAnyValue:StringLike"]["dynamodb:LeadingKeys"]), ["VAULTLOG#*"]);
+    for policy in ["IntakeVaultPolicy", "ConsoleVaultPolicy"] {
+        let policy = &doc["Resources"][policy]["Properties"];
+        let deny = policy["PolicyDocument"]["Statement"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .find(|st| st["Effect"].as_str() == Some("Deny"))
+            .expect("a Deny statement");
+        assert_eq!(listed(&deny["Action"]), ["dynamodb:UpdateItem", "dynamodb:DeleteItem"]);
+        assert_eq!(listed(&deny["Condition"]["ForAnyValue:StringLike"]["dynamodb:LeadingKeys"]), ["VAULTLOG#*"]);
+    }
+    // Respond moves retention dates at closing: updates only, never on the log.
+    let respond = &doc["Resources"]["RespondVaultPolicy"]["Properties"]["PolicyDocument"]["Statement"][0];
+    assert_eq!(listed(&respond["Action"]), ["dynamodb:UpdateItem"]);
+    let keys = listed(&respond["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]);
+    assert!(!keys.iter().any(|k| k.starts_with("VAULTLOG")), "{keys:?}");
 
     let events = &doc["Resources"]["IntakeFunction"]["Properties"]["Events"]["AddSubject"]["Properties"];
     assert_eq!(
@@ -517,7 +603,11 @@ fn only_intake_may_use_the_vault_key_and_no_function_may_change_the_access_log()
         (Some("POST"), Some("/v1/incidents/{id}/subjects"))
     );
     let env = &doc["Resources"]["IntakeFunction"]["Properties"]["Environment"]["Variables"];
-    for var in ["VAULT_KMS_KEY_ID", "VAULT_INDEX_KEY_PARAMETER", "VAULT_RETENTION_DAYS"] {
+    for var in ["VAULT_KMS_KEY_ID", "VAULT_INDEX_KEY_PARAMETER"] {
         assert!(!env[var].is_null(), "intake gets {var}");
+    }
+    let env = &doc["Resources"]["ConsoleFunction"]["Properties"]["Environment"]["Variables"];
+    for var in ["VAULT_KMS_KEY_ID", "VAULT_INDEX_KEY_PARAMETER", "VAULT_DPO_EMAIL", "EMAIL_FROM"] {
+        assert!(!env[var].is_null(), "the console gets {var}");
     }
 }

@@ -24,6 +24,20 @@ pub async fn put_licensee(store: &dyn Store, json: &str) -> Result<Licensee, Box
     Ok(licensee)
 }
 
+/// Grants (or with `allowed` false, revokes) a police caller's permission to
+/// add personal-data subject records (`POST /v1/incidents/{id}/subjects`),
+/// which is off by default: grant it only where the council's data-sharing
+/// agreement with the force covers it. Re-issuing the key turns it off again.
+pub async fn set_subject_permission(store: &dyn Store, caller: &str, allowed: bool) -> Result<Caller, Box<dyn Error>> {
+    let id = CallerId::parse(caller).map_err(|e| format!("caller id '{caller}' {e}"))?;
+    let Some(mut found) = store.get_caller(&id).await? else {
+        return Err(format!("there is no caller '{caller}': issue its key first").into());
+    };
+    found.may_add_subjects = allowed;
+    store.put_caller(&found).await?;
+    Ok(found)
+}
+
 /// Issues (or re-issues, replacing the old one) a caller's API key. The key
 /// is returned to be shown once; only its hash is stored.
 pub async fn issue_key(

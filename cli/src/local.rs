@@ -46,6 +46,9 @@ mod senders;
 use console_stack::console_with_dev_oidc;
 use senders::senders;
 
+/// Where the local stack's vault reports break-glass views.
+pub const LOCAL_DPO: &str = "dpo@lambeth.sim-local.example";
+
 pub struct Options {
     pub port: u16,
     /// Minutes that pass every minute (escalation demos); embedded stack only.
@@ -180,18 +183,21 @@ pub async fn build(
     let keys =
         DemoKeys { met_cad: ApiKey::generate(&demo::met_cad()), kent_police: ApiKey::generate(&demo::kent_police()) };
     demo::seed(&*store, clock.now().date(), &keys).await?;
+    let key = LinkKey::generate();
+    let (senders, outbox) = senders(backing, base_url, &key, &store, &channels, &clock, &ids).await;
+    // Break-glass views email the demo DPO through the stack's email sender (the outbox).
+    let mut vault = sim::startup::local_vault(store.clone(), clock.clone(), ids.clone());
+    vault.dpo_alert = Some(sim::vault::DpoAlert {
+        sender: senders[1].sender.clone(), // SMS, email, WhatsApp
+        to: sim::domain::contact::EmailAddress::parse(LOCAL_DPO).map_err(|e| format!("{LOCAL_DPO} {e}"))?,
+    });
     let intake = intake::Deps {
         store: store.clone(),
         queue: queue.clone(),
         clock: clock.clone(),
         ids: ids.clone(),
-        settings: intake::Settings {
-            vault: Some(Arc::new(sim::startup::local_vault(store.clone(), clock.clone(), ids.clone()))),
-            ..intake::Settings::from_env()?
-        },
+        settings: intake::Settings { vault: Some(Arc::new(vault)), ..intake::Settings::from_env()? },
     };
-    let key = LinkKey::generate();
-    let (senders, outbox) = senders(backing, base_url, &key, &store, &channels, &clock, &ids).await;
     let alerting = sim::fanout::Deps {
         store: store.clone(),
         queues: channels.clone(),
@@ -211,8 +217,11 @@ pub async fn build(
         key,
         site,
     };
-    let (console, dev_oidc) =
-        console_with_dev_oidc(base_url, &store, search, staff, sessions, &clock, &ids, &alerting).await?;
+    let (mut console, dev_oidc) =
+        console_with_dev_oidc(base_url, &store, search, staff, sessions, &clock, &ids, &alerting, scheduler.clone())
+            .await?;
+    // One vault (one in-memory key provider) for intake and the console.
+    console.vault = intake.settings.vault.clone();
     let sweep = sweep::Deps { store, queue, clock, ids, settings: sweep::Settings { after: Duration::seconds(30) } };
     Ok(Stack {
         intake: Arc::new(intake),

@@ -48,6 +48,14 @@ enum Command {
         #[arg(long = "licensee", required = true)]
         licensees: Vec<String>,
     },
+    /// Let a police caller add personal-data subject records, off by default (needs TABLE_NAME).
+    AllowSubjects {
+        /// The caller's id, e.g. met-cad-lambeth.
+        caller: String,
+        /// Take the permission away instead.
+        #[arg(long)]
+        revoke: bool,
+    },
     /// Council staff who may sign in to the console (needs TABLE_NAME).
     #[command(subcommand)]
     Staff(staff::StaffCommand),
@@ -116,6 +124,12 @@ async fn run(command: Command) -> Result<(), Box<dyn Error>> {
             let key = admin::issue_key(&table().await?, &caller, &name, &licensees).await?;
             println!("API key for {caller} (shown once; give it to the police integrator securely):");
             println!("{}", key.reveal());
+            Ok(())
+        }
+        Command::AllowSubjects { caller, revoke } => {
+            admin::set_subject_permission(&table().await?, &caller, !revoke).await?;
+            let state = if revoke { "may no longer add" } else { "may now add" };
+            println!("{caller} {state} personal-data subject records");
             Ok(())
         }
         Command::Staff(command) => {

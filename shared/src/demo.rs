@@ -97,6 +97,7 @@ pub async fn seed(store: &dyn Store, today: Date, keys: &DemoKeys) -> Result<(),
             policies: None,
             checklist: None,
             sharing: None,
+            data_sharing: None,
         })
         .await?;
     store
@@ -111,6 +112,7 @@ pub async fn seed(store: &dyn Store, today: Date, keys: &DemoKeys) -> Result<(),
             policies: None,
             checklist: None,
             sharing: None,
+            data_sharing: None,
         })
         .await?;
     store

@@ -113,7 +113,7 @@ pub async fn sender(
 /// wrapped by an in-memory master key and a random blind-index key, both
 /// lost on restart (and with them every record: nothing persists by design).
 pub fn local_vault(
-    store: std::sync::Arc<dyn crate::ports::VaultStore>,
+    store: std::sync::Arc<dyn crate::ports::Store>,
     clock: std::sync::Arc<dyn crate::clock::Clock>,
     ids: std::sync::Arc<dyn crate::ids::IdGenerator>,
 ) -> crate::vault::Vault {
@@ -131,11 +131,12 @@ pub fn local_vault(
 /// The vault from the environment, or `None` where it is not deployed:
 /// `VAULT_KMS_KEY_ID` (the licensee's customer-managed key; blank or absent
 /// turns the vault off), `VAULT_INDEX_KEY_PARAMETER` (SSM SecureString, hex,
-/// the blind-index key), `VAULT_RETENTION_DAYS` (365).
+/// the blind-index key). Who may view, the lawful conditions and the
+/// retention are each licensee's data-sharing agreement (`Licensee::data_sharing`).
 #[cfg(all(feature = "dynamodb", feature = "kms", feature = "ssm"))]
 pub async fn vault(
     aws: &aws_config::SdkConfig,
-    store: std::sync::Arc<dyn crate::ports::VaultStore>,
+    store: std::sync::Arc<dyn crate::ports::Store>,
 ) -> Result<Option<crate::vault::Vault>, Box<dyn std::error::Error + Send + Sync>> {
     let Some(key_id) = std::env::var("VAULT_KMS_KEY_ID").ok().filter(|k| !k.is_empty()) else {
         return Ok(None);
@@ -146,14 +147,13 @@ pub async fn vault(
     if index_key.len() < 32 {
         return Err("the blind-index key must be at least 32 bytes".into());
     }
-    let days: u16 = crate::config::parsed_or("VAULT_RETENTION_DAYS", 365)?;
     Ok(Some(crate::vault::Vault {
         keys: std::sync::Arc::new(crate::adapters::kms::KmsKeys::from_config(aws, key_id)),
         store,
         clock: std::sync::Arc::new(crate::clock::SystemClock),
         ids: std::sync::Arc::new(crate::ids::RandomIds),
         index_key,
-        agreement: crate::vault::Agreement { retention: time::Duration::days(days.into()), ..Default::default() },
+        agreement: crate::vault::Agreement::default(),
         // Break-glass views happen in the console, which wires the DPO's email.
         dpo_alert: None,
     }))

@@ -16,6 +16,7 @@ pub(super) async fn console_with_dev_oidc(
     clock: &Arc<dyn Clock>,
     ids: &Arc<dyn IdGenerator>,
     alerting: &sim::fanout::Deps,
+    scheduler: Arc<dyn sim::ports::Scheduler>,
 ) -> Result<(console::Deps, Arc<DevOidc>), Box<dyn Error>> {
     let redirect_uri = format!("{base_url}/console/auth/callback");
     let secret = console::session::random_token();
@@ -72,7 +73,10 @@ pub(super) async fn console_with_dev_oidc(
         escalation: alerting.escalation.clone(),
         queues: alerting.queues.clone(),
         briefings: alerting.briefings.clone(),
+        scheduler,
         licensees: None,
+        // The stack shares intake's vault with the console once both are built.
+        vault: None,
     };
     Ok((deps, provider))
 }

@@ -16,7 +16,7 @@ use sim::domain::follow_up::{
     parse_closing_note, parse_key_date, BriefingCheck, Closure, FollowUp, KeyDate, KeyDateKind,
 };
 use sim::domain::{Actor, Event, Incident, TimelineEvent};
-use sim::ports::{DelayedCheck, StoreError};
+use sim::ports::{schedule_checks, StoreError};
 use sim::web;
 
 #[derive(Deserialize)]
@@ -40,10 +40,9 @@ async fn follow_up_of(deps: &Deps, incident: &Incident) -> Result<FollowUp, Stor
     Ok(deps.store.get_follow_up(&incident.id).await?.unwrap_or_else(|| FollowUp::new(incident.id.clone())))
 }
 
+/// The same split as the responder's page: due soon on the queue, days ahead as schedules.
 async fn schedule(deps: &Deps, checks: &[BriefingCheck]) -> Result<(), Failure> {
-    let now = deps.clock.now();
-    let messages: Vec<_> = checks.iter().map(|c| c.message(now)).collect();
-    Ok(deps.briefings.send(&messages).await?)
+    schedule_checks(&*deps.scheduler, &*deps.briefings, checks, deps.clock.now()).await.map_err(Failure::Schedule)
 }
 
 fn back(incident: &Incident) -> Response<String> {
@@ -98,6 +97,10 @@ pub async fn close(
         Err(e) => return Err(e.into()),
     }
     tracing::info!(incident_id = %incident.id, staff = %who.member.id, "incident closed in the console");
+    // Personal-data retention runs from the closing, as when the lead closes on the responder's page.
+    if let Err(error) = sim::vault::settle_retention(store, &incident.id, &Default::default()).await {
+        tracing::error!(incident_id = %incident.id, %error, "the vault's retention date could not be set at closing");
+    }
     schedule(deps, &closed.closing_checks(&closure)).await?;
     Ok(back(&incident))
 }

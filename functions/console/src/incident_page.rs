@@ -126,6 +126,7 @@ pub fn incident(
                     " for the " (closure.role.as_str()) ": " (closure.note)
                 } }
             }
+            p { a href={ "/console/incidents/" (i.id) "/subjects" } { "Personal data" } }
             p { a href={ "/console/reports/incidents/" (i.id) } { "Printable summary for the review meeting" } }
             @if !i.report.connected_areas.is_empty() {
                 p { a href={ "/console/incidents/" (i.id) "/shares" } { "Sharing with the licensees of connected areas" } }

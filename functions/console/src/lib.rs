@@ -18,6 +18,7 @@ mod reports;
 pub mod session;
 mod shares;
 mod staff;
+mod vault;
 
 use http::{header, HeaderValue, Method, Request, Response, StatusCode};
 use oidc::Oidc;
@@ -48,11 +49,15 @@ pub struct Deps {
     pub escalation: Arc<dyn Queue>,
     /// The three sender queues ("re-send" queues one person's alert on one channel).
     pub queues: ChannelQueues,
-    /// The briefing checks' delay queue (closing and key dates schedule briefings).
+    /// The briefing checks' queue (closing's briefing, checks due within 15 minutes).
     pub briefings: Arc<dyn Queue>,
+    /// Reviews and key dates days ahead, as one-time schedules (as on the responder's page).
+    pub scheduler: Arc<dyn sim::ports::Scheduler>,
     /// The licensees whose staff this issuer may sign in (a council's own
     /// Entra tenant: only that council); `None` for a shared pool (Cognito).
     pub licensees: Option<Vec<LicenseeId>>,
+    /// The personal-data vault; `None` where it is not deployed (its pages say so).
+    pub vault: Option<Arc<sim::vault::Vault>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,6 +72,12 @@ pub enum Route {
     Close,
     Staff,
     RemoveStaff,
+    VaultSubjects,
+    VaultSubject,
+    VaultErase,
+    VaultLog,
+    VaultLogCsv,
+    VaultSearch,
     SignIn,
     Callback,
     SignOut,
@@ -92,6 +103,12 @@ pub fn routes() -> &'static Routes<Route> {
             ("/console/incidents/{incident}/close", Route::Close),
             ("/console/staff", Route::Staff),
             ("/console/staff/{staff}/remove", Route::RemoveStaff),
+            ("/console/incidents/{incident}/subjects", Route::VaultSubjects),
+            ("/console/incidents/{incident}/subjects/{subject}", Route::VaultSubject),
+            ("/console/incidents/{incident}/subjects/{subject}/erase", Route::VaultErase),
+            ("/console/vault/log", Route::VaultLog),
+            ("/console/vault/log.csv", Route::VaultLogCsv),
+            ("/console/vault/search", Route::VaultSearch),
             ("/console/sign-in", Route::SignIn),
             ("/console/auth/callback", Route::Callback),
             ("/console/sign-out", Route::SignOut),
@@ -183,6 +200,15 @@ pub async fn handle(deps: &Deps, req: Request<Vec<u8>>) -> Response<String> {
                 Err(e) => Err(e.into()),
             }
         }
+        (Method::GET | Method::POST, Route::VaultSubjects | Route::VaultSubject | Route::VaultSearch)
+        | (Method::POST, Route::VaultErase)
+        | (Method::GET, Route::VaultLog | Route::VaultLogCsv) => match signed_in(deps, &req).await {
+            Ok(Some(who)) => {
+                vault::dispatch(deps, &who, route, &req, matched.param("incident"), matched.param("subject")).await
+            }
+            Ok(None) => Ok(pages::sign_in(false)),
+            Err(e) => Err(e.into()),
+        },
         (Method::GET, Route::SignIn) => start_sign_in(deps, &req).await,
         (Method::GET, Route::Callback) => callback(deps, &req).await,
         (Method::POST, Route::SignOut) => sign_out(deps, &req).await,
@@ -210,6 +236,10 @@ pub enum Failure {
     Provider(String),
     #[error(transparent)]
     Queue(#[from] sim::ports::QueueError),
+    #[error(transparent)]
+    Vault(sim::vault::VaultError),
+    #[error(transparent)]
+    Schedule(sim::ports::ScheduleError),
 }
 
 /// The session named by the request's cookie, if it is live and its staff

@@ -37,8 +37,22 @@ async fn main() -> Result<(), Error> {
     };
     let clock = Arc::new(SystemClock);
     let console = Arc::new(DynamoConsoleStore::from_config(&aws, table.clone()));
+    let store = Arc::new(DynamoStore::from_config(&aws, table));
+    let vault = match sim::startup::vault(&aws, store.clone()).await? {
+        Some(mut vault) => {
+            // Break-glass views email the DPO at once (`VAULT_DPO_EMAIL`, from `EMAIL_FROM`).
+            if let Some(to) = std::env::var("VAULT_DPO_EMAIL").ok().filter(|e| !e.trim().is_empty()) {
+                let sender = sim::adapters::ses::SesEmail::from_config(&aws, required("EMAIL_FROM")?, None);
+                let to = sim::domain::contact::EmailAddress::parse(to.trim())
+                    .map_err(|_| "VAULT_DPO_EMAIL is not an email address")?;
+                vault.dpo_alert = Some(sim::vault::DpoAlert { sender: Arc::new(sender), to });
+            }
+            Some(Arc::new(vault))
+        }
+        None => None,
+    };
     let deps = Deps {
-        store: Arc::new(DynamoStore::from_config(&aws, table)),
+        store,
         search: console.clone(),
         staff: console.clone(),
         sessions: console,
@@ -52,7 +66,9 @@ async fn main() -> Result<(), Error> {
             whatsapp: queue("WHATSAPP_QUEUE_URL")?,
         },
         briefings: queue("BRIEFINGS_QUEUE_URL")?,
+        scheduler: sim::startup::scheduler(&aws)?,
         licensees,
+        vault,
     };
     let deps = &deps;
     lambda_http::run(service_fn(move |req: lambda_http::Request| async move {

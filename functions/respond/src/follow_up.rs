@@ -90,6 +90,10 @@ pub async fn close(deps: &Deps, token: &str, req: &Request) -> Result<HtmlRespon
         Err(e) => return Err(e.into()),
     }
     tracing::info!(incident_id = %incident.id, contact_id = %contact.id, "incident closed");
+    // Personal-data retention runs from the closing: move the vault's dates (and TTL) now.
+    if let Err(error) = sim::vault::settle_retention(store, &incident.id, &Default::default()).await {
+        tracing::error!(incident_id = %incident.id, %error, "the vault's retention date could not be set at closing");
+    }
     schedule(deps, &closed.closing_checks(&closure)).await?;
     let note = "The incident is closed. The groups are told now, and re-alerted with the open items at the \
                 24-hour, 72-hour and 7-day reviews.";

@@ -3,6 +3,7 @@
 use super::area::{AreaName, KnownWard};
 use super::category::RuleSet;
 use super::checklist::ChecklistTemplate;
+use super::data_sharing::DataSharing;
 use super::policy::AlertPolicy;
 use crate::ids::LicenseeId;
 use serde::{Deserialize, Serialize};
@@ -53,6 +54,10 @@ pub struct Licensee {
     /// Cross-borough sharing settings; the defaults when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sharing: Option<super::share::SharingSettings>,
+    /// The data-sharing agreement the personal-data vault applies; the
+    /// defaults (`DataSharing::default`) when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_sharing: Option<DataSharing>,
 }
 
 /// Whether an incident for this licensee is served today.
@@ -141,6 +146,7 @@ mod tests {
             policies: None,
             checklist: None,
             sharing: None,
+            data_sharing: None,
         }
     }
 

@@ -8,6 +8,7 @@ pub mod checklist;
 pub mod choice;
 pub mod contact;
 pub mod cover;
+pub mod data_sharing;
 pub mod delivery;
 pub mod follow_up;
 pub mod incident;

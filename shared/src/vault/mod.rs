@@ -2,12 +2,16 @@
 //! every access logged before anything is returned, retention enforced on
 //! every read, erasure and crypto-shredding. See `docs/vault.md`.
 //!
-//! Each incident has one data key from the key provider (KMS
+//! Each subject record has its own data key from the key provider (KMS
 //! `GenerateDataKey` under the licensee's key, encryption context licensee
-//! and incident); only the wrapped key is stored. Each record is sealed with
-//! AES-256-GCM under it, with licensee, incident and subject ids as
-//! associated data: a record copied to another incident or subject fails to
-//! open. The console calls [`Vault::read`]; police add records through intake.
+//! and incident); only the wrapped key is stored, and erasing the subject
+//! deletes it, so a copy of that record never opens again while the others
+//! do. Each record is sealed with AES-256-GCM under it, with licensee,
+//! incident and subject ids as associated data: a record copied to another
+//! incident or subject fails to open. The incident also has a key (made with
+//! its first record): it anchors retention, opens records sealed before
+//! subjects had keys of their own, and goes with theirs when the incident is
+//! crypto-shredded at the end of retention. The console calls [`Vault::read`]; police add records through intake.
 
 pub mod cipher;
 
@@ -17,38 +21,52 @@ use crate::domain::subject::{BlindIndex, SubjectRecord};
 use crate::ids::{AccessId, IdGenerator, IncidentId, LicenseeId, SubjectId};
 use crate::ports::keys::{KeyContext, KeyError, KeyProvider, PlainKey};
 use crate::ports::sender::{Outgoing, Sender};
-use crate::ports::store::{AccessAction, AccessEntry, IncidentKey, SealedSubject, StoreError, SubjectRef, VaultStore};
+use crate::ports::store::{
+    AccessAction, AccessEntry, IncidentKey, SealedSubject, Store, StoreError, SubjectKey, SubjectRef,
+};
 use crate::render::Email;
 use base64::Engine;
 use std::sync::Arc;
-use time::{Date, Duration};
+use time::{Date, OffsetDateTime};
 
-/// How long records are kept unless the licensee configures otherwise.
-pub const DEFAULT_RETENTION: Duration = Duration::days(365);
+/// A licensee's data-sharing agreement: the roles that may view, the lawful
+/// conditions offered, the retention in months after the incident closes.
+pub type Agreement = crate::domain::data_sharing::DataSharing;
 
-/// A licensee's data-sharing agreement as the vault applies it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Agreement {
-    /// Staff roles the agreement lists: they may read for a listed condition.
-    pub roles: Vec<String>,
-    /// Lawful conditions a reader may choose from.
-    pub lawful_bases: Vec<String>,
-    pub retention: Duration,
+/// The agreement of `licensee` (configured on the licensee), else `default`.
+async fn agreement_of(store: &dyn Store, licensee: &LicenseeId, default: &Agreement) -> Result<Agreement, StoreError> {
+    Ok(store.get_licensee(licensee).await?.and_then(|l| l.data_sharing).unwrap_or_else(|| default.clone()))
 }
 
-impl Default for Agreement {
-    fn default() -> Self {
-        Self {
-            roles: vec!["community_safety_lead".into(), "safeguarding_lead".into(), "dpo".into()],
-            lawful_bases: vec![
-                "dpa2018_sch1_para10_preventing_crime".into(),
-                "dpa2018_sch1_para18_safeguarding".into(),
-                "dpa2018_part3_law_enforcement".into(),
-                "serious_violence_duty_s16".into(),
-            ],
-            retention: DEFAULT_RETENTION,
-        }
+/// When the incident's records are past retention, from its closing (or the
+/// open-incident limit), under the licensee's agreement.
+async fn deadline(
+    store: &dyn Store,
+    licensee: &LicenseeId,
+    incident: &IncidentId,
+    first_record: OffsetDateTime,
+    default: &Agreement,
+) -> Result<OffsetDateTime, StoreError> {
+    let agreement = agreement_of(store, licensee, default).await?;
+    let closed_at = store.get_follow_up(incident).await?.and_then(|f| f.closure).map(|c| c.at);
+    Ok(agreement.retain_until(first_record, closed_at))
+}
+
+/// Brings the incident's stored retention date (and so DynamoDB's TTL) in
+/// line with its closing: called when an incident closes, and on every
+/// vault read and addition. Returns the date, or `None` if the incident has
+/// no records. `default` is the agreement for licensees without their own.
+pub async fn settle_retention(
+    store: &dyn Store,
+    incident: &IncidentId,
+    default: &Agreement,
+) -> Result<Option<OffsetDateTime>, StoreError> {
+    let Some(key) = store.incident_key(incident).await? else { return Ok(None) };
+    let until = deadline(store, &key.licensee_id, incident, key.created_at, default).await?;
+    if until != key.retain_until {
+        store.set_retention(incident, until).await?;
     }
+    Ok(Some(until))
 }
 
 /// Who is asking, from where. The console fills it from the session.
@@ -106,11 +124,14 @@ pub struct DpoAlert {
 
 pub struct Vault {
     pub keys: Arc<dyn KeyProvider>,
-    pub store: Arc<dyn VaultStore>,
+    /// The vault's own items, and the licensee (its agreement) and the
+    /// incident's follow-up (its closing), which set retention.
+    pub store: Arc<dyn Store>,
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn IdGenerator>,
     /// The blind-index HMAC key (SSM SecureString in production).
     pub index_key: Vec<u8>,
+    /// The agreement for licensees that configure none.
     pub agreement: Agreement,
     /// `None`: break-glass views are still flagged in the log, but no email goes.
     pub dpo_alert: Option<DpoAlert>,
@@ -140,6 +161,11 @@ impl Vault {
         }
     }
 
+    /// The licensee's data-sharing agreement (its own, else the default).
+    pub async fn agreement(&self, licensee: &LicenseeId) -> Result<Agreement, VaultError> {
+        Ok(agreement_of(&*self.store, licensee, &self.agreement).await?)
+    }
+
     pub fn blind_index(&self, name: &str, date_of_birth: Option<Date>) -> BlindIndex {
         BlindIndex::of(&self.index_key, name, date_of_birth)
     }
@@ -161,7 +187,7 @@ impl Vault {
             incident_id: incident.clone(),
             wrapped: fresh.wrapped,
             created_at: now,
-            retain_until: now + self.agreement.retention,
+            retain_until: deadline(&*self.store, licensee, incident, now, &self.agreement).await?,
         };
         match self.store.create_incident_key(&stored).await {
             Ok(()) => Ok((fresh.plain, stored)),
@@ -182,21 +208,39 @@ impl Vault {
         record: &SubjectRecord,
         added_by: &Reader,
     ) -> Result<SubjectId, VaultError> {
-        let (key, stored) = self.data_key(licensee, incident).await?;
-        if self.clock.now() > stored.retain_until {
+        // The incident's key anchors retention (and opens records sealed
+        // before subjects had keys of their own).
+        self.data_key(licensee, incident).await?;
+        let retain_until =
+            settle_retention(&*self.store, incident, &self.agreement).await?.ok_or(VaultError::NotFound)?;
+        if self.clock.now() > retain_until {
             return Err(VaultError::Expired);
         }
         let subject = SubjectId::generate(&*self.ids);
         let plain = serde_json::to_vec(record).expect("a subject record serialises");
-        let sealed = cipher::seal(&key, &binding(licensee, incident, &subject), &plain);
+        // The subject's own data key: erasing it shreds this subject alone.
+        let context = KeyContext { licensee_id: licensee.clone(), incident_id: incident.clone() };
+        let fresh = self.keys.generate(&context).await?;
+        self.store
+            .put_subject_key(&SubjectKey {
+                licensee_id: licensee.clone(),
+                incident_id: incident.clone(),
+                subject_id: subject.clone(),
+                wrapped: fresh.wrapped,
+                created_at: self.clock.now(),
+                retain_until,
+            })
+            .await?;
+        let sealed = cipher::seal(&fresh.plain, &binding(licensee, incident, &subject), &plain);
         let sealed = SealedSubject {
             licensee_id: licensee.clone(),
             incident_id: incident.clone(),
             subject_id: subject.clone(),
+            role: record.role,
             sealed: base64::engine::general_purpose::STANDARD.encode(sealed),
             blind_index: self.blind_index(record.name.as_str(), record.date_of_birth),
             created_at: self.clock.now(),
-            retain_until: stored.retain_until,
+            retain_until,
         };
         self.store.put_subject(&sealed).await?;
         let entry = AccessEntry {
@@ -219,10 +263,11 @@ impl Vault {
         reader: &Reader,
         purpose: &Purpose,
     ) -> Result<bool, VaultError> {
-        let listed = self.agreement.roles.iter().any(|r| r == &reader.role);
+        let agreement = self.agreement(licensee).await?;
+        let listed = agreement.roles().iter().any(|r| r.as_str() == reader.role);
         let refusal = if purpose.reason.trim().is_empty() {
             Some("a reason is required")
-        } else if !self.agreement.lawful_bases.iter().any(|b| b == &purpose.lawful_basis) {
+        } else if !agreement.lawful_conditions().iter().any(|b| b.as_str() == purpose.lawful_basis) {
             Some("the lawful condition is not one the agreement lists")
         } else if !listed && !purpose.emergency {
             Some("the role is not one the data-sharing agreement lists")
@@ -260,7 +305,9 @@ impl Vault {
             Some(s) if &s.licensee_id == licensee => s,
             _ => return Err(VaultError::NotFound),
         };
-        if self.clock.now() > sealed.retain_until {
+        // Retention from the incident's closing, checked on every read (TTL may lag two days).
+        let retain_until = settle_retention(&*self.store, incident, &self.agreement).await?;
+        if self.clock.now() > retain_until.unwrap_or(sealed.retain_until) {
             self.shred(licensee, incident, reader).await?;
             return Err(VaultError::Expired);
         }
@@ -310,9 +357,15 @@ impl Vault {
 
     /// Decrypts a sealed record under its own binding.
     async fn open(&self, sealed: &SealedSubject) -> Result<SubjectRecord, VaultError> {
-        let stored = self.store.incident_key(&sealed.incident_id).await?.ok_or(VaultError::Unopenable)?;
+        // The subject's own key; records sealed before subjects had one open
+        // under the incident's. A copy of an erased subject's record finds
+        // neither its key nor a key that opens it.
+        let wrapped = match self.store.subject_key(&sealed.incident_id, &sealed.subject_id).await? {
+            Some(own) => own.wrapped,
+            None => self.store.incident_key(&sealed.incident_id).await?.ok_or(VaultError::Unopenable)?.wrapped,
+        };
         let context = KeyContext { licensee_id: sealed.licensee_id.clone(), incident_id: sealed.incident_id.clone() };
-        let key = match self.keys.unwrap(&stored.wrapped, &context).await {
+        let key = match self.keys.unwrap(&wrapped, &context).await {
             Err(KeyError::Refused(_)) => return Err(VaultError::Unopenable),
             other => other?,
         };
@@ -368,6 +421,8 @@ impl Vault {
             ..self.entry(licensee, AccessAction::Erase, reader)
         };
         self.store.append_access(&entry).await?;
+        // Its key first: from then on no copy of the record opens.
+        self.store.delete_subject_key(incident, subject).await?;
         self.store.delete_subject(&sealed).await?;
         Ok(())
     }
@@ -384,6 +439,9 @@ impl Vault {
             ..self.entry(licensee, AccessAction::Shred, by)
         };
         self.store.append_access(&entry).await?;
+        for subject in self.store.subjects(incident).await? {
+            self.store.delete_subject_key(incident, &subject.subject_id).await?;
+        }
         self.store.delete_incident_key(incident).await?;
         Ok(())
     }

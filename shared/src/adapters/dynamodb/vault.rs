@@ -2,6 +2,7 @@
 //!
 //! - `INCIDENT#<id>` / `VAULTKEY`: the incident's wrapped data key
 //! - `INCIDENT#<id>` / `SUBJECT#<subject>`: a sealed record
+//! - `INCIDENT#<id>` / `SUBJKEY#<subject>`: the subject's wrapped data key
 //! - `BLIND#<licensee>#<index>` / `AT#<incident>#<subject>`: where a person appears
 //! - `VAULTLOG#<licensee>` / `LOG#<time>#<entry id>`: the access log
 //!
@@ -32,6 +33,10 @@ fn subject_sk(subject: &SubjectId) -> String {
     format!("SUBJECT#{subject}")
 }
 
+fn subject_key_sk(subject: &SubjectId) -> String {
+    format!("SUBJKEY#{subject}")
+}
+
 fn expires(item: &mut super::Item, at: OffsetDateTime) {
     item.insert("expires_at".into(), AttributeValue::N(at.unix_timestamp().to_string()));
 }
@@ -45,6 +50,28 @@ impl DynamoStore {
             .build()
             .map_err(corrupt)?;
         self.conditional_put_with_events(conditional, &[]).await
+    }
+
+    /// Sets an item's retention date and TTL, if the item still exists.
+    async fn retain(&self, pk: String, sk: String, until: OffsetDateTime) -> Result<(), StoreError> {
+        let text = until.format(&time::format_description::well_known::Rfc3339).map_err(corrupt)?;
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(pk))
+            .key("sk", s(sk))
+            .update_expression("SET retain_until = :r, expires_at = :e")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_values(":r", s(text))
+            .expression_attribute_values(":e", AttributeValue::N(until.unix_timestamp().to_string()))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Ok(()),
+            Err(e) => Err(sdk_error(e)),
+        }
     }
 
     async fn delete(&self, pk: String, sk: String) -> Result<(), StoreError> {
@@ -72,8 +99,48 @@ impl VaultStore for DynamoStore {
         self.get(incident_pk(incident), "VAULTKEY").await
     }
 
+    async fn set_retention(&self, incident: &IncidentId, until: OffsetDateTime) -> Result<(), StoreError> {
+        self.retain(incident_pk(incident), "VAULTKEY".into(), until).await?;
+        for subject in self.subjects(incident).await? {
+            self.retain(incident_pk(incident), subject_sk(&subject.subject_id), until).await?;
+            self.retain(incident_pk(incident), subject_key_sk(&subject.subject_id), until).await?;
+            let (pk, sk) = (blind_pk(&subject.licensee_id, &subject.blind_index), blind_sk(&subject));
+            // The index entry holds only ids: its TTL is what moves.
+            self.client
+                .update_item()
+                .table_name(&self.table)
+                .key("pk", s(pk))
+                .key("sk", s(sk))
+                .update_expression("SET expires_at = :e")
+                .condition_expression("attribute_exists(pk)")
+                .expression_attribute_values(":e", AttributeValue::N(until.unix_timestamp().to_string()))
+                .send()
+                .await
+                .map(|_| ())
+                .or_else(|e| match e.as_service_error() {
+                    Some(e) if e.is_conditional_check_failed_exception() => Ok(()),
+                    _ => Err(sdk_error(e)),
+                })?;
+        }
+        Ok(())
+    }
+
     async fn delete_incident_key(&self, incident: &IncidentId) -> Result<(), StoreError> {
         self.delete(incident_pk(incident), "VAULTKEY".into()).await
+    }
+
+    async fn put_subject_key(&self, key: &SubjectKey) -> Result<(), StoreError> {
+        let mut item = to_item(key, incident_pk(&key.incident_id), subject_key_sk(&key.subject_id))?;
+        expires(&mut item, key.retain_until);
+        self.put_new(item).await
+    }
+
+    async fn subject_key(&self, incident: &IncidentId, subject: &SubjectId) -> Result<Option<SubjectKey>, StoreError> {
+        self.get(incident_pk(incident), &subject_key_sk(subject)).await
+    }
+
+    async fn delete_subject_key(&self, incident: &IncidentId, subject: &SubjectId) -> Result<(), StoreError> {
+        self.delete(incident_pk(incident), subject_key_sk(subject)).await
     }
 
     async fn put_subject(&self, subject: &SealedSubject) -> Result<(), StoreError> {

@@ -22,7 +22,7 @@ use crate::domain::{Caller, Contact, Group, Incident, Licensee, TimelineEvent};
 use crate::ids::SubjectId;
 use crate::ids::{CallerId, ContactId, IncidentId, LicenseeId};
 use crate::ports::store::{
-    AccessEntry, ChangeRecord, IncidentKey, LapseNotice, ReportKey, SealedSubject, TestMessageRecord,
+    AccessEntry, ChangeRecord, IncidentKey, LapseNotice, ReportKey, SealedSubject, SubjectKey, TestMessageRecord,
 };
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
@@ -49,6 +49,7 @@ pub(super) struct State {
     pub(super) test_messages: Vec<TestMessageRecord>,
     pub(super) vault_keys: HashMap<IncidentId, IncidentKey>,
     pub(super) subjects: BTreeMap<(IncidentId, SubjectId), SealedSubject>,
+    pub(super) subject_keys: BTreeMap<(IncidentId, SubjectId), SubjectKey>,
     pub(super) access_log: Vec<AccessEntry>,
     pub(super) report_rows: BTreeMap<(LicenseeId, OffsetDateTime, IncidentId), crate::reports::IncidentRow>,
     pub(super) deliveries: BTreeMap<(IncidentId, String), Delivery>,

@@ -21,8 +21,45 @@ impl VaultStore for MemoryStore {
         Ok(self.state().vault_keys.get(incident).cloned())
     }
 
+    async fn set_retention(&self, incident: &IncidentId, until: time::OffsetDateTime) -> Result<(), StoreError> {
+        let mut s = self.state();
+        if let Some(key) = s.vault_keys.get_mut(incident) {
+            key.retain_until = until;
+        }
+        for ((i, _), subject) in s.subjects.iter_mut() {
+            if i == incident {
+                subject.retain_until = until;
+            }
+        }
+        for ((i, _), key) in s.subject_keys.iter_mut() {
+            if i == incident {
+                key.retain_until = until;
+            }
+        }
+        Ok(())
+    }
+
     async fn delete_incident_key(&self, incident: &IncidentId) -> Result<(), StoreError> {
         self.state().vault_keys.remove(incident);
+        Ok(())
+    }
+
+    async fn put_subject_key(&self, key: &SubjectKey) -> Result<(), StoreError> {
+        let mut s = self.state();
+        let id = (key.incident_id.clone(), key.subject_id.clone());
+        if s.subject_keys.contains_key(&id) {
+            return Err(StoreError::Conflict);
+        }
+        s.subject_keys.insert(id, key.clone());
+        Ok(())
+    }
+
+    async fn subject_key(&self, incident: &IncidentId, subject: &SubjectId) -> Result<Option<SubjectKey>, StoreError> {
+        Ok(self.state().subject_keys.get(&(incident.clone(), subject.clone())).cloned())
+    }
+
+    async fn delete_subject_key(&self, incident: &IncidentId, subject: &SubjectId) -> Result<(), StoreError> {
+        self.state().subject_keys.remove(&(incident.clone(), subject.clone()));
         Ok(())
     }
 

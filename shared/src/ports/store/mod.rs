@@ -22,7 +22,7 @@ pub use incidents::{CreateOutcome, IncidentStore, ReportKey};
 pub use reports::{ReportRows, ReportStore};
 pub use response::ResponseStore;
 pub use shares::ShareStore;
-pub use vault::{AccessAction, AccessEntry, IncidentKey, SealedSubject, SubjectRef, VaultStore};
+pub use vault::{AccessAction, AccessEntry, IncidentKey, SealedSubject, SubjectKey, SubjectRef, VaultStore};
 
 use super::Cause;
 

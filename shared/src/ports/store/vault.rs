@@ -4,7 +4,7 @@
 //! provider: records hold only ciphertext and the wrapped key.
 
 use super::StoreError;
-use crate::domain::subject::BlindIndex;
+use crate::domain::subject::{BlindIndex, SubjectRole};
 use crate::ids::{AccessId, IncidentId, LicenseeId, SubjectId};
 use crate::ports::keys::WrappedKey;
 use async_trait::async_trait;
@@ -25,13 +25,32 @@ pub struct IncidentKey {
     pub retain_until: OffsetDateTime,
 }
 
+/// One subject's own data key, wrapped under the licensee's key (encryption
+/// context licensee and incident). Deleting it on erasure crypto-shreds that
+/// subject alone: a copy of its sealed record no longer opens.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubjectKey {
+    pub licensee_id: LicenseeId,
+    pub incident_id: IncidentId,
+    pub subject_id: SubjectId,
+    pub wrapped: WrappedKey,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub retain_until: OffsetDateTime,
+}
+
 /// One subject record, sealed: AES-256-GCM of the record's JSON under the
-/// incident's data key, bound to licensee, incident and subject ids.
+/// subject's own data key (records sealed before subjects had their own key:
+/// the incident's), bound to licensee, incident and subject ids.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SealedSubject {
     pub licensee_id: LicenseeId,
     pub incident_id: IncidentId,
     pub subject_id: SubjectId,
+    /// The person's part in the incident, in the clear so the console can
+    /// list an incident's records without opening any (it names no one).
+    pub role: SubjectRole,
     /// base64 of nonce, ciphertext and tag.
     pub sealed: String,
     pub blind_index: BlindIndex,
@@ -94,8 +113,20 @@ pub trait VaultStore: Send + Sync {
 
     async fn incident_key(&self, incident: &IncidentId) -> Result<Option<IncidentKey>, StoreError>;
 
+    /// Moves the incident's retention date: its key's, its records' and their
+    /// index entries' (and so their TTL). Items already gone are skipped.
+    async fn set_retention(&self, incident: &IncidentId, until: OffsetDateTime) -> Result<(), StoreError>;
+
     /// Deletes the incident's key: its records can never be opened again.
     async fn delete_incident_key(&self, incident: &IncidentId) -> Result<(), StoreError>;
+
+    /// Writes a subject's wrapped data key if it has none; else `Conflict`.
+    async fn put_subject_key(&self, key: &SubjectKey) -> Result<(), StoreError>;
+
+    async fn subject_key(&self, incident: &IncidentId, subject: &SubjectId) -> Result<Option<SubjectKey>, StoreError>;
+
+    /// Deletes a subject's key (absent is fine): its record never opens again.
+    async fn delete_subject_key(&self, incident: &IncidentId, subject: &SubjectId) -> Result<(), StoreError>;
 
     /// Writes a record and its blind-index entry if the subject id is new; else `Conflict`.
     async fn put_subject(&self, subject: &SealedSubject) -> Result<(), StoreError>;
