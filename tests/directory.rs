@@ -125,6 +125,8 @@ async fn a_colleagues_edit_during_an_import_is_not_lost(store: &dyn Store) {
             changed: vec![id.clone()],
             removed: vec![],
             groups: vec![],
+            values: vec![],
+            values_omitted: 0,
         },
     };
     assert_eq!(store.apply_directory_change(&edit).await.unwrap(), 2);

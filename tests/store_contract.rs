@@ -322,6 +322,8 @@ async fn directory_changes(store: &dyn Store) {
         changed: vec![],
         removed: vec![],
         groups: vec![],
+        values: vec![],
+        values_omitted: 0,
     };
     assert_eq!(store.directory_version(&lambeth).await.unwrap(), 0);
     // 250 contacts and the group of them: more than two DynamoDB transactions.

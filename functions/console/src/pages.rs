@@ -23,22 +23,24 @@ pub const LAYOUT: Layout = Layout {
     script: None,
 };
 
-fn page(status: StatusCode, title: &str, main: Markup) -> Response<String> {
+pub(crate) fn page(status: StatusCode, title: &str, main: Markup) -> Response<String> {
     html_response(&LAYOUT, status, document(&LAYOUT, title, main))
 }
 
-fn when(at: OffsetDateTime) -> String {
+pub(crate) fn when(at: OffsetDateTime) -> String {
     at.format(time::macros::format_description!("[day] [month repr:short] [year] [hour]:[minute] UTC"))
         .unwrap_or_default()
 }
 
 /// Who is signed in, with the sign-out button (every form carries the CSRF token).
-fn header(who: &SignedIn, licensee: &str) -> Markup {
+pub(crate) fn header(who: &SignedIn, licensee: &str) -> Markup {
     html! {
         div class="meta" {
             "Signed in as " strong { (who.member.name) } " (" (who.member.roles_text()) "), " (licensee) ". "
             a href="/console" { "Live board" } " · " a href="/console/incidents" { "Past incidents" }
-            @if who.member.has(sim::domain::staff::ConsoleRole::Admin) { " · " a href="/console/staff" { "Staff" } }
+            @if who.member.has(sim::domain::staff::ConsoleRole::Admin) {
+                " · " a href="/console/staff" { "Staff" } " · " a href="/console/directory" { "Directory" }
+            }
             form method="post" action="/console/sign-out" {
                 input type="hidden" name="csrf" value=(who.session.csrf);
                 button type="submit" class="secondary" { "Sign out" }

@@ -108,8 +108,9 @@ fn yes_no(value: &str) -> Option<bool> {
     }
 }
 
-/// Parses one row; the errors are (column, reason).
-fn parse_row(row: &ContactRow, licensee: &LicenseeId) -> Result<ImportedContact, Vec<(String, String)>> {
+/// Parses one row; the errors are (column, reason). The console's contact
+/// form goes through it too, so a page and a file accept the same values.
+pub fn parse_row(row: &ContactRow, licensee: &LicenseeId) -> Result<ImportedContact, Vec<(String, String)>> {
     let mut errors = Vec::new();
     let id = ContactId::parse(row.id.trim()).map_err(|e| errors.push(("id".into(), e.to_string()))).ok();
     let name = text(&row.name, "name", true, &mut errors);
