@@ -8,6 +8,7 @@
 //! - `POST /console/sign-out` (with the session's CSRF token) ends the session.
 
 mod actions;
+mod directory;
 pub mod http_client;
 mod incidents;
 pub mod oidc;
@@ -58,6 +59,7 @@ pub enum Route {
     SignIn,
     Callback,
     SignOut,
+    Directory(directory::Page),
 }
 
 /// The console's route table, built once.
@@ -75,6 +77,17 @@ pub fn routes() -> &'static Routes<Route> {
             ("/console/sign-in", Route::SignIn),
             ("/console/auth/callback", Route::Callback),
             ("/console/sign-out", Route::SignOut),
+            ("/console/directory", Route::Directory(directory::Page::Contacts)),
+            ("/console/directory/add", Route::Directory(directory::Page::AddContact)),
+            ("/console/directory/contacts/{contact}", Route::Directory(directory::Page::Contact)),
+            ("/console/directory/contacts/{contact}/edit", Route::Directory(directory::Page::EditContact)),
+            ("/console/directory/contacts/{contact}/remove", Route::Directory(directory::Page::RemoveContact)),
+            ("/console/directory/import", Route::Directory(directory::Page::Import)),
+            ("/console/directory/import/apply", Route::Directory(directory::Page::ApplyImport)),
+            ("/console/directory/export", Route::Directory(directory::Page::Export)),
+            ("/console/directory/gaps", Route::Directory(directory::Page::Gaps)),
+            ("/console/directory/groups", Route::Directory(directory::Page::Groups)),
+            ("/console/directory/changes", Route::Directory(directory::Page::Changes)),
         ])
     })
 }
@@ -127,6 +140,7 @@ pub async fn handle(deps: &Deps, req: Request<Vec<u8>>) -> Response<String> {
         (Method::GET, Route::SignIn) => start_sign_in(deps, &req).await,
         (Method::GET, Route::Callback) => callback(deps, &req).await,
         (Method::POST, Route::SignOut) => sign_out(deps, &req).await,
+        (_, Route::Directory(page)) => directory::handle(deps, &req, page, matched.param("contact")).await,
         _ => Ok(pages::problem(StatusCode::METHOD_NOT_ALLOWED, "That cannot be done here.")),
     };
     result.unwrap_or_else(|error| {
