@@ -339,6 +339,7 @@ pub async fn save(
         whatsapp_opt_in: if values.whatsapp { "yes" } else { "no" }.into(),
         deputy: values.deputy.clone(),
         groups: values.groups.join(";"),
+        ..ContactRow::default()
     };
     let known = deps.store.groups(licensee).await?;
     let mut errors: Vec<(String, String)> = Vec::new();
@@ -360,8 +361,23 @@ pub async fn save(
         Some(c) => format!("/console/directory/contacts/{}/edit", c.id),
         None => "/console/directory/add".to_owned(),
     };
-    let Some(contact) = parsed.filter(|_| errors.is_empty()).map(|p| p.contact) else {
+    let Some(parsed) = parsed.filter(|_| errors.is_empty()).map(|p| p.contact) else {
         return render_form(deps, who, existing, &values, version, &errors, StatusCode::UNPROCESSABLE_ENTITY).await;
+    };
+    // What the form shows replaces what was there; anything else the contact
+    // has (a field this form does not show) is kept as it is.
+    let contact = match existing {
+        None => parsed,
+        Some(before) => Contact {
+            name: parsed.name,
+            role: parsed.role,
+            organisation: parsed.organisation,
+            mobile: parsed.mobile,
+            email: parsed.email,
+            whatsapp_opt_in: parsed.whatsapp_opt_in,
+            deputy: parsed.deputy,
+            ..before.clone()
+        },
     };
     let id = contact.id.clone();
     match save_contact(&*deps.store, version, contact, &groups, who.member.id.as_str(), &*deps.clock).await {
