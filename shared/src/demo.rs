@@ -118,6 +118,8 @@ pub async fn seed(store: &dyn Store, today: Date, keys: &DemoKeys) -> Result<(),
             key_hash: KeyHash::of(&keys.met_cad),
             licensees: vec![lambeth()],
             may_add_subjects: false,
+            key_issued_at: None,
+            key_revoked_at: None,
         })
         .await?;
     store
@@ -127,6 +129,8 @@ pub async fn seed(store: &dyn Store, today: Date, keys: &DemoKeys) -> Result<(),
             key_hash: KeyHash::of(&keys.kent_police),
             licensees: vec![kent()],
             may_add_subjects: false,
+            key_issued_at: None,
+            key_revoked_at: None,
         })
         .await?;
 
