@@ -476,6 +476,63 @@ async fn removing_a_contact_takes_them_out_of_their_groups(rig: Rig) {
     assert!(trail.body().contains("Removed") && trail.body().contains("Community Safety Lead"));
 }
 
+/// The key shown on the page, once.
+fn key_in(page: &str) -> sim::domain::ApiKey {
+    let at = page.find("id=\"key\" value=\"").expect("a key on the page") + "id=\"key\" value=\"".len();
+    sim::domain::ApiKey::parse(page[at..].split('"').next().unwrap()).expect("a key").1
+}
+
+async fn report_with(rig: &Rig, key: &sim::domain::ApiKey, reference: &str) -> u16 {
+    let mut body = event_body("intake-report.json");
+    body["police_reference"] = reference.into();
+    rig.h.call(request("POST", "/v1/incidents", Some(key), Some(body.to_string()))).await.status().as_u16()
+}
+
+async fn an_admin_adds_a_police_caller_sees_its_key_once_and_revokes_it(rig: Rig) {
+    let (cookie, csrf) = admin(&rig).await;
+    let list = get(&rig, "/console/directory/callers", &cookie).await;
+    assert!(list.body().contains("Met Police CAD, Lambeth BCU"), "{}", list.body());
+    assert!(!list.body().contains("Kent Police control room"), "another council's caller is listed");
+
+    let form = [("csrf", csrf.as_str()), ("id", "lambeth-cctv"), ("name", "Lambeth CCTV control room")];
+    let r = post(&rig, "/console/directory/callers", &cookie, &form).await;
+    assert_eq!(r.status(), 200, "{}", r.body());
+    assert_eq!(r.headers()["cache-control"], "no-store");
+    let key = key_in(r.body());
+    assert!(key.reveal().starts_with("sim_lambeth-cctv_"));
+    assert_eq!(report_with(&rig, &key, "CAD 1/22NOV26").await, 202, "the new key reports to Lambeth");
+    let list = get(&rig, "/console/directory/callers", &cookie).await;
+    assert!(list.body().contains("Lambeth CCTV control room") && !list.body().contains(key.reveal()), "shown twice");
+    // The same id again is refused, naming the field.
+    let again = post(&rig, "/console/directory/callers", &cookie, &form).await;
+    assert_eq!(again.status(), 422);
+    assert!(again.body().contains("href=\"#id\"") && again.body().contains("Caller id is already used"));
+
+    let revoke = "/console/directory/callers/lambeth-cctv/revoke";
+    assert_eq!(post(&rig, revoke, &cookie, &[("csrf", "stale")]).await.status(), 403);
+    assert_eq!(report_with(&rig, &key, "CAD 2/22NOV26").await, 202, "a stale form revoked the key");
+    assert_eq!(post(&rig, revoke, &cookie, &[("csrf", &csrf)]).await.status(), 303);
+    assert_eq!(report_with(&rig, &key, "CAD 3/22NOV26").await, 401, "a revoked key is refused");
+    assert!(get(&rig, "/console/directory/callers", &cookie).await.body().contains("Revoked"));
+
+    let renewed = post(&rig, "/console/directory/callers/lambeth-cctv/key", &cookie, &[("csrf", &csrf)]).await;
+    assert_eq!(renewed.status(), 200);
+    let new_key = key_in(renewed.body());
+    assert_eq!(report_with(&rig, &new_key, "CAD 4/22NOV26").await, 202);
+    assert_eq!(report_with(&rig, &key, "CAD 5/22NOV26").await, 401, "the old key stays refused");
+
+    // Kent's admin cannot touch Lambeth's callers.
+    let (kent, kent_csrf) = staff(&rig, "kent", "Kay Admin", &[ConsoleRole::Admin]).await;
+    let kent_key = "/console/directory/callers/lambeth-cctv/key";
+    assert_eq!(post(&rig, kent_key, &kent, &[("csrf", &kent_csrf)]).await.status(), 404);
+    assert_eq!(report_with(&rig, &new_key, "CAD 6/22NOV26").await, 202, "Kent changed Lambeth's key");
+    let trail: Vec<_> =
+        rig.console.audit(Some(&lambeth())).await.unwrap().into_iter().map(|e| (e.kind, e.reason)).collect();
+    use sim::ports::sessions::AuditKind::{CallerKeyIssued, CallerKeyRevoked};
+    let cctv = |k| trail.iter().filter(|(kind, r)| *kind == k && r == "lambeth-cctv").count();
+    assert_eq!((cctv(CallerKeyIssued), cctv(CallerKeyRevoked)), (2, 1));
+}
+
 macro_rules! both {
     ($($name:ident),* $(,)?) => {
         mod memory {
@@ -509,4 +566,5 @@ both!(
     the_groups_page_shows_members_and_the_policies_that_alert_them,
     only_admins_of_the_licensee_reach_the_directory,
     removing_a_contact_takes_them_out_of_their_groups,
+    an_admin_adds_a_police_caller_sees_its_key_once_and_revokes_it,
 );

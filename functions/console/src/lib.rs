@@ -88,6 +88,9 @@ pub fn routes() -> &'static Routes<Route> {
             ("/console/directory/gaps", Route::Directory(directory::Page::Gaps)),
             ("/console/directory/groups", Route::Directory(directory::Page::Groups)),
             ("/console/directory/changes", Route::Directory(directory::Page::Changes)),
+            ("/console/directory/callers", Route::Directory(directory::Page::Callers)),
+            ("/console/directory/callers/{caller}/key", Route::Directory(directory::Page::CallerKey)),
+            ("/console/directory/callers/{caller}/revoke", Route::Directory(directory::Page::RevokeCaller)),
         ])
     })
 }
@@ -140,7 +143,9 @@ pub async fn handle(deps: &Deps, req: Request<Vec<u8>>) -> Response<String> {
         (Method::GET, Route::SignIn) => start_sign_in(deps, &req).await,
         (Method::GET, Route::Callback) => callback(deps, &req).await,
         (Method::POST, Route::SignOut) => sign_out(deps, &req).await,
-        (_, Route::Directory(page)) => directory::handle(deps, &req, page, matched.param("contact")).await,
+        (_, Route::Directory(page)) => {
+            directory::handle(deps, &req, page, matched.param("contact"), matched.param("caller")).await
+        }
         _ => Ok(pages::problem(StatusCode::METHOD_NOT_ALLOWED, "That cannot be done here.")),
     };
     result.unwrap_or_else(|error| {

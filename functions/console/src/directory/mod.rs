@@ -9,6 +9,7 @@
 //! licensee (another licensee's id is 404, whoever asks), the role (403),
 //! then the form's CSRF token (403).
 
+mod callers;
 mod contacts;
 mod import;
 mod views;
@@ -17,7 +18,7 @@ use crate::{pages, session, signed_in, Deps, Failure, SignedIn};
 use http::{Method, Request, Response, StatusCode};
 use sim::domain::staff::ConsoleRole;
 use sim::domain::Contact;
-use sim::ids::ContactId;
+use sim::ids::{CallerId, ContactId};
 use sim::web::{html, Markup};
 
 /// The directory's pages (one `Route::Directory` each in the console's table).
@@ -34,6 +35,9 @@ pub enum Page {
     Gaps,
     Groups,
     Changes,
+    Callers,
+    CallerKey,
+    RevokeCaller,
 }
 
 impl Page {
@@ -42,8 +46,10 @@ impl Page {
             Page::Contacts | Page::Contact | Page::Export | Page::Gaps | Page::Groups | Page::Changes => {
                 method == Method::GET
             }
-            Page::AddContact | Page::EditContact | Page::Import => method == Method::GET || method == Method::POST,
-            Page::RemoveContact | Page::ApplyImport => method == Method::POST,
+            Page::AddContact | Page::EditContact | Page::Import | Page::Callers => {
+                method == Method::GET || method == Method::POST
+            }
+            Page::RemoveContact | Page::ApplyImport | Page::CallerKey | Page::RevokeCaller => method == Method::POST,
         }
     }
 }
@@ -53,6 +59,7 @@ pub async fn handle(
     req: &Request<Vec<u8>>,
     page: Page,
     contact: &str,
+    caller: &str,
 ) -> Result<Response<String>, Failure> {
     if !page.allows(req.method()) {
         return Ok(pages::problem(StatusCode::METHOD_NOT_ALLOWED, "That cannot be done here."));
@@ -67,6 +74,17 @@ pub async fn handle(
             match deps.store.get_contact(&who.member.licensee_id, &id).await? {
                 Some(c) => Some(c),
                 None => return Ok(pages::not_found()),
+            }
+        }
+        _ => None,
+    };
+    // A caller that does not act for this licensee is not found either.
+    let found_caller = match page {
+        Page::CallerKey | Page::RevokeCaller => {
+            let Ok(id) = CallerId::parse(caller) else { return Ok(pages::not_found()) };
+            match deps.store.get_caller(&id).await? {
+                Some(c) if c.may_act_for(&who.member.licensee_id) => Some(c),
+                _ => return Ok(pages::not_found()),
             }
         }
         _ => None,
@@ -93,6 +111,12 @@ pub async fn handle(
         (Page::Gaps, _) => views::gaps(deps, &who).await,
         (Page::Groups, _) => views::groups(deps, &who).await,
         (Page::Changes, _) => views::changes(deps, &who).await,
+        (Page::Callers, _) if post => callers::add(deps, &who, req).await,
+        (Page::Callers, _) => callers::list(deps, &who, ("", ""), &[], StatusCode::OK).await,
+        (Page::CallerKey | Page::RevokeCaller, _) => match found_caller {
+            Some(c) => callers::change_key(deps, &who, req, c, page == Page::RevokeCaller).await,
+            None => Ok(pages::not_found()),
+        },
         _ => Ok(pages::not_found()),
     }
 }
@@ -115,6 +139,7 @@ fn nav(who: &SignedIn, current: &str) -> Markup {
         ("/console/directory/import", "Import"),
         ("/console/directory/export", "Export (CSV)"),
         ("/console/directory/changes", "Changes"),
+        ("/console/directory/callers", "Police callers"),
     ];
     html! {
         (pages::header(who, who.member.licensee_id.as_str()))
