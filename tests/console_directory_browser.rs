@@ -100,7 +100,7 @@ async fn an_admin_edits_a_contact_and_imports_the_contacts_file() {
     assert_eq!(comms.name, "Director of Communications");
     assert!(store.get_contact(&lambeth, &ContactId::parse("con-youth").unwrap()).await.unwrap().is_none());
 
-    for (link, heading) in [("Alert gaps", "Alert gaps"), ("Groups", "Groups")] {
+    for (link, heading) in [("Alert gaps", "Alert gaps"), ("Groups", "Groups"), ("Police callers", "Police callers")] {
         click(&admin, &format!("//nav//a[normalize-space()='{link}']")).await;
         assert_eq!(text(&admin, "h1").await, heading);
         no_violations(&admin, heading).await;
