@@ -148,6 +148,8 @@ fn edit_form<'a>(csrf: &'a str, version: &'a str, mobile: &'a str) -> Vec<(&'a s
         ("mobile", mobile),
         ("email", "gold@lambeth.sim.example"),
         ("whatsapp_opt_in", "yes"),
+        ("whatsapp_opt_in_on", "2026-03-01"),
+        ("whatsapp_opt_in_how", "signed consent form"),
         ("deputy", "con-gold-deputy"),
         ("groups", "grp-gold"),
         ("groups", "grp-comms"),
@@ -171,13 +173,15 @@ async fn editing_a_contact_saves_a_versioned_change_shown_with_old_and_new_value
     assert_eq!(r.status(), 303, "{}", r.body());
     let saved = rig.h.store.get_contact(&lambeth(), &con("con-gold")).await.unwrap().unwrap();
     assert_eq!(saved.mobile.unwrap().as_str(), "+447700900999");
+    let view = get(&rig, "/console/directory/contacts/con-gold", &cookie).await;
+    assert!(view.body().contains("given on 2026-03-01: signed consent form"), "{}", view.body());
     let comms = rig.h.store.groups(&lambeth()).await.unwrap();
     assert!(comms.iter().find(|g| g.id.as_str() == "grp-comms").unwrap().members.contains(&con("con-gold")));
 
     let changes = get(&rig, "/console/directory/changes", &cookie).await;
     let page = changes.body();
     assert!(page.contains("edit by Ada Admin"), "{page}");
-    for part in ["+447700900002", "+447700900999", "grp-comms grp-gold"] {
+    for part in ["+447700900002", "+447700900999", "grp-comms grp-gold", "2026-03-01: signed consent form"] {
         assert!(page.contains(part), "{part} missing from the audit trail");
     }
     // A stale form token changes nothing.
@@ -215,6 +219,7 @@ async fn each_invalid_field_is_named_in_the_error_summary_and_nothing_is_saved(r
         ("organisation", "Lambeth"),
         ("mobile", "07700 900123"),
         ("email", "not-an-address"),
+        ("whatsapp_opt_in_how", "by email"),
         ("deputy", "con-new"),
     ];
     let r = post(&rig, "/console/directory/add", &cookie, &form).await;
@@ -226,6 +231,7 @@ async fn each_invalid_field_is_named_in_the_error_summary_and_nothing_is_saved(r
         ("role", "Role must be"),
         ("mobile", "Mobile must be in international format"),
         ("email", "Email must contain @"),
+        ("whatsapp_opt_in_on", "The day they opted in to WhatsApp is required with how they opted in"),
     ] {
         assert!(page.contains(&format!("href=\"#{field}\"")), "no link to {field}");
         assert!(page.contains(text), "{text} missing: {page}");
@@ -273,7 +279,7 @@ async fn an_import_is_checked_then_applied_with_removals_confirmed(rig: Rig) {
         .lines()
         .filter(|l| !l.starts_with("con-youth,"))
         .map(|l| l.replace("Head of Communications", "Director of Communications"))
-        .chain(std::iter::once("con-new,New Officer,comms,Lambeth,+447700900321,,no,,grp-comms".to_owned()))
+        .chain(std::iter::once("con-new,New Officer,comms,Lambeth,+447700900321,,no,,grp-comms,,".to_owned()))
         .collect::<Vec<_>>()
         .join("\n");
     let before = rig.h.store.directory_version(&lambeth()).await.unwrap();

@@ -158,6 +158,7 @@ pub async fn seed(store: &dyn Store, today: Date, keys: &DemoKeys) -> Result<(),
                 organisation: "London Borough of Lambeth".into(),
                 mobile: Some(PhoneNumber::parse(&format!("+447700900{suffix}")).expect("valid")),
                 whatsapp_opt_in: whatsapp,
+                whatsapp_opt_in_given: None,
                 email: Some(EmailAddress::parse(&format!("{local}@lambeth.sim.example")).expect("valid")),
                 deputy: deputy.map(|d| id(ContactId::parse, d)),
             })

@@ -5,7 +5,7 @@ use crate::domain::Contact;
 use crate::ports::store::{ValueChange, MAX_VALUE_CHANGES};
 
 /// A contact's fields as the audit trail names and shows them.
-fn fields(c: &Contact) -> [(&'static str, String); 7] {
+fn fields(c: &Contact) -> [(&'static str, String); 8] {
     [
         ("name", c.name.clone()),
         ("role", c.role.to_string()),
@@ -13,6 +13,10 @@ fn fields(c: &Contact) -> [(&'static str, String); 7] {
         ("mobile", c.mobile.as_ref().map(|m| m.as_str().to_owned()).unwrap_or_default()),
         ("email", c.email.as_ref().map(|e| e.as_str().to_owned()).unwrap_or_default()),
         ("whatsapp_opt_in", if c.whatsapp_opt_in { "yes" } else { "no" }.to_owned()),
+        (
+            "whatsapp_opt_in_given",
+            c.whatsapp_opt_in_given.as_ref().map(|g| format!("{}: {}", g.on, g.how)).unwrap_or_default(),
+        ),
         ("deputy", c.deputy.as_ref().map(|d| d.to_string()).unwrap_or_default()),
     ]
 }
@@ -21,7 +25,7 @@ fn fields(c: &Contact) -> [(&'static str, String); 7] {
 /// did not exist, or no longer does).
 pub fn value_changes(before: Option<&Contact>, after: Option<&Contact>) -> Vec<ValueChange> {
     let Some(contact) = after.or(before).map(|c| c.id.clone()) else { return vec![] };
-    let empty = || std::array::from_fn::<_, 7, _>(|_| ("", String::new()));
+    let empty = || std::array::from_fn::<_, 8, _>(|_| ("", String::new()));
     let old = before.map(fields).unwrap_or_else(empty);
     let new = after.map(fields).unwrap_or_else(empty);
     old.into_iter()

@@ -83,6 +83,7 @@ fn changed_fields(before: &Contact, after: &Contact) -> Vec<&'static str> {
     check(before.mobile != after.mobile, "mobile");
     check(before.email != after.email, "email");
     check(before.whatsapp_opt_in != after.whatsapp_opt_in, "whatsapp_opt_in");
+    check(before.whatsapp_opt_in_given != after.whatsapp_opt_in_given, "whatsapp_opt_in_given");
     check(before.deputy != after.deputy, "deputy");
     fields
 }

@@ -107,7 +107,11 @@ pub async fn view(deps: &Deps, who: &SignedIn, c: &Contact) -> Result<Response<S
                 dt { "Organisation" } dd { (c.organisation) }
                 dt { "Mobile" } dd { (c.mobile.as_ref().map(|m| m.as_str()).unwrap_or("None")) }
                 dt { "Email" } dd { (c.email.as_ref().map(|e| e.as_str()).unwrap_or("None")) }
-                dt { "WhatsApp opt-in" } dd { (yes_no(c.whatsapp_opt_in)) }
+                dt { "WhatsApp opt-in" } dd {
+                    (yes_no(c.whatsapp_opt_in))
+                    @if let Some(g) = &c.whatsapp_opt_in_given { ", given on " (g.on) ": " (g.how) }
+                    @else if c.whatsapp_opt_in { span class="meta" { " (when and how not recorded)" } }
+                }
                 dt { "Reachable on" } dd { (channels(c)) }
                 dt { "Deputy" } dd { @if let Some(d) = &c.deputy { (contact_link(&contacts, d)) } @else { "None" } }
                 dt { "Deputy for" } dd {
@@ -149,6 +153,8 @@ struct Values {
     mobile: String,
     email: String,
     whatsapp: bool,
+    opt_in_on: String,
+    opt_in_how: String,
     deputy: String,
     groups: Vec<String>,
 }
@@ -163,6 +169,8 @@ impl Values {
             mobile: c.mobile.as_ref().map(|m| m.as_str().to_owned()).unwrap_or_default(),
             email: c.email.as_ref().map(|e| e.as_str().to_owned()).unwrap_or_default(),
             whatsapp: c.whatsapp_opt_in,
+            opt_in_on: c.whatsapp_opt_in_given.as_ref().map(|g| g.on.to_string()).unwrap_or_default(),
+            opt_in_how: c.whatsapp_opt_in_given.as_ref().map(|g| g.how.clone()).unwrap_or_default(),
             deputy: c.deputy.as_ref().map(|d| d.to_string()).unwrap_or_default(),
             groups: groups_of(groups, &c.id).iter().map(|g| g.id.to_string()).collect(),
         }
@@ -178,6 +186,8 @@ impl Values {
             mobile: one("mobile"),
             email: one("email"),
             whatsapp: one("whatsapp_opt_in") == "yes",
+            opt_in_on: one("whatsapp_opt_in_on"),
+            opt_in_how: one("whatsapp_opt_in_how"),
             deputy: one("deputy"),
             groups: pairs.iter().filter(|(k, _)| k == "groups").map(|(_, v)| v.clone()).collect(),
         }
@@ -194,6 +204,8 @@ fn label(column: &str) -> &'static str {
         "mobile" => "Mobile",
         "email" => "Email",
         "whatsapp_opt_in" => "WhatsApp opt-in",
+        "whatsapp_opt_in_on" => "The day they opted in to WhatsApp",
+        "whatsapp_opt_in_how" => "How they opted in to WhatsApp",
         "deputy" => "Deputy",
         "groups" => "Groups",
         _ => "The form",
@@ -268,6 +280,13 @@ async fn render_form(
                         input type="checkbox" id="whatsapp_opt_in" name="whatsapp_opt_in" value="yes" checked[v.whatsapp];
                         " " label for="whatsapp_opt_in" { "They have opted in to alerts on WhatsApp" }
                     }
+                    @let on_error = error_for("whatsapp_opt_in_on");
+                    label for="whatsapp_opt_in_on" { "The day they opted in" }
+                    @if let Some(e) = &on_error { p class="error" id="whatsapp_opt_in_on-error" { "Error: " (e) } }
+                    input type="date" id="whatsapp_opt_in_on" name="whatsapp_opt_in_on" value=(v.opt_in_on)
+                        aria-describedby=[on_error.as_ref().map(|_| "whatsapp_opt_in_on-error")]
+                        aria-invalid=[on_error.as_ref().map(|_| "true")];
+                    (text_field("whatsapp_opt_in_how", &v.opt_in_how, "For example: signed consent form, email to the emergency planning team.", "off"))
                 }
                 label for="deputy" { "Deputy" }
                 p class="meta" id="deputy-hint" { "Alerted when this person has not acknowledged in time." }
@@ -337,6 +356,8 @@ pub async fn save(
         mobile: values.mobile.clone(),
         email: values.email.clone(),
         whatsapp_opt_in: if values.whatsapp { "yes" } else { "no" }.into(),
+        whatsapp_opt_in_on: values.opt_in_on.clone(),
+        whatsapp_opt_in_how: values.opt_in_how.clone(),
         deputy: values.deputy.clone(),
         groups: values.groups.join(";"),
         ..ContactRow::default()
@@ -375,6 +396,7 @@ pub async fn save(
             mobile: parsed.mobile,
             email: parsed.email,
             whatsapp_opt_in: parsed.whatsapp_opt_in,
+            whatsapp_opt_in_given: parsed.whatsapp_opt_in_given,
             deputy: parsed.deputy,
             ..before.clone()
         },
