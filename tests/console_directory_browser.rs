@@ -64,9 +64,13 @@ async fn an_admin_edits_a_contact_and_imports_the_contacts_file() {
     let mobile = admin.find(Locator::Id("mobile")).await.unwrap();
     mobile.clear().await.unwrap();
     mobile.send_keys("+447700900999").await.unwrap();
+    // When and how they opted in to WhatsApp (the date field's value set as its picker would).
+    admin.execute("document.getElementById('whatsapp_opt_in_on').value = '2026-03-01';", vec![]).await.unwrap();
+    admin.find(Locator::Id("whatsapp_opt_in_how")).await.unwrap().send_keys("signed consent form").await.unwrap();
     click(&admin, "//button[normalize-space()='Save']").await;
     assert_eq!(text(&admin, "h1").await, "Director of Communities");
-    assert!(text(&admin, "main").await.contains("+447700900999"));
+    let page = text(&admin, "main").await;
+    assert!(page.contains("+447700900999") && page.contains("given on 2026-03-01: signed consent form"), "{page}");
     let gold = store.get_contact(&lambeth, &ContactId::parse("con-gold").unwrap()).await.unwrap().unwrap();
     assert_eq!(gold.mobile.unwrap().as_str(), "+447700900999");
 
