@@ -175,6 +175,10 @@ async fn editing_a_contact_saves_a_versioned_change_shown_with_old_and_new_value
     assert_eq!(saved.mobile.unwrap().as_str(), "+447700900999");
     let view = get(&rig, "/console/directory/contacts/con-gold", &cookie).await;
     assert!(view.body().contains("given on 2026-03-01: signed consent form"), "{}", view.body());
+    assert!(
+        view.body().contains("edit by Ada Admin") && view.body().contains("+447700900002"),
+        "the contact's history"
+    );
     let comms = rig.h.store.groups(&lambeth()).await.unwrap();
     assert!(comms.iter().find(|g| g.id.as_str() == "grp-comms").unwrap().members.contains(&con("con-gold")));
 

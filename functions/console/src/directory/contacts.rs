@@ -91,6 +91,18 @@ pub async fn view(deps: &Deps, who: &SignedIn, c: &Contact) -> Result<Response<S
     let groups = deps.store.groups(licensee).await?;
     let version = deps.store.directory_version(licensee).await?;
     let tests = deps.store.test_messages(licensee, &c.id).await?;
+    let staff = deps.staff.staff(licensee).await?;
+    let by =
+        |id: &str| staff.iter().find(|m| m.id.as_str() == id).map(|m| m.name.clone()).unwrap_or_else(|| id.to_owned());
+    let history: Vec<_> = deps
+        .store
+        .directory_changes(licensee)
+        .await?
+        .into_iter()
+        .rev()
+        .filter(|r| r.values.iter().any(|v| v.contact == c.id) || r.changed.contains(&c.id) || r.added.contains(&c.id))
+        .take(10)
+        .collect();
     let deputises_for: Vec<&Contact> = contacts.iter().filter(|o| o.deputy.as_ref() == Some(&c.id)).collect();
     let mine = groups_of(&groups, &c.id);
     let path = format!("/console/directory/contacts/{}", c.id);
@@ -132,6 +144,23 @@ pub async fn view(deps: &Deps, who: &SignedIn, c: &Contact) -> Result<Response<S
                     } } }
                 }
             }
+            h2 { "Changes to " (c.name) }
+            @if history.is_empty() { p { "No changes recorded since the directory was first loaded." } }
+            @for r in &history {
+                h3 { (pages::when(r.at)) ": " (r.how) " by " (by(&r.by)) }
+                @let mine: Vec<_> = r.values.iter().filter(|v| v.contact == c.id).collect();
+                @if mine.is_empty() { p class="meta" { "Values not recorded." } } @else {
+                    table {
+                        thead { tr { th scope="col" { "Field" } th scope="col" { "Was" } th scope="col" { "Now" } } }
+                        tbody { @for v in mine { tr {
+                            td { (v.field.replace('_', " ")) }
+                            td { @if v.old.is_empty() { span class="meta" { "(none)" } } @else { (v.old) } }
+                            td { @if v.new.is_empty() { span class="meta" { "(none)" } } @else { (v.new) } }
+                        } } }
+                    }
+                }
+            }
+            p { a href="/console/directory/changes" { "All changes to the directory" } }
             h2 { "Remove from the directory" }
             p { "Removing " (c.name) " takes them out of every group. Anyone who has them as deputy will show on the alert gaps page." }
             form method="post" action={ (path) "/remove" } {
@@ -331,6 +360,9 @@ fn bad_form() -> Response<String> {
     pages::problem(StatusCode::BAD_REQUEST, "The form could not be read. Go back and try again.")
 }
 
+// The row is built with `..Default::default()` so columns the form does not
+// show (the file gains them over time) stay empty rather than break the build.
+#[allow(clippy::needless_update)]
 pub async fn save(
     deps: &Deps,
     who: &SignedIn,
