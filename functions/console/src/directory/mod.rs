@@ -11,6 +11,7 @@
 
 mod callers;
 mod contacts;
+mod form;
 mod import;
 mod views;
 
@@ -99,10 +100,10 @@ pub async fn handle(
     match (page, found) {
         (Page::Contacts, _) => contacts::list(deps, &who, req).await,
         (Page::Contact, Some(c)) => contacts::view(deps, &who, &c).await,
-        (Page::AddContact, _) if post => contacts::save(deps, &who, req, None).await,
-        (Page::AddContact, _) => contacts::form(deps, &who, None).await,
-        (Page::EditContact, Some(c)) if post => contacts::save(deps, &who, req, Some(&c)).await,
-        (Page::EditContact, Some(c)) => contacts::form(deps, &who, Some(&c)).await,
+        (Page::AddContact, _) if post => form::save(deps, &who, req, None).await,
+        (Page::AddContact, _) => form::form(deps, &who, None).await,
+        (Page::EditContact, Some(c)) if post => form::save(deps, &who, req, Some(&c)).await,
+        (Page::EditContact, Some(c)) => form::form(deps, &who, Some(&c)).await,
         (Page::RemoveContact, Some(c)) => contacts::remove(deps, &who, req, &c).await,
         (Page::Import, _) if post => import::check(deps, &who, req).await,
         (Page::Import, _) => Ok(import::form(&who, &[], StatusCode::OK)),
