@@ -375,6 +375,7 @@ fn person(id: &str, role: &str, mobile: &str, deputy: Option<&str>, away_until: 
         email: None,
         deputy: deputy.map(|d| ContactId::parse(d).unwrap()),
         away_until,
+        whatsapp_opt_in_given: None,
     }
 }
 

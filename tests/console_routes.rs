@@ -203,7 +203,8 @@ async fn a_kent_duty_officer_gets_404_on_every_route_with_lambeths_ids() {
             .replace("{incident}", LAMBETH_INCIDENT)
             .replace("{contact}", LAMBETH_CONTACT)
             .replace("{staff}", "stf-lambeth-duty")
-            .replace("{subject}", &rig.subject);
+            .replace("{subject}", &rig.subject)
+            .replace("{caller}", "met-cad");
         assert!(!path.contains('{'), "no Lambeth id for a parameter of {pattern}: add one to this test");
         for method in ["GET", "POST"] {
             let kent_said = handle(&rig.deps, request(method, &path, &kent, &format!("csrf={kent_csrf}"))).await;

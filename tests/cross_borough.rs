@@ -65,6 +65,7 @@ async fn seed_southwark(h: &Harness) {
                 email: Some(EmailAddress::parse(&format!("{id}@southwark.sim.example")).unwrap()),
                 deputy: None,
                 away_until: None,
+                whatsapp_opt_in_given: None,
             })
             .await
             .unwrap();

@@ -126,6 +126,8 @@ async fn a_colleagues_edit_during_an_import_is_not_lost(store: &dyn Store) {
             changed: vec![id.clone()],
             removed: vec![],
             groups: vec![],
+            values: vec![],
+            values_omitted: 0,
         },
     };
     assert_eq!(store.apply_directory_change(&edit).await.unwrap(), 2);
@@ -152,7 +154,10 @@ async fn export_reads_back_unchanged(store: &dyn Store) {
     let lambeth = sim::demo::lambeth();
     let exported = directory::export(store, &lambeth).await.unwrap();
     let text = String::from_utf8(exported.clone()).unwrap();
-    assert!(text.starts_with(&HEADER.replace('\n', ",away_until,rota\n")), "{text}");
+    assert!(
+        text.starts_with(&HEADER.replace('\n', ",away_until,rota,whatsapp_opt_in_on,whatsapp_opt_in_how\n")),
+        "{text}"
+    );
     assert_eq!(text.lines().count(), 11);
     let plan = directory::plan_import(store, &lambeth, &exported, Limits::default()).await.unwrap();
     assert!(plan.is_empty(), "an exported file imports as no change: {plan}");
@@ -192,8 +197,11 @@ async fn a_rota_and_an_away_date_come_from_the_file(store: &dyn Store) {
             _ => l.to_owned(),
         })
         .collect();
-    lines.push("c-comms-2,Second Comms Officer,comms,Lambeth Council,+447700900555,,no,,,,grp-comms@2026-11-16".into());
-    lines.push("c-comms-3,Third Comms Officer,comms,Lambeth Council,+447700900556,,no,,,,grp-comms@2026-11-02".into());
+    lines.push(
+        "c-comms-2,Second Comms Officer,comms,Lambeth Council,+447700900555,,no,,,,grp-comms@2026-11-16,,".into(),
+    );
+    lines
+        .push("c-comms-3,Third Comms Officer,comms,Lambeth Council,+447700900556,,no,,,,grp-comms@2026-11-02,,".into());
     let plan = directory::plan_import(store, &lambeth, lines.join("\n").as_bytes(), Limits::default()).await.unwrap();
     let dry_run = plan.to_string();
     assert!(
@@ -211,7 +219,7 @@ async fn a_rota_and_an_away_date_come_from_the_file(store: &dyn Store) {
 
     let again = directory::export(store, &lambeth).await.unwrap();
     let text = String::from_utf8(again.clone()).unwrap();
-    assert!(text.contains(",grp-comms@2026-11-09\n") && text.contains(",2026-12-24,"), "{text}");
+    assert!(text.contains(",grp-comms@2026-11-09,,\n") && text.contains(",2026-12-24,"), "{text}");
     let plan = directory::plan_import(store, &lambeth, &again, Limits::default()).await.unwrap();
     assert!(plan.is_empty(), "an exported rota imports as no change: {plan}");
 
@@ -309,6 +317,7 @@ fn person(
         organisation: "Gapshire Council".into(),
         mobile: mobile.map(|m| PhoneNumber::parse(m).unwrap()),
         whatsapp_opt_in: opt_in,
+        whatsapp_opt_in_given: None,
         email: email.map(|e| EmailAddress::parse(e).unwrap()),
         deputy: deputy.map(|d| ContactId::parse(d).unwrap()),
         away_until: None,
@@ -587,7 +596,7 @@ async fn after_an_import_categorisation_alerts_the_people_the_file_names() {
         .lines()
         .map(|l| if l.starts_with("con-comms,") { l.replace(",grp-comms", ",") } else { l.to_owned() })
         .collect();
-    lines.push("c-new-comms,New Comms Officer,comms,Lambeth Council,+447700900555,,no,,grp-comms,,".into());
+    lines.push("c-new-comms,New Comms Officer,comms,Lambeth Council,+447700900555,,no,,grp-comms,,,,".into());
     let plan =
         directory::plan_import(&*h.store, &lambeth, lines.join("\n").as_bytes(), Limits::default()).await.unwrap();
     directory::apply(&*h.store, &plan, false, "cli:test", &clock()).await.unwrap();

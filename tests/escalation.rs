@@ -247,6 +247,7 @@ async fn an_away_deputy_is_skipped(h: Harness, queues: ChannelQueues) {
         email: None,
         deputy: deputy.map(|d| ContactId::parse(d).unwrap()),
         away_until,
+        whatsapp_opt_in_given: None,
     };
     let rig = rig_on(
         h,

@@ -55,6 +55,19 @@ async fn reference_data(store: &dyn Store) {
     assert!(caller.key_hash.matches(&met_key()));
     assert!(!caller.key_hash.matches(&kent_key()));
 
+    // A council's callers, listed per licensee; re-scoping a caller moves it.
+    let ids = |list: Vec<sim::domain::Caller>| list.into_iter().map(|c| c.id.to_string()).collect::<Vec<_>>();
+    assert_eq!(ids(store.callers(&sim::demo::lambeth()).await.unwrap()), ["met-cad"]);
+    let mut shared = caller.clone();
+    shared.licensees.push(sim::demo::kent());
+    shared.key_revoked_at = Some(START);
+    store.put_caller(&shared).await.unwrap();
+    assert_eq!(ids(store.callers(&sim::demo::kent()).await.unwrap()), ["kent-police", "met-cad"]);
+    assert_eq!(store.callers(&sim::demo::kent()).await.unwrap()[1].key_revoked_at, Some(START));
+    store.put_caller(&caller).await.unwrap();
+    assert_eq!(ids(store.callers(&sim::demo::kent()).await.unwrap()), ["kent-police"]);
+    assert_eq!(store.get_caller(&sim::demo::met_cad()).await.unwrap().unwrap(), caller);
+
     let contacts = store.contacts(&sim::demo::lambeth()).await.unwrap();
     assert_eq!(contacts.len(), 10);
     assert!(contacts.iter().all(|c| c.licensee_id == sim::demo::lambeth()));
@@ -336,6 +349,8 @@ async fn directory_changes(store: &dyn Store) {
         changed: vec![],
         removed: vec![],
         groups: vec![],
+        values: vec![],
+        values_omitted: 0,
     };
     assert_eq!(store.directory_version(&lambeth).await.unwrap(), 0);
     // 250 contacts and the group of them: more than two DynamoDB transactions.

@@ -33,6 +33,7 @@ pub async fn seed(store: &dyn Store, recipients: usize) -> ApiKey {
                 organisation: "London Borough of Lambeth".into(),
                 mobile: Some(PhoneNumber::parse(&format!("+4477009{:05}", 10_000 + i)).expect("valid number")),
                 whatsapp_opt_in: true,
+                whatsapp_opt_in_given: None,
                 email: Some(EmailAddress::parse(&format!("bench-{i}@lambeth.sim.example")).expect("valid email")),
                 deputy: None,
                 away_until: None,

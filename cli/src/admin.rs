@@ -66,6 +66,8 @@ pub async fn issue_key(
             key_hash: KeyHash::of(&key),
             licensees: scope,
             may_add_subjects: false,
+            key_issued_at: Some(time::OffsetDateTime::now_utc()),
+            key_revoked_at: None,
         })
         .await?;
     Ok(key)

@@ -122,6 +122,8 @@ pub async fn seed(store: &dyn Store, today: Date, keys: &DemoKeys) -> Result<(),
             key_hash: KeyHash::of(&keys.met_cad),
             licensees: vec![lambeth()],
             may_add_subjects: false,
+            key_issued_at: None,
+            key_revoked_at: None,
         })
         .await?;
     store
@@ -131,6 +133,8 @@ pub async fn seed(store: &dyn Store, today: Date, keys: &DemoKeys) -> Result<(),
             key_hash: KeyHash::of(&keys.kent_police),
             licensees: vec![kent()],
             may_add_subjects: false,
+            key_issued_at: None,
+            key_revoked_at: None,
         })
         .await?;
 
@@ -158,6 +162,7 @@ pub async fn seed(store: &dyn Store, today: Date, keys: &DemoKeys) -> Result<(),
                 organisation: "London Borough of Lambeth".into(),
                 mobile: Some(PhoneNumber::parse(&format!("+447700900{suffix}")).expect("valid")),
                 whatsapp_opt_in: whatsapp,
+                whatsapp_opt_in_given: None,
                 email: Some(EmailAddress::parse(&format!("{local}@lambeth.sim.example")).expect("valid")),
                 deputy: deputy.map(|d| id(ContactId::parse, d)),
                 away_until: None,

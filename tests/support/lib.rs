@@ -262,6 +262,7 @@ pub async fn moto_unreachable_queue() -> SqsQueue {
     SqsQueue::new(aws_sdk_sqs::Client::new(&config), url)
 }
 
+pub mod browser;
 pub mod eum_server;
 pub mod whatsapp_server;
 

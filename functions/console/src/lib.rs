@@ -8,6 +8,7 @@
 //! - `POST /console/sign-out` (with the session's CSRF token) ends the session.
 
 mod actions;
+mod directory;
 mod follow_up;
 pub mod http_client;
 mod incident_page;
@@ -86,6 +87,7 @@ pub enum Route {
     IncidentShares,
     SharedList,
     Shared,
+    Directory(directory::Page),
 }
 
 /// The console's route table, built once.
@@ -121,6 +123,20 @@ pub fn routes() -> &'static Routes<Route> {
             ("/console/incidents/{incident}/shares", Route::IncidentShares),
             ("/console/shared", Route::SharedList),
             ("/console/shared/{incident}", Route::Shared),
+            ("/console/directory", Route::Directory(directory::Page::Contacts)),
+            ("/console/directory/add", Route::Directory(directory::Page::AddContact)),
+            ("/console/directory/contacts/{contact}", Route::Directory(directory::Page::Contact)),
+            ("/console/directory/contacts/{contact}/edit", Route::Directory(directory::Page::EditContact)),
+            ("/console/directory/contacts/{contact}/remove", Route::Directory(directory::Page::RemoveContact)),
+            ("/console/directory/import", Route::Directory(directory::Page::Import)),
+            ("/console/directory/import/apply", Route::Directory(directory::Page::ApplyImport)),
+            ("/console/directory/export", Route::Directory(directory::Page::Export)),
+            ("/console/directory/gaps", Route::Directory(directory::Page::Gaps)),
+            ("/console/directory/groups", Route::Directory(directory::Page::Groups)),
+            ("/console/directory/changes", Route::Directory(directory::Page::Changes)),
+            ("/console/directory/callers", Route::Directory(directory::Page::Callers)),
+            ("/console/directory/callers/{caller}/key", Route::Directory(directory::Page::CallerKey)),
+            ("/console/directory/callers/{caller}/revoke", Route::Directory(directory::Page::RevokeCaller)),
         ])
     })
 }
@@ -220,6 +236,9 @@ pub async fn handle(deps: &Deps, req: Request<Vec<u8>>) -> Response<String> {
             Ok(None) => Ok(pages::sign_in(false)),
             Err(e) => Err(e.into()),
         },
+        (_, Route::Directory(page)) => {
+            directory::handle(deps, &req, page, matched.param("contact"), matched.param("caller")).await
+        }
         _ => Ok(pages::problem(StatusCode::METHOD_NOT_ALLOWED, "That cannot be done here.")),
     };
     result.unwrap_or_else(|error| {

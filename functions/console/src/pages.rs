@@ -39,7 +39,9 @@ pub(crate) fn header(who: &SignedIn, licensee: &str) -> Markup {
             "Signed in as " strong { (who.member.name) } " (" (who.member.roles_text()) "), " (licensee) ". "
             a href="/console" { "Live board" } " · " a href="/console/incidents" { "Past incidents" }
             " · " a href="/console/reports" { "Reports" }
-            @if who.member.has(sim::domain::staff::ConsoleRole::Admin) { " · " a href="/console/staff" { "Staff" } }
+            @if who.member.has(sim::domain::staff::ConsoleRole::Admin) {
+                " · " a href="/console/staff" { "Staff" } " · " a href="/console/directory" { "Directory" }
+            }
             form method="post" action="/console/sign-out" {
                 input type="hidden" name="csrf" value=(who.session.csrf);
                 button type="submit" class="secondary" { "Sign out" }

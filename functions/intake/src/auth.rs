@@ -14,7 +14,7 @@ pub async fn authenticate(deps: &Deps, req: &Request) -> Result<Caller, IntakeEr
         .ok_or(IntakeError::Unauthorised)?;
     let (caller_id, key) = ApiKey::parse(presented.trim()).ok_or(IntakeError::Unauthorised)?;
     let caller = deps.store.get_caller(&caller_id).await?.ok_or(IntakeError::Unauthorised)?;
-    if caller.key_hash.matches(&key) {
+    if caller.accepts(&key) {
         Ok(caller)
     } else {
         Err(IntakeError::Unauthorised)

@@ -12,7 +12,7 @@ use std::fmt;
 use time::{Date, PrimitiveDateTime, Time};
 
 /// The columns, in the order export writes them. Import accepts them in any order.
-pub const HEADERS: [&str; 11] = [
+pub const HEADERS: [&str; 13] = [
     "id",
     "name",
     "role",
@@ -24,6 +24,8 @@ pub const HEADERS: [&str; 11] = [
     "groups",
     "away_until",
     "rota",
+    "whatsapp_opt_in_on",
+    "whatsapp_opt_in_how",
 ];
 
 /// Refuse files over these, before reading a row.
@@ -62,6 +64,12 @@ pub struct ContactRow {
     pub away_until: String,
     #[serde(default)]
     pub rota: String,
+    /// The day they opted in, `YYYY-MM-DD`.
+    #[serde(default)]
+    pub whatsapp_opt_in_on: String,
+    /// How they opted in (e.g. "signed consent form").
+    #[serde(default)]
+    pub whatsapp_opt_in_how: String,
 }
 
 /// A row error: the spreadsheet's own row number (the header is row 1), the
@@ -198,6 +206,44 @@ fn optional(value: &str) -> Option<&str> {
     Some(value.trim()).filter(|v| !v.is_empty())
 }
 
+fn opt_in_date(value: &str) -> Option<time::Date> {
+    time::Date::parse(value, time::macros::format_description!("[year]-[month]-[day]")).ok()
+}
+
+/// When and how a WhatsApp opt-in was given: both or neither, and only with the opt-in.
+fn opt_in_given(row: &ContactRow, opted_in: bool, errors: &mut Vec<(String, String)>) -> Option<crate::domain::OptIn> {
+    let how = text(&row.whatsapp_opt_in_how, "whatsapp_opt_in_how", false, errors);
+    let on = match optional(&row.whatsapp_opt_in_on) {
+        None => None,
+        Some(d) => {
+            let parsed = opt_in_date(d);
+            if parsed.is_none() {
+                errors.push((
+                    "whatsapp_opt_in_on".into(),
+                    "must be a date like 2026-03-01 (the day they opted in)".into(),
+                ));
+            }
+            parsed
+        }
+    };
+    let given = match (on, how.is_empty()) {
+        (Some(on), false) => Some(crate::domain::OptIn { on, how }),
+        (Some(_), true) => {
+            errors.push(("whatsapp_opt_in_how".into(), "is required with the date: say how they opted in".into()));
+            None
+        }
+        (None, false) if optional(&row.whatsapp_opt_in_on).is_none() => {
+            errors.push(("whatsapp_opt_in_on".into(), "is required with how they opted in".into()));
+            None
+        }
+        (None, _) => None,
+    };
+    if given.is_some() && !opted_in {
+        errors.push(("whatsapp_opt_in".into(), "is no but when and how they opted in are given".into()));
+    }
+    given
+}
+
 fn yes_no(value: &str) -> Option<bool> {
     match value.trim().to_ascii_lowercase().as_str() {
         "" | "no" | "n" | "false" | "0" => Some(false),
@@ -206,8 +252,9 @@ fn yes_no(value: &str) -> Option<bool> {
     }
 }
 
-/// Parses one row; the errors are (column, reason).
-fn parse_row(row: &ContactRow, licensee: &LicenseeId) -> Result<ImportedContact, Vec<(String, String)>> {
+/// Parses one row; the errors are (column, reason). The console's contact
+/// form goes through it too, so a page and a file accept the same values.
+pub fn parse_row(row: &ContactRow, licensee: &LicenseeId) -> Result<ImportedContact, Vec<(String, String)>> {
     let mut errors = Vec::new();
     let id = ContactId::parse(row.id.trim()).map_err(|e| errors.push(("id".into(), e.to_string()))).ok();
     let name = text(&row.name, "name", true, &mut errors);
@@ -232,6 +279,7 @@ fn parse_row(row: &ContactRow, licensee: &LicenseeId) -> Result<ImportedContact,
             false
         }
     };
+    let whatsapp_opt_in_given = opt_in_given(row, whatsapp_opt_in, &mut errors);
     let deputy = match optional(&row.deputy) {
         None => None,
         Some(d) => ContactId::parse(d).map_err(|e| errors.push(("deputy".into(), e.to_string()))).ok(),
@@ -280,6 +328,7 @@ fn parse_row(row: &ContactRow, licensee: &LicenseeId) -> Result<ImportedContact,
                 organisation,
                 mobile,
                 whatsapp_opt_in,
+                whatsapp_opt_in_given,
                 email,
                 deputy,
                 away_until,
@@ -452,6 +501,8 @@ pub fn export(contacts: &[Contact], groups: &[crate::domain::Group]) -> Result<V
             groups: membership.get(&c.id).map(|g| g.iter().copied().collect::<Vec<_>>().join(";")).unwrap_or_default(),
             away_until: c.away_until.and_then(|d| d.format(DATE).ok()).unwrap_or_default(),
             rota: turns.get(&c.id).map(|t| t.join(";")).unwrap_or_default(),
+            whatsapp_opt_in_on: c.whatsapp_opt_in_given.as_ref().map(|g| g.on.to_string()).unwrap_or_default(),
+            whatsapp_opt_in_how: c.whatsapp_opt_in_given.as_ref().map(|g| g.how.clone()).unwrap_or_default(),
         })?;
     }
     if contacts.is_empty() {
@@ -481,6 +532,28 @@ mod tests {
         assert_eq!(parsed[0].contact.deputy, Some(ContactId::parse("c-2").unwrap()));
         assert_eq!(parsed[0].groups.len(), 2);
         assert!(!parsed[1].contact.whatsapp_opt_in && parsed[1].contact.mobile.is_none());
+    }
+
+    #[test]
+    fn when_and_how_a_whatsapp_opt_in_was_given_is_kept_and_checked() {
+        let file = "id,name,role,organisation,mobile,whatsapp_opt_in,whatsapp_opt_in_on,whatsapp_opt_in_how\n\
+            c-1,Ada,gold,Lambeth,+447700900001,yes,2026-03-01,signed consent form\n";
+        let parsed = parse(file.as_bytes(), &lambeth(), Limits::default()).unwrap();
+        let given = parsed[0].contact.whatsapp_opt_in_given.clone().unwrap();
+        assert_eq!((given.on.to_string().as_str(), given.how.as_str()), ("2026-03-01", "signed consent form"));
+        let groups = [];
+        let again = parse(&export(&[parsed[0].contact.clone()], &groups).unwrap(), &lambeth(), Limits::default());
+        assert_eq!(again.unwrap()[0].contact, parsed[0].contact, "export keeps it");
+
+        let file = "id,name,role,organisation,mobile,whatsapp_opt_in,whatsapp_opt_in_on,whatsapp_opt_in_how\n\
+            c-1,Ada,gold,Lambeth,+447700900001,yes,1 March,by email\n\
+            c-2,Bo,gold,Lambeth,+447700900002,yes,2026-03-01,\n\
+            c-3,Cy,gold,Lambeth,+447700900003,no,2026-03-01,signed form\n";
+        let Err(CsvError::Rows(errors)) = parse(file.as_bytes(), &lambeth(), Limits::default()) else {
+            panic!("accepted")
+        };
+        let at: Vec<(usize, &str)> = errors.iter().map(|e| (e.row, e.column.as_str())).collect();
+        assert_eq!(at, [(2, "whatsapp_opt_in_on"), (3, "whatsapp_opt_in_how"), (4, "whatsapp_opt_in")]);
     }
 
     #[test]

@@ -39,7 +39,16 @@ fn record(licensee: &LicenseeId, base_version: u32, by: &str, clock: &dyn Clock)
         changed: vec![],
         removed: vec![],
         groups: vec![],
+        values: vec![],
+        values_omitted: 0,
     }
+}
+
+/// The groups a contact is in, as the audit trail shows them.
+fn group_list(groups: &[crate::domain::Group], contact: &ContactId) -> String {
+    let mut ids: Vec<&str> = groups.iter().filter(|g| g.members.contains(contact)).map(|g| g.id.as_str()).collect();
+    ids.sort();
+    ids.join(" ")
 }
 
 /// Adds or replaces `contact` and makes `groups` exactly the groups they are
@@ -90,6 +99,19 @@ pub async fn save_contact<S: DirectoryStore + DirectoryChangeStore + ?Sized>(
         Some(_) => record.changed.push(contact.id.clone()),
     }
     record.groups = put_groups.iter().map(|g| g.id.clone()).collect();
+    record.values = super::audit::value_changes(existing.as_ref(), Some(&contact));
+    let mut wanted: Vec<&str> = groups.iter().map(|g| g.as_str()).collect();
+    wanted.sort();
+    wanted.dedup();
+    let (old_groups, new_groups) = (group_list(&current, &contact.id), wanted.join(" "));
+    if old_groups != new_groups {
+        record.values.push(crate::ports::store::ValueChange {
+            contact: contact.id.clone(),
+            field: "groups".into(),
+            old: old_groups,
+            new: new_groups,
+        });
+    }
     let change = DirectoryChange {
         licensee_id: licensee,
         base_version,
@@ -112,9 +134,9 @@ pub async fn remove_contact<S: DirectoryStore + DirectoryChangeStore + ?Sized>(
     by: &str,
     clock: &dyn Clock,
 ) -> Result<u32, EditError> {
-    if store.get_contact(licensee, id).await?.is_none() {
+    let Some(existing) = store.get_contact(licensee, id).await? else {
         return Err(EditError::NoSuchContact);
-    }
+    };
     let put_groups: Vec<_> = store
         .groups(licensee)
         .await?
@@ -128,6 +150,7 @@ pub async fn remove_contact<S: DirectoryStore + DirectoryChangeStore + ?Sized>(
     let mut record = record(licensee, base_version, by, clock);
     record.removed.push(id.clone());
     record.groups = put_groups.iter().map(|g| g.id.clone()).collect();
+    record.values = super::audit::value_changes(Some(&existing), None);
     let change = DirectoryChange {
         licensee_id: licensee.clone(),
         base_version,

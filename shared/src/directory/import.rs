@@ -86,6 +86,7 @@ fn changed_fields(before: &Contact, after: &Contact) -> Vec<&'static str> {
     check(before.mobile != after.mobile, "mobile");
     check(before.email != after.email, "email");
     check(before.whatsapp_opt_in != after.whatsapp_opt_in, "whatsapp_opt_in");
+    check(before.whatsapp_opt_in_given != after.whatsapp_opt_in_given, "whatsapp_opt_in_given");
     check(before.deputy != after.deputy, "deputy");
     check(before.away_until != after.away_until, "away_until");
     fields
@@ -210,6 +211,10 @@ pub async fn apply<S: DirectoryChangeStore + ?Sized>(
     let mut put_contacts = plan.added.clone();
     put_contacts.extend(plan.changed.iter().filter(|c| c.fields != ["groups"]).map(|c| c.after.clone()));
     let ids = |list: &[Contact]| list.iter().map(|c| c.id.clone()).collect::<Vec<_>>();
+    let mut values: Vec<_> = plan.added.iter().flat_map(|c| super::audit::value_changes(None, Some(c))).collect();
+    values.extend(plan.changed.iter().flat_map(|c| super::audit::value_changes(Some(&c.before), Some(&c.after))));
+    values.extend(plan.removed.iter().flat_map(|c| super::audit::value_changes(Some(c), None)));
+    let (values, values_omitted) = super::audit::capped(values);
     let change = DirectoryChange {
         licensee_id: plan.licensee_id.clone(),
         base_version: plan.base_version,
@@ -226,6 +231,8 @@ pub async fn apply<S: DirectoryChangeStore + ?Sized>(
             changed: plan.changed.iter().map(|c| c.after.id.clone()).collect(),
             removed: ids(&plan.removed),
             groups: plan.groups.iter().map(|g| g.id.clone()).collect(),
+            values,
+            values_omitted,
         },
     };
     Ok(store.apply_directory_change(&change).await?)

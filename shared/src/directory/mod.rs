@@ -3,6 +3,7 @@
 //! test messages. Plain functions the CLI and the console call; storage is
 //! `DirectoryStore` and `DirectoryChangeStore` (versioned changes).
 
+pub mod audit;
 pub mod csv;
 pub mod edit;
 pub mod gaps;

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::fmt;
 use subtle::ConstantTimeEq;
+use time::OffsetDateTime;
 
 /// SHA-256 of an API key, hex encoded.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -72,11 +73,24 @@ pub struct Caller {
     /// `POST /v1/incidents/{id}/subjects`. Off unless granted.
     #[serde(default)]
     pub may_add_subjects: bool,
+    /// When the current key was issued (`None`: before this was recorded).
+    #[serde(default, with = "time::serde::rfc3339::option", skip_serializing_if = "Option::is_none")]
+    pub key_issued_at: Option<OffsetDateTime>,
+    /// When the key was revoked: a revoked key is refused until a new one is issued.
+    #[serde(default, with = "time::serde::rfc3339::option", skip_serializing_if = "Option::is_none")]
+    pub key_revoked_at: Option<OffsetDateTime>,
 }
 
 impl Caller {
     pub fn may_act_for(&self, licensee: &LicenseeId) -> bool {
         self.licensees.contains(licensee)
+    }
+
+    /// Whether `key` is this caller's current key: it matches the stored
+    /// hash (in constant time) and has not been revoked.
+    pub fn accepts(&self, key: &ApiKey) -> bool {
+        let matches = self.key_hash.matches(key);
+        matches && self.key_revoked_at.is_none()
     }
 }
 

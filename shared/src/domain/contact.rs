@@ -86,6 +86,14 @@ impl Role {
 
 crate::text_newtype!(Role);
 
+/// The record of a WhatsApp opt-in: the day it was given and how (e.g.
+/// "signed consent form", "email to the emergency planning team").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OptIn {
+    pub on: time::Date,
+    pub how: String,
+}
+
 /// A person SIM alerts. Contact details are personal data of council staff:
 /// they go to providers, never to logs or queue bodies.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -98,6 +106,9 @@ pub struct Contact {
     pub mobile: Option<PhoneNumber>,
     /// WhatsApp is business-initiated, so the person must have opted in.
     pub whatsapp_opt_in: bool,
+    /// When and how they opted in, as the council recorded it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub whatsapp_opt_in_given: Option<OptIn>,
     pub email: Option<EmailAddress>,
     /// Alerted when this contact has not acknowledged in time, or at once in
     /// their place while they are away.

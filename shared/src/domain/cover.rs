@@ -104,6 +104,7 @@ mod tests {
             email: None,
             deputy: deputy.map(|d| ContactId::parse(d).unwrap()),
             away_until,
+            whatsapp_opt_in_given: None,
         }
     }
 

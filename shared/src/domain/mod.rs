@@ -26,7 +26,7 @@ pub mod validation;
 pub use actor::Actor;
 pub use area::{AreaName, PostcodeDistrict};
 pub use caller::{ApiKey, Caller, KeyHash};
-pub use contact::{Contact, EmailAddress, Group, PhoneNumber, Role};
+pub use contact::{Contact, EmailAddress, Group, OptIn, PhoneNumber, Role};
 pub use incident::{
     AgeBand, Coordinates, Flag, Incident, IncidentAmendment, IncidentReport, IncidentType, Injury, Location, Victim,
     Weapon,

@@ -54,6 +54,10 @@ pub enum AuditKind {
     StaffAdded,
     /// An admin removed a staff member (`reason` is their id).
     StaffRemoved,
+    /// An admin issued a police caller's API key (`reason` is the caller's id; never the key).
+    CallerKeyIssued,
+    /// An admin revoked a police caller's API key (`reason` is the caller's id).
+    CallerKeyRevoked,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

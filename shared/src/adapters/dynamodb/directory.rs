@@ -44,8 +44,30 @@ impl DirectoryStore for DynamoStore {
         self.query_prefix(licensee_pk(licensee), "LAPSE#").await
     }
 
+    /// The caller's profile, and a copy under each licensee it acts for (so a
+    /// council's callers are one Query); copies under licensees it no longer
+    /// acts for are deleted in the same transaction.
     async fn put_caller(&self, caller: &Caller) -> Result<(), StoreError> {
-        self.put_plain(to_item(caller, format!("CALLER#{}", caller.id), "PROFILE".into())?).await
+        let sk = format!("CALLER#{}", caller.id);
+        let before: Option<Caller> = self.get_caller(&caller.id).await?;
+        let mut items = vec![put(&self.table, to_item(caller, sk.clone(), "PROFILE".into())?, None)?];
+        for licensee in &caller.licensees {
+            items.push(put(&self.table, to_item(caller, licensee_pk(licensee), sk.clone())?, None)?);
+        }
+        for dropped in before.iter().flat_map(|b| &b.licensees).filter(|l| !caller.licensees.contains(l)) {
+            let delete = aws_sdk_dynamodb::types::Delete::builder()
+                .table_name(&self.table)
+                .key("pk", s(licensee_pk(dropped)))
+                .key("sk", s(sk.clone()))
+                .build()
+                .map_err(corrupt)?;
+            items.push(aws_sdk_dynamodb::types::TransactWriteItem::builder().delete(delete).build());
+        }
+        self.transact(items).await.map_err(sdk_error)
+    }
+
+    async fn callers(&self, licensee: &LicenseeId) -> Result<Vec<Caller>, StoreError> {
+        self.query_prefix(licensee_pk(licensee), "CALLER#").await
     }
 
     async fn get_caller(&self, id: &CallerId) -> Result<Option<Caller>, StoreError> {

@@ -43,6 +43,13 @@ impl DirectoryStore for MemoryStore {
         Ok(self.state().callers.get(id).cloned())
     }
 
+    async fn callers(&self, licensee: &LicenseeId) -> Result<Vec<Caller>, StoreError> {
+        let mut found: Vec<Caller> =
+            self.state().callers.values().filter(|c| c.may_act_for(licensee)).cloned().collect();
+        found.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(found)
+    }
+
     async fn put_contact(&self, contact: &Contact) -> Result<(), StoreError> {
         let key = (contact.licensee_id.clone(), contact.id.to_string());
         self.state().contacts.insert(key, contact.clone());

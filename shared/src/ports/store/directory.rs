@@ -36,6 +36,9 @@ pub trait DirectoryStore: Send + Sync {
 
     async fn get_caller(&self, id: &CallerId) -> Result<Option<Caller>, StoreError>;
 
+    /// The callers that may act for a licensee (a council's police integrations).
+    async fn callers(&self, licensee: &LicenseeId) -> Result<Vec<Caller>, StoreError>;
+
     async fn put_contact(&self, contact: &Contact) -> Result<(), StoreError>;
 
     async fn contacts(&self, licensee: &LicenseeId) -> Result<Vec<Contact>, StoreError>;

@@ -49,6 +49,26 @@ pub struct ChangeRecord {
     pub removed: Vec<ContactId>,
     #[serde(default)]
     pub groups: Vec<GroupId>,
+    /// The values changed, old and new, for the console's audit trail
+    /// (contact details included: the store, never logs). At most
+    /// `MAX_VALUE_CHANGES`; how many more there were is `values_omitted`.
+    #[serde(default)]
+    pub values: Vec<ValueChange>,
+    #[serde(default)]
+    pub values_omitted: usize,
+}
+
+/// The most value changes one audit record keeps (an import of a whole
+/// directory would otherwise outgrow a DynamoDB item).
+pub const MAX_VALUE_CHANGES: usize = 400;
+
+/// One field of one contact, before and after (empty: none).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ValueChange {
+    pub contact: ContactId,
+    pub field: String,
+    pub old: String,
+    pub new: String,
 }
 
 /// What came of a test message.

@@ -17,7 +17,9 @@ mod vault;
 pub use alerts::AlertStore;
 pub use deliveries::DeliveryStore;
 pub use directory::{DirectoryStore, LapseNotice};
-pub use directory_changes::{ChangeRecord, DirectoryChange, DirectoryChangeStore, TestMessageRecord, TestOutcome};
+pub use directory_changes::{
+    ChangeRecord, DirectoryChange, DirectoryChangeStore, TestMessageRecord, TestOutcome, ValueChange, MAX_VALUE_CHANGES,
+};
 pub use incidents::{CreateOutcome, IncidentStore, ReportKey};
 pub use reports::{ReportRows, ReportStore};
 pub use response::ResponseStore;

@@ -1,0 +1,609 @@
+//! The console's directory pages, each action run on the in-memory store and
+//! on DynamoDB in moto: contacts edited with versioned writes (a stale page
+//! refused), imports checked then applied (removals confirmed, errors by row
+//! and column), export, alert gaps by kind, groups and the audit trail.
+
+use console::http_client::HttpClient;
+use console::oidc::Oidc;
+use console::{handle, Deps, OidcConfig};
+use sim::adapters::memory_console::MemoryConsoleStore;
+use sim::adapters::memory_queue::MemoryQueue;
+use sim::adapters::memory_store::MemoryStore;
+use sim::domain::policy::AlertPolicy;
+use sim::domain::staff::{ConsoleRole, StaffId, StaffMember};
+use sim::domain::Role;
+use sim::ids::{ContactId, GroupId, LicenseeId};
+use sim::ports::sessions::{Session, SessionStore};
+use sim::ports::staff::StaffStore;
+use sim::ports::Store;
+use sim_tests::*;
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use time::Duration;
+
+pub struct Rig {
+    pub h: Harness,
+    pub deps: Deps,
+    pub console: Arc<MemoryConsoleStore>,
+}
+
+async fn rig_on(store: Arc<dyn Store>) -> Rig {
+    let h = Harness::new(store, Arc::new(MemoryQueue::new("categorise"))).seeded().await;
+    let console = Arc::new(MemoryConsoleStore::new());
+    let config = OidcConfig {
+        issuer: "http://127.0.0.1:9".into(),
+        client_id: "unused".into(),
+        client_secret: "unused".into(),
+        redirect_uri: "http://127.0.0.1:9/console/auth/callback".into(),
+    };
+    let deps = Deps {
+        store: h.store.clone(),
+        search: Arc::new(MemoryStore::new()),
+        staff: console.clone(),
+        sessions: console.clone(),
+        oidc: Oidc::new(config, HttpClient::new().unwrap(), h.clock.clone()),
+        clock: h.clock.clone(),
+        ids: h.ids.clone(),
+        escalation: Arc::new(MemoryQueue::new("escalation")),
+        licensees: None,
+        queues: sim_tests::memory_channel_queues(),
+        briefings: Arc::new(MemoryQueue::new("briefings")),
+        scheduler: Arc::new(sim::adapters::memory_scheduler::MemoryScheduler::new(
+            h.clock.clone(),
+            Arc::new(MemoryQueue::new("briefings")),
+        )),
+        vault: None,
+    };
+    Rig { h, deps, console }
+}
+
+/// A signed-in staff member of `licensee` with `roles`: the cookie and the CSRF token.
+async fn staff(rig: &Rig, licensee: &str, name: &str, roles: &[ConsoleRole]) -> (String, String) {
+    let id = StaffId::parse(&format!("stf-{licensee}-{}", name.to_lowercase().replace(' ', "-"))).unwrap();
+    let licensee = LicenseeId::parse(licensee).unwrap();
+    let member = StaffMember::new(
+        id.clone(),
+        licensee.clone(),
+        name,
+        None,
+        None,
+        roles.iter().copied().collect::<BTreeSet<_>>(),
+        START,
+    )
+    .unwrap();
+    rig.console.put_staff(&member).await.unwrap();
+    let value = console::session::random_token();
+    let csrf = console::session::random_token();
+    let now = sim::clock::Clock::now(&*rig.h.clock);
+    rig.console
+        .put_session(&Session {
+            key: console::session::key_of(&value),
+            staff_id: id,
+            licensee_id: licensee,
+            csrf: csrf.clone(),
+            created_at: now,
+            last_seen: now,
+            expires_at: now + Duration::hours(12),
+        })
+        .await
+        .unwrap();
+    (format!("__Host-sim-session={value}"), csrf)
+}
+
+async fn admin(rig: &Rig) -> (String, String) {
+    staff(rig, "lambeth", "Ada Admin", &[ConsoleRole::Admin]).await
+}
+
+fn req(method: &str, path: &str, cookie: &str, content_type: &str, body: Vec<u8>) -> http::Request<Vec<u8>> {
+    http::Request::builder()
+        .method(method)
+        .uri(path)
+        .header("cookie", cookie)
+        .header("content-type", content_type)
+        .body(body)
+        .unwrap()
+}
+
+async fn get(rig: &Rig, path: &str, cookie: &str) -> http::Response<String> {
+    handle(&rig.deps, req("GET", path, cookie, "text/plain", vec![])).await
+}
+
+async fn post(rig: &Rig, path: &str, cookie: &str, form: &[(&str, &str)]) -> http::Response<String> {
+    let encode = |s: &str| {
+        s.bytes()
+            .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
+            .collect::<String>()
+    };
+    let body = form.iter().map(|(k, v)| format!("{}={}", encode(k), encode(v))).collect::<Vec<_>>().join("&");
+    let body = body.into_bytes();
+    handle(&rig.deps, req("POST", path, cookie, "application/x-www-form-urlencoded", body)).await
+}
+
+/// Uploads a file as a browser's file input does.
+async fn upload(rig: &Rig, cookie: &str, csrf: &str, file: &str) -> http::Response<String> {
+    let b = "----simtest7d1";
+    let body = format!(
+        "--{b}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n\
+         --{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"contacts.csv\"\r\n\
+         Content-Type: text/csv\r\n\r\n{file}\r\n--{b}--\r\n"
+    );
+    let content_type = format!("multipart/form-data; boundary={b}");
+    handle(&rig.deps, req("POST", "/console/directory/import", cookie, &content_type, body.into_bytes())).await
+}
+
+fn lambeth() -> LicenseeId {
+    LicenseeId::parse("lambeth").unwrap()
+}
+
+fn con(id: &str) -> ContactId {
+    ContactId::parse(id).unwrap()
+}
+
+/// The hidden `version` field of a page's form.
+fn version_in(page: &str) -> String {
+    let at = page.find("name=\"version\" value=\"").expect("a version field") + "name=\"version\" value=\"".len();
+    page[at..].split('"').next().unwrap().to_owned()
+}
+
+fn edit_form<'a>(csrf: &'a str, version: &'a str, mobile: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("csrf", csrf),
+        ("version", version),
+        ("name", "Director of Communities"),
+        ("role", "gold"),
+        ("organisation", "London Borough of Lambeth"),
+        ("mobile", mobile),
+        ("email", "gold@lambeth.sim.example"),
+        ("whatsapp_opt_in", "yes"),
+        ("whatsapp_opt_in_on", "2026-03-01"),
+        ("whatsapp_opt_in_how", "signed consent form"),
+        ("deputy", "con-gold-deputy"),
+        ("groups", "grp-gold"),
+        ("groups", "grp-comms"),
+    ]
+}
+
+async fn editing_a_contact_saves_a_versioned_change_shown_with_old_and_new_values(rig: Rig) {
+    let (cookie, csrf) = admin(&rig).await;
+    let list = get(&rig, "/console/directory", &cookie).await;
+    assert_eq!(list.status(), 200);
+    assert!(list.body().contains("href=\"/console/directory/contacts/con-gold\""), "{}", list.body());
+    let view = get(&rig, "/console/directory/contacts/con-gold", &cookie).await;
+    assert!(view.body().contains("Director of Communities") && view.body().contains("+447700900002"));
+
+    let form = get(&rig, "/console/directory/contacts/con-gold/edit", &cookie).await;
+    assert_eq!(form.status(), 200);
+    let version = version_in(form.body());
+    let r =
+        post(&rig, "/console/directory/contacts/con-gold/edit", &cookie, &edit_form(&csrf, &version, "+447700900999"))
+            .await;
+    assert_eq!(r.status(), 303, "{}", r.body());
+    let saved = rig.h.store.get_contact(&lambeth(), &con("con-gold")).await.unwrap().unwrap();
+    assert_eq!(saved.mobile.unwrap().as_str(), "+447700900999");
+    let view = get(&rig, "/console/directory/contacts/con-gold", &cookie).await;
+    assert!(view.body().contains("given on 2026-03-01: signed consent form"), "{}", view.body());
+    assert!(
+        view.body().contains("edit by Ada Admin") && view.body().contains("+447700900002"),
+        "the contact's history"
+    );
+    let comms = rig.h.store.groups(&lambeth()).await.unwrap();
+    assert!(comms.iter().find(|g| g.id.as_str() == "grp-comms").unwrap().members.contains(&con("con-gold")));
+
+    let changes = get(&rig, "/console/directory/changes", &cookie).await;
+    let page = changes.body();
+    assert!(page.contains("edit by Ada Admin"), "{page}");
+    for part in ["+447700900002", "+447700900999", "grp-comms grp-gold", "2026-03-01: signed consent form"] {
+        assert!(page.contains(part), "{part} missing from the audit trail");
+    }
+    // A stale form token changes nothing.
+    let r =
+        post(&rig, "/console/directory/contacts/con-gold/edit", &cookie, &edit_form("old", &version, "+447700900111"))
+            .await;
+    assert_eq!(r.status(), 403);
+}
+
+async fn an_edit_from_a_stale_page_is_refused_and_the_colleagues_edit_stands(rig: Rig) {
+    let (mine, my_csrf) = admin(&rig).await;
+    let (theirs, their_csrf) = staff(&rig, "lambeth", "Col League", &[ConsoleRole::Admin]).await;
+    let path = "/console/directory/contacts/con-gold/edit";
+    let version = version_in(get(&rig, path, &mine).await.body());
+    assert_eq!(version_in(get(&rig, path, &theirs).await.body()), version);
+    let r = post(&rig, path, &theirs, &edit_form(&their_csrf, &version, "+447700900555")).await;
+    assert_eq!(r.status(), 303);
+    let r = post(&rig, path, &mine, &edit_form(&my_csrf, &version, "+447700900666")).await;
+    assert_eq!(r.status(), 409);
+    assert!(r.body().contains("Reload the page"), "{}", r.body());
+    let stored = rig.h.store.get_contact(&lambeth(), &con("con-gold")).await.unwrap().unwrap();
+    assert_eq!(stored.mobile.unwrap().as_str(), "+447700900555", "the colleague's edit stands");
+}
+
+async fn each_invalid_field_is_named_in_the_error_summary_and_nothing_is_saved(rig: Rig) {
+    let (cookie, csrf) = admin(&rig).await;
+    let before = rig.h.store.directory_version(&lambeth()).await.unwrap();
+    let version = before.to_string();
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("version", &version),
+        ("id", "con-new"),
+        ("name", ""),
+        ("role", "Gold Commander"),
+        ("organisation", "Lambeth"),
+        ("mobile", "07700 900123"),
+        ("email", "not-an-address"),
+        ("whatsapp_opt_in_how", "by email"),
+        ("deputy", "con-new"),
+    ];
+    let r = post(&rig, "/console/directory/add", &cookie, &form).await;
+    assert_eq!(r.status(), 422);
+    let page = r.body();
+    assert!(page.contains("error-summary"));
+    for (field, text) in [
+        ("name", "Name is required"),
+        ("role", "Role must be"),
+        ("mobile", "Mobile must be in international format"),
+        ("email", "Email must contain @"),
+        ("whatsapp_opt_in_on", "The day they opted in to WhatsApp is required with how they opted in"),
+    ] {
+        assert!(page.contains(&format!("href=\"#{field}\"")), "no link to {field}");
+        assert!(page.contains(text), "{text} missing: {page}");
+    }
+    assert_eq!(rig.h.store.directory_version(&lambeth()).await.unwrap(), before);
+    assert!(rig.h.store.get_contact(&lambeth(), &con("con-new")).await.unwrap().is_none());
+
+    // Corrected, the contact is added.
+    let good = [
+        ("csrf", csrf.as_str()),
+        ("version", &version),
+        ("id", "con-new"),
+        ("name", "New Person"),
+        ("role", "comms"),
+        ("organisation", "Lambeth"),
+        ("email", "new@lambeth.sim.example"),
+        ("deputy", "con-comms"),
+        ("groups", "grp-comms"),
+    ];
+    let r = post(&rig, "/console/directory/add", &cookie, &good).await;
+    assert_eq!(r.status(), 303, "{}", r.body());
+    assert_eq!(r.headers()["location"], "/console/directory/contacts/con-new");
+    // The same id again is refused, naming the field.
+    let version = rig.h.store.directory_version(&lambeth()).await.unwrap().to_string();
+    let again: Vec<_> = good.iter().map(|(k, v)| (*k, if *k == "version" { version.as_str() } else { v })).collect();
+    let r = post(&rig, "/console/directory/add", &cookie, &again).await;
+    assert_eq!(r.status(), 422);
+    assert!(r.body().contains("Contact id is already used"));
+}
+
+async fn export(rig: &Rig, cookie: &str) -> String {
+    let r = get(rig, "/console/directory/export", cookie).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "text/csv; charset=utf-8");
+    assert!(r.headers()["content-disposition"].to_str().unwrap().starts_with("attachment;"));
+    r.into_body()
+}
+
+async fn an_import_is_checked_then_applied_with_removals_confirmed(rig: Rig) {
+    let (cookie, csrf) = admin(&rig).await;
+    let file = export(&rig, &cookie).await;
+    assert!(file.starts_with("id,name,role"));
+    // One contact renamed, one removed, one added.
+    let file: String = file
+        .lines()
+        .filter(|l| !l.starts_with("con-youth,"))
+        .map(|l| l.replace("Head of Communications", "Director of Communications"))
+        .chain(std::iter::once("con-new,New Officer,comms,Lambeth,+447700900321,,no,,grp-comms,,,,".to_owned()))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let before = rig.h.store.directory_version(&lambeth()).await.unwrap();
+    let dry = upload(&rig, &cookie, &csrf, &file).await;
+    assert_eq!(dry.status(), 200, "{}", dry.body());
+    let page = dry.body().to_owned();
+    for part in ["1 to add, 1 to change, 1 to remove", "Contacts to remove", "Youth Services Manager", "New Officer"] {
+        assert!(page.contains(part), "{part} missing from the dry run: {page}");
+    }
+    assert_eq!(rig.h.store.directory_version(&lambeth()).await.unwrap(), before, "a dry run changes nothing");
+
+    let version = version_in(&page);
+    let apply = |confirm: bool| {
+        let mut form = vec![("csrf", csrf.as_str()), ("version", version.as_str()), ("file", file.as_str())];
+        if confirm {
+            form.push(("confirm_removals", "yes"));
+        }
+        let (rig, cookie) = (&rig, cookie.clone());
+        async move { post(rig, "/console/directory/import/apply", &cookie, &form).await }
+    };
+    let unconfirmed = apply(false).await;
+    assert_eq!(unconfirmed.status(), 422);
+    assert!(unconfirmed.body().contains("Confirm that the 1 contacts listed are to be removed"));
+    assert!(rig.h.store.get_contact(&lambeth(), &con("con-youth")).await.unwrap().is_some());
+
+    let done = apply(true).await;
+    assert_eq!(done.status(), 303, "{}", done.body());
+    assert_eq!(rig.h.store.directory_version(&lambeth()).await.unwrap(), before + 1, "one versioned change");
+    assert!(rig.h.store.get_contact(&lambeth(), &con("con-youth")).await.unwrap().is_none());
+    assert_eq!(
+        rig.h.store.get_contact(&lambeth(), &con("con-comms")).await.unwrap().unwrap().name,
+        "Director of Communications"
+    );
+    assert!(rig.h.store.get_contact(&lambeth(), &con("con-new")).await.unwrap().is_some());
+    let trail = get(&rig, "/console/directory/changes", &cookie).await;
+    assert!(trail.body().contains("import by Ada Admin"));
+    assert!(trail.body().contains("Director of Communications") && trail.body().contains("Head of Communications"));
+    // Applying the same checked file twice is refused: it was checked against the old version.
+    assert_eq!(apply(true).await.status(), 409);
+}
+
+async fn a_bad_file_lists_each_error_by_row_and_column_without_its_value(rig: Rig) {
+    let (cookie, csrf) = admin(&rig).await;
+    let file = "id,name,role,organisation,mobile,email\n\
+                con-a,Ann,gold,Lambeth,+447700900001,\n\
+                con-b,Bob,gold,Lambeth,07700 900999,\n\
+                con-c,Cat,gold,Lambeth,,cat-at-nowhere\n";
+    let r = upload(&rig, &cookie, &csrf, file).await;
+    assert_eq!(r.status(), 422);
+    let page = r.body();
+    assert!(page.contains("row 3, column mobile"), "{page}");
+    assert!(page.contains("row 4, column email"), "{page}");
+    assert!(!page.contains("07700 900999") && !page.contains("cat-at-nowhere"), "a value was echoed");
+    assert!(rig.h.store.get_contact(&lambeth(), &con("con-a")).await.unwrap().is_none(), "nothing applied");
+    // An empty upload says so.
+    let r = upload(&rig, &cookie, &csrf, "").await;
+    assert_eq!(r.status(), 422);
+    assert!(r.body().contains("Choose a CSV file"));
+}
+
+async fn an_import_checked_before_a_colleagues_edit_is_refused_and_the_edit_stands(rig: Rig) {
+    let (cookie, csrf) = admin(&rig).await;
+    let file = export(&rig, &cookie).await.replace("Head of Communications", "Comms Chief");
+    let dry = upload(&rig, &cookie, &csrf, &file).await;
+    let version = version_in(dry.body());
+    // A colleague edits a contact meanwhile.
+    let edit = get(&rig, "/console/directory/contacts/con-gold/edit", &cookie).await;
+    let v = version_in(edit.body());
+    let r =
+        post(&rig, "/console/directory/contacts/con-gold/edit", &cookie, &edit_form(&csrf, &v, "+447700900444")).await;
+    assert_eq!(r.status(), 303);
+    let r = post(
+        &rig,
+        "/console/directory/import/apply",
+        &cookie,
+        &[("csrf", &csrf), ("version", &version), ("file", &file)],
+    )
+    .await;
+    assert_eq!(r.status(), 409);
+    assert!(r.body().contains("check the file again"));
+    let gold = rig.h.store.get_contact(&lambeth(), &con("con-gold")).await.unwrap().unwrap();
+    assert_eq!(gold.mobile.unwrap().as_str(), "+447700900444", "the colleague's edit stands");
+    assert_eq!(
+        rig.h.store.get_contact(&lambeth(), &con("con-comms")).await.unwrap().unwrap().name,
+        "Head of Communications"
+    );
+}
+
+/// Lambeth's directory changed to have every kind of alert gap.
+async fn with_every_kind_of_gap(rig: &Rig) {
+    let store = &rig.h.store;
+    let mut licensee = store.get_licensee(&lambeth()).await.unwrap().unwrap();
+    let mut policies = AlertPolicy::defaults();
+    policies[0].groups.push(GroupId::parse("grp-missing").unwrap());
+    policies[2].lead_role = Role::parse("director").unwrap();
+    licensee.policies = Some(policies);
+    store.put_licensee(&licensee).await.unwrap();
+    let groups = store.groups(&lambeth()).await.unwrap();
+    let mut comms = groups.iter().find(|g| g.id.as_str() == "grp-comms").unwrap().clone();
+    comms.members.clear();
+    store.put_group(&comms).await.unwrap();
+    let mut health = groups.iter().find(|g| g.id.as_str() == "grp-health").unwrap().clone();
+    health.members.push(con("con-ghost"));
+    store.put_group(&health).await.unwrap();
+    let mut csl = store.get_contact(&lambeth(), &con("con-csl")).await.unwrap().unwrap();
+    csl.deputy = None;
+    store.put_contact(&csl).await.unwrap();
+    let mut liaison = store.get_contact(&lambeth(), &con("con-police-liaison")).await.unwrap().unwrap();
+    (liaison.mobile, liaison.email) = (None, None);
+    store.put_contact(&liaison).await.unwrap();
+    let mut comms_head = store.get_contact(&lambeth(), &con("con-comms")).await.unwrap().unwrap();
+    comms_head.deputy = Some(con("con-gone"));
+    store.put_contact(&comms_head).await.unwrap();
+}
+
+async fn the_gaps_page_lists_each_kind_of_gap_in_its_own_section(rig: Rig) {
+    let (cookie, _) = admin(&rig).await;
+    with_every_kind_of_gap(&rig).await;
+    let r = get(&rig, "/console/directory/gaps", &cookie).await;
+    assert_eq!(r.status(), 200);
+    let page = r.body();
+    let section = |id: &str| {
+        let start = page.find(&format!("<h2 id=\"{id}\"")).unwrap_or_else(|| panic!("no section {id}"));
+        let rest = &page[start..];
+        rest[..rest.find("</section>").unwrap()].to_owned()
+    };
+    for (id, expected) in [
+        ("missing-group", "group grp-missing is named by the CRITICAL policy but does not exist"),
+        ("empty-group", "group grp-comms is named by the SERIOUS VIOLENCE, CRITICAL policy but has nobody in it"),
+        ("nobody-in-role", "nobody alerted for INCIDENT OF NOTE has the role director"),
+        ("no-deputy", "nobody with the role community-safety-lead (leading SERIOUS VIOLENCE) has a deputy"),
+        (
+            "no-channel",
+            "Police Liaison Officer (con-police-liaison) is alerted for CRITICAL but has no mobile or email",
+        ),
+        ("no-opt-in", "Public Health Lead (con-health) would get SERIOUS VIOLENCE alerts on WhatsApp"),
+        ("missing-member", "group grp-health lists con-ghost, who is not in the directory"),
+        ("missing-deputy", "Head of Communications (con-comms) has deputy con-gone, who is not in the directory"),
+    ] {
+        assert!(section(id).contains(expected), "section {id} lacks: {expected}\n{}", section(id));
+    }
+    assert!(!page.contains("+44770090"), "a phone number on the gaps page");
+}
+
+async fn the_groups_page_shows_members_and_the_policies_that_alert_them(rig: Rig) {
+    let (cookie, _) = admin(&rig).await;
+    let r = get(&rig, "/console/directory/groups", &cookie).await;
+    assert_eq!(r.status(), 200);
+    let page = r.body();
+    let row = |name: &str| {
+        let start = page.find(name).unwrap_or_else(|| panic!("no group {name}"));
+        let rest = &page[start..];
+        rest[..rest.find("</tr>").unwrap()].to_owned()
+    };
+    let education = row("Education and youth services");
+    assert!(education.contains("Head of Education Safeguarding") && education.contains("Youth Services Manager"));
+    assert!(education.contains("SERIOUS VIOLENCE, if a victim is under 18"), "{education}");
+    let chief = row("Chief executive");
+    assert!(chief.contains("CRITICAL, escalation step 2"), "{chief}");
+    let community = row("Community safety team");
+    assert!(community.contains("CRITICAL") && community.contains("INCIDENT OF NOTE"), "{community}");
+}
+
+async fn only_admins_of_the_licensee_reach_the_directory(rig: Rig) {
+    let (duty, duty_csrf) = staff(&rig, "lambeth", "Dee Duty", &[ConsoleRole::Duty]).await;
+    let (kent, kent_csrf) = staff(&rig, "kent", "Kay Admin", &[ConsoleRole::Admin]).await;
+    for path in ["/console/directory", "/console/directory/gaps", "/console/directory/export"] {
+        assert_eq!(get(&rig, path, &duty).await.status(), 403, "{path}");
+        assert_eq!(get(&rig, path, &kent).await.status(), 200, "{path}: Kent's admin sees Kent's directory");
+    }
+    let kent_list = get(&rig, "/console/directory", &kent).await;
+    assert!(!kent_list.body().contains("con-gold"), "Kent's admin sees Lambeth's contacts");
+    let path = "/console/directory/contacts/con-gold/edit";
+    assert_eq!(get(&rig, path, &kent).await.status(), 404);
+    let r = post(&rig, path, &kent, &edit_form(&kent_csrf, "0", "+447700900123")).await;
+    assert_eq!(r.status(), 404);
+    let r = post(&rig, path, &duty, &edit_form(&duty_csrf, "0", "+447700900123")).await;
+    assert_eq!(r.status(), 403);
+    let remove = "/console/directory/contacts/con-gold/remove";
+    assert_eq!(post(&rig, remove, &kent, &[("csrf", &kent_csrf), ("version", "0")]).await.status(), 404);
+    let gold = rig.h.store.get_contact(&lambeth(), &con("con-gold")).await.unwrap().unwrap();
+    assert_eq!(gold.mobile.unwrap().as_str(), "+447700900002", "nothing changed");
+    // Signed out: the sign-in page.
+    assert!(get(&rig, "/console/directory", "").await.body().contains("Sign in to the SIM console"));
+}
+
+async fn removing_a_contact_takes_them_out_of_their_groups(rig: Rig) {
+    let (cookie, csrf) = admin(&rig).await;
+    let view = get(&rig, "/console/directory/contacts/con-csl", &cookie).await;
+    let version = version_in(view.body());
+    let r =
+        post(&rig, "/console/directory/contacts/con-csl/remove", &cookie, &[("csrf", &csrf), ("version", &version)])
+            .await;
+    assert_eq!(r.status(), 303);
+    assert!(rig.h.store.get_contact(&lambeth(), &con("con-csl")).await.unwrap().is_none());
+    let groups = rig.h.store.groups(&lambeth()).await.unwrap();
+    assert!(groups.iter().all(|g| !g.members.contains(&con("con-csl"))));
+    assert_eq!(get(&rig, "/console/directory/contacts/con-csl", &cookie).await.status(), 404);
+    let trail = get(&rig, "/console/directory/changes", &cookie).await;
+    assert!(trail.body().contains("Removed") && trail.body().contains("Community Safety Lead"));
+}
+
+/// The key shown on the page, once.
+fn key_in(page: &str) -> sim::domain::ApiKey {
+    let at = page.find("id=\"key\" value=\"").expect("a key on the page") + "id=\"key\" value=\"".len();
+    sim::domain::ApiKey::parse(page[at..].split('"').next().unwrap()).expect("a key").1
+}
+
+async fn report_with(rig: &Rig, key: &sim::domain::ApiKey, reference: &str) -> u16 {
+    let mut body = event_body("intake-report.json");
+    body["police_reference"] = reference.into();
+    rig.h.call(request("POST", "/v1/incidents", Some(key), Some(body.to_string()))).await.status().as_u16()
+}
+
+async fn an_admin_adds_a_police_caller_sees_its_key_once_and_revokes_it(rig: Rig) {
+    let (cookie, csrf) = admin(&rig).await;
+    let list = get(&rig, "/console/directory/callers", &cookie).await;
+    assert!(list.body().contains("Met Police CAD, Lambeth BCU"), "{}", list.body());
+    assert!(!list.body().contains("Kent Police control room"), "another council's caller is listed");
+
+    let form = [("csrf", csrf.as_str()), ("id", "lambeth-cctv"), ("name", "Lambeth CCTV control room")];
+    let r = post(&rig, "/console/directory/callers", &cookie, &form).await;
+    assert_eq!(r.status(), 200, "{}", r.body());
+    assert_eq!(r.headers()["cache-control"], "no-store");
+    let key = key_in(r.body());
+    assert!(key.reveal().starts_with("sim_lambeth-cctv_"));
+    assert_eq!(report_with(&rig, &key, "CAD 1/22NOV26").await, 202, "the new key reports to Lambeth");
+    let list = get(&rig, "/console/directory/callers", &cookie).await;
+    assert!(list.body().contains("Lambeth CCTV control room") && !list.body().contains(key.reveal()), "shown twice");
+    // The same id again is refused, naming the field.
+    let again = post(&rig, "/console/directory/callers", &cookie, &form).await;
+    assert_eq!(again.status(), 422);
+    assert!(again.body().contains("href=\"#id\"") && again.body().contains("Caller id is already used"));
+
+    let revoke = "/console/directory/callers/lambeth-cctv/revoke";
+    assert_eq!(post(&rig, revoke, &cookie, &[("csrf", "stale")]).await.status(), 403);
+    assert_eq!(report_with(&rig, &key, "CAD 2/22NOV26").await, 202, "a stale form revoked the key");
+    assert_eq!(post(&rig, revoke, &cookie, &[("csrf", &csrf)]).await.status(), 303);
+    assert_eq!(report_with(&rig, &key, "CAD 3/22NOV26").await, 401, "a revoked key is refused");
+    assert!(get(&rig, "/console/directory/callers", &cookie).await.body().contains("Revoked"));
+
+    let renewed = post(&rig, "/console/directory/callers/lambeth-cctv/key", &cookie, &[("csrf", &csrf)]).await;
+    assert_eq!(renewed.status(), 200);
+    let new_key = key_in(renewed.body());
+    assert_eq!(report_with(&rig, &new_key, "CAD 4/22NOV26").await, 202);
+    assert_eq!(report_with(&rig, &key, "CAD 5/22NOV26").await, 401, "the old key stays refused");
+
+    // Kent's admin cannot touch Lambeth's callers.
+    let (kent, kent_csrf) = staff(&rig, "kent", "Kay Admin", &[ConsoleRole::Admin]).await;
+    let kent_key = "/console/directory/callers/lambeth-cctv/key";
+    assert_eq!(post(&rig, kent_key, &kent, &[("csrf", &kent_csrf)]).await.status(), 404);
+    assert_eq!(report_with(&rig, &new_key, "CAD 6/22NOV26").await, 202, "Kent changed Lambeth's key");
+    let trail: Vec<_> =
+        rig.console.audit(Some(&lambeth())).await.unwrap().into_iter().map(|e| (e.kind, e.reason)).collect();
+    use sim::ports::sessions::AuditKind::{CallerKeyIssued, CallerKeyRevoked};
+    let cctv = |k| trail.iter().filter(|(kind, r)| *kind == k && r == "lambeth-cctv").count();
+    assert_eq!((cctv(CallerKeyIssued), cctv(CallerKeyRevoked)), (2, 1));
+}
+
+async fn marking_a_contact_away_stores_their_last_day_and_a_bad_date_is_named(rig: Rig) {
+    let (cookie, csrf) = admin(&rig).await;
+    let path = "/console/directory/contacts/con-gold/edit";
+    let version = version_in(get(&rig, path, &cookie).await.body());
+    let mut form = edit_form(&csrf, &version, "+447700900002");
+    form.push(("away_until", "24 December"));
+    let r = post(&rig, path, &cookie, &form).await;
+    assert_eq!(r.status(), 422);
+    assert!(r.body().contains("href=\"#away_until\""), "{}", r.body());
+    assert_eq!(rig.h.store.get_contact(&lambeth(), &con("con-gold")).await.unwrap().unwrap().away_until, None);
+
+    form.pop();
+    form.push(("away_until", "2026-12-24"));
+    let r = post(&rig, path, &cookie, &form).await;
+    assert_eq!(r.status(), 303, "{}", r.body());
+    let saved = rig.h.store.get_contact(&lambeth(), &con("con-gold")).await.unwrap().unwrap();
+    assert_eq!(saved.away_until, Some(time::macros::date!(2026 - 12 - 24)));
+    let again = get(&rig, path, &cookie).await;
+    assert!(again.body().contains("value=\"2026-12-24\""), "the form shows the day: {}", again.body());
+}
+
+macro_rules! both {
+    ($($name:ident),* $(,)?) => {
+        mod memory {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name(super::rig_on(std::sync::Arc::new(sim::adapters::memory_store::MemoryStore::new())).await).await;
+                }
+            )*
+        }
+        mod dynamodb {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    sim_tests::needs_moto!();
+                    super::$name(super::rig_on(std::sync::Arc::new(sim_tests::moto_store().await)).await).await;
+                }
+            )*
+        }
+    };
+}
+
+both!(
+    editing_a_contact_saves_a_versioned_change_shown_with_old_and_new_values,
+    an_edit_from_a_stale_page_is_refused_and_the_colleagues_edit_stands,
+    each_invalid_field_is_named_in_the_error_summary_and_nothing_is_saved,
+    an_import_is_checked_then_applied_with_removals_confirmed,
+    a_bad_file_lists_each_error_by_row_and_column_without_its_value,
+    an_import_checked_before_a_colleagues_edit_is_refused_and_the_edit_stands,
+    the_gaps_page_lists_each_kind_of_gap_in_its_own_section,
+    the_groups_page_shows_members_and_the_policies_that_alert_them,
+    only_admins_of_the_licensee_reach_the_directory,
+    removing_a_contact_takes_them_out_of_their_groups,
+    an_admin_adds_a_police_caller_sees_its_key_once_and_revokes_it,
+    marking_a_contact_away_stores_their_last_day_and_a_bad_date_is_named,
+);
