@@ -76,6 +76,49 @@ impl AlertStore for MemoryStore {
         Ok(Some(n.clone()))
     }
 
+    async fn claim_notifications(
+        &self,
+        keys: &[(IncidentId, NotificationKey)],
+        now: OffsetDateTime,
+        lease_until: OffsetDateTime,
+    ) -> Result<Vec<Claim>, StoreError> {
+        let mut claims = Vec::with_capacity(keys.len());
+        for (id, key) in keys {
+            let claim = match self.claim_notification(id, key, now, lease_until).await? {
+                Some(_) => Claim::Claimed,
+                None => self.get_notification(id, key).await?.map_or(Claim::Missing, Claim::Held),
+            };
+            claims.push(claim);
+        }
+        Ok(claims)
+    }
+
+    async fn record_handed(&self, handed: &[(IncidentId, NotificationKey, Handed)]) -> Result<Vec<bool>, StoreError> {
+        let mut s = self.state();
+        let mut recorded = Vec::with_capacity(handed.len());
+        for (id, key, outcome) in handed {
+            let Some(n) = s.notifications.get_mut(&(id.clone(), key.to_string())) else {
+                recorded.push(false);
+                continue;
+            };
+            if n.status != NotificationStatus::Sending {
+                recorded.push(false);
+                continue;
+            }
+            n.lease_until = None;
+            match outcome {
+                Handed::Sent { provider_message_id, at } => {
+                    n.status = NotificationStatus::Sent;
+                    n.provider_message_id = Some(provider_message_id.clone());
+                    n.sent_at = Some(*at);
+                }
+                Handed::Released => n.status = NotificationStatus::Pending,
+            }
+            recorded.push(true);
+        }
+        Ok(recorded)
+    }
+
     async fn finish_notification(
         &self,
         notification: &Notification,

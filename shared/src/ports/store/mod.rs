@@ -13,7 +13,7 @@ mod reports;
 mod response;
 mod vault;
 
-pub use alerts::AlertStore;
+pub use alerts::{AlertStore, Claim, Handed};
 pub use deliveries::DeliveryStore;
 pub use directory::{DirectoryStore, LapseNotice};
 pub use directory_changes::{ChangeRecord, DirectoryChange, DirectoryChangeStore, TestMessageRecord, TestOutcome};
