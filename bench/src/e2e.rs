@@ -23,6 +23,7 @@ use sim::adapters::sns::SnsSms;
 use sim::adapters::sqs::SqsQueue;
 use sim::adapters::whatsapp::CloudApiWhatsApp;
 use sim::clock::SystemClock;
+use sim::domain::notification::NotificationMessage;
 use sim::domain::policy::Channel;
 use sim::domain::{EmailAddress, PhoneNumber};
 use sim::ids::{IncidentId, RandomIds};
@@ -30,7 +31,7 @@ use sim::links::LinkKey;
 use sim::ports::store::prelude::*;
 use sim::ports::{ChannelQueues, Outgoing, OutgoingMessage, Queue, Sender, Store};
 use sim::render::{Email, WhatsAppTemplate};
-use sim::sending::{send_message, Links, Pacer, SenderDeps};
+use sim::sending::{send_batch, Links, Pacer, SendOutcome, SenderDeps};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -229,8 +230,13 @@ pub async fn run(recipients: usize, whatsapp_base: &str) -> Run {
                 if batch.is_empty() {
                     return sent;
                 }
+                // As Lambda's event source mapping hands a batch to the sender.
+                let messages: Vec<NotificationMessage> =
+                    batch.iter().map(|m| sim::ports::parse_message(&m.body).expect("a notification")).collect();
+                for outcome in send_batch(&senders[i], &messages).await.expect("claimed") {
+                    assert!(matches!(outcome, Ok(SendOutcome::Sent { .. })), "sent: {outcome:?}");
+                }
                 for m in batch {
-                    send_message(&senders[i], &m.body).await.expect("sent");
                     queue.delete(&m.receipt).await.expect("deleted");
                     polling.fetch_add(1, Ordering::Relaxed);
                     sent += 1;

@@ -20,6 +20,8 @@ struct Options {
     starts: usize,
     handler_calls: usize,
     sizes: Vec<usize>,
+    /// Measure the end-to-end figures only (no release binaries needed).
+    e2e_only: bool,
 }
 
 fn options() -> Options {
@@ -28,8 +30,17 @@ fn options() -> Options {
         starts: 20,
         handler_calls: 200,
         sizes: vec![10, 50, 200, 1000],
+        e2e_only: false,
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
+    let args: Vec<String> = args
+        .into_iter()
+        .filter(|a| {
+            let flag = a == "--e2e-only";
+            o.e2e_only |= flag;
+            !flag
+        })
+        .collect();
     for pair in args.chunks(2) {
         let value = pair.get(1).cloned().unwrap_or_default();
         match pair[0].as_str() {
@@ -85,12 +96,19 @@ async fn main() {
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
 
+    if !o.e2e_only {
+        init_and_handlers(&o, &endpoint).await;
+    }
+    end_to_end(&o).await;
+}
+
+async fn init_and_handlers(o: &Options, endpoint: &str) {
     eprintln!("[1/4] init: starting each function {} times", o.starts);
     println!("## Lambda init (process start to first request for an event, clients built, secrets read)\n");
     println!("| function | binary size | median | p95 | target | verdict |");
     println!("|---|---|---|---|---|---|");
     for function in init::FUNCTIONS {
-        let figure = init::measure(&o.bin_dir.join(function), function, &endpoint, o.starts);
+        let figure = init::measure(&o.bin_dir.join(function), function, endpoint, o.starts);
         println!(
             "| {function} | {:.1} MB | {} | {} | <= 30 ms | {} |",
             figure.size_bytes as f64 / 1e6,
@@ -122,7 +140,9 @@ async fn main() {
         ms(h.acknowledge.p99),
         verdict(h.acknowledge.p99.as_secs_f64() <= 0.030)
     );
+}
 
+async fn end_to_end(o: &Options) {
     eprintln!("[3/4] end to end against moto: {:?} recipients", o.sizes);
     let whatsapp = e2e::whatsapp_api_url().await;
     let mut runs = Vec::new();
