@@ -162,7 +162,11 @@ async fn categorisation_and_fan_out_records(store: &dyn Store) {
     let done = Categorisation { fanout_done: true, ..first.clone() };
     assert!(matches!(store.put_categorisation(&done, Some((1, 2)), &[]).await, Err(StoreError::Conflict)));
     store.put_categorisation(&done, Some((1, 1)), &[]).await.unwrap();
-    assert_eq!(store.get_categorisation(&id).await.unwrap(), Some(done));
+    assert_eq!(store.get_categorisation(&id).await.unwrap(), Some(done.clone()));
+    assert_eq!(store.incident_and_categorisation(&id).await.unwrap(), None, "no incident, nothing to render");
+    let stored = incident("inc-cat", "REF-CAT", &sim::demo::met_cad());
+    store.create_incident(&stored, &[]).await.unwrap();
+    assert_eq!(store.incident_and_categorisation(&id).await.unwrap(), Some((stored, done)), "both, read together");
 
     // 30 notifications: more than one DynamoDB batch.
     let notifications: Vec<Notification> = (0..30)

@@ -56,11 +56,14 @@ impl Run {
     }
 }
 
+/// Requests the loopback WhatsApp Cloud API has answered: provider requests,
+/// counted beside the AWS ones.
+static WHATSAPP_REQUESTS: AtomicU64 = AtomicU64::new(0);
+
 /// A loopback WhatsApp Cloud API that accepts every message.
 pub async fn whatsapp_api_url() -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("loopback port");
     let url = format!("http://{}", listener.local_addr().expect("bound"));
-    static NEXT: AtomicU64 = AtomicU64::new(0);
     tokio::spawn(async move {
         while let Ok((mut stream, _)) = listener.accept().await {
             tokio::spawn(async move {
@@ -90,7 +93,7 @@ pub async fn whatsapp_api_url() -> String {
                     buffer.drain(..end + 4 + length);
                     let body = format!(
                         "{{\"messaging_product\":\"whatsapp\",\"messages\":[{{\"id\":\"wamid.bench{}\"}}]}}",
-                        NEXT.fetch_add(1, Ordering::Relaxed)
+                        WHATSAPP_REQUESTS.fetch_add(1, Ordering::Relaxed)
                     );
                     let response = format!(
                         "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
@@ -200,6 +203,7 @@ pub async fn run(recipients: usize, whatsapp_base: &str) -> Run {
     let polling = Arc::new(AtomicU64::new(0));
     tally.take();
 
+    let whatsapp_before = WHATSAPP_REQUESTS.load(Ordering::Relaxed);
     let start = Instant::now();
     let response = intake::handle(&intake, post(&key, report(&format!("CAD BENCH/{recipients}")))).await;
     assert_eq!(response.status(), 202, "intake accepted the report");
@@ -246,7 +250,11 @@ pub async fn run(recipients: usize, whatsapp_base: &str) -> Run {
     });
     let messages: usize = futures_util::future::join_all(channels).await.into_iter().sum();
     let sim_time = start.elapsed();
-    let requests = tally.take();
+    let mut requests = tally.take();
+    requests.insert(
+        "whatsapp:POST /{version}/{phone}/messages".into(),
+        WHATSAPP_REQUESTS.load(Ordering::Relaxed) - whatsapp_before,
+    );
 
     let per_channel = {
         let notifications =

@@ -154,6 +154,37 @@ impl AlertStore for DynamoStore {
         self.get(incident_pk(id), "CATEGORISATION").await
     }
 
+    async fn incident_and_categorisation(
+        &self,
+        id: &IncidentId,
+    ) -> Result<Option<(crate::domain::Incident, Categorisation)>, StoreError> {
+        let key = |sk: &str| [("pk".to_owned(), s(incident_pk(id))), ("sk".to_owned(), s(sk))].into_iter().collect();
+        let keys = aws_sdk_dynamodb::types::KeysAndAttributes::builder()
+            .keys(key("INCIDENT"))
+            .keys(key("CATEGORISATION"))
+            .consistent_read(true)
+            .build()
+            .map_err(corrupt)?;
+        let mut request = [(self.table.clone(), keys)].into_iter().collect::<std::collections::HashMap<_, _>>();
+        let (mut incident, mut categorisation) = (None, None);
+        // Unprocessed keys (throttling) are asked for again, a few times.
+        for _ in 0..5 {
+            let out = self.client.batch_get_item().set_request_items(Some(request)).send().await.map_err(sdk_error)?;
+            for item in out.responses.unwrap_or_default().remove(&self.table).unwrap_or_default() {
+                match item.get("sk").and_then(|v| v.as_s().ok()).map(String::as_str) {
+                    Some("INCIDENT") => incident = Some(from_item(item)?),
+                    Some("CATEGORISATION") => categorisation = Some(from_item(item)?),
+                    _ => {}
+                }
+            }
+            match out.unprocessed_keys.filter(|u| !u.is_empty()) {
+                Some(unprocessed) => request = unprocessed,
+                None => return Ok(incident.zip(categorisation)),
+            }
+        }
+        Err(StoreError::Unavailable("the store left keys unprocessed five times".into()))
+    }
+
     async fn put_categorisation(
         &self,
         categorisation: &Categorisation,

@@ -14,6 +14,14 @@ impl AlertStore for MemoryStore {
         Ok(self.state().categorisations.get(id).cloned())
     }
 
+    async fn incident_and_categorisation(
+        &self,
+        id: &IncidentId,
+    ) -> Result<Option<(crate::domain::Incident, Categorisation)>, StoreError> {
+        let s = self.state();
+        Ok(s.incidents.get(id).cloned().zip(s.categorisations.get(id).cloned()))
+    }
+
     async fn put_categorisation(
         &self,
         categorisation: &Categorisation,

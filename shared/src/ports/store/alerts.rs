@@ -33,6 +33,13 @@ pub enum Handed {
 pub trait AlertStore: Send + Sync {
     async fn get_categorisation(&self, id: &IncidentId) -> Result<Option<Categorisation>, StoreError>;
 
+    /// The incident and its categorisation, in one request where the store
+    /// can: what a sender renders from. None unless both exist.
+    async fn incident_and_categorisation(
+        &self,
+        id: &IncidentId,
+    ) -> Result<Option<(crate::domain::Incident, Categorisation)>, StoreError>;
+
     /// Writes the categorisation, with timeline events, only if the stored
     /// one is still the `previous` (round, incident version), or absent when
     /// `previous` is None; else `Conflict`.
