@@ -177,6 +177,7 @@ pub async fn run(recipients: usize, whatsapp_base: &str, runs: usize, endpoint: 
         requests.insert("whatsapp:POST /{version}/{phone}/messages".into(), whatsapp);
         out.totals.push(requests.values().sum());
         out.sim.push(sim.elapsed);
+        out.intake.push(sim.intake);
         let sent = DynamoStore::from_config(&plain, &prefix).notifications(&sim.incident).await.expect("read back");
         assert_eq!(sent.len(), shape.total(), "every notification, once");
         assert!(sent.iter().all(|n| n.status == NotificationStatus::Sent), "every notification sent");
@@ -193,6 +194,8 @@ pub async fn run(recipients: usize, whatsapp_base: &str, runs: usize, endpoint: 
         out.required_roles.push(roles.values().max().map_or(Duration::ZERO, |at| after_post(*at)));
         if i == 1 {
             out.round_trips = sequential_round_trips(&spans, sim.started, &sim.provider_starts);
+            let answered = sim.started + sim.intake;
+            out.intake_requests = spans.iter().filter(|s| s.sent >= sim.started && s.sent < answered).count();
             out.requests = requests;
             out.polling = sim.polling;
         }
@@ -237,11 +240,16 @@ pub struct Run {
     pub floor_requests: BTreeMap<String, u64>,
     /// ReceiveMessage/DeleteMessage made by the poller (Lambda, in AWS), first timed run.
     pub polling: u64,
-    /// moto's recorder: AWS requests it served in the first timed run, polling left out.
-    pub recorded: Option<u64>,
+    /// moto's recorder: AWS requests it served in the first timed run,
+    /// polling left out, and its unreadable lines.
+    pub recorded: Option<(u64, u64)>,
     /// SIM's sequential requests from the POST to the first provider call, first timed run.
     pub round_trips: usize,
     pub first_handoff: Vec<Duration>,
+    /// Intake's handler against moto, reads cold (a new container's first report).
+    pub intake: Vec<Duration>,
+    /// AWS requests intake made, first timed run.
+    pub intake_requests: usize,
     pub required_roles: Vec<Duration>,
 }
 
@@ -282,6 +290,8 @@ fn sequential_round_trips(spans: &[Span], from: Instant, provider_starts: &Mutex
 /// What a timed SIM run came to.
 struct Once {
     incident: IncidentId,
+    /// Intake's handler, POST to answer, against moto.
+    intake: Duration,
     elapsed: Duration,
     started: Instant,
     polling: u64,
@@ -360,6 +370,7 @@ impl Side<'_> {
         let started = Instant::now();
         let response = intake::handle(&intake, post(self.key, report(reference))).await;
         assert_eq!(response.status(), 202, "intake accepted the report");
+        let intake_time = started.elapsed();
         let incident: IncidentId = serde_json::from_slice::<serde_json::Value>(response.body().as_ref())
             .ok()
             .and_then(|v| v["id"].as_str().and_then(|id| IncidentId::parse(id).ok()))
@@ -412,7 +423,14 @@ impl Side<'_> {
         });
         futures_util::future::join_all(consumers).await;
         let elapsed = started.elapsed();
-        Once { incident, elapsed, started, polling: polling.load(Ordering::Relaxed), provider_starts }
+        Once {
+            incident,
+            intake: intake_time,
+            elapsed,
+            started,
+            polling: polling.load(Ordering::Relaxed),
+            provider_starts,
+        }
     }
 }
 
@@ -695,19 +713,25 @@ async fn moto_api(endpoint: &str, path: &str) -> String {
     answer.split_once("\r\n\r\n").map(|(_, body)| body.to_owned()).unwrap_or_default()
 }
 
-/// Requests in moto's recording, the queue polling left out.
-fn recorded_requests(recording: &str) -> u64 {
-    recording
-        .lines()
-        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
-        .filter(|entry| {
-            let target =
-                entry["headers"]["X-Amz-Target"].as_str().or(entry["headers"]["x-amz-target"].as_str()).unwrap_or("");
-            let body = entry["body"].as_str().unwrap_or("");
-            let polling = ["ReceiveMessage", "DeleteMessage"]
-                .iter()
-                .any(|op| target.ends_with(op) || body.contains(&format!("Action={op}")));
-            !polling
-        })
-        .count() as u64
+/// Requests in moto's recording, the queue polling left out, and how many
+/// of its lines could not be read (its recorder appends a line per request
+/// from each server thread).
+fn recorded_requests(recording: &str) -> (u64, u64) {
+    let (mut requests, mut unreadable) = (0, 0);
+    for line in recording.lines().filter(|l| !l.trim().is_empty()) {
+        let Ok(entry) = serde_json::from_str::<serde_json::Value>(line) else {
+            unreadable += 1;
+            continue;
+        };
+        let headers = &entry["headers"];
+        let target = headers["X-Amz-Target"].as_str().or(headers["x-amz-target"].as_str()).unwrap_or("");
+        let body = entry["body"].as_str().unwrap_or("");
+        let polling = ["ReceiveMessage", "DeleteMessage"]
+            .iter()
+            .any(|op| target.ends_with(op) || body.contains(&format!("Action={op}")));
+        if !polling {
+            requests += 1;
+        }
+    }
+    (requests, unreadable)
 }

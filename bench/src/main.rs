@@ -175,6 +175,16 @@ async fn end_to_end(o: &Options, endpoint: &str) {
             stats::spread(&r.required_roles),
         );
     }
+    println!("\n| recipients | intake POST against moto, reads cold, median (min-max) | its AWS requests | target |");
+    println!("|---|---|---|---|");
+    for r in &runs {
+        println!(
+            "| {} | {} | {} sequential | <= 20 ms p99 (on AWS; moto answers each request in milliseconds) |",
+            r.recipients,
+            stats::spread(&r.intake),
+            r.intake_requests
+        );
+    }
     println!("\n## Requests (SIM's own: AWS at the HTTP layer, WhatsApp at the Cloud API)\n");
     println!("| recipients | messages | SIM requests (runs min-max) | per message | floor requests | floor per message | moto's recorder (AWS, polling left out) | counting client (AWS) | poller requests | sequential round trips POST -> first provider call (target <= 6) |");
     println!("|---|---|---|---|---|---|---|---|---|---|");
@@ -188,7 +198,11 @@ async fn end_to_end(o: &Options, endpoint: &str) {
             r.total(),
             r.total() as f64 / r.messages as f64,
             floor as f64 / r.messages as f64,
-            r.recorded.map_or("-".into(), |n| format!("{n} {}", if n == r.aws() { "(agrees)" } else { "(DIFFERS)" })),
+            r.recorded.map_or("-".into(), |(n, unreadable)| format!(
+                "{n}{} {}",
+                if unreadable > 0 { format!(" + {unreadable} unreadable lines") } else { String::new() },
+                if n == r.aws() { "(agrees)" } else { "(DIFFERS)" }
+            )),
             r.aws(),
             r.polling,
             r.round_trips,
