@@ -13,5 +13,7 @@ for function in intake sweep categorise send-sms send-email send-whatsapp respon
 done
 echo "==> cargo build --release -p sim-bench" >&2
 cargo build --release --quiet -p sim-bench
+# moto's request recorder writes here (the benchmark cross-checks its counts).
+export MOTO_RECORDER_FILEPATH="${TMPDIR:-/tmp}/sim-moto-recording-$$"
 start_moto >&2
 target/release/sim-bench "$@"

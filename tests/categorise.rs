@@ -31,7 +31,16 @@ async fn sent(queues: &ChannelQueues) -> (Sent, Vec<NotificationMessage>) {
     for (name, queue) in [("sms", &queues.sms), ("email", &queues.email), ("whatsapp", &queues.whatsapp)] {
         for body in drain(&**queue).await {
             let keys: BTreeSet<&str> = body.as_object().unwrap().keys().map(String::as_str).collect();
-            assert_eq!(keys, BTreeSet::from(["incident_id", "contact_id", "channel", "step"]), "ids only: {body}");
+            assert_eq!(keys, BTreeSet::from(["incident_id", "contact_id", "channel", "step", "render"]), "ids: {body}");
+            // What rendering needs from the notification, so senders read nothing per message.
+            let render: BTreeSet<&str> = body["render"].as_object().unwrap().keys().map(String::as_str).collect();
+            // A briefing (steps from 1000) also carries its checklist wording and counts.
+            let expected = if body["step"].as_u64().unwrap() >= 1000 {
+                BTreeSet::from(["round", "kind", "briefing"])
+            } else {
+                BTreeSet::from(["round", "kind"])
+            };
+            assert_eq!(render, expected, "render inputs only: {body}");
             let message: NotificationMessage = serde_json::from_value(body).unwrap();
             assert_eq!(message.channel.to_string(), name, "each channel's messages on its own queue");
             who.entry(name).or_default().insert(message.contact_id.to_string());

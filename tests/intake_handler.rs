@@ -453,3 +453,32 @@ async fn unicode_is_normalised_and_look_alike_letters_are_refused_clearly() {
         assert!(json(&response)["errors"][0]["message"].as_str().unwrap().contains("Latin letters"));
     }
 }
+
+#[tokio::test]
+async fn callers_and_licensees_are_kept_briefly_a_rotated_key_works_at_once_and_a_suspension_soon() {
+    let h = memory_harness().await;
+    let post = |key: &sim::domain::ApiKey, reference: &str| {
+        request("POST", "/v1/incidents", Some(key), Some(maidstone_report(reference)))
+    };
+    assert_eq!(h.call(post(&kent_key(), "KENT-10")).await.status(), 202);
+
+    // Kent rotates its key: the new one works at once, though the caller is kept.
+    let mut kent = h.store.get_caller(&sim::demo::kent_police()).await.unwrap().unwrap();
+    let rotated = sim::domain::ApiKey::generate(&kent.id);
+    kent.key_hash = sim::domain::KeyHash::of(&rotated);
+    h.store.put_caller(&kent).await.unwrap();
+    assert_eq!(h.call(post(&rotated, "KENT-11")).await.status(), 202, "the rotated key");
+    assert_eq!(h.call(post(&kent_key(), "KENT-12")).await.status(), 401, "re-read with it, the old key is gone");
+
+    // A suspension reaches a warm container within the time reads are kept.
+    set_licence(&h, Tier::LondonFree, LicenceStatus::Suspended { reason: "request".into() }).await;
+    assert_eq!(h.call(post(&rotated, "KENT-13")).await.status(), 202, "the kept licensee, for a few seconds");
+    h.clock.advance(Duration::seconds(31));
+    assert_eq!(h.call(post(&rotated, "KENT-14")).await.status(), 403, "after 30 s");
+    // A retry of a report accepted before is still answered as before.
+    let retry = h.call(post(&rotated, "KENT-13")).await;
+    assert_eq!(
+        (retry.status(), json(&retry)["status"].as_str()),
+        (lambda_http::http::StatusCode::OK, Some("already_received"))
+    );
+}

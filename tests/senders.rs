@@ -13,7 +13,7 @@ use sim::domain::policy::{AlertPolicy, Channel};
 use sim::ids::{ContactId, IncidentId};
 use sim::links::LinkKey;
 use sim::ports::{Queue, Sender};
-use sim::sending::{send, send_message, Fallback, Links, Pacer, SendFailure, SendOutcome, SenderDeps};
+use sim::sending::{send_batch, send_message, Fallback, Links, Pacer, SendFailure, SendOutcome, SenderDeps};
 use sim_tests::whatsapp_server::CloudApi;
 use sim_tests::*;
 use std::sync::Arc;
@@ -64,8 +64,9 @@ async fn rig() -> Rig {
     rig_with_email_from("alerts@sim.example").await
 }
 
-/// Delivers what is on a sender queue as the Lambda would: each message
-/// handled, deleted only on success. Returns each body and its outcome.
+/// Delivers what is on a sender queue as the Lambda would: each batch of
+/// up to ten handled as one, each message deleted only on success. Returns
+/// each body and its outcome.
 async fn deliver(queue: &Arc<dyn Queue>, deps: &SenderDeps) -> Vec<(String, Result<SendOutcome, SendFailure>)> {
     let mut results = Vec::new();
     loop {
@@ -73,8 +74,9 @@ async fn deliver(queue: &Arc<dyn Queue>, deps: &SenderDeps) -> Vec<(String, Resu
         if batch.is_empty() {
             return results;
         }
-        for m in batch {
-            let outcome = send_message(deps, &m.body).await;
+        let messages: Vec<NotificationMessage> = batch.iter().map(|m| serde_json::from_str(&m.body).unwrap()).collect();
+        let outcomes = send_batch(deps, &messages).await.unwrap();
+        for (m, outcome) in batch.into_iter().zip(outcomes) {
             if outcome.is_ok() {
                 queue.delete(&m.receipt).await.unwrap();
             }
@@ -266,6 +268,54 @@ async fn a_permanent_whatsapp_refusal_sends_an_sms_instead_and_is_on_the_timelin
 }
 
 #[tokio::test]
+async fn a_redelivered_batch_in_which_some_claims_are_taken_sends_only_the_rest() {
+    needs_moto!();
+    let rig = rig().await;
+    let id = rig.report(event_body("intake-report.json").to_string()).await;
+    let batch = rig.queues.sms.receive(10).await.unwrap();
+    assert_eq!(batch.len(), 5);
+    for m in &batch {
+        // Ids and render inputs only: no number, address or name in the queue.
+        assert!(!m.body.contains("+44") && !m.body.contains('@') && !m.body.contains("Gold"), "{}", m.body);
+    }
+    let messages: Vec<NotificationMessage> = batch.iter().map(|m| serde_json::from_str(&m.body).unwrap()).collect();
+    // An earlier delivery sent the first two and holds a live claim on the third.
+    for m in &messages[..2] {
+        assert!(matches!(
+            send_batch(&rig.sms, std::slice::from_ref(m)).await.unwrap()[0],
+            Ok(SendOutcome::Sent { .. })
+        ));
+    }
+    let held = &messages[2];
+    let claim = rig.h.store.claim_notification(&id, &held.key(), START, START + Duration::seconds(60)).await.unwrap();
+    assert!(claim.is_some());
+
+    // The whole batch comes again, with one message twice.
+    let mut redelivered = messages.clone();
+    redelivered.push(messages[3].clone());
+    let outcomes = send_batch(&rig.sms, &redelivered).await.unwrap();
+    assert!(matches!(outcomes[0], Ok(SendOutcome::AlreadyDone)) && matches!(outcomes[1], Ok(SendOutcome::AlreadyDone)));
+    assert!(matches!(outcomes[2], Err(SendFailure::Busy)), "{:?}", outcomes[2]);
+    assert!(matches!(outcomes[3], Ok(SendOutcome::Sent { .. })) && matches!(outcomes[4], Ok(SendOutcome::Sent { .. })));
+    assert!(matches!(outcomes[5], Ok(SendOutcome::AlreadyDone)), "the copy is not sent twice");
+    assert_eq!(rig.sms_sent().await.len(), 4, "the free claims went, the taken ones did not");
+
+    // After the other delivery's lease lapses, its message goes, once.
+    rig.h.clock.advance(Duration::seconds(61));
+    let outcomes = send_batch(&rig.sms, &messages).await.unwrap();
+    let sent: Vec<bool> = outcomes.iter().map(|o| matches!(o, Ok(SendOutcome::Sent { .. }))).collect();
+    assert_eq!(sent, [false, false, true, false, false]);
+    assert!(outcomes.iter().all(Result::is_ok));
+    let sms = rig.sms_sent().await;
+    assert_eq!(numbers(&sms), ["+447700900002", "+447700900004", "+447700900005", "+447700900006", "+447700900007"]);
+    let notifications = rig.h.store.notifications(&id).await.unwrap();
+    assert!(notifications
+        .iter()
+        .filter(|n| n.channel == Channel::Sms)
+        .all(|n| n.status == NotificationStatus::Sent && n.attempts == 1 + u32::from(n.key() == held.key())));
+}
+
+#[tokio::test]
 async fn a_crash_between_claim_and_send_is_recovered_after_the_lease() {
     needs_moto!();
     let rig = rig().await;
@@ -340,12 +390,10 @@ async fn the_sender_lambdas_handle_their_sample_events_once() {
         let text = std::fs::read_to_string(format!("{}/../events/{fixture}", env!("CARGO_MANIFEST_DIR"))).unwrap();
         for _ in 0..2 {
             let event: aws_lambda_events::event::sqs::SqsEvent = serde_json::from_str(&text).unwrap();
-            let response =
-                sim::sqs_batch::process(
-                    event,
-                    |message: NotificationMessage| async move { send(deps, &message).await },
-                )
-                .await;
+            let response = sim::sqs_batch::process_batch(event, |messages: Vec<NotificationMessage>| async move {
+                send_batch(deps, &messages).await
+            })
+            .await;
             assert!(response.batch_item_failures.is_empty(), "{fixture}");
         }
     }

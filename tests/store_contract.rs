@@ -189,7 +189,11 @@ async fn categorisation_and_fan_out_records(store: &dyn Store) {
     let done = Categorisation { fanout_done: true, ..first.clone() };
     assert!(matches!(store.put_categorisation(&done, Some((1, 2)), &[]).await, Err(StoreError::Conflict)));
     store.put_categorisation(&done, Some((1, 1)), &[]).await.unwrap();
-    assert_eq!(store.get_categorisation(&id).await.unwrap(), Some(done));
+    assert_eq!(store.get_categorisation(&id).await.unwrap(), Some(done.clone()));
+    assert_eq!(store.incident_and_categorisation(&id).await.unwrap(), None, "no incident, nothing to render");
+    let stored = incident("inc-cat", "REF-CAT", &sim::demo::met_cad());
+    store.create_incident(&stored, &[]).await.unwrap();
+    assert_eq!(store.incident_and_categorisation(&id).await.unwrap(), Some((stored, done)), "both, read together");
 
     // 30 notifications: more than one DynamoDB batch.
     let notifications: Vec<Notification> = (0..30)
@@ -221,6 +225,67 @@ async fn categorisation_and_fan_out_records(store: &dyn Store) {
     store.put_checklist(&checklist).await.unwrap();
     assert_eq!(store.checklist(&id).await.unwrap(), checklist, "in section and item order");
     assert!(store.checklist(&IncidentId::parse("inc-other").unwrap()).await.unwrap().is_empty());
+}
+
+async fn batch_claims(store: &dyn Store) {
+    use sim::domain::notification::{Notification, NotificationStatus};
+    use sim::domain::policy::{Channel, Recipient};
+    use sim::ports::store::{Claim, Handed};
+
+    let id = IncidentId::parse("inc-batch").unwrap();
+    let to = |contact: &str| Recipient {
+        contact_id: sim::ids::ContactId::parse(contact).unwrap(),
+        channels: vec![],
+        groups: vec![],
+        role: sim::domain::Role::parse("gold").unwrap(),
+    };
+    let [a, b, c, d, missing] = ["con-a", "con-b", "con-c", "con-d", "con-missing"]
+        .map(|contact| Notification::pending(id.clone(), &to(contact), Channel::Sms, 0.into(), 1, true, START));
+    store.put_notifications(&[a.clone(), b.clone(), c.clone(), d.clone()]).await.unwrap();
+    let lease = START + Duration::minutes(1);
+    // c is sent already; d is held by another delivery's live lease.
+    store.claim_notification(&id, &c.key(), START, lease).await.unwrap().unwrap();
+    let sent_c = Notification { status: NotificationStatus::Sent, lease_until: None, attempts: 1, ..c.clone() };
+    store.finish_notification(&sent_c, &[]).await.unwrap();
+    store.claim_notification(&id, &d.key(), START, lease).await.unwrap().unwrap();
+
+    let keys = |ns: &[&Notification]| ns.iter().map(|n| (id.clone(), n.key())).collect::<Vec<_>>();
+    let claims = store.claim_notifications(&keys(&[&a, &b, &c, &d, &missing]), START, lease).await.unwrap();
+    assert_eq!(claims.len(), 5);
+    assert_eq!(claims[0], Claim::Claimed, "a pending one is claimed");
+    assert_eq!(claims[1], Claim::Claimed, "beside ones already taken");
+    assert!(matches!(&claims[2], Claim::Held(n) if n.status == NotificationStatus::Sent), "{:?}", claims[2]);
+    assert!(matches!(&claims[3], Claim::Held(n) if n.status == NotificationStatus::Sending), "{:?}", claims[3]);
+    assert_eq!(claims[4], Claim::Missing);
+    assert_eq!(store.get_notification(&id, &a.key()).await.unwrap().unwrap().status, NotificationStatus::Sending);
+
+    let at = START + Duration::seconds(5);
+    let handed = [
+        (id.clone(), a.key(), Handed::Sent { provider_message_id: "sns-batch-a".into(), at }),
+        (id.clone(), b.key(), Handed::Released),
+        (id.clone(), c.key(), Handed::Sent { provider_message_id: "sns-batch-c".into(), at }),
+    ];
+    assert_eq!(store.record_handed(&handed).await.unwrap(), vec![true, true, false], "c was no longer SENDING");
+    let sent_a = Notification {
+        status: NotificationStatus::Sent,
+        provider_message_id: Some("sns-batch-a".into()),
+        sent_at: Some(at),
+        attempts: 1,
+        ..a.clone()
+    };
+    assert_eq!(store.get_notification(&id, &a.key()).await.unwrap(), Some(sent_a.clone()));
+    assert_eq!(store.notification_by_provider_id("sns-batch-a").await.unwrap(), Some(sent_a), "found by its id");
+    assert_eq!(store.get_notification(&id, &c.key()).await.unwrap(), Some(sent_c), "c untouched");
+    let released = store.get_notification(&id, &b.key()).await.unwrap().unwrap();
+    assert_eq!((released.status, released.lease_until), (NotificationStatus::Pending, None));
+
+    // b again; d once its lease has lapsed; a, sent, never again.
+    let later = lease + Duration::seconds(1);
+    let claims = store.claim_notifications(&keys(&[&b, &d, &a]), later, later + Duration::minutes(1)).await.unwrap();
+    assert_eq!(claims[..2], [Claim::Claimed, Claim::Claimed]);
+    assert!(matches!(&claims[2], Claim::Held(n) if n.status == NotificationStatus::Sent));
+    let b_again = store.get_notification(&id, &b.key()).await.unwrap().unwrap();
+    assert_eq!((b_again.status, b_again.attempts), (NotificationStatus::Sending, 2), "each claim counts an attempt");
 }
 
 async fn delivery_receipts(store: &dyn Store) {
@@ -634,4 +699,5 @@ contract! {
     keeps_report_rows_by_licensee_and_month => report_rows,
     keeps_delivery_status_forward_only => delivery_receipts,
     moves_shares_only_as_allowed_and_opens_the_linked_incident_once => shares,
+    claims_and_records_a_batch_each_on_its_own => batch_claims,
 }

@@ -9,19 +9,46 @@ use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
-/// Requests by "service:Operation".
+/// Requests by "service:Operation", each with when it was sent and answered.
 #[derive(Debug, Default, Clone)]
-pub struct Tally(Arc<Mutex<BTreeMap<String, u64>>>);
+pub struct Tally(Arc<Mutex<Vec<Span>>>);
+
+/// One request: its operation, when it was sent and when it was answered.
+#[derive(Debug, Clone)]
+pub struct Span {
+    pub operation: String,
+    pub sent: Instant,
+    pub answered: Option<Instant>,
+}
 
 impl Tally {
-    pub fn take(&self) -> BTreeMap<String, u64> {
+    /// The requests made since the last `take`.
+    pub fn take(&self) -> Vec<Span> {
         std::mem::take(&mut *self.0.lock().expect("tally lock"))
     }
 
-    fn add(&self, key: String) {
-        *self.0.lock().expect("tally lock").entry(key).or_default() += 1;
+    fn add(&self, operation: String) -> usize {
+        let mut spans = self.0.lock().expect("tally lock");
+        spans.push(Span { operation, sent: Instant::now(), answered: None });
+        spans.len() - 1
     }
+
+    fn answered(&self, index: usize) {
+        if let Some(span) = self.0.lock().expect("tally lock").get_mut(index) {
+            span.answered = Some(Instant::now());
+        }
+    }
+}
+
+/// Requests by operation.
+pub fn by_operation(spans: &[Span]) -> BTreeMap<String, u64> {
+    let mut counts = BTreeMap::new();
+    for span in spans {
+        *counts.entry(span.operation.clone()).or_default() += 1;
+    }
+    counts
 }
 
 #[derive(Debug)]
@@ -45,8 +72,13 @@ impl HttpClient for CountingClient {
 
 impl HttpConnector for CountingConnector {
     fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
-        self.tally.add(operation(&request));
-        self.inner.call(request)
+        let index = self.tally.add(operation(&request));
+        let (tally, call) = (self.tally.clone(), self.inner.call(request));
+        HttpConnectorFuture::new(async move {
+            let answer = call.await;
+            tally.answered(index);
+            answer
+        })
     }
 }
 

@@ -18,3 +18,23 @@ pub fn summarise(mut samples: Vec<Duration>) -> Summary {
 pub fn ms(d: Duration) -> String {
     format!("{:.2} ms", d.as_secs_f64() * 1000.0)
 }
+
+/// "median (min-max)" of durations.
+pub fn spread(samples: &[Duration]) -> String {
+    if samples.is_empty() {
+        return "-".into();
+    }
+    let mut s = samples.to_vec();
+    s.sort();
+    format!("{} ({}-{})", ms(s[s.len() / 2]), ms(s[0]), ms(s[s.len() - 1]))
+}
+
+/// Median, min and max.
+pub fn spread_f64(samples: &[f64]) -> (f64, f64, f64) {
+    let mut s = samples.to_vec();
+    s.sort_by(f64::total_cmp);
+    match s.len() {
+        0 => (f64::NAN, f64::NAN, f64::NAN),
+        n => (s[n / 2], s[0], s[n - 1]),
+    }
+}

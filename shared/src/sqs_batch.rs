@@ -53,3 +53,64 @@ where
     }
     response
 }
+
+/// Runs an SQS-triggered Lambda that handles its batch as one: `handle`
+/// gets every well-formed message of the batch and answers each in order
+/// (or fails the whole batch); failed ones are reported as batch item
+/// failures, as with `run`.
+pub async fn run_batches<M, F, Fut, T, E>(handle: F) -> Result<(), lambda_runtime::Error>
+where
+    M: DeserializeOwned,
+    F: Fn(Vec<M>) -> Fut + Copy,
+    Fut: Future<Output = Result<Vec<Result<T, E>>, E>>,
+    E: std::fmt::Display,
+{
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {
+        Ok::<SqsBatchResponse, lambda_runtime::Error>(process_batch(event.payload, handle).await)
+    }))
+    .await
+}
+
+/// `process` for a handler of whole batches.
+pub async fn process_batch<M, F, Fut, T, E>(event: SqsEvent, handle: F) -> SqsBatchResponse
+where
+    M: DeserializeOwned,
+    F: Fn(Vec<M>) -> Fut,
+    Fut: Future<Output = Result<Vec<Result<T, E>>, E>>,
+    E: std::fmt::Display,
+{
+    let mut failures: Vec<(String, String)> = Vec::new();
+    let mut ids = Vec::new();
+    let mut messages = Vec::new();
+    for record in event.records {
+        let id = record.message_id.unwrap_or_default();
+        match record.body.as_deref().map(parse_message::<M>) {
+            Some(Ok(message)) => {
+                ids.push(id);
+                messages.push(message);
+            }
+            Some(Err(poison)) => failures.push((id, poison.to_string())),
+            None => failures.push((id, "the message has no body".into())),
+        }
+    }
+    if !messages.is_empty() {
+        match handle(messages).await {
+            Ok(outcomes) => {
+                for (id, outcome) in ids.into_iter().zip(outcomes) {
+                    if let Err(e) = outcome {
+                        failures.push((id, e.to_string()));
+                    }
+                }
+            }
+            Err(e) => failures.extend(ids.into_iter().map(|id| (id, e.to_string()))),
+        }
+    }
+    let mut response = SqsBatchResponse::default();
+    for (id, error) in failures {
+        tracing::warn!(message_id = %id, %error, "message failed; SQS will redeliver it");
+        let mut failure = BatchItemFailure::default();
+        failure.item_identifier = id;
+        response.batch_item_failures.push(failure);
+    }
+    response
+}

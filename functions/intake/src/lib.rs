@@ -12,6 +12,7 @@
 mod amend;
 mod auth;
 mod error;
+mod reads;
 mod report;
 mod respond;
 mod status;
@@ -39,6 +40,10 @@ pub struct Settings {
     /// The personal-data vault; `None` where it is not deployed (subject
     /// records are then refused).
     pub vault: Option<std::sync::Arc<sim::vault::Vault>>,
+    /// Callers, areas and licensees kept in the warm container (`reads`):
+    /// state rather than a setting, carried here so the hand-off wiring
+    /// intake shares with the sweeper stays as it is.
+    pub reads: std::sync::Arc<reads::Reads>,
 }
 
 impl Default for Settings {
@@ -47,6 +52,7 @@ impl Default for Settings {
             licence_grace: Duration::days(30),
             max_incident_age: sim::domain::incident::DEFAULT_MAX_AGE,
             vault: None,
+            reads: Default::default(),
         }
     }
 }
@@ -59,6 +65,7 @@ impl Settings {
             licence_grace: Duration::days(days.into()),
             max_incident_age: Duration::days(max_age.into()),
             vault: None,
+            reads: Default::default(),
         })
     }
 }

@@ -52,16 +52,24 @@ pub async fn report(deps: &Deps, caller: &Caller, body: Value) -> Result<Respons
     let mut report =
         IncidentReport::from_json_within(&body, now, deps.settings.max_incident_age).map_err(IntakeError::Invalid)?;
 
-    // A police retry: answer as before without re-checking the licence.
-    if let Some(key) = deps.store.report_key(&caller.id, &report.police_reference).await? {
-        return retry(deps, key, &report).await;
-    }
-
-    let licensee = licensee_for(deps, caller, &report.location.borough).await?;
-    let grace = match licensee.entitlement(now.date(), deps.settings.licence_grace) {
-        Entitlement::Served => None,
-        Entitlement::ServedInGrace { lapsed_on } => Some(lapsed_on),
-        Entitlement::Refused { reason } => return Err(IntakeError::Forbidden(reason)),
+    // A police retry is found by the transaction's own condition below; only
+    // a refusal looks for one first, so a retry of a report accepted before is
+    // answered as before without re-checking the licence.
+    let served = licensee_for(deps, caller, &report.location.borough).await.and_then(|licensee| {
+        match licensee.entitlement(now.date(), deps.settings.licence_grace) {
+            Entitlement::Served => Ok((licensee, None)),
+            Entitlement::ServedInGrace { lapsed_on } => Ok((licensee, Some(lapsed_on))),
+            Entitlement::Refused { reason } => Err(IntakeError::Forbidden(reason)),
+        }
+    });
+    let (licensee, grace) = match served {
+        Ok(served) => served,
+        Err(refusal) => {
+            return match deps.store.report_key(&caller.id, &report.police_reference).await? {
+                Some(key) => retry(deps, key, &report).await,
+                None => Err(refusal),
+            }
+        }
     };
 
     // Fingerprinted as sent, before the ward is matched, as a retry will be.
@@ -140,11 +148,12 @@ async fn licensee_for(deps: &Deps, caller: &Caller, borough: &AreaName) -> Resul
                 .into(),
         )
     };
-    let id = deps.store.licensee_for_area(borough).await?.ok_or_else(not_covered)?;
+    let (store, clock, reads) = (&*deps.store, &*deps.clock, &deps.settings.reads);
+    let id = reads.licensee_for_area(store, clock, borough).await?.ok_or_else(not_covered)?;
     if !caller.may_act_for(&id) {
         return Err(IntakeError::Forbidden(
             "This API key is not authorised to report incidents in the borough in location.borough.".into(),
         ));
     }
-    deps.store.get_licensee(&id).await?.ok_or_else(not_covered)
+    reads.licensee(store, clock, &id).await?.ok_or_else(not_covered)
 }

@@ -6,7 +6,7 @@ use sim::adapters::ses::SesEmail;
 use sim::config::required;
 use sim::domain::notification::NotificationMessage;
 use sim::domain::policy::Channel;
-use sim::sending::send;
+use sim::sending::send_batch;
 use std::sync::Arc;
 
 #[tokio::main]
@@ -17,5 +17,8 @@ async fn main() -> Result<(), Error> {
     let sender = SesEmail::from_config(&aws, required("EMAIL_FROM")?, configuration_set);
     let deps = sim::startup::sender(Channel::Email, Arc::new(sender), &aws).await?;
     let deps = &deps;
-    sim::sqs_batch::run(move |message: NotificationMessage| async move { send(deps, &message).await }).await
+    sim::sqs_batch::run_batches(
+        move |messages: Vec<NotificationMessage>| async move { send_batch(deps, &messages).await },
+    )
+    .await
 }

@@ -10,7 +10,7 @@ use sim::adapters::sns::SnsSms;
 use sim::domain::notification::NotificationMessage;
 use sim::domain::policy::Channel;
 use sim::ports::Sender;
-use sim::sending::send;
+use sim::sending::send_batch;
 use std::sync::Arc;
 
 fn env(name: &str) -> Option<String> {
@@ -27,5 +27,8 @@ async fn main() -> Result<(), Error> {
     };
     let deps = sim::startup::sender(Channel::Sms, sender, &aws).await?;
     let deps = &deps;
-    sim::sqs_batch::run(move |message: NotificationMessage| async move { send(deps, &message).await }).await
+    sim::sqs_batch::run_batches(
+        move |messages: Vec<NotificationMessage>| async move { send_batch(deps, &messages).await },
+    )
+    .await
 }

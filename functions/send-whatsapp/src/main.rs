@@ -8,7 +8,7 @@ use sim::adapters::whatsapp::CloudApiWhatsApp;
 use sim::config::{parsed_or, required};
 use sim::domain::notification::NotificationMessage;
 use sim::domain::policy::Channel;
-use sim::sending::send;
+use sim::sending::send_batch;
 use std::sync::Arc;
 
 #[tokio::main]
@@ -21,5 +21,8 @@ async fn main() -> Result<(), Error> {
     let sender = CloudApiWhatsApp::new(&base, &version, &required("WHATSAPP_PHONE_NUMBER_ID")?, token)?;
     let deps = sim::startup::sender(Channel::WhatsApp, Arc::new(sender), &aws).await?;
     let deps = &deps;
-    sim::sqs_batch::run(move |message: NotificationMessage| async move { send(deps, &message).await }).await
+    sim::sqs_batch::run_batches(
+        move |messages: Vec<NotificationMessage>| async move { send_batch(deps, &messages).await },
+    )
+    .await
 }

@@ -138,6 +138,7 @@ impl Notification {
             contact_id: self.contact_id.clone(),
             channel: self.channel,
             step: self.step,
+            render: Some(RenderInputs { round: self.round, kind: self.alert_kind(), briefing: self.briefing.clone() }),
         }
     }
 }
@@ -212,13 +213,30 @@ impl NotificationMessage {
     }
 }
 
-/// A sender queue's message body: ids only, never personal data.
+/// A sender queue's message body: ids and render inputs only, never
+/// personal data.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NotificationMessage {
     pub incident_id: IncidentId,
     pub contact_id: ContactId,
     pub channel: Channel,
     pub step: Step,
+    /// What rendering needs from the notification, so a sender reads
+    /// nothing per message. Absent from messages queued before it was added:
+    /// the sender then reads the notification.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub render: Option<RenderInputs>,
+}
+
+/// The notification's part of rendering: its round (a newer round means a
+/// newer categorisation to render), which alert it is, and a briefing's
+/// content (checklist wording and counts only).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RenderInputs {
+    pub round: u32,
+    pub kind: AlertKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub briefing: Option<super::follow_up::BriefingContent>,
 }
 
 /// Someone acknowledged an incident: pressed Acknowledge on their personal
@@ -349,7 +367,8 @@ impl Acknowledgement {
 
 /// What kind of alert this is: the text differs, because networks block
 /// identical repeats and a reminder must read as one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum AlertKind {
     First,
     Reminder,

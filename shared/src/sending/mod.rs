@@ -2,10 +2,14 @@
 //!
 //! 1. Claim it with a conditional write: PENDING (or SENDING with a lapsed
 //!    lease) becomes SENDING with a lease. A redelivered message for a SENT
-//!    notification, or one another delivery holds, claims nothing.
-//! 2. Render it for its channel with a freshly signed personal link, wait
-//!    for the channel's pace, and hand it to the provider.
-//! 3. Accepted: record SENT with the provider's id. Throttled or transient:
+//!    notification, or one another delivery holds, claims nothing. The
+//!    claims of an SQS batch go in one request, each failing on its own.
+//! 2. Render it for its channel with a freshly signed personal link (from
+//!    the render inputs the message carries and the read cache: nothing is
+//!    read per message), wait for the channel's pace, and hand it to the
+//!    provider.
+//! 3. Accepted: record SENT with the provider's id (the batch's records in
+//!    one request). Throttled or transient:
 //!    release the claim (back to PENDING) and fail the SQS record, so the
 //!    message is retried after the visibility timeout. Refused for good:
 //!    record FAILED with the provider's code on the timeline, and queue the
@@ -13,8 +17,8 @@
 //!
 //! The one window for a duplicate: the provider accepted the message and the
 //! sender died before recording SENT. The lease then lapses and a later
-//! delivery sends again. It is as small as it can be: SENT is written
-//! immediately after the provider answers, with nothing in between, and no
+//! delivery sends again. SENT is written as soon as the batch's provider
+//! calls are done (at most ten), with nothing else in between, and no
 //! provider offers an idempotency key that would close it.
 
 mod fallback;
@@ -27,10 +31,11 @@ pub use read_cache::{ReadCache, READ_TTL};
 
 use crate::clock::Clock;
 use crate::domain::contact::Contact;
-use crate::domain::notification::{Notification, NotificationMessage, NotificationStatus};
+use crate::domain::notification::{NotificationMessage, NotificationStatus, RenderInputs};
 use crate::domain::policy::Channel;
 use crate::ids::IdGenerator;
 use crate::links::{LinkClaims, LinkKey};
+use crate::ports::store::{Claim, Handed};
 use crate::ports::{Outgoing, QueueError, SendError, Sender, SendingStore, StoreError};
 use crate::render::{Alert, Briefing};
 use fallback::refused;
@@ -122,25 +127,124 @@ pub async fn send_message(deps: &SenderDeps, body: &str) -> Result<SendOutcome, 
     send(deps, &crate::ports::parse_message(body)?).await
 }
 
-/// Sends one notification (see the module's steps).
+/// Sends one notification (see the module's steps): a batch of one.
 pub async fn send(deps: &SenderDeps, message: &NotificationMessage) -> Result<SendOutcome, SendFailure> {
-    if message.channel != deps.channel {
-        return Err(SendFailure::Poison(format!("a {} message on the {} queue", message.channel, deps.channel)));
+    send_batch(deps, std::slice::from_ref(message)).await?.pop().expect("one answer per message")
+}
+
+/// What became of one claimed message before its outcome is recorded.
+enum Handing {
+    /// Settled already (refused for good, or unrenderable).
+    Settled(Result<SendOutcome, SendFailure>),
+    /// Handed to the provider, or released for a retry: recorded with the batch.
+    Handed(Handed, Option<SendError>),
+}
+
+/// Sends an SQS batch of notifications, answering each message in order.
+/// The claims go in one request (each conditional on its own: one already
+/// taken by an earlier delivery never stops the others), each claimed
+/// message is rendered from its render inputs and the read cache (no read
+/// per message) and handed to the provider at the channel's pace, and the
+/// outcomes are recorded in one request. `Err` only when the batch's claims
+/// could not be made at all: every message is then retried.
+///
+/// Recording SENT for the whole batch after its last provider call widens
+/// the duplicate window of the module's notes from one message to one
+/// batch (at most ten provider calls): the price of one write per batch.
+pub async fn send_batch(
+    deps: &SenderDeps,
+    messages: &[NotificationMessage],
+) -> Result<Vec<Result<SendOutcome, SendFailure>>, SendFailure> {
+    let mut answers: Vec<Option<Result<SendOutcome, SendFailure>>> = messages.iter().map(|_| None).collect();
+    let mut to_claim: Vec<usize> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for (i, m) in messages.iter().enumerate() {
+        if m.channel != deps.channel {
+            answers[i] =
+                Some(Err(SendFailure::Poison(format!("a {} message on the {} queue", m.channel, deps.channel))));
+        } else if !seen.insert((m.incident_id.clone(), m.key())) {
+            // A second copy in the same batch: the first copy's outcome covers it.
+            answers[i] = Some(Ok(SendOutcome::AlreadyDone));
+        } else {
+            to_claim.push(i);
+        }
     }
     let store = &*deps.store;
-    let key = message.key();
     let now = deps.clock.now();
-    let Some(claimed) = store.claim_notification(&message.incident_id, &key, now, now + deps.lease).await? else {
-        return match store.get_notification(&message.incident_id, &key).await? {
-            None => Err(SendFailure::Poison(format!("no notification {key} for {}", message.incident_id))),
-            Some(n) if matches!(n.status, NotificationStatus::Sent | NotificationStatus::Failed) => {
-                Ok(SendOutcome::AlreadyDone)
-            }
-            Some(_) => Err(SendFailure::Busy),
-        };
-    };
+    let keys: Vec<_> = to_claim.iter().map(|&i| (messages[i].incident_id.clone(), messages[i].key())).collect();
+    let claims =
+        if keys.is_empty() { Vec::new() } else { store.claim_notifications(&keys, now, now + deps.lease).await? };
 
-    let Some(read) = deps.reads.incident(store, &message.incident_id, claimed.round).await? else {
+    let mut handed = Vec::new();
+    for (&i, claim) in to_claim.iter().zip(claims) {
+        let message = &messages[i];
+        let key = message.key();
+        match claim {
+            Claim::Missing => {
+                answers[i] =
+                    Some(Err(SendFailure::Poison(format!("no notification {key} for {}", message.incident_id))))
+            }
+            Claim::Held(n) if matches!(n.status, NotificationStatus::Sent | NotificationStatus::Failed) => {
+                answers[i] = Some(Ok(SendOutcome::AlreadyDone))
+            }
+            Claim::Held(_) => answers[i] = Some(Err(SendFailure::Busy)),
+            Claim::Claimed => match hand_over(deps, message, now).await {
+                Handing::Settled(outcome) => answers[i] = Some(outcome),
+                Handing::Handed(outcome, error) => handed.push((i, outcome, error)),
+            },
+        }
+    }
+
+    if !handed.is_empty() {
+        let records: Vec<_> = handed
+            .iter()
+            .map(|(i, outcome, _)| (messages[*i].incident_id.clone(), messages[*i].key(), outcome.clone()))
+            .collect();
+        let recorded = store.record_handed(&records).await?;
+        for ((i, outcome, error), recorded) in handed.into_iter().zip(recorded) {
+            let message = &messages[i];
+            answers[i] = Some(match (recorded, outcome, error) {
+                (false, _, _) => Err(SendFailure::Store(StoreError::Conflict)),
+                (true, Handed::Sent { provider_message_id, .. }, _) => {
+                    tracing::info!(incident_id = %message.incident_id, contact_id = %message.contact_id, channel = %message.channel, step = %message.step, "sent");
+                    Ok(SendOutcome::Sent { provider_message_id })
+                }
+                (true, Handed::Released, error) => {
+                    let error = error.expect("a released claim keeps its provider error");
+                    tracing::warn!(incident_id = %message.incident_id, contact_id = %message.contact_id, channel = %message.channel, error = %error, "provider asked to retry");
+                    Err(SendFailure::Retry(error))
+                }
+            });
+        }
+    }
+    Ok(answers.into_iter().map(|a| a.expect("every message answered")).collect())
+}
+
+/// Renders a claimed message and hands it to the provider at the channel's pace.
+async fn hand_over(deps: &SenderDeps, message: &NotificationMessage, now: time::OffsetDateTime) -> Handing {
+    match render_and_send(deps, message, now).await {
+        Ok(handing) => handing,
+        Err(failure) => Handing::Settled(Err(failure)),
+    }
+}
+
+async fn render_and_send(
+    deps: &SenderDeps,
+    message: &NotificationMessage,
+    now: time::OffsetDateTime,
+) -> Result<Handing, SendFailure> {
+    let store = &*deps.store;
+    let inputs = match &message.render {
+        Some(inputs) => inputs.clone(),
+        // Queued before messages carried their render inputs: read them.
+        None => {
+            let n = store.get_notification(&message.incident_id, &message.key()).await?.ok_or_else(|| {
+                SendFailure::Poison(format!("no notification {} for {}", message.key(), message.incident_id))
+            })?;
+            RenderInputs { round: n.round, kind: n.alert_kind(), briefing: n.briefing }
+        }
+    };
+    let Some(read) = deps.reads.incident(store, &message.incident_id, inputs.round).await? else {
         return Err(SendFailure::Poison(format!("incident {} is missing or not categorised", message.incident_id)));
     };
     let (incident, categorisation) = &*read;
@@ -157,68 +261,63 @@ pub async fn send(deps: &SenderDeps, message: &NotificationMessage) -> Result<Se
         expires_at: now + deps.links.lifetime,
     });
     let link = format!("{}/a/{token}", deps.links.base_url.trim_end_matches('/'));
-    if let Some(content) = &claimed.briefing {
+    let outgoing = if let Some(content) = &inputs.briefing {
         let update = Briefing { incident, category: categorisation.category, content, link: &link };
-        let outgoing = match (message.channel, &contact.mobile, &contact.email) {
-            (Channel::Sms, Some(to), _) => Outgoing::Sms { to: to.clone(), text: update.sms().text },
+        match (message.channel, &contact.mobile, &contact.email) {
+            (Channel::Sms, Some(to), _) => Some(Outgoing::Sms { to: to.clone(), text: update.sms().text }),
             (Channel::WhatsApp, Some(to), _) => {
-                Outgoing::WhatsApp { to: to.clone(), template: update.whatsapp(&token) }
+                Some(Outgoing::WhatsApp { to: to.clone(), template: update.whatsapp(&token) })
             }
-            (Channel::Email, _, Some(to)) => Outgoing::Email { to: to.clone(), email: update.email() },
-            _ => return refused(deps, claimed, &contact, "the contact has no address for this channel".into()).await,
-        };
-        return hand_over(deps, claimed, message, &contact, outgoing).await;
-    }
-    let alert = Alert {
-        incident,
-        category: categorisation.category,
-        reason: &categorisation.reason,
-        kind: claimed.alert_kind(),
-        acknowledge_within: categorisation.acknowledge_within_minutes,
-        link: &link,
-    };
-    let outgoing = match (message.channel, &contact.mobile, &contact.email) {
-        (Channel::Sms, Some(to), _) => {
-            let code = deps.links.key.reply_code(&incident.id, &contact.id);
-            Outgoing::Sms { to: to.clone(), text: alert.sms_with_reply_code(&code).text }
+            (Channel::Email, _, Some(to)) => Some(Outgoing::Email { to: to.clone(), email: update.email() }),
+            _ => None,
         }
-        (Channel::WhatsApp, Some(to), _) => Outgoing::WhatsApp { to: to.clone(), template: alert.whatsapp(&token) },
-        (Channel::Email, _, Some(to)) => Outgoing::Email { to: to.clone(), email: alert.email() },
-        _ => return refused(deps, claimed, &contact, "the contact has no address for this channel".into()).await,
+    } else {
+        let alert = Alert {
+            incident,
+            category: categorisation.category,
+            reason: &categorisation.reason,
+            kind: inputs.kind,
+            acknowledge_within: categorisation.acknowledge_within_minutes,
+            link: &link,
+        };
+        match (message.channel, &contact.mobile, &contact.email) {
+            (Channel::Sms, Some(to), _) => {
+                // The reply code lets the person acknowledge by answering the SMS (receipts' inbound SMS).
+                let code = deps.links.key.reply_code(&incident.id, &contact.id);
+                Some(Outgoing::Sms { to: to.clone(), text: alert.sms_with_reply_code(&code).text })
+            }
+            (Channel::WhatsApp, Some(to), _) => {
+                Some(Outgoing::WhatsApp { to: to.clone(), template: alert.whatsapp(&token) })
+            }
+            (Channel::Email, _, Some(to)) => Some(Outgoing::Email { to: to.clone(), email: alert.email() }),
+            _ => None,
+        }
     };
-    hand_over(deps, claimed, message, &contact, outgoing).await
-}
-
-/// Paces, hands the message to the provider and records the outcome.
-async fn hand_over(
-    deps: &SenderDeps,
-    claimed: Notification,
-    message: &NotificationMessage,
-    contact: &Contact,
-    outgoing: Outgoing,
-) -> Result<SendOutcome, SendFailure> {
-    let store = &*deps.store;
+    let Some(outgoing) = outgoing else {
+        return Ok(Handing::Settled(
+            refuse(deps, message, &contact, "the contact has no address for this channel".into()).await,
+        ));
+    };
     deps.pacer.wait().await;
     let label = format!("{}/{}", message.incident_id, message.key());
-    match deps.sender.send_for(&outgoing, &label).await {
-        Ok(provider_message_id) => {
-            let sent = Notification {
-                status: NotificationStatus::Sent,
-                provider_message_id: Some(provider_message_id.clone()),
-                sent_at: Some(deps.clock.now()),
-                lease_until: None,
-                ..claimed
-            };
-            store.finish_notification(&sent, &[]).await?;
-            tracing::info!(incident_id = %message.incident_id, contact_id = %message.contact_id, channel = %message.channel, step = %message.step, "sent");
-            Ok(SendOutcome::Sent { provider_message_id })
-        }
-        Err(SendError::Permanent(reason)) => refused(deps, claimed, contact, reason).await,
-        Err(retry) => {
-            let released = Notification { status: NotificationStatus::Pending, lease_until: None, ..claimed };
-            store.finish_notification(&released, &[]).await?;
-            tracing::warn!(incident_id = %message.incident_id, contact_id = %message.contact_id, channel = %message.channel, error = %retry, "provider asked to retry");
-            Err(SendFailure::Retry(retry))
-        }
-    }
+    Ok(match deps.sender.send_for(&outgoing, &label).await {
+        Ok(provider_message_id) => Handing::Handed(Handed::Sent { provider_message_id, at: deps.clock.now() }, None),
+        Err(SendError::Permanent(reason)) => Handing::Settled(refuse(deps, message, &contact, reason).await),
+        Err(retry) => Handing::Handed(Handed::Released, Some(retry)),
+    })
+}
+
+/// A refusal for good: rare, so the claimed notification is read whole for
+/// the fallback it may queue.
+async fn refuse(
+    deps: &SenderDeps,
+    message: &NotificationMessage,
+    contact: &Contact,
+    reason: String,
+) -> Result<SendOutcome, SendFailure> {
+    let claimed =
+        deps.store.get_notification(&message.incident_id, &message.key()).await?.ok_or_else(|| {
+            SendFailure::Poison(format!("no notification {} for {}", message.key(), message.incident_id))
+        })?;
+    refused(deps, claimed, contact, reason).await
 }

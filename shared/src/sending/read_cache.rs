@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Rendering needs the incident, its categorisation and the contact: read
-/// per message, that is three requests per message of a fan-out that shares
+/// per message, that is two requests per message of a fan-out that shares
 /// one incident. Kept for `READ_TTL` instead: an incident and categorisation
 /// per incident (read again when a message belongs to a newer alert round,
 /// so an upgrade is never rendered with the old category), and a licensee's
@@ -40,9 +40,8 @@ impl ReadCache {
                 return Ok(Some(entry.clone()));
             }
         }
-        let (incident, categorisation) = tokio::try_join!(store.get_incident(id), store.get_categorisation(id))?;
-        let (Some(incident), Some(categorisation)) = (incident, categorisation) else { return Ok(None) };
-        let entry = Arc::new((incident, categorisation));
+        let Some(both) = store.incident_and_categorisation(id).await? else { return Ok(None) };
+        let entry = Arc::new(both);
         let mut cache = self.incidents.lock().expect("cache lock");
         cache.retain(|_, (at, _)| fresh(at));
         cache.insert(id.clone(), (std::time::Instant::now(), entry.clone()));

@@ -8,13 +8,181 @@ use crate::domain::TimelineEvent;
 use crate::ids::IncidentId;
 use crate::ports::store::*;
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{AttributeValue, Put};
+use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
 use time::OffsetDateTime;
+
+/// A transaction holds at most 100 writes.
+const TRANSACTION_LIMIT: usize = 100;
+
+/// How one conditional write of a batch came out.
+enum Written {
+    Done,
+    /// Its condition failed; the item as the condition saw it, if any.
+    Refused(Option<super::Item>),
+}
+
+impl DynamoStore {
+    /// Runs conditional updates in as few requests as it can while each
+    /// still succeeds or fails on its own: one transaction per 100; when a
+    /// transaction is cancelled, the updates whose condition failed are
+    /// answered with the item their condition saw and the others are tried
+    /// again without them; if a cancellation names no failed condition (a
+    /// conflict with another transaction), the rest go one at a time.
+    async fn each_conditional(&self, updates: Vec<Update>) -> Result<Vec<Written>, StoreError> {
+        let mut answers: Vec<Option<Written>> = updates.iter().map(|_| None).collect();
+        for (chunk_start, chunk) in
+            updates.chunks(TRANSACTION_LIMIT).enumerate().map(|(i, c)| (i * TRANSACTION_LIMIT, c))
+        {
+            let mut open: Vec<usize> = (0..chunk.len()).collect();
+            while !open.is_empty() {
+                let items =
+                    open.iter().map(|&i| TransactWriteItem::builder().update(chunk[i].clone()).build()).collect();
+                let error = match self.transact(items).await {
+                    Ok(()) => {
+                        open.drain(..).for_each(|i| answers[chunk_start + i] = Some(Written::Done));
+                        break;
+                    }
+                    Err(e) => e,
+                };
+                let reasons = match error.as_service_error() {
+                    Some(aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(c)) => c.cancellation_reasons().to_vec(),
+                    _ => return Err(sdk_error(error)),
+                };
+                let mut still_open = Vec::new();
+                for (&i, reason) in open.iter().zip(reasons.iter().map(Some).chain(std::iter::repeat(None))) {
+                    match reason.and_then(|r| r.code()) {
+                        Some("ConditionalCheckFailed") => {
+                            answers[chunk_start + i] = Some(Written::Refused(reason.and_then(|r| r.item().cloned())))
+                        }
+                        _ => still_open.push(i),
+                    }
+                }
+                if still_open.len() == open.len() {
+                    for i in still_open.drain(..) {
+                        answers[chunk_start + i] = Some(self.one_conditional(&chunk[i]).await?);
+                    }
+                }
+                open = still_open;
+            }
+        }
+        Ok(answers.into_iter().map(|a| a.expect("every update answered")).collect())
+    }
+
+    /// One conditional update on its own, as UpdateItem.
+    async fn one_conditional(&self, update: &Update) -> Result<Written, StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(update.table_name())
+            .set_key(Some(update.key().clone()))
+            .update_expression(update.update_expression())
+            .set_condition_expression(update.condition_expression().map(str::to_owned))
+            .set_expression_attribute_names(update.expression_attribute_names().cloned())
+            .set_expression_attribute_values(update.expression_attribute_values().cloned())
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(Written::Done),
+            Err(e) => match e.as_service_error() {
+                Some(aws_sdk_dynamodb::operation::update_item::UpdateItemError::ConditionalCheckFailedException(c)) => {
+                    Ok(Written::Refused(c.item().cloned()))
+                }
+                _ => Err(sdk_error(e)),
+            },
+        }
+    }
+}
+
+/// The claim's conditional write: PENDING, or SENDING with a lapsed lease,
+/// becomes SENDING until `lease_until` with one more attempt.
+fn claim_update(
+    table: &str,
+    id: &IncidentId,
+    key: &NotificationKey,
+    now: OffsetDateTime,
+    lease_until: OffsetDateTime,
+) -> Result<Update, StoreError> {
+    let lease_text = lease_until.format(&time::format_description::well_known::Rfc3339).map_err(corrupt)?;
+    Update::builder()
+        .table_name(table)
+        .key("pk", s(incident_pk(id)))
+        .key("sk", s(format!("NOTIFY#{key}")))
+        // lease_expires (epoch seconds) is what the condition compares; lease_until is for reading.
+        .update_expression("SET #status = :sending, lease_until = :lease, lease_expires = :expires, attempts = if_not_exists(attempts, :zero) + :one")
+        .condition_expression("attribute_exists(pk) AND (#status = :pending OR (#status = :sending AND lease_expires < :now))")
+        .expression_attribute_names("#status", "status")
+        .expression_attribute_values(":sending", s("sending"))
+        .expression_attribute_values(":pending", s("pending"))
+        .expression_attribute_values(":lease", s(lease_text))
+        .expression_attribute_values(":expires", AttributeValue::N(lease_until.unix_timestamp().to_string()))
+        .expression_attribute_values(":now", AttributeValue::N(now.unix_timestamp().to_string()))
+        .expression_attribute_values(":zero", AttributeValue::N("0".into()))
+        .expression_attribute_values(":one", AttributeValue::N("1".into()))
+        .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+        .build()
+        .map_err(corrupt)
+}
+
+/// Records a provider outcome if the notification is still SENDING.
+fn handed_update(table: &str, id: &IncidentId, key: &NotificationKey, handed: &Handed) -> Result<Update, StoreError> {
+    let builder = Update::builder()
+        .table_name(table)
+        .key("pk", s(incident_pk(id)))
+        .key("sk", s(format!("NOTIFY#{key}")))
+        .condition_expression("#status = :sending")
+        .expression_attribute_names("#status", "status")
+        .expression_attribute_values(":sending", s("sending"));
+    let builder = match handed {
+        Handed::Sent { provider_message_id, at } => builder
+            .update_expression("SET #status = :sent, provider_message_id = :id, sent_at = :at, gsi3pk = :gsi3pk, gsi3sk = :gsi3sk REMOVE lease_until, lease_expires")
+            .expression_attribute_values(":sent", s("sent"))
+            .expression_attribute_values(":id", s(provider_message_id.clone()))
+            .expression_attribute_values(":at", s(at.format(&time::format_description::well_known::Rfc3339).map_err(corrupt)?))
+            .expression_attribute_values(":gsi3pk", s(message_pk(provider_message_id)))
+            .expression_attribute_values(":gsi3sk", s("NOTIFY")),
+        Handed::Released => builder
+            .update_expression("SET #status = :pending REMOVE lease_until, lease_expires")
+            .expression_attribute_values(":pending", s("pending")),
+    };
+    builder.build().map_err(corrupt)
+}
 
 #[async_trait]
 impl AlertStore for DynamoStore {
     async fn get_categorisation(&self, id: &IncidentId) -> Result<Option<Categorisation>, StoreError> {
         self.get(incident_pk(id), "CATEGORISATION").await
+    }
+
+    async fn incident_and_categorisation(
+        &self,
+        id: &IncidentId,
+    ) -> Result<Option<(crate::domain::Incident, Categorisation)>, StoreError> {
+        let key = |sk: &str| [("pk".to_owned(), s(incident_pk(id))), ("sk".to_owned(), s(sk))].into_iter().collect();
+        let keys = aws_sdk_dynamodb::types::KeysAndAttributes::builder()
+            .keys(key("INCIDENT"))
+            .keys(key("CATEGORISATION"))
+            .consistent_read(true)
+            .build()
+            .map_err(corrupt)?;
+        let mut request = [(self.table.clone(), keys)].into_iter().collect::<std::collections::HashMap<_, _>>();
+        let (mut incident, mut categorisation) = (None, None);
+        // Unprocessed keys (throttling) are asked for again, a few times.
+        for _ in 0..5 {
+            let out = self.client.batch_get_item().set_request_items(Some(request)).send().await.map_err(sdk_error)?;
+            for item in out.responses.unwrap_or_default().remove(&self.table).unwrap_or_default() {
+                match item.get("sk").and_then(|v| v.as_s().ok()).map(String::as_str) {
+                    Some("INCIDENT") => incident = Some(from_item(item)?),
+                    Some("CATEGORISATION") => categorisation = Some(from_item(item)?),
+                    _ => {}
+                }
+            }
+            match out.unprocessed_keys.filter(|u| !u.is_empty()) {
+                Some(unprocessed) => request = unprocessed,
+                None => return Ok(incident.zip(categorisation)),
+            }
+        }
+        Err(StoreError::Unavailable("the store left keys unprocessed five times".into()))
     }
 
     async fn put_categorisation(
@@ -89,6 +257,33 @@ impl AlertStore for DynamoStore {
             Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Ok(None),
             Err(e) => Err(sdk_error(e)),
         }
+    }
+
+    async fn claim_notifications(
+        &self,
+        keys: &[(IncidentId, NotificationKey)],
+        now: OffsetDateTime,
+        lease_until: OffsetDateTime,
+    ) -> Result<Vec<Claim>, StoreError> {
+        let updates = keys
+            .iter()
+            .map(|(id, key)| claim_update(&self.table, id, key, now, lease_until))
+            .collect::<Result<_, _>>()?;
+        self.each_conditional(updates)
+            .await?
+            .into_iter()
+            .map(|written| match written {
+                Written::Done => Ok(Claim::Claimed),
+                Written::Refused(None) => Ok(Claim::Missing),
+                Written::Refused(Some(item)) => from_item(item).map(Claim::Held),
+            })
+            .collect()
+    }
+
+    async fn record_handed(&self, handed: &[(IncidentId, NotificationKey, Handed)]) -> Result<Vec<bool>, StoreError> {
+        let updates =
+            handed.iter().map(|(id, key, h)| handed_update(&self.table, id, key, h)).collect::<Result<_, _>>()?;
+        Ok(self.each_conditional(updates).await?.into_iter().map(|w| matches!(w, Written::Done)).collect())
     }
 
     async fn finish_notification(

@@ -8,7 +8,8 @@ use crate::domain::{AreaName, Incident, TimelineEvent};
 use crate::ids::{CallerId, IncidentId, LicenseeId};
 use crate::ports::store::*;
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
 use time::OffsetDateTime;
 
 #[async_trait]
@@ -28,7 +29,18 @@ impl IncidentStore for DynamoStore {
         let not_exists = Some("attribute_not_exists(pk)");
         let mut items = vec![
             put(&self.table, incident_item(incident)?, not_exists)?,
-            put(&self.table, to_item(&key, key_pk, "REPORT".into())?, not_exists)?,
+            // A retry's key comes back with the cancellation: no read to answer it.
+            TransactWriteItem::builder()
+                .put(
+                    Put::builder()
+                        .table_name(&self.table)
+                        .set_item(Some(to_item(&key, key_pk, "REPORT".into())?))
+                        .condition_expression("attribute_not_exists(pk)")
+                        .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+                        .build()
+                        .map_err(corrupt)?,
+                )
+                .build(),
         ];
         for e in events {
             items.push(put(&self.table, event_item(e)?, None)?);
@@ -37,7 +49,10 @@ impl IncidentStore for DynamoStore {
             Ok(()) => Ok(CreateOutcome::Created),
             Err(e) => match failed_condition(&e) {
                 Some(1) => {
-                    let existing = self.report_key(&key.caller_id, &key.police_reference).await?;
+                    let existing = match cancelled_item(&e, 1) {
+                        Some(item) => Some(from_item(item)?),
+                        None => self.report_key(&key.caller_id, &key.police_reference).await?,
+                    };
                     existing.map(CreateOutcome::AlreadyReported).ok_or(StoreError::Conflict)
                 }
                 Some(_) => Err(StoreError::Conflict),
@@ -143,4 +158,18 @@ impl IncidentStore for DynamoStore {
         }
         Ok(times)
     }
+}
+
+/// The item a cancelled transaction's `index`th write saw when its condition
+/// failed, if that write asked for it (`ReturnValuesOnConditionCheckFailure`).
+fn cancelled_item<R>(
+    err: &SdkError<aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError, R>,
+    index: usize,
+) -> Option<super::Item> {
+    let aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(c) =
+        err.as_service_error()?
+    else {
+        return None;
+    };
+    c.cancellation_reasons().get(index)?.item().cloned()
 }

@@ -14,6 +14,14 @@ impl AlertStore for MemoryStore {
         Ok(self.state().categorisations.get(id).cloned())
     }
 
+    async fn incident_and_categorisation(
+        &self,
+        id: &IncidentId,
+    ) -> Result<Option<(crate::domain::Incident, Categorisation)>, StoreError> {
+        let s = self.state();
+        Ok(s.incidents.get(id).cloned().zip(s.categorisations.get(id).cloned()))
+    }
+
     async fn put_categorisation(
         &self,
         categorisation: &Categorisation,
@@ -74,6 +82,49 @@ impl AlertStore for MemoryStore {
         n.lease_until = Some(lease_until);
         n.attempts += 1;
         Ok(Some(n.clone()))
+    }
+
+    async fn claim_notifications(
+        &self,
+        keys: &[(IncidentId, NotificationKey)],
+        now: OffsetDateTime,
+        lease_until: OffsetDateTime,
+    ) -> Result<Vec<Claim>, StoreError> {
+        let mut claims = Vec::with_capacity(keys.len());
+        for (id, key) in keys {
+            let claim = match self.claim_notification(id, key, now, lease_until).await? {
+                Some(_) => Claim::Claimed,
+                None => self.get_notification(id, key).await?.map_or(Claim::Missing, Claim::Held),
+            };
+            claims.push(claim);
+        }
+        Ok(claims)
+    }
+
+    async fn record_handed(&self, handed: &[(IncidentId, NotificationKey, Handed)]) -> Result<Vec<bool>, StoreError> {
+        let mut s = self.state();
+        let mut recorded = Vec::with_capacity(handed.len());
+        for (id, key, outcome) in handed {
+            let Some(n) = s.notifications.get_mut(&(id.clone(), key.to_string())) else {
+                recorded.push(false);
+                continue;
+            };
+            if n.status != NotificationStatus::Sending {
+                recorded.push(false);
+                continue;
+            }
+            n.lease_until = None;
+            match outcome {
+                Handed::Sent { provider_message_id, at } => {
+                    n.status = NotificationStatus::Sent;
+                    n.provider_message_id = Some(provider_message_id.clone());
+                    n.sent_at = Some(*at);
+                }
+                Handed::Released => n.status = NotificationStatus::Pending,
+            }
+            recorded.push(true);
+        }
+        Ok(recorded)
     }
 
     async fn finish_notification(

@@ -8,9 +8,37 @@ use crate::ids::IncidentId;
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
+/// How one claim of a batch came out.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Claim {
+    /// Now SENDING under this delivery's lease.
+    Claimed,
+    /// Not claimable: sent, failed, or held by another delivery's live lease
+    /// (its stored state, read by the failed condition itself).
+    Held(Notification),
+    /// No such notification.
+    Missing,
+}
+
+/// What a provider call came to, for a claimed notification.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Handed {
+    /// Accepted: record SENT with the provider's id.
+    Sent { provider_message_id: String, at: OffsetDateTime },
+    /// Throttled or transient: back to PENDING for a later delivery.
+    Released,
+}
+
 #[async_trait]
 pub trait AlertStore: Send + Sync {
     async fn get_categorisation(&self, id: &IncidentId) -> Result<Option<Categorisation>, StoreError>;
+
+    /// The incident and its categorisation, in one request where the store
+    /// can: what a sender renders from. None unless both exist.
+    async fn incident_and_categorisation(
+        &self,
+        id: &IncidentId,
+    ) -> Result<Option<(crate::domain::Incident, Categorisation)>, StoreError>;
 
     /// Writes the categorisation, with timeline events, only if the stored
     /// one is still the `previous` (round, incident version), or absent when
@@ -44,6 +72,23 @@ pub trait AlertStore: Send + Sync {
         now: OffsetDateTime,
         lease_until: OffsetDateTime,
     ) -> Result<Option<Notification>, StoreError>;
+
+    /// Claims a batch of notifications in one request where the store can:
+    /// each claim is the conditional write of `claim_notification` and
+    /// fails on its own (one already taken never stops the others).
+    /// Answers in the order of `keys`, which must not repeat a key.
+    async fn claim_notifications(
+        &self,
+        keys: &[(IncidentId, NotificationKey)],
+        now: OffsetDateTime,
+        lease_until: OffsetDateTime,
+    ) -> Result<Vec<Claim>, StoreError>;
+
+    /// Records provider outcomes for claimed notifications in one request
+    /// where the store can, each only if the notification is still SENDING;
+    /// answers, in order, whether each was recorded (false: another delivery
+    /// took it over after the lease lapsed).
+    async fn record_handed(&self, handed: &[(IncidentId, NotificationKey, Handed)]) -> Result<Vec<bool>, StoreError>;
 
     /// Writes the outcome of a claimed notification (SENT, FAILED, or back to
     /// PENDING), with timeline events, if it is still SENDING; else `Conflict`.

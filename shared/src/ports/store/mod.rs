@@ -14,7 +14,7 @@ mod response;
 mod shares;
 mod vault;
 
-pub use alerts::AlertStore;
+pub use alerts::{AlertStore, Claim, Handed};
 pub use deliveries::DeliveryStore;
 pub use directory::{DirectoryStore, LapseNotice};
 pub use directory_changes::{
