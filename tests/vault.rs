@@ -118,6 +118,8 @@ async fn grant_subjects(h: &Harness) {
     let mut met = h.store.get_caller(&sim::demo::met_cad()).await.unwrap().unwrap();
     met.may_add_subjects = true;
     h.store.put_caller(&met).await.unwrap();
+    // A warm intake sees a caller's new permission once its kept read lapses (`READ_TTL`).
+    h.clock.advance(intake::reads::READ_TTL);
 }
 
 fn post_subject(id: &str, body: String) -> lambda_http::Request {

@@ -12,7 +12,7 @@
 mod amend;
 mod auth;
 mod error;
-mod reads;
+pub mod reads;
 mod report;
 mod respond;
 mod status;

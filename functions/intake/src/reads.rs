@@ -17,6 +17,8 @@ use std::hash::Hash;
 use std::sync::Mutex;
 use time::{Duration, OffsetDateTime};
 
+/// How long a warm container keeps a caller, an area's licensee and a
+/// licensee: a revoked or replaced key, or a suspension, takes effect within it.
 pub const READ_TTL: Duration = Duration::seconds(30);
 
 #[derive(Default)]
