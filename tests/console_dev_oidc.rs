@@ -73,6 +73,7 @@ async fn world() -> World {
         )),
         licensees: None,
         vault: None,
+        test_senders: console::TestSenders::all(std::sync::Arc::new(sim::adapters::recording_sender::RecordingSender::default())),
     };
     World { provider, deps, console, clock }
 }

@@ -9,6 +9,7 @@ use console::{handle, Deps, OidcConfig};
 use sim::adapters::memory_console::MemoryConsoleStore;
 use sim::adapters::memory_queue::MemoryQueue;
 use sim::adapters::memory_store::MemoryStore;
+use sim::adapters::recording_sender::RecordingSender;
 use sim::domain::policy::AlertPolicy;
 use sim::domain::staff::{ConsoleRole, StaffId, StaffMember};
 use sim::domain::Role;
@@ -25,6 +26,8 @@ pub struct Rig {
     pub h: Harness,
     pub deps: Deps,
     pub console: Arc<MemoryConsoleStore>,
+    /// What the console's test messages went out as, every channel.
+    pub sent: Arc<RecordingSender>,
 }
 
 async fn rig_on(store: Arc<dyn Store>) -> Rig {
@@ -36,6 +39,7 @@ async fn rig_on(store: Arc<dyn Store>) -> Rig {
         client_secret: "unused".into(),
         redirect_uri: "http://127.0.0.1:9/console/auth/callback".into(),
     };
+    let sent = Arc::new(RecordingSender::default());
     let deps = Deps {
         store: h.store.clone(),
         search: Arc::new(MemoryStore::new()),
@@ -53,8 +57,9 @@ async fn rig_on(store: Arc<dyn Store>) -> Rig {
             Arc::new(MemoryQueue::new("briefings")),
         )),
         vault: None,
+        test_senders: console::TestSenders::all(sent.clone()),
     };
-    Rig { h, deps, console }
+    Rig { h, deps, console, sent }
 }
 
 /// A signed-in staff member of `licensee` with `roles`: the cookie and the CSRF token.
@@ -573,6 +578,82 @@ async fn marking_a_contact_away_stores_their_last_day_and_a_bad_date_is_named(ri
     assert!(again.body().contains("value=\"2026-12-24\""), "the form shows the day: {}", again.body());
 }
 
+const TEST_PAGE: &str = "/console/directory/contacts/con-gold/test";
+
+async fn a_test_message_goes_through_the_sender_marked_as_a_test_and_shows_on_the_contact(rig: Rig) {
+    use sim::ports::sender::Outgoing;
+    let (cookie, csrf) = admin(&rig).await;
+    let view = get(&rig, "/console/directory/contacts/con-gold", &cookie).await;
+    assert!(view.body().contains("No test messages have been sent"), "{}", view.body());
+    for button in ["Send a test message by SMS", "Send a test message by email", "Send a test message by WhatsApp"] {
+        assert!(view.body().contains(button), "{button} missing: {}", view.body());
+    }
+    assert!(view.body().contains(&format!("action=\"{TEST_PAGE}\"")));
+
+    let r = post(&rig, TEST_PAGE, &cookie, &[("csrf", &csrf), ("channel", "sms")]).await;
+    assert_eq!(r.status(), 303, "{}", r.body());
+    let back = r.headers()["location"].to_str().unwrap().to_owned();
+    assert_eq!(back, "/console/directory/contacts/con-gold?test=sms");
+    let sent = rig.sent.sent();
+    assert_eq!(sent.len(), 1);
+    let Outgoing::Sms { to, text } = &sent[0] else { panic!("not an SMS: {:?}", sent[0]) };
+    assert_eq!(to.as_str(), "+447700900002");
+    assert!(text.starts_with("SIM TEST MESSAGE") && text.contains("there is no incident"), "{text}");
+    assert!(!text.contains("inc-") && !text.contains("http"), "a test names no incident and carries no link: {text}");
+
+    let page = get(&rig, &back, &cookie).await;
+    let body = page.body();
+    assert!(body.contains("role=\"status\""), "a banner after sending: {body}");
+    assert!(body.contains("Test message by SMS to Director of Communities at"), "{body}");
+    assert!(body.contains("Sent: the provider took it"), "{body}");
+    assert!(!body.contains("No test messages have been sent"), "the outcome is listed: {body}");
+    let recorded = rig.h.store.test_messages(&lambeth(), &con("con-gold")).await.unwrap();
+    assert_eq!(recorded.len(), 1);
+    assert_eq!(recorded[0].by, "stf-lambeth-ada-admin");
+    assert!(
+        matches!(&recorded[0].outcome, sim::ports::store::TestOutcome::Sent { provider_message_id } if provider_message_id == "local-1")
+    );
+
+    let r = post(&rig, TEST_PAGE, &cookie, &[("csrf", &csrf), ("channel", "email")]).await;
+    assert_eq!(r.status(), 303, "{}", r.body());
+    let sent = rig.sent.sent();
+    let Outgoing::Email { email, .. } = &sent[1] else { panic!("not an email: {:?}", sent[1]) };
+    assert!(email.subject.starts_with("[TEST]"), "{}", email.subject);
+    let page = get(&rig, "/console/directory/contacts/con-gold?test=email", &cookie).await;
+    assert!(page.body().contains("Test message by email to Director of Communities"), "{}", page.body());
+    assert_eq!(rig.h.store.test_messages(&lambeth(), &con("con-gold")).await.unwrap().len(), 2);
+
+    // An expired form or a channel that is not one sends nothing.
+    assert_eq!(post(&rig, TEST_PAGE, &cookie, &[("csrf", "old"), ("channel", "sms")]).await.status(), 403);
+    assert_eq!(post(&rig, TEST_PAGE, &cookie, &[("csrf", &csrf), ("channel", "pigeon")]).await.status(), 400);
+    assert_eq!(get(&rig, TEST_PAGE, &cookie).await.status(), 405);
+    assert_eq!(rig.sent.sent().len(), 2);
+    assert_eq!(rig.h.store.test_messages(&lambeth(), &con("con-gold")).await.unwrap().len(), 2);
+}
+
+async fn only_admins_of_the_licensee_send_test_messages(rig: Rig) {
+    let (duty, duty_csrf) = staff(&rig, "lambeth", "Dee Duty", &[ConsoleRole::Duty]).await;
+    let (kent, kent_csrf) = staff(&rig, "kent", "Kay Admin", &[ConsoleRole::Admin]).await;
+    assert_eq!(post(&rig, TEST_PAGE, &kent, &[("csrf", &kent_csrf), ("channel", "sms")]).await.status(), 404);
+    assert_eq!(post(&rig, TEST_PAGE, &duty, &[("csrf", &duty_csrf), ("channel", "sms")]).await.status(), 403);
+    assert!(rig.sent.sent().is_empty(), "nothing was sent");
+    assert!(rig.h.store.test_messages(&lambeth(), &con("con-gold")).await.unwrap().is_empty());
+}
+
+async fn without_whatsapp_configured_its_button_says_so_and_nothing_is_sent(mut rig: Rig) {
+    rig.deps.test_senders.whatsapp = None;
+    let (cookie, csrf) = admin(&rig).await;
+    let view = get(&rig, "/console/directory/contacts/con-gold", &cookie).await;
+    assert!(!view.body().contains("Send a test message by WhatsApp"), "{}", view.body());
+    assert!(view.body().contains("WhatsApp is not set up for this console"), "{}", view.body());
+    assert!(view.body().contains("Send a test message by SMS"));
+    let r = post(&rig, TEST_PAGE, &cookie, &[("csrf", &csrf), ("channel", "whatsapp")]).await;
+    assert_eq!(r.status(), 303);
+    let page = get(&rig, r.headers()["location"].to_str().unwrap(), &cookie).await;
+    assert!(page.body().contains("No test message was sent: WhatsApp is not set up"), "{}", page.body());
+    assert!(rig.sent.sent().is_empty());
+}
+
 macro_rules! both {
     ($($name:ident),* $(,)?) => {
         mod memory {
@@ -608,4 +689,7 @@ both!(
     removing_a_contact_takes_them_out_of_their_groups,
     an_admin_adds_a_police_caller_sees_its_key_once_and_revokes_it,
     marking_a_contact_away_stores_their_last_day_and_a_bad_date_is_named,
+    a_test_message_goes_through_the_sender_marked_as_a_test_and_shows_on_the_contact,
+    only_admins_of_the_licensee_send_test_messages,
+    without_whatsapp_configured_its_button_says_so_and_nothing_is_sent,
 );

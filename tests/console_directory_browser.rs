@@ -60,6 +60,17 @@ async fn an_admin_edits_a_contact_and_imports_the_contacts_file() {
     click(&admin, "//a[normalize-space()='Director of Communities']").await;
     heading(&admin, "Director of Communities").await;
     no_violations(&admin, "a contact's page").await;
+    // A test message by SMS: through the stack's SMS sender (the outbox), its outcome in a banner.
+    click(&admin, "//button[normalize-space()='Send a test message by SMS']").await;
+    admin.wait().for_element(Locator::Css("div.done")).await.expect("the banner after sending");
+    let banner = text(&admin, "div.done").await;
+    assert!(banner.contains("Test message by SMS to Director of Communities") && banner.contains("Sent"), "{banner}");
+    let sms = stack.outbox.sms.as_ref().expect("the outbox's SMS sender").sent();
+    assert!(
+        matches!(sms.as_slice(), [sim::ports::sender::Outgoing::Sms { text, .. }] if text.starts_with("SIM TEST MESSAGE")),
+        "one test SMS in the outbox"
+    );
+    no_violations(&admin, "a contact's page after a test message").await;
     click(&admin, "//a[starts-with(normalize-space(), 'Change Director of Communities')]").await;
     heading(&admin, "Change Director of Communities").await;
     let mobile = admin.find(Locator::Id("mobile")).await.unwrap();

@@ -125,6 +125,7 @@ async fn world(allowed: Option<Vec<LicenseeId>>) -> World {
         )),
         licensees: allowed,
         vault: None,
+        test_senders: console::TestSenders::all(std::sync::Arc::new(sim::adapters::recording_sender::RecordingSender::default())),
     };
     World { provider, deps, console, clock }
 }

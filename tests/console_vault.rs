@@ -98,6 +98,7 @@ async fn rig() -> Rig {
         )),
         licensees: None,
         vault: Some(vault.clone()),
+        test_senders: console::TestSenders::all(std::sync::Arc::new(sim::adapters::recording_sender::RecordingSender::default())),
     };
     Rig { deps, console, store: memory, vault, dpo_mail, clock: h.clock.clone(), subject }
 }

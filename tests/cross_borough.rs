@@ -455,6 +455,7 @@ mod console_pages {
             )),
             licensees: None,
             vault: None,
+            test_senders: console::TestSenders::all(std::sync::Arc::new(sim::adapters::recording_sender::RecordingSender::default())),
         };
         Console { rig, deps, store }
     }

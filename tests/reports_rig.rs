@@ -68,6 +68,7 @@ pub async fn rig() -> Rig {
         )),
         licensees: None,
         vault: None,
+        test_senders: console::TestSenders::all(std::sync::Arc::new(sim::adapters::recording_sender::RecordingSender::default())),
     };
     Rig { h, deps, console }
 }

@@ -467,7 +467,13 @@ async fn directory_changes(store: &dyn Store) {
     let earlier = test(1, TestOutcome::Sent { provider_message_id: "m-1".into() });
     store.record_test_message(&later).await.unwrap();
     store.record_test_message(&earlier).await.unwrap();
-    assert_eq!(store.test_messages(&lambeth, &contact(1).id).await.unwrap().len(), 2);
+    let found = store.test_messages(&lambeth, &contact(1).id).await.unwrap();
+    assert_eq!(found.iter().map(|r| r.at).collect::<Vec<_>>(), [earlier.at, later.at], "oldest first");
+    // Two channels tested at the same instant are both kept.
+    let email = TestMessageRecord { channel: Channel::Email, ..later.clone() };
+    store.record_test_message(&email).await.unwrap();
+    let found = store.test_messages(&lambeth, &contact(1).id).await.unwrap();
+    assert_eq!(found.len(), 3, "a test on another channel at the same instant overwrote one");
     assert!(store.test_messages(&lambeth, &contact(10).id).await.unwrap().is_empty(), "per contact");
 }
 

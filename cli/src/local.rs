@@ -217,9 +217,25 @@ pub async fn build(
         key,
         site,
     };
-    let (mut console, dev_oidc) =
-        console_with_dev_oidc(base_url, &store, search, staff, sessions, &clock, &ids, &alerting, scheduler.clone())
-            .await?;
+    // Test messages from the directory go through the stack's senders (the outbox), as alerts do.
+    let test_senders = console::TestSenders {
+        sms: senders[0].sender.clone(),
+        email: senders[1].sender.clone(),
+        whatsapp: Some(senders[2].sender.clone()),
+    };
+    let (mut console, dev_oidc) = console_with_dev_oidc(
+        base_url,
+        &store,
+        search,
+        staff,
+        sessions,
+        &clock,
+        &ids,
+        &alerting,
+        scheduler.clone(),
+        test_senders,
+    )
+    .await?;
     // One vault (one in-memory key provider) for intake and the console.
     console.vault = intake.settings.vault.clone();
     let sweep = sweep::Deps { store, queue, clock, ids, settings: sweep::Settings { after: Duration::seconds(30) } };

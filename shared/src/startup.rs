@@ -195,3 +195,49 @@ pub async fn webhook_secrets(
     let app_secret = crate::adapters::ssm::secure_parameter(aws, &required("WHATSAPP_APP_SECRET_PARAMETER")?).await?;
     Ok((verify_token, app_secret.into_bytes(), queue(aws, "RECEIPTS_QUEUE_URL")?))
 }
+
+/// Reads an optional setting: unset and empty are the same.
+#[cfg(feature = "aws")]
+fn optional(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|s| !s.is_empty())
+}
+
+/// The SMS provider the SMS sender (and the console's test messages) send
+/// through: AWS End User Messaging SMS with `SMS_CONFIGURATION_SET` (and
+/// `SMS_ORIGINATION_IDENTITY`), whose delivery receipts reach `receipts`;
+/// without, SNS Publish (`SMS_SENDER_ID`).
+#[cfg(all(feature = "sns", feature = "eum-sms"))]
+pub fn sms_provider(aws: &aws_config::SdkConfig) -> std::sync::Arc<dyn crate::ports::Sender> {
+    match optional("SMS_CONFIGURATION_SET") {
+        Some(set) => std::sync::Arc::new(crate::adapters::eum_sms::EumSms::from_config(
+            aws,
+            set,
+            optional("SMS_ORIGINATION_IDENTITY"),
+        )),
+        None => std::sync::Arc::new(crate::adapters::sns::SnsSms::from_config(aws, optional("SMS_SENDER_ID"))),
+    }
+}
+
+/// The email provider: SES from `EMAIL_FROM`, with `EMAIL_CONFIGURATION_SET` (optional).
+#[cfg(feature = "ses")]
+pub fn email_provider(
+    aws: &aws_config::SdkConfig,
+) -> Result<std::sync::Arc<dyn crate::ports::Sender>, crate::config::ConfigError> {
+    let from = crate::config::required("EMAIL_FROM")?;
+    Ok(std::sync::Arc::new(crate::adapters::ses::SesEmail::from_config(aws, from, optional("EMAIL_CONFIGURATION_SET"))))
+}
+
+/// The WhatsApp provider: the Cloud API (`WHATSAPP_API_BASE`,
+/// `WHATSAPP_API_VERSION`, `WHATSAPP_PHONE_NUMBER_ID`) with its bearer token
+/// read once from SSM (`WHATSAPP_TOKEN_PARAMETER`, a SecureString).
+#[cfg(all(feature = "whatsapp", feature = "ssm"))]
+pub async fn whatsapp_provider(
+    aws: &aws_config::SdkConfig,
+) -> Result<std::sync::Arc<dyn crate::ports::Sender>, Box<dyn std::error::Error + Send + Sync>> {
+    use crate::config::{parsed_or, required};
+    let token = crate::adapters::ssm::secure_parameter(aws, &required("WHATSAPP_TOKEN_PARAMETER")?).await?;
+    let base: String = parsed_or("WHATSAPP_API_BASE", "https://graph.facebook.com".to_owned())?;
+    let version: String = parsed_or("WHATSAPP_API_VERSION", "v21.0".to_owned())?;
+    let phone_number_id = required("WHATSAPP_PHONE_NUMBER_ID")?;
+    Ok(std::sync::Arc::new(crate::adapters::whatsapp::CloudApiWhatsApp::new(&base, &version, &phone_number_id, token)?))
+}

@@ -5,7 +5,8 @@ use super::*;
 /// Starts the development OpenID provider on a free loopback port, seeds one
 /// demo staff member per console role for Lambeth and Kent (pinned to that
 /// provider's accounts), and builds the console on the production code path
-/// (its duty actions on the stack's sender, escalation and briefing queues).
+/// (its duty actions on the stack's sender, escalation and briefing queues; its
+/// test messages through the stack's senders: the outbox).
 #[allow(clippy::too_many_arguments)] // the stack's parts, wired once
 pub(super) async fn console_with_dev_oidc(
     base_url: &str,
@@ -17,6 +18,7 @@ pub(super) async fn console_with_dev_oidc(
     ids: &Arc<dyn IdGenerator>,
     alerting: &sim::fanout::Deps,
     scheduler: Arc<dyn sim::ports::Scheduler>,
+    test_senders: console::TestSenders,
 ) -> Result<(console::Deps, Arc<DevOidc>), Box<dyn Error>> {
     let redirect_uri = format!("{base_url}/console/auth/callback");
     let secret = console::session::random_token();
@@ -77,6 +79,7 @@ pub(super) async fn console_with_dev_oidc(
         licensees: None,
         // The stack shares intake's vault with the console once both are built.
         vault: None,
+        test_senders,
     };
     Ok((deps, provider))
 }

@@ -35,6 +35,7 @@ use sim::ports::{ChannelQueues, Queue, Store, StoreError};
 use sim::web::{self, Routes};
 use std::sync::{Arc, OnceLock};
 
+pub use directory::TestSenders;
 pub use incidents::SEARCH_PAGE;
 pub use oidc::OidcConfig;
 
@@ -59,6 +60,8 @@ pub struct Deps {
     pub licensees: Option<Vec<LicenseeId>>,
     /// The personal-data vault; `None` where it is not deployed (its pages say so).
     pub vault: Option<Arc<sim::vault::Vault>>,
+    /// The providers "send a test message" (directory) goes out through, one per channel.
+    pub test_senders: TestSenders,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -128,6 +131,7 @@ pub fn routes() -> &'static Routes<Route> {
             ("/console/directory/contacts/{contact}", Route::Directory(directory::Page::Contact)),
             ("/console/directory/contacts/{contact}/edit", Route::Directory(directory::Page::EditContact)),
             ("/console/directory/contacts/{contact}/remove", Route::Directory(directory::Page::RemoveContact)),
+            ("/console/directory/contacts/{contact}/test", Route::Directory(directory::Page::TestMessage)),
             ("/console/directory/import", Route::Directory(directory::Page::Import)),
             ("/console/directory/import/apply", Route::Directory(directory::Page::ApplyImport)),
             ("/console/directory/export", Route::Directory(directory::Page::Export)),

@@ -1,5 +1,6 @@
 //! The console Lambda: configuration and the client secret read once, clients built once.
-//! The sender queues and the briefings queue are for the duty actions (re-send, close, key dates).
+//! The sender queues and the briefings queue are for the duty actions (re-send, close, key dates); the
+//! providers themselves for the directory's test messages.
 
 use console::http_client::HttpClient;
 use console::oidc::Oidc;
@@ -51,6 +52,16 @@ async fn main() -> Result<(), Error> {
         }
         None => None,
     };
+    // "Send a test message" goes through the same providers as the sender
+    // Lambdas, built by the same builders; WhatsApp only where it is configured.
+    let test_senders = console::TestSenders {
+        sms: sim::startup::sms_provider(&aws),
+        email: sim::startup::email_provider(&aws)?,
+        whatsapp: match std::env::var("WHATSAPP_TOKEN_PARAMETER").ok().filter(|p| !p.trim().is_empty()) {
+            Some(_) => Some(sim::startup::whatsapp_provider(&aws).await?),
+            None => None,
+        },
+    };
     let deps = Deps {
         store,
         search: console.clone(),
@@ -69,6 +80,7 @@ async fn main() -> Result<(), Error> {
         scheduler: sim::startup::scheduler(&aws)?,
         licensees,
         vault,
+        test_senders,
     };
     let deps = &deps;
     lambda_http::run(service_fn(move |req: lambda_http::Request| async move {

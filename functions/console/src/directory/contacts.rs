@@ -2,6 +2,7 @@
 //! changes) and removal, a versioned change like every edit. The form that
 //! adds or changes one is in `form`.
 
+use super::test_message::label;
 use super::{contact_link, csrf_ok, expired, name_of, nav};
 use crate::{pages, Deps, Failure, SignedIn};
 use http::{Request, Response, StatusCode};
@@ -83,8 +84,23 @@ fn outcome(o: &TestOutcome) -> String {
     }
 }
 
-pub async fn view(deps: &Deps, who: &SignedIn, c: &Contact) -> Result<Response<String>, Failure> {
+/// The channels a test message can be sent on to this contact, in the page's order.
+fn test_channels(c: &Contact) -> Vec<sim::domain::policy::Channel> {
+    use sim::domain::policy::Channel;
+    [Channel::Sms, Channel::Email, Channel::WhatsApp].into_iter().filter(|ch| c.reachable(*ch)).collect()
+}
+
+pub async fn view(
+    deps: &Deps,
+    who: &SignedIn,
+    req: &Request<Vec<u8>>,
+    c: &Contact,
+) -> Result<Response<String>, Failure> {
+    use sim::domain::choice::Choice;
     let licensee = &who.member.licensee_id;
+    let query: Vec<&str> = req.uri().query().unwrap_or_default().split('&').collect();
+    let tested = query.iter().find_map(|p| p.strip_prefix("test=")).and_then(sim::domain::policy::Channel::parse);
+    let not_configured = query.contains(&"not-configured");
     let contacts = deps.store.contacts(licensee).await?;
     let groups = deps.store.groups(licensee).await?;
     let version = deps.store.directory_version(licensee).await?;
@@ -104,11 +120,21 @@ pub async fn view(deps: &Deps, who: &SignedIn, c: &Contact) -> Result<Response<S
     let deputises_for: Vec<&Contact> = contacts.iter().filter(|o| o.deputy.as_ref() == Some(&c.id)).collect();
     let mine = groups_of(&groups, &c.id);
     let path = format!("/console/directory/contacts/{}", c.id);
+    let last_test = tested.and_then(|ch| tests.iter().rev().find(|t| t.channel == ch));
     Ok(pages::page(
         StatusCode::OK,
         &c.name,
         html! {
             (nav(who, ""))
+            @if let Some(ch) = tested {
+                div class="done" role="status" {
+                    @if not_configured {
+                        p { "No test message was sent: " (label(ch)) " is not set up for this console." }
+                    } @else if let Some(t) = last_test {
+                        p { "Test message by " (label(ch)) " to " (c.name) " at " (pages::when(t.at)) ": " (outcome(&t.outcome)) "." }
+                    }
+                }
+            }
             h1 { (c.name) }
             p { a href={ (path) "/edit" } { "Change " (c.name) "'s details" } }
             dl {
@@ -138,8 +164,25 @@ pub async fn view(deps: &Deps, who: &SignedIn, c: &Contact) -> Result<Response<S
                 table {
                     thead { tr { th scope="col" { "When" } th scope="col" { "Channel" } th scope="col" { "Outcome" } th scope="col" { "Asked by" } } }
                     tbody { @for t in tests.iter().rev() { tr {
-                        td { (pages::when(t.at)) } td { (format!("{:?}", t.channel)) } td { (outcome(&t.outcome)) } td { (t.by) }
+                        td { (pages::when(t.at)) } td { (label(t.channel)) } td { (outcome(&t.outcome)) } td { (t.by) }
                     } } }
+                }
+            }
+            h3 { "Send a test message" }
+            @if test_channels(c).is_empty() {
+                p { (c.name) " cannot be reached on any channel, so no test message can be sent." }
+            } @else {
+                p { "A test message says it is a test and names no incident. It goes through the same provider as an alert." }
+                @for ch in test_channels(c) {
+                    @if deps.test_senders.for_channel(ch).is_some() {
+                        form method="post" action={ (path) "/test" } {
+                            input type="hidden" name="csrf" value=(who.session.csrf);
+                            input type="hidden" name="channel" value=(ch.as_str());
+                            button type="submit" class="secondary" { "Send a test message by " (label(ch)) }
+                        }
+                    } @else {
+                        p class="meta" { (label(ch)) " is not set up for this console: no test message can be sent by it." }
+                    }
                 }
             }
             h2 { "Changes to " (c.name) }

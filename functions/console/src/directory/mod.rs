@@ -13,7 +13,10 @@ mod callers;
 mod contacts;
 mod form;
 mod import;
+mod test_message;
 mod views;
+
+pub use test_message::TestSenders;
 
 use crate::{pages, session, signed_in, Deps, Failure, SignedIn};
 use http::{Method, Request, Response, StatusCode};
@@ -39,6 +42,7 @@ pub enum Page {
     Callers,
     CallerKey,
     RevokeCaller,
+    TestMessage,
 }
 
 impl Page {
@@ -50,7 +54,9 @@ impl Page {
             Page::AddContact | Page::EditContact | Page::Import | Page::Callers => {
                 method == Method::GET || method == Method::POST
             }
-            Page::RemoveContact | Page::ApplyImport | Page::CallerKey | Page::RevokeCaller => method == Method::POST,
+            Page::RemoveContact | Page::ApplyImport | Page::CallerKey | Page::RevokeCaller | Page::TestMessage => {
+                method == Method::POST
+            }
         }
     }
 }
@@ -70,7 +76,7 @@ pub async fn handle(
     };
     // The object first: another licensee's contact is not found, whoever asks.
     let found = match page {
-        Page::Contact | Page::EditContact | Page::RemoveContact => {
+        Page::Contact | Page::EditContact | Page::RemoveContact | Page::TestMessage => {
             let Ok(id) = ContactId::parse(contact) else { return Ok(pages::not_found()) };
             match deps.store.get_contact(&who.member.licensee_id, &id).await? {
                 Some(c) => Some(c),
@@ -99,7 +105,8 @@ pub async fn handle(
     let post = req.method() == Method::POST;
     match (page, found) {
         (Page::Contacts, _) => contacts::list(deps, &who, req).await,
-        (Page::Contact, Some(c)) => contacts::view(deps, &who, &c).await,
+        (Page::Contact, Some(c)) => contacts::view(deps, &who, req, &c).await,
+        (Page::TestMessage, Some(c)) => test_message::send(deps, &who, req, &c).await,
         (Page::AddContact, _) if post => form::save(deps, &who, req, None).await,
         (Page::AddContact, _) => form::form(deps, &who, None).await,
         (Page::EditContact, Some(c)) if post => form::save(deps, &who, req, Some(&c)).await,

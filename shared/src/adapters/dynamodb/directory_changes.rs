@@ -17,8 +17,10 @@ use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
 /// DynamoDB's limit on the items of one transaction.
 const TRANSACTION_ITEMS: usize = 100;
 
-fn test_sk(contact: &ContactId, at: time::OffsetDateTime) -> String {
-    format!("TEST#{contact}#{}", sortable(at))
+/// A test message's sort key: by contact, then time; the channel last, so
+/// tests on two channels at the same instant are both kept.
+fn test_sk(contact: &ContactId, at: time::OffsetDateTime, channel: crate::domain::policy::Channel) -> String {
+    format!("TEST#{contact}#{}#{channel}", sortable(at))
 }
 
 #[async_trait]
@@ -87,7 +89,7 @@ impl DirectoryChangeStore for DynamoStore {
     }
 
     async fn record_test_message(&self, record: &TestMessageRecord) -> Result<(), StoreError> {
-        let sk = test_sk(&record.contact_id, record.at);
+        let sk = test_sk(&record.contact_id, record.at, record.channel);
         self.put_plain(to_item(record, licensee_pk(&record.licensee_id), sk)?).await
     }
 

@@ -48,6 +48,14 @@ impl DirectoryChangeStore for MemoryStore {
         contact: &ContactId,
     ) -> Result<Vec<TestMessageRecord>, StoreError> {
         let s = self.state();
-        Ok(s.test_messages.iter().filter(|r| &r.licensee_id == licensee && &r.contact_id == contact).cloned().collect())
+        let mut found: Vec<TestMessageRecord> = s
+            .test_messages
+            .iter()
+            .filter(|r| &r.licensee_id == licensee && &r.contact_id == contact)
+            .cloned()
+            .collect();
+        // Oldest first, as DynamoDB's sort key gives them.
+        found.sort_by_key(|r| r.at);
+        Ok(found)
     }
 }
