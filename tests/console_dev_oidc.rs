@@ -73,6 +73,7 @@ async fn world() -> World {
         )),
         licensees: None,
         vault: None,
+        handoff: Arc::new(sim::adapters::memory_queue::MemoryQueue::new("categorise")),
     };
     World { provider, deps, console, clock }
 }

@@ -53,6 +53,7 @@ async fn rig_on(store: Arc<dyn Store>) -> Rig {
             Arc::new(MemoryQueue::new("briefings")),
         )),
         vault: None,
+        handoff: Arc::new(sim::adapters::memory_queue::MemoryQueue::new("categorise")),
     };
     Rig { h, deps, console }
 }

@@ -125,6 +125,7 @@ async fn world(allowed: Option<Vec<LicenseeId>>) -> World {
         )),
         licensees: allowed,
         vault: None,
+        handoff: Arc::new(sim::adapters::memory_queue::MemoryQueue::new("categorise")),
     };
     World { provider, deps, console, clock }
 }

@@ -98,6 +98,7 @@ async fn rig() -> Rig {
         )),
         licensees: None,
         vault: Some(vault.clone()),
+        handoff: Arc::new(sim::adapters::memory_queue::MemoryQueue::new("categorise")),
     };
     Rig { deps, console, store: memory, vault, dpo_mail, clock: h.clock.clone(), subject }
 }

@@ -68,6 +68,7 @@ pub async fn rig() -> Rig {
         )),
         licensees: None,
         vault: None,
+        handoff: Arc::new(sim::adapters::memory_queue::MemoryQueue::new("categorise")),
     };
     Rig { h, deps, console }
 }

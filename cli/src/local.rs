@@ -217,9 +217,19 @@ pub async fn build(
         key,
         site,
     };
-    let (mut console, dev_oidc) =
-        console_with_dev_oidc(base_url, &store, search, staff, sessions, &clock, &ids, &alerting, scheduler.clone())
-            .await?;
+    let (mut console, dev_oidc) = console_with_dev_oidc(
+        base_url,
+        &store,
+        search,
+        staff,
+        sessions,
+        &clock,
+        &ids,
+        &alerting,
+        scheduler.clone(),
+        queue.clone(),
+    )
+    .await?;
     // One vault (one in-memory key provider) for intake and the console.
     console.vault = intake.settings.vault.clone();
     let sweep = sweep::Deps { store, queue, clock, ids, settings: sweep::Settings { after: Duration::seconds(30) } };

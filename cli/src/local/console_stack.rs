@@ -17,6 +17,7 @@ pub(super) async fn console_with_dev_oidc(
     ids: &Arc<dyn IdGenerator>,
     alerting: &sim::fanout::Deps,
     scheduler: Arc<dyn sim::ports::Scheduler>,
+    handoff: Arc<dyn Queue>,
 ) -> Result<(console::Deps, Arc<DevOidc>), Box<dyn Error>> {
     let redirect_uri = format!("{base_url}/console/auth/callback");
     let secret = console::session::random_token();
@@ -77,6 +78,7 @@ pub(super) async fn console_with_dev_oidc(
         licensees: None,
         // The stack shares intake's vault with the console once both are built.
         vault: None,
+        handoff,
     };
     Ok((deps, provider))
 }

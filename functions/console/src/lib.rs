@@ -59,6 +59,8 @@ pub struct Deps {
     pub licensees: Option<Vec<LicenseeId>>,
     /// The personal-data vault; `None` where it is not deployed (its pages say so).
     pub vault: Option<Arc<sim::vault::Vault>>,
+    /// The categorise queue: a partner's acceptance hands its linked incident on at once.
+    pub handoff: Arc<dyn Queue>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

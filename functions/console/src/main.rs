@@ -69,6 +69,7 @@ async fn main() -> Result<(), Error> {
         scheduler: sim::startup::scheduler(&aws)?,
         licensees,
         vault,
+        handoff: queue("CATEGORISE_QUEUE_URL")?,
     };
     let deps = &deps;
     lambda_http::run(service_fn(move |req: lambda_http::Request| async move {

@@ -20,6 +20,7 @@ use serde::Deserialize;
 use sim::domain::choice::Choice;
 use sim::domain::share::{Share, ShareAction, ShareActor, ShareState};
 use sim::domain::staff::ConsoleRole;
+use sim::handoff::Handoff;
 use sim::ids::{IncidentId, LicenseeId};
 use sim::shares::{self, Ctx, ShareFailure};
 use sim::web::{self, document, html, html_response, Markup};
@@ -280,13 +281,27 @@ pub async fn partner_move(
     Ok(match act(deps, who, &id, &me, action).await? {
         Ok(share) => {
             if share.state == ShareState::Accepted {
-                // The sweeper hands the new incident on within a minute if this cannot.
-                tracing::info!(incident_id = %share.partner_incident_id, "linked incident opened for categorisation");
+                hand_on_linked(deps, &share.partner_incident_id).await;
             }
             web::redirect(&url_of(&id))
         }
         Err(answer) => answer,
     })
+}
+
+/// Hands the partner's new linked incident on for categorisation at once, so
+/// its people are alerted now. If this cannot, its hand-off marker stays and
+/// the sweeper hands it on within a minute or two: the acceptance stands.
+async fn hand_on_linked(deps: &Deps, linked: &IncidentId) {
+    let handoff = Handoff { store: &*deps.store, queue: &*deps.handoff, clock: &*deps.clock, ids: &*deps.ids };
+    let outcome = match deps.store.get_incident(linked).await {
+        Ok(Some(incident)) => handoff.hand_on(&incident).await.map_err(|e| e.to_string()),
+        Ok(None) => Err("the linked incident was not found".to_string()),
+        Err(e) => Err(e.to_string()),
+    };
+    if let Err(error) = outcome {
+        tracing::warn!(incident_id = %linked, error = %error, "linked incident left for the sweeper to hand on");
+    }
 }
 
 fn url_of(id: &IncidentId) -> String {
