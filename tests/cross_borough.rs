@@ -296,6 +296,11 @@ async fn offer_confirm_accept_alerts_southwark_once(rig: Rig) {
     let chase = EscalationCheck { incident_id: linked.id.clone(), round: 1, step: 0, due_at: now };
     assert_eq!(escalate::escalate(&rig.categorise, &chase).await.unwrap(), escalate::Outcome::Superseded);
     assert!(rig.sent().await.is_empty());
+    // Nor briefed: a briefing check for Southwark's linked incident stops.
+    let briefing =
+        BriefingCheck { incident_id: linked.id.clone(), reason: BriefingReason::CategoryChanged, due_at: now };
+    assert_eq!(briefings::run(&rig.categorise, &briefing).await.unwrap(), briefings::Outcome::ShareWithdrawn);
+    assert!(rig.sent().await.is_empty(), "no briefing reaches Southwark's people after the withdrawal");
 }
 
 async fn a_raised_category_reaches_the_partner(rig: Rig) {
@@ -545,6 +550,8 @@ mod console_pages {
         assert!(!view.body().contains("con-gold") && !view.body().contains("Director of Communities"));
         let board = call(&c, "GET", "/console", &southwark_cookie, "").await;
         assert!(board.body().contains("Shared"), "the board marks the shared incident");
+        assert!(board.body().contains(linked.id.as_str()), "Southwark's board lists its linked incident");
+        assert!(board.body().contains(r#"<a href="/console/shared">Shared with us</a>"#), "the header links to it");
         let own = call(&c, "GET", &format!("/console/incidents/{}", linked.id), &southwark_cookie, "").await;
         assert_eq!(own.status(), 200, "Southwark's own response to it");
 
@@ -573,6 +580,8 @@ mod console_pages {
         assert!(!after.body().contains("CAD 22/21NOV26") && after.body().contains("withdrawn"));
         let own = call(&c, "GET", &format!("/console/incidents/{}", linked.id), &southwark_cookie, "").await;
         assert_eq!(own.status(), 404, "withdrawal removes the partner's access");
+        let board = call(&c, "GET", "/console", &southwark_cookie, "").await;
+        assert!(!board.body().contains(linked.id.as_str()), "a withdrawn linked incident leaves the board");
         let section = call(&c, "GET", &path_of(&id), &lambeth, "").await;
         assert!(section.body().contains("withdrawn"));
     }
