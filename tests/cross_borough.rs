@@ -555,6 +555,26 @@ mod console_pages {
         let own = call(&c, "GET", &format!("/console/incidents/{}", linked.id), &southwark_cookie, "").await;
         assert_eq!(own.status(), 200, "Southwark's own response to it");
 
+        // Lambeth reads Southwark's own checklist progress on its share section, read only.
+        let theirs = |body: &str| body.split("Checklist progress at southwark").nth(1).map(str::to_owned);
+        let section = call(&c, "GET", &path_of(&id), &lambeth, "").await;
+        let before = theirs(section.body()).expect("Southwark's progress is shown once it accepted");
+        let items = c.rig.h.store.checklist(&linked.id).await.unwrap();
+        let first = &items[0];
+        let total = items.iter().filter(|i| i.section_id == first.section_id).count();
+        assert!(before.contains(&format!("0 of {total}")), "{before}");
+        let done = sim::domain::checklist::ItemChange {
+            status: Some(sim::domain::checklist::ItemStatus::Done),
+            ..Default::default()
+        };
+        let (next, _) =
+            first.apply(&done, &ContactId::parse("con-sw-edu").unwrap(), sim::clock::Clock::now(&*c.rig.h.clock));
+        c.rig.h.store.update_checklist_item(&next, &[]).await.unwrap();
+        let section = call(&c, "GET", &path_of(&id), &lambeth, "").await;
+        let after = theirs(section.body()).unwrap();
+        assert!(after.contains(&format!("1 of {total}")), "Southwark's progress reaches Lambeth: {after}");
+        assert!(!after.contains("con-sw-edu") && !after.contains("<form"), "counts only, nothing to change");
+
         // Every other console route with Lambeth's ids answers 404 to Southwark.
         let mut tried = 0;
         for pattern in routes().paths().iter().filter(|p| p.contains('{') && !p.starts_with("/console/shared/")) {

@@ -283,6 +283,20 @@ pub async fn partner_view(
     }))
 }
 
+/// The partner's own checklist progress by section, for the owner to read
+/// (issue 19: updates both ways): only while the share stands accepted, and
+/// only counts and section titles, never who did what.
+pub async fn partner_progress(
+    store: &dyn Store,
+    share: &Share,
+) -> Result<Option<Vec<(String, SectionProgress)>>, StoreError> {
+    if share.state != ShareState::Accepted {
+        return Ok(None);
+    }
+    let items: Vec<ChecklistItem> = store.checklist(&share.partner_incident_id).await?;
+    Ok(Some(progress(&items)))
+}
+
 /// Whether `licensee` may open the partner's linked incident `incident` at
 /// all: its own ordinary incidents always; a linked one only while its share
 /// stands accepted (a withdrawal takes the partner's access away).

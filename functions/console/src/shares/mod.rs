@@ -120,6 +120,12 @@ async fn act(
 pub async fn owner_section(deps: &Deps, who: &SignedIn, incident_id: &str) -> Result<Response<String>, Failure> {
     let Some(incident) = own_incident(deps, who, incident_id).await? else { return Ok(pages::not_found()) };
     let list = deps.store.shares_of_incident(&incident.id).await?;
+    let mut progress = Vec::new();
+    for share in &list {
+        if let Some(sections) = shares::partner_progress(&*deps.store, share).await? {
+            progress.push((share.partner.clone(), sections));
+        }
+    }
     let url = format!("/console/incidents/{}/shares", incident.id);
     let duty = who.member.has(ConsoleRole::Duty);
     let main = html! {
@@ -150,6 +156,16 @@ pub async fn owner_section(deps: &Deps, who: &SignedIn, incident_id: &str) -> Re
                         }
                     }
                 } } }
+            }
+        }
+        @for (partner, sections) in &progress {
+            h2 { "Checklist progress at " (partner) " (read only)" }
+            @if sections.is_empty() { p { "No checklist yet." } } @else {
+                table {
+                    caption class="meta" { "Their own checklist for this incident" }
+                    thead { tr { th scope="col" { "Section" } th scope="col" { "Done" } } }
+                    tbody { @for (_, section) in sections { tr { td { (section.title) } td { (section.closed) " of " (section.total) } } } }
+                }
             }
         }
     };
