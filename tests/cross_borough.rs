@@ -377,6 +377,50 @@ async fn critical_is_confirmed_automatically_when_the_owner_says_so(rig: Rig) {
     assert_eq!(steps, vec![ShareState::Offered, ShareState::Confirmed, ShareState::Refused], "Southwark's record");
 }
 
+/// Council staff name Southwark on an incident police did not connect: on
+/// the timeline with who did it, and Southwark is offered a share exactly as
+/// for police naming; its own borough, a repeat or a linked incident are refused.
+async fn staff_name_a_connected_area(rig: Rig) {
+    let mut body = event_body("intake-report.json");
+    body["police_reference"] = json!("CAD 23/21NOV26");
+    let id = rig.report(body).await;
+    rig.hand_on_and_categorise(&id).await;
+    assert!(rig.h.store.shares_of_incident(&id).await.unwrap().is_empty(), "nothing is offered yet");
+    let area = |name: &str| AreaName::parse(name).unwrap();
+    let incident = rig.h.store.get_incident(&id).await.unwrap().unwrap();
+    let offered = shares::add_connected_area(rig.ctx(), &incident, area("London Borough of Southwark"), "stf-duty")
+        .await
+        .unwrap();
+    assert_eq!(offered.offered, 1);
+    let share = rig.h.store.get_share(&id, &southwark()).await.unwrap().expect("Southwark is offered a share");
+    assert_eq!((share.state, share.area.as_str()), (ShareState::Offered, "London Borough of Southwark"));
+    let timeline = rig.h.store.timeline(&id).await.unwrap();
+    let added: Vec<&Event> = timeline.iter().map(|e| &e.event).filter(|e| e.kind() == "connected_area_added").collect();
+    assert_eq!(added.len(), 1);
+    assert_eq!(added[0].staff(), Some("stf-duty"), "who did it");
+    assert_eq!(count(&rig.kinds(&id).await, "share_offered"), 1);
+    assert!(rig.sent().await.iter().all(|(c, _)| !c.starts_with("con-sw-")), "an offer alerts nobody in Southwark");
+
+    let incident = rig.h.store.get_incident(&id).await.unwrap().unwrap();
+    assert_eq!(incident.report.connected_areas, vec![area("Southwark")]);
+    for (name, expected) in [("southwark", "already named"), ("Lambeth", "own borough")] {
+        let refused = shares::add_connected_area(rig.ctx(), &incident, area(name), "stf-duty").await.unwrap_err();
+        assert!(refused.to_string().contains(expected), "{name}: {refused}");
+    }
+    assert_eq!(rig.h.store.get_incident(&id).await.unwrap().unwrap().version, incident.version, "nothing changed");
+}
+
+#[tokio::test]
+async fn memory_council_staff_name_a_connected_area_and_its_licensee_is_offered_a_share() {
+    staff_name_a_connected_area(memory_rig().await).await;
+}
+
+#[tokio::test]
+async fn moto_council_staff_name_a_connected_area_and_its_licensee_is_offered_a_share() {
+    needs_moto!();
+    staff_name_a_connected_area(moto_rig().await).await;
+}
+
 async fn moto_rig() -> Rig {
     Rig::new(moto_harness().await, moto_channel_queues().await).await
 }
@@ -604,6 +648,48 @@ mod console_pages {
         assert!(!board.body().contains(linked.id.as_str()), "a withdrawn linked incident leaves the board");
         let section = call(&c, "GET", &path_of(&id), &lambeth, "").await;
         assert!(section.body().contains("withdrawn"));
+    }
+
+    #[tokio::test]
+    async fn a_duty_officer_adds_a_connected_area_from_the_incident_view() {
+        let c = console().await;
+        let (lambeth, csrf) = duty(&c, "lambeth").await;
+        let mut body = event_body("intake-report.json");
+        body["police_reference"] = json!("CAD 24/21NOV26");
+        let id = c.rig.report(body).await;
+        c.rig.hand_on_and_categorise(&id).await;
+        let view = call(&c, "GET", &format!("/console/incidents/{id}"), &lambeth, "").await;
+        assert!(view.body().contains(&format!("href=\"{}\"", path_of(&id))), "the incident view links to sharing");
+        let section = call(&c, "GET", &path_of(&id), &lambeth, "").await;
+        assert!(section.body().contains("Add a connected area"));
+
+        // A stale form, its own borough or a blank name change nothing.
+        let stale = call(&c, "POST", &path_of(&id), &lambeth, "csrf=old&action=add-area&area=Southwark").await;
+        assert_eq!(stale.status(), 403);
+        for (area, message) in [("Lambeth", "own borough"), ("", "Enter a borough or council area name")] {
+            let said =
+                call(&c, "POST", &path_of(&id), &lambeth, &format!("csrf={csrf}&action=add-area&area={area}")).await;
+            assert_eq!(said.status(), 422, "{area:?}");
+            assert!(said.body().contains("There is a problem") && said.body().contains(message), "{}", said.body());
+            assert!(said.body().contains("href=\"#area\""), "the error summary links to the field");
+        }
+        assert!(c.rig.h.store.shares_of_incident(&id).await.unwrap().is_empty());
+
+        let added =
+            call(&c, "POST", &path_of(&id), &lambeth, &format!("csrf={csrf}&action=add-area&area=Southwark")).await;
+        assert_eq!(added.status(), 303);
+        let section = call(&c, "GET", &path_of(&id), &lambeth, "").await;
+        assert!(section.body().contains("Connected areas: Southwark."), "{}", section.body());
+        assert!(section.body().contains("Confirm sharing with southwark"), "offered as for police naming");
+        let timeline = c.rig.h.store.timeline(&id).await.unwrap();
+        assert!(timeline
+            .iter()
+            .any(|e| e.event.kind() == "connected_area_added" && e.event.staff() == Some("stf-lambeth-duty")));
+        let view = call(&c, "GET", &format!("/console/incidents/{id}"), &lambeth, "").await;
+        assert!(
+            view.body().contains("(Southwark), by Duty officer (council staff)"),
+            "the timeline names who added it"
+        );
     }
 
     fn path_of(id: &IncidentId) -> String {
