@@ -73,7 +73,10 @@ async fn world() -> World {
         )),
         licensees: None,
         vault: None,
-        test_senders: console::TestSenders::all(std::sync::Arc::new(sim::adapters::recording_sender::RecordingSender::default())),
+        test_senders: console::TestSenders::all(std::sync::Arc::new(
+            sim::adapters::recording_sender::RecordingSender::default(),
+        )),
+        handoff: Arc::new(sim::adapters::memory_queue::MemoryQueue::new("categorise")),
     };
     World { provider, deps, console, clock }
 }

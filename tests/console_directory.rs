@@ -58,6 +58,7 @@ async fn rig_on(store: Arc<dyn Store>) -> Rig {
         )),
         vault: None,
         test_senders: console::TestSenders::all(sent.clone()),
+        handoff: Arc::new(sim::adapters::memory_queue::MemoryQueue::new("categorise")),
     };
     Rig { h, deps, console, sent }
 }

@@ -125,7 +125,10 @@ async fn world(allowed: Option<Vec<LicenseeId>>) -> World {
         )),
         licensees: allowed,
         vault: None,
-        test_senders: console::TestSenders::all(std::sync::Arc::new(sim::adapters::recording_sender::RecordingSender::default())),
+        test_senders: console::TestSenders::all(std::sync::Arc::new(
+            sim::adapters::recording_sender::RecordingSender::default(),
+        )),
+        handoff: Arc::new(sim::adapters::memory_queue::MemoryQueue::new("categorise")),
     };
     World { provider, deps, console, clock }
 }

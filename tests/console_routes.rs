@@ -82,7 +82,10 @@ async fn rig_on(
         scheduler: scheduler.clone(),
         licensees: None,
         vault: Some(Arc::new(sim::startup::local_vault(h.store.clone(), h.clock.clone(), h.ids.clone()))),
-        test_senders: console::TestSenders::all(std::sync::Arc::new(sim::adapters::recording_sender::RecordingSender::default())),
+        test_senders: console::TestSenders::all(std::sync::Arc::new(
+            sim::adapters::recording_sender::RecordingSender::default(),
+        )),
+        handoff: Arc::new(sim::adapters::memory_queue::MemoryQueue::new("categorise")),
     };
     let record = sim::domain::subject::SubjectRecord::from_json(
         &serde_json::json!({"role": "witness", "name": "A Witness"}),

@@ -98,7 +98,10 @@ async fn rig() -> Rig {
         )),
         licensees: None,
         vault: Some(vault.clone()),
-        test_senders: console::TestSenders::all(std::sync::Arc::new(sim::adapters::recording_sender::RecordingSender::default())),
+        test_senders: console::TestSenders::all(std::sync::Arc::new(
+            sim::adapters::recording_sender::RecordingSender::default(),
+        )),
+        handoff: Arc::new(sim::adapters::memory_queue::MemoryQueue::new("categorise")),
     };
     Rig { deps, console, store: memory, vault, dpo_mail, clock: h.clock.clone(), subject }
 }

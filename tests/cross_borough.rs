@@ -296,6 +296,11 @@ async fn offer_confirm_accept_alerts_southwark_once(rig: Rig) {
     let chase = EscalationCheck { incident_id: linked.id.clone(), round: 1, step: 0, due_at: now };
     assert_eq!(escalate::escalate(&rig.categorise, &chase).await.unwrap(), escalate::Outcome::Superseded);
     assert!(rig.sent().await.is_empty());
+    // Nor briefed: a briefing check for Southwark's linked incident stops.
+    let briefing =
+        BriefingCheck { incident_id: linked.id.clone(), reason: BriefingReason::CategoryChanged, due_at: now };
+    assert_eq!(briefings::run(&rig.categorise, &briefing).await.unwrap(), briefings::Outcome::ShareWithdrawn);
+    assert!(rig.sent().await.is_empty(), "no briefing reaches Southwark's people after the withdrawal");
 }
 
 async fn a_raised_category_reaches_the_partner(rig: Rig) {
@@ -370,6 +375,50 @@ async fn critical_is_confirmed_automatically_when_the_owner_says_so(rig: Rig) {
     let listed = rig.h.store.shares_with_partner(&southwark()).await.unwrap();
     let steps: Vec<ShareState> = listed[0].history.iter().map(|s| s.state).collect();
     assert_eq!(steps, vec![ShareState::Offered, ShareState::Confirmed, ShareState::Refused], "Southwark's record");
+}
+
+/// Council staff name Southwark on an incident police did not connect: on
+/// the timeline with who did it, and Southwark is offered a share exactly as
+/// for police naming; its own borough, a repeat or a linked incident are refused.
+async fn staff_name_a_connected_area(rig: Rig) {
+    let mut body = event_body("intake-report.json");
+    body["police_reference"] = json!("CAD 23/21NOV26");
+    let id = rig.report(body).await;
+    rig.hand_on_and_categorise(&id).await;
+    assert!(rig.h.store.shares_of_incident(&id).await.unwrap().is_empty(), "nothing is offered yet");
+    let area = |name: &str| AreaName::parse(name).unwrap();
+    let incident = rig.h.store.get_incident(&id).await.unwrap().unwrap();
+    let offered = shares::add_connected_area(rig.ctx(), &incident, area("London Borough of Southwark"), "stf-duty")
+        .await
+        .unwrap();
+    assert_eq!(offered.offered, 1);
+    let share = rig.h.store.get_share(&id, &southwark()).await.unwrap().expect("Southwark is offered a share");
+    assert_eq!((share.state, share.area.as_str()), (ShareState::Offered, "London Borough of Southwark"));
+    let timeline = rig.h.store.timeline(&id).await.unwrap();
+    let added: Vec<&Event> = timeline.iter().map(|e| &e.event).filter(|e| e.kind() == "connected_area_added").collect();
+    assert_eq!(added.len(), 1);
+    assert_eq!(added[0].staff(), Some("stf-duty"), "who did it");
+    assert_eq!(count(&rig.kinds(&id).await, "share_offered"), 1);
+    assert!(rig.sent().await.iter().all(|(c, _)| !c.starts_with("con-sw-")), "an offer alerts nobody in Southwark");
+
+    let incident = rig.h.store.get_incident(&id).await.unwrap().unwrap();
+    assert_eq!(incident.report.connected_areas, vec![area("Southwark")]);
+    for (name, expected) in [("southwark", "already named"), ("Lambeth", "own borough")] {
+        let refused = shares::add_connected_area(rig.ctx(), &incident, area(name), "stf-duty").await.unwrap_err();
+        assert!(refused.to_string().contains(expected), "{name}: {refused}");
+    }
+    assert_eq!(rig.h.store.get_incident(&id).await.unwrap().unwrap().version, incident.version, "nothing changed");
+}
+
+#[tokio::test]
+async fn memory_council_staff_name_a_connected_area_and_its_licensee_is_offered_a_share() {
+    staff_name_a_connected_area(memory_rig().await).await;
+}
+
+#[tokio::test]
+async fn moto_council_staff_name_a_connected_area_and_its_licensee_is_offered_a_share() {
+    needs_moto!();
+    staff_name_a_connected_area(moto_rig().await).await;
 }
 
 async fn moto_rig() -> Rig {
@@ -455,7 +504,10 @@ mod console_pages {
             )),
             licensees: None,
             vault: None,
-            test_senders: console::TestSenders::all(std::sync::Arc::new(sim::adapters::recording_sender::RecordingSender::default())),
+            test_senders: console::TestSenders::all(std::sync::Arc::new(
+                sim::adapters::recording_sender::RecordingSender::default(),
+            )),
+            handoff: rig.h.queue.clone(),
         };
         Console { rig, deps, store }
     }
@@ -526,8 +578,13 @@ mod console_pages {
         assert!(!offer.body().contains("CAD 22/21NOV26"), "no summary before acceptance");
         let accept = format!("csrf={southwark_csrf}&action=accept");
         assert_eq!(call(&c, "POST", &format!("/console/shared/{id}"), &southwark_cookie, &accept).await.status(), 303);
+        // Accepting hands Southwark's linked incident on at once: no wait for the sweeper.
         let linked = c.rig.linked(&id).await;
-        c.rig.hand_on_and_categorise(&linked.id).await;
+        assert!(linked.handoff.is_none(), "the hand-off marker is cleared: the message is on the queue");
+        assert!(c.rig.kinds(&linked.id).await.contains(&"handed_on"), "{:?}", c.rig.kinds(&linked.id).await);
+        let handed_on = categorise_handed_on(&c.rig.h, &c.rig.categorise).await;
+        assert_eq!(handed_on.len(), 1, "exactly one hand-off queued by the acceptance");
+        assert!(handed_on[0].contains(linked.id.as_str()));
         assert_eq!(c.rig.sent().await, pairs(SOUTHWARK_ALERTS));
 
         // Read only: summary, category and checklist progress; the board marks its own response shared.
@@ -540,8 +597,30 @@ mod console_pages {
         assert!(!view.body().contains("con-gold") && !view.body().contains("Director of Communities"));
         let board = call(&c, "GET", "/console", &southwark_cookie, "").await;
         assert!(board.body().contains("Shared"), "the board marks the shared incident");
+        assert!(board.body().contains(linked.id.as_str()), "Southwark's board lists its linked incident");
+        assert!(board.body().contains(r#"<a href="/console/shared">Shared with us</a>"#), "the header links to it");
         let own = call(&c, "GET", &format!("/console/incidents/{}", linked.id), &southwark_cookie, "").await;
         assert_eq!(own.status(), 200, "Southwark's own response to it");
+
+        // Lambeth reads Southwark's own checklist progress on its share section, read only.
+        let theirs = |body: &str| body.split("Checklist progress at southwark").nth(1).map(str::to_owned);
+        let section = call(&c, "GET", &path_of(&id), &lambeth, "").await;
+        let before = theirs(section.body()).expect("Southwark's progress is shown once it accepted");
+        let items = c.rig.h.store.checklist(&linked.id).await.unwrap();
+        let first = &items[0];
+        let total = items.iter().filter(|i| i.section_id == first.section_id).count();
+        assert!(before.contains(&format!("0 of {total}")), "{before}");
+        let done = sim::domain::checklist::ItemChange {
+            status: Some(sim::domain::checklist::ItemStatus::Done),
+            ..Default::default()
+        };
+        let (next, _) =
+            first.apply(&done, &ContactId::parse("con-sw-edu").unwrap(), sim::clock::Clock::now(&*c.rig.h.clock));
+        c.rig.h.store.update_checklist_item(&next, &[]).await.unwrap();
+        let section = call(&c, "GET", &path_of(&id), &lambeth, "").await;
+        let after = theirs(section.body()).unwrap();
+        assert!(after.contains(&format!("1 of {total}")), "Southwark's progress reaches Lambeth: {after}");
+        assert!(!after.contains("con-sw-edu") && !after.contains("<form"), "counts only, nothing to change");
 
         // Every other console route with Lambeth's ids answers 404 to Southwark.
         let mut tried = 0;
@@ -568,8 +647,52 @@ mod console_pages {
         assert!(!after.body().contains("CAD 22/21NOV26") && after.body().contains("withdrawn"));
         let own = call(&c, "GET", &format!("/console/incidents/{}", linked.id), &southwark_cookie, "").await;
         assert_eq!(own.status(), 404, "withdrawal removes the partner's access");
+        let board = call(&c, "GET", "/console", &southwark_cookie, "").await;
+        assert!(!board.body().contains(linked.id.as_str()), "a withdrawn linked incident leaves the board");
         let section = call(&c, "GET", &path_of(&id), &lambeth, "").await;
         assert!(section.body().contains("withdrawn"));
+    }
+
+    #[tokio::test]
+    async fn a_duty_officer_adds_a_connected_area_from_the_incident_view() {
+        let c = console().await;
+        let (lambeth, csrf) = duty(&c, "lambeth").await;
+        let mut body = event_body("intake-report.json");
+        body["police_reference"] = json!("CAD 24/21NOV26");
+        let id = c.rig.report(body).await;
+        c.rig.hand_on_and_categorise(&id).await;
+        let view = call(&c, "GET", &format!("/console/incidents/{id}"), &lambeth, "").await;
+        assert!(view.body().contains(&format!("href=\"{}\"", path_of(&id))), "the incident view links to sharing");
+        let section = call(&c, "GET", &path_of(&id), &lambeth, "").await;
+        assert!(section.body().contains("Add a connected area"));
+
+        // A stale form, its own borough or a blank name change nothing.
+        let stale = call(&c, "POST", &path_of(&id), &lambeth, "csrf=old&action=add-area&area=Southwark").await;
+        assert_eq!(stale.status(), 403);
+        for (area, message) in [("Lambeth", "own borough"), ("", "Enter a borough or council area name")] {
+            let said =
+                call(&c, "POST", &path_of(&id), &lambeth, &format!("csrf={csrf}&action=add-area&area={area}")).await;
+            assert_eq!(said.status(), 422, "{area:?}");
+            assert!(said.body().contains("There is a problem") && said.body().contains(message), "{}", said.body());
+            assert!(said.body().contains("href=\"#area\""), "the error summary links to the field");
+        }
+        assert!(c.rig.h.store.shares_of_incident(&id).await.unwrap().is_empty());
+
+        let added =
+            call(&c, "POST", &path_of(&id), &lambeth, &format!("csrf={csrf}&action=add-area&area=Southwark")).await;
+        assert_eq!(added.status(), 303);
+        let section = call(&c, "GET", &path_of(&id), &lambeth, "").await;
+        assert!(section.body().contains("Connected areas: Southwark."), "{}", section.body());
+        assert!(section.body().contains("Confirm sharing with southwark"), "offered as for police naming");
+        let timeline = c.rig.h.store.timeline(&id).await.unwrap();
+        assert!(timeline
+            .iter()
+            .any(|e| e.event.kind() == "connected_area_added" && e.event.staff() == Some("stf-lambeth-duty")));
+        let view = call(&c, "GET", &format!("/console/incidents/{id}"), &lambeth, "").await;
+        assert!(
+            view.body().contains("(Southwark), by Duty officer (council staff)"),
+            "the timeline names who added it"
+        );
     }
 
     fn path_of(id: &IncidentId) -> String {

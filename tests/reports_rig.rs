@@ -68,7 +68,10 @@ pub async fn rig() -> Rig {
         )),
         licensees: None,
         vault: None,
-        test_senders: console::TestSenders::all(std::sync::Arc::new(sim::adapters::recording_sender::RecordingSender::default())),
+        test_senders: console::TestSenders::all(std::sync::Arc::new(
+            sim::adapters::recording_sender::RecordingSender::default(),
+        )),
+        handoff: Arc::new(sim::adapters::memory_queue::MemoryQueue::new("categorise")),
     };
     Rig { h, deps, console }
 }

@@ -234,6 +234,7 @@ pub async fn build(
         &alerting,
         scheduler.clone(),
         test_senders,
+        queue.clone(),
     )
     .await?;
     // One vault (one in-memory key provider) for intake and the console.

@@ -20,7 +20,7 @@ use crate::clock::Clock;
 use crate::domain::category::Category;
 use crate::domain::checklist::ChecklistItem;
 use crate::domain::follow_up::{progress, SectionProgress};
-use crate::domain::incident::{HandoffReason, PendingHandoff};
+use crate::domain::incident::{HandoffReason, PendingHandoff, MAX_CONNECTED_AREAS};
 use crate::domain::share::{Share, ShareAction, ShareActor, ShareError, ShareSide, ShareState, SharedFrom};
 use crate::domain::{AreaName, Event, Incident, IncidentReport, TimelineEvent};
 use crate::ids::{IdGenerator, IncidentId, LicenseeId};
@@ -246,6 +246,59 @@ pub async fn act(
     Ok(next)
 }
 
+/// Why a connected area could not be added.
+#[derive(Debug, thiserror::Error)]
+pub enum AddAreaFailure {
+    #[error("a shared incident is not shared onwards: ask its owner to name the area")]
+    SharedIncident,
+    #[error("that is the incident's own borough")]
+    OwnBorough,
+    #[error("that area is already named")]
+    AlreadyNamed,
+    #[error("an incident names at most {MAX_CONNECTED_AREAS} connected areas")]
+    TooMany,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Council staff (`staff_id`) name `area` as connected to `incident`: the
+/// same rules as police naming (not its own borough, each area once, at
+/// most [`MAX_CONNECTED_AREAS`]), on the timeline with who did it, and a
+/// share offered exactly as [`after_categorisation`] offers one for police
+/// naming (confirmed at once under the owner's policy for CRITICAL).
+pub async fn add_connected_area(
+    ctx: Ctx<'_>,
+    incident: &Incident,
+    area: AreaName,
+    staff_id: &str,
+) -> Result<Offered, AddAreaFailure> {
+    let report = &incident.report;
+    if incident.shared_from.is_some() {
+        return Err(AddAreaFailure::SharedIncident);
+    }
+    if area == report.location.borough {
+        return Err(AddAreaFailure::OwnBorough);
+    }
+    if report.connected_areas.contains(&area) {
+        return Err(AddAreaFailure::AlreadyNamed);
+    }
+    if report.connected_areas.len() >= MAX_CONNECTED_AREAS {
+        return Err(AddAreaFailure::TooMany);
+    }
+    let mut areas = report.connected_areas.clone();
+    areas.push(area.clone());
+    areas.sort_by_key(AreaName::key);
+    let next = Incident {
+        report: IncidentReport { connected_areas: areas, ..report.clone() },
+        version: incident.version + 1,
+        ..incident.clone()
+    };
+    let event = Event::ConnectedAreaAdded { area, staff_id: staff_id.to_owned() };
+    ctx.store.update_incident(&next, &[TimelineEvent::new(ctx.ids, &next.id, ctx.clock.now(), event)]).await?;
+    tracing::info!(incident_id = %next.id, "connected area added by council staff");
+    Ok(after_categorisation(ctx, &next).await?)
+}
+
 /// What a partner sees of a shared incident: read only.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SharedView {
@@ -281,6 +334,20 @@ pub async fn partner_view(
         category: categorisation.map(|c| c.category),
         checklist: progress(&items),
     }))
+}
+
+/// The partner's own checklist progress by section, for the owner to read
+/// (issue 19: updates both ways): only while the share stands accepted, and
+/// only counts and section titles, never who did what.
+pub async fn partner_progress(
+    store: &dyn Store,
+    share: &Share,
+) -> Result<Option<Vec<(String, SectionProgress)>>, StoreError> {
+    if share.state != ShareState::Accepted {
+        return Ok(None);
+    }
+    let items: Vec<ChecklistItem> = store.checklist(&share.partner_incident_id).await?;
+    Ok(Some(progress(&items)))
 }
 
 /// Whether `licensee` may open the partner's linked incident `incident` at

@@ -19,6 +19,7 @@ pub(super) async fn console_with_dev_oidc(
     alerting: &sim::fanout::Deps,
     scheduler: Arc<dyn sim::ports::Scheduler>,
     test_senders: console::TestSenders,
+    handoff: Arc<dyn Queue>,
 ) -> Result<(console::Deps, Arc<DevOidc>), Box<dyn Error>> {
     let redirect_uri = format!("{base_url}/console/auth/callback");
     let secret = console::session::random_token();
@@ -80,6 +81,7 @@ pub(super) async fn console_with_dev_oidc(
         // The stack shares intake's vault with the console once both are built.
         vault: None,
         test_senders,
+        handoff,
     };
     Ok((deps, provider))
 }

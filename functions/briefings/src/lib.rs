@@ -41,6 +41,8 @@ pub enum Outcome {
     AlreadySent,
     /// The incident's category alerts nobody (RECORD_ONLY).
     NobodyToBrief,
+    /// A partner's linked incident whose share was withdrawn (issue 19).
+    ShareWithdrawn,
     Sent {
         number: u32,
         groups: usize,
@@ -67,6 +69,10 @@ pub async fn run(deps: &Deps, check: &BriefingCheck) -> Result<Outcome, Briefing
         store.timeline(&check.incident_id)
     )?;
     let incident = incident.ok_or_else(|| BriefingError::Poison(format!("no incident {}", check.incident_id)))?;
+    if incident.shared_from.is_some() && !sim::shares::may_open(store, &incident.licensee_id, &incident).await? {
+        // A partner's linked incident whose share was withdrawn: nobody is briefed (issue 19).
+        return Ok(Outcome::ShareWithdrawn);
+    }
     let mut follow_up = stored.unwrap_or_else(|| FollowUp::new(incident.id.clone()));
     let since = follow_up.covered_until;
     let new: Vec<&TimelineEvent> =

@@ -51,6 +51,7 @@ fn entry(names: &Names, event: &Event) -> String {
         Event::KeyDateAdded { what, date, .. } => text.push_str(&format!(" ({}, {date})", what.label())),
         Event::EscalatedNow { step, .. } => text.push_str(&format!(" (step {step})")),
         Event::Amended { changes, .. } => text.push_str(&format!(" ({})", changes.join("; "))),
+        Event::ConnectedAreaAdded { area, .. } => text.push_str(&format!(" ({area})")),
         _ => {}
     }
     if let Some(staff) = event.staff() {
@@ -128,7 +129,7 @@ pub fn incident(
             }
             p { a href={ "/console/incidents/" (i.id) "/subjects" } { "Personal data" } }
             p { a href={ "/console/reports/incidents/" (i.id) } { "Printable summary for the review meeting" } }
-            @if !i.report.connected_areas.is_empty() {
+            @if i.shared_from.is_none() {
                 p { a href={ "/console/incidents/" (i.id) "/shares" } { "Sharing with the licensees of connected areas" } }
             }
             h2 { "Summary" }

@@ -125,6 +125,9 @@ pub async fn board(
         if follow_up.as_ref().is_some_and(|f| f.closure.is_some()) {
             continue;
         }
+        if incident.shared_from.is_some() && !sim::shares::may_open(store, &who.member.licensee_id, &incident).await? {
+            continue; // a partner's linked incident whose share was withdrawn (issue 19)
+        }
         let escalation = categorisation.as_ref().map(|c| {
             let policy = licensee.and_then(|l| l.policy_for(c.category));
             Escalation::of(c, policy.as_ref(), &notifications)

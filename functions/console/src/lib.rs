@@ -62,6 +62,8 @@ pub struct Deps {
     pub vault: Option<Arc<sim::vault::Vault>>,
     /// The providers "send a test message" (directory) goes out through, one per channel.
     pub test_senders: TestSenders,
+    /// The categorise queue: a partner's acceptance hands its linked incident on at once.
+    pub handoff: Arc<dyn Queue>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -81,6 +81,7 @@ async fn main() -> Result<(), Error> {
         licensees,
         vault,
         test_senders,
+        handoff: queue("CATEGORISE_QUEUE_URL")?,
     };
     let deps = &deps;
     lambda_http::run(service_fn(move |req: lambda_http::Request| async move {

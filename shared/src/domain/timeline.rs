@@ -212,6 +212,12 @@ pub enum Event {
     ConnectedAreaUncovered {
         area: AreaName,
     },
+    /// Council staff named another area connected to the incident (borough
+    /// names only, never why); a share is offered as for police naming.
+    ConnectedAreaAdded {
+        area: AreaName,
+        staff_id: String,
+    },
 }
 
 impl Event {
@@ -237,7 +243,8 @@ impl Event {
         match self {
             Event::AcknowledgedOnBehalf { staff_id, .. }
             | Event::EscalatedNow { staff_id, .. }
-            | Event::Resent { staff_id, .. } => Some(staff_id.as_str()),
+            | Event::Resent { staff_id, .. }
+            | Event::ConnectedAreaAdded { staff_id, .. } => Some(staff_id.as_str()),
             Event::Closed { by, .. } | Event::KeyDateAdded { by, .. } => by.staff().map(|s| s.as_str()),
             _ => None,
         }
@@ -279,6 +286,7 @@ impl Event {
             Event::ShareRefused { .. } => "share_refused",
             Event::ShareWithdrawn { .. } => "share_withdrawn",
             Event::ConnectedAreaUncovered { .. } => "alert_gap_connected_area",
+            Event::ConnectedAreaAdded { .. } => "connected_area_added",
         }
     }
 }

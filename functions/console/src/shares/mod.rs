@@ -20,6 +20,7 @@ use serde::Deserialize;
 use sim::domain::choice::Choice;
 use sim::domain::share::{Share, ShareAction, ShareActor, ShareState};
 use sim::domain::staff::ConsoleRole;
+use sim::handoff::Handoff;
 use sim::ids::{IncidentId, LicenseeId};
 use sim::shares::{self, Ctx, ShareFailure};
 use sim::web::{self, document, html, html_response, Markup};
@@ -76,6 +77,9 @@ struct Move {
     #[serde(default)]
     partner: Option<String>,
     action: String,
+    /// `action=add-area`: the connected area named.
+    #[serde(default)]
+    area: Option<String>,
 }
 
 /// The checks every move shares: a stale form or a role that may not act is 403.
@@ -118,10 +122,33 @@ async fn act(
 /// `GET /console/incidents/{incident}/shares`: the owner's share section.
 pub async fn owner_section(deps: &Deps, who: &SignedIn, incident_id: &str) -> Result<Response<String>, Failure> {
     let Some(incident) = own_incident(deps, who, incident_id).await? else { return Ok(pages::not_found()) };
+    section(deps, who, &incident, None).await
+}
+
+/// The share section; with `refused` (the message and what was entered), the
+/// connected area form was refused: 422 with an error summary.
+async fn section(
+    deps: &Deps,
+    who: &SignedIn,
+    incident: &sim::domain::Incident,
+    refused: Option<(&str, &str)>,
+) -> Result<Response<String>, Failure> {
     let list = deps.store.shares_of_incident(&incident.id).await?;
+    let mut progress = Vec::new();
+    for share in &list {
+        if let Some(sections) = shares::partner_progress(&*deps.store, share).await? {
+            progress.push((share.partner.clone(), sections));
+        }
+    }
     let url = format!("/console/incidents/{}/shares", incident.id);
     let duty = who.member.has(ConsoleRole::Duty);
     let main = html! {
+        @if let Some((message, _)) = refused {
+            div class="error-summary" role="alert" tabindex="-1" {
+                h2 { "There is a problem" }
+                ul { li { a href="#area" { (message) } } }
+            }
+        }
         p { a href={ "/console/incidents/" (incident.id) } { "Back to the incident" } }
         h1 { "Sharing: " (incident.report.police_reference.as_str()) }
         @if incident.report.connected_areas.is_empty() {
@@ -151,8 +178,35 @@ pub async fn owner_section(deps: &Deps, who: &SignedIn, incident_id: &str) -> Re
                 } } }
             }
         }
+        @if duty {
+            form method="post" action=(url) {
+                input type="hidden" name="csrf" value=(who.session.csrf);
+                input type="hidden" name="action" value=(ADD_AREA);
+                label for="area" { "Add a connected area" }
+                div class="hint" id="area-hint" { "A borough or council area name only, never why." }
+                @if let Some((message, _)) = refused { p class="error-message" id="area-error" { "Error: " (message) } }
+                input type="text" id="area" name="area" autocomplete="off"
+                    aria-describedby=(if refused.is_some() { "area-hint area-error" } else { "area-hint" })
+                    value=(refused.map(|(_, entered)| entered).unwrap_or_default());
+                button type="submit" class="secondary" { "Add the area" }
+            }
+        }
+        @for (partner, sections) in &progress {
+            h2 { "Checklist progress at " (partner) " (read only)" }
+            @if sections.is_empty() { p { "No checklist yet." } } @else {
+                table {
+                    caption class="meta" { "Their own checklist for this incident" }
+                    thead { tr { th scope="col" { "Section" } th scope="col" { "Done" } } }
+                    tbody { @for (_, section) in sections { tr { td { (section.title) } td { (section.closed) " of " (section.total) } } } }
+                }
+            }
+        }
     };
-    Ok(page(who, "Sharing", main))
+    let mut answer = page(who, if refused.is_some() { "Error: sharing" } else { "Sharing" }, main);
+    if refused.is_some() {
+        *answer.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(answer)
 }
 
 /// `POST /console/incidents/{incident}/shares`: the owner confirms or withdraws.
@@ -169,6 +223,9 @@ pub async fn owner_move(
     if let Some(refused) = refusal(who, &form.csrf) {
         return Ok(refused);
     }
+    if form.action == ADD_AREA {
+        return add_area(deps, who, &incident, form.area.as_deref().unwrap_or_default()).await;
+    }
     let (Some(partner), Some(action)) =
         (form.partner.as_deref().and_then(|p| LicenseeId::parse(p).ok()), ShareAction::parse(&form.action))
     else {
@@ -178,6 +235,38 @@ pub async fn owner_move(
         Ok(_) => web::redirect(&format!("/console/incidents/{}/shares", incident.id)),
         Err(answer) => answer,
     })
+}
+
+const ADD_AREA: &str = "add-area";
+
+/// Duty staff name another connected area (issue 19): parsed as police
+/// naming is, on the timeline with who did it, and a share offered as for
+/// police naming. A refused name answers 422 and changes nothing.
+async fn add_area(
+    deps: &Deps,
+    who: &SignedIn,
+    incident: &sim::domain::Incident,
+    text: &str,
+) -> Result<Response<String>, Failure> {
+    let Ok(area) = sim::domain::AreaName::parse(text.trim()) else {
+        return section(deps, who, incident, Some(("Enter a borough or council area name, like Southwark", text)))
+            .await;
+    };
+    let ctx = Ctx { store: &*deps.store, clock: &*deps.clock, ids: &*deps.ids };
+    match shares::add_connected_area(ctx, incident, area, who.member.id.as_str()).await {
+        Ok(_) => Ok(web::redirect(&format!("/console/incidents/{}/shares", incident.id))),
+        Err(shares::AddAreaFailure::Store(sim::ports::StoreError::Conflict)) => Ok(pages::problem(
+            StatusCode::CONFLICT,
+            "Someone else changed this incident first. Go back, reload the page and try again.",
+        )),
+        Err(shares::AddAreaFailure::Store(e)) => Err(e.into()),
+        Err(e) => {
+            let said = e.to_string();
+            let mut first = said.chars();
+            let message: String = first.next().map(|c| c.to_uppercase().chain(first).collect()).unwrap_or_default();
+            section(deps, who, incident, Some((&message, text))).await
+        }
+    }
 }
 
 /// `GET /console/shared`: incidents other licensees share with this one.
@@ -280,13 +369,27 @@ pub async fn partner_move(
     Ok(match act(deps, who, &id, &me, action).await? {
         Ok(share) => {
             if share.state == ShareState::Accepted {
-                // The sweeper hands the new incident on within a minute if this cannot.
-                tracing::info!(incident_id = %share.partner_incident_id, "linked incident opened for categorisation");
+                hand_on_linked(deps, &share.partner_incident_id).await;
             }
             web::redirect(&url_of(&id))
         }
         Err(answer) => answer,
     })
+}
+
+/// Hands the partner's new linked incident on for categorisation at once, so
+/// its people are alerted now. If this cannot, its hand-off marker stays and
+/// the sweeper hands it on within a minute or two: the acceptance stands.
+async fn hand_on_linked(deps: &Deps, linked: &IncidentId) {
+    let handoff = Handoff { store: &*deps.store, queue: &*deps.handoff, clock: &*deps.clock, ids: &*deps.ids };
+    let outcome = match deps.store.get_incident(linked).await {
+        Ok(Some(incident)) => handoff.hand_on(&incident).await.map_err(|e| e.to_string()),
+        Ok(None) => Err("the linked incident was not found".to_string()),
+        Err(e) => Err(e.to_string()),
+    };
+    if let Err(error) = outcome {
+        tracing::warn!(incident_id = %linked, error = %error, "linked incident left for the sweeper to hand on");
+    }
 }
 
 fn url_of(id: &IncidentId) -> String {
