@@ -390,11 +390,24 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
 
 #[tokio::test]
 async fn the_canary_reaches_no_log_line_redirect_or_timeline_from_the_console_pages() {
+    // The capture is this test binary's global subscriber, installed once: a thread-scoped one
+    // (`set_default`) missed events now and then while the binary's other tests ran beside it, as
+    // tracing's callsite interest is shared by every thread. Other tests' lines land in it too, which
+    // only widens the search.
+    static CAPTURED: std::sync::OnceLock<Captured> = std::sync::OnceLock::new();
+    let captured = CAPTURED
+        .get_or_init(|| {
+            let captured = Captured::default();
+            let subscriber = tracing_subscriber::fmt()
+                .json()
+                .with_max_level(tracing::Level::TRACE)
+                .with_writer(captured.clone())
+                .finish();
+            tracing::subscriber::set_global_default(subscriber).expect("no other global subscriber in this binary");
+            captured
+        })
+        .clone();
     let rig = rig().await;
-    let captured = Captured::default();
-    let subscriber =
-        tracing_subscriber::fmt().json().with_max_level(tracing::Level::TRACE).with_writer(captured.clone()).finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
     let (dpo, csrf) = member(&rig, "lambeth", ConsoleRole::Dpo).await;
     let (duty, duty_csrf) = member(&rig, "lambeth", ConsoleRole::Duty).await;
     let list = format!("/console/incidents/{INCIDENT}/subjects");
