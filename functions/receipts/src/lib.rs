@@ -16,7 +16,7 @@ pub mod whatsapp;
 
 use sim::clock::Clock;
 use sim::domain::delivery::{Delivery, Receipt};
-use sim::domain::notification::{Acknowledgement, Notification, NotificationStatus};
+use sim::domain::notification::{AckVia, Acknowledgement, Notification, NotificationStatus};
 use sim::domain::policy::Channel;
 use sim::domain::{Event, TimelineEvent};
 use sim::ids::IdGenerator;
@@ -209,25 +209,38 @@ async fn quick_reply(deps: &Deps, reply: &whatsapp::QuickReply) -> Result<Outcom
     let Some(contact) = store.get_contact(&incident.licensee_id, &claims.contact_id).await? else {
         return Ok(Outcome::Refused);
     };
+    let recorded = acknowledge_reply(deps, &incident, &contact, AckVia::WhatsAppReply, reply.at).await?;
+    Ok(Outcome::Acknowledged(recorded))
+}
+
+/// Records an acknowledgement by reply (WhatsApp quick reply or SMS code) and
+/// its timeline entry; `false` when the person had already acknowledged.
+pub(crate) async fn acknowledge_reply(
+    deps: &Deps,
+    incident: &sim::domain::Incident,
+    contact: &sim::domain::Contact,
+    via: AckVia,
+    at: time::OffsetDateTime,
+) -> Result<bool, ReceiptError> {
+    let (channel, device) = match via {
+        AckVia::SmsReply => (Channel::Sms, "SMS reply"),
+        _ => (Channel::WhatsApp, "WhatsApp reply"),
+    };
     let ack = Acknowledgement {
         incident_id: incident.id.clone(),
         contact_id: contact.id.clone(),
         role: contact.role.clone(),
-        channel: Channel::WhatsApp,
-        at: reply.at,
+        channel,
+        at,
         user_agent: String::new(),
-        device: "WhatsApp reply".into(),
-        via: sim::domain::notification::AckVia::WhatsAppReply,
+        device: device.into(),
+        via,
         note: None,
         recorded_by: None,
     };
-    let event = TimelineEvent::new(
-        &*deps.ids,
-        &incident.id,
-        now,
-        Event::Acknowledged { contact_id: contact.id.clone(), role: contact.role.clone(), channel: Channel::WhatsApp },
-    );
-    let recorded = store.acknowledge(&ack, &[event]).await?;
-    tracing::info!(incident_id = %incident.id, contact_id = %contact.id, recorded, "acknowledged by WhatsApp reply");
-    Ok(Outcome::Acknowledged(recorded))
+    let event = Event::Acknowledged { contact_id: contact.id.clone(), role: contact.role.clone(), channel };
+    let event = TimelineEvent::new(&*deps.ids, &incident.id, deps.clock.now(), event);
+    let recorded = deps.store.acknowledge(&ack, &[event]).await?;
+    tracing::info!(incident_id = %incident.id, contact_id = %contact.id, recorded, via = via.label(), "acknowledged by reply");
+    Ok(recorded)
 }

@@ -14,9 +14,8 @@
 use crate::{Deps, Outcome, ReceiptError};
 use serde::Deserialize;
 use sim::domain::contact::PhoneNumber;
-use sim::domain::notification::Acknowledgement;
+use sim::domain::notification::AckVia;
 use sim::domain::policy::Channel;
-use sim::domain::{Event, TimelineEvent};
 use sim::ports::{Outgoing, SendError};
 
 pub const ACKNOWLEDGED: &str = "SIM: acknowledged, thank you.";
@@ -110,26 +109,7 @@ async fn verdict(deps: &Deps, inbound: &InboundSms, from: &PhoneNumber) -> Resul
         tracing::info!(incident_id = %incident.id, contact_id = %contact.id, "an SMS reply after its link expired");
         return Ok(Verdict::Expired);
     }
-    let ack = Acknowledgement {
-        incident_id: incident.id.clone(),
-        contact_id: contact.id.clone(),
-        role: contact.role.clone(),
-        channel: Channel::Sms,
-        at: now,
-        user_agent: String::new(),
-        device: "SMS reply".into(),
-        via: sim::domain::notification::AckVia::SmsReply,
-        note: None,
-        recorded_by: None,
-    };
-    let event = TimelineEvent::new(
-        &*deps.ids,
-        &incident.id,
-        now,
-        Event::Acknowledged { contact_id: contact.id.clone(), role: contact.role.clone(), channel: Channel::Sms },
-    );
-    let recorded = store.acknowledge(&ack, &[event]).await?;
-    tracing::info!(incident_id = %incident.id, contact_id = %contact.id, recorded, "acknowledged by SMS reply");
+    let recorded = crate::acknowledge_reply(deps, &incident, &contact, AckVia::SmsReply, now).await?;
     Ok(Verdict::Acknowledged(recorded))
 }
 
