@@ -5,7 +5,7 @@ use sim::adapters::memory_store::MemoryStore;
 use sim::domain::incident::{HandoffReason, PendingHandoff};
 use sim::domain::{Event, Incident, IncidentReport, TimelineEvent};
 use sim::ids::{IncidentId, SequentialIds};
-use sim::ports::store::{CreateOutcome, LapseNotice};
+use sim::ports::store::{CreateOutcome, LapseNotice, ReceiptTarget};
 use sim::ports::{Store, StoreError};
 use sim_tests::*;
 use time::Duration;
@@ -274,7 +274,11 @@ async fn batch_claims(store: &dyn Store) {
         ..a.clone()
     };
     assert_eq!(store.get_notification(&id, &a.key()).await.unwrap(), Some(sent_a.clone()));
-    assert_eq!(store.notification_by_provider_id("sns-batch-a").await.unwrap(), Some(sent_a), "found by its id");
+    assert_eq!(
+        store.receipt_target("sns-batch-a").await.unwrap(),
+        Some(ReceiptTarget::Alert(sent_a)),
+        "found by its id"
+    );
     assert_eq!(store.get_notification(&id, &c.key()).await.unwrap(), Some(sent_c), "c untouched");
     let released = store.get_notification(&id, &b.key()).await.unwrap().unwrap();
     assert_eq!((released.status, released.lease_until), (NotificationStatus::Pending, None));
@@ -292,6 +296,7 @@ async fn delivery_receipts(store: &dyn Store) {
     use sim::domain::delivery::{Delivery, DeliveryState};
     use sim::domain::notification::{Notification, NotificationStatus};
     use sim::domain::policy::{Channel, Recipient};
+    use sim::ports::store::{TestDelivery, TestMessageRecord, TestOutcome};
 
     let id = IncidentId::parse("inc-delivery").unwrap();
     let to = Recipient {
@@ -302,7 +307,7 @@ async fn delivery_receipts(store: &dyn Store) {
     };
     let pending = Notification::pending(id.clone(), &to, Channel::Email, 0.into(), 1, true, START);
     store.put_notifications(std::slice::from_ref(&pending)).await.unwrap();
-    assert!(store.notification_by_provider_id("ses-1").await.unwrap().is_none(), "not sent yet");
+    assert!(store.receipt_target("ses-1").await.unwrap().is_none(), "not sent yet");
     let claimed = store.claim_notification(&id, &pending.key(), START, START + Duration::minutes(1)).await.unwrap();
     let sent = Notification {
         status: NotificationStatus::Sent,
@@ -312,8 +317,8 @@ async fn delivery_receipts(store: &dyn Store) {
     };
     store.finish_notification(&sent, &[]).await.unwrap();
     // The DynamoDB index is eventually consistent (moto's is immediate).
-    assert_eq!(store.notification_by_provider_id("ses-1").await.unwrap(), Some(sent.clone()));
-    assert!(store.notification_by_provider_id("ses-2").await.unwrap().is_none());
+    assert_eq!(store.receipt_target("ses-1").await.unwrap(), Some(ReceiptTarget::Alert(sent.clone())));
+    assert!(store.receipt_target("ses-2").await.unwrap().is_none());
 
     let at = |state, minutes| Delivery {
         incident_id: id.clone(),
@@ -334,6 +339,50 @@ async fn delivery_receipts(store: &dyn Store) {
     assert_eq!(store.delivery(&id, &sent.key()).await.unwrap(), Some(at(DeliveryState::Read, 3)));
     assert_eq!(store.deliveries(&id).await.unwrap(), vec![at(DeliveryState::Read, 3)]);
     assert_eq!(store.timeline(&id).await.unwrap().len(), 1, "the losing write's events are not written");
+
+    // A test message the provider took is found by its id through the same
+    // index, and its delivery status moves only forward; one it did not take is not.
+    let lambeth = sim::demo::lambeth();
+    let test = |minutes: i64, outcome| TestMessageRecord {
+        licensee_id: lambeth.clone(),
+        contact_id: to.contact_id.clone(),
+        channel: Channel::Sms,
+        at: START + Duration::minutes(minutes),
+        by: "staff-jo".into(),
+        outcome,
+        delivery: None,
+    };
+    let sent_test = test(1, TestOutcome::Sent { provider_message_id: "eum-test-1".into() });
+    let refused = test(2, TestOutcome::Refused { reason: "invalid number".into() });
+    store.record_test_message(&sent_test).await.unwrap();
+    store.record_test_message(&refused).await.unwrap();
+    assert_eq!(store.receipt_target("eum-test-1").await.unwrap(), Some(ReceiptTarget::Test(sent_test.clone())));
+    let status = |state, minutes: i64, detail: Option<&str>| TestDelivery {
+        state,
+        at: START + Duration::minutes(minutes),
+        detail: detail.map(str::to_owned),
+    };
+    let delivered = status(DeliveryState::Delivered, 3, None);
+    assert!(store.record_test_delivery(&sent_test, &status(DeliveryState::Accepted, 2, None)).await.unwrap());
+    assert!(store.record_test_delivery(&sent_test, &delivered).await.unwrap());
+    assert!(
+        !store.record_test_delivery(&sent_test, &status(DeliveryState::Delivered, 4, None)).await.unwrap(),
+        "a duplicate"
+    );
+    let late_delay = status(DeliveryState::FailedTemporary, 5, Some("delayed"));
+    assert!(!store.record_test_delivery(&sent_test, &late_delay).await.unwrap(), "behind the stored status");
+    let tests = store.test_messages(&lambeth, &to.contact_id).await.unwrap();
+    assert_eq!(tests.iter().map(|t| t.delivery.clone()).collect::<Vec<_>>(), [Some(delivered.clone()), None]);
+    let Some(ReceiptTarget::Test(found)) = store.receipt_target("eum-test-1").await.unwrap() else {
+        panic!("the test message is no longer found by its id");
+    };
+    assert_eq!(found.delivery, Some(delivered), "found with its delivery status");
+    let elsewhere = TestMessageRecord { licensee_id: sim::demo::kent(), ..sent_test.clone() };
+    assert!(
+        !store.record_test_delivery(&elsewhere, &status(DeliveryState::Read, 6, None)).await.unwrap(),
+        "no such test"
+    );
+    assert!(store.test_messages(&sim::demo::kent(), &to.contact_id).await.unwrap().is_empty(), "nothing created");
 }
 
 async fn ward_history(store: &dyn Store) {
@@ -462,6 +511,7 @@ async fn directory_changes(store: &dyn Store) {
         at: START + Duration::minutes(minutes),
         by: "staff-jo".into(),
         outcome,
+        delivery: None,
     };
     let later = test(5, TestOutcome::Refused { reason: "invalid number".into() });
     let earlier = test(1, TestOutcome::Sent { provider_message_id: "m-1".into() });

@@ -8,6 +8,13 @@
 //! carrying an SES event or an End User Messaging SMS event; or a batch the
 //! WhatsApp webhook queued after checking Meta's signature (`whatsapp`); or
 //! an inbound two-way SMS, whose reply code acknowledges (`sms_reply`).
+//!
+//! A receipt for a console test message (the same senders, so the same
+//! receipts) moves that test's delivery status forward, shown on the
+//! contact: no fallback and no timeline. A receipt whose message id is
+//! still unknown once the index has had time (`UNKNOWN_AFTER` past the
+//! provider's own time) is for something SIM never sent: dropped with a
+//! warning, not retried into the dead-letter queue and its alarm.
 
 pub mod ses;
 pub mod sms;
@@ -20,6 +27,7 @@ use sim::domain::notification::{AckVia, Acknowledgement, Notification, Notificat
 use sim::domain::policy::Channel;
 use sim::domain::{Event, TimelineEvent};
 use sim::ids::IdGenerator;
+use sim::ports::store::{ReceiptTarget, TestDelivery, TestMessageRecord};
 use sim::ports::{ChannelQueues, QueueError, SendError, Sender, Store, StoreError};
 use sim::sending::{fallback_for, queue_next_channel, Fallback, SendFailure};
 use std::sync::Arc;
@@ -46,8 +54,9 @@ pub enum ReceiptError {
     /// Retrying cannot help; the message ends in the dead-letter queue.
     #[error("the message cannot be processed: {0}")]
     Poison(String),
-    /// No sent notification has this provider message id (yet): the receipt
-    /// may have overtaken the sender's SENT write or the index; retried.
+    /// No sent notification or test message has this provider message id
+    /// (yet): the receipt may have overtaken the sender's SENT write or the
+    /// index; retried, until `UNKNOWN_AFTER`.
     #[error("no sent notification has this provider message id yet")]
     NotYet,
     #[error(transparent)]
@@ -86,12 +95,28 @@ pub enum Outcome {
     Refused,
     /// An SMS reply of the person's code after its link expired: nothing recorded.
     Stale,
+    /// A receipt for a console test message: its delivery status moved
+    /// forward (`advanced`), or it was a duplicate or behind.
+    TestMessage { advanced: bool },
+    /// A receipt for a message id SIM does not know, older than
+    /// `UNKNOWN_AFTER`: dropped with a warning.
+    Unknown,
 }
+
+/// How long after the provider's own time a receipt's message id may still
+/// be missing from the index (the sender's SENT write or the index lagging)
+/// before the receipt is taken to be for something SIM never sent.
+pub const UNKNOWN_AFTER: time::Duration = time::Duration::minutes(10);
 
 /// Handles one queue message body; returns what each receipt in it did.
 pub async fn handle(deps: &Deps, body: &str) -> Result<Vec<Outcome>, ReceiptError> {
-    let value: serde_json::Value =
-        serde_json::from_str(body).map_err(|e| ReceiptError::Poison(format!("not JSON: {e}")))?;
+    let value = serde_json::from_str(body).map_err(|e| ReceiptError::Poison(format!("not JSON: {e}")))?;
+    handle_message(deps, value).await
+}
+
+/// Handles one queue message already read as JSON (the Lambda's batch
+/// runner reads each body once); returns what each receipt in it did.
+pub async fn handle_message(deps: &Deps, value: serde_json::Value) -> Result<Vec<Outcome>, ReceiptError> {
     // SNS → SQS without raw message delivery wraps the event in an envelope.
     let value = match (value.get("Type").and_then(|t| t.as_str()), value.get("Message").and_then(|m| m.as_str())) {
         (Some("Notification"), Some(message)) => serde_json::from_str(message)
@@ -125,12 +150,39 @@ pub async fn handle(deps: &Deps, body: &str) -> Result<Vec<Outcome>, ReceiptErro
     Err(ReceiptError::Poison("not a receipt SIM knows".into()))
 }
 
-/// Applies one receipt to the notification it is about.
+/// Applies one receipt to the notification or test message it is about.
 pub async fn apply(deps: &Deps, receipt: &Receipt) -> Result<Outcome, ReceiptError> {
+    match deps.store.receipt_target(&receipt.provider_message_id).await? {
+        Some(ReceiptTarget::Alert(notification)) => apply_to_alert(deps, &notification, receipt).await,
+        Some(ReceiptTarget::Test(test)) => apply_to_test(deps, &test, receipt).await,
+        None if deps.clock.now() - receipt.at > UNKNOWN_AFTER => {
+            // The id only, never an address: a receipt for something SIM never sent.
+            tracing::warn!(provider_message_id = %receipt.provider_message_id, state = %receipt.state, "a receipt for a message SIM does not know: dropped");
+            Ok(Outcome::Unknown)
+        }
+        None => Err(ReceiptError::NotYet),
+    }
+}
+
+/// A test message's receipt: its delivery status, forward only; no fallback
+/// (nobody is waiting on a test) and no timeline (there is no incident).
+async fn apply_to_test(deps: &Deps, test: &TestMessageRecord, receipt: &Receipt) -> Result<Outcome, ReceiptError> {
+    if !TestDelivery::advanced_by(test.delivery.as_ref(), receipt.state) {
+        return Ok(Outcome::TestMessage { advanced: false });
+    }
+    let delivery = TestDelivery { state: receipt.state, at: receipt.at, detail: receipt.detail.clone() };
+    // The conditional write decides between two copies of one receipt.
+    let advanced = deps.store.record_test_delivery(test, &delivery).await?;
+    if advanced {
+        tracing::info!(licensee = %test.licensee_id, contact_id = %test.contact_id, channel = %test.channel, state = %delivery.state, "test message delivery status");
+    }
+    Ok(Outcome::TestMessage { advanced })
+}
+
+/// An alert's receipt: its delivery status, forward only, and a late
+/// permanent failure's fallback to the next channel.
+async fn apply_to_alert(deps: &Deps, notification: &Notification, receipt: &Receipt) -> Result<Outcome, ReceiptError> {
     let store = &*deps.store;
-    let Some(notification) = store.notification_by_provider_id(&receipt.provider_message_id).await? else {
-        return Err(ReceiptError::NotYet);
-    };
     let key = notification.key();
     let current = store.delivery(&notification.incident_id, &key).await?;
     if !Delivery::advanced_by(current.as_ref(), receipt) {
@@ -156,7 +208,7 @@ pub async fn apply(deps: &Deps, receipt: &Receipt) -> Result<Outcome, ReceiptErr
             channel: notification.channel,
             reason: format!("reported after sending: {}", receipt.detail.as_deref().unwrap_or("undeliverable")),
         }));
-        if let Some(next) = fall_back(deps, &notification, now).await? {
+        if let Some(next) = fall_back(deps, notification, now).await? {
             fell_back_to = Some(fallback_for(notification.channel));
             events.push(event(next));
         }

@@ -3,7 +3,7 @@
 //! built once per cold start.
 
 use lambda_runtime::Error;
-use receipts::{handle, Deps};
+use receipts::{handle_message, Deps};
 use sim::adapters::eum_sms::EumSms;
 use sim::ports::Sender;
 use std::sync::Arc;
@@ -28,6 +28,7 @@ async fn main() -> Result<(), Error> {
         sms_replies,
     };
     let deps = &deps;
-    // Receipts arrive in several shapes (SNS-wrapped SES and SMS events, webhook batches): read as JSON, sorted by `handle`.
-    sim::sqs_batch::run(move |body: serde_json::Value| async move { handle(deps, &body.to_string()).await }).await
+    // Receipts arrive in several shapes (SNS-wrapped SES and SMS events, webhook
+    // batches): each body read as JSON once, by the batch runner, and sorted by `handle_message`.
+    sim::sqs_batch::run(move |body: serde_json::Value| handle_message(deps, body)).await
 }

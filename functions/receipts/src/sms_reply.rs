@@ -16,6 +16,7 @@ use serde::Deserialize;
 use sim::domain::contact::PhoneNumber;
 use sim::domain::notification::AckVia;
 use sim::domain::policy::Channel;
+use sim::ports::store::ReceiptTarget;
 use sim::ports::{Outgoing, SendError};
 
 pub const ACKNOWLEDGED: &str = "SIM: acknowledged, thank you.";
@@ -84,8 +85,11 @@ async fn verdict(deps: &Deps, inbound: &InboundSms, from: &PhoneNumber) -> Resul
     let Some(previous) = inbound.previous_published_message_id.as_deref().filter(|p| !p.is_empty()) else {
         return Ok(Verdict::Stranger);
     };
-    let Some(alert) = store.notification_by_provider_id(previous).await? else {
-        return Ok(Verdict::Stranger);
+    let alert = match store.receipt_target(previous).await? {
+        Some(ReceiptTarget::Alert(alert)) => alert,
+        // A reply to a test message: SIM did text this number, but there is nothing to acknowledge.
+        Some(ReceiptTarget::Test(_)) => return Ok(Verdict::NotRecognised),
+        None => return Ok(Verdict::Stranger),
     };
     if alert.channel != Channel::Sms {
         return Ok(Verdict::NotRecognised);

@@ -1,6 +1,8 @@
 //! "Send a test message": per contact and channel, through the same sender
 //! an alert goes through, clearly marked as a test, with no incident. The
-//! outcome is recorded on the contact (`DirectoryChangeStore::test_messages`).
+//! outcome is recorded on the contact (`DirectoryChangeStore::test_messages`),
+//! and the provider's delivery receipt, when one comes, beside it (the
+//! receipts function, through `DeliveryStore::receipt_target`).
 
 use crate::clock::Clock;
 use crate::domain::policy::Channel;
@@ -89,6 +91,7 @@ pub async fn send_test_message<S: DirectoryStore + DirectoryChangeStore + ?Sized
         at: clock.now(),
         by: by.to_owned(),
         outcome,
+        delivery: None,
     };
     store.record_test_message(&record).await?;
     Ok(record)

@@ -2,7 +2,7 @@
 //! changes) and removal, a versioned change like every edit. The form that
 //! adds or changes one is in `form`.
 
-use super::test_message::label;
+use super::test_message::{delivery_status, label};
 use super::{contact_link, csrf_ok, expired, name_of, nav};
 use crate::{pages, Deps, Failure, SignedIn};
 use http::{Request, Response, StatusCode};
@@ -162,9 +162,13 @@ pub async fn view(
             h2 { "Test messages" }
             @if tests.is_empty() { p { "No test messages have been sent to " (c.name) "." } } @else {
                 table {
-                    thead { tr { th scope="col" { "When" } th scope="col" { "Channel" } th scope="col" { "Outcome" } th scope="col" { "Asked by" } } }
+                    thead { tr {
+                        th scope="col" { "When" } th scope="col" { "Channel" } th scope="col" { "Outcome" }
+                        th scope="col" { "Delivery" } th scope="col" { "Asked by" }
+                    } }
                     tbody { @for t in tests.iter().rev() { tr {
-                        td { (pages::when(t.at)) } td { (label(t.channel)) } td { (outcome(&t.outcome)) } td { (t.by) }
+                        td { (pages::when(t.at)) } td { (label(t.channel)) } td { (outcome(&t.outcome)) }
+                        td { (delivery_status(t)) } td { (t.by) }
                     } } }
                 }
             }

@@ -1,7 +1,8 @@
 //! "Send a test message" from a contact's page: per channel the contact can
 //! be reached on, through the same sender an alert goes through
 //! (`sim::directory::send_test_message`: marked as a test, no incident), its
-//! outcome recorded on the contact and shown there.
+//! outcome recorded on the contact and shown there, with the provider's
+//! delivery receipt once the receipts function has had it.
 
 use super::{csrf_ok, expired};
 use crate::{Deps, Failure, SignedIn};
@@ -10,6 +11,7 @@ use sim::directory::{send_test_message, TestMessageError};
 use sim::domain::choice::Choice;
 use sim::domain::policy::Channel;
 use sim::domain::Contact;
+use sim::ports::store::{TestMessageRecord, TestOutcome};
 use sim::ports::Sender;
 use sim::web;
 use std::sync::Arc;
@@ -45,6 +47,35 @@ pub(super) fn label(channel: Channel) -> &'static str {
         Channel::Sms => "SMS",
         Channel::Email => "email",
         Channel::WhatsApp => "WhatsApp",
+    }
+}
+
+/// A test message's delivery status, from the provider's receipt, as the
+/// contact's page shows it beside the outcome ("Delivered 02:14 UTC",
+/// "Failed 02:14 UTC: bounce: Permanent/General").
+pub(super) fn delivery_status(t: &TestMessageRecord) -> String {
+    use sim::domain::delivery::DeliveryState;
+    if !matches!(t.outcome, TestOutcome::Sent { .. }) {
+        return "None: not sent".into();
+    }
+    let Some(d) = &t.delivery else { return "No receipt yet".into() };
+    // The time alone on the day of the test, else the date too.
+    let at = if d.at.date() == t.at.date() {
+        d.at.format(time::macros::format_description!("[hour]:[minute] UTC")).unwrap_or_default()
+    } else {
+        crate::pages::when(d.at)
+    };
+    let state = match d.state {
+        DeliveryState::Accepted => "Accepted by the carrier",
+        DeliveryState::Unknown => "Unknown: the carrier gave no receipt",
+        DeliveryState::FailedTemporary => "Delayed",
+        DeliveryState::Delivered => "Delivered",
+        DeliveryState::Read => "Read",
+        DeliveryState::FailedPermanent => "Failed",
+    };
+    match &d.detail {
+        Some(detail) => format!("{state} {at}: {detail}"),
+        None => format!("{state} {at}"),
     }
 }
 

@@ -2,13 +2,15 @@
 //! `DELIVERY#<contact>#<channel>#<step>` beside its notification, carrying
 //! `delivery_rank` for the forward-only condition. A sent notification
 //! carries `gsi3pk = MSG#<provider message id>` (written with SENT, so the
-//! send path makes no extra request), found through the sparse index `gsi3`.
+//! send path makes no extra request), found through the sparse index `gsi3`;
+//! so does a test message the provider took (`LICENSEE#<id>` / `TEST#...`),
+//! whose delivery status is an attribute of its own item.
 
 use super::codec::*;
 use super::keys::*;
 use super::DynamoStore;
 use crate::domain::delivery::Delivery;
-use crate::domain::notification::{Notification, NotificationKey};
+use crate::domain::notification::NotificationKey;
 use crate::domain::TimelineEvent;
 use crate::ids::IncidentId;
 use crate::ports::store::*;
@@ -17,7 +19,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, Put};
 
 #[async_trait]
 impl DeliveryStore for DynamoStore {
-    async fn notification_by_provider_id(&self, provider_message_id: &str) -> Result<Option<Notification>, StoreError> {
+    async fn receipt_target(&self, provider_message_id: &str) -> Result<Option<ReceiptTarget>, StoreError> {
         let out = self
             .client
             .query()
@@ -35,7 +37,38 @@ impl DeliveryStore for DynamoStore {
         let (Some(AttributeValue::S(pk)), Some(AttributeValue::S(sk))) = (keys.get("pk"), keys.get("sk")) else {
             return Err(StoreError::Permanent("an index entry without its keys".into()));
         };
-        self.get(pk.clone(), sk).await
+        if sk.starts_with(super::directory_changes::TEST_PREFIX) {
+            Ok(self.get(pk.clone(), sk).await?.map(ReceiptTarget::Test))
+        } else {
+            Ok(self.get(pk.clone(), sk).await?.map(ReceiptTarget::Alert))
+        }
+    }
+
+    async fn record_test_delivery(
+        &self,
+        test: &TestMessageRecord,
+        delivery: &TestDelivery,
+    ) -> Result<bool, StoreError> {
+        let rank = AttributeValue::N(delivery.state.rank().to_string());
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(licensee_pk(&test.licensee_id)))
+            .key("sk", s(super::directory_changes::test_sk(&test.contact_id, test.at, test.channel)))
+            .update_expression("SET delivery = :delivery, delivery_rank = :rank")
+            .condition_expression(
+                "attribute_exists(pk) AND (attribute_not_exists(delivery_rank) OR delivery_rank < :rank)",
+            )
+            .expression_attribute_values(":delivery", serde_dynamo::to_attribute_value(delivery).map_err(corrupt)?)
+            .expression_attribute_values(":rank", rank)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Ok(false),
+            Err(e) => Err(sdk_error(e)),
+        }
     }
 
     async fn delivery(&self, id: &IncidentId, key: &NotificationKey) -> Result<Option<Delivery>, StoreError> {

@@ -5,6 +5,10 @@
 //! A change over 98 items is several transactions: should a later one fail,
 //! the version has moved and the same import, run again, completes it (an
 //! import states the whole directory, so it converges).
+//!
+//! A test message the provider took carries `gsi3pk = MSG#<provider id>`,
+//! as a sent notification does, so one query on the index `gsi3` finds
+//! either for a delivery receipt (`deliveries.rs`).
 
 use super::codec::*;
 use super::keys::*;
@@ -19,8 +23,30 @@ const TRANSACTION_ITEMS: usize = 100;
 
 /// A test message's sort key: by contact, then time; the channel last, so
 /// tests on two channels at the same instant are both kept.
-fn test_sk(contact: &ContactId, at: time::OffsetDateTime, channel: crate::domain::policy::Channel) -> String {
-    format!("TEST#{contact}#{}#{channel}", sortable(at))
+pub(super) fn test_sk(
+    contact: &ContactId,
+    at: time::OffsetDateTime,
+    channel: crate::domain::policy::Channel,
+) -> String {
+    format!("{TEST_PREFIX}{contact}#{}#{channel}", sortable(at))
+}
+
+/// The sort-key prefix of test messages, telling them apart in the message index.
+pub(super) const TEST_PREFIX: &str = "TEST#";
+
+/// A test message's item: with the message index keys once the provider
+/// took it, and `delivery_rank` once a receipt gave it a delivery status.
+fn test_item(record: &TestMessageRecord) -> Result<super::Item, StoreError> {
+    let sk = test_sk(&record.contact_id, record.at, record.channel);
+    let mut item = to_item(record, licensee_pk(&record.licensee_id), sk)?;
+    if let Some(id) = record.provider_message_id() {
+        item.insert("gsi3pk".into(), s(message_pk(id)));
+        item.insert("gsi3sk".into(), s("TEST"));
+    }
+    if let Some(d) = &record.delivery {
+        item.insert("delivery_rank".into(), AttributeValue::N(d.state.rank().to_string()));
+    }
+    Ok(item)
 }
 
 #[async_trait]
@@ -89,8 +115,7 @@ impl DirectoryChangeStore for DynamoStore {
     }
 
     async fn record_test_message(&self, record: &TestMessageRecord) -> Result<(), StoreError> {
-        let sk = test_sk(&record.contact_id, record.at, record.channel);
-        self.put_plain(to_item(record, licensee_pk(&record.licensee_id), sk)?).await
+        self.put_plain(test_item(record)?).await
     }
 
     async fn test_messages(
@@ -98,6 +123,6 @@ impl DirectoryChangeStore for DynamoStore {
         licensee: &LicenseeId,
         contact: &ContactId,
     ) -> Result<Vec<TestMessageRecord>, StoreError> {
-        self.query_prefix(licensee_pk(licensee), &format!("TEST#{contact}#")).await
+        self.query_prefix(licensee_pk(licensee), &format!("{TEST_PREFIX}{contact}#")).await
     }
 }

@@ -38,7 +38,13 @@ impl DirectoryChangeStore for MemoryStore {
     }
 
     async fn record_test_message(&self, record: &TestMessageRecord) -> Result<(), StoreError> {
-        self.state().test_messages.push(record.clone());
+        // One record per contact, instant and channel (DynamoDB's key): a write again replaces it.
+        let mut s = self.state();
+        s.test_messages.retain(|t| {
+            (&t.licensee_id, &t.contact_id, t.at, t.channel)
+                != (&record.licensee_id, &record.contact_id, record.at, record.channel)
+        });
+        s.test_messages.push(record.clone());
         Ok(())
     }
 

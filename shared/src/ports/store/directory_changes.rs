@@ -6,6 +6,7 @@
 //! outcome on the contact.
 
 use super::StoreError;
+use crate::domain::delivery::DeliveryState;
 use crate::domain::policy::Channel;
 use crate::domain::{Contact, Group};
 use crate::ids::{ContactId, GroupId, LicenseeId};
@@ -97,6 +98,41 @@ pub struct TestMessageRecord {
     pub by: String,
     #[serde(flatten)]
     pub outcome: TestOutcome,
+    /// What the provider's delivery receipt later said, once one came (only
+    /// for `Sent`); moves only forward, as an alert's delivery status does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivery: Option<TestDelivery>,
+}
+
+impl TestMessageRecord {
+    /// The provider's message id, for a test the provider took.
+    pub fn provider_message_id(&self) -> Option<&str> {
+        match &self.outcome {
+            TestOutcome::Sent { provider_message_id } => Some(provider_message_id),
+            _ => None,
+        }
+    }
+}
+
+/// A test message's delivery status, from the provider's receipt: no
+/// fallback and no timeline, only shown on the contact.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TestDelivery {
+    pub state: DeliveryState,
+    /// The provider's time of the receipt that set this state.
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    /// The provider's code or short reason for a failure ("bounce: Permanent/General").
+    #[serde(default)]
+    pub detail: Option<String>,
+}
+
+impl TestDelivery {
+    /// Whether `next` moves the stored status forward: the rule of
+    /// `Delivery::advanced_by`, by `DeliveryState::rank`.
+    pub fn advanced_by(current: Option<&TestDelivery>, next: DeliveryState) -> bool {
+        current.is_none_or(|c| next.rank() > c.state.rank())
+    }
 }
 
 #[async_trait]
@@ -111,6 +147,8 @@ pub trait DirectoryChangeStore: Send + Sync {
     /// The audit trail, oldest first.
     async fn directory_changes(&self, licensee: &LicenseeId) -> Result<Vec<ChangeRecord>, StoreError>;
 
+    /// Records a test message; one the provider took (`Sent`) is found by its
+    /// provider message id for its receipts (`DeliveryStore::receipt_target`).
     async fn record_test_message(&self, record: &TestMessageRecord) -> Result<(), StoreError>;
 
     /// A contact's test messages, oldest first.

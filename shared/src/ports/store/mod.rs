@@ -15,10 +15,11 @@ mod shares;
 mod vault;
 
 pub use alerts::{AlertStore, Claim, Handed};
-pub use deliveries::DeliveryStore;
+pub use deliveries::{DeliveryStore, ReceiptTarget};
 pub use directory::{DirectoryStore, LapseNotice};
 pub use directory_changes::{
-    ChangeRecord, DirectoryChange, DirectoryChangeStore, TestMessageRecord, TestOutcome, ValueChange, MAX_VALUE_CHANGES,
+    ChangeRecord, DirectoryChange, DirectoryChangeStore, TestDelivery, TestMessageRecord, TestOutcome, ValueChange,
+    MAX_VALUE_CHANGES,
 };
 pub use incidents::{CreateOutcome, IncidentStore, ReportKey};
 pub use reports::{ReportRows, ReportStore};
