@@ -1,7 +1,8 @@
 //! The console's directory pages, each action run on the in-memory store and
 //! on DynamoDB in moto: contacts edited with versioned writes (a stale page
 //! refused), imports checked then applied (removals confirmed, errors by row
-//! and column), export, alert gaps by kind, groups and the audit trail.
+//! and column), export, alert gaps by kind, groups and the audit trail; test
+//! messages, and their delivery receipts replayed through the receipts function.
 
 use console::http_client::HttpClient;
 use console::oidc::Oidc;
@@ -632,6 +633,105 @@ async fn a_test_message_goes_through_the_sender_marked_as_a_test_and_shows_on_th
     assert_eq!(rig.h.store.test_messages(&lambeth(), &con("con-gold")).await.unwrap().len(), 2);
 }
 
+/// A sample SQS event's body (`events/FILE`), with the provider's message id
+/// `sample_id` replaced by `provider_id` and each `(from, to)` replaced.
+fn receipt_body(file: &str, sample_id: &str, provider_id: &str, replace: &[(&str, &str)]) -> String {
+    let path = format!("{}/../events/{file}", env!("CARGO_MANIFEST_DIR"));
+    let event: aws_lambda_events::event::sqs::SqsEvent =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let body = event.records[0].body.clone().unwrap().replace(sample_id, provider_id);
+    replace.iter().fold(body, |body, (from, to)| body.replace(from, to))
+}
+
+/// The receipts function as deployed beside this console's store.
+fn receipts_deps(rig: &Rig) -> receipts::Deps {
+    receipts::Deps {
+        store: rig.h.store.clone(),
+        queues: sim_tests::memory_channel_queues(),
+        clock: rig.h.clock.clone(),
+        ids: rig.h.ids.clone(),
+        link_key: sim::links::LinkKey::generate(),
+        link_lifetime: Duration::days(7),
+        sms_replies: None,
+    }
+}
+
+async fn a_test_messages_delivery_receipt_shows_on_the_contact(rig: Rig) {
+    use receipts::Outcome;
+    use sim::ports::store::TestOutcome;
+    const SES_SAMPLE: &str = "0102019355aa11bb-7c3e2f10-5d4a-4e8b-9f61-2a7c0b9e4d13-000000";
+    const SMS_SAMPLE: &str = "6a1e7c1b-2f4d-4b8e-9a3c-0d5e8f7a1b2c";
+    let (cookie, csrf) = admin(&rig).await;
+    // An SMS and an email at 02:10, another SMS a minute later.
+    for channel in ["sms", "email"] {
+        assert_eq!(post(&rig, TEST_PAGE, &cookie, &[("csrf", &csrf), ("channel", channel)]).await.status(), 303);
+    }
+    rig.h.clock.advance(Duration::minutes(1));
+    assert_eq!(post(&rig, TEST_PAGE, &cookie, &[("csrf", &csrf), ("channel", "sms")]).await.status(), 303);
+    let tests = rig.h.store.test_messages(&lambeth(), &con("con-gold")).await.unwrap();
+    let id_of = |channel: sim::domain::policy::Channel, minute: u8| {
+        let t = tests.iter().find(|t| t.channel == channel && t.at.minute() == minute).expect("the test is recorded");
+        match &t.outcome {
+            TestOutcome::Sent { provider_message_id } => provider_message_id.clone(),
+            other => panic!("not sent: {other:?}"),
+        }
+    };
+    use sim::domain::policy::Channel;
+    let (sms, email, blocked) = (id_of(Channel::Sms, 10), id_of(Channel::Email, 10), id_of(Channel::Sms, 11));
+    let page = get(&rig, "/console/directory/contacts/con-gold", &cookie).await;
+    assert_eq!(page.body().matches("No receipt yet").count(), 3, "{}", page.body());
+
+    // The providers' receipts, as SNS puts them on the receipts queue, through the receipts function.
+    let deps = receipts_deps(&rig);
+    let at = |hms: &str| {
+        let t = time::PrimitiveDateTime::parse(
+            &format!("2026-11-21 {hms}"),
+            time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]"),
+        )
+        .unwrap()
+        .assume_utc();
+        (t.unix_timestamp() * 1000).to_string()
+    };
+    let delivered =
+        receipt_body("receipts-sms-delivered.json", SMS_SAMPLE, &sms, &[("1795226504000", &at("02:11:30"))]);
+    let blocked_at = at("02:12:40");
+    let blocked_body = receipt_body(
+        "receipts-sms-carrier-unreachable.json",
+        SMS_SAMPLE,
+        &blocked,
+        &[
+            ("TEXT_CARRIER_UNREACHABLE", "TEXT_BLOCKED"),
+            ("Carrier is unreachable", "Blocked"),
+            ("1795226504000", &blocked_at),
+        ],
+    );
+    let ses = receipt_body("receipts-ses-delivery.json", SES_SAMPLE, &email, &[]);
+    for body in [&delivered, &blocked_body, &ses] {
+        // Found at once (no NotYet, no retry into the dead-letter queue).
+        let outcomes = receipts::handle(&deps, body).await.expect("a test message's receipt is matched");
+        assert_eq!(outcomes, [Outcome::TestMessage { advanced: true }]);
+    }
+    // A duplicate changes nothing; no fallback, no alert.
+    assert_eq!(receipts::handle(&deps, &ses).await.unwrap(), [Outcome::TestMessage { advanced: false }]);
+    for q in [&deps.queues.sms, &deps.queues.email, &deps.queues.whatsapp] {
+        assert!(drain(&**q).await.is_empty(), "a test's failure falls back to nothing");
+    }
+
+    let page = get(&rig, "/console/directory/contacts/con-gold", &cookie).await;
+    let body = page.body();
+    assert!(!body.contains("No receipt yet"), "{body}");
+    let row = |channel: &str, at: &str| {
+        format!("<td>21 Nov 2026 {at} UTC</td><td>{channel}</td><td>Sent: the provider took it</td>")
+    };
+    for (row, delivery) in [
+        (row("SMS", "02:10"), "Delivered 02:11 UTC"),
+        (row("email", "02:10"), "Delivered 02:10 UTC"),
+        (row("SMS", "02:11"), "Failed 02:12 UTC: TEXT_BLOCKED: Blocked"),
+    ] {
+        assert!(body.contains(&format!("{row}<td>{delivery}</td>")), "{row} {delivery}: {body}");
+    }
+}
+
 async fn only_admins_of_the_licensee_send_test_messages(rig: Rig) {
     let (duty, duty_csrf) = staff(&rig, "lambeth", "Dee Duty", &[ConsoleRole::Duty]).await;
     let (kent, kent_csrf) = staff(&rig, "kent", "Kay Admin", &[ConsoleRole::Admin]).await;
@@ -691,6 +791,7 @@ both!(
     an_admin_adds_a_police_caller_sees_its_key_once_and_revokes_it,
     marking_a_contact_away_stores_their_last_day_and_a_bad_date_is_named,
     a_test_message_goes_through_the_sender_marked_as_a_test_and_shows_on_the_contact,
+    a_test_messages_delivery_receipt_shows_on_the_contact,
     only_admins_of_the_licensee_send_test_messages,
     without_whatsapp_configured_its_button_says_so_and_nothing_is_sent,
 );

@@ -131,11 +131,27 @@ async fn sms_goes_through_send_text_message_with_the_configuration_set_and_the_n
     let id = sim::ids::IncidentId::parse(message["incident_id"].as_str().unwrap()).unwrap();
     let states: Vec<DeliveryState> = rig.h.store.deliveries(&id).await.unwrap().iter().map(|d| d.state).collect();
     assert_eq!(states, [DeliveryState::Delivered]);
-    // A receipt for a message SIM never sent is retried, then dead-lettered.
-    assert!(matches!(
-        receipts::handle(&deps, &sample("receipts-sms-delivered.json", "someone-elses")).await,
-        Err(receipts::ReceiptError::NotYet)
-    ));
+}
+
+#[tokio::test]
+async fn a_receipt_for_a_message_sim_never_sent_is_retried_while_the_index_may_lag_then_dropped() {
+    let rig = rig().await;
+    let deps = rig.receipts();
+    let stranger = sample("receipts-sms-delivered.json", "someone-elses");
+    // The event is 8 minutes old (02:01:44 at 02:10): the sender's SENT write or the index may be behind.
+    assert!(matches!(receipts::handle(&deps, &stranger).await, Err(receipts::ReceiptError::NotYet)));
+    // Past ten minutes it is for something SIM never sent: dropped, not retried into the dead-letter queue.
+    rig.h.clock.advance(Duration::minutes(2));
+    assert_eq!(receipts::handle(&deps, &stranger).await.unwrap(), [Outcome::Unknown]);
+    let failure = sample("receipts-sms-carrier-unreachable.json", "someone-elses");
+    assert_eq!(receipts::handle(&deps, &failure).await.unwrap(), [Outcome::Unknown]);
+    assert!(drain(&*rig.queues.email).await.is_empty(), "nothing fell back");
+    // A message SIM did send is still matched however late its receipt comes.
+    let (_, sent) = rig.send_one().await;
+    assert_eq!(sent.unwrap(), SendOutcome::Sent { provider_message_id: "eum-message-1".into() });
+    rig.h.clock.advance(Duration::days(2));
+    let late = sample("receipts-sms-delivered.json", "eum-message-1");
+    assert_eq!(receipts::handle(&deps, &late).await.unwrap(), [Outcome::Advanced { fell_back_to: None }]);
 }
 
 #[tokio::test]
