@@ -501,6 +501,52 @@ fn the_table_is_deletion_protected_and_can_use_the_councils_key() {
 }
 
 #[test]
+fn the_receipts_topics_are_under_a_key_ses_and_end_user_messaging_may_publish_with() {
+    const TOPICS: [&str; 3] = ["EmailEventsTopic", "SmsEventsTopic", "SmsInboundEventsTopic"];
+    let stack = Stack::ok(&[]);
+    let key = stack.resource("ReceiptsTopicsKey");
+    assert_eq!(key["Properties"]["EnableKeyRotation"], Value::Bool(true));
+    for topic in TOPICS {
+        let id = &stack.resource(topic)["Properties"]["KmsMasterKeyId"];
+        assert_eq!(refers_to(id).as_deref(), Some("ReceiptsTopicsKey"), "{topic} is under {id:?}");
+    }
+    // SES and End User Messaging SMS may use it to publish, for this account only; nobody else may use it.
+    let statements = key["Properties"]["KeyPolicy"]["Statement"].as_sequence().expect("a key policy").clone();
+    for service in ["ses.amazonaws.com", "sms-voice.amazonaws.com"] {
+        let grant = statements
+            .iter()
+            .find(|s| s["Principal"]["Service"].as_str() == Some(service))
+            .unwrap_or_else(|| panic!("the key policy does not let {service} use the key"));
+        assert_eq!(grant["Effect"], "Allow");
+        let actions: BTreeSet<String> = strings(&grant["Action"]).iter().filter_map(scalar).collect();
+        assert!(actions.contains("kms:GenerateDataKey*") && actions.contains("kms:Decrypt"), "{service}: {actions:?}");
+        let account = &grant["Condition"]["StringEquals"]["aws:SourceAccount"];
+        assert_eq!(refers_to(account).as_deref(), Some("AWS::AccountId"), "{service} is not scoped to the account");
+    }
+    for s in &statements {
+        let actions: Vec<String> = strings(&s["Action"]).iter().filter_map(scalar).collect();
+        let uses = actions.iter().any(|a| a == "kms:*" || a == "kms:Decrypt" || a.starts_with("kms:GenerateDataKey"));
+        assert!(!uses || s["Principal"]["Service"].is_string(), "only the two services use the key: {s:?}");
+        assert_ne!(s["Principal"], "*");
+    }
+
+    // With the council's own key, the topics are under it and no key is created.
+    let council = "arn:aws:kms:eu-west-2:123456789012:key/4f1c2a7e-9b3d-4e8f-a6c1-2d7e9f0b3a5c";
+    let own = Stack::ok(&[("KmsKeyArn", council)]);
+    assert!(!own.resources().contains_key("ReceiptsTopicsKey"));
+    for topic in TOPICS {
+        assert_eq!(own.resource(topic)["Properties"]["KmsMasterKeyId"], council, "{topic}");
+    }
+    // No topic of either deploy is under the AWS-managed key, which SES and End User Messaging cannot use.
+    for deploy in [&stack, &own] {
+        for (name, topic) in deploy.of_type("AWS::SNS::Topic") {
+            let id = scalar(&topic["Properties"]["KmsMasterKeyId"]).unwrap_or_default();
+            assert!(!id.starts_with("alias/aws/"), "{name} is under {id}");
+        }
+    }
+}
+
+#[test]
 fn every_dead_letter_queue_url_is_an_output() {
     let stack = Stack::ok(&[]);
     let dlqs: BTreeSet<String> = stack
