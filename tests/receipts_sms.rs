@@ -298,3 +298,29 @@ async fn a_code_after_its_link_expired_is_answered_and_acknowledges_nothing() {
     assert!(rig.acknowledged().await.is_empty());
     assert_eq!(rig.answered(), [(gold.mobile.clone(), receipts::sms_reply::EXPIRED.to_owned())]);
 }
+
+#[tokio::test]
+async fn a_reply_to_a_test_message_acknowledges_nothing_and_is_answered() {
+    use sim::ports::store::{TestMessageRecord, TestOutcome};
+    let rig = rig().await;
+    let test = TestMessageRecord {
+        licensee_id: sim::demo::lambeth(),
+        contact_id: sim::ids::ContactId::parse("con-gold").unwrap(),
+        channel: Channel::Sms,
+        at: START,
+        by: "stf-lambeth-ada-admin".into(),
+        outcome: TestOutcome::Sent { provider_message_id: "test-sms-1".into() },
+        delivery: None,
+    };
+    rig.h.store.record_test_message(&test).await.unwrap();
+    let gold = SentSms {
+        contact: "con-gold".into(),
+        mobile: "+447700900002".into(),
+        message_id: "test-sms-1".into(),
+        text: String::new(),
+    };
+    // SIM did text this number (a test), so it is answered; there is nothing to acknowledge.
+    assert_eq!(rig.reply(&gold, &gold, "OK").await, [Outcome::Refused]);
+    assert!(rig.acknowledged().await.is_empty());
+    assert_eq!(rig.answered(), [(gold.mobile.clone(), receipts::sms_reply::NOT_RECOGNISED.to_owned())]);
+}
