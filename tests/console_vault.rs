@@ -6,9 +6,7 @@
 //! erasure and subject access search work. The canary name is searched for
 //! in every log line, redirect and timeline entry the console produced.
 
-use console::http_client::HttpClient;
-use console::oidc::Oidc;
-use console::{handle, Deps, OidcConfig};
+use console::{handle, Deps};
 use sim::adapters::memory_console::MemoryConsoleStore;
 use sim::adapters::memory_keys::MemoryKeys;
 use sim::adapters::memory_queue::MemoryQueue;
@@ -75,34 +73,10 @@ async fn rig() -> Rig {
     let subject = vault.add(&lambeth, &inc(INCIDENT), &record(CANARY), &police).await.unwrap();
     vault.add(&lambeth, &inc("inc-earlier"), &record(CANARY), &police).await.unwrap();
     let console = Arc::new(MemoryConsoleStore::new());
-    let config = OidcConfig {
-        issuer: "http://127.0.0.1:9".into(),
-        client_id: "unused".into(),
-        client_secret: "unused".into(),
-        redirect_uri: "http://127.0.0.1:9/console/auth/callback".into(),
-    };
-    let deps = Deps {
-        store: h.store.clone(),
-        search: memory.clone(),
-        staff: console.clone(),
-        sessions: console.clone(),
-        oidc: Oidc::new(config, HttpClient::new().unwrap(), h.clock.clone()),
-        clock: h.clock.clone(),
-        ids: h.ids.clone(),
-        escalation: Arc::new(MemoryQueue::new("escalation")),
-        queues: sim_tests::memory_channel_queues(),
-        briefings: Arc::new(MemoryQueue::new("briefings")),
-        scheduler: Arc::new(sim::adapters::memory_scheduler::MemoryScheduler::new(
-            h.clock.clone(),
-            Arc::new(MemoryQueue::new("briefings")),
-        )),
-        licensees: None,
-        vault: Some(vault.clone()),
-        test_senders: console::TestSenders::all(std::sync::Arc::new(
-            sim::adapters::recording_sender::RecordingSender::default(),
-        )),
-        handoff: Arc::new(sim::adapters::memory_queue::MemoryQueue::new("categorise")),
-    };
+    let deps = console_deps(h.store.clone(), memory.clone(), h.clock.clone(), h.ids.clone())
+        .console(console.clone())
+        .vault(vault.clone())
+        .build();
     Rig { deps, console, store: memory, vault, dpo_mail, clock: h.clock.clone(), subject }
 }
 
