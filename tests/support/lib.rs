@@ -265,6 +265,7 @@ pub async fn moto_unreachable_queue() -> SqsQueue {
 pub mod browser;
 pub mod console_deps;
 pub mod eum_server;
+pub mod logs;
 pub mod whatsapp_server;
 
 pub use console_deps::{console_deps, ConsoleDepsBuilder};
