@@ -3,8 +3,6 @@
 //! ID token is refused with nothing created, and a rotated signing key is
 //! picked up by refreshing the cached key set.
 
-use console::http_client::HttpClient;
-use console::oidc::Oidc;
 use console::{handle, Deps, OidcConfig};
 use http_body_util::Empty;
 use hyper_util::client::legacy::Client;
@@ -17,6 +15,7 @@ use sim::ids::LicenseeId;
 use sim::ports::sessions::{AuditKind, SessionStore};
 use sim::ports::staff::StaffStore;
 use sim_cli::dev_oidc::{DevOidc, DevPerson, Tamper};
+use sim_tests::console_deps;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use time::{Duration, OffsetDateTime};
@@ -56,28 +55,10 @@ async fn world() -> World {
         redirect_uri: REDIRECT.into(),
     };
     let memory = Arc::new(MemoryStore::new());
-    let deps = Deps {
-        store: memory.clone(),
-        search: memory,
-        staff: console.clone(),
-        sessions: console.clone(),
-        oidc: Oidc::new(config, HttpClient::new().unwrap(), clock.clone()),
-        clock: clock.clone(),
-        ids: Arc::new(sim::ids::RandomIds),
-        escalation: Arc::new(sim::adapters::memory_queue::MemoryQueue::new("escalation")),
-        queues: sim_tests::memory_channel_queues(),
-        briefings: Arc::new(sim::adapters::memory_queue::MemoryQueue::new("briefings")),
-        scheduler: Arc::new(sim::adapters::memory_scheduler::MemoryScheduler::new(
-            clock.clone(),
-            Arc::new(sim::adapters::memory_queue::MemoryQueue::new("briefings")),
-        )),
-        licensees: None,
-        vault: None,
-        test_senders: console::TestSenders::all(std::sync::Arc::new(
-            sim::adapters::recording_sender::RecordingSender::default(),
-        )),
-        handoff: Arc::new(sim::adapters::memory_queue::MemoryQueue::new("categorise")),
-    };
+    let deps = console_deps(memory.clone(), memory, clock.clone(), Arc::new(sim::ids::RandomIds))
+        .console(console.clone())
+        .oidc(config)
+        .build();
     World { provider, deps, console, clock }
 }
 

@@ -4,9 +4,7 @@
 //! and column), export, alert gaps by kind, groups and the audit trail; test
 //! messages, and their delivery receipts replayed through the receipts function.
 
-use console::http_client::HttpClient;
-use console::oidc::Oidc;
-use console::{handle, Deps, OidcConfig};
+use console::{handle, Deps};
 use sim::adapters::memory_console::MemoryConsoleStore;
 use sim::adapters::memory_queue::MemoryQueue;
 use sim::adapters::memory_store::MemoryStore;
@@ -34,33 +32,11 @@ pub struct Rig {
 async fn rig_on(store: Arc<dyn Store>) -> Rig {
     let h = Harness::new(store, Arc::new(MemoryQueue::new("categorise"))).seeded().await;
     let console = Arc::new(MemoryConsoleStore::new());
-    let config = OidcConfig {
-        issuer: "http://127.0.0.1:9".into(),
-        client_id: "unused".into(),
-        client_secret: "unused".into(),
-        redirect_uri: "http://127.0.0.1:9/console/auth/callback".into(),
-    };
     let sent = Arc::new(RecordingSender::default());
-    let deps = Deps {
-        store: h.store.clone(),
-        search: Arc::new(MemoryStore::new()),
-        staff: console.clone(),
-        sessions: console.clone(),
-        oidc: Oidc::new(config, HttpClient::new().unwrap(), h.clock.clone()),
-        clock: h.clock.clone(),
-        ids: h.ids.clone(),
-        escalation: Arc::new(MemoryQueue::new("escalation")),
-        licensees: None,
-        queues: sim_tests::memory_channel_queues(),
-        briefings: Arc::new(MemoryQueue::new("briefings")),
-        scheduler: Arc::new(sim::adapters::memory_scheduler::MemoryScheduler::new(
-            h.clock.clone(),
-            Arc::new(MemoryQueue::new("briefings")),
-        )),
-        vault: None,
-        test_senders: console::TestSenders::all(sent.clone()),
-        handoff: Arc::new(sim::adapters::memory_queue::MemoryQueue::new("categorise")),
-    };
+    let deps = console_deps(h.store.clone(), Arc::new(MemoryStore::new()), h.clock.clone(), h.ids.clone())
+        .console(console.clone())
+        .test_sender(sent.clone())
+        .build();
     Rig { h, deps, console, sent }
 }
 

@@ -3,8 +3,6 @@
 //! `tests/oidc/install.sh`). The browser's part is played by a small HTTP
 //! client that follows the provider's redirects and keeps its cookies.
 
-use console::http_client::HttpClient;
-use console::oidc::Oidc;
 use console::{handle, Deps, OidcConfig};
 use http_body_util::{BodyExt, Empty};
 use hyper_util::client::legacy::Client;
@@ -16,6 +14,7 @@ use sim::domain::staff::{ConsoleRole, Login, StaffEmail, StaffId, StaffMember};
 use sim::ids::LicenseeId;
 use sim::ports::sessions::{AuditKind, SessionStore};
 use sim::ports::staff::StaffStore;
+use sim_tests::console_deps;
 use std::collections::{BTreeSet, HashMap};
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -108,28 +107,11 @@ async fn world(allowed: Option<Vec<LicenseeId>>) -> World {
         redirect_uri: REDIRECT.into(),
     };
     let memory = Arc::new(MemoryStore::new());
-    let deps = Deps {
-        store: memory.clone(),
-        search: memory,
-        staff: console.clone(),
-        sessions: console.clone(),
-        oidc: Oidc::new(config, HttpClient::new().unwrap(), clock.clone()),
-        clock: clock.clone(),
-        ids: Arc::new(sim::ids::RandomIds),
-        escalation: Arc::new(sim::adapters::memory_queue::MemoryQueue::new("escalation")),
-        queues: sim_tests::memory_channel_queues(),
-        briefings: Arc::new(sim::adapters::memory_queue::MemoryQueue::new("briefings")),
-        scheduler: Arc::new(sim::adapters::memory_scheduler::MemoryScheduler::new(
-            clock.clone(),
-            Arc::new(sim::adapters::memory_queue::MemoryQueue::new("briefings")),
-        )),
-        licensees: allowed,
-        vault: None,
-        test_senders: console::TestSenders::all(std::sync::Arc::new(
-            sim::adapters::recording_sender::RecordingSender::default(),
-        )),
-        handoff: Arc::new(sim::adapters::memory_queue::MemoryQueue::new("categorise")),
-    };
+    let deps = console_deps(memory.clone(), memory, clock.clone(), Arc::new(sim::ids::RandomIds))
+        .console(console.clone())
+        .oidc(config)
+        .licensees(allowed)
+        .build();
     World { provider, deps, console, clock }
 }
 

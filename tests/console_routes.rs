@@ -2,9 +2,7 @@
 //! a Kent duty officer tried on every console route (listed from the router
 //! itself, so a new route cannot be missed) with Lambeth's ids gets 404.
 
-use console::http_client::HttpClient;
-use console::oidc::Oidc;
-use console::{handle, routes, Deps, OidcConfig};
+use console::{handle, routes, Deps};
 use sim::adapters::memory_console::MemoryConsoleStore;
 use sim::adapters::memory_queue::MemoryQueue;
 use sim::adapters::memory_scheduler::MemoryScheduler;
@@ -61,32 +59,15 @@ async fn rig_on(
     let sms = Arc::new(MemoryQueue::new("sms"));
     let briefings = Arc::new(MemoryQueue::new("briefings"));
     let scheduler = Arc::new(MemoryScheduler::new(h.clock.clone(), briefings.clone()));
-    let config = OidcConfig {
-        // Never reached: these tests sign in by putting sessions in the store.
-        issuer: "http://127.0.0.1:9".into(),
-        client_id: "unused".into(),
-        client_secret: "unused".into(),
-        redirect_uri: "http://127.0.0.1:9/console/auth/callback".into(),
-    };
-    let deps = Deps {
-        store: h.store.clone(),
-        search,
-        staff: console.clone(),
-        sessions: console.clone(),
-        oidc: Oidc::new(config, HttpClient::new().unwrap(), h.clock.clone()),
-        clock: h.clock.clone(),
-        ids: h.ids.clone(),
-        escalation: escalation.clone(),
-        queues: sim::ports::ChannelQueues { sms: sms.clone(), ..memory_channel_queues() },
-        briefings: briefings.clone(),
-        scheduler: scheduler.clone(),
-        licensees: None,
-        vault: Some(Arc::new(sim::startup::local_vault(h.store.clone(), h.clock.clone(), h.ids.clone()))),
-        test_senders: console::TestSenders::all(std::sync::Arc::new(
-            sim::adapters::recording_sender::RecordingSender::default(),
-        )),
-        handoff: Arc::new(sim::adapters::memory_queue::MemoryQueue::new("categorise")),
-    };
+    // Signing in is by putting sessions in the console store.
+    let deps = console_deps(h.store.clone(), search, h.clock.clone(), h.ids.clone())
+        .console(console.clone())
+        .escalation(escalation.clone())
+        .queues(sim::ports::ChannelQueues { sms: sms.clone(), ..memory_channel_queues() })
+        .briefings(briefings.clone())
+        .scheduler(scheduler.clone())
+        .vault(Arc::new(sim::startup::local_vault(h.store.clone(), h.clock.clone(), h.ids.clone())))
+        .build();
     let record = sim::domain::subject::SubjectRecord::from_json(
         &serde_json::json!({"role": "witness", "name": "A Witness"}),
         START.date(),

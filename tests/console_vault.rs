@@ -6,9 +6,7 @@
 //! erasure and subject access search work. The canary name is searched for
 //! in every log line, redirect and timeline entry the console produced.
 
-use console::http_client::HttpClient;
-use console::oidc::Oidc;
-use console::{handle, Deps, OidcConfig};
+use console::{handle, Deps};
 use sim::adapters::memory_console::MemoryConsoleStore;
 use sim::adapters::memory_keys::MemoryKeys;
 use sim::adapters::memory_queue::MemoryQueue;
@@ -25,7 +23,7 @@ use sim::ports::store::{AccessAction, AccessEntry, VaultStore};
 use sim::vault::{Agreement, DpoAlert, Reader, Vault};
 use sim_tests::*;
 use std::collections::BTreeSet;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use time::Duration;
 
 /// A name that appears nowhere else, so finding it anywhere is a leak.
@@ -75,34 +73,10 @@ async fn rig() -> Rig {
     let subject = vault.add(&lambeth, &inc(INCIDENT), &record(CANARY), &police).await.unwrap();
     vault.add(&lambeth, &inc("inc-earlier"), &record(CANARY), &police).await.unwrap();
     let console = Arc::new(MemoryConsoleStore::new());
-    let config = OidcConfig {
-        issuer: "http://127.0.0.1:9".into(),
-        client_id: "unused".into(),
-        client_secret: "unused".into(),
-        redirect_uri: "http://127.0.0.1:9/console/auth/callback".into(),
-    };
-    let deps = Deps {
-        store: h.store.clone(),
-        search: memory.clone(),
-        staff: console.clone(),
-        sessions: console.clone(),
-        oidc: Oidc::new(config, HttpClient::new().unwrap(), h.clock.clone()),
-        clock: h.clock.clone(),
-        ids: h.ids.clone(),
-        escalation: Arc::new(MemoryQueue::new("escalation")),
-        queues: sim_tests::memory_channel_queues(),
-        briefings: Arc::new(MemoryQueue::new("briefings")),
-        scheduler: Arc::new(sim::adapters::memory_scheduler::MemoryScheduler::new(
-            h.clock.clone(),
-            Arc::new(MemoryQueue::new("briefings")),
-        )),
-        licensees: None,
-        vault: Some(vault.clone()),
-        test_senders: console::TestSenders::all(std::sync::Arc::new(
-            sim::adapters::recording_sender::RecordingSender::default(),
-        )),
-        handoff: Arc::new(sim::adapters::memory_queue::MemoryQueue::new("categorise")),
-    };
+    let deps = console_deps(h.store.clone(), memory.clone(), h.clock.clone(), h.ids.clone())
+        .console(console.clone())
+        .vault(vault.clone())
+        .build();
     Rig { deps, console, store: memory, vault, dpo_mail, clock: h.clock.clone(), subject }
 }
 
@@ -367,46 +341,9 @@ async fn the_dpo_reads_the_log_exports_it_searches_by_person_and_erases_one_reco
     assert!(rig.vault.read(&sim::demo::lambeth(), &inc("inc-earlier"), &earlier, &reader, &purpose).await.is_ok());
 }
 
-/// Log lines written while the guard lives, on this thread.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
-    type Writer = Captured;
-    fn make_writer(&'a self) -> Captured {
-        self.clone()
-    }
-}
-
 #[tokio::test]
 async fn the_canary_reaches_no_log_line_redirect_or_timeline_from_the_console_pages() {
-    // The capture is this test binary's global subscriber, installed once: a thread-scoped one
-    // (`set_default`) missed events now and then while the binary's other tests ran beside it, as
-    // tracing's callsite interest is shared by every thread. Other tests' lines land in it too, which
-    // only widens the search.
-    static CAPTURED: std::sync::OnceLock<Captured> = std::sync::OnceLock::new();
-    let captured = CAPTURED
-        .get_or_init(|| {
-            let captured = Captured::default();
-            let subscriber = tracing_subscriber::fmt()
-                .json()
-                .with_max_level(tracing::Level::TRACE)
-                .with_writer(captured.clone())
-                .finish();
-            tracing::subscriber::set_global_default(subscriber).expect("no other global subscriber in this binary");
-            captured
-        })
-        .clone();
+    let captured = sim_tests::logs::captured_logs();
     let rig = rig().await;
     let (dpo, csrf) = member(&rig, "lambeth", ConsoleRole::Dpo).await;
     let (duty, duty_csrf) = member(&rig, "lambeth", ConsoleRole::Duty).await;
@@ -451,7 +388,7 @@ async fn the_canary_reaches_no_log_line_redirect_or_timeline_from_the_console_pa
             }
         }
     }
-    let logs = String::from_utf8_lossy(&captured.0.lock().unwrap()).into_owned();
+    let logs = captured.text();
     assert!(logs.contains("subject record viewed"), "the capture works");
     for part in ["Quillon", "Zarathustra", "Canaryvex", "SE11 5QY"] {
         assert!(!logs.contains(part), "{part} in a log line");

@@ -4,93 +4,14 @@
 //! record after choosing a lawful condition and giving a reason, and reads
 //! the access log. axe-core finds no violations on any of those pages.
 
-use fantoccini::{Client, ClientBuilder, Locator};
-use hyper_util::client::legacy::connect::HttpConnector;
+use fantoccini::Locator;
 use sim::clock::ManualClock;
 use sim::ids::SequentialIds;
 use sim_cli::local::{build, serve, Backing};
+use sim_tests::browser::{axe_clean, text, ChromeDriver};
 use sim_tests::*;
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
-
-struct ChromeDriver {
-    child: Child,
-    url: String,
-}
-
-impl ChromeDriver {
-    async fn start() -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let child = Command::new("chromedriver")
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("chromedriver is installed (Debian: apt-get install chromium chromium-driver)");
-        for _ in 0..100 {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                break;
-            }
-            tokio::time::sleep(StdDuration::from_millis(50)).await;
-        }
-        Self { child, url: format!("http://127.0.0.1:{port}") }
-    }
-
-    async fn browser(&self, width: u32) -> Client {
-        let profile = std::env::temp_dir().join(unique("sim-chromium"));
-        let mut caps = serde_json::Map::new();
-        caps.insert(
-            "goog:chromeOptions".into(),
-            serde_json::json!({
-                "binary": "/usr/bin/chromium",
-                "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                         "--disable-background-networking", "--disable-component-update", "--no-first-run",
-                         "--disable-sync", format!("--window-size={width},900"), format!("--user-data-dir={}", profile.display())]
-            }),
-        );
-        ClientBuilder::new(HttpConnector::new())
-            .capabilities(caps)
-            .connect(&self.url)
-            .await
-            .expect("a Chromium session")
-    }
-}
-
-impl Drop for ChromeDriver {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// axe-core's violations on the current page, as "rule: help" lines.
-async fn axe_violations(browser: &Client) -> Vec<String> {
-    let dir = env!("CARGO_MANIFEST_DIR");
-    let installed = Command::new("bash").arg(format!("{dir}/oidc/install.sh")).status().unwrap();
-    assert!(installed.success(), "tests/oidc/install.sh failed (npm install axe-core)");
-    let axe = std::fs::read_to_string(format!("{dir}/oidc/node_modules/axe-core/axe.min.js")).unwrap();
-    browser.execute(&axe, vec![]).await.expect("axe-core loads");
-    let result = browser
-        .execute_async(
-            "const done = arguments[arguments.length - 1];\
-             axe.run(document).then(r => done(r.violations.map(v => v.id + ': ' + v.help + ' ' + \
-             v.nodes.map(n => n.target.join(' ')).join(', '))));",
-            vec![],
-        )
-        .await
-        .expect("axe runs");
-    result.as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_owned()).collect()
-}
-
-async fn text(browser: &Client, css: &str) -> String {
-    browser.find(Locator::Css(css)).await.unwrap().text().await.unwrap()
-}
-
-async fn axe_clean(browser: &Client, page: &str) {
-    let violations = axe_violations(browser).await;
-    assert!(violations.is_empty(), "axe on {page}: {violations:#?}");
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_dpo_adds_and_opens_a_record_and_reads_the_log_on_accessible_pages() {

@@ -462,9 +462,7 @@ mod console_pages {
     //! duty officer confirms, Southwark's accepts; Southwark's staff see the
     //! shared incident and nothing else of Lambeth's; a withdrawal ends it.
     use super::*;
-    use console::http_client::HttpClient;
-    use console::oidc::Oidc;
-    use console::{handle, routes, OidcConfig};
+    use console::{handle, routes};
     use sim::adapters::memory_console::MemoryConsoleStore;
     use sim::domain::staff::{ConsoleRole, StaffId, StaffMember};
     use sim::ports::sessions::{Session, SessionStore};
@@ -481,34 +479,10 @@ mod console_pages {
         let h = Harness::new(memory.clone(), Arc::new(MemoryQueue::new("categorise"))).seeded().await;
         let rig = Rig::new(h, memory_channel_queues()).await;
         let store = Arc::new(MemoryConsoleStore::new());
-        let config = OidcConfig {
-            issuer: "http://127.0.0.1:9".into(),
-            client_id: "unused".into(),
-            client_secret: "unused".into(),
-            redirect_uri: "http://127.0.0.1:9/console/auth/callback".into(),
-        };
-        let deps = console::Deps {
-            store: rig.h.store.clone(),
-            search: memory,
-            staff: store.clone(),
-            sessions: store.clone(),
-            oidc: Oidc::new(config, HttpClient::new().unwrap(), rig.h.clock.clone()),
-            clock: rig.h.clock.clone(),
-            ids: rig.h.ids.clone(),
-            escalation: Arc::new(MemoryQueue::new("escalation")),
-            queues: memory_channel_queues(),
-            briefings: Arc::new(MemoryQueue::new("briefings")),
-            scheduler: Arc::new(sim::adapters::memory_scheduler::MemoryScheduler::new(
-                rig.h.clock.clone(),
-                Arc::new(MemoryQueue::new("briefings")),
-            )),
-            licensees: None,
-            vault: None,
-            test_senders: console::TestSenders::all(std::sync::Arc::new(
-                sim::adapters::recording_sender::RecordingSender::default(),
-            )),
-            handoff: rig.h.queue.clone(),
-        };
+        let deps = console_deps(rig.h.store.clone(), memory, rig.h.clock.clone(), rig.h.ids.clone())
+            .console(store.clone())
+            .handoff(rig.h.queue.clone())
+            .build();
         Console { rig, deps, store }
     }
 

@@ -4,9 +4,7 @@
 //! report, and its report row brought up to date by replaying the recorded
 //! stream records through the reports function.
 
-use console::http_client::HttpClient;
-use console::oidc::Oidc;
-use console::{Deps, OidcConfig};
+use console::Deps;
 use sim::adapters::memory_console::MemoryConsoleStore;
 use sim::adapters::memory_queue::MemoryQueue;
 use sim::adapters::memory_store::MemoryStore;
@@ -44,35 +42,8 @@ pub async fn rig() -> Rig {
     assert_eq!(reports::handle(&*h.store, &records).await, reports::BatchResponse::default());
 
     let console = Arc::new(MemoryConsoleStore::new());
-    let config = OidcConfig {
-        // Never reached: these tests sign in by putting sessions in the store.
-        issuer: "http://127.0.0.1:9".into(),
-        client_id: "unused".into(),
-        client_secret: "unused".into(),
-        redirect_uri: "http://127.0.0.1:9/console/auth/callback".into(),
-    };
-    let deps = Deps {
-        store: h.store.clone(),
-        search: memory,
-        staff: console.clone(),
-        sessions: console.clone(),
-        oidc: Oidc::new(config, HttpClient::new().unwrap(), h.clock.clone()),
-        clock: h.clock.clone(),
-        ids: h.ids.clone(),
-        escalation: Arc::new(MemoryQueue::new("escalation")),
-        queues: sim_tests::memory_channel_queues(),
-        briefings: Arc::new(MemoryQueue::new("briefings")),
-        scheduler: Arc::new(sim::adapters::memory_scheduler::MemoryScheduler::new(
-            h.clock.clone(),
-            Arc::new(MemoryQueue::new("briefings")),
-        )),
-        licensees: None,
-        vault: None,
-        test_senders: console::TestSenders::all(std::sync::Arc::new(
-            sim::adapters::recording_sender::RecordingSender::default(),
-        )),
-        handoff: Arc::new(sim::adapters::memory_queue::MemoryQueue::new("categorise")),
-    };
+    // Signing in is by putting sessions in the console store.
+    let deps = console_deps(h.store.clone(), memory, h.clock.clone(), h.ids.clone()).console(console.clone()).build();
     Rig { h, deps, console }
 }
 

@@ -16,7 +16,7 @@ use sim::ports::store::prelude::*;
 use sim::ports::store::{AccessAction, SealedSubject, SubjectRef, VaultStore};
 use sim::vault::{Agreement, DpoAlert, Purpose, Reader, Vault, VaultError};
 use sim_tests::*;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use time::macros::date;
 use time::Duration;
 
@@ -73,38 +73,6 @@ fn memory_vault() -> (Vault, Arc<MemoryStore>, Arc<ManualClock>) {
 
 fn inc(id: &str) -> IncidentId {
     IncidentId::parse(id).unwrap()
-}
-
-/// Log lines written while the guard lives, on this thread (tokio's test runtime is current-thread).
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
-    type Writer = Captured;
-    fn make_writer(&'a self) -> Captured {
-        self.clone()
-    }
-}
-
-impl Captured {
-    fn install(&self) -> tracing::subscriber::DefaultGuard {
-        let subscriber =
-            tracing_subscriber::fmt().json().with_max_level(tracing::Level::TRACE).with_writer(self.clone()).finish();
-        tracing::subscriber::set_default(subscriber)
-    }
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
-    }
 }
 
 /// Reports the fixture incident; returns its id.
@@ -196,8 +164,7 @@ async fn a_permitted_caller_stores_a_sealed_record_that_listed_roles_read_with_a
 #[tokio::test]
 async fn no_personal_value_reaches_a_response_log_line_queue_body_message_status_or_timeline() {
     let h = memory_harness().await;
-    let logs = Captured::default();
-    let _guard = logs.install();
+    let logs = sim_tests::logs::captured_logs();
     let id = reported(&h).await;
     grant_subjects(&h).await;
     let mut responses = Vec::new();

@@ -7,7 +7,7 @@
 #[cfg(all(feature = "dynamodb", feature = "sqs"))]
 use crate::adapters::{dynamodb::DynamoStore, sqs::SqsQueue};
 #[cfg(all(feature = "dynamodb", feature = "sqs"))]
-use crate::config::{parsed_or, required, ConfigError};
+use crate::config::{required, ConfigError};
 #[cfg(all(feature = "dynamodb", feature = "sqs"))]
 use crate::ports::{ChannelQueues, Queue};
 #[cfg(all(feature = "dynamodb", feature = "sqs"))]
@@ -92,6 +92,7 @@ pub async fn sender(
     sender: Arc<dyn crate::ports::Sender>,
     aws: &aws_config::SdkConfig,
 ) -> Result<crate::sending::SenderDeps, Box<dyn std::error::Error + Send + Sync>> {
+    use crate::config::parsed_or;
     use crate::sending::{fallback_for, Fallback, Links, Pacer, SenderDeps};
     let links = Links {
         key: link_key(aws).await?,
@@ -196,8 +197,9 @@ pub async fn webhook_secrets(
     Ok((verify_token, app_secret.into_bytes(), queue(aws, "RECEIPTS_QUEUE_URL")?))
 }
 
-/// Reads an optional setting: unset and empty are the same.
-#[cfg(feature = "aws")]
+/// Reads an optional setting: unset and empty are the same. Only the
+/// providers below read one: the cfg is theirs, so no feature set leaves it unused.
+#[cfg(any(all(feature = "sns", feature = "eum-sms"), feature = "ses"))]
 fn optional(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|s| !s.is_empty())
 }

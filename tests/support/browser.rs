@@ -3,7 +3,7 @@
 //! by `tests/oidc/install.sh`) for accessibility checks.
 
 use crate::unique;
-use fantoccini::{Client, ClientBuilder};
+use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration as StdDuration;
@@ -76,4 +76,15 @@ pub async fn axe_violations(browser: &Client) -> Vec<String> {
         .await
         .expect("axe runs");
     result.as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_owned()).collect()
+}
+
+/// Fails the test, naming `page`, if axe-core finds any violation on the current page.
+pub async fn axe_clean(browser: &Client, page: &str) {
+    let violations = axe_violations(browser).await;
+    assert!(violations.is_empty(), "axe on {page}: {violations:#?}");
+}
+
+/// The text of the first element matching `css`.
+pub async fn text(browser: &Client, css: &str) -> String {
+    browser.find(Locator::Css(css)).await.unwrap().text().await.unwrap()
 }

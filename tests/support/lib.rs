@@ -263,8 +263,12 @@ pub async fn moto_unreachable_queue() -> SqsQueue {
 }
 
 pub mod browser;
+pub mod console_deps;
 pub mod eum_server;
+pub mod logs;
 pub mod whatsapp_server;
+
+pub use console_deps::{console_deps, ConsoleDepsBuilder};
 
 /// What moto recorded as sent: (SMS as (number, text), emails as (to, subject, html)).
 pub async fn moto_sent() -> (Vec<(String, String)>, Vec<(String, String, String)>) {

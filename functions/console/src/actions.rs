@@ -5,13 +5,14 @@
 
 use crate::{incidents, pages, session, Deps, Failure, SignedIn};
 use http::{Request, Response, StatusCode};
+use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use sim::domain::choice::Choice;
 use sim::domain::notification::{AckNote, AckVia, Acknowledgement, EscalationCheck};
 use sim::domain::notification::{Notification, NotificationKey, NotificationStatus, Step};
 use sim::domain::policy::Channel;
 use sim::domain::staff::ConsoleRole;
-use sim::domain::{Event, TimelineEvent};
+use sim::domain::{Event, Incident, TimelineEvent};
 use sim::ids::ContactId;
 use sim::ports::DelayedCheck;
 use sim::web;
@@ -73,7 +74,7 @@ pub async fn escalate_now(
     );
     store.append_event(&event).await?;
     tracing::info!(incident_id = %incident.id, step = next + 1, staff = %who.member.id, "escalated now");
-    Ok(web::redirect(&format!("/console/incidents/{}", incident.id)))
+    Ok(back(&incident))
 }
 
 #[derive(Deserialize)]
@@ -83,9 +84,15 @@ struct OnBehalf {
     note: String,
 }
 
+impl DutyForm for OnBehalf {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
 /// The checks every action shares: a 404 for anything not this licensee's,
 /// a 403 for a stale form or a role that may not act.
-pub(crate) fn may_act(who: &SignedIn, csrf: &str) -> Option<Response<String>> {
+fn may_act(who: &SignedIn, csrf: &str) -> Option<Response<String>> {
     if !session::equal(csrf, &who.session.csrf) {
         return Some(pages::problem(
             StatusCode::FORBIDDEN,
@@ -96,6 +103,27 @@ pub(crate) fn may_act(who: &SignedIn, csrf: &str) -> Option<Response<String>> {
         return Some(pages::problem(StatusCode::FORBIDDEN, "Only duty officers can do that."));
     }
     None
+}
+
+/// A duty officer's form: its CSRF token, read by `duty_form`.
+pub(crate) trait DutyForm: DeserializeOwned {
+    fn csrf(&self) -> &str;
+}
+
+/// The posted form, checked: a 400 if it cannot be read, then `may_act`'s 403s.
+pub(crate) fn duty_form<F: DutyForm>(who: &SignedIn, req: &Request<Vec<u8>>) -> Result<F, Response<String>> {
+    let Ok(form) = web::parse_form::<F>(req.body()) else {
+        return Err(pages::problem(StatusCode::BAD_REQUEST, "The form could not be read. Go back and try again."));
+    };
+    match may_act(who, form.csrf()) {
+        Some(refusal) => Err(refusal),
+        None => Ok(form),
+    }
+}
+
+/// Back to the incident's page, where the action shows.
+pub(crate) fn back(incident: &Incident) -> Response<String> {
+    web::redirect(&format!("/console/incidents/{}", incident.id))
 }
 
 /// Records that `contact` acknowledged, as told to the duty officer ("phoned; on the way").
@@ -115,12 +143,10 @@ pub async fn acknowledge_for(
     let Some(alerted) = notifications.iter().filter(|n| n.contact_id == contact_id).max_by_key(|n| n.created_at) else {
         return Ok(pages::not_found());
     };
-    let Ok(form) = web::parse_form::<OnBehalf>(req.body()) else {
-        return Ok(pages::problem(StatusCode::BAD_REQUEST, "The form could not be read. Go back and try again."));
+    let form: OnBehalf = match duty_form(who, req) {
+        Ok(form) => form,
+        Err(refusal) => return Ok(refusal),
     };
-    if let Some(refusal) = may_act(who, &form.csrf) {
-        return Ok(refusal);
-    }
     let note = match AckNote::parse(&form.note) {
         Ok(note) => Some(note),
         Err(_) if form.note.chars().count() > AckNote::MAX_CHARS => {
@@ -155,7 +181,7 @@ pub async fn acknowledge_for(
     );
     let recorded = deps.store.acknowledge(&ack, &[event]).await?;
     tracing::info!(incident_id = %incident.id, contact_id = %contact_id, staff = %who.member.id, recorded, "acknowledged on behalf");
-    Ok(web::redirect(&format!("/console/incidents/{}", incident.id)))
+    Ok(back(&incident))
 }
 
 #[derive(Deserialize)]
@@ -163,6 +189,12 @@ struct ResendForm {
     csrf: String,
     #[serde(default)]
     channel: String,
+}
+
+impl DutyForm for ResendForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
 }
 
 /// Queues a person's latest alert again on one channel, through the same
@@ -189,12 +221,10 @@ pub async fn resend(
     else {
         return Ok(pages::not_found());
     };
-    let Ok(form) = web::parse_form::<ResendForm>(req.body()) else {
-        return Ok(pages::problem(StatusCode::BAD_REQUEST, "The form could not be read. Go back and try again."));
+    let form: ResendForm = match duty_form(who, req) {
+        Ok(form) => form,
+        Err(refusal) => return Ok(refusal),
     };
-    if let Some(refusal) = may_act(who, &form.csrf) {
-        return Ok(refusal);
-    }
     let Some(channel) = Channel::parse(&form.channel) else {
         return incidents::show(deps, who, incident, None, &["Choose the channel to send the alert on again."]).await;
     };
@@ -240,5 +270,5 @@ pub async fn resend(
     };
     deps.store.append_event(&TimelineEvent::new(&*deps.ids, &incident.id, now, event)).await?;
     tracing::info!(incident_id = %incident.id, contact_id = %contact_id, channel = channel.as_str(), staff = %who.member.id, "alert re-sent");
-    Ok(web::redirect(&format!("/console/incidents/{}", incident.id)))
+    Ok(back(&incident))
 }

@@ -6,7 +6,7 @@
 //! the responder's page; pressing again re-queues them (each briefing is
 //! sent once).
 
-use crate::actions::may_act;
+use crate::actions::{back, duty_form, DutyForm};
 use crate::{incidents, pages, Deps, Failure, SignedIn};
 use http::{Request, Response, StatusCode};
 use serde::Deserialize;
@@ -17,7 +17,7 @@ use sim::domain::follow_up::{
 };
 use sim::domain::{Actor, Event, Incident, TimelineEvent};
 use sim::ports::{schedule_checks, StoreError};
-use sim::web;
+use time::OffsetDateTime;
 
 #[derive(Deserialize)]
 struct CloseForm {
@@ -25,6 +25,12 @@ struct CloseForm {
     version: Option<u32>,
     #[serde(default)]
     closing_note: String,
+}
+
+impl DutyForm for CloseForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
 }
 
 #[derive(Deserialize)]
@@ -36,6 +42,12 @@ struct KeyDateForm {
     date: String,
 }
 
+impl DutyForm for KeyDateForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
 async fn follow_up_of(deps: &Deps, incident: &Incident) -> Result<FollowUp, StoreError> {
     Ok(deps.store.get_follow_up(&incident.id).await?.unwrap_or_else(|| FollowUp::new(incident.id.clone())))
 }
@@ -45,12 +57,23 @@ async fn schedule(deps: &Deps, checks: &[BriefingCheck]) -> Result<(), Failure> 
     schedule_checks(&*deps.scheduler, &*deps.briefings, checks, deps.clock.now()).await.map_err(Failure::Schedule)
 }
 
-fn back(incident: &Incident) -> Response<String> {
-    web::redirect(&format!("/console/incidents/{}", incident.id))
-}
-
-fn unreadable() -> Response<String> {
-    pages::problem(StatusCode::BAD_REQUEST, "The form could not be read. Go back and try again.")
+/// Writes the follow-up with `event` on the timeline. `Some(page)`, the
+/// incident's page again saying `changed`, when someone changed the
+/// follow-up meanwhile (the store's version check).
+async fn record(
+    deps: &Deps,
+    who: &SignedIn,
+    incident: &Incident,
+    next: &FollowUp,
+    event: Event,
+    now: OffsetDateTime,
+    changed: &str,
+) -> Result<Option<Response<String>>, Failure> {
+    match deps.store.put_follow_up(next, &[TimelineEvent::new(&*deps.ids, &incident.id, now, event)]).await {
+        Ok(()) => Ok(None),
+        Err(StoreError::Conflict) => incidents::show(deps, who, incident.clone(), None, &[changed]).await.map(Some),
+        Err(e) => Err(e.into()),
+    }
 }
 
 pub async fn close(
@@ -62,10 +85,10 @@ pub async fn close(
     let Some(incident) = incidents::own_incident(deps, who, incident_id).await? else {
         return Ok(pages::not_found());
     };
-    let Ok(form) = web::parse_form::<CloseForm>(req.body()) else { return Ok(unreadable()) };
-    if let Some(refusal) = may_act(who, &form.csrf) {
-        return Ok(refusal);
-    }
+    let form: CloseForm = match duty_form(who, req) {
+        Ok(form) => form,
+        Err(refusal) => return Ok(refusal),
+    };
     let store = &*deps.store;
     let Some((_, policy)) = policy_for(store, &incident).await? else {
         return Ok(pages::problem(
@@ -91,10 +114,8 @@ pub async fn close(
     let closure = Closure { closed_by: by.clone(), role: policy.lead_role.clone(), at: now, note };
     let closed = follow_up.closed(closure.clone());
     let event = Event::Closed { by, role: policy.lead_role.clone() };
-    match store.put_follow_up(&closed, &[TimelineEvent::new(&*deps.ids, &incident.id, now, event)]).await {
-        Ok(()) => {}
-        Err(StoreError::Conflict) => return incidents::show(deps, who, incident, None, &[stale]).await,
-        Err(e) => return Err(e.into()),
+    if let Some(page) = record(deps, who, &incident, &closed, event, now, stale).await? {
+        return Ok(page);
     }
     tracing::info!(incident_id = %incident.id, staff = %who.member.id, "incident closed in the console");
     // Personal-data retention runs from the closing, as when the lead closes on the responder's page.
@@ -114,10 +135,10 @@ pub async fn add_key_date(
     let Some(incident) = incidents::own_incident(deps, who, incident_id).await? else {
         return Ok(pages::not_found());
     };
-    let Ok(form) = web::parse_form::<KeyDateForm>(req.body()) else { return Ok(unreadable()) };
-    if let Some(refusal) = may_act(who, &form.csrf) {
-        return Ok(refusal);
-    }
+    let form: KeyDateForm = match duty_form(who, req) {
+        Ok(form) => form,
+        Err(refusal) => return Ok(refusal),
+    };
     let now = deps.clock.now();
     let mut errors = Vec::new();
     let kind = KeyDateKind::parse(&form.what);
@@ -139,13 +160,9 @@ pub async fn add_key_date(
         }
     };
     let event = Event::KeyDateAdded { by, what: kind, date };
-    match deps.store.put_follow_up(&next, &[TimelineEvent::new(&*deps.ids, &incident.id, now, event)]).await {
-        Ok(()) => {}
-        Err(StoreError::Conflict) => {
-            let busy = "Someone changed this incident's follow-up meanwhile: add the date again.";
-            return incidents::show(deps, who, incident, None, &[busy]).await;
-        }
-        Err(e) => return Err(e.into()),
+    let busy = "Someone changed this incident's follow-up meanwhile: add the date again.";
+    if let Some(page) = record(deps, who, &incident, &next, event, now, busy).await? {
+        return Ok(page);
     }
     tracing::info!(incident_id = %incident.id, kind = kind.as_str(), staff = %who.member.id, "key date added in the console");
     schedule(deps, &[next.key_date_check(&key_date)]).await?;

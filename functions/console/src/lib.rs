@@ -158,93 +158,70 @@ pub async fn handle(deps: &Deps, req: Request<Vec<u8>>) -> Response<String> {
         return pages::not_found();
     };
     let route = *matched.route;
+    let (req, param) = (&req, |name| matched.param(name));
     let result = match (req.method().clone(), route) {
-        (Method::GET, Route::Board) => board(deps, &req).await,
-        (Method::GET, Route::Search) => match signed_in(deps, &req).await {
-            Ok(Some(who)) => {
+        (Method::GET, Route::Board) => board(deps, req).await,
+        (Method::GET, Route::Search) => {
+            for_staff(deps, req, async |who| {
                 let form = web::parse_form(req.uri().query().unwrap_or_default().as_bytes()).unwrap_or_default();
-                incidents::search(deps, &who, &form).await
-            }
-            Ok(None) => Ok(pages::sign_in(false)),
-            Err(e) => Err(e.into()),
-        },
-        (Method::GET, Route::Incident) => incident(deps, &req, matched.param("incident")).await,
-        (Method::POST, Route::AcknowledgeFor) => match signed_in(deps, &req).await {
-            Ok(Some(who)) => {
-                actions::acknowledge_for(deps, &who, &req, matched.param("incident"), matched.param("contact")).await
-            }
-            Ok(None) => Ok(pages::sign_in(false)),
-            Err(e) => Err(e.into()),
-        },
-        (Method::POST, Route::EscalateNow) => match signed_in(deps, &req).await {
-            Ok(Some(who)) => actions::escalate_now(deps, &who, &req, matched.param("incident")).await,
-            Ok(None) => Ok(pages::sign_in(false)),
-            Err(e) => Err(e.into()),
-        },
-        (Method::POST, Route::Resend | Route::AddKeyDate | Route::Close) => match signed_in(deps, &req).await {
-            Ok(Some(who)) => {
-                let incident = matched.param("incident");
-                match route {
-                    Route::Resend => actions::resend(deps, &who, &req, incident, matched.param("contact")).await,
-                    Route::AddKeyDate => follow_up::add_key_date(deps, &who, &req, incident).await,
-                    _ => follow_up::close(deps, &who, &req, incident).await,
-                }
-            }
-            Ok(None) => Ok(pages::sign_in(false)),
-            Err(e) => Err(e.into()),
-        },
-        (Method::GET, Route::Staff) | (Method::POST, Route::Staff) | (Method::POST, Route::RemoveStaff) => {
-            match signed_in(deps, &req).await {
-                Ok(Some(who)) => match route {
-                    Route::RemoveStaff => staff::remove(deps, &who, &req, matched.param("staff")).await,
-                    _ if req.method() == Method::POST => staff::add(deps, &who, &req).await,
-                    _ => staff::list(deps, &who, &[]).await,
-                },
-                Ok(None) => Ok(pages::sign_in(false)),
-                Err(e) => Err(e.into()),
-            }
+                incidents::search(deps, who, &form).await
+            })
+            .await
+        }
+        (Method::GET, Route::Incident) => incident(deps, req, param("incident")).await,
+        (Method::POST, Route::AcknowledgeFor) => {
+            for_staff(deps, req, async |who| {
+                actions::acknowledge_for(deps, who, req, param("incident"), param("contact")).await
+            })
+            .await
+        }
+        (Method::POST, Route::EscalateNow) => {
+            for_staff(deps, req, async |who| actions::escalate_now(deps, who, req, param("incident")).await).await
+        }
+        (Method::POST, Route::Resend) => {
+            for_staff(deps, req, async |who| actions::resend(deps, who, req, param("incident"), param("contact")).await)
+                .await
+        }
+        (Method::POST, Route::AddKeyDate) => {
+            for_staff(deps, req, async |who| follow_up::add_key_date(deps, who, req, param("incident")).await).await
+        }
+        (Method::POST, Route::Close) => {
+            for_staff(deps, req, async |who| follow_up::close(deps, who, req, param("incident")).await).await
+        }
+        (Method::GET, Route::Staff) => for_staff(deps, req, async |who| staff::list(deps, who, &[]).await).await,
+        (Method::POST, Route::Staff) => for_staff(deps, req, async |who| staff::add(deps, who, req).await).await,
+        (Method::POST, Route::RemoveStaff) => {
+            for_staff(deps, req, async |who| staff::remove(deps, who, req, param("staff")).await).await
         }
         (Method::GET | Method::POST, Route::IncidentShares | Route::SharedList | Route::Shared) => {
-            match signed_in(deps, &req).await {
-                Ok(Some(who)) => match (route, req.method() == Method::POST) {
-                    (Route::IncidentShares, false) => {
-                        shares::owner_section(deps, &who, matched.param("incident")).await
-                    }
-                    (Route::IncidentShares, true) => {
-                        shares::owner_move(deps, &who, &req, matched.param("incident")).await
-                    }
-                    (Route::Shared, false) => shares::partner_view(deps, &who, matched.param("incident")).await,
-                    (Route::Shared, true) => shares::partner_move(deps, &who, &req, matched.param("incident")).await,
-                    (_, false) => shares::partner_list(deps, &who).await,
-                    (_, true) => Ok(pages::problem(StatusCode::METHOD_NOT_ALLOWED, "That cannot be done here.")),
-                },
-                Ok(None) => Ok(pages::sign_in(false)),
-                Err(e) => Err(e.into()),
-            }
+            for_staff(deps, req, async |who| match (route, req.method() == Method::POST) {
+                (Route::IncidentShares, false) => shares::owner_section(deps, who, param("incident")).await,
+                (Route::IncidentShares, true) => shares::owner_move(deps, who, req, param("incident")).await,
+                (Route::Shared, false) => shares::partner_view(deps, who, param("incident")).await,
+                (Route::Shared, true) => shares::partner_move(deps, who, req, param("incident")).await,
+                (_, false) => shares::partner_list(deps, who).await,
+                (_, true) => Ok(pages::problem(StatusCode::METHOD_NOT_ALLOWED, "That cannot be done here.")),
+            })
+            .await
         }
         (Method::GET | Method::POST, Route::VaultSubjects | Route::VaultSubject | Route::VaultSearch)
         | (Method::POST, Route::VaultErase)
-        | (Method::GET, Route::VaultLog | Route::VaultLogCsv) => match signed_in(deps, &req).await {
-            Ok(Some(who)) => {
-                vault::dispatch(deps, &who, route, &req, matched.param("incident"), matched.param("subject")).await
-            }
-            Ok(None) => Ok(pages::sign_in(false)),
-            Err(e) => Err(e.into()),
-        },
-        (Method::GET, Route::SignIn) => start_sign_in(deps, &req).await,
-        (Method::GET, Route::Callback) => callback(deps, &req).await,
-        (Method::POST, Route::SignOut) => sign_out(deps, &req).await,
-        (Method::GET, Route::Reports(page)) => match signed_in(deps, &req).await {
-            Ok(Some(who)) => {
-                let query = req.uri().query().unwrap_or_default();
-                reports::handle(deps, &who, page, query, matched.param("incident")).await
-            }
-            Ok(None) => Ok(pages::sign_in(false)),
-            Err(e) => Err(e.into()),
-        },
-        (_, Route::Directory(page)) => {
-            directory::handle(deps, &req, page, matched.param("contact"), matched.param("caller")).await
+        | (Method::GET, Route::VaultLog | Route::VaultLogCsv) => {
+            for_staff(deps, req, async |who| {
+                vault::dispatch(deps, who, route, req, param("incident"), param("subject")).await
+            })
+            .await
         }
+        (Method::GET, Route::SignIn) => start_sign_in(deps, req).await,
+        (Method::GET, Route::Callback) => callback(deps, req).await,
+        (Method::POST, Route::SignOut) => sign_out(deps, req).await,
+        (Method::GET, Route::Reports(page)) => {
+            for_staff(deps, req, async |who| {
+                reports::handle(deps, who, page, req.uri().query().unwrap_or_default(), param("incident")).await
+            })
+            .await
+        }
+        (_, Route::Directory(page)) => directory::handle(deps, req, page, param("contact"), param("caller")).await,
         _ => Ok(pages::problem(StatusCode::METHOD_NOT_ALLOWED, "That cannot be done here.")),
     };
     result.unwrap_or_else(|error| {
@@ -300,6 +277,18 @@ pub async fn signed_in(deps: &Deps, req: &Request<Vec<u8>>) -> Result<Option<Sig
         deps.sessions.touch_session(&key, now).await?;
     }
     Ok(Some(SignedIn { session: found, member }))
+}
+
+/// A page for signed-in staff only: anyone else gets the sign-in page.
+async fn for_staff(
+    deps: &Deps,
+    req: &Request<Vec<u8>>,
+    page: impl AsyncFnOnce(&SignedIn) -> Result<Response<String>, Failure>,
+) -> Result<Response<String>, Failure> {
+    match signed_in(deps, req).await? {
+        Some(who) => page(&who).await,
+        None => Ok(pages::sign_in(false)),
+    }
 }
 
 async fn board(deps: &Deps, req: &Request<Vec<u8>>) -> Result<Response<String>, Failure> {

@@ -8,6 +8,8 @@ use crate::domain::TimelineEvent;
 use crate::ids::IncidentId;
 use crate::ports::store::*;
 use async_trait::async_trait;
+use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
+use aws_sdk_dynamodb::types::builders::UpdateBuilder;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
 use time::OffsetDateTime;
 
@@ -68,10 +70,9 @@ impl DynamoStore {
         Ok(answers.into_iter().map(|a| a.expect("every update answered")).collect())
     }
 
-    /// One conditional update on its own, as UpdateItem.
-    async fn one_conditional(&self, update: &Update) -> Result<Written, StoreError> {
-        let result = self
-            .client
+    /// A transaction's update as an UpdateItem request of its own.
+    fn update_item(&self, update: &Update) -> UpdateItemFluentBuilder {
+        self.client
             .update_item()
             .table_name(update.table_name())
             .set_key(Some(update.key().clone()))
@@ -79,6 +80,12 @@ impl DynamoStore {
             .set_condition_expression(update.condition_expression().map(str::to_owned))
             .set_expression_attribute_names(update.expression_attribute_names().cloned())
             .set_expression_attribute_values(update.expression_attribute_values().cloned())
+    }
+
+    /// One conditional update on its own, as UpdateItem.
+    async fn one_conditional(&self, update: &Update) -> Result<Written, StoreError> {
+        let result = self
+            .update_item(update)
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .send()
             .await;
@@ -94,6 +101,17 @@ impl DynamoStore {
     }
 }
 
+/// An update of one notification, its condition on its status (`#status`;
+/// `:sending` is SENDING): what a claim and a recorded outcome build on.
+fn notification_update(table: &str, id: &IncidentId, key: &NotificationKey) -> UpdateBuilder {
+    Update::builder()
+        .table_name(table)
+        .key("pk", s(incident_pk(id)))
+        .key("sk", s(format!("NOTIFY#{key}")))
+        .expression_attribute_names("#status", "status")
+        .expression_attribute_values(":sending", s("sending"))
+}
+
 /// The claim's conditional write: PENDING, or SENDING with a lapsed lease,
 /// becomes SENDING until `lease_until` with one more attempt.
 fn claim_update(
@@ -104,15 +122,10 @@ fn claim_update(
     lease_until: OffsetDateTime,
 ) -> Result<Update, StoreError> {
     let lease_text = lease_until.format(&time::format_description::well_known::Rfc3339).map_err(corrupt)?;
-    Update::builder()
-        .table_name(table)
-        .key("pk", s(incident_pk(id)))
-        .key("sk", s(format!("NOTIFY#{key}")))
+    notification_update(table, id, key)
         // lease_expires (epoch seconds) is what the condition compares; lease_until is for reading.
         .update_expression("SET #status = :sending, lease_until = :lease, lease_expires = :expires, attempts = if_not_exists(attempts, :zero) + :one")
         .condition_expression("attribute_exists(pk) AND (#status = :pending OR (#status = :sending AND lease_expires < :now))")
-        .expression_attribute_names("#status", "status")
-        .expression_attribute_values(":sending", s("sending"))
         .expression_attribute_values(":pending", s("pending"))
         .expression_attribute_values(":lease", s(lease_text))
         .expression_attribute_values(":expires", AttributeValue::N(lease_until.unix_timestamp().to_string()))
@@ -126,13 +139,7 @@ fn claim_update(
 
 /// Records a provider outcome if the notification is still SENDING.
 fn handed_update(table: &str, id: &IncidentId, key: &NotificationKey, handed: &Handed) -> Result<Update, StoreError> {
-    let builder = Update::builder()
-        .table_name(table)
-        .key("pk", s(incident_pk(id)))
-        .key("sk", s(format!("NOTIFY#{key}")))
-        .condition_expression("#status = :sending")
-        .expression_attribute_names("#status", "status")
-        .expression_attribute_values(":sending", s("sending"));
+    let builder = notification_update(table, id, key).condition_expression("#status = :sending");
     let builder = match handed {
         Handed::Sent { provider_message_id, at } => builder
             .update_expression("SET #status = :sent, provider_message_id = :id, sent_at = :at, gsi3pk = :gsi3pk, gsi3sk = :gsi3sk REMOVE lease_until, lease_expires")
@@ -231,27 +238,9 @@ impl AlertStore for DynamoStore {
         now: OffsetDateTime,
         lease_until: OffsetDateTime,
     ) -> Result<Option<Notification>, StoreError> {
-        let lease_text = lease_until.format(&time::format_description::well_known::Rfc3339).map_err(corrupt)?;
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key("pk", s(incident_pk(id)))
-            .key("sk", s(format!("NOTIFY#{key}")))
-            // lease_expires (epoch seconds) is what the condition compares; lease_until is for reading.
-            .update_expression("SET #status = :sending, lease_until = :lease, lease_expires = :expires, attempts = if_not_exists(attempts, :zero) + :one")
-            .condition_expression("attribute_exists(pk) AND (#status = :pending OR (#status = :sending AND lease_expires < :now))")
-            .expression_attribute_names("#status", "status")
-            .expression_attribute_values(":sending", s("sending"))
-            .expression_attribute_values(":pending", s("pending"))
-            .expression_attribute_values(":lease", s(lease_text))
-            .expression_attribute_values(":expires", AttributeValue::N(lease_until.unix_timestamp().to_string()))
-            .expression_attribute_values(":now", AttributeValue::N(now.unix_timestamp().to_string()))
-            .expression_attribute_values(":zero", AttributeValue::N("0".into()))
-            .expression_attribute_values(":one", AttributeValue::N("1".into()))
-            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew)
-            .send()
-            .await;
+        // The batch claim's write, on its own, answering with the claimed notification.
+        let update = claim_update(&self.table, id, key, now, lease_until)?;
+        let result = self.update_item(&update).return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew).send().await;
         match result {
             Ok(out) => out.attributes.map(from_item).transpose(),
             Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Ok(None),
