@@ -380,6 +380,10 @@ async fn critical_is_confirmed_automatically_when_the_owner_says_so(rig: Rig) {
 /// Council staff name Southwark on an incident police did not connect: on
 /// the timeline with who did it, and Southwark is offered a share exactly as
 /// for police naming; its own borough, a repeat or a linked incident are refused.
+fn staff_duty() -> sim::domain::Actor {
+    sim::domain::staff::StaffId::parse("stf-duty").unwrap().into()
+}
+
 async fn staff_name_a_connected_area(rig: Rig) {
     let mut body = event_body("intake-report.json");
     body["police_reference"] = json!("CAD 23/21NOV26");
@@ -388,7 +392,7 @@ async fn staff_name_a_connected_area(rig: Rig) {
     assert!(rig.h.store.shares_of_incident(&id).await.unwrap().is_empty(), "nothing is offered yet");
     let area = |name: &str| AreaName::parse(name).unwrap();
     let incident = rig.h.store.get_incident(&id).await.unwrap().unwrap();
-    let offered = shares::add_connected_area(rig.ctx(), &incident, area("London Borough of Southwark"), "stf-duty")
+    let offered = shares::add_connected_area(rig.ctx(), &incident, area("London Borough of Southwark"), staff_duty())
         .await
         .unwrap();
     assert_eq!(offered.offered, 1);
@@ -404,7 +408,7 @@ async fn staff_name_a_connected_area(rig: Rig) {
     let incident = rig.h.store.get_incident(&id).await.unwrap().unwrap();
     assert_eq!(incident.report.connected_areas, vec![area("Southwark")]);
     for (name, expected) in [("southwark", "already named"), ("Lambeth", "own borough")] {
-        let refused = shares::add_connected_area(rig.ctx(), &incident, area(name), "stf-duty").await.unwrap_err();
+        let refused = shares::add_connected_area(rig.ctx(), &incident, area(name), staff_duty()).await.unwrap_err();
         assert!(refused.to_string().contains(expected), "{name}: {refused}");
     }
     assert_eq!(rig.h.store.get_incident(&id).await.unwrap().unwrap().version, incident.version, "nothing changed");
@@ -419,6 +423,90 @@ async fn memory_council_staff_name_a_connected_area_and_its_licensee_is_offered_
 async fn moto_council_staff_name_a_connected_area_and_its_licensee_is_offered_a_share() {
     needs_moto!();
     staff_name_a_connected_area(moto_rig().await).await;
+}
+
+/// A page of the respond function for `token` (`path` after `/a/{token}`), as a phone opens or posts it.
+async fn personal_page(deps: &respond::Deps, token: &str, path: &str, form: Option<&str>) -> (u16, String) {
+    let builder = http::Request::builder()
+        .method(if form.is_some() { "POST" } else { "GET" })
+        .uri(format!("/a/{token}{path}"))
+        .header("user-agent", "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) Safari/604.1")
+        .header("content-type", "application/x-www-form-urlencoded");
+    let body = form.map_or(lambda_http::Body::Empty, |f| lambda_http::Body::from(f.to_owned()));
+    let answer = respond::handle(deps, builder.body(body).unwrap()).await;
+    (answer.status().as_u16(), String::from_utf8_lossy(answer.body().as_ref()).into_owned())
+}
+
+fn form_key_of(html: &str) -> String {
+    let start = html.find("name=\"form_key\" value=\"").expect("a form") + "name=\"form_key\" value=\"".len();
+    html[start..start + html[start..].find('"').unwrap()].to_owned()
+}
+
+/// The incident's lead (Lambeth's gold for CRITICAL) names Southwark from
+/// their personal page: on the timeline by that contact, and a share offered
+/// as for police naming. Anyone else is shown no form and refused, and
+/// nothing changes.
+async fn the_lead_names_a_connected_area_from_the_personal_page(rig: Rig) {
+    let mut body = event_body("intake-report.json");
+    body["police_reference"] = json!("CAD 25/21NOV26");
+    let id = rig.report(body).await;
+    rig.hand_on_and_categorise(&id).await;
+    let key = sim::links::LinkKey::generate();
+    let deps = responder(&rig.h, key.clone());
+    let sms = sim::domain::policy::Channel::Sms;
+    let (lead, other) = (link_token(&key, id.as_str(), "con-gold", sms), link_token(&key, id.as_str(), "con-csl", sms));
+    let before = rig.h.store.get_incident(&id).await.unwrap().unwrap();
+
+    // Not the lead: no form, and a post is refused with nothing changed.
+    let (status, html) = personal_page(&deps, &other, "", None).await;
+    assert_eq!(status, 200);
+    assert!(!html.contains("Another area is connected"), "only the lead is offered the form");
+    let form = format!("form_key={}&area=Southwark", form_key_of(&html));
+    let (status, html) = personal_page(&deps, &other, "/areas", Some(&form)).await;
+    assert_eq!(status, 403, "{html}");
+    assert!(html.contains("Only the incident's lead can name a connected area"));
+    assert!(rig.h.store.shares_of_incident(&id).await.unwrap().is_empty());
+    assert_eq!(rig.h.store.get_incident(&id).await.unwrap().unwrap(), before);
+    assert_eq!(count(&rig.kinds(&id).await, "connected_area_added"), 0);
+
+    // The lead: the form; a forged form key or a blank or own-borough name changes nothing.
+    let (_, html) = personal_page(&deps, &lead, "", None).await;
+    assert!(html.contains("Another area is connected"), "{html}");
+    let form_key = form_key_of(&html);
+    let forged = personal_page(&deps, &lead, "/areas", Some("form_key=forged&area=Southwark")).await;
+    assert_eq!(forged.0, 403);
+    for (area, said) in [("", "Enter a borough or council area name"), ("Lambeth", "own borough")] {
+        let (status, html) =
+            personal_page(&deps, &lead, "/areas", Some(&format!("form_key={form_key}&area={area}"))).await;
+        assert_eq!(status, 422, "{area:?}");
+        assert!(html.contains(said), "{area:?}: {html}");
+    }
+    assert_eq!(rig.h.store.get_incident(&id).await.unwrap().unwrap(), before);
+
+    let (status, html) =
+        personal_page(&deps, &lead, "/areas", Some(&format!("form_key={form_key}&area=Southwark"))).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("Southwark is added as a connected area"), "{html}");
+    assert!(html.contains("Other areas connected to this incident: Southwark."));
+    let share = rig.h.store.get_share(&id, &southwark()).await.unwrap().expect("Southwark is offered a share");
+    assert_eq!(share.state, ShareState::Offered);
+    let timeline = rig.h.store.timeline(&id).await.unwrap();
+    let added: Vec<&Event> = timeline.iter().map(|e| &e.event).filter(|e| e.kind() == "connected_area_added").collect();
+    assert_eq!(added.len(), 1);
+    assert_eq!((added[0].contact(), added[0].staff()), (Some("con-gold"), None), "on the timeline by the lead");
+    assert_eq!(count(&rig.kinds(&id).await, "share_offered"), 1);
+    assert!(rig.sent().await.iter().all(|(c, _)| !c.starts_with("con-sw-")), "an offer alerts nobody in Southwark");
+}
+
+#[tokio::test]
+async fn memory_the_incidents_lead_names_a_connected_area_from_the_personal_page_and_others_cannot() {
+    the_lead_names_a_connected_area_from_the_personal_page(memory_rig().await).await;
+}
+
+#[tokio::test]
+async fn moto_the_incidents_lead_names_a_connected_area_from_the_personal_page_and_others_cannot() {
+    needs_moto!();
+    the_lead_names_a_connected_area_from_the_personal_page(moto_rig().await).await;
 }
 
 async fn moto_rig() -> Rig {

@@ -22,7 +22,7 @@ use crate::domain::checklist::ChecklistItem;
 use crate::domain::follow_up::{progress, SectionProgress};
 use crate::domain::incident::{HandoffReason, PendingHandoff, MAX_CONNECTED_AREAS};
 use crate::domain::share::{Share, ShareAction, ShareActor, ShareError, ShareSide, ShareState, SharedFrom};
-use crate::domain::{AreaName, Event, Incident, IncidentReport, TimelineEvent};
+use crate::domain::{Actor, AreaName, Event, Incident, IncidentReport, TimelineEvent};
 use crate::ids::{IdGenerator, IncidentId, LicenseeId};
 use crate::ports::{Store, StoreError};
 
@@ -261,16 +261,18 @@ pub enum AddAreaFailure {
     Store(#[from] StoreError),
 }
 
-/// Council staff (`staff_id`) name `area` as connected to `incident`: the
-/// same rules as police naming (not its own borough, each area once, at
-/// most [`MAX_CONNECTED_AREAS`]), on the timeline with who did it, and a
-/// share offered exactly as [`after_categorisation`] offers one for police
-/// naming (confirmed at once under the owner's policy for CRITICAL).
+/// Council staff in the console, or the incident's lead through their
+/// personal link (`by`), name `area` as connected to `incident`: the same
+/// rules as police naming (not its own borough, each area once, at most
+/// [`MAX_CONNECTED_AREAS`]), on the timeline with who did it, and a share
+/// offered exactly as [`after_categorisation`] offers one for police naming
+/// (confirmed at once under the owner's policy for CRITICAL). Who may do it
+/// is the caller's check (duty staff; the policy's lead role).
 pub async fn add_connected_area(
     ctx: Ctx<'_>,
     incident: &Incident,
     area: AreaName,
-    staff_id: &str,
+    by: Actor,
 ) -> Result<Offered, AddAreaFailure> {
     let report = &incident.report;
     if incident.shared_from.is_some() {
@@ -293,9 +295,10 @@ pub async fn add_connected_area(
         version: incident.version + 1,
         ..incident.clone()
     };
-    let event = Event::ConnectedAreaAdded { area, staff_id: staff_id.to_owned() };
+    let who = if by.staff().is_some() { "council staff" } else { "the incident's lead" };
+    let event = Event::ConnectedAreaAdded { area, by: Some(by), staff_id: None };
     ctx.store.update_incident(&next, &[TimelineEvent::new(ctx.ids, &next.id, ctx.clock.now(), event)]).await?;
-    tracing::info!(incident_id = %next.id, "connected area added by council staff");
+    tracing::info!(incident_id = %next.id, by = who, "connected area added");
     Ok(after_categorisation(ctx, &next).await?)
 }
 

@@ -253,7 +253,7 @@ async fn add_area(
             .await;
     };
     let ctx = Ctx { store: &*deps.store, clock: &*deps.clock, ids: &*deps.ids };
-    match shares::add_connected_area(ctx, incident, area, who.member.id.as_str()).await {
+    match shares::add_connected_area(ctx, incident, area, who.member.id.clone().into()).await {
         Ok(_) => Ok(web::redirect(&format!("/console/incidents/{}/shares", incident.id))),
         Err(shares::AddAreaFailure::Store(sim::ports::StoreError::Conflict)) => Ok(pages::problem(
             StatusCode::CONFLICT,

@@ -53,6 +53,11 @@ pub const LEAD_ONLY: Message = (
     "Only the incident's lead can close it",
     "Closing is for the lead role of this incident's response. Ask them to close it from their own link.",
 );
+pub const LEAD_ONLY_AREAS: Message = (
+    "Only the incident's lead can name a connected area",
+    "Naming another area is for the lead role of this incident's response, or your council's duty officer. Ask \
+     them to add it.",
+);
 pub const STALE_CLOSE: Message = (
     "The incident changed while you were closing it",
     "Someone closed it or added a key date after you opened the page. Reload the page to see the latest.",
@@ -60,9 +65,11 @@ pub const STALE_CLOSE: Message = (
 pub const TRY_AGAIN: Message =
     ("SIM could not load this page", "Please try again in a moment. If it keeps failing, call your duty officer.");
 
+mod areas;
 mod checklist;
 mod follow_up;
 
+use areas::connected_areas;
 use checklist::checklist;
 use follow_up::{close, key_dates};
 
@@ -191,6 +198,7 @@ pub fn incident(v: &View<'_>) -> HtmlResponse {
         }
         (checklist(v))
         (key_dates(v))
+        (connected_areas(v))
         (close(v))
     };
     html_response(LAYOUT, StatusCode::OK, document(LAYOUT, &title, main))
