@@ -648,6 +648,7 @@ mod console_pages {
         assert!(section.body().contains("Confirm sharing with southwark"), "{}", section.body());
         let list = call(&c, "GET", "/console/shared", &southwark_cookie, "").await;
         assert!(list.body().contains("No other licensee has shared an incident with you."));
+        assert!(list.body().contains(r#"<a href="/console/shared">Shared with us</a>"#), "no offer awaiting yet");
         assert_eq!(call(&c, "GET", &format!("/console/shared/{id}"), &southwark_cookie, "").await.status(), 404);
 
         // A stale form moves nothing; Lambeth's duty officer confirms.
@@ -657,6 +658,14 @@ mod console_pages {
         let body = format!("csrf={lambeth_csrf}&partner=southwark&action=confirm");
         assert_eq!(call(&c, "POST", &path, &lambeth, &body).await.status(), 303);
         assert_eq!(c.rig.h.store.get_share(&id, &southwark()).await.unwrap().unwrap().state, ShareState::Confirmed);
+
+        // Southwark's header counts the offer awaiting its acceptance (an unconfirmed offer was not counted).
+        let awaiting =
+            r#"<a href="/console/shared">Shared with us (1<span class="visually-hidden"> offers awaiting</span>)</a>"#;
+        let board = call(&c, "GET", "/console", &southwark_cookie, "").await;
+        assert!(board.body().contains(awaiting), "{}", board.body());
+        let lambeth_board = call(&c, "GET", "/console", &lambeth, "").await;
+        assert!(lambeth_board.body().contains(r#"<a href="/console/shared">Shared with us</a>"#), "not the owner's");
 
         // Southwark's list marks it shared; its duty officer accepts.
         let list = call(&c, "GET", "/console/shared", &southwark_cookie, "").await;

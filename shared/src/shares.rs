@@ -353,6 +353,12 @@ pub async fn partner_progress(
     Ok(Some(progress(&items)))
 }
 
+/// How many shares other licensees have confirmed to `partner` and it has
+/// not answered yet: the offers awaiting its duty staff (one query).
+pub async fn offers_awaiting(store: &dyn Store, partner: &LicenseeId) -> Result<usize, StoreError> {
+    Ok(store.shares_with_partner(partner).await?.iter().filter(|s| s.state == ShareState::Confirmed).count())
+}
+
 /// Whether `licensee` may open the partner's linked incident `incident` at
 /// all: its own ordinary incidents always; a linked one only while its share
 /// stands accepted (a withdrawal takes the partner's access away).

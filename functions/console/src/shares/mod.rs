@@ -35,11 +35,24 @@ fn page(who: &SignedIn, title: &str, main: Markup) -> Response<String> {
     let main = html! {
         div class="meta" {
             "Signed in as " strong { (who.member.name) } ". "
-            a href="/console" { "Live board" } " · " a href="/console/shared" { "Shared with us" }
+            a href="/console" { "Live board" } " · " (shared_with_us_link(who))
         }
         (main)
     };
     html_response(&LAYOUT, StatusCode::OK, document(&LAYOUT, title, main))
+}
+
+/// The header's "Shared with us" link, with the number of offers awaiting
+/// this licensee's acceptance when there are any.
+pub(crate) fn shared_with_us_link(who: &SignedIn) -> Markup {
+    html! {
+        a href="/console/shared" {
+            "Shared with us"
+            @if who.offers_awaiting > 0 {
+                " (" (who.offers_awaiting) span class="visually-hidden" { " offers awaiting" } ")"
+            }
+        }
+    }
 }
 
 fn state_tag(state: ShareState) -> Markup {
