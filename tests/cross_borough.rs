@@ -271,7 +271,19 @@ async fn offer_confirm_accept_alerts_southwark_once(rig: Rig) {
     assert_eq!(view.checklist.len(), 9, "the owner's checklist progress, by section");
     assert_eq!(view.report.police_reference.as_str(), "CAD 19/21NOV26");
     assert_eq!(shares::partner_view(&*rig.h.store, &sim::demo::kent(), &id).await.unwrap(), None);
-    assert!(!rig.h.store.checklist(&linked.id).await.unwrap().is_empty(), "Southwark's own checklist");
+    let own = rig.h.store.checklist(&linked.id).await.unwrap();
+    let texts: Vec<&str> = own.iter().map(|i| i.text.as_str()).collect();
+    assert_eq!(
+        texts,
+        [
+            "Schools in our area alerted",
+            "Youth services informed",
+            "Community reassurance in our area",
+            "Named lead for our area agreed with the owner"
+        ],
+        "Southwark works its own short section, not the toolkit"
+    );
+    assert!(own.iter().all(|i| i.section_id == "partner-area"));
     assert!(shares::may_open(&*rig.h.store, &southwark(), &linked).await.unwrap());
     let owner = rig.h.store.get_incident(&id).await.unwrap().unwrap();
     assert!(!shares::may_open(&*rig.h.store, &southwark(), &owner).await.unwrap(), "never Lambeth's own incident");
@@ -282,8 +294,29 @@ async fn offer_confirm_accept_alerts_southwark_once(rig: Rig) {
     assert_eq!(partner["share"], "accepted");
     assert_eq!(partner["awaiting"], json!(["community-safety", "community-safety-lead", "education"]));
 
+    // Southwark's education lead marks its schools alerted from their own link; Lambeth's lead reads it.
+    let key = sim::links::LinkKey::generate();
+    let deps = responder(&rig.h, key.clone());
+    let sms = sim::domain::policy::Channel::Sms;
+    let (theirs, ours) =
+        (link_token(&key, linked.id.as_str(), "con-sw-edu", sms), link_token(&key, id.as_str(), "con-gold", sms));
+    let (_, html) = personal_page(&deps, &theirs, "", None).await;
+    assert!(html.contains("Schools in our area alerted") && !html.contains("Incident reporting"), "their section only");
+    let done = format!("form_key={}&version=1&status=done", form_key_of(&html));
+    let (status, _) = personal_page(&deps, &theirs, "/items/partner-area-01", Some(&done)).await;
+    assert_eq!(status, 303, "Southwark's responder works its own section");
+    let (_, html) = personal_page(&deps, &ours, "", None).await;
+    assert!(html.contains("London Borough of Southwark (1 of 4 done)"), "{html}");
+    let section = &html[html.find("id=\"partner-southwark\"").expect("Southwark's section")..];
+    let section = &section[..section.find("</section>").unwrap()];
+    assert!(section.contains("Schools in our area alerted — <strong>done</strong>"), "{section}");
+    assert!(!section.contains("<form") && !section.contains("Southwark education"), "read only, nobody named");
+
     // Withdrawal: Southwark loses access at once, and it is on both timelines.
     assert_eq!(rig.act(&lambeth, &id, ShareAction::Withdraw, "stf-lead").await.unwrap(), ShareState::Withdrawn);
+    let (_, html) = personal_page(&deps, &ours, "", None).await;
+    assert!(!html.contains("partner-southwark"), "a withdrawn share's section no longer shows");
+    assert!(html.contains("Other areas connected to this incident: Atlantis, London Borough of Southwark."));
     assert_eq!(shares::partner_view(&*rig.h.store, &southwark(), &id).await.unwrap(), None);
     assert!(!shares::may_open(&*rig.h.store, &southwark(), &linked).await.unwrap());
     assert_eq!(count(&rig.kinds(&id).await, "share_withdrawn"), 1);
@@ -361,7 +394,7 @@ async fn a_raised_category_reaches_the_partner(rig: Rig) {
 
 async fn critical_is_confirmed_automatically_when_the_owner_says_so(rig: Rig) {
     let mut lambeth = rig.h.store.get_licensee(&sim::demo::lambeth()).await.unwrap().unwrap();
-    lambeth.sharing = Some(SharingSettings { confirm_critical_automatically: true, shared_policy: None });
+    lambeth.sharing = Some(SharingSettings { confirm_critical_automatically: true, ..Default::default() });
     rig.h.store.put_licensee(&lambeth).await.unwrap();
     let id = rig.report(naming_southwark("CAD 21/21NOV26")).await;
     rig.hand_on_and_categorise(&id).await;
@@ -718,6 +751,13 @@ mod console_pages {
         let after = theirs(section.body()).unwrap();
         assert!(after.contains(&format!("1 of {total}")), "Southwark's progress reaches Lambeth: {after}");
         assert!(!after.contains("con-sw-edu") && !after.contains("<form"), "counts only, nothing to change");
+        // And on its incident view, under its own checklist: Southwark's section by item, read only.
+        let owner_view = call(&c, "GET", &format!("/console/incidents/{id}"), &lambeth, "").await;
+        let heading = "London Borough of Southwark: its own section (1 of 4 done, read only)";
+        let at = owner_view.body().find(heading).unwrap_or_else(|| panic!("{}", owner_view.body()));
+        let table = &owner_view.body()[at..at + owner_view.body()[at..].find("</table>").unwrap()];
+        assert!(table.contains("<td>Schools in our area alerted</td><td>done</td>"), "{table}");
+        assert!(!table.contains("<form") && !table.contains("Southwark education"), "read only, nobody named");
 
         // Every other console route with Lambeth's ids answers 404 to Southwark.
         let mut tried = 0;
@@ -748,6 +788,8 @@ mod console_pages {
         assert!(!board.body().contains(linked.id.as_str()), "a withdrawn linked incident leaves the board");
         let section = call(&c, "GET", &path_of(&id), &lambeth, "").await;
         assert!(section.body().contains("withdrawn"));
+        let owner_view = call(&c, "GET", &format!("/console/incidents/{id}"), &lambeth, "").await;
+        assert!(!owner_view.body().contains(heading), "a withdrawn share's section no longer shows");
     }
 
     #[tokio::test]

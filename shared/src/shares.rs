@@ -18,7 +18,7 @@
 
 use crate::clock::Clock;
 use crate::domain::category::Category;
-use crate::domain::checklist::ChecklistItem;
+use crate::domain::checklist::{ChecklistItem, ItemStatus};
 use crate::domain::follow_up::{progress, SectionProgress};
 use crate::domain::incident::{HandoffReason, PendingHandoff, MAX_CONNECTED_AREAS};
 use crate::domain::share::{Share, ShareAction, ShareActor, ShareError, ShareSide, ShareState, SharedFrom};
@@ -351,6 +351,51 @@ pub async fn partner_progress(
     }
     let items: Vec<ChecklistItem> = store.checklist(&share.partner_incident_id).await?;
     Ok(Some(progress(&items)))
+}
+
+/// One accepted partner's own section of the checklist, as its owner reads
+/// it: the partner's name, and each item's text and status, never who did
+/// what (the partner's people are not the owner's to see).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PartnerSection {
+    pub partner: LicenseeId,
+    /// The partner licensee's name.
+    pub name: String,
+    pub items: Vec<PartnerItem>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PartnerItem {
+    pub text: String,
+    pub status: ItemStatus,
+}
+
+impl PartnerSection {
+    /// Items done or not applicable.
+    pub fn closed(&self) -> usize {
+        self.items.iter().filter(|i| matches!(i.status, ItemStatus::Done | ItemStatus::NotApplicable)).count()
+    }
+}
+
+/// The sections of the partners `incident` stands shared with (accepted
+/// shares only: a withdrawn one's section no longer shows), for the owner's
+/// checklist, read only. One query for an incident never shared.
+pub async fn partner_sections(store: &dyn Store, incident: &Incident) -> Result<Vec<PartnerSection>, StoreError> {
+    if incident.shared_from.is_some() {
+        return Ok(Vec::new());
+    }
+    let mut out = Vec::new();
+    for share in store.shares_of_incident(&incident.id).await?.into_iter().filter(|s| s.state == ShareState::Accepted) {
+        let (licensee, items) =
+            tokio::try_join!(store.get_licensee(&share.partner), store.checklist(&share.partner_incident_id))?;
+        out.push(PartnerSection {
+            name: licensee.map_or_else(|| share.partner.to_string(), |l| l.name),
+            partner: share.partner,
+            items: items.into_iter().map(|i| PartnerItem { text: i.text, status: i.status }).collect(),
+        });
+    }
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(out)
 }
 
 /// How many shares other licensees have confirmed to `partner` and it has

@@ -154,8 +154,11 @@ pub(crate) async fn show(deps: &Deps, token: &str, note: Option<String>) -> Resu
     let (Some(incident), Some(categorisation)) = (incident, categorisation) else {
         return Err(PageError::NotFound);
     };
-    let (contacts, licensee) =
-        tokio::try_join!(store.contacts(&incident.licensee_id), store.get_licensee(&incident.licensee_id))?;
+    let (contacts, licensee, partners) = tokio::try_join!(
+        store.contacts(&incident.licensee_id),
+        store.get_licensee(&incident.licensee_id),
+        sim::shares::partner_sections(store, &incident),
+    )?;
     // A partner's linked incident is led under its policy for shared incidents.
     let lead_role =
         licensee.and_then(|l| l.policy_for_incident(&incident, categorisation.category)).map(|p| p.lead_role);
@@ -171,6 +174,7 @@ pub(crate) async fn show(deps: &Deps, token: &str, note: Option<String>) -> Resu
         contact,
         acknowledgements: &acks,
         checklist: &checklist,
+        partners: &partners,
         people: checklist::people_of(&notifications, &contacts),
         form_key: deps.key.form_key(token),
         note,

@@ -55,6 +55,21 @@ pub(crate) fn shared_with_us_link(who: &SignedIn) -> Markup {
     }
 }
 
+/// On the owner's incident view, under its checklist: each accepted
+/// partner's own section, headed with the partner's name and progress, read
+/// only (the partner works it from its own console and links).
+pub(crate) fn partner_sections(sections: &[shares::PartnerSection]) -> Markup {
+    html! {
+        @for p in sections {
+            h3 { (p.name) ": its own section (" (p.closed()) " of " (p.items.len()) " done, read only)" }
+            table {
+                thead { tr { th scope="col" { "Item" } th scope="col" { "Status" } } }
+                tbody { @for item in &p.items { tr { td { (item.text) } td { (label(&item.status)) } } } }
+            }
+        }
+    }
+}
+
 fn state_tag(state: ShareState) -> Markup {
     let class = match state {
         ShareState::Accepted => "tag",

@@ -4,6 +4,37 @@ use super::*;
 
 /// The response checklist by section, each item with its own small form.
 pub(super) fn checklist(v: &View<'_>) -> Markup {
+    html! {
+        (own_checklist(v))
+        (partner_sections(v))
+    }
+}
+
+/// Each accepted partner's own section, read only: the partner works it from
+/// its own links; here is its progress, never who did what.
+fn partner_sections(v: &View<'_>) -> Markup {
+    if v.partners.is_empty() {
+        return html! {};
+    }
+    html! {
+        h2 id="partner-sections" { "Partner areas' sections" }
+        p { "Councils this incident is shared with work their own section. Read only: their progress as they record it." }
+        @for p in v.partners {
+            section id={ "partner-" (p.partner) } aria-labelledby={ "partner-heading-" (p.partner) } {
+                h3 id={ "partner-heading-" (p.partner) } {
+                    (p.name) " (" (p.closed()) " of " (p.items.len()) " done)"
+                }
+                ul {
+                    @for item in &p.items {
+                        li { (item.text) " — " strong { (words(item.status.as_str())) } }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn own_checklist(v: &View<'_>) -> Markup {
     if v.checklist.is_empty() {
         return html! {};
     }

@@ -13,6 +13,7 @@ use sim::domain::policy::Channel;
 use sim::domain::{Contact, Incident, Role};
 use sim::ids::ContactId;
 use sim::render::{area, capitalise, when, when_date, words};
+use sim::shares::PartnerSection;
 use sim::web::{document, html, html_response, HtmlResponse, Layout, Markup};
 
 pub type Message = (&'static str, &'static str);
@@ -107,6 +108,8 @@ pub struct View<'a> {
     pub contact: &'a Contact,
     pub acknowledgements: &'a [Acknowledgement],
     pub checklist: &'a [ChecklistItem],
+    /// Each accepted partner's own section (issue 19), read only.
+    pub partners: &'a [PartnerSection],
     pub people: People,
     pub form_key: String,
     pub note: Option<String>,
