@@ -301,7 +301,11 @@ async fn offer_confirm_accept_alerts_southwark_once(rig: Rig) {
     let (theirs, ours) =
         (link_token(&key, linked.id.as_str(), "con-sw-edu", sms), link_token(&key, id.as_str(), "con-gold", sms));
     let (_, html) = personal_page(&deps, &theirs, "", None).await;
-    assert!(html.contains("Schools in our area alerted") && !html.contains("Incident reporting"), "their section only");
+    assert!(html.contains("Schools in our area alerted"), "their own section to work");
+    let progress = &html[html.find("id=\"owner-progress\"").expect("the owner's progress")..];
+    let progress = &progress[..progress.find("</ul>").unwrap()];
+    assert!(progress.contains("Incident reporting: 0 of"), "the owner's progress, read only: {progress}");
+    assert!(!progress.contains("<form") && !html.contains("incident-reporting-01"), "not the owner's items to work");
     let done = format!("form_key={}&version=1&status=done", form_key_of(&html));
     let (status, _) = personal_page(&deps, &theirs, "/items/partner-area-01", Some(&done)).await;
     assert_eq!(status, 303, "Southwark's responder works its own section");

@@ -154,10 +154,11 @@ pub(crate) async fn show(deps: &Deps, token: &str, note: Option<String>) -> Resu
     let (Some(incident), Some(categorisation)) = (incident, categorisation) else {
         return Err(PageError::NotFound);
     };
-    let (contacts, licensee, partners) = tokio::try_join!(
+    let (contacts, licensee, partners, owner) = tokio::try_join!(
         store.contacts(&incident.licensee_id),
         store.get_licensee(&incident.licensee_id),
         sim::shares::partner_sections(store, &incident),
+        owner_progress(store, &incident),
     )?;
     // A partner's linked incident is led under its policy for shared incidents.
     let lead_role =
@@ -175,6 +176,7 @@ pub(crate) async fn show(deps: &Deps, token: &str, note: Option<String>) -> Resu
         acknowledgements: &acks,
         checklist: &checklist,
         partners: &partners,
+        owner_progress: owner.as_deref(),
         people: checklist::people_of(&notifications, &contacts),
         form_key: deps.key.form_key(token),
         note,
@@ -183,6 +185,17 @@ pub(crate) async fn show(deps: &Deps, token: &str, note: Option<String>) -> Resu
         awaited: awaited(&notifications, &acks),
     };
     Ok(page::incident(&view))
+}
+
+/// On a partner's linked incident, the owner's checklist progress by section
+/// (read only, while the share stands accepted); None otherwise.
+async fn owner_progress(
+    store: &dyn Store,
+    incident: &sim::domain::Incident,
+) -> Result<Option<Vec<sim::domain::follow_up::SectionProgress>>, sim::ports::StoreError> {
+    let Some(from) = &incident.shared_from else { return Ok(None) };
+    let view = sim::shares::partner_view(store, &incident.licensee_id, &from.incident_id).await?;
+    Ok(view.map(|v| v.checklist.into_iter().map(|(_, section)| section).collect()))
 }
 
 /// Required roles with no acknowledgement from anyone alerted for them.

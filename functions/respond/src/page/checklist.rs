@@ -7,6 +7,26 @@ pub(super) fn checklist(v: &View<'_>) -> Markup {
     html! {
         (own_checklist(v))
         (partner_sections(v))
+        (owner_progress(v))
+    }
+}
+
+/// On an incident another council shared with this one: that council's own
+/// checklist progress by section, read only (counts, never who did what).
+fn owner_progress(v: &View<'_>) -> Markup {
+    let Some(sections) = v.owner_progress else { return html! {} };
+    html! {
+        h2 id="owner-progress" { "The sharing council's progress" }
+        p { "The council this incident was shared by works its own checklist. Read only: done of all, by section." }
+        @if sections.is_empty() {
+            p { "No checklist yet." }
+        } @else {
+            ul {
+                @for s in sections {
+                    li { (s.title) ": " (s.closed) " of " (s.total) " done" }
+                }
+            }
+        }
     }
 }
 

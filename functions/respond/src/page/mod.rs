@@ -7,7 +7,7 @@ use crate::checklist::People;
 use lambda_http::http::StatusCode;
 use sim::domain::checklist::{Assignee, ChecklistItem, ItemStatus};
 use sim::domain::choice::Choice;
-use sim::domain::follow_up::{FollowUp, KeyDateKind};
+use sim::domain::follow_up::{FollowUp, KeyDateKind, SectionProgress};
 use sim::domain::notification::{Acknowledgement, Categorisation};
 use sim::domain::policy::Channel;
 use sim::domain::{Contact, Incident, Role};
@@ -110,6 +110,8 @@ pub struct View<'a> {
     pub checklist: &'a [ChecklistItem],
     /// Each accepted partner's own section (issue 19), read only.
     pub partners: &'a [PartnerSection],
+    /// On a partner's linked incident: the owner's progress by section, read only.
+    pub owner_progress: Option<&'a [SectionProgress]>,
     pub people: People,
     pub form_key: String,
     pub note: Option<String>,
