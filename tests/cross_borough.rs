@@ -271,7 +271,19 @@ async fn offer_confirm_accept_alerts_southwark_once(rig: Rig) {
     assert_eq!(view.checklist.len(), 9, "the owner's checklist progress, by section");
     assert_eq!(view.report.police_reference.as_str(), "CAD 19/21NOV26");
     assert_eq!(shares::partner_view(&*rig.h.store, &sim::demo::kent(), &id).await.unwrap(), None);
-    assert!(!rig.h.store.checklist(&linked.id).await.unwrap().is_empty(), "Southwark's own checklist");
+    let own = rig.h.store.checklist(&linked.id).await.unwrap();
+    let texts: Vec<&str> = own.iter().map(|i| i.text.as_str()).collect();
+    assert_eq!(
+        texts,
+        [
+            "Schools in our area alerted",
+            "Youth services informed",
+            "Community reassurance in our area",
+            "Named lead for our area agreed with the owner"
+        ],
+        "Southwark works its own short section, not the toolkit"
+    );
+    assert!(own.iter().all(|i| i.section_id == "partner-area"));
     assert!(shares::may_open(&*rig.h.store, &southwark(), &linked).await.unwrap());
     let owner = rig.h.store.get_incident(&id).await.unwrap().unwrap();
     assert!(!shares::may_open(&*rig.h.store, &southwark(), &owner).await.unwrap(), "never Lambeth's own incident");
@@ -282,8 +294,33 @@ async fn offer_confirm_accept_alerts_southwark_once(rig: Rig) {
     assert_eq!(partner["share"], "accepted");
     assert_eq!(partner["awaiting"], json!(["community-safety", "community-safety-lead", "education"]));
 
+    // Southwark's education lead marks its schools alerted from their own link; Lambeth's lead reads it.
+    let key = sim::links::LinkKey::generate();
+    let deps = responder(&rig.h, key.clone());
+    let sms = sim::domain::policy::Channel::Sms;
+    let (theirs, ours) =
+        (link_token(&key, linked.id.as_str(), "con-sw-edu", sms), link_token(&key, id.as_str(), "con-gold", sms));
+    let (_, html) = personal_page(&deps, &theirs, "", None).await;
+    assert!(html.contains("Schools in our area alerted"), "their own section to work");
+    let progress = &html[html.find("id=\"owner-progress\"").expect("the owner's progress")..];
+    let progress = &progress[..progress.find("</ul>").unwrap()];
+    assert!(progress.contains("Incident reporting: 0 of"), "the owner's progress, read only: {progress}");
+    assert!(!progress.contains("<form") && !html.contains("incident-reporting-01"), "not the owner's items to work");
+    let done = format!("form_key={}&version=1&status=done", form_key_of(&html));
+    let (status, _) = personal_page(&deps, &theirs, "/items/partner-area-01", Some(&done)).await;
+    assert_eq!(status, 303, "Southwark's responder works its own section");
+    let (_, html) = personal_page(&deps, &ours, "", None).await;
+    assert!(html.contains("London Borough of Southwark (1 of 4 done)"), "{html}");
+    let section = &html[html.find("id=\"partner-southwark\"").expect("Southwark's section")..];
+    let section = &section[..section.find("</section>").unwrap()];
+    assert!(section.contains("Schools in our area alerted — <strong>done</strong>"), "{section}");
+    assert!(!section.contains("<form") && !section.contains("Southwark education"), "read only, nobody named");
+
     // Withdrawal: Southwark loses access at once, and it is on both timelines.
     assert_eq!(rig.act(&lambeth, &id, ShareAction::Withdraw, "stf-lead").await.unwrap(), ShareState::Withdrawn);
+    let (_, html) = personal_page(&deps, &ours, "", None).await;
+    assert!(!html.contains("partner-southwark"), "a withdrawn share's section no longer shows");
+    assert!(html.contains("Other areas connected to this incident: Atlantis, London Borough of Southwark."));
     assert_eq!(shares::partner_view(&*rig.h.store, &southwark(), &id).await.unwrap(), None);
     assert!(!shares::may_open(&*rig.h.store, &southwark(), &linked).await.unwrap());
     assert_eq!(count(&rig.kinds(&id).await, "share_withdrawn"), 1);
@@ -361,7 +398,7 @@ async fn a_raised_category_reaches_the_partner(rig: Rig) {
 
 async fn critical_is_confirmed_automatically_when_the_owner_says_so(rig: Rig) {
     let mut lambeth = rig.h.store.get_licensee(&sim::demo::lambeth()).await.unwrap().unwrap();
-    lambeth.sharing = Some(SharingSettings { confirm_critical_automatically: true, shared_policy: None });
+    lambeth.sharing = Some(SharingSettings { confirm_critical_automatically: true, ..Default::default() });
     rig.h.store.put_licensee(&lambeth).await.unwrap();
     let id = rig.report(naming_southwark("CAD 21/21NOV26")).await;
     rig.hand_on_and_categorise(&id).await;
@@ -380,6 +417,10 @@ async fn critical_is_confirmed_automatically_when_the_owner_says_so(rig: Rig) {
 /// Council staff name Southwark on an incident police did not connect: on
 /// the timeline with who did it, and Southwark is offered a share exactly as
 /// for police naming; its own borough, a repeat or a linked incident are refused.
+fn staff_duty() -> sim::domain::Actor {
+    sim::domain::staff::StaffId::parse("stf-duty").unwrap().into()
+}
+
 async fn staff_name_a_connected_area(rig: Rig) {
     let mut body = event_body("intake-report.json");
     body["police_reference"] = json!("CAD 23/21NOV26");
@@ -388,7 +429,7 @@ async fn staff_name_a_connected_area(rig: Rig) {
     assert!(rig.h.store.shares_of_incident(&id).await.unwrap().is_empty(), "nothing is offered yet");
     let area = |name: &str| AreaName::parse(name).unwrap();
     let incident = rig.h.store.get_incident(&id).await.unwrap().unwrap();
-    let offered = shares::add_connected_area(rig.ctx(), &incident, area("London Borough of Southwark"), "stf-duty")
+    let offered = shares::add_connected_area(rig.ctx(), &incident, area("London Borough of Southwark"), staff_duty())
         .await
         .unwrap();
     assert_eq!(offered.offered, 1);
@@ -404,7 +445,7 @@ async fn staff_name_a_connected_area(rig: Rig) {
     let incident = rig.h.store.get_incident(&id).await.unwrap().unwrap();
     assert_eq!(incident.report.connected_areas, vec![area("Southwark")]);
     for (name, expected) in [("southwark", "already named"), ("Lambeth", "own borough")] {
-        let refused = shares::add_connected_area(rig.ctx(), &incident, area(name), "stf-duty").await.unwrap_err();
+        let refused = shares::add_connected_area(rig.ctx(), &incident, area(name), staff_duty()).await.unwrap_err();
         assert!(refused.to_string().contains(expected), "{name}: {refused}");
     }
     assert_eq!(rig.h.store.get_incident(&id).await.unwrap().unwrap().version, incident.version, "nothing changed");
@@ -419,6 +460,90 @@ async fn memory_council_staff_name_a_connected_area_and_its_licensee_is_offered_
 async fn moto_council_staff_name_a_connected_area_and_its_licensee_is_offered_a_share() {
     needs_moto!();
     staff_name_a_connected_area(moto_rig().await).await;
+}
+
+/// A page of the respond function for `token` (`path` after `/a/{token}`), as a phone opens or posts it.
+async fn personal_page(deps: &respond::Deps, token: &str, path: &str, form: Option<&str>) -> (u16, String) {
+    let builder = http::Request::builder()
+        .method(if form.is_some() { "POST" } else { "GET" })
+        .uri(format!("/a/{token}{path}"))
+        .header("user-agent", "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) Safari/604.1")
+        .header("content-type", "application/x-www-form-urlencoded");
+    let body = form.map_or(lambda_http::Body::Empty, |f| lambda_http::Body::from(f.to_owned()));
+    let answer = respond::handle(deps, builder.body(body).unwrap()).await;
+    (answer.status().as_u16(), String::from_utf8_lossy(answer.body().as_ref()).into_owned())
+}
+
+fn form_key_of(html: &str) -> String {
+    let start = html.find("name=\"form_key\" value=\"").expect("a form") + "name=\"form_key\" value=\"".len();
+    html[start..start + html[start..].find('"').unwrap()].to_owned()
+}
+
+/// The incident's lead (Lambeth's gold for CRITICAL) names Southwark from
+/// their personal page: on the timeline by that contact, and a share offered
+/// as for police naming. Anyone else is shown no form and refused, and
+/// nothing changes.
+async fn the_lead_names_a_connected_area_from_the_personal_page(rig: Rig) {
+    let mut body = event_body("intake-report.json");
+    body["police_reference"] = json!("CAD 25/21NOV26");
+    let id = rig.report(body).await;
+    rig.hand_on_and_categorise(&id).await;
+    let key = sim::links::LinkKey::generate();
+    let deps = responder(&rig.h, key.clone());
+    let sms = sim::domain::policy::Channel::Sms;
+    let (lead, other) = (link_token(&key, id.as_str(), "con-gold", sms), link_token(&key, id.as_str(), "con-csl", sms));
+    let before = rig.h.store.get_incident(&id).await.unwrap().unwrap();
+
+    // Not the lead: no form, and a post is refused with nothing changed.
+    let (status, html) = personal_page(&deps, &other, "", None).await;
+    assert_eq!(status, 200);
+    assert!(!html.contains("Another area is connected"), "only the lead is offered the form");
+    let form = format!("form_key={}&area=Southwark", form_key_of(&html));
+    let (status, html) = personal_page(&deps, &other, "/areas", Some(&form)).await;
+    assert_eq!(status, 403, "{html}");
+    assert!(html.contains("Only the incident's lead can name a connected area"));
+    assert!(rig.h.store.shares_of_incident(&id).await.unwrap().is_empty());
+    assert_eq!(rig.h.store.get_incident(&id).await.unwrap().unwrap(), before);
+    assert_eq!(count(&rig.kinds(&id).await, "connected_area_added"), 0);
+
+    // The lead: the form; a forged form key or a blank or own-borough name changes nothing.
+    let (_, html) = personal_page(&deps, &lead, "", None).await;
+    assert!(html.contains("Another area is connected"), "{html}");
+    let form_key = form_key_of(&html);
+    let forged = personal_page(&deps, &lead, "/areas", Some("form_key=forged&area=Southwark")).await;
+    assert_eq!(forged.0, 403);
+    for (area, said) in [("", "Enter a borough or council area name"), ("Lambeth", "own borough")] {
+        let (status, html) =
+            personal_page(&deps, &lead, "/areas", Some(&format!("form_key={form_key}&area={area}"))).await;
+        assert_eq!(status, 422, "{area:?}");
+        assert!(html.contains(said), "{area:?}: {html}");
+    }
+    assert_eq!(rig.h.store.get_incident(&id).await.unwrap().unwrap(), before);
+
+    let (status, html) =
+        personal_page(&deps, &lead, "/areas", Some(&format!("form_key={form_key}&area=Southwark"))).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("Southwark is added as a connected area"), "{html}");
+    assert!(html.contains("Other areas connected to this incident: Southwark."));
+    let share = rig.h.store.get_share(&id, &southwark()).await.unwrap().expect("Southwark is offered a share");
+    assert_eq!(share.state, ShareState::Offered);
+    let timeline = rig.h.store.timeline(&id).await.unwrap();
+    let added: Vec<&Event> = timeline.iter().map(|e| &e.event).filter(|e| e.kind() == "connected_area_added").collect();
+    assert_eq!(added.len(), 1);
+    assert_eq!((added[0].contact(), added[0].staff()), (Some("con-gold"), None), "on the timeline by the lead");
+    assert_eq!(count(&rig.kinds(&id).await, "share_offered"), 1);
+    assert!(rig.sent().await.iter().all(|(c, _)| !c.starts_with("con-sw-")), "an offer alerts nobody in Southwark");
+}
+
+#[tokio::test]
+async fn memory_the_incidents_lead_names_a_connected_area_from_the_personal_page_and_others_cannot() {
+    the_lead_names_a_connected_area_from_the_personal_page(memory_rig().await).await;
+}
+
+#[tokio::test]
+async fn moto_the_incidents_lead_names_a_connected_area_from_the_personal_page_and_others_cannot() {
+    needs_moto!();
+    the_lead_names_a_connected_area_from_the_personal_page(moto_rig().await).await;
 }
 
 async fn moto_rig() -> Rig {
@@ -534,6 +659,7 @@ mod console_pages {
         assert!(section.body().contains("Confirm sharing with southwark"), "{}", section.body());
         let list = call(&c, "GET", "/console/shared", &southwark_cookie, "").await;
         assert!(list.body().contains("No other licensee has shared an incident with you."));
+        assert!(list.body().contains(r#"<a href="/console/shared">Shared with us</a>"#), "no offer awaiting yet");
         assert_eq!(call(&c, "GET", &format!("/console/shared/{id}"), &southwark_cookie, "").await.status(), 404);
 
         // A stale form moves nothing; Lambeth's duty officer confirms.
@@ -543,6 +669,14 @@ mod console_pages {
         let body = format!("csrf={lambeth_csrf}&partner=southwark&action=confirm");
         assert_eq!(call(&c, "POST", &path, &lambeth, &body).await.status(), 303);
         assert_eq!(c.rig.h.store.get_share(&id, &southwark()).await.unwrap().unwrap().state, ShareState::Confirmed);
+
+        // Southwark's header counts the offer awaiting its acceptance (an unconfirmed offer was not counted).
+        let awaiting =
+            r#"<a href="/console/shared">Shared with us (1<span class="visually-hidden"> offers awaiting</span>)</a>"#;
+        let board = call(&c, "GET", "/console", &southwark_cookie, "").await;
+        assert!(board.body().contains(awaiting), "{}", board.body());
+        let lambeth_board = call(&c, "GET", "/console", &lambeth, "").await;
+        assert!(lambeth_board.body().contains(r#"<a href="/console/shared">Shared with us</a>"#), "not the owner's");
 
         // Southwark's list marks it shared; its duty officer accepts.
         let list = call(&c, "GET", "/console/shared", &southwark_cookie, "").await;
@@ -595,6 +729,13 @@ mod console_pages {
         let after = theirs(section.body()).unwrap();
         assert!(after.contains(&format!("1 of {total}")), "Southwark's progress reaches Lambeth: {after}");
         assert!(!after.contains("con-sw-edu") && !after.contains("<form"), "counts only, nothing to change");
+        // And on its incident view, under its own checklist: Southwark's section by item, read only.
+        let owner_view = call(&c, "GET", &format!("/console/incidents/{id}"), &lambeth, "").await;
+        let heading = "London Borough of Southwark: its own section (1 of 4 done, read only)";
+        let at = owner_view.body().find(heading).unwrap_or_else(|| panic!("{}", owner_view.body()));
+        let table = &owner_view.body()[at..at + owner_view.body()[at..].find("</table>").unwrap()];
+        assert!(table.contains("<td>Schools in our area alerted</td><td>done</td>"), "{table}");
+        assert!(!table.contains("<form") && !table.contains("Southwark education"), "read only, nobody named");
 
         // Every other console route with Lambeth's ids answers 404 to Southwark.
         let mut tried = 0;
@@ -625,6 +766,8 @@ mod console_pages {
         assert!(!board.body().contains(linked.id.as_str()), "a withdrawn linked incident leaves the board");
         let section = call(&c, "GET", &path_of(&id), &lambeth, "").await;
         assert!(section.body().contains("withdrawn"));
+        let owner_view = call(&c, "GET", &format!("/console/incidents/{id}"), &lambeth, "").await;
+        assert!(!owner_view.body().contains(heading), "a withdrawn share's section no longer shows");
     }
 
     #[tokio::test]

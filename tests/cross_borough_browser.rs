@@ -3,86 +3,17 @@
 //! confirms sharing a Lambeth incident that names Medway with Kent; Kent's
 //! duty officer finds it in "Shared with us", accepts, and reads the summary,
 //! category and checklist progress; when Lambeth withdraws, Kent's summary is
-//! gone. axe-core finds no violations on either side's pages.
+//! gone. axe-core finds no violations on either side's pages. Chromium and
+//! axe-core come from the support module (`sim_tests::browser`).
 
-use fantoccini::{Client, ClientBuilder, Locator};
-use hyper_util::client::legacy::connect::HttpConnector;
+use fantoccini::{Client, Locator};
 use sim::clock::ManualClock;
 use sim::ids::{IncidentId, SequentialIds};
 use sim_cli::local::{build, serve, Backing};
+use sim_tests::browser::{axe_violations, ChromeDriver};
 use sim_tests::*;
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
-
-struct ChromeDriver {
-    child: Child,
-    url: String,
-}
-
-impl ChromeDriver {
-    async fn start() -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let child = Command::new("chromedriver")
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("chromedriver is installed (Debian: apt-get install chromium chromium-driver)");
-        for _ in 0..100 {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                break;
-            }
-            tokio::time::sleep(StdDuration::from_millis(50)).await;
-        }
-        Self { child, url: format!("http://127.0.0.1:{port}") }
-    }
-
-    async fn browser(&self, width: u32) -> Client {
-        let profile = std::env::temp_dir().join(unique("sim-chromium"));
-        let mut caps = serde_json::Map::new();
-        caps.insert(
-            "goog:chromeOptions".into(),
-            serde_json::json!({
-                "binary": "/usr/bin/chromium",
-                "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                         "--disable-background-networking", "--disable-component-update", "--no-first-run",
-                         "--disable-sync", format!("--window-size={width},900"), format!("--user-data-dir={}", profile.display())]
-            }),
-        );
-        ClientBuilder::new(HttpConnector::new())
-            .capabilities(caps)
-            .connect(&self.url)
-            .await
-            .expect("a Chromium session")
-    }
-}
-
-impl Drop for ChromeDriver {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// axe-core's violations on the current page, as "rule: help" lines.
-async fn axe_violations(browser: &Client) -> Vec<String> {
-    let dir = env!("CARGO_MANIFEST_DIR");
-    let installed = Command::new("bash").arg(format!("{dir}/oidc/install.sh")).status().unwrap();
-    assert!(installed.success(), "tests/oidc/install.sh failed (npm install axe-core)");
-    let axe = std::fs::read_to_string(format!("{dir}/oidc/node_modules/axe-core/axe.min.js")).unwrap();
-    browser.execute(&axe, vec![]).await.expect("axe-core loads");
-    let result = browser
-        .execute_async(
-            "const done = arguments[arguments.length - 1];\
-             axe.run(document).then(r => done(r.violations.map(v => v.id + ': ' + v.help + ' ' + \
-             v.nodes.map(n => n.target.join(' ')).join(', '))));",
-            vec![],
-        )
-        .await
-        .expect("axe runs");
-    result.as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_owned()).collect()
-}
 
 async fn text(browser: &Client, css: &str) -> String {
     browser.find(Locator::Css(css)).await.unwrap().text().await.unwrap()
@@ -144,6 +75,10 @@ async fn a_share_is_offered_confirmed_accepted_and_withdrawn_in_the_console() {
 
     let kent = driver.browser(390).await;
     sign_in(&kent, &base_url, "Kent duty").await;
+    let awaiting = text(&kent, "a[href='/console/shared']").await;
+    assert!(awaiting.starts_with("Shared with us (1"), "the header counts the offer awaiting Kent: {awaiting}");
+    let violations = axe_violations(&kent).await;
+    assert!(violations.is_empty(), "axe on the partner's board with an offer awaiting: {violations:#?}");
     kent.goto(&format!("{base_url}/console/shared")).await.unwrap();
     let violations = axe_violations(&kent).await;
     assert!(violations.is_empty(), "axe on the partner's list: {violations:#?}");
@@ -157,6 +92,21 @@ async fn a_share_is_offered_confirmed_accepted_and_withdrawn_in_the_console() {
     }
     let violations = axe_violations(&kent).await;
     assert!(violations.is_empty(), "axe on the shared incident: {violations:#?}");
+
+    // Lambeth's incident view shows Kent's own section once Kent's people are alerted, read only.
+    let mut owner_view = String::new();
+    for _ in 0..100 {
+        lambeth.goto(&format!("{base_url}/console/incidents/{id}")).await.unwrap();
+        owner_view = text(&lambeth, "main").await;
+        if owner_view.contains("its own section") {
+            break;
+        }
+        tokio::time::sleep(StdDuration::from_millis(100)).await;
+    }
+    assert!(owner_view.contains("its own section (0 of 4 done, read only)"), "{owner_view}");
+    assert!(owner_view.contains("Schools in our area alerted"));
+    let violations = axe_violations(&lambeth).await;
+    assert!(violations.is_empty(), "axe on the owner's incident view with a partner's section: {violations:#?}");
 
     lambeth.goto(&format!("{base_url}/console/incidents/{id}/shares")).await.unwrap();
     click(&lambeth, "Withdraw from kent").await;

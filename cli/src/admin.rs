@@ -15,6 +15,9 @@ pub async fn put_licensee(store: &dyn Store, json: &str) -> Result<Licensee, Box
     if let Some(checklist) = &licensee.checklist {
         checklist.validate()?;
     }
+    if let Some(partner) = licensee.sharing.as_ref().and_then(|s| s.checklist.as_ref()) {
+        partner.validate()?;
+    }
     for area in &licensee.areas {
         if let Some(other) = store.licensee_for_area(area).await?.filter(|o| *o != licensee.id) {
             return Err(format!("area '{area}' is already covered by licensee {other}").into());

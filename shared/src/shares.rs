@@ -18,11 +18,11 @@
 
 use crate::clock::Clock;
 use crate::domain::category::Category;
-use crate::domain::checklist::ChecklistItem;
+use crate::domain::checklist::{ChecklistItem, ItemStatus};
 use crate::domain::follow_up::{progress, SectionProgress};
 use crate::domain::incident::{HandoffReason, PendingHandoff, MAX_CONNECTED_AREAS};
 use crate::domain::share::{Share, ShareAction, ShareActor, ShareError, ShareSide, ShareState, SharedFrom};
-use crate::domain::{AreaName, Event, Incident, IncidentReport, TimelineEvent};
+use crate::domain::{Actor, AreaName, Event, Incident, IncidentReport, TimelineEvent};
 use crate::ids::{IdGenerator, IncidentId, LicenseeId};
 use crate::ports::{Store, StoreError};
 
@@ -261,16 +261,18 @@ pub enum AddAreaFailure {
     Store(#[from] StoreError),
 }
 
-/// Council staff (`staff_id`) name `area` as connected to `incident`: the
-/// same rules as police naming (not its own borough, each area once, at
-/// most [`MAX_CONNECTED_AREAS`]), on the timeline with who did it, and a
-/// share offered exactly as [`after_categorisation`] offers one for police
-/// naming (confirmed at once under the owner's policy for CRITICAL).
+/// Council staff in the console, or the incident's lead through their
+/// personal link (`by`), name `area` as connected to `incident`: the same
+/// rules as police naming (not its own borough, each area once, at most
+/// [`MAX_CONNECTED_AREAS`]), on the timeline with who did it, and a share
+/// offered exactly as [`after_categorisation`] offers one for police naming
+/// (confirmed at once under the owner's policy for CRITICAL). Who may do it
+/// is the caller's check (duty staff; the policy's lead role).
 pub async fn add_connected_area(
     ctx: Ctx<'_>,
     incident: &Incident,
     area: AreaName,
-    staff_id: &str,
+    by: Actor,
 ) -> Result<Offered, AddAreaFailure> {
     let report = &incident.report;
     if incident.shared_from.is_some() {
@@ -293,9 +295,10 @@ pub async fn add_connected_area(
         version: incident.version + 1,
         ..incident.clone()
     };
-    let event = Event::ConnectedAreaAdded { area, staff_id: staff_id.to_owned() };
+    let who = if by.staff().is_some() { "council staff" } else { "the incident's lead" };
+    let event = Event::ConnectedAreaAdded { area, by: Some(by), staff_id: None };
     ctx.store.update_incident(&next, &[TimelineEvent::new(ctx.ids, &next.id, ctx.clock.now(), event)]).await?;
-    tracing::info!(incident_id = %next.id, "connected area added by council staff");
+    tracing::info!(incident_id = %next.id, by = who, "connected area added");
     Ok(after_categorisation(ctx, &next).await?)
 }
 
@@ -348,6 +351,57 @@ pub async fn partner_progress(
     }
     let items: Vec<ChecklistItem> = store.checklist(&share.partner_incident_id).await?;
     Ok(Some(progress(&items)))
+}
+
+/// One accepted partner's own section of the checklist, as its owner reads
+/// it: the partner's name, and each item's text and status, never who did
+/// what (the partner's people are not the owner's to see).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PartnerSection {
+    pub partner: LicenseeId,
+    /// The partner licensee's name.
+    pub name: String,
+    pub items: Vec<PartnerItem>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PartnerItem {
+    pub text: String,
+    pub status: ItemStatus,
+}
+
+impl PartnerSection {
+    /// Items done or not applicable.
+    pub fn closed(&self) -> usize {
+        self.items.iter().filter(|i| matches!(i.status, ItemStatus::Done | ItemStatus::NotApplicable)).count()
+    }
+}
+
+/// The sections of the partners `incident` stands shared with (accepted
+/// shares only: a withdrawn one's section no longer shows), for the owner's
+/// checklist, read only. One query for an incident never shared.
+pub async fn partner_sections(store: &dyn Store, incident: &Incident) -> Result<Vec<PartnerSection>, StoreError> {
+    if incident.shared_from.is_some() {
+        return Ok(Vec::new());
+    }
+    let mut out = Vec::new();
+    for share in store.shares_of_incident(&incident.id).await?.into_iter().filter(|s| s.state == ShareState::Accepted) {
+        let (licensee, items) =
+            tokio::try_join!(store.get_licensee(&share.partner), store.checklist(&share.partner_incident_id))?;
+        out.push(PartnerSection {
+            name: licensee.map_or_else(|| share.partner.to_string(), |l| l.name),
+            partner: share.partner,
+            items: items.into_iter().map(|i| PartnerItem { text: i.text, status: i.status }).collect(),
+        });
+    }
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(out)
+}
+
+/// How many shares other licensees have confirmed to `partner` and it has
+/// not answered yet: the offers awaiting its duty staff (one query).
+pub async fn offers_awaiting(store: &dyn Store, partner: &LicenseeId) -> Result<usize, StoreError> {
+    Ok(store.shares_with_partner(partner).await?.iter().filter(|s| s.state == ShareState::Confirmed).count())
 }
 
 /// Whether `licensee` may open the partner's linked incident `incident` at

@@ -23,7 +23,6 @@
 //! current round, so the round's escalation check chases them too.
 
 use sim::domain::category::{Category, Facts, RuleSet};
-use sim::domain::checklist::ChecklistTemplate;
 use sim::domain::follow_up::{BriefingCheck, BriefingReason};
 use sim::domain::notification::{Categorisation, EscalationCheck, Notification, NotificationKey, Step};
 use sim::domain::policy::{resolve_at, AlertTime};
@@ -169,7 +168,7 @@ async fn fan_out(
 
     if let Some(policy) = licensee.policy_for_incident(incident, categorisation.category) {
         if policy.checklist && store.checklist(&incident.id).await?.is_empty() {
-            let template = licensee.checklist.clone().unwrap_or_else(ChecklistTemplate::toolkit);
+            let template = licensee.checklist_for_incident(incident);
             let items = template.instantiate(&incident.id);
             store.put_checklist(&items).await?;
             events.push(event(Event::ChecklistOpened { items: items.len() }));

@@ -255,6 +255,7 @@ pub fn incident(
                     } } }
                 }
             }
+            (crate::shares::partner_sections(&v.partner_sections))
             h2 id="key-dates" { "Key dates" }
             @let dates = v.follow_up.as_ref().map(|f| f.key_dates.as_slice()).unwrap_or_default();
             @if dates.is_empty() { p { "None yet." } } @else {

@@ -35,6 +35,8 @@ pub struct IncidentView {
     /// The licensee's staff, to name who did what.
     pub staff: Vec<StaffMember>,
     pub escalation: Option<Escalation>,
+    /// Each accepted partner's own checklist section (issue 19), read only.
+    pub partner_sections: Vec<sim::shares::PartnerSection>,
 }
 
 /// One row of the board.
@@ -172,10 +174,11 @@ pub async fn show(
         store.timeline(id),
         store.contacts(&incident.licensee_id),
     )?;
-    let (deliveries, staff, licensee) = tokio::try_join!(
+    let (deliveries, staff, licensee, partner_sections) = tokio::try_join!(
         store.deliveries(id),
         deps.staff.staff(&incident.licensee_id),
         store.get_licensee(&incident.licensee_id),
+        sim::shares::partner_sections(store, &incident),
     )?;
     let escalation = categorisation.as_ref().map(|c| {
         let policy = licensee.as_ref().and_then(|l| l.policy_for(c.category));
@@ -193,6 +196,7 @@ pub async fn show(
         deliveries,
         staff,
         escalation,
+        partner_sections,
     };
     Ok(crate::incident_page::incident(who, &view, kind, deps.clock.now(), errors))
 }

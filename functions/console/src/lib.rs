@@ -151,6 +151,8 @@ pub fn routes() -> &'static Routes<Route> {
 pub struct SignedIn {
     pub session: Session,
     pub member: StaffMember,
+    /// Share offers awaiting this licensee's acceptance, for the header (issue 19).
+    pub offers_awaiting: usize,
 }
 
 pub async fn handle(deps: &Deps, req: Request<Vec<u8>>) -> Response<String> {
@@ -276,7 +278,8 @@ pub async fn signed_in(deps: &Deps, req: &Request<Vec<u8>>) -> Result<Option<Sig
     if now - found.last_seen >= session::TOUCH_INTERVAL {
         deps.sessions.touch_session(&key, now).await?;
     }
-    Ok(Some(SignedIn { session: found, member }))
+    let offers_awaiting = sim::shares::offers_awaiting(&*deps.store, &member.licensee_id).await?;
+    Ok(Some(SignedIn { session: found, member, offers_awaiting }))
 }
 
 /// A page for signed-in staff only: anyone else gets the sign-in page.

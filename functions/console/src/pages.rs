@@ -38,7 +38,7 @@ pub(crate) fn header(who: &SignedIn, licensee: &str) -> Markup {
         div class="meta" {
             "Signed in as " strong { (who.member.name) } " (" (who.member.roles_text()) "), " (licensee) ". "
             a href="/console" { "Live board" } " · " a href="/console/incidents" { "Past incidents" }
-            " · " a href="/console/reports" { "Reports" } " · " a href="/console/shared" { "Shared with us" }
+            " · " a href="/console/reports" { "Reports" } " · " (crate::shares::shared_with_us_link(who))
             @if who.member.has(sim::domain::staff::ConsoleRole::Admin) {
                 " · " a href="/console/staff" { "Staff" } " · " a href="/console/directory" { "Directory" }
             }

@@ -27,8 +27,8 @@ pub enum PageError {
     OtherSite,
     #[error("the form could not be read")]
     Unreadable,
-    #[error("only the lead role may close")]
-    LeadOnly,
+    #[error("only the lead role may do that")]
+    LeadOnly(Message),
     #[error("the item changed since the page was loaded")]
     StaleItem,
     #[error("the incident changed while closing")]
@@ -50,7 +50,7 @@ impl PageError {
             PageError::Link(LinkError::Invalid) | PageError::NotFound => StatusCode::NOT_FOUND,
             PageError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             PageError::Automated => StatusCode::FORBIDDEN,
-            PageError::OtherSite | PageError::LeadOnly => StatusCode::FORBIDDEN,
+            PageError::OtherSite | PageError::LeadOnly(_) => StatusCode::FORBIDDEN,
             PageError::StaleItem | PageError::StaleClose | PageError::Busy => StatusCode::CONFLICT,
             PageError::Unreadable | PageError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             PageError::Store(_) | PageError::Queue(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -64,7 +64,7 @@ impl PageError {
             PageError::Automated => page::AUTOMATED,
             PageError::OtherSite => page::RELOAD,
             PageError::Unreadable => page::UNREADABLE,
-            PageError::LeadOnly => page::LEAD_ONLY,
+            PageError::LeadOnly(message) => *message,
             PageError::StaleItem => page::STALE,
             PageError::StaleClose => page::STALE_CLOSE,
             PageError::Busy | PageError::Store(_) | PageError::Queue(_) => page::TRY_AGAIN,
@@ -112,6 +112,7 @@ impl Back {
             Route::Item => format!("#item-{item}"),
             Route::Close => "#close".to_owned(),
             Route::KeyDates => "#key-dates".to_owned(),
+            Route::Areas => "#connected-areas".to_owned(),
         };
         let typed: Typed = sim::web::parse_form(body).unwrap_or_default();
         let typed = [("Your note", typed.note), ("Your closing note", typed.closing_note)]

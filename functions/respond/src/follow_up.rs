@@ -65,7 +65,7 @@ pub async fn close(deps: &Deps, token: &str, req: &Request) -> Result<HtmlRespon
         return Err(PageError::NotFound);
     };
     if contact.role != policy.lead_role {
-        return Err(PageError::LeadOnly);
+        return Err(PageError::LeadOnly(crate::page::LEAD_ONLY));
     }
     let follow_up = follow_up_of(deps, &claims).await?;
     if let Some(closure) = &follow_up.closure {

@@ -9,7 +9,8 @@
 //! - `HEAD`, and anything from a known link-scanner agent, changes nothing.
 //!
 //! - Below the page: each checklist item's form (`checklist`), closing the
-//!   incident and adding key dates (`follow_up`).
+//!   incident and adding key dates (`follow_up`), and for the lead role
+//!   naming another connected area (`areas`, issue 19).
 //!
 //! Every form goes through one step (`posted`): verify the link, then the
 //! form key, then decode the form into its type. Every refusal is one
@@ -17,6 +18,7 @@
 //!
 //! Tampered, unknown or expired links get a plain page with 404 or 410.
 
+mod areas;
 mod checklist;
 mod error;
 mod follow_up;
@@ -64,6 +66,8 @@ pub enum Route {
     Item,
     Close,
     KeyDates,
+    /// The lead names another connected area.
+    Areas,
 }
 
 /// The responder's route table, built once per process.
@@ -73,6 +77,7 @@ pub static ROUTES: LazyLock<Routes<Route>> = LazyLock::new(|| {
         ("/a/{token}/items/{item}", Route::Item),
         ("/a/{token}/close", Route::Close),
         ("/a/{token}/key-dates", Route::KeyDates),
+        ("/a/{token}/areas", Route::Areas),
     ])
 });
 
@@ -89,6 +94,7 @@ pub async fn handle(deps: &Deps, req: Request) -> Response<Body> {
         (&Method::POST, Route::Item) => checklist::update(deps, token, item, &req).await,
         (&Method::POST, Route::Close) => follow_up::close(deps, token, &req).await,
         (&Method::POST, Route::KeyDates) => follow_up::add_key_date(deps, token, &req).await,
+        (&Method::POST, Route::Areas) => areas::add(deps, token, &req).await,
         _ => Err(PageError::MethodNotAllowed),
     };
     let response = response.unwrap_or_else(|error| {
@@ -148,9 +154,15 @@ pub(crate) async fn show(deps: &Deps, token: &str, note: Option<String>) -> Resu
     let (Some(incident), Some(categorisation)) = (incident, categorisation) else {
         return Err(PageError::NotFound);
     };
-    let (contacts, licensee) =
-        tokio::try_join!(store.contacts(&incident.licensee_id), store.get_licensee(&incident.licensee_id))?;
-    let lead_role = licensee.and_then(|l| l.policy_for(categorisation.category)).map(|p| p.lead_role);
+    let (contacts, licensee, partners, owner) = tokio::try_join!(
+        store.contacts(&incident.licensee_id),
+        store.get_licensee(&incident.licensee_id),
+        sim::shares::partner_sections(store, &incident),
+        owner_progress(store, &incident),
+    )?;
+    // A partner's linked incident is led under its policy for shared incidents.
+    let lead_role =
+        licensee.and_then(|l| l.policy_for_incident(&incident, categorisation.category)).map(|p| p.lead_role);
     let follow_up = follow_up.unwrap_or_else(|| FollowUp::new(id.clone()));
     let Some(contact) = contacts.iter().find(|c| c.id == claims.contact_id) else {
         return Err(PageError::NotFound);
@@ -163,6 +175,8 @@ pub(crate) async fn show(deps: &Deps, token: &str, note: Option<String>) -> Resu
         contact,
         acknowledgements: &acks,
         checklist: &checklist,
+        partners: &partners,
+        owner_progress: owner.as_deref(),
         people: checklist::people_of(&notifications, &contacts),
         form_key: deps.key.form_key(token),
         note,
@@ -171,6 +185,17 @@ pub(crate) async fn show(deps: &Deps, token: &str, note: Option<String>) -> Resu
         awaited: awaited(&notifications, &acks),
     };
     Ok(page::incident(&view))
+}
+
+/// On a partner's linked incident, the owner's checklist progress by section
+/// (read only, while the share stands accepted); None otherwise.
+async fn owner_progress(
+    store: &dyn Store,
+    incident: &sim::domain::Incident,
+) -> Result<Option<Vec<sim::domain::follow_up::SectionProgress>>, sim::ports::StoreError> {
+    let Some(from) = &incident.shared_from else { return Ok(None) };
+    let view = sim::shares::partner_view(store, &incident.licensee_id, &from.incident_id).await?;
+    Ok(view.map(|v| v.checklist.into_iter().map(|(_, section)| section).collect()))
 }
 
 /// Required roles with no acknowledgement from anyone alerted for them.

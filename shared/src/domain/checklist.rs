@@ -1,5 +1,6 @@
 //! The response checklist: a template (the toolkit's nine sections, shipped
-//! as data, or a licensee's own) instantiated per incident.
+//! as data, or a licensee's own) instantiated per incident. A partner's
+//! linked incident (issue 19) gets the short partner section instead.
 
 use super::contact::Role;
 use crate::choice;
@@ -9,6 +10,10 @@ use time::OffsetDateTime;
 
 /// The toolkit's checklist, compiled in: no file is read at start-up.
 const DEFAULT_TEMPLATE: &str = include_str!("../../data/checklist.json");
+
+/// The partner's own section on an incident another licensee shares with it
+/// (its schools, youth services, reassurance in its area, its named lead).
+const PARTNER_TEMPLATE: &str = include_str!("../../data/partner_checklist.json");
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TemplateItem {
@@ -39,6 +44,11 @@ pub struct TemplateError(pub String);
 impl ChecklistTemplate {
     pub fn toolkit() -> Self {
         Self::from_json(DEFAULT_TEMPLATE).expect("the shipped checklist is valid")
+    }
+
+    /// The default for a partner's linked incident: one short section of its own.
+    pub fn partner() -> Self {
+        Self::from_json(PARTNER_TEMPLATE).expect("the shipped partner section is valid")
     }
 
     /// Parses and validates a template.

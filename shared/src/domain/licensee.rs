@@ -100,6 +100,16 @@ impl Licensee {
         }
     }
 
+    /// The checklist opened for `incident`: on a partner's linked incident its
+    /// own section for shared incidents (issue 19); else the licensee's own
+    /// checklist or the toolkit's.
+    pub fn checklist_for_incident(&self, incident: &super::incident::Incident) -> ChecklistTemplate {
+        match &incident.shared_from {
+            Some(_) => self.sharing.clone().unwrap_or_default().partner_checklist(),
+            None => self.checklist.clone().unwrap_or_else(ChecklistTemplate::toolkit),
+        }
+    }
+
     pub fn entitlement(&self, today: Date, grace: Duration) -> Entitlement {
         if let LicenceStatus::Suspended { .. } = self.status {
             return Entitlement::Refused {

@@ -8,6 +8,7 @@
 
 use super::area::AreaName;
 use super::category::Category;
+use super::checklist::ChecklistTemplate;
 use super::contact::Role;
 use super::policy::{AlertPolicy, Channel, EscalationStep, EscalationTarget};
 use crate::choice;
@@ -181,6 +182,10 @@ pub struct SharingSettings {
     /// it; [`shared_incident_policy`] when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shared_policy: Option<AlertPolicy>,
+    /// This licensee's own section on incidents shared with it (as its main
+    /// checklist overrides the toolkit's); [`ChecklistTemplate::partner`] when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checklist: Option<ChecklistTemplate>,
 }
 
 impl SharingSettings {
@@ -193,6 +198,12 @@ impl SharingSettings {
     /// `category` (the policy's own category is ignored: one policy for all).
     pub fn policy_for_shared(&self, category: Category) -> AlertPolicy {
         AlertPolicy { category, ..self.shared_policy.clone().unwrap_or_else(shared_incident_policy) }
+    }
+
+    /// The checklist a partner works on an incident shared with it: its own
+    /// section, not the owner's toolkit.
+    pub fn partner_checklist(&self) -> ChecklistTemplate {
+        self.checklist.clone().unwrap_or_else(ChecklistTemplate::partner)
     }
 }
 
@@ -295,12 +306,31 @@ mod tests {
     }
 
     #[test]
+    fn a_partner_works_its_own_short_section_unless_it_set_its_own() {
+        let section = SharingSettings::default().partner_checklist();
+        let texts: Vec<&str> = section.sections.iter().flat_map(|s| &s.items).map(|i| i.text.as_str()).collect();
+        assert_eq!(section.sections.len(), 1, "one section, not the toolkit's nine");
+        assert!(texts.contains(&"Schools in our area alerted"));
+        assert!(texts.contains(&"Named lead for our area agreed with the owner"));
+        let own = ChecklistTemplate::from_json(
+            r#"{"name": "Ours", "sections": [{"id": "ours", "title": "Ours", "items": [
+                {"id": "ours-01", "text": "Ward councillors told", "owner_role": "community-safety-lead"}]}]}"#,
+        )
+        .unwrap();
+        let settings = SharingSettings { checklist: Some(own.clone()), ..Default::default() };
+        assert_eq!(settings.partner_checklist(), own);
+        let back: SharingSettings = serde_json::from_str(&serde_json::to_string(&settings).unwrap()).unwrap();
+        assert_eq!(back, settings, "the override is kept with the licensee");
+    }
+
+    #[test]
     fn only_critical_is_confirmed_automatically_and_only_when_asked() {
-        let on = SharingSettings { confirm_critical_automatically: true, shared_policy: None };
+        let on = SharingSettings { confirm_critical_automatically: true, ..Default::default() };
         assert!(on.confirms_automatically(Category::Critical));
         assert!(!on.confirms_automatically(Category::SeriousViolence));
         assert!(!SharingSettings::default().confirms_automatically(Category::Critical));
         let p = SharingSettings::default().policy_for_shared(Category::SeriousViolence);
+        assert_eq!(p.category, Category::SeriousViolence);
         assert_eq!(p.acknowledge_within_minutes, Some(30));
         assert_eq!(p.channels, vec![Channel::Sms, Channel::Email]);
     }

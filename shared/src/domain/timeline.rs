@@ -212,11 +212,17 @@ pub enum Event {
     ConnectedAreaUncovered {
         area: AreaName,
     },
-    /// Council staff named another area connected to the incident (borough
-    /// names only, never why); a share is offered as for police naming.
+    /// Council staff, or the incident's lead through their personal link,
+    /// named another area connected to the incident (borough names only,
+    /// never why); a share is offered as for police naming.
     ConnectedAreaAdded {
         area: AreaName,
-        staff_id: String,
+        /// Who named it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<Actor>,
+        /// Entries written before leads could name areas: the staff member.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        staff_id: Option<String>,
     },
 }
 
@@ -234,6 +240,7 @@ impl Event {
             | Event::AwayDeputyAlerted { contact_id, .. }
             | Event::AwayNobodyAlerted { contact_id, .. } => Some(contact_id.as_str()),
             Event::Closed { by, .. } | Event::KeyDateAdded { by, .. } => by.contact().map(|c| c.as_str()),
+            Event::ConnectedAreaAdded { by: Some(by), .. } => by.contact().map(|c| c.as_str()),
             _ => None,
         }
     }
@@ -244,8 +251,9 @@ impl Event {
             Event::AcknowledgedOnBehalf { staff_id, .. }
             | Event::EscalatedNow { staff_id, .. }
             | Event::Resent { staff_id, .. }
-            | Event::ConnectedAreaAdded { staff_id, .. } => Some(staff_id.as_str()),
+            | Event::ConnectedAreaAdded { staff_id: Some(staff_id), .. } => Some(staff_id.as_str()),
             Event::Closed { by, .. } | Event::KeyDateAdded { by, .. } => by.staff().map(|s| s.as_str()),
+            Event::ConnectedAreaAdded { by: Some(by), .. } => by.staff().map(|s| s.as_str()),
             _ => None,
         }
     }
@@ -329,5 +337,22 @@ mod tests {
         };
         let again: Event = serde_json::from_str(&serde_json::to_string(&staff).unwrap()).unwrap();
         assert_eq!((again.staff(), again.contact()), (Some("stf-dee"), None));
+    }
+
+    #[test]
+    fn a_connected_area_names_staff_or_the_lead_and_old_entries_still_read() {
+        let old: Event = serde_json::from_value(serde_json::json!(
+            {"kind": "connected_area_added", "area": "Southwark", "staff_id": "stf-dee"}
+        ))
+        .unwrap();
+        assert_eq!((old.staff(), old.contact()), (Some("stf-dee"), None));
+        let area = AreaName::parse("Southwark").unwrap();
+        let lead = Event::ConnectedAreaAdded {
+            area,
+            by: Some(Actor::from(ContactId::parse("con-gold").unwrap())),
+            staff_id: None,
+        };
+        let again: Event = serde_json::from_str(&serde_json::to_string(&lead).unwrap()).unwrap();
+        assert_eq!((again.staff(), again.contact()), (None, Some("con-gold")));
     }
 }

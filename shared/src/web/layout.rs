@@ -31,7 +31,10 @@ ol.items li{border-bottom:1px solid #b1b4b6;padding:.5rem 0}.meta{font-size:1rem
 .error-summary{border:.3rem solid #d4351c;padding:.8rem 1rem;margin:1rem 0}.error{color:#d4351c;font-weight:700}\
 table{border-collapse:collapse;width:100%;margin:1rem 0}th,td{text-align:left;border-bottom:1px solid #b1b4b6;\
 padding:.4rem .6rem .4rem 0;vertical-align:top}a{color:#1d70b8}\
-footer{font-size:1rem;color:#505a5f;margin-top:2rem}";
+footer{font-size:1rem;color:#505a5f;margin-top:2rem}\
+.visually-hidden{position:absolute!important;width:1px!important;height:1px!important;margin:0!important;\
+padding:0!important;overflow:hidden!important;clip:rect(0 0 0 0)!important;clip-path:inset(50%)!important;\
+border:0!important;white-space:nowrap!important}";
 
 /// What differs between the responder's pages and the console's.
 pub struct Layout {

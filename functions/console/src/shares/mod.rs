@@ -35,11 +35,39 @@ fn page(who: &SignedIn, title: &str, main: Markup) -> Response<String> {
     let main = html! {
         div class="meta" {
             "Signed in as " strong { (who.member.name) } ". "
-            a href="/console" { "Live board" } " · " a href="/console/shared" { "Shared with us" }
+            a href="/console" { "Live board" } " · " (shared_with_us_link(who))
         }
         (main)
     };
     html_response(&LAYOUT, StatusCode::OK, document(&LAYOUT, title, main))
+}
+
+/// The header's "Shared with us" link, with the number of offers awaiting
+/// this licensee's acceptance when there are any.
+pub(crate) fn shared_with_us_link(who: &SignedIn) -> Markup {
+    html! {
+        a href="/console/shared" {
+            "Shared with us"
+            @if who.offers_awaiting > 0 {
+                " (" (who.offers_awaiting) span class="visually-hidden" { " offers awaiting" } ")"
+            }
+        }
+    }
+}
+
+/// On the owner's incident view, under its checklist: each accepted
+/// partner's own section, headed with the partner's name and progress, read
+/// only (the partner works it from its own console and links).
+pub(crate) fn partner_sections(sections: &[shares::PartnerSection]) -> Markup {
+    html! {
+        @for p in sections {
+            h3 { (p.name) ": its own section (" (p.closed()) " of " (p.items.len()) " done, read only)" }
+            table {
+                thead { tr { th scope="col" { "Item" } th scope="col" { "Status" } } }
+                tbody { @for item in &p.items { tr { td { (item.text) } td { (label(&item.status)) } } } }
+            }
+        }
+    }
 }
 
 fn state_tag(state: ShareState) -> Markup {
@@ -253,7 +281,7 @@ async fn add_area(
             .await;
     };
     let ctx = Ctx { store: &*deps.store, clock: &*deps.clock, ids: &*deps.ids };
-    match shares::add_connected_area(ctx, incident, area, who.member.id.as_str()).await {
+    match shares::add_connected_area(ctx, incident, area, who.member.id.clone().into()).await {
         Ok(_) => Ok(web::redirect(&format!("/console/incidents/{}/shares", incident.id))),
         Err(shares::AddAreaFailure::Store(sim::ports::StoreError::Conflict)) => Ok(pages::problem(
             StatusCode::CONFLICT,

@@ -4,6 +4,57 @@ use super::*;
 
 /// The response checklist by section, each item with its own small form.
 pub(super) fn checklist(v: &View<'_>) -> Markup {
+    html! {
+        (own_checklist(v))
+        (partner_sections(v))
+        (owner_progress(v))
+    }
+}
+
+/// On an incident another council shared with this one: that council's own
+/// checklist progress by section, read only (counts, never who did what).
+fn owner_progress(v: &View<'_>) -> Markup {
+    let Some(sections) = v.owner_progress else { return html! {} };
+    html! {
+        h2 id="owner-progress" { "The sharing council's progress" }
+        p { "The council this incident was shared by works its own checklist. Read only: done of all, by section." }
+        @if sections.is_empty() {
+            p { "No checklist yet." }
+        } @else {
+            ul {
+                @for s in sections {
+                    li { (s.title) ": " (s.closed) " of " (s.total) " done" }
+                }
+            }
+        }
+    }
+}
+
+/// Each accepted partner's own section, read only: the partner works it from
+/// its own links; here is its progress, never who did what.
+fn partner_sections(v: &View<'_>) -> Markup {
+    if v.partners.is_empty() {
+        return html! {};
+    }
+    html! {
+        h2 id="partner-sections" { "Partner areas' sections" }
+        p { "Councils this incident is shared with work their own section. Read only: their progress as they record it." }
+        @for p in v.partners {
+            section id={ "partner-" (p.partner) } aria-labelledby={ "partner-heading-" (p.partner) } {
+                h3 id={ "partner-heading-" (p.partner) } {
+                    (p.name) " (" (p.closed()) " of " (p.items.len()) " done)"
+                }
+                ul {
+                    @for item in &p.items {
+                        li { (item.text) " — " strong { (words(item.status.as_str())) } }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn own_checklist(v: &View<'_>) -> Markup {
     if v.checklist.is_empty() {
         return html! {};
     }

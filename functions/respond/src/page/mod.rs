@@ -7,12 +7,13 @@ use crate::checklist::People;
 use lambda_http::http::StatusCode;
 use sim::domain::checklist::{Assignee, ChecklistItem, ItemStatus};
 use sim::domain::choice::Choice;
-use sim::domain::follow_up::{FollowUp, KeyDateKind};
+use sim::domain::follow_up::{FollowUp, KeyDateKind, SectionProgress};
 use sim::domain::notification::{Acknowledgement, Categorisation};
 use sim::domain::policy::Channel;
 use sim::domain::{Contact, Incident, Role};
 use sim::ids::ContactId;
 use sim::render::{area, capitalise, when, when_date, words};
+use sim::shares::PartnerSection;
 use sim::web::{document, html, html_response, HtmlResponse, Layout, Markup};
 
 pub type Message = (&'static str, &'static str);
@@ -53,6 +54,11 @@ pub const LEAD_ONLY: Message = (
     "Only the incident's lead can close it",
     "Closing is for the lead role of this incident's response. Ask them to close it from their own link.",
 );
+pub const LEAD_ONLY_AREAS: Message = (
+    "Only the incident's lead can name a connected area",
+    "Naming another area is for the lead role of this incident's response, or your council's duty officer. Ask \
+     them to add it.",
+);
 pub const STALE_CLOSE: Message = (
     "The incident changed while you were closing it",
     "Someone closed it or added a key date after you opened the page. Reload the page to see the latest.",
@@ -60,9 +66,11 @@ pub const STALE_CLOSE: Message = (
 pub const TRY_AGAIN: Message =
     ("SIM could not load this page", "Please try again in a moment. If it keeps failing, call your duty officer.");
 
+mod areas;
 mod checklist;
 mod follow_up;
 
+use areas::connected_areas;
 use checklist::checklist;
 use follow_up::{close, key_dates};
 
@@ -100,6 +108,10 @@ pub struct View<'a> {
     pub contact: &'a Contact,
     pub acknowledgements: &'a [Acknowledgement],
     pub checklist: &'a [ChecklistItem],
+    /// Each accepted partner's own section (issue 19), read only.
+    pub partners: &'a [PartnerSection],
+    /// On a partner's linked incident: the owner's progress by section, read only.
+    pub owner_progress: Option<&'a [SectionProgress]>,
     pub people: People,
     pub form_key: String,
     pub note: Option<String>,
@@ -191,6 +203,7 @@ pub fn incident(v: &View<'_>) -> HtmlResponse {
         }
         (checklist(v))
         (key_dates(v))
+        (connected_areas(v))
         (close(v))
     };
     html_response(LAYOUT, StatusCode::OK, document(LAYOUT, &title, main))
