@@ -320,6 +320,10 @@ async fn offer_confirm_accept_alerts_southwark_once(rig: Rig) {
     assert_eq!(rig.act(&lambeth, &id, ShareAction::Withdraw, "stf-lead").await.unwrap(), ShareState::Withdrawn);
     let (_, html) = personal_page(&deps, &ours, "", None).await;
     assert!(!html.contains("partner-southwark"), "a withdrawn share's section no longer shows");
+    // Southwark's people's links stop opening the linked incident, and their forms change nothing.
+    assert_eq!(personal_page(&deps, &theirs, "", None).await.0, 404, "withdrawal ends the partner's links too");
+    let again = format!("form_key={}&version=2&status=not_started", key.form_key(&theirs));
+    assert_eq!(personal_page(&deps, &theirs, "/items/partner-area-01", Some(&again)).await.0, 404);
     assert!(html.contains("Other areas connected to this incident: Atlantis, London Borough of Southwark."));
     assert_eq!(shares::partner_view(&*rig.h.store, &southwark(), &id).await.unwrap(), None);
     assert!(!shares::may_open(&*rig.h.store, &southwark(), &linked).await.unwrap());

@@ -24,9 +24,7 @@ const NOT_ADDED: &str = "The connected area was not added";
 pub async fn add(deps: &Deps, token: &str, req: &Request) -> Result<HtmlResponse, PageError> {
     let (claims, form): (_, AreaForm) = posted(deps, token, req)?;
     let store = &*deps.store;
-    let Some(incident) = store.get_incident(&claims.incident_id).await? else {
-        return Err(PageError::NotFound);
-    };
+    let incident = crate::open_incident(store, &claims.incident_id).await?;
     let (contact, policy) =
         tokio::try_join!(store.get_contact(&incident.licensee_id, &claims.contact_id), policy_for(store, &incident))?;
     let (Some(contact), Some((_, policy))) = (contact, policy) else {

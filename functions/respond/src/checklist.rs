@@ -73,6 +73,7 @@ struct ItemForm {
 
 pub async fn update(deps: &Deps, token: &str, item_id: &str, req: &Request) -> Result<HtmlResponse, PageError> {
     let (claims, form): (_, ItemForm) = posted(deps, token, req)?;
+    crate::open_incident(&*deps.store, &claims.incident_id).await?;
     let items = deps.store.checklist(&claims.incident_id).await?;
     let Some(item) = items.iter().find(|i| i.item_id == item_id).cloned() else {
         return Err(PageError::NotFound);

@@ -56,9 +56,7 @@ fn unprocessable(title: &'static str, text: &'static str) -> PageError {
 pub async fn close(deps: &Deps, token: &str, req: &Request) -> Result<HtmlResponse, PageError> {
     let (claims, form): (_, CloseForm) = posted(deps, token, req)?;
     let store = &*deps.store;
-    let Some(incident) = store.get_incident(&claims.incident_id).await? else {
-        return Err(PageError::NotFound);
-    };
+    let incident = crate::open_incident(store, &claims.incident_id).await?;
     let (contact, policy) =
         tokio::try_join!(store.get_contact(&incident.licensee_id, &claims.contact_id), policy_for(store, &incident))?;
     let (Some(contact), Some((_, policy))) = (contact, policy) else {
@@ -120,9 +118,7 @@ pub async fn add_key_date(deps: &Deps, token: &str, req: &Request) -> Result<Htm
         Err(message) => return Err(unprocessable("The key date was not added", message)),
     };
     let store = &*deps.store;
-    let Some(incident) = store.get_incident(&claims.incident_id).await? else {
-        return Err(PageError::NotFound);
-    };
+    let incident = crate::open_incident(store, &claims.incident_id).await?;
     let follow_up = follow_up_of(deps, &claims).await?;
     let key_date = KeyDate { kind, date, added_by: claims.contact_id.clone().into(), added_at: now };
     let next = match follow_up.with_key_date(key_date.clone()) {

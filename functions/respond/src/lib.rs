@@ -138,6 +138,20 @@ pub(crate) fn posted<T: DeserializeOwned>(
     Ok((claims, form))
 }
 
+/// The incident a link is for, while its holder may still open it: a
+/// partner's linked incident only while its share stands accepted (a
+/// withdrawal takes the partner's people's access away, as the console's).
+pub(crate) async fn open_incident(
+    store: &dyn Store,
+    id: &sim::ids::IncidentId,
+) -> Result<sim::domain::Incident, PageError> {
+    let incident = store.get_incident(id).await?.ok_or(PageError::NotFound)?;
+    if !sim::shares::may_open(store, &incident.licensee_id, &incident).await? {
+        return Err(PageError::NotFound);
+    }
+    Ok(incident)
+}
+
 /// The page for this link; `note` is a message shown above the summary.
 pub(crate) async fn show(deps: &Deps, token: &str, note: Option<String>) -> Result<HtmlResponse, PageError> {
     let claims = deps.key.verify(token, deps.clock.now())?;
@@ -154,6 +168,9 @@ pub(crate) async fn show(deps: &Deps, token: &str, note: Option<String>) -> Resu
     let (Some(incident), Some(categorisation)) = (incident, categorisation) else {
         return Err(PageError::NotFound);
     };
+    if !sim::shares::may_open(store, &incident.licensee_id, &incident).await? {
+        return Err(PageError::NotFound);
+    }
     let (contacts, licensee, partners, owner) = tokio::try_join!(
         store.contacts(&incident.licensee_id),
         store.get_licensee(&incident.licensee_id),
@@ -248,9 +265,7 @@ async fn acknowledge(deps: &Deps, token: &str, req: &Request) -> Result<HtmlResp
         return show(deps, token, Some(page::CANNOT_RESPOND_NOTE.to_owned())).await;
     }
     let user_agent = header_value(req, header::USER_AGENT.as_str());
-    let Some(incident) = deps.store.get_incident(&claims.incident_id).await? else {
-        return Err(PageError::NotFound);
-    };
+    let incident = open_incident(&*deps.store, &claims.incident_id).await?;
     let Some(contact) = deps.store.get_contact(&incident.licensee_id, &claims.contact_id).await? else {
         return Err(PageError::NotFound);
     };
