@@ -219,6 +219,64 @@ async fn a_crash_before_the_fan_out_finished_is_completed_on_redelivery() {
     assert_eq!(categorise::handle_message(&fixed, &bodies[0]).await.unwrap(), Outcome::AlreadyDone);
 }
 
+/// A round larger than one transaction (over 100 notifications): the decision,
+/// timeline and first notifications go in one transaction, the rest after
+/// it. A crash before the fan-out finished (a queue down) is completed on
+/// redelivery: every notification written once, every channel queued, and
+/// the round's timeline entries written once, not again by the redelivery.
+async fn a_round_over_one_transaction_survives_a_crash(h: Harness) {
+    let queues = memory_channel_queues();
+    let mut group = h
+        .store
+        .groups(&sim::demo::lambeth())
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|g| g.id.as_str() == "grp-comms")
+        .unwrap();
+    for i in 0..50 {
+        let mut c = person(&format!("con-extra-{i:02}"), "comms", &format!("+4477009{i:05}"), None, None);
+        c.email = Some(sim::domain::EmailAddress::parse(&format!("extra{i}@lambeth.example")).unwrap());
+        h.store.put_contact(&c).await.unwrap();
+        group.members.push(c.id.clone());
+    }
+    h.store.put_group(&group).await.unwrap();
+    let broken = ChannelQueues { email: Arc::new(moto_unreachable_queue().await), ..queues.clone() };
+    let id = report(&h, adult_knife_report("CAD 9/22NOV26")).await;
+    let id = IncidentId::parse(&id).unwrap();
+    let bodies: Vec<String> = drain(&*h.queue).await.iter().map(Value::to_string).collect();
+    assert!(categorise::handle_message(&categoriser(&h, broken), &bodies[0]).await.is_err(), "SQS retries");
+    let written = h.store.notifications(&id).await.unwrap().len();
+    assert!(written > 100, "more than one transaction holds: {written}");
+    let (partial, _) = sent(&queues).await;
+    assert!(!partial.contains_key("email"));
+
+    let deps = categoriser(&h, queues.clone());
+    let outcome = categorise::handle_message(&deps, &bodies[0]).await.unwrap();
+    assert!(matches!(outcome, Outcome::Alerted { round: 1, .. }), "{outcome:?}");
+    let (after, _) = sent(&queues).await;
+    assert_eq!(after["email"].len(), 54, "every email queued after all: the 50 added and the 4 of the demo");
+    assert!(after["email"].contains("con-extra-49"));
+    assert_eq!(h.store.notifications(&id).await.unwrap().len(), written, "each notification written once");
+    let kinds: Vec<&str> = h.store.timeline(&id).await.unwrap().iter().map(|e| e.event.kind()).collect::<Vec<_>>();
+    for kind in ["categorised", "checklist_opened", "alerts_queued"] {
+        assert_eq!(kinds.iter().filter(|k| **k == kind).count(), 1, "{kind} once: {kinds:?}");
+    }
+    assert_eq!(categorise::handle_message(&deps, &bodies[0]).await.unwrap(), Outcome::AlreadyDone);
+}
+
+#[tokio::test]
+async fn in_memory_a_round_over_one_transaction_survives_a_crash() {
+    needs_moto!();
+    a_round_over_one_transaction_survives_a_crash(memory_harness().await).await;
+}
+
+#[tokio::test]
+async fn on_moto_a_round_over_one_transaction_survives_a_crash() {
+    needs_moto!();
+    a_round_over_one_transaction_survives_a_crash(moto_harness().await).await;
+}
+
 #[tokio::test]
 async fn record_only_incidents_are_stored_without_alerts_and_poison_messages_fail() {
     let h = memory_harness().await;
