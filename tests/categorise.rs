@@ -277,6 +277,47 @@ async fn on_moto_a_round_over_one_transaction_survives_a_crash() {
     a_round_over_one_transaction_survives_a_crash(moto_harness().await).await;
 }
 
+/// Required roles first: a CRITICAL policy naming gold and police liaison as
+/// required marks their people required (a person in a required and an
+/// informed group is required), and queues their messages before the rest.
+#[tokio::test]
+async fn a_critical_fan_out_queues_the_required_roles_first() {
+    let h = memory_harness().await;
+    let queues = memory_channel_queues();
+    let mut licensee = h.store.get_licensee(&sim::demo::lambeth()).await.unwrap().unwrap();
+    let mut policies = sim::domain::policy::AlertPolicy::defaults();
+    policies[0].required_groups =
+        Some(vec![GroupId::parse("grp-gold").unwrap(), GroupId::parse("grp-police-liaison").unwrap()]);
+    licensee.policies = Some(policies);
+    h.store.put_licensee(&licensee).await.unwrap();
+    let mut body: Value = serde_json::from_str(&adult_knife_report("CAD 11/22NOV26")).unwrap();
+    body["flags"] = json!(["critical_incident_declared"]);
+    let id = IncidentId::parse(&report(&h, body.to_string()).await).unwrap();
+    categorise_handed_on(&h, &categoriser(&h, queues.clone())).await;
+
+    let required: BTreeSet<String> = h
+        .store
+        .notifications(&id)
+        .await
+        .unwrap()
+        .iter()
+        .filter(|n| n.required)
+        .map(|n| n.contact_id.to_string())
+        .collect();
+    assert_eq!(required, set(&["con-csl", "con-gold", "con-police-liaison"]), "con-csl is also in an informed group");
+    let order: Vec<String> =
+        drain(&*queues.sms).await.iter().map(|m| m["contact_id"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(order.len(), 5, "{order:?}");
+    let first: BTreeSet<String> = order[..3].iter().cloned().collect();
+    assert_eq!(first, required, "the required roles' texts are queued before the rest: {order:?}");
+
+    // A required group the policy does not alert is refused when the policy is read.
+    let mut json = serde_json::to_value(&licensee).unwrap();
+    json["policies"][0]["required_groups"] = json!(["grp-health"]);
+    let refused = serde_json::from_value::<sim::domain::Licensee>(json).unwrap_err().to_string();
+    assert!(refused.contains("grp-health"), "{refused}");
+}
+
 #[tokio::test]
 async fn record_only_incidents_are_stored_without_alerts_and_poison_messages_fail() {
     let h = memory_harness().await;

@@ -91,14 +91,18 @@ pub async fn write_and_queue(
 }
 
 /// Queues an ids-only message for each notification, one batch per channel,
-/// the channels concurrently. Returns the channels used and how many
-/// messages were queued.
+/// the channels concurrently; on each channel the messages of people who
+/// must acknowledge go first (a queue's batches are sent in order), so the
+/// required roles hear first in a large fan-out. Returns the channels used
+/// and how many messages were queued.
 pub async fn queue_notifications(
     queues: &dyn QueueRoute,
     notifications: &[Notification],
 ) -> Result<(Vec<Channel>, usize), FanOutError> {
     let mut by_channel: HashMap<Channel, Vec<OutgoingMessage>> = HashMap::new();
-    for n in notifications {
+    let required_first =
+        notifications.iter().filter(|n| n.required).chain(notifications.iter().filter(|n| !n.required));
+    for n in required_first {
         let body = serde_json::to_string(&n.message()).expect("messages serialise");
         by_channel.entry(n.channel).or_default().push(OutgoingMessage::now(body));
     }

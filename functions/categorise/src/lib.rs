@@ -261,7 +261,7 @@ fn plan_round(
                 *channel,
                 Step::FIRST,
                 categorisation.round,
-                policy.acknowledge_within_minutes.is_some(),
+                policy.is_required(&r.groups),
                 if categorisation.widened { now } else { categorisation.decided_at },
             )
         })
