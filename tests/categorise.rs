@@ -219,6 +219,105 @@ async fn a_crash_before_the_fan_out_finished_is_completed_on_redelivery() {
     assert_eq!(categorise::handle_message(&fixed, &bodies[0]).await.unwrap(), Outcome::AlreadyDone);
 }
 
+/// A round larger than one transaction (over 100 notifications): the decision,
+/// timeline and first notifications go in one transaction, the rest after
+/// it. A crash before the fan-out finished (a queue down) is completed on
+/// redelivery: every notification written once, every channel queued, and
+/// the round's timeline entries written once, not again by the redelivery.
+async fn a_round_over_one_transaction_survives_a_crash(h: Harness) {
+    let queues = memory_channel_queues();
+    let mut group = h
+        .store
+        .groups(&sim::demo::lambeth())
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|g| g.id.as_str() == "grp-comms")
+        .unwrap();
+    for i in 0..50 {
+        let mut c = person(&format!("con-extra-{i:02}"), "comms", &format!("+4477009{i:05}"), None, None);
+        c.email = Some(sim::domain::EmailAddress::parse(&format!("extra{i}@lambeth.example")).unwrap());
+        h.store.put_contact(&c).await.unwrap();
+        group.members.push(c.id.clone());
+    }
+    h.store.put_group(&group).await.unwrap();
+    let broken = ChannelQueues { email: Arc::new(moto_unreachable_queue().await), ..queues.clone() };
+    let id = report(&h, adult_knife_report("CAD 9/22NOV26")).await;
+    let id = IncidentId::parse(&id).unwrap();
+    let bodies: Vec<String> = drain(&*h.queue).await.iter().map(Value::to_string).collect();
+    assert!(categorise::handle_message(&categoriser(&h, broken), &bodies[0]).await.is_err(), "SQS retries");
+    let written = h.store.notifications(&id).await.unwrap().len();
+    assert!(written > 100, "more than one transaction holds: {written}");
+    let (partial, _) = sent(&queues).await;
+    assert!(!partial.contains_key("email"));
+
+    let deps = categoriser(&h, queues.clone());
+    let outcome = categorise::handle_message(&deps, &bodies[0]).await.unwrap();
+    assert!(matches!(outcome, Outcome::Alerted { round: 1, .. }), "{outcome:?}");
+    let (after, _) = sent(&queues).await;
+    assert_eq!(after["email"].len(), 54, "every email queued after all: the 50 added and the 4 of the demo");
+    assert!(after["email"].contains("con-extra-49"));
+    assert_eq!(h.store.notifications(&id).await.unwrap().len(), written, "each notification written once");
+    let kinds: Vec<&str> = h.store.timeline(&id).await.unwrap().iter().map(|e| e.event.kind()).collect::<Vec<_>>();
+    for kind in ["categorised", "checklist_opened", "alerts_queued"] {
+        assert_eq!(kinds.iter().filter(|k| **k == kind).count(), 1, "{kind} once: {kinds:?}");
+    }
+    assert_eq!(categorise::handle_message(&deps, &bodies[0]).await.unwrap(), Outcome::AlreadyDone);
+}
+
+#[tokio::test]
+async fn in_memory_a_round_over_one_transaction_survives_a_crash() {
+    needs_moto!();
+    a_round_over_one_transaction_survives_a_crash(memory_harness().await).await;
+}
+
+#[tokio::test]
+async fn on_moto_a_round_over_one_transaction_survives_a_crash() {
+    needs_moto!();
+    a_round_over_one_transaction_survives_a_crash(moto_harness().await).await;
+}
+
+/// Required roles first: a CRITICAL policy naming gold and police liaison as
+/// required marks their people required (a person in a required and an
+/// informed group is required), and queues their messages before the rest.
+#[tokio::test]
+async fn a_critical_fan_out_queues_the_required_roles_first() {
+    let h = memory_harness().await;
+    let queues = memory_channel_queues();
+    let mut licensee = h.store.get_licensee(&sim::demo::lambeth()).await.unwrap().unwrap();
+    let mut policies = sim::domain::policy::AlertPolicy::defaults();
+    policies[0].required_groups =
+        Some(vec![GroupId::parse("grp-gold").unwrap(), GroupId::parse("grp-police-liaison").unwrap()]);
+    licensee.policies = Some(policies);
+    h.store.put_licensee(&licensee).await.unwrap();
+    let mut body: Value = serde_json::from_str(&adult_knife_report("CAD 11/22NOV26")).unwrap();
+    body["flags"] = json!(["critical_incident_declared"]);
+    let id = IncidentId::parse(&report(&h, body.to_string()).await).unwrap();
+    categorise_handed_on(&h, &categoriser(&h, queues.clone())).await;
+
+    let required: BTreeSet<String> = h
+        .store
+        .notifications(&id)
+        .await
+        .unwrap()
+        .iter()
+        .filter(|n| n.required)
+        .map(|n| n.contact_id.to_string())
+        .collect();
+    assert_eq!(required, set(&["con-csl", "con-gold", "con-police-liaison"]), "con-csl is also in an informed group");
+    let order: Vec<String> =
+        drain(&*queues.sms).await.iter().map(|m| m["contact_id"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(order.len(), 5, "{order:?}");
+    let first: BTreeSet<String> = order[..3].iter().cloned().collect();
+    assert_eq!(first, required, "the required roles' texts are queued before the rest: {order:?}");
+
+    // A required group the policy does not alert is refused when the policy is read.
+    let mut json = serde_json::to_value(&licensee).unwrap();
+    json["policies"][0]["required_groups"] = json!(["grp-health"]);
+    let refused = serde_json::from_value::<sim::domain::Licensee>(json).unwrap_err().to_string();
+    assert!(refused.contains("grp-health"), "{refused}");
+}
+
 #[tokio::test]
 async fn record_only_incidents_are_stored_without_alerts_and_poison_messages_fail() {
     let h = memory_harness().await;

@@ -36,7 +36,10 @@ async fn a_valid_report_is_stored_answered_202_and_handed_on_with_ids_only() {
     assert!(stored.handoff.is_none(), "hand-off completed");
 
     let queued = h.drain().await;
-    assert_eq!(queued, vec![json!({"incident_id": "inc-000001", "version": 1, "reason": "reported"})]);
+    assert_eq!(
+        queued,
+        vec![json!({"incident_id": "inc-000001", "version": 1, "reason": "reported", "licensee_id": "lambeth"})]
+    );
 }
 
 #[tokio::test]
@@ -185,7 +188,10 @@ async fn a_police_amendment_is_stored_on_the_timeline_and_handed_on_again() {
         body["changes"],
         json!(["victims 1 → 1, most severe injury life_threatening → fatal", "flag added: critical_incident_declared"])
     );
-    assert_eq!(h.drain().await, vec![json!({"incident_id": "inc-000001", "version": 2, "reason": "amended"})]);
+    assert_eq!(
+        h.drain().await,
+        vec![json!({"incident_id": "inc-000001", "version": 2, "reason": "amended", "licensee_id": "lambeth"})]
+    );
 
     let again = h.call(event("intake-amendment.json")).await;
     assert_eq!(again.status(), 200);

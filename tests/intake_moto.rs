@@ -19,7 +19,10 @@ async fn a_report_is_stored_in_dynamodb_and_handed_on_through_sqs_once() {
     assert_eq!(retried.status(), 200);
     assert_eq!(json(&retried)["id"], "inc-000001");
 
-    assert_eq!(h.drain().await, vec![json!({"incident_id": "inc-000001", "version": 1, "reason": "reported"})]);
+    assert_eq!(
+        h.drain().await,
+        vec![json!({"incident_id": "inc-000001", "version": 1, "reason": "reported", "licensee_id": "lambeth"})]
+    );
     let stored = h.store.get_incident(&IncidentId::parse("inc-000001").unwrap()).await.unwrap().unwrap();
     assert_eq!(stored.report.location.ward.unwrap().as_str(), "Brixton North");
     assert_eq!(h.store.pending_handoffs(START + Duration::days(1), 10).await.unwrap(), vec![]);
@@ -91,7 +94,10 @@ async fn an_incident_stored_while_the_queue_is_down_is_handed_on_by_the_sweeper_
     // The queue recovers; the police system retries the first report.
     h.deps.queue = working.clone();
     assert_eq!(h.call(event("intake-report-retry.json")).await.status(), 200);
-    assert_eq!(drain(&*working).await, vec![json!({"incident_id": "inc-000001", "version": 1, "reason": "reported"})]);
+    assert_eq!(
+        drain(&*working).await,
+        vec![json!({"incident_id": "inc-000001", "version": 1, "reason": "reported", "licensee_id": "lambeth"})]
+    );
 
     // Nobody retries the second: the scheduled sweeper finds it.
     let sweeper = h.sweeper(working.clone());

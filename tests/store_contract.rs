@@ -227,6 +227,116 @@ async fn categorisation_and_fan_out_records(store: &dyn Store) {
     assert!(store.checklist(&IncidentId::parse("inc-other").unwrap()).await.unwrap().is_empty());
 }
 
+/// Categorisation's reads and its one write: the licensee's directory in
+/// one query, the incident with its categorisation, notifications and
+/// checklist in another, and a round written all at once or not at all.
+async fn directory_snapshot_and_round_writes(store: &dyn Store) {
+    use sim::domain::category::Category;
+    use sim::domain::checklist::ChecklistTemplate;
+    use sim::domain::notification::{Categorisation, Notification, Step};
+    use sim::domain::policy::{Channel, Recipient};
+    use sim::ports::store::{IncidentRecord, RoundWrite};
+
+    sim::demo::seed(store, START.date(), &fixed_keys()).await.unwrap();
+    let lambeth = sim::demo::lambeth();
+    // Items sorted among the directory's (a lapse notice, callers) are not part of it.
+    let notice = LapseNotice {
+        licensee_id: lambeth.clone(),
+        incident_id: IncidentId::parse("inc-9").unwrap(),
+        lapsed_on: START.date(),
+        at: START,
+    };
+    store.record_lapse(&notice).await.unwrap();
+    let snapshot = store.directory_snapshot(&lambeth).await.unwrap().expect("Lambeth is there");
+    assert_eq!(snapshot.licensee, store.get_licensee(&lambeth).await.unwrap().unwrap());
+    let sorted_contacts = |mut c: Vec<sim::domain::Contact>| {
+        c.sort_by(|a, b| a.id.cmp(&b.id));
+        c
+    };
+    let sorted_groups = |mut g: Vec<sim::domain::Group>| {
+        g.sort_by(|a, b| a.id.cmp(&b.id));
+        g
+    };
+    assert_eq!(snapshot.contacts.len(), 10);
+    assert_eq!(sorted_contacts(snapshot.contacts), sorted_contacts(store.contacts(&lambeth).await.unwrap()));
+    assert_eq!(sorted_groups(snapshot.groups), sorted_groups(store.groups(&lambeth).await.unwrap()));
+    let kent = store.directory_snapshot(&sim::demo::kent()).await.unwrap().expect("Kent is there");
+    assert!(kent.contacts.is_empty() && kent.groups.is_empty(), "scoped to the licensee");
+    let nobody = sim::ids::LicenseeId::parse("lic-nobody").unwrap();
+    assert_eq!(store.directory_snapshot(&nobody).await.unwrap(), None);
+
+    let id = IncidentId::parse("inc-round").unwrap();
+    assert_eq!(store.incident_record(&id).await.unwrap(), None, "no incident, no record");
+    let stored = incident("inc-round", "REF-ROUND", &sim::demo::met_cad());
+    let ids = SequentialIds::default();
+    let reported = event(&ids, &stored, 0);
+    store.create_incident(&stored, std::slice::from_ref(&reported)).await.unwrap();
+    let fresh =
+        IncidentRecord { incident: stored.clone(), categorisation: None, notifications: vec![], checklist_open: false };
+    assert_eq!(store.incident_record(&id).await.unwrap(), Some(fresh), "the timeline is not part of it");
+
+    let categorisation = Categorisation {
+        incident_id: id.clone(),
+        category: Category::SeriousViolence,
+        rule: "serious-weapon-injury".into(),
+        reason: "why".into(),
+        incident_version: 1,
+        round: 1,
+        fanout_done: false,
+        widened: false,
+        acknowledge_within_minutes: Some(30),
+        decided_at: START,
+    };
+    let notification = |contact: &str, channel| {
+        let to = Recipient {
+            contact_id: sim::ids::ContactId::parse(contact).unwrap(),
+            channels: vec![],
+            groups: vec![],
+            role: sim::domain::Role::parse("gold").unwrap(),
+        };
+        Notification::pending(id.clone(), &to, channel, Step::FIRST, 1, true, START)
+    };
+    let notifications = vec![
+        notification("con-a", Channel::Sms),
+        notification("con-a", Channel::Email),
+        notification("con-b", Channel::WhatsApp),
+    ];
+    let checklist = ChecklistTemplate::toolkit().instantiate(&id);
+    let events = vec![event(&ids, &stored, 1), event(&ids, &stored, 2)];
+    let round = RoundWrite {
+        categorisation: &categorisation,
+        previous: None,
+        events: &events,
+        notifications: &notifications,
+        checklist: &checklist,
+    };
+    assert_eq!(round.items(), 1 + 2 + 3 + checklist.len());
+    store.write_round(&round).await.unwrap();
+
+    // A second first round (a concurrent delivery) writes nothing of its own.
+    let late = vec![notification("con-c", Channel::Sms)];
+    let late_events = vec![event(&ids, &stored, 3)];
+    let again = RoundWrite { notifications: &late, events: &late_events, checklist: &[], ..round };
+    assert!(matches!(store.write_round(&again).await, Err(StoreError::Conflict)));
+
+    let record = store.incident_record(&id).await.unwrap().unwrap();
+    assert_eq!(record.incident, stored);
+    assert_eq!(record.categorisation, Some(categorisation.clone()));
+    let mut got = record.notifications.clone();
+    got.sort_by_key(|n| n.key());
+    let mut want = notifications.clone();
+    want.sort_by_key(|n| n.key());
+    assert_eq!(got, want, "the round's notifications, not the conflicting one's");
+    assert!(record.checklist_open);
+    assert_eq!(store.checklist(&id).await.unwrap(), checklist);
+    assert_eq!(store.timeline(&id).await.unwrap(), vec![reported, events[0].clone(), events[1].clone()]);
+
+    // The next write must name this round as previous.
+    let done = Categorisation { fanout_done: true, ..categorisation };
+    store.put_categorisation(&done, Some((1, 1)), &[]).await.unwrap();
+    assert_eq!(store.incident_record(&id).await.unwrap().unwrap().categorisation, Some(done));
+}
+
 async fn batch_claims(store: &dyn Store) {
     use sim::domain::notification::{Notification, NotificationStatus};
     use sim::domain::policy::{Channel, Recipient};
@@ -756,4 +866,5 @@ contract! {
     keeps_delivery_status_forward_only => delivery_receipts,
     moves_shares_only_as_allowed_and_opens_the_linked_incident_once => shares,
     claims_and_records_a_batch_each_on_its_own => batch_claims,
+    reads_a_directory_and_an_incident_in_one_query_and_writes_a_round_at_once => directory_snapshot_and_round_writes,
 }

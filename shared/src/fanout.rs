@@ -82,10 +82,27 @@ pub async fn write_and_queue(
 ) -> Result<(Vec<Channel>, usize), FanOutError> {
     let missing: Vec<Notification> = wanted.iter().filter(|n| !existing.contains_key(&n.key())).cloned().collect();
     store.put_notifications(&missing).await?;
+    let pending: Vec<Notification> = wanted
+        .iter()
+        .filter(|n| existing.get(&n.key()).is_none_or(|e| e.status == NotificationStatus::Pending))
+        .cloned()
+        .collect();
+    queue_notifications(queues, &pending).await
+}
+
+/// Queues an ids-only message for each notification, one batch per channel,
+/// the channels concurrently; on each channel the messages of people who
+/// must acknowledge go first (a queue's batches are sent in order), so the
+/// required roles hear first in a large fan-out. Returns the channels used
+/// and how many messages were queued.
+pub async fn queue_notifications(
+    queues: &dyn QueueRoute,
+    notifications: &[Notification],
+) -> Result<(Vec<Channel>, usize), FanOutError> {
     let mut by_channel: HashMap<Channel, Vec<OutgoingMessage>> = HashMap::new();
-    let pending =
-        wanted.iter().filter(|n| existing.get(&n.key()).is_none_or(|e| e.status == NotificationStatus::Pending));
-    for n in pending {
+    let required_first =
+        notifications.iter().filter(|n| n.required).chain(notifications.iter().filter(|n| !n.required));
+    for n in required_first {
         let body = serde_json::to_string(&n.message()).expect("messages serialise");
         by_channel.entry(n.channel).or_default().push(OutgoingMessage::now(body));
     }

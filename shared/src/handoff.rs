@@ -10,7 +10,7 @@
 use crate::clock::Clock;
 use crate::domain::incident::HandoffReason;
 use crate::domain::{Event, Incident, TimelineEvent};
-use crate::ids::{IdGenerator, IncidentId};
+use crate::ids::{IdGenerator, IncidentId, LicenseeId};
 use crate::ports::{OutgoingMessage, Queue, QueueError, Store, StoreError};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -22,6 +22,11 @@ pub struct HandoffMessage {
     pub incident_id: IncidentId,
     pub version: u32,
     pub reason: HandoffReason,
+    /// The incident's licensee, so categorisation reads the incident and the
+    /// licensee's directory at once (absent in messages queued before it was
+    /// added: categorisation then reads the incident first).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub licensee_id: Option<LicenseeId>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -65,8 +70,12 @@ impl Handoff<'_> {
         let Some(pending) = &incident.handoff else {
             return Ok(());
         };
-        let message =
-            HandoffMessage { incident_id: incident.id.clone(), version: incident.version, reason: pending.reason };
+        let message = HandoffMessage {
+            incident_id: incident.id.clone(),
+            version: incident.version,
+            reason: pending.reason,
+            licensee_id: Some(incident.licensee_id.clone()),
+        };
         let body = serde_json::to_string(&message).expect("hand-off message serialises");
         self.queue.send(&[OutgoingMessage::now(body)]).await?;
         let event =

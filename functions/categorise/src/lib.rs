@@ -1,21 +1,30 @@
 //! Categorisation and fan-out, for one handed-on incident at a time.
 //!
-//! 1. Decide the category with the licensee's rules (or the defaults), the
+//! 1. Read the incident's partition (the incident, its categorisation,
+//!    notifications and whether its checklist is open) and the licensee's
+//!    (profile, contacts, groups): one query each, side by side when the
+//!    hand-off message names the licensee.
+//! 2. Decide the category with the licensee's rules (or the defaults), the
 //!    ward history answered by one query.
-//! 2. Record the decision (conditional on the previous one, so concurrent
-//!    deliveries cannot both act) with the rule and reason on the timeline.
-//! 3. Open the checklist if the category's policy calls for one.
-//! 4. Write one notification per person per channel and queue an ids-only
-//!    message for each on its channel's queue; then mark the round done.
+//! 3. Write the round in one transaction: the decision (conditional on the
+//!    previous one, so concurrent deliveries cannot both act) with the rule
+//!    and reason and the round's other timeline entries, the checklist if the
+//!    category's policy calls for one, and the notifications, one per person
+//!    per channel. A round over one transaction's 100 items writes the
+//!    notifications that do not fit in batches after it.
+//! 4. Queue an ids-only message for each notification on its channel's
+//!    queue; then mark the round done.
 //!    Who is alerted is decided in the domain (`resolve_at`): on a rota, whoever
 //!    is on duty at the incident's time; for anyone away, their deputy at once.
 //!    An upgrade also queues a stakeholder briefing for the groups already
 //!    responding.
 //!
 //! A redelivered message finds the round done and changes nothing. A crash
-//! part-way leaves the round not done; the redelivery writes what is missing
-//! and re-queues every notification still pending (a sender's claim keeps a
-//! message that was queued twice from being sent twice). A higher category
+//! part-way leaves the round not done; the redelivery writes the
+//! notifications still missing and re-queues every first alert of the round
+//! still pending (a sender's claim keeps a message that was queued twice from
+//! being sent twice); the round's timeline entries were written with the
+//! decision, so they are not written twice. A higher category
 //! on a police amendment starts a new round that alerts only people not already
 //! alerted; a lower one is only noted. An amendment that keeps the category
 //! but changes whom its policy reaches (a victim confirmed under 18 adds
@@ -23,16 +32,20 @@
 //! current round, so the round's escalation check chases them too.
 
 use sim::domain::category::{Category, Facts, RuleSet};
+use sim::domain::checklist::ChecklistItem;
 use sim::domain::follow_up::{BriefingCheck, BriefingReason};
-use sim::domain::notification::{Categorisation, EscalationCheck, Notification, NotificationKey, Step};
-use sim::domain::policy::{resolve_at, AlertTime};
-use sim::domain::{Event, Incident, Licensee, TimelineEvent};
-use sim::fanout::write_and_queue;
+use sim::domain::notification::{
+    Categorisation, EscalationCheck, Notification, NotificationKey, NotificationStatus, Step,
+};
+use sim::domain::policy::{resolve_at, AlertPolicy, AlertTime, Channel};
+use sim::domain::{Event, Incident, TimelineEvent};
+use sim::fanout::queue_notifications;
 use sim::handoff::HandoffMessage;
 use sim::ids::ContactId;
+use sim::ports::store::{Directory, IncidentRecord, RoundWrite, ROUND_WRITE_MAX};
 pub use sim::ports::ChannelQueues;
 use sim::ports::DelayedCheck;
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 pub use sim::fanout::{Deps, MessageError as CategoriseError};
 
@@ -52,33 +65,55 @@ pub async fn handle_message(deps: &Deps, body: &str) -> Result<Outcome, Categori
 }
 
 pub async fn categorise(deps: &Deps, message: &HandoffMessage) -> Result<Outcome, CategoriseError> {
-    let incident = deps
-        .store
-        .get_incident(&message.incident_id)
-        .await?
-        .ok_or_else(|| CategoriseError::Poison(format!("no incident {}", message.incident_id)))?;
-    let outcome = categorise_incident(deps, &incident).await?;
+    let store = &*deps.store;
+    let no_incident = || CategoriseError::Poison(format!("no incident {}", message.incident_id));
+    // The message names the licensee (messages queued before it did, do not):
+    // then both partitions are read at once.
+    let (record, directory) = match &message.licensee_id {
+        Some(licensee) => {
+            let (record, directory) =
+                tokio::try_join!(store.incident_record(&message.incident_id), store.directory_snapshot(licensee))?;
+            let record = record.ok_or_else(no_incident)?;
+            match directory {
+                Some(d) if d.licensee.id == record.incident.licensee_id => (record, Some(d)),
+                _ => {
+                    let directory = store.directory_snapshot(&record.incident.licensee_id).await?;
+                    (record, directory)
+                }
+            }
+        }
+        None => {
+            let record = store.incident_record(&message.incident_id).await?.ok_or_else(no_incident)?;
+            let directory = store.directory_snapshot(&record.incident.licensee_id).await?;
+            (record, directory)
+        }
+    };
+    let outcome = categorise_incident(deps, &record, directory).await?;
     // Issue 19: shares for connected areas; accepted partners follow amendments.
     let shares = sim::shares::Ctx { store: &*deps.store, clock: &*deps.clock, ids: &*deps.ids };
-    sim::shares::after_categorisation(shares, &incident).await?;
+    sim::shares::after_categorisation(shares, &record.incident).await?;
     Ok(outcome)
 }
 
-async fn categorise_incident(deps: &Deps, incident: &Incident) -> Result<Outcome, CategoriseError> {
+async fn categorise_incident(
+    deps: &Deps,
+    record: &IncidentRecord,
+    directory: Option<Directory>,
+) -> Result<Outcome, CategoriseError> {
     let store = &*deps.store;
-    let previous = store.get_categorisation(&incident.id).await?;
-    if let Some(p) = &previous {
+    let incident = &record.incident;
+    let previous = record.categorisation.as_ref();
+    if let Some(p) = previous {
         if p.incident_version >= incident.version && p.fanout_done {
             return Ok(Outcome::AlreadyDone);
         }
     }
-    let licensee = store
-        .get_licensee(&incident.licensee_id)
-        .await?
-        .ok_or_else(|| CategoriseError::Poison(format!("no licensee {}", incident.licensee_id)))?;
-    if let Some(p) = previous.as_ref().filter(|p| p.incident_version == incident.version) {
+    let directory =
+        directory.ok_or_else(|| CategoriseError::Poison(format!("no licensee {}", incident.licensee_id)))?;
+    let licensee = &directory.licensee;
+    if let Some(p) = previous.filter(|p| p.incident_version == incident.version) {
         // A crash interrupted this round's fan-out: finish it.
-        return fan_out(deps, incident, &licensee, p).await;
+        return finish_round(deps, record, &directory, p).await;
     }
 
     let rules = licensee.rules.clone().unwrap_or_else(RuleSet::defaults);
@@ -94,11 +129,11 @@ async fn categorise_incident(deps: &Deps, incident: &Incident) -> Result<Outcome
     let decision = rules.decide(&Facts { report, ward_history: &ward_history });
     let now = deps.clock.now();
     let event = |e| TimelineEvent::new(&*deps.ids, &incident.id, now, e);
-    let before = previous.as_ref().map(|p| (p.round, p.incident_version));
+    let before = previous.map(|p| (p.round, p.incident_version));
 
-    if let Some(p) = previous.as_ref().filter(|p| decision.category <= p.category) {
+    if let Some(p) = previous.filter(|p| decision.category <= p.category) {
         if decision.category == p.category {
-            let newcomers = newly_reached(deps, incident, &licensee, p).await?;
+            let newcomers = newly_reached(deps, record, &directory, p);
             if newcomers > 0 {
                 let widened = Categorisation {
                     incident_version: incident.version,
@@ -106,15 +141,14 @@ async fn categorise_incident(deps: &Deps, incident: &Incident) -> Result<Outcome
                     widened: true,
                     ..p.clone()
                 };
-                let events = [event(Event::AlertsWidened {
+                let events = vec![event(Event::AlertsWidened {
                     category: p.category,
                     rule: decision.rule.clone(),
                     reason: decision.reason.clone(),
                     people: newcomers,
                 })];
-                store.put_categorisation(&widened, before, &events).await?;
                 tracing::info!(incident_id = %incident.id, category = %p.category, people = newcomers, "alerts widened");
-                return fan_out(deps, incident, &licensee, &widened).await;
+                return start_round(deps, record, &directory, widened, before, events).await;
             }
         }
         let events =
@@ -132,13 +166,13 @@ async fn categorise_incident(deps: &Deps, incident: &Incident) -> Result<Outcome
         rule: decision.rule.clone(),
         reason: decision.reason.clone(),
         incident_version: incident.version,
-        round: previous.as_ref().map_or(1, |p| p.round + 1),
+        round: previous.map_or(1, |p| p.round + 1),
         fanout_done: false,
         widened: false,
         acknowledge_within_minutes: policy.and_then(|p| p.acknowledge_within_minutes),
         decided_at: now,
     };
-    let decided = match &previous {
+    let decided = match previous {
         None => Event::Categorised { category: decision.category, rule: decision.rule, reason: decision.reason },
         Some(p) => Event::CategoryRaised {
             from: p.category,
@@ -147,86 +181,199 @@ async fn categorise_incident(deps: &Deps, incident: &Incident) -> Result<Outcome
             reason: decision.reason,
         },
     };
-    store.put_categorisation(&categorisation, before, &[event(decided)]).await?;
     tracing::info!(incident_id = %incident.id, category = %categorisation.category, rule = %categorisation.rule, round = categorisation.round, "categorised");
-    fan_out(deps, incident, &licensee, &categorisation).await
+    start_round(deps, record, &directory, categorisation, before, vec![event(decided)]).await
 }
 
-/// Opens the checklist if needed, writes and queues this round's
-/// notifications, and marks the round done.
-async fn fan_out(
+/// What a round writes and queues, worked out from what was read.
+#[derive(Default)]
+struct RoundPlan {
+    policy: Option<AlertPolicy>,
+    /// The round's timeline entries (written with the decision).
+    events: Vec<TimelineEvent>,
+    /// The checklist, when this round opens it.
+    checklist: Vec<ChecklistItem>,
+    /// Notifications to write (not yet stored).
+    new: Vec<Notification>,
+    /// Notifications to queue: the round's, still pending.
+    to_queue: Vec<Notification>,
+}
+
+/// Works out the round: who is alerted on which channel, the checklist, and
+/// the timeline entries saying so. Reads nothing.
+fn plan_round(
     deps: &Deps,
-    incident: &Incident,
-    licensee: &Licensee,
+    record: &IncidentRecord,
+    directory: &Directory,
+    categorisation: &Categorisation,
+) -> RoundPlan {
+    let incident = &record.incident;
+    let now = deps.clock.now();
+    let event = |e| TimelineEvent::new(&*deps.ids, &incident.id, now, e);
+    let Some(policy) = directory.licensee.policy_for_incident(incident, categorisation.category) else {
+        return RoundPlan::default();
+    };
+    let mut events = Vec::new();
+    let mut checklist = Vec::new();
+    if policy.checklist && !record.checklist_open {
+        let template = directory.licensee.checklist_for_incident(incident);
+        checklist = template.instantiate(&incident.id);
+        events.push(event(Event::ChecklistOpened { items: checklist.len() }));
+    }
+
+    let existing: HashMap<NotificationKey, &Notification> = record.notifications.iter().map(|n| (n.key(), n)).collect();
+    let alerted_before = alerted_before(&record.notifications, categorisation);
+    // Who is on duty is decided by the incident's time; who is away, by the round's.
+    let when = AlertTime {
+        incident_at: incident.report.occurred_at,
+        now: if categorisation.widened { now } else { categorisation.decided_at },
+    };
+    let resolution = resolve_at(
+        &policy.groups_for(&incident.report),
+        &policy.channels,
+        &directory.groups,
+        &directory.contacts,
+        &alerted_before,
+        when,
+    );
+    events.extend(resolution.on_duty.iter().map(|(group_id, contact_id)| {
+        event(Event::RotaOnDuty { group_id: group_id.clone(), contact_id: contact_id.clone() })
+    }));
+    events.extend(resolution.away.iter().map(|a| event(a.event())));
+    if resolution.away.iter().any(|a| a.stand_in.is_none()) {
+        tracing::warn!(incident_id = %incident.id, "away with nobody to stand in");
+    }
+    if !resolution.missing_groups.is_empty() || !resolution.unreachable.is_empty() {
+        tracing::warn!(incident_id = %incident.id, missing = resolution.missing_groups.len(), unreachable = resolution.unreachable.len(), "alert gaps");
+        events.push(event(Event::AlertGaps {
+            missing_groups: resolution.missing_groups.clone(),
+            unreachable_contacts: resolution.unreachable.clone(),
+        }));
+    }
+
+    let wanted = resolution.recipients.iter().flat_map(|r| {
+        r.channels.iter().map(|channel| Notification {
+            widened: categorisation.widened,
+            deputy_for: resolution.stands_in_for(&r.contact_id).cloned(),
+            ..Notification::pending(
+                incident.id.clone(),
+                r,
+                *channel,
+                Step::FIRST,
+                categorisation.round,
+                policy.is_required(&r.groups),
+                if categorisation.widened { now } else { categorisation.decided_at },
+            )
+        })
+    });
+    let (mut new, mut to_queue) = (Vec::new(), Vec::new());
+    for n in wanted {
+        match existing.get(&n.key()) {
+            None => {
+                new.push(n.clone());
+                to_queue.push(n);
+            }
+            Some(stored) if stored.status == NotificationStatus::Pending => to_queue.push((*stored).clone()),
+            Some(_) => {}
+        }
+    }
+    let channels: Vec<Channel> =
+        to_queue.iter().map(|n| n.channel).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+    events.push(event(Event::AlertsQueued {
+        round: categorisation.round,
+        recipients: resolution.recipients.len(),
+        messages: to_queue.len(),
+        channels,
+    }));
+    RoundPlan { policy: Some(policy), events, checklist, new, to_queue }
+}
+
+/// Writes a new round (the decision with `first_events`), queues it and
+/// marks it done.
+async fn start_round(
+    deps: &Deps,
+    record: &IncidentRecord,
+    directory: &Directory,
+    categorisation: Categorisation,
+    before: Option<(u32, u32)>,
+    first_events: Vec<TimelineEvent>,
+) -> Result<Outcome, CategoriseError> {
+    let store = &*deps.store;
+    let plan = plan_round(deps, record, directory, &categorisation);
+    let mut events = first_events;
+    events.extend(plan.events.iter().cloned());
+    // Nothing to queue or check afterwards (RECORD_ONLY): done in the one write.
+    let nothing_after = plan.policy.is_none();
+    let written = Categorisation { fanout_done: nothing_after, ..categorisation };
+    // The transaction takes the decision, the timeline and the checklist, and
+    // as many notifications as fit; the rest are written in batches after it.
+    let fixed = 1 + events.len() + plan.checklist.len();
+    let (checklist_in, checklist_after) =
+        if fixed <= ROUND_WRITE_MAX { (&plan.checklist[..], &[][..]) } else { (&[][..], &plan.checklist[..]) };
+    let room = ROUND_WRITE_MAX.saturating_sub(1 + events.len() + checklist_in.len());
+    let (head, rest) = plan.new.split_at(plan.new.len().min(room));
+    store
+        .write_round(&RoundWrite {
+            categorisation: &written,
+            previous: before,
+            events: &events,
+            notifications: head,
+            checklist: checklist_in,
+        })
+        .await?;
+    if nothing_after {
+        tracing::info!(incident_id = %written.incident_id, round = written.round, "recorded, nobody to alert");
+        return Ok(Outcome::Alerted { category: written.category, round: written.round, messages: 0 });
+    }
+    if !checklist_after.is_empty() {
+        store.put_checklist(checklist_after).await?;
+    }
+    store.put_notifications(rest).await?;
+    queue_and_finish(deps, &record.incident, &plan, &written).await
+}
+
+/// Finishes a round a crash interrupted: its decision and timeline entries
+/// are stored; writes what is still missing, re-queues what is pending and
+/// marks it done.
+async fn finish_round(
+    deps: &Deps,
+    record: &IncidentRecord,
+    directory: &Directory,
     categorisation: &Categorisation,
 ) -> Result<Outcome, CategoriseError> {
     let store = &*deps.store;
+    let mut plan = plan_round(deps, record, directory, categorisation);
+    if !plan.checklist.is_empty() {
+        store.put_checklist(&plan.checklist).await?;
+    }
+    store.put_notifications(&plan.new).await?;
+    // The round's first alerts already stored and still pending are queued
+    // again too (a widened round no longer resolves to those it wrote).
+    let mut to_queue: BTreeMap<String, Notification> =
+        plan.to_queue.drain(..).map(|n| (n.key().to_string(), n)).collect();
+    for n in &record.notifications {
+        if n.round == categorisation.round && n.step == Step::FIRST && n.status == NotificationStatus::Pending {
+            to_queue.entry(n.key().to_string()).or_insert_with(|| n.clone());
+        }
+    }
+    plan.to_queue = to_queue.into_values().collect();
+    tracing::info!(incident_id = %categorisation.incident_id, round = categorisation.round, "finishing an interrupted round");
+    queue_and_finish(deps, &record.incident, &plan, categorisation).await
+}
+
+/// Queues the round's pending notifications and its checks, then marks the
+/// round done (one conditional write, no timeline entries: they were written
+/// with the decision).
+async fn queue_and_finish(
+    deps: &Deps,
+    incident: &Incident,
+    plan: &RoundPlan,
+    categorisation: &Categorisation,
+) -> Result<Outcome, CategoriseError> {
     let now = deps.clock.now();
-    let event = |e| TimelineEvent::new(&*deps.ids, &incident.id, now, e);
-    let mut events = Vec::new();
-    let mut queued = 0;
-
-    if let Some(policy) = licensee.policy_for_incident(incident, categorisation.category) {
-        if policy.checklist && store.checklist(&incident.id).await?.is_empty() {
-            let template = licensee.checklist_for_incident(incident);
-            let items = template.instantiate(&incident.id);
-            store.put_checklist(&items).await?;
-            events.push(event(Event::ChecklistOpened { items: items.len() }));
-        }
-
-        let existing: HashMap<NotificationKey, Notification> =
-            store.notifications(&incident.id).await?.into_iter().map(|n| (n.key(), n)).collect();
-        let alerted_before = alerted_before(&existing, categorisation);
-        let (groups, contacts) = tokio::try_join!(store.groups(&licensee.id), store.contacts(&licensee.id))?;
-        // Who is on duty is decided by the incident's time; who is away, by the round's.
-        let when = AlertTime {
-            incident_at: incident.report.occurred_at,
-            now: if categorisation.widened { now } else { categorisation.decided_at },
-        };
-        let resolution = resolve_at(
-            &policy.groups_for(&incident.report),
-            &policy.channels,
-            &groups,
-            &contacts,
-            &alerted_before,
-            when,
-        );
-        events.extend(resolution.on_duty.iter().map(|(group_id, contact_id)| {
-            event(Event::RotaOnDuty { group_id: group_id.clone(), contact_id: contact_id.clone() })
-        }));
-        events.extend(resolution.away.iter().map(|a| event(a.event())));
-        if resolution.away.iter().any(|a| a.stand_in.is_none()) {
-            tracing::warn!(incident_id = %incident.id, "away with nobody to stand in");
-        }
-        if !resolution.missing_groups.is_empty() || !resolution.unreachable.is_empty() {
-            tracing::warn!(incident_id = %incident.id, missing = resolution.missing_groups.len(), unreachable = resolution.unreachable.len(), "alert gaps");
-            events.push(event(Event::AlertGaps {
-                missing_groups: resolution.missing_groups.clone(),
-                unreachable_contacts: resolution.unreachable.clone(),
-            }));
-        }
-
-        let round: Vec<Notification> = resolution
-            .recipients
-            .iter()
-            .flat_map(|r| {
-                r.channels.iter().map(|channel| Notification {
-                    widened: categorisation.widened,
-                    deputy_for: resolution.stands_in_for(&r.contact_id).cloned(),
-                    ..Notification::pending(
-                        incident.id.clone(),
-                        r,
-                        *channel,
-                        Step::FIRST,
-                        categorisation.round,
-                        policy.acknowledge_within_minutes.is_some(),
-                        if categorisation.widened { now } else { categorisation.decided_at },
-                    )
-                })
-            })
-            .collect();
-        let (channels, messages) = write_and_queue(store, &deps.queues, &round, &existing).await?;
-        queued = messages;
+    let queued = async { queue_notifications(&deps.queues, &plan.to_queue).await.map_err(CategoriseError::from) };
+    let checks = async {
+        let Some(policy) = &plan.policy else { return Ok::<_, CategoriseError>(()) };
         // Chase silent roles from the policy's first escalation step (a widened
         // round's check is already on its way: it chases the added people too).
         let first_step = policy.escalation.first().filter(|_| !categorisation.widened);
@@ -248,28 +395,20 @@ async fn fan_out(
             };
             deps.briefings.send(&[check.message(now)]).await?;
         }
-        events.push(event(Event::AlertsQueued {
-            round: categorisation.round,
-            recipients: resolution.recipients.len(),
-            messages: queued,
-            channels,
-        }));
-    }
-
+        Ok(())
+    };
+    let ((_, messages), ()) = tokio::try_join!(queued, checks)?;
     let done = Categorisation { fanout_done: true, ..categorisation.clone() };
-    store.put_categorisation(&done, Some((categorisation.round, categorisation.incident_version)), &events).await?;
-    tracing::info!(incident_id = %incident.id, round = categorisation.round, messages = queued, "fan-out done");
-    Ok(Outcome::Alerted { category: categorisation.category, round: categorisation.round, messages: queued })
+    deps.store.put_categorisation(&done, Some((categorisation.round, categorisation.incident_version)), &[]).await?;
+    tracing::info!(incident_id = %incident.id, round = categorisation.round, messages, "fan-out done");
+    Ok(Outcome::Alerted { category: categorisation.category, round: categorisation.round, messages })
 }
 
 /// Who has had a first alert before this fan-out: everyone alerted in an
 /// earlier round and, when the round is widened, everyone already alerted in it.
-fn alerted_before(
-    existing: &HashMap<NotificationKey, Notification>,
-    categorisation: &Categorisation,
-) -> HashSet<ContactId> {
+fn alerted_before(existing: &[Notification], categorisation: &Categorisation) -> HashSet<ContactId> {
     existing
-        .values()
+        .iter()
         .filter(|n| n.round < categorisation.round || (categorisation.widened && n.step == Step::FIRST))
         .map(|n| n.contact_id.clone())
         .collect()
@@ -277,20 +416,24 @@ fn alerted_before(
 
 /// How many people the category's policy reaches for the amended incident
 /// that no first alert has reached yet.
-async fn newly_reached(
+fn newly_reached(
     deps: &Deps,
-    incident: &Incident,
-    licensee: &Licensee,
+    record: &IncidentRecord,
+    directory: &Directory,
     categorisation: &Categorisation,
-) -> Result<usize, CategoriseError> {
-    let Some(policy) = licensee.policy_for_incident(incident, categorisation.category) else { return Ok(0) };
-    let store = &*deps.store;
-    let (groups, contacts, notifications) =
-        tokio::try_join!(store.groups(&licensee.id), store.contacts(&licensee.id), store.notifications(&incident.id))?;
+) -> usize {
+    let incident = &record.incident;
+    let Some(policy) = directory.licensee.policy_for_incident(incident, categorisation.category) else { return 0 };
     let alerted: HashSet<ContactId> =
-        notifications.iter().filter(|n| n.step == Step::FIRST).map(|n| n.contact_id.clone()).collect();
+        record.notifications.iter().filter(|n| n.step == Step::FIRST).map(|n| n.contact_id.clone()).collect();
     let when = AlertTime { incident_at: incident.report.occurred_at, now: deps.clock.now() };
-    let resolution =
-        resolve_at(&policy.groups_for(&incident.report), &policy.channels, &groups, &contacts, &alerted, when);
-    Ok(resolution.recipients.len())
+    let resolution = resolve_at(
+        &policy.groups_for(&incident.report),
+        &policy.channels,
+        &directory.groups,
+        &directory.contacts,
+        &alerted,
+        when,
+    );
+    resolution.recipients.len()
 }

@@ -38,7 +38,7 @@ pub struct EscalationStep {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(try_from = "PolicyFields")]
 pub struct AlertPolicy {
     pub category: Category,
     pub groups: Vec<GroupId>,
@@ -65,6 +65,75 @@ pub struct AlertPolicy {
     /// The channels stakeholder briefings go out on.
     #[serde(default = "default_briefing_channels")]
     pub briefing_channels: Vec<Channel>,
+    /// The groups whose members must acknowledge: they are chased by
+    /// escalation and their messages are queued first. None: every group
+    /// of the policy (so a policy without it keeps its meaning). Each must
+    /// be one of the policy's groups.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub required_groups: Option<Vec<GroupId>>,
+}
+
+/// An alert policy as written, before its required groups are checked
+/// against its groups.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PolicyFields {
+    category: Category,
+    groups: Vec<GroupId>,
+    /// Added when any victim is under 18 (education and youth services).
+    #[serde(default)]
+    groups_if_victim_under_18: Vec<GroupId>,
+    /// WhatsApp is used only for contacts who opted in.
+    channels: Vec<Channel>,
+    /// None: no acknowledgement expected.
+    #[serde(default)]
+    acknowledge_within_minutes: Option<u32>,
+    #[serde(default)]
+    escalation: Vec<EscalationStep>,
+    /// Whether the response checklist is opened for the incident.
+    #[serde(default)]
+    checklist: bool,
+    /// The role that leads the response and may close the incident.
+    #[serde(default = "default_lead_role")]
+    lead_role: Role,
+    /// Stakeholder briefings: at most one digest per this many minutes
+    /// (a completed section, a category change or closing send at once).
+    #[serde(default = "default_briefing_minutes")]
+    briefing_every_minutes: u32,
+    /// The channels stakeholder briefings go out on.
+    #[serde(default = "default_briefing_channels")]
+    briefing_channels: Vec<Channel>,
+    /// The groups whose members must acknowledge: they are chased by
+    /// escalation and their messages are queued first. None: every group
+    /// of the policy (so a policy without it keeps its meaning). Each must
+    /// be one of the policy's groups.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    required_groups: Option<Vec<GroupId>>,
+}
+
+impl TryFrom<PolicyFields> for AlertPolicy {
+    type Error = String;
+
+    fn try_from(p: PolicyFields) -> Result<Self, String> {
+        for required in p.required_groups.iter().flatten() {
+            if !p.groups.contains(required) && !p.groups_if_victim_under_18.contains(required) {
+                return Err(format!("required group {required} is not one of the {} policy's groups", p.category));
+            }
+        }
+        Ok(AlertPolicy {
+            category: p.category,
+            groups: p.groups,
+            groups_if_victim_under_18: p.groups_if_victim_under_18,
+            channels: p.channels,
+            acknowledge_within_minutes: p.acknowledge_within_minutes,
+            escalation: p.escalation,
+            checklist: p.checklist,
+            lead_role: p.lead_role,
+            briefing_every_minutes: p.briefing_every_minutes,
+            briefing_channels: p.briefing_channels,
+            required_groups: p.required_groups,
+        })
+    }
 }
 
 fn default_lead_role() -> Role {
@@ -108,6 +177,7 @@ impl AlertPolicy {
                 briefing_every_minutes: default_briefing_minutes(),
                 // CRITICAL: a text as well, so nobody misses an update at night.
                 briefing_channels: vec![Channel::Sms, Channel::Email],
+                required_groups: None,
             },
             AlertPolicy {
                 category: Category::SeriousViolence,
@@ -120,6 +190,7 @@ impl AlertPolicy {
                 lead_role: default_lead_role(),
                 briefing_every_minutes: default_briefing_minutes(),
                 briefing_channels: default_briefing_channels(),
+                required_groups: None,
             },
             AlertPolicy {
                 category: Category::IncidentOfNote,
@@ -132,6 +203,7 @@ impl AlertPolicy {
                 lead_role: default_lead_role(),
                 briefing_every_minutes: default_briefing_minutes(),
                 briefing_channels: default_briefing_channels(),
+                required_groups: None,
             },
         ]
     }
@@ -140,6 +212,13 @@ impl AlertPolicy {
     /// none for RECORD_ONLY or a category the list leaves out.
     pub fn for_category(policies: &[AlertPolicy], category: Category) -> Option<&AlertPolicy> {
         policies.iter().find(|p| p.category == category)
+    }
+
+    /// Whether someone alerted for these groups must acknowledge: the policy
+    /// expects acknowledgements and one of the groups is required.
+    pub fn is_required(&self, groups: &[GroupId]) -> bool {
+        self.acknowledge_within_minutes.is_some()
+            && self.required_groups.as_ref().is_none_or(|required| groups.iter().any(|g| required.contains(g)))
     }
 
     /// The groups this policy alerts for this incident.

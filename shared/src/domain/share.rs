@@ -223,6 +223,7 @@ pub fn shared_incident_policy() -> AlertPolicy {
         lead_role: Role::parse("community-safety-lead").expect("valid role"),
         briefing_every_minutes: 30,
         briefing_channels: vec![Channel::Email],
+        required_groups: None,
     }
 }
 

@@ -155,6 +155,28 @@ fn handed_update(table: &str, id: &IncidentId, key: &NotificationKey, handed: &H
     builder.build().map_err(corrupt)
 }
 
+/// The categorisation's write, only if the stored one is still `previous`
+/// (round, incident version), or absent when `previous` is None.
+fn categorisation_put(
+    table: &str,
+    categorisation: &Categorisation,
+    previous: Option<(u32, u32)>,
+) -> Result<Put, StoreError> {
+    let item = to_item(categorisation, incident_pk(&categorisation.incident_id), "CATEGORISATION".into())?;
+    match previous {
+        None => Put::builder().condition_expression("attribute_not_exists(pk)"),
+        Some((round, version)) => Put::builder()
+            .condition_expression("#round = :round AND incident_version = :version")
+            .expression_attribute_names("#round", "round")
+            .expression_attribute_values(":round", AttributeValue::N(round.to_string()))
+            .expression_attribute_values(":version", AttributeValue::N(version.to_string())),
+    }
+    .table_name(table)
+    .set_item(Some(item))
+    .build()
+    .map_err(corrupt)
+}
+
 #[async_trait]
 impl AlertStore for DynamoStore {
     async fn get_categorisation(&self, id: &IncidentId) -> Result<Option<Categorisation>, StoreError> {
@@ -198,25 +220,68 @@ impl AlertStore for DynamoStore {
         previous: Option<(u32, u32)>,
         events: &[TimelineEvent],
     ) -> Result<(), StoreError> {
-        let item = to_item(categorisation, incident_pk(&categorisation.incident_id), "CATEGORISATION".into())?;
-        let conditional = match previous {
-            None => Put::builder().condition_expression("attribute_not_exists(pk)"),
-            Some((round, version)) => Put::builder()
-                .condition_expression("#round = :round AND incident_version = :version")
-                .expression_attribute_names("#round", "round")
-                .expression_attribute_values(":round", AttributeValue::N(round.to_string()))
-                .expression_attribute_values(":version", AttributeValue::N(version.to_string())),
-        }
-        .table_name(&self.table)
-        .set_item(Some(item))
-        .build()
-        .map_err(corrupt)?;
+        let conditional = categorisation_put(&self.table, categorisation, previous)?;
         self.conditional_put_with_events(conditional, events).await
     }
 
     async fn put_notifications(&self, notifications: &[Notification]) -> Result<(), StoreError> {
         let items = notifications.iter().map(notification_item).collect::<Result<Vec<_>, _>>()?;
         self.put_batch(items).await
+    }
+
+    /// One query of the incident's partition, from `CATEGORISATION` to the
+    /// notifications (`CATEGORISATION`, `CHECK#…`, `INCIDENT`, `NOTIFY#…`);
+    /// the items sorted between them (delivery receipts, the timeline, the
+    /// follow-up) are read with it and skipped.
+    async fn incident_record(&self, id: &IncidentId) -> Result<Option<IncidentRecord>, StoreError> {
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND sk BETWEEN :first AND :last")
+            .expression_attribute_values(":pk", s(incident_pk(id)))
+            .expression_attribute_values(":first", s("CATEGORISATION"))
+            // '$' sorts just after '#': every NOTIFY# key, nothing after them.
+            .expression_attribute_values(":last", s("NOTIFY$"))
+            .consistent_read(true);
+        let (mut incident, mut categorisation, mut notifications, mut checklist_open) = (None, None, Vec::new(), false);
+        for item in self.all_items(query).await? {
+            let sk = item.get("sk").and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
+            match sk.as_str() {
+                "INCIDENT" => incident = Some(from_item(item)?),
+                "CATEGORISATION" => categorisation = Some(from_item(item)?),
+                sk if sk.starts_with("NOTIFY#") => notifications.push(from_item(item)?),
+                sk if sk.starts_with("CHECK#") => checklist_open = true,
+                _ => {}
+            }
+        }
+        Ok(incident.map(|incident| IncidentRecord { incident, categorisation, notifications, checklist_open }))
+    }
+
+    /// One transaction: the conditional categorisation first, so a failed
+    /// condition (index 0) is `Conflict`.
+    async fn write_round(&self, round: &RoundWrite<'_>) -> Result<(), StoreError> {
+        if round.items() > ROUND_WRITE_MAX {
+            return Err(StoreError::Permanent(
+                format!("a round of {} items is over one transaction", round.items()).into(),
+            ));
+        }
+        let conditional = categorisation_put(&self.table, round.categorisation, round.previous)?;
+        let mut items = vec![TransactWriteItem::builder().put(conditional).build()];
+        for e in round.events {
+            items.push(put(&self.table, event_item(e)?, None)?);
+        }
+        for n in round.notifications {
+            items.push(put(&self.table, notification_item(n)?, None)?);
+        }
+        for i in round.checklist {
+            items.push(put(&self.table, checklist_item(i)?, None)?);
+        }
+        match self.transact(items).await {
+            Ok(()) => Ok(()),
+            Err(e) if failed_condition(&e) == Some(0) => Err(StoreError::Conflict),
+            Err(e) => Err(sdk_error(e)),
+        }
     }
 
     async fn notifications(&self, id: &IncidentId) -> Result<Vec<Notification>, StoreError> {

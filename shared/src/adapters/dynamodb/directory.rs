@@ -95,4 +95,32 @@ impl DirectoryStore for DynamoStore {
     async fn groups(&self, licensee: &LicenseeId) -> Result<Vec<Group>, StoreError> {
         self.query_prefix(licensee_pk(licensee), "GROUP#").await
     }
+
+    /// One query of the licensee's partition, from its contacts to its
+    /// profile (`CONTACT#…`, `GROUP#…`, `PROFILE`); the items sorted between
+    /// them (the directory's version and change records, lapse notices) are
+    /// read with it and skipped.
+    async fn directory_snapshot(&self, licensee: &LicenseeId) -> Result<Option<Directory>, StoreError> {
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND sk BETWEEN :first AND :last")
+            .expression_attribute_values(":pk", s(licensee_pk(licensee)))
+            .expression_attribute_values(":first", s("CONTACT#"))
+            .expression_attribute_values(":last", s("PROFILE"))
+            .consistent_read(true);
+        let (mut profile, mut contacts, mut groups) = (None, Vec::new(), Vec::new());
+        for item in self.all_items(query).await? {
+            let sk = item.get("sk").and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
+            if sk == "PROFILE" {
+                profile = Some(from_item::<Licensee>(item)?);
+            } else if sk.starts_with("CONTACT#") {
+                contacts.push(from_item(item)?);
+            } else if sk.starts_with("GROUP#") {
+                groups.push(from_item(item)?);
+            }
+        }
+        Ok(profile.map(|licensee| Directory { licensee, contacts, groups }))
+    }
 }

@@ -46,6 +46,35 @@ impl AlertStore for MemoryStore {
         Ok(())
     }
 
+    async fn incident_record(&self, id: &IncidentId) -> Result<Option<IncidentRecord>, StoreError> {
+        let s = self.state();
+        let Some(incident) = s.incidents.get(id) else { return Ok(None) };
+        Ok(Some(IncidentRecord {
+            incident: incident.clone(),
+            categorisation: s.categorisations.get(id).cloned(),
+            notifications: s.notifications.iter().filter(|((i, _), _)| i == id).map(|(_, n)| n.clone()).collect(),
+            checklist_open: s.checklists.keys().any(|(i, _, _)| i == id),
+        }))
+    }
+
+    async fn write_round(&self, round: &RoundWrite<'_>) -> Result<(), StoreError> {
+        let mut s = self.state();
+        let id = &round.categorisation.incident_id;
+        let current = s.categorisations.get(id).map(|c| (c.round, c.incident_version));
+        if current != round.previous {
+            return Err(StoreError::Conflict);
+        }
+        s.categorisations.insert(id.clone(), round.categorisation.clone());
+        for n in round.notifications {
+            s.notifications.insert((n.incident_id.clone(), n.key().to_string()), n.clone());
+        }
+        for i in round.checklist {
+            s.checklists.insert((i.incident_id.clone(), i.section_position, i.position), i.clone());
+        }
+        append(&mut s, round.events);
+        Ok(())
+    }
+
     async fn notifications(&self, id: &IncidentId) -> Result<Vec<Notification>, StoreError> {
         let s = self.state();
         Ok(s.notifications.iter().filter(|((i, _), _)| i == id).map(|(_, n)| n.clone()).collect())

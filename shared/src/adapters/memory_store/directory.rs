@@ -75,4 +75,14 @@ impl DirectoryStore for MemoryStore {
         let s = self.state();
         Ok(s.groups.iter().filter(|((l, _), _)| l == licensee).map(|(_, g)| g.clone()).collect())
     }
+
+    async fn directory_snapshot(&self, licensee: &LicenseeId) -> Result<Option<Directory>, StoreError> {
+        let s = self.state();
+        let Some(profile) = s.licensees.get(licensee) else { return Ok(None) };
+        Ok(Some(Directory {
+            licensee: profile.clone(),
+            contacts: s.contacts.iter().filter(|((l, _), _)| l == licensee).map(|(_, c)| c.clone()).collect(),
+            groups: s.groups.iter().filter(|((l, _), _)| l == licensee).map(|(_, g)| g.clone()).collect(),
+        }))
+    }
 }

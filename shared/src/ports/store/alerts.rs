@@ -2,8 +2,9 @@
 //! the claim-and-lease protocol the senders use, and acknowledgements.
 
 use super::StoreError;
+use crate::domain::checklist::ChecklistItem;
 use crate::domain::notification::{Acknowledgement, Categorisation, Notification, NotificationKey};
-use crate::domain::TimelineEvent;
+use crate::domain::{Incident, TimelineEvent};
 use crate::ids::IncidentId;
 use async_trait::async_trait;
 use time::OffsetDateTime;
@@ -29,6 +30,39 @@ pub enum Handed {
     Released,
 }
 
+/// An incident with what categorisation needs of its partition: its
+/// categorisation, its notifications, and whether its checklist is open.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IncidentRecord {
+    pub incident: Incident,
+    pub categorisation: Option<Categorisation>,
+    pub notifications: Vec<Notification>,
+    pub checklist_open: bool,
+}
+
+/// The most writes `write_round` takes (DynamoDB's transaction limit):
+/// a larger round is written in steps.
+pub const ROUND_WRITE_MAX: usize = 100;
+
+/// A round of alerts written at once: the categorisation (conditional on
+/// the stored one being `previous`), its timeline events, its new
+/// notifications and, when the round opens it, the checklist.
+#[derive(Debug, Clone, Copy)]
+pub struct RoundWrite<'a> {
+    pub categorisation: &'a Categorisation,
+    pub previous: Option<(u32, u32)>,
+    pub events: &'a [TimelineEvent],
+    pub notifications: &'a [Notification],
+    pub checklist: &'a [ChecklistItem],
+}
+
+impl RoundWrite<'_> {
+    /// How many items the write holds.
+    pub fn items(&self) -> usize {
+        1 + self.events.len() + self.notifications.len() + self.checklist.len()
+    }
+}
+
 #[async_trait]
 pub trait AlertStore: Send + Sync {
     async fn get_categorisation(&self, id: &IncidentId) -> Result<Option<Categorisation>, StoreError>;
@@ -52,6 +86,16 @@ pub trait AlertStore: Send + Sync {
 
     /// Writes notifications (batched); writing the same one again is harmless.
     async fn put_notifications(&self, notifications: &[Notification]) -> Result<(), StoreError>;
+
+    /// The incident, its categorisation, notifications and whether its
+    /// checklist is open, in one query where the store can. None if there is
+    /// no such incident.
+    async fn incident_record(&self, id: &IncidentId) -> Result<Option<IncidentRecord>, StoreError>;
+
+    /// Writes a round atomically (one transaction): everything or, if the
+    /// stored categorisation is not `previous`, nothing (`Conflict`). At most
+    /// `ROUND_WRITE_MAX` items (`RoundWrite::items`).
+    async fn write_round(&self, round: &RoundWrite<'_>) -> Result<(), StoreError>;
 
     async fn notifications(&self, id: &IncidentId) -> Result<Vec<Notification>, StoreError>;
 

@@ -18,6 +18,15 @@ pub struct LapseNotice {
     pub at: OffsetDateTime,
 }
 
+/// A licensee with its contacts and groups: what categorisation resolves
+/// recipients from, read in one query of the licensee's partition.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Directory {
+    pub licensee: Licensee,
+    pub contacts: Vec<Contact>,
+    pub groups: Vec<Group>,
+}
+
 #[async_trait]
 pub trait DirectoryStore: Send + Sync {
     /// Writes the licensee and the area entries that route incidents to it.
@@ -48,4 +57,8 @@ pub trait DirectoryStore: Send + Sync {
     async fn put_group(&self, group: &Group) -> Result<(), StoreError>;
 
     async fn groups(&self, licensee: &LicenseeId) -> Result<Vec<Group>, StoreError>;
+
+    /// The licensee, its contacts and its groups together (one query where
+    /// the store can, following pages); None if there is no such licensee.
+    async fn directory_snapshot(&self, licensee: &LicenseeId) -> Result<Option<Directory>, StoreError>;
 }

@@ -14,9 +14,9 @@ mod response;
 mod shares;
 mod vault;
 
-pub use alerts::{AlertStore, Claim, Handed};
+pub use alerts::{AlertStore, Claim, Handed, IncidentRecord, RoundWrite, ROUND_WRITE_MAX};
 pub use deliveries::{DeliveryStore, ReceiptTarget};
-pub use directory::{DirectoryStore, LapseNotice};
+pub use directory::{Directory, DirectoryStore, LapseNotice};
 pub use directory_changes::{
     ChangeRecord, DirectoryChange, DirectoryChangeStore, TestDelivery, TestMessageRecord, TestOutcome, ValueChange,
     MAX_VALUE_CHANGES,
