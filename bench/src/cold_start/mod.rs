@@ -125,13 +125,12 @@ pub fn ratio(function: &[Duration], hello: &[Duration]) -> f64 {
     median_range(function).0.as_secs_f64() / median_range(hello).0.as_secs_f64()
 }
 
-/// The environment every process (functions and hello world alike) is started with: a superset of what each
-/// function reads, pointed at moto (`AWS_ENDPOINT_URL` and credentials are inherited from `tests/moto.sh`).
-pub fn environment(endpoint: &str, runtime_api: &str, function: &str) -> Vec<(String, String)> {
+/// The environment every process (functions and hello world alike) is started with besides
+/// `AWS_LAMBDA_RUNTIME_API`: a superset of what each function reads, pointed at moto (`AWS_ENDPOINT_URL` and credentials are inherited from `tests/moto.sh`).
+pub fn environment(endpoint: &str, function: &str) -> Vec<(String, String)> {
     let queue = |name: &str| format!("{endpoint}/000000000000/{PREFIX}-{name}");
     let arn = |name: &str| format!("arn:aws:sqs:us-east-1:000000000000:{PREFIX}-{name}");
     [
-        ("AWS_LAMBDA_RUNTIME_API", runtime_api.to_owned()),
         ("AWS_LAMBDA_FUNCTION_NAME", function.to_owned()),
         ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256".into()),
         ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST".into()),
@@ -203,14 +202,18 @@ async fn set_up() {
     }
 }
 
-/// Starts `binary`, answers its first `next` with `event`, and times spawn → its answer posted.
-fn start_once(api: &RuntimeApi, binary: &Path, env: &[(String, String)], event: &[u8], log: &Path) -> Start {
+/// Starts `binary` with `env` (and `AWS_LAMBDA_RUNTIME_API`), answers its first `next` with `event`, and times
+/// spawn → its answer posted. Each start gets a runtime API of its own, so nothing a killed process had already
+/// sent can reach the next one.
+fn start_once(binary: &Path, env: &[(String, String)], event: &[u8], log: &Path) -> Start {
     let name = binary.file_name().and_then(|n| n.to_str()).unwrap_or("function");
+    let api = RuntimeApi::start().expect("a loopback port for the runtime API");
     api.arm("cold-start-1", name, event);
     let log_file = std::fs::File::create(log).expect("a log file");
     let start = Instant::now();
     let mut child = Command::new(binary)
         .envs(env.iter().map(|(k, v)| (k, v)))
+        .env("AWS_LAMBDA_RUNTIME_API", api.addr.to_string())
         .stdin(Stdio::null())
         .stdout(log_file.try_clone().expect("log file"))
         .stderr(log_file)
@@ -245,17 +248,28 @@ fn start_once(api: &RuntimeApi, binary: &Path, env: &[(String, String)], event: 
     outcome
 }
 
-/// The last line of a process's output that is a warning or an error (or the last line), shortened.
+/// The last warning or error in a process's output (or its last line), shortened; a JSON log line is given as
+/// its message and error.
 pub fn last_problem(log: &Path) -> String {
     let text = std::fs::read_to_string(log).unwrap_or_default();
     let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
     let line = lines
         .iter()
         .rev()
-        .find(|l| ["WARN", "ERROR", "\"warn\"", "\"error\"", "Error"].iter().any(|w| l.contains(w)))
+        .find(|l| ["WARN", "ERROR", "Error"].iter().any(|w| l.contains(w)))
         .or(lines.last())
         .copied()
         .unwrap_or("(no output)");
+    let line = match serde_json::from_str::<Value>(line) {
+        Ok(json) if json["fields"]["message"].is_string() => {
+            let fields = &json["fields"];
+            match fields["error"].as_str() {
+                Some(error) => format!("{}: {error}", fields["message"].as_str().unwrap_or_default()),
+                None => fields["message"].as_str().unwrap_or_default().to_owned(),
+            }
+        }
+        _ => line.to_owned(),
+    };
     line.chars().take(300).collect()
 }
 
@@ -269,25 +283,23 @@ pub async fn main(args: Args) {
         .into_iter()
         .filter(|f| args.functions.is_empty() || args.functions.iter().any(|n| n == f.binary))
         .collect();
-    let api = RuntimeApi::start().expect("a loopback port for the runtime API");
-    let runtime_api = api.addr.to_string();
     let hello = args.bin_dir.join(HELLO);
     let logs = std::env::temp_dir();
     let mut figures = Vec::new();
     for function in chosen {
         eprintln!("      {} ...", function.binary);
         let binary = args.bin_dir.join(function.binary);
-        let env = environment(&endpoint, &runtime_api, function.binary);
+        let env = environment(&endpoint, function.binary);
         let event = function.trigger.event(&secrets).to_string().into_bytes();
         let (log, hello_log) =
             (logs.join(format!("{PREFIX}-{}.log", function.binary)), logs.join(format!("{PREFIX}-hello.log")));
         // One untimed start of each first: the binaries into the page cache, moto's first request served.
-        start_once(&api, &binary, &env, &event, &log);
-        start_once(&api, &hello, &env, &event, &hello_log);
+        start_once(&binary, &env, &event, &log);
+        start_once(&hello, &env, &event, &hello_log);
         let (mut starts, mut hello_times) = (Vec::new(), Vec::new());
         for _ in 0..args.runs {
-            starts.push(start_once(&api, &binary, &env, &event, &log));
-            hello_times.push(start_once(&api, &hello, &env, &event, &hello_log).elapsed);
+            starts.push(start_once(&binary, &env, &event, &log));
+            hello_times.push(start_once(&hello, &env, &event, &hello_log).elapsed);
         }
         let log = starts.iter().any(|s| !s.answer.is_ok()).then(|| last_problem(&log));
         let size_bytes = std::fs::metadata(&binary).map_or(0, |m| m.len());
@@ -373,10 +385,10 @@ mod tests {
     }
 
     #[test]
-    fn every_function_is_pointed_at_the_runtime_api_and_moto() {
-        let env = environment("http://127.0.0.1:5000", "127.0.0.1:9001", "intake");
+    fn every_function_is_pointed_at_moto() {
+        let env = environment("http://127.0.0.1:5000", "intake");
         let get = |k: &str| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
-        assert_eq!(get("AWS_LAMBDA_RUNTIME_API"), Some("127.0.0.1:9001"));
+        assert_eq!(get("AWS_LAMBDA_FUNCTION_NAME"), Some("intake"));
         assert_eq!(get("SMS_QUEUE_URL"), Some("http://127.0.0.1:5000/000000000000/sim-cold-sms"));
         assert!(get("LINK_KEY_PARAMETER").is_some() && get("VAULT_INDEX_KEY_PARAMETER").is_some());
     }
@@ -384,8 +396,9 @@ mod tests {
     #[test]
     fn the_last_warning_is_what_is_reported() {
         let path = std::env::temp_dir().join(format!("sim-cold-test-{}.log", std::process::id()));
-        std::fs::write(&path, "starting\n{\"level\":\"WARN\",\"message\":\"no such incident\"}\ndone\n").unwrap();
-        assert!(last_problem(&path).contains("no such incident"));
+        let warning = r#"{"level":"WARN","fields":{"message":"message failed","error":"no incident inc-1"}}"#;
+        std::fs::write(&path, format!("starting\n{warning}\ndone\n")).unwrap();
+        assert_eq!(last_problem(&path), "message failed: no incident inc-1");
         std::fs::write(&path, "only this\n").unwrap();
         assert_eq!(last_problem(&path), "only this");
         let _ = std::fs::remove_file(&path);
