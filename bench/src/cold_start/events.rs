@@ -146,7 +146,7 @@ impl Request {
                 "GET",
                 &format!("/v1/incidents/{INCIDENT}"),
                 "",
-                &[("authorization", "Bearer sim_cal-coldstart_0123456789abcdef0123456789abcdef".into())],
+                &[("authorization", format!("Bearer {}", api_key()))],
             ),
             Request::RespondPage => {
                 let claims = LinkClaims {
@@ -171,6 +171,11 @@ impl Request {
             ),
         }
     }
+}
+
+/// A well-formed API key of a caller that does not exist: intake looks the caller up before refusing it.
+pub fn api_key() -> String {
+    format!("sim_cal-coldstart_{}", "5e".repeat(32))
 }
 
 /// An SQS event of one message.
@@ -260,6 +265,13 @@ mod tests {
                 Trigger::Schedule | Trigger::Stream => assert!(event.is_object()),
             }
         }
+    }
+
+    /// Intake is given a key it can parse, so it goes on to look the caller up.
+    #[test]
+    fn the_intake_key_is_well_formed() {
+        let (caller, _) = sim::domain::ApiKey::parse(&api_key()).expect("a well-formed key");
+        assert_eq!(caller.to_string(), "cal-coldstart");
     }
 
     /// Respond is given a link it accepts, so it goes on to read the store.

@@ -109,6 +109,8 @@ pub struct Figure {
     pub hello: Vec<Duration>,
     /// The last warning or error the function logged, when its answer was not a success.
     pub log: Option<String>,
+    /// The AWS requests moto served during the untimed start, in order.
+    pub requests: Vec<String>,
 }
 
 impl Figure {
@@ -273,6 +275,64 @@ pub fn last_problem(log: &Path) -> String {
     line.chars().take(300).collect()
 }
 
+/// The AWS operations in a moto recording (one JSON line per request), in order: `ssm:GetParameter`,
+/// `dynamodb:GetItem`, ... (the service from the request's signing scope).
+pub fn recorded_operations(recording: &str) -> Vec<String> {
+    recording
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .map(|entry| {
+            let headers = &entry["headers"];
+            let header = |name: &str| {
+                headers[name].as_str().or(headers[name.to_ascii_lowercase()].as_str()).unwrap_or("").to_owned()
+            };
+            let service = header("Authorization")
+                .split("Credential=")
+                .nth(1)
+                .and_then(|c| c.split('/').nth(3))
+                .unwrap_or("aws")
+                .to_owned();
+            let target = header("X-Amz-Target");
+            let body = entry["body"].as_str().unwrap_or("");
+            let operation = match target.rsplit_once('.') {
+                Some((_, op)) => op.to_owned(),
+                None => body
+                    .split('&')
+                    .find_map(|p| p.strip_prefix("Action="))
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| entry["path"].as_str().unwrap_or("?").to_owned()),
+            };
+            format!("{service}:{operation}")
+        })
+        .collect()
+}
+
+/// moto's time to answer one small request on a new connection (an SSM GetParameter, as a cold start's first
+/// secret read), median of 15: what each of a cold start's requests costs here and not on AWS.
+fn moto_request_time(endpoint: &str) -> Duration {
+    use std::io::{Read, Write};
+    let authority = endpoint.trim_start_matches("http://").trim_end_matches('/').to_owned();
+    let body = format!("{{\"Name\":\"/{PREFIX}/link-key\",\"WithDecryption\":true}}");
+    let request = format!(
+        "POST / HTTP/1.1\r\nHost: {authority}\r\nContent-Type: application/x-amz-json-1.1\r\n\
+         X-Amz-Target: AmazonSSM.GetParameter\r\n\
+         Authorization: AWS4-HMAC-SHA256 Credential=test/20261122/eu-west-2/ssm/aws4_request, SignedHeaders=host, Signature=0\r\n\
+         Connection: close\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    let times: Vec<Duration> = (0..15)
+        .filter_map(|_| {
+            let start = Instant::now();
+            let mut stream = std::net::TcpStream::connect(&authority).ok()?;
+            stream.write_all(request.as_bytes()).ok()?;
+            let mut answer = Vec::new();
+            stream.read_to_end(&mut answer).ok()?;
+            answer.starts_with(b"HTTP/1.1 200").then(|| start.elapsed())
+        })
+        .collect();
+    median_range(&times).0
+}
+
 pub async fn main(args: Args) {
     let endpoint =
         std::env::var("AWS_ENDPOINT_URL").expect("AWS_ENDPOINT_URL (moto): source tests/moto.sh && start_moto");
@@ -293,8 +353,13 @@ pub async fn main(args: Args) {
         let event = function.trigger.event(&secrets).to_string().into_bytes();
         let (log, hello_log) =
             (logs.join(format!("{PREFIX}-{}.log", function.binary)), logs.join(format!("{PREFIX}-hello.log")));
-        // One untimed start of each first: the binaries into the page cache, moto's first request served.
+        // One untimed start of each first (the binaries into the page cache), the function's recorded by moto.
+        crate::e2e::moto_api(&endpoint, "/moto-api/recorder/reset-recording").await;
+        crate::e2e::moto_api(&endpoint, "/moto-api/recorder/start-recording").await;
         start_once(&binary, &env, &event, &log);
+        crate::e2e::moto_api(&endpoint, "/moto-api/recorder/stop-recording").await;
+        let requests =
+            recorded_operations(&crate::e2e::moto_api(&endpoint, "/moto-api/recorder/download-recording").await);
         start_once(&hello, &env, &event, &hello_log);
         let (mut starts, mut hello_times) = (Vec::new(), Vec::new());
         for _ in 0..args.runs {
@@ -303,12 +368,12 @@ pub async fn main(args: Args) {
         }
         let log = starts.iter().any(|s| !s.answer.is_ok()).then(|| last_problem(&log));
         let size_bytes = std::fs::metadata(&binary).map_or(0, |m| m.len());
-        figures.push(Figure { function, size_bytes, starts, hello: hello_times, log });
+        figures.push(Figure { function, size_bytes, starts, hello: hello_times, log, requests });
     }
-    print(&figures, &hello, args.runs);
+    print(&figures, &hello, args.runs, moto_request_time(&endpoint));
 }
 
-fn print(figures: &[Figure], hello: &Path, runs: usize) {
+fn print(figures: &[Figure], hello: &Path, runs: usize, moto_request: Duration) {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
         .and_then(|c| {
@@ -344,6 +409,16 @@ fn print(figures: &[Figure], hello: &Path, runs: usize) {
             if ratio <= TARGET_RATIO { "met" } else { "MISSED" }
         );
     }
+    println!(
+        "\nAWS requests during a start (moto's recorder, the untimed start), each costing about {} here (moto's median \
+         for an SSM GetParameter on a new connection); on AWS from inside a region a few milliseconds:\n",
+        ms(moto_request)
+    );
+    println!("| function | requests | in order |");
+    println!("|---|---|---|");
+    for f in figures {
+        println!("| {} | {} | {} |", f.function.binary, f.requests.len(), f.requests.join(", "));
+    }
     let problems: Vec<&Figure> = figures.iter().filter(|f| f.log.is_some()).collect();
     if !problems.is_empty() {
         println!("\nAnswered with an error or a failed record (counted as answered):\n");
@@ -375,6 +450,18 @@ mod tests {
             Answer::Error("&alloc::boxed::Box<dyn Error>: TABLE_NAME is not set".into())
         );
         assert!(!read_answer(&CallKind::InitError, b"{}").is_ok());
+    }
+
+    #[test]
+    fn recorded_requests_are_named_by_service_and_operation() {
+        let recording = [
+            r#"{"module":"x","headers":{"Authorization":"AWS4-HMAC-SHA256 Credential=test/20261122/eu-west-2/ssm/aws4_request, SignedHeaders=host","X-Amz-Target":"AmazonSSM.GetParameter"},"body":"{}"}"#,
+            r#"{"headers":{"authorization":"AWS4-HMAC-SHA256 Credential=test/20261122/eu-west-2/dynamodb/aws4_request","x-amz-target":"DynamoDB_20120810.GetItem"},"body":"{}"}"#,
+            r#"{"headers":{"Authorization":"AWS4-HMAC-SHA256 Credential=test/20261122/eu-west-2/sqs/aws4_request"},"body":"Action=SendMessage&Version=2012-11-05"}"#,
+            "not json",
+        ]
+        .join("\n");
+        assert_eq!(recorded_operations(&recording), ["ssm:GetParameter", "dynamodb:GetItem", "sqs:SendMessage"]);
     }
 
     #[test]
