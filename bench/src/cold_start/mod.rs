@@ -97,7 +97,10 @@ pub fn read_answer(kind: &CallKind, body: &[u8]) -> Answer {
 /// One timed start.
 #[derive(Debug)]
 pub struct Start {
+    /// Spawn to the answer posted.
     pub elapsed: Duration,
+    /// Spawn to the first `next` (init: clients built, secrets read); the answer's time when it never asked.
+    pub init: Duration,
     pub answer: Answer,
 }
 
@@ -106,7 +109,7 @@ pub struct Figure {
     pub function: Function,
     pub size_bytes: u64,
     pub starts: Vec<Start>,
-    pub hello: Vec<Duration>,
+    pub hello: Vec<Start>,
     /// The last warning or error the function logged, when its answer was not a success.
     pub log: Option<String>,
     /// The AWS requests moto served during the untimed start, in order.
@@ -117,9 +120,12 @@ impl Figure {
     pub fn times(&self) -> Vec<Duration> {
         self.starts.iter().map(|s| s.elapsed).collect()
     }
+    pub fn hello_times(&self) -> Vec<Duration> {
+        self.hello.iter().map(|s| s.elapsed).collect()
+    }
     /// The function's median over the hello world's, both from this run.
     pub fn ratio(&self) -> f64 {
-        ratio(&self.times(), &self.hello)
+        ratio(&self.times(), &self.hello_times())
     }
 }
 
@@ -223,24 +229,27 @@ fn start_once(binary: &Path, env: &[(String, String)], event: &[u8], log: &Path)
         .unwrap_or_else(|e| {
             panic!("{}: {e} (build the release binaries first: see bench/README.md)", binary.display())
         });
+    let mut init = None;
     let outcome = loop {
         match api.calls.recv_timeout(Duration::from_millis(5)) {
             Ok(call) => match call.kind {
                 CallKind::Response(_) | CallKind::Error(_) | CallKind::InitError => {
-                    break Start { elapsed: call.at - start, answer: read_answer(&call.kind, &call.body) }
+                    let elapsed = call.at - start;
+                    let answer = read_answer(&call.kind, &call.body);
+                    break Start { elapsed, init: init.unwrap_or(elapsed), answer };
                 }
-                CallKind::Next | CallKind::Other(_) => {}
+                CallKind::Next => init = init.or(Some(call.at - start)),
+                CallKind::Other(_) => {}
             },
             Err(_) => {
+                let elapsed = start.elapsed();
                 if let Ok(Some(status)) = child.try_wait() {
-                    let elapsed = start.elapsed();
-                    break Start {
-                        elapsed,
-                        answer: Answer::Error(format!("exited ({status}) before answering: {}", last_problem(log))),
-                    };
+                    let answer = Answer::Error(format!("exited ({status}) before answering: {}", last_problem(log)));
+                    break Start { elapsed, init: init.unwrap_or(elapsed), answer };
                 }
-                if start.elapsed() > Duration::from_secs(60) {
-                    break Start { elapsed: start.elapsed(), answer: Answer::Error("no answer within 60 s".into()) };
+                if elapsed > Duration::from_secs(60) {
+                    let answer = Answer::Error("no answer within 60 s".into());
+                    break Start { elapsed, init: init.unwrap_or(elapsed), answer };
                 }
             }
         }
@@ -364,7 +373,7 @@ pub async fn main(args: Args) {
         let (mut starts, mut hello_times) = (Vec::new(), Vec::new());
         for _ in 0..args.runs {
             starts.push(start_once(&binary, &env, &event, &log));
-            hello_times.push(start_once(&hello, &env, &event, &hello_log).elapsed);
+            hello_times.push(start_once(&hello, &env, &event, &hello_log));
         }
         let log = starts.iter().any(|s| !s.answer.is_ok()).then(|| last_problem(&log));
         let size_bytes = std::fs::metadata(&binary).map_or(0, |m| m.len());
@@ -387,15 +396,17 @@ fn print(figures: &[Figure], hello: &Path, runs: usize, moto_request: Duration) 
     );
     println!("Spawn of the release binary to its answer to the first event posted to the runtime API (served on loopback by the benchmark). The hello world ({:.1} MB) is `bench/hello`, same profile, same environment and event.\n",
         std::fs::metadata(hello).map_or(0.0, |m| m.len() as f64 / 1e6));
-    println!("| function | binary | first event | answer | function median (min-max) | hello world median (min-max) | ratio, target <= {TARGET_RATIO} | verdict |");
-    println!("|---|---|---|---|---|---|---|---|");
+    println!("| function | binary | first event | answer | function median (min-max) | hello world median (min-max) | ratio, target <= {TARGET_RATIO} | verdict | of which init (to first `next`), function / hello |");
+    println!("|---|---|---|---|---|---|---|---|---|");
     for f in figures {
         let (fm, flo, fhi) = median_range(&f.times());
-        let (hm, hlo, hhi) = median_range(&f.hello);
+        let (hm, hlo, hhi) = median_range(&f.hello_times());
+        let init = median_range(&f.starts.iter().map(|s| s.init).collect::<Vec<_>>()).0;
+        let hello_init = median_range(&f.hello.iter().map(|s| s.init).collect::<Vec<_>>()).0;
         let answers: std::collections::BTreeSet<&str> = f.starts.iter().map(|s| s.answer.text()).collect();
         let ratio = f.ratio();
         println!(
-            "| {} | {:.1} MB | {} | {} | {} ({}-{}) | {} ({}-{}) | {ratio:.2} | {} |",
+            "| {} | {:.1} MB | {} | {} | {} ({}-{}) | {} ({}-{}) | {ratio:.2} | {} | {} / {} |",
             f.function.binary,
             f.size_bytes as f64 / 1e6,
             f.function.trigger.describe(),
@@ -406,7 +417,9 @@ fn print(figures: &[Figure], hello: &Path, runs: usize, moto_request: Duration) 
             ms(hm),
             ms(hlo),
             ms(hhi),
-            if ratio <= TARGET_RATIO { "met" } else { "MISSED" }
+            if ratio <= TARGET_RATIO { "met" } else { "MISSED" },
+            ms(init),
+            ms(hello_init)
         );
     }
     println!(
