@@ -701,7 +701,7 @@ impl<'a> Floor<'a> {
 }
 
 /// A moto API call; its answer's body.
-async fn moto_api(endpoint: &str, path: &str) -> String {
+pub(crate) async fn moto_api(endpoint: &str, path: &str) -> String {
     let authority = endpoint.trim_start_matches("http://").trim_end_matches('/');
     let mut stream = tokio::net::TcpStream::connect(authority).await.expect("moto reachable");
     let method = if path.ends_with("download-recording") { "GET" } else { "POST" };

@@ -2,6 +2,7 @@
 //! binaries and starts moto; this program measures and prints every figure
 //! with its target from the brief (§5). Timing lives here, never in tests.
 
+mod cold_start;
 mod counting;
 mod e2e;
 mod handlers;
@@ -70,6 +71,11 @@ fn verdict(ok: bool) -> &'static str {
 
 #[tokio::main]
 async fn main() {
+    // `sim-bench cold-start [...]`: the cold-start figure alone (see `cold_start`).
+    if std::env::args().nth(1).as_deref() == Some("cold-start") {
+        let args = <cold_start::Args as clap::Parser>::parse_from(std::env::args().skip(1));
+        return cold_start::main(args).await;
+    }
     let o = options();
     let endpoint = std::env::var("AWS_ENDPOINT_URL").expect("AWS_ENDPOINT_URL (moto) is set: run bench/run.sh");
     let aws = sim::adapters::aws::load_config().await;
