@@ -84,7 +84,6 @@ impl Secrets {
     }
 
     /// The personal links' signing key (`Secret::LinkKey`, hex).
-    #[cfg(all(feature = "dynamodb", feature = "sqs"))]
     pub fn link_key(&mut self) -> Result<crate::links::LinkKey, Box<dyn std::error::Error + Send + Sync>> {
         let key_hex = self.take(Secret::LinkKey)?;
         Ok(crate::links::LinkKey::from_hex(&key_hex).map_err(|e| format!("the link key {e}"))?)
