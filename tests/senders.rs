@@ -401,20 +401,3 @@ async fn the_sender_lambdas_handle_their_sample_events_once() {
     assert_eq!(rig.emails_sent().await.len(), 1);
     assert_eq!(rig.api.received().len(), 1);
 }
-
-#[tokio::test]
-async fn secrets_are_read_from_ssm_parameter_store_and_a_missing_one_is_an_error() {
-    needs_moto!();
-    let config = moto().await;
-    let name = format!("/sim/{}/whatsapp-token", unique("t"));
-    aws_sdk_ssm::Client::new(&config)
-        .put_parameter()
-        .name(&name)
-        .value("secret-token")
-        .r#type(aws_sdk_ssm::types::ParameterType::SecureString)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(sim::adapters::ssm::secure_parameter(&config, &name).await.unwrap(), "secret-token");
-    assert!(sim::adapters::ssm::secure_parameter(&config, "/sim/nope").await.is_err());
-}

@@ -26,13 +26,77 @@ pub fn handoff<S>(aws: &aws_config::SdkConfig, settings: S) -> Result<crate::han
     })
 }
 
-/// The personal links' signing key, read once from SSM (`LINK_KEY_PARAMETER`, a SecureString in hex).
+/// A secret a function reads at start from SSM (a SecureString), named by the
+/// environment variable holding its parameter's name.
+#[cfg(feature = "ssm")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Secret {
+    /// `LINK_KEY_PARAMETER`: the hex key signing personal links.
+    LinkKey,
+    /// `VAULT_INDEX_KEY_PARAMETER`: the vault's blind-index key, hex.
+    VaultIndexKey,
+    /// `WHATSAPP_TOKEN_PARAMETER`: the Cloud API bearer token.
+    WhatsAppToken,
+    /// `WHATSAPP_VERIFY_TOKEN_PARAMETER`: the webhook's verification token.
+    WhatsAppVerifyToken,
+    /// `WHATSAPP_APP_SECRET_PARAMETER`: the webhook's signing secret.
+    WhatsAppAppSecret,
+    /// `OIDC_CLIENT_SECRET_PARAMETER`: the console's OIDC client secret.
+    OidcClientSecret,
+}
+
+#[cfg(feature = "ssm")]
+impl Secret {
+    pub fn variable(self) -> &'static str {
+        match self {
+            Secret::LinkKey => "LINK_KEY_PARAMETER",
+            Secret::VaultIndexKey => "VAULT_INDEX_KEY_PARAMETER",
+            Secret::WhatsAppToken => "WHATSAPP_TOKEN_PARAMETER",
+            Secret::WhatsAppVerifyToken => "WHATSAPP_VERIFY_TOKEN_PARAMETER",
+            Secret::WhatsAppAppSecret => "WHATSAPP_APP_SECRET_PARAMETER",
+            Secret::OidcClientSecret => "OIDC_CLIENT_SECRET_PARAMETER",
+        }
+    }
+}
+
+/// A function's secrets, all read at start in ONE SSM `GetParameters` request;
+/// each builder below takes the ones it needs.
+#[cfg(feature = "ssm")]
+pub struct Secrets(Vec<(Secret, String)>);
+
+#[cfg(feature = "ssm")]
+impl Secrets {
+    /// Reads `wanted` (none: no request) in one request.
+    pub async fn read(
+        aws: &aws_config::SdkConfig,
+        wanted: &[Secret],
+    ) -> Result<Secrets, Box<dyn std::error::Error + Send + Sync>> {
+        let names = wanted.iter().map(|s| crate::config::required(s.variable())).collect::<Result<Vec<_>, _>>()?;
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        let values = crate::adapters::ssm::secure_parameters(aws, &names).await?;
+        Ok(Secrets(wanted.iter().copied().zip(values).collect()))
+    }
+
+    /// Takes a secret read at start; one not asked for in `read` is an error naming its variable.
+    pub fn take(&mut self, secret: Secret) -> Result<String, Box<dyn std::error::Error + Send + Sync>> {
+        let at = self.0.iter().position(|(s, _)| *s == secret);
+        at.map(|i| self.0.swap_remove(i).1).ok_or_else(|| format!("{} was not read at start", secret.variable()).into())
+    }
+
+    /// The personal links' signing key (`Secret::LinkKey`, hex).
+    pub fn link_key(&mut self) -> Result<crate::links::LinkKey, Box<dyn std::error::Error + Send + Sync>> {
+        let key_hex = self.take(Secret::LinkKey)?;
+        Ok(crate::links::LinkKey::from_hex(&key_hex).map_err(|e| format!("the link key {e}"))?)
+    }
+}
+
+/// The personal links' signing key, read once from SSM (`LINK_KEY_PARAMETER`, a SecureString in hex),
+/// for functions with no other secret.
 #[cfg(all(feature = "dynamodb", feature = "sqs", feature = "ssm"))]
 pub async fn link_key(
     aws: &aws_config::SdkConfig,
 ) -> Result<crate::links::LinkKey, Box<dyn std::error::Error + Send + Sync>> {
-    let key_hex = crate::adapters::ssm::secure_parameter(aws, &required("LINK_KEY_PARAMETER")?).await?;
-    Ok(crate::links::LinkKey::from_hex(&key_hex).map_err(|e| format!("the link key {e}"))?)
+    Secrets::read(aws, &[Secret::LinkKey]).await?.link_key()
 }
 
 /// The table every function shares: `TABLE_NAME`.
@@ -85,17 +149,19 @@ pub fn alerting(aws: &aws_config::SdkConfig) -> Result<crate::fanout::Deps, Conf
 /// Builds a sender Lambda's dependencies from its environment: `TABLE_NAME`,
 /// `LINK_KEY_PARAMETER` (SSM SecureString, hex), `PUBLIC_BASE_URL`,
 /// `LINK_LIFETIME_HOURS` (168), `PROVIDER_RATE` (messages per second, per
-/// concurrent instance), `FALLBACK_QUEUE_URL` (optional).
+/// concurrent instance), `FALLBACK_QUEUE_URL` (optional). The link key is
+/// read by the caller, with its other secrets in the same request.
 #[cfg(all(feature = "dynamodb", feature = "sqs", feature = "ssm"))]
-pub async fn sender(
+pub fn sender(
     channel: crate::domain::policy::Channel,
     sender: Arc<dyn crate::ports::Sender>,
     aws: &aws_config::SdkConfig,
+    key: crate::links::LinkKey,
 ) -> Result<crate::sending::SenderDeps, Box<dyn std::error::Error + Send + Sync>> {
     use crate::config::parsed_or;
     use crate::sending::{fallback_for, Fallback, Links, Pacer, SenderDeps};
     let links = Links {
-        key: link_key(aws).await?,
+        key,
         base_url: required("PUBLIC_BASE_URL")?,
         lifetime: time::Duration::hours(parsed_or("LINK_LIFETIME_HOURS", 168)?),
     };
@@ -134,16 +200,17 @@ pub fn local_vault(
 /// turns the vault off), `VAULT_INDEX_KEY_PARAMETER` (SSM SecureString, hex,
 /// the blind-index key). Who may view, the lawful conditions and the
 /// retention are each licensee's data-sharing agreement (`Licensee::data_sharing`).
+/// `secrets` must hold what `vault_secrets()` asks for.
 #[cfg(all(feature = "dynamodb", feature = "kms", feature = "ssm"))]
-pub async fn vault(
+pub fn vault(
     aws: &aws_config::SdkConfig,
     store: std::sync::Arc<dyn crate::ports::Store>,
+    secrets: &mut Secrets,
 ) -> Result<Option<crate::vault::Vault>, Box<dyn std::error::Error + Send + Sync>> {
-    let Some(key_id) = std::env::var("VAULT_KMS_KEY_ID").ok().filter(|k| !k.is_empty()) else {
+    let Some(key_id) = vault_key_id() else {
         return Ok(None);
     };
-    let index_hex =
-        crate::adapters::ssm::secure_parameter(aws, &crate::config::required("VAULT_INDEX_KEY_PARAMETER")?).await?;
+    let index_hex = secrets.take(Secret::VaultIndexKey)?;
     let index_key = hex::decode(index_hex.trim()).map_err(|_| "the blind-index key parameter is not hex")?;
     if index_key.len() < 32 {
         return Err("the blind-index key must be at least 32 bytes".into());
@@ -158,6 +225,21 @@ pub async fn vault(
         // Break-glass views happen in the console, which wires the DPO's email.
         dpo_alert: None,
     }))
+}
+
+/// `VAULT_KMS_KEY_ID`, blank or absent when the vault is off.
+#[cfg(all(feature = "dynamodb", feature = "kms", feature = "ssm"))]
+fn vault_key_id() -> Option<String> {
+    std::env::var("VAULT_KMS_KEY_ID").ok().filter(|k| !k.is_empty())
+}
+
+/// The secrets `vault` needs: the blind-index key where the vault is on, else none.
+#[cfg(all(feature = "dynamodb", feature = "kms", feature = "ssm"))]
+pub fn vault_secrets() -> &'static [Secret] {
+    match vault_key_id() {
+        Some(_) => &[Secret::VaultIndexKey],
+        None => &[],
+    }
 }
 
 /// The receipts function's wiring from its environment: `TABLE_NAME`, the
@@ -186,14 +268,14 @@ pub struct ReceiptsWiring {
 }
 
 /// The WhatsApp webhook's secrets and queue: `WHATSAPP_VERIFY_TOKEN_PARAMETER`
-/// and `WHATSAPP_APP_SECRET_PARAMETER` (SSM SecureStrings), `RECEIPTS_QUEUE_URL`.
+/// and `WHATSAPP_APP_SECRET_PARAMETER` (SSM SecureStrings, one request), `RECEIPTS_QUEUE_URL`.
 #[cfg(all(feature = "dynamodb", feature = "sqs", feature = "ssm"))]
 pub async fn webhook_secrets(
     aws: &aws_config::SdkConfig,
 ) -> Result<(String, Vec<u8>, Arc<dyn Queue>), Box<dyn std::error::Error + Send + Sync>> {
-    let verify_token =
-        crate::adapters::ssm::secure_parameter(aws, &required("WHATSAPP_VERIFY_TOKEN_PARAMETER")?).await?;
-    let app_secret = crate::adapters::ssm::secure_parameter(aws, &required("WHATSAPP_APP_SECRET_PARAMETER")?).await?;
+    let mut secrets = Secrets::read(aws, &[Secret::WhatsAppVerifyToken, Secret::WhatsAppAppSecret]).await?;
+    let verify_token = secrets.take(Secret::WhatsAppVerifyToken)?;
+    let app_secret = secrets.take(Secret::WhatsAppAppSecret)?;
     Ok((verify_token, app_secret.into_bytes(), queue(aws, "RECEIPTS_QUEUE_URL")?))
 }
 
@@ -231,13 +313,13 @@ pub fn email_provider(
 
 /// The WhatsApp provider: the Cloud API (`WHATSAPP_API_BASE`,
 /// `WHATSAPP_API_VERSION`, `WHATSAPP_PHONE_NUMBER_ID`) with its bearer token
-/// read once from SSM (`WHATSAPP_TOKEN_PARAMETER`, a SecureString).
+/// read once from SSM (`Secret::WhatsAppToken`, taken from `secrets`).
 #[cfg(all(feature = "whatsapp", feature = "ssm"))]
-pub async fn whatsapp_provider(
-    aws: &aws_config::SdkConfig,
+pub fn whatsapp_provider(
+    secrets: &mut Secrets,
 ) -> Result<std::sync::Arc<dyn crate::ports::Sender>, Box<dyn std::error::Error + Send + Sync>> {
     use crate::config::{parsed_or, required};
-    let token = crate::adapters::ssm::secure_parameter(aws, &required("WHATSAPP_TOKEN_PARAMETER")?).await?;
+    let token = secrets.take(Secret::WhatsAppToken)?;
     let base: String = parsed_or("WHATSAPP_API_BASE", "https://graph.facebook.com".to_owned())?;
     let version: String = parsed_or("WHATSAPP_API_VERSION", "v21.0".to_owned())?;
     let phone_number_id = required("WHATSAPP_PHONE_NUMBER_ID")?;

@@ -10,11 +10,11 @@ use sim::adapters::aws::load_config;
 use sim::adapters::dynamodb::DynamoStore;
 use sim::adapters::dynamodb_console::DynamoConsoleStore;
 use sim::adapters::sqs::SqsQueue;
-use sim::adapters::ssm::secure_parameter;
 use sim::clock::SystemClock;
 use sim::config::required;
 use sim::ids::LicenseeId;
 use sim::ports::{ChannelQueues, Queue};
+use sim::startup::{Secret, Secrets};
 use std::convert::Infallible;
 use std::sync::Arc;
 
@@ -23,10 +23,19 @@ async fn main() -> Result<(), Error> {
     sim::telemetry::init();
     let aws = load_config().await;
     let table = required("TABLE_NAME")?;
+    // Every secret in one SSM request: the client secret, the vault's index key where the vault is on, the
+    // WhatsApp token where WhatsApp is configured.
+    let whatsapp = std::env::var("WHATSAPP_TOKEN_PARAMETER").is_ok_and(|p| !p.trim().is_empty());
+    let mut wanted = vec![Secret::OidcClientSecret];
+    wanted.extend_from_slice(sim::startup::vault_secrets());
+    if whatsapp {
+        wanted.push(Secret::WhatsAppToken);
+    }
+    let mut secrets = Secrets::read(&aws, &wanted).await?;
     let config = OidcConfig {
         issuer: required("OIDC_ISSUER")?,
         client_id: required("OIDC_CLIENT_ID")?,
-        client_secret: secure_parameter(&aws, &required("OIDC_CLIENT_SECRET_PARAMETER")?).await?,
+        client_secret: secrets.take(Secret::OidcClientSecret)?,
         redirect_uri: format!("{}/console/auth/callback", required("CONSOLE_BASE_URL")?.trim_end_matches('/')),
     };
     let licensees = match std::env::var("OIDC_LICENSEES").unwrap_or_default().trim() {
@@ -39,7 +48,7 @@ async fn main() -> Result<(), Error> {
     let clock = Arc::new(SystemClock);
     let console = Arc::new(DynamoConsoleStore::from_config(&aws, table.clone()));
     let store = Arc::new(DynamoStore::from_config(&aws, table));
-    let vault = match sim::startup::vault(&aws, store.clone()).await? {
+    let vault = match sim::startup::vault(&aws, store.clone(), &mut secrets)? {
         Some(mut vault) => {
             // Break-glass views email the DPO at once (`VAULT_DPO_EMAIL`, from `EMAIL_FROM`).
             if let Some(to) = std::env::var("VAULT_DPO_EMAIL").ok().filter(|e| !e.trim().is_empty()) {
@@ -57,9 +66,9 @@ async fn main() -> Result<(), Error> {
     let test_senders = console::TestSenders {
         sms: sim::startup::sms_provider(&aws),
         email: sim::startup::email_provider(&aws)?,
-        whatsapp: match std::env::var("WHATSAPP_TOKEN_PARAMETER").ok().filter(|p| !p.trim().is_empty()) {
-            Some(_) => Some(sim::startup::whatsapp_provider(&aws).await?),
-            None => None,
+        whatsapp: match whatsapp {
+            true => Some(sim::startup::whatsapp_provider(&mut secrets)?),
+            false => None,
         },
     };
     let deps = Deps {

@@ -11,7 +11,7 @@ async fn main() -> Result<(), Error> {
     sim::telemetry::init();
     let aws = sim::adapters::aws::load_config().await;
     let sender = sim::startup::email_provider(&aws)?;
-    let deps = sim::startup::sender(Channel::Email, sender, &aws).await?;
+    let deps = sim::startup::sender(Channel::Email, sender, &aws, sim::startup::link_key(&aws).await?)?;
     let deps = &deps;
     sim::sqs_batch::run_batches(
         move |messages: Vec<NotificationMessage>| async move { send_batch(deps, &messages).await },

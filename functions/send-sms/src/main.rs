@@ -14,7 +14,7 @@ async fn main() -> Result<(), Error> {
     sim::telemetry::init();
     let aws = sim::adapters::aws::load_config().await;
     let sender = sim::startup::sms_provider(&aws);
-    let deps = sim::startup::sender(Channel::Sms, sender, &aws).await?;
+    let deps = sim::startup::sender(Channel::Sms, sender, &aws, sim::startup::link_key(&aws).await?)?;
     let deps = &deps;
     sim::sqs_batch::run_batches(
         move |messages: Vec<NotificationMessage>| async move { send_batch(deps, &messages).await },

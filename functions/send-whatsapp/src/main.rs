@@ -6,13 +6,16 @@ use lambda_runtime::Error;
 use sim::domain::notification::NotificationMessage;
 use sim::domain::policy::Channel;
 use sim::sending::send_batch;
+use sim::startup::{Secret, Secrets};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     sim::telemetry::init();
     let aws = sim::adapters::aws::load_config().await;
-    let sender = sim::startup::whatsapp_provider(&aws).await?;
-    let deps = sim::startup::sender(Channel::WhatsApp, sender, &aws).await?;
+    // Both secrets in one SSM request.
+    let mut secrets = Secrets::read(&aws, &[Secret::WhatsAppToken, Secret::LinkKey]).await?;
+    let sender = sim::startup::whatsapp_provider(&mut secrets)?;
+    let deps = sim::startup::sender(Channel::WhatsApp, sender, &aws, secrets.link_key()?)?;
     let deps = &deps;
     sim::sqs_batch::run_batches(
         move |messages: Vec<NotificationMessage>| async move { send_batch(deps, &messages).await },
