@@ -7,7 +7,6 @@
 use crate::{posted, show, Deps, PageError};
 use lambda_http::Request;
 use serde::Deserialize;
-use sim::briefings::policy_for;
 use sim::domain::{Actor, AreaName};
 use sim::ports::StoreError;
 use sim::shares::{self, AddAreaFailure, Ctx};
@@ -24,15 +23,7 @@ const NOT_ADDED: &str = "The connected area was not added";
 pub async fn add(deps: &Deps, token: &str, req: &Request) -> Result<HtmlResponse, PageError> {
     let (claims, form): (_, AreaForm) = posted(deps, token, req)?;
     let store = &*deps.store;
-    let incident = crate::open_incident(store, &claims.incident_id).await?;
-    let (contact, policy) =
-        tokio::try_join!(store.get_contact(&incident.licensee_id, &claims.contact_id), policy_for(store, &incident))?;
-    let (Some(contact), Some((_, policy))) = (contact, policy) else {
-        return Err(PageError::NotFound);
-    };
-    if contact.role != policy.lead_role {
-        return Err(PageError::LeadOnly(crate::page::LEAD_ONLY_AREAS));
-    }
+    let (incident, contact) = crate::as_lead(store, &claims, crate::page::LEAD_ONLY_AREAS).await?;
     let Ok(area) = AreaName::parse(form.area.trim()) else {
         return Err(PageError::Invalid((NOT_ADDED, "Enter a borough or council area name, like Southwark.")));
     };

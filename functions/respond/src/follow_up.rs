@@ -17,7 +17,6 @@
 use crate::{posted, show, Deps, PageError};
 use lambda_http::Request;
 use serde::Deserialize;
-use sim::briefings::policy_for;
 use sim::domain::choice::Choice;
 use sim::domain::follow_up::{
     parse_closing_note, parse_key_date, BriefingCheck, Closure, FollowUp, KeyDate, KeyDateKind,
@@ -56,15 +55,7 @@ fn unprocessable(title: &'static str, text: &'static str) -> PageError {
 pub async fn close(deps: &Deps, token: &str, req: &Request) -> Result<HtmlResponse, PageError> {
     let (claims, form): (_, CloseForm) = posted(deps, token, req)?;
     let store = &*deps.store;
-    let incident = crate::open_incident(store, &claims.incident_id).await?;
-    let (contact, policy) =
-        tokio::try_join!(store.get_contact(&incident.licensee_id, &claims.contact_id), policy_for(store, &incident))?;
-    let (Some(contact), Some((_, policy))) = (contact, policy) else {
-        return Err(PageError::NotFound);
-    };
-    if contact.role != policy.lead_role {
-        return Err(PageError::LeadOnly(crate::page::LEAD_ONLY));
-    }
+    let (incident, contact) = crate::as_lead(store, &claims, crate::page::LEAD_ONLY).await?;
     let follow_up = follow_up_of(deps, &claims).await?;
     if let Some(closure) = &follow_up.closure {
         schedule(deps, &follow_up.closing_checks(closure)).await?;

@@ -152,6 +152,27 @@ pub(crate) async fn open_incident(
     Ok(incident)
 }
 
+/// The incident and the link holder, when they hold its lead role (closing
+/// and naming a connected area are the lead's); others are told `refusal`.
+pub(crate) async fn as_lead(
+    store: &dyn Store,
+    claims: &LinkClaims,
+    refusal: page::Message,
+) -> Result<(sim::domain::Incident, sim::domain::Contact), PageError> {
+    let incident = open_incident(store, &claims.incident_id).await?;
+    let (contact, policy) = tokio::try_join!(
+        store.get_contact(&incident.licensee_id, &claims.contact_id),
+        sim::briefings::policy_for(store, &incident)
+    )?;
+    let (Some(contact), Some((_, policy))) = (contact, policy) else {
+        return Err(PageError::NotFound);
+    };
+    if contact.role != policy.lead_role {
+        return Err(PageError::LeadOnly(refusal));
+    }
+    Ok((incident, contact))
+}
+
 /// The page for this link; `note` is a message shown above the summary.
 pub(crate) async fn show(deps: &Deps, token: &str, note: Option<String>) -> Result<HtmlResponse, PageError> {
     let claims = deps.key.verify(token, deps.clock.now())?;
