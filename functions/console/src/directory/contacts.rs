@@ -3,7 +3,7 @@
 //! adds or changes one is in `form`.
 
 use super::test_message::{delivery_status, label};
-use super::{contact_link, csrf_ok, expired, name_of, nav};
+use super::{contact_link, name_of, nav};
 use crate::{pages, Deps, Failure, SignedIn};
 use http::{Request, Response, StatusCode};
 use sim::directory::{remove_contact, EditError};
@@ -223,11 +223,11 @@ pub async fn remove(
     req: &Request<Vec<u8>>,
     c: &Contact,
 ) -> Result<Response<String>, Failure> {
-    let Ok(pairs) = web::parse_form::<Vec<(String, String)>>(req.body()) else { return Ok(super::form::bad_form()) };
-    let one = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or_default();
-    if !csrf_ok(who, one("csrf")) {
-        return Ok(expired());
-    }
+    let form = match super::Posted::read(who, req) {
+        Ok(form) => form,
+        Err(answer) => return Ok(answer),
+    };
+    let one = |name: &str| form.one(name);
     let Ok(version) = one("version").parse::<u32>() else { return Ok(super::form::bad_form()) };
     let licensee = &who.member.licensee_id;
     match remove_contact(&*deps.store, licensee, version, &c.id, who.member.id.as_str(), &*deps.clock).await {

@@ -5,7 +5,7 @@
 //! while a colleague changed the directory is refused, never overwriting them.
 
 use super::contacts::groups_of;
-use super::{csrf_ok, error_summary, expired, nav};
+use super::{error_summary, nav};
 use crate::{pages, Deps, Failure, SignedIn};
 use http::{Request, Response, StatusCode};
 use sim::directory::csv::{parse_row, ContactRow};
@@ -225,14 +225,15 @@ pub async fn save(
     req: &Request<Vec<u8>>,
     existing: Option<&Contact>,
 ) -> Result<Response<String>, Failure> {
-    let Ok(pairs) = web::parse_form::<Vec<(String, String)>>(req.body()) else { return Ok(bad_form()) };
-    let one = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or_default();
-    if !csrf_ok(who, one("csrf")) {
-        return Ok(expired());
-    }
+    let form = match super::Posted::read(who, req) {
+        Ok(form) => form,
+        Err(answer) => return Ok(answer),
+    };
+    let one = |name: &str| form.one(name);
+    let pairs = &form.0;
     let Ok(version) = one("version").parse::<u32>() else { return Ok(bad_form()) };
     let licensee = &who.member.licensee_id;
-    let mut values = Values::from_form(&pairs);
+    let mut values = Values::from_form(pairs);
     if let Some(c) = existing {
         values.id = c.id.to_string();
     }

@@ -138,6 +138,26 @@ fn csrf_ok(who: &SignedIn, presented: &str) -> bool {
     session::equal(presented, &who.session.csrf)
 }
 
+/// A posted directory form's fields, read once its CSRF token checks out;
+/// otherwise the answer to give instead (400 unreadable, 403 expired).
+struct Posted(Vec<(String, String)>);
+
+impl Posted {
+    fn read(who: &SignedIn, req: &Request<Vec<u8>>) -> Result<Self, Response<String>> {
+        let Ok(pairs) = sim::web::parse_form::<Vec<(String, String)>>(req.body()) else { return Err(form::bad_form()) };
+        let posted = Posted(pairs);
+        if !csrf_ok(who, posted.one("csrf")) {
+            return Err(expired());
+        }
+        Ok(posted)
+    }
+
+    /// A field's value, empty when absent.
+    fn one(&self, name: &str) -> &str {
+        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or_default()
+    }
+}
+
 /// The directory's own links, under the console's header.
 fn nav(who: &SignedIn, current: &str) -> Markup {
     let links = [

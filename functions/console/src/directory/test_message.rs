@@ -4,7 +4,6 @@
 //! outcome recorded on the contact and shown there, with the provider's
 //! delivery receipt once the receipts function has had it.
 
-use super::{csrf_ok, expired};
 use crate::{Deps, Failure, SignedIn};
 use http::{Request, Response};
 use sim::directory::{send_test_message, TestMessageError};
@@ -88,11 +87,11 @@ pub async fn send(
     req: &Request<Vec<u8>>,
     c: &Contact,
 ) -> Result<Response<String>, Failure> {
-    let Ok(pairs) = web::parse_form::<Vec<(String, String)>>(req.body()) else { return Ok(super::form::bad_form()) };
-    let one = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or_default();
-    if !csrf_ok(who, one("csrf")) {
-        return Ok(expired());
-    }
+    let form = match super::Posted::read(who, req) {
+        Ok(form) => form,
+        Err(answer) => return Ok(answer),
+    };
+    let one = |name: &str| form.one(name);
     let Some(channel) = Channel::parse(one("channel")) else { return Ok(super::form::bad_form()) };
     let path = format!("/console/directory/contacts/{}", c.id);
     let Some(sender) = deps.test_senders.for_channel(channel) else {
