@@ -2,19 +2,24 @@
 //!
 //! Intake stores the incident with a pending hand-off marker in the same
 //! transaction as the incident itself, then sends an ids-only message to the
-//! categorise queue and clears the marker. If anything fails between the two,
-//! the marker stays: a police retry or the scheduled sweeper (which finds
-//! marked incidents through a sparse index) hands it on again. Categorisation
-//! is idempotent, so a message sent twice is harmless; an incident is never lost.
+//! categorise queue, and that is all: categorisation clears the marker in the
+//! transaction that records its decision (conditional on the incident still
+//! being at the version it categorised, so a newer amendment stays pending).
+//! Until then the marker stays: a police retry or the scheduled sweeper
+//! (which finds marked incidents through a sparse index) sends it again.
+//! Categorisation is idempotent, so a message sent twice is harmless; an
+//! incident is never lost. The sweeper counts its attempts and, after
+//! `HANDOFF_ATTEMPTS`, stops and logs an error, so an incident categorisation
+//! keeps failing on is not re-sent every minute forever.
 
 use crate::clock::Clock;
-use crate::domain::incident::HandoffReason;
-use crate::domain::{Event, Incident, TimelineEvent};
+use crate::domain::incident::{HandoffReason, HANDOFF_ATTEMPTS};
+use crate::domain::{AreaName, Incident};
 use crate::ids::{IdGenerator, IncidentId, LicenseeId};
 use crate::ports::{OutgoingMessage, Queue, QueueError, Store, StoreError};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
-use time::Duration;
+use time::{Duration, OffsetDateTime};
 
 /// The categorise queue's message body: ids only, never personal data.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -27,14 +32,35 @@ pub struct HandoffMessage {
     /// added: categorisation then reads the incident first).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub licensee_id: Option<LicenseeId>,
+    /// The incident's ward (an area name, one of the licensee's known wards)
+    /// and when it happened, so categorisation reads the ward's history with
+    /// the incident and the directory, not after them (absent in older
+    /// messages and for incidents without a known ward).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ward: Option<AreaName>,
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "time::serde::rfc3339::option")]
+    pub occurred_at: Option<OffsetDateTime>,
+}
+
+impl HandoffMessage {
+    /// The message for the incident's current version.
+    pub fn for_incident(incident: &Incident, reason: HandoffReason) -> Self {
+        let location = &incident.report.location;
+        HandoffMessage {
+            incident_id: incident.id.clone(),
+            version: incident.version,
+            reason,
+            licensee_id: Some(incident.licensee_id.clone()),
+            ward: location.ward.clone(),
+            occurred_at: location.ward.as_ref().map(|_| incident.report.occurred_at),
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum HandoffError {
     #[error("could not queue the incident for categorisation")]
     Queue(#[from] QueueError),
-    #[error("could not record the hand-off")]
-    Store(#[from] StoreError),
 }
 
 /// What intake and the sweeper both run on: the table, the categorise queue,
@@ -64,35 +90,41 @@ pub struct Handoff<'a> {
 }
 
 impl Handoff<'_> {
-    /// Sends the incident's pending change on, then clears the marker. Does
-    /// nothing if nothing is pending.
+    /// Sends the incident's pending change on for categorisation (which
+    /// clears the marker). Does nothing if nothing is pending.
     pub async fn hand_on(&self, incident: &Incident) -> Result<(), HandoffError> {
         let Some(pending) = &incident.handoff else {
             return Ok(());
         };
-        let message = HandoffMessage {
-            incident_id: incident.id.clone(),
-            version: incident.version,
-            reason: pending.reason,
-            licensee_id: Some(incident.licensee_id.clone()),
-        };
+        let message = HandoffMessage::for_incident(incident, pending.reason);
         let body = serde_json::to_string(&message).expect("hand-off message serialises");
         self.queue.send(&[OutgoingMessage::now(body)]).await?;
-        let event =
-            TimelineEvent::new(self.ids, &incident.id, self.clock.now(), Event::HandedOn { reason: pending.reason });
-        // false: a newer change arrived meanwhile and is itself pending.
-        self.store.mark_handed_on(&incident.id, incident.version, &event).await?;
         tracing::info!(incident_id = %incident.id, version = incident.version, reason = %pending.reason, "handed on for categorisation");
         Ok(())
     }
 
-    /// Hands on every incident whose hand-off has been pending for longer
-    /// than `grace`. Returns how many were handed on and how many failed.
+    /// Sends again every incident whose pending change was last sent more
+    /// than `grace` ago, counting the attempt on the marker first; one
+    /// visited more than `HANDOFF_ATTEMPTS` times is not sent again but
+    /// logged as an error (incident id only) and left out of later sweeps.
     pub async fn sweep(&self, grace: Duration, limit: usize) -> Result<SweepReport, StoreError> {
-        let before = self.clock.now() - grace;
+        let now = self.clock.now();
         let mut report = SweepReport::default();
-        for id in self.store.pending_handoffs(before, limit).await? {
+        for id in self.store.pending_handoffs(now - grace, limit).await? {
             let Some(incident) = self.store.get_incident(&id).await? else { continue };
+            let Some(pending) = &incident.handoff else { continue };
+            let next = pending.visited(now);
+            // Counted before sending, so a sweep that dies after sending
+            // cannot send again uncounted; false: categorised or amended
+            // meanwhile, or another sweep counted it.
+            if !self.store.visit_handoff(&id, incident.version, pending.attempts, &next).await? {
+                continue;
+            }
+            if !next.swept() {
+                report.abandoned += 1;
+                tracing::error!(incident_id = %id, attempts = HANDOFF_ATTEMPTS, "hand-off abandoned: still not categorised after the sweeper's last attempt");
+                continue;
+            }
             match self.hand_on(&incident).await {
                 Ok(()) => report.handed_on += 1,
                 Err(error) => {
@@ -109,4 +141,6 @@ impl Handoff<'_> {
 pub struct SweepReport {
     pub handed_on: usize,
     pub failed: usize,
+    /// Sent `HANDOFF_ATTEMPTS` times and still not categorised: no longer sent.
+    pub abandoned: usize,
 }

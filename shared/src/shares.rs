@@ -158,7 +158,11 @@ async fn follow_owner(ctx: Ctx<'_>, incident: &Incident, shares: &[Share]) -> Re
                 report,
                 version: linked.version + 1,
                 handoff: Some(
-                    linked.handoff.clone().unwrap_or(PendingHandoff { reason: HandoffReason::Amended, since: now }),
+                    linked
+                        .handoff
+                        .clone()
+                        .map(|pending| PendingHandoff { attempts: 0, ..pending })
+                        .unwrap_or(PendingHandoff::new(HandoffReason::Amended, now)),
                 ),
                 ..linked.clone()
             };
@@ -227,7 +231,7 @@ pub async fn act(
                 received_at: now,
                 version: 1,
                 fingerprint: owner_incident.fingerprint.clone(),
-                handoff: Some(PendingHandoff { reason: HandoffReason::Reported, since: now }),
+                handoff: Some(PendingHandoff::new(HandoffReason::Reported, now)),
                 shared_from: Some(SharedFrom { incident_id: share.incident_id.clone(), owner: share.owner.clone() }),
             };
             // The partner's timeline starts with the whole story of the share.

@@ -1,17 +1,21 @@
 //! Categorisation and fan-out, for one handed-on incident at a time.
 //!
 //! 1. Read the incident's partition (the incident, its categorisation,
-//!    notifications and whether its checklist is open) and the licensee's
-//!    (profile, contacts, groups): one query each, side by side when the
-//!    hand-off message names the licensee.
-//! 2. Decide the category with the licensee's rules (or the defaults), the
-//!    ward history answered by one query.
+//!    notifications and whether its checklist is open), the licensee's
+//!    (profile, contacts, groups) and the ward's history: one query each, all
+//!    three at once when the hand-off message names the licensee and the
+//!    ward (the ward's history over the widest window a rule may have,
+//!    narrowed once the rules are known).
+//! 2. Decide the category with the licensee's rules (or the defaults).
 //! 3. Write the round in one transaction: the decision (conditional on the
 //!    previous one, so concurrent deliveries cannot both act) with the rule
 //!    and reason and the round's other timeline entries, the checklist if the
-//!    category's policy calls for one, and the notifications, one per person
-//!    per channel. A round over one transaction's 100 items writes the
-//!    notifications that do not fit in batches after it.
+//!    category's policy calls for one, the notifications, one per person
+//!    per channel, and the incident's hand-off marker cleared (if the
+//!    incident is still at the version categorised: a newer amendment stays
+//!    pending). A round over one transaction's 100 items writes the
+//!    notifications that do not fit in batches after it. A change that
+//!    starts no round clears the marker with its one write too.
 //! 4. Queue an ids-only message for each notification on its channel's
 //!    queue; then mark the round done.
 //!    Who is alerted is decided in the domain (`resolve_at`): on a rota, whoever
@@ -31,21 +35,22 @@
 //! education and youth services) alerts the people it adds, once, in the
 //! current round, so the round's escalation check chases them too.
 
-use sim::domain::category::{Category, Facts, RuleSet};
+use sim::domain::category::{Category, Facts, RuleSet, MAX_WARD_WINDOW_DAYS};
 use sim::domain::checklist::ChecklistItem;
 use sim::domain::follow_up::{BriefingCheck, BriefingReason};
 use sim::domain::notification::{
     Categorisation, EscalationCheck, Notification, NotificationKey, NotificationStatus, Step,
 };
 use sim::domain::policy::{resolve_at, AlertPolicy, AlertTime, Channel};
-use sim::domain::{Event, Incident, TimelineEvent};
+use sim::domain::{AreaName, Event, Incident, TimelineEvent};
 use sim::fanout::queue_notifications;
 use sim::handoff::HandoffMessage;
-use sim::ids::ContactId;
+use sim::ids::{ContactId, LicenseeId};
 use sim::ports::store::{Directory, IncidentRecord, RoundWrite, ROUND_WRITE_MAX};
 pub use sim::ports::ChannelQueues;
 use sim::ports::DelayedCheck;
 use std::collections::{BTreeMap, HashMap, HashSet};
+use time::OffsetDateTime;
 
 pub use sim::fanout::{Deps, MessageError as CategoriseError};
 
@@ -68,43 +73,80 @@ pub async fn categorise(deps: &Deps, message: &HandoffMessage) -> Result<Outcome
     let store = &*deps.store;
     let no_incident = || CategoriseError::Poison(format!("no incident {}", message.incident_id));
     // The message names the licensee (messages queued before it did, do not):
-    // then both partitions are read at once.
-    let (record, directory) = match &message.licensee_id {
+    // then both partitions are read at once, and the ward's history with them
+    // when it names the ward.
+    let (record, directory, ward) = match &message.licensee_id {
         Some(licensee) => {
-            let (record, directory) =
-                tokio::try_join!(store.incident_record(&message.incident_id), store.directory_snapshot(licensee))?;
+            let ward = async {
+                let (Some(ward), Some(occurred_at)) = (&message.ward, message.occurred_at) else { return Ok(None) };
+                let since = occurred_at - time::Duration::days(MAX_WARD_WINDOW_DAYS.into());
+                let times = store.ward_history(licensee, ward, since, occurred_at, &message.incident_id).await?;
+                Ok(Some(WardRead { licensee: licensee.clone(), ward: ward.clone(), occurred_at, times }))
+            };
+            let (record, directory, ward) = tokio::try_join!(
+                store.incident_record(&message.incident_id),
+                store.directory_snapshot(licensee),
+                ward
+            )?;
             let record = record.ok_or_else(no_incident)?;
             match directory {
-                Some(d) if d.licensee.id == record.incident.licensee_id => (record, Some(d)),
+                Some(d) if d.licensee.id == record.incident.licensee_id => (record, Some(d), ward),
                 _ => {
                     let directory = store.directory_snapshot(&record.incident.licensee_id).await?;
-                    (record, directory)
+                    (record, directory, None)
                 }
             }
         }
         None => {
             let record = store.incident_record(&message.incident_id).await?.ok_or_else(no_incident)?;
             let directory = store.directory_snapshot(&record.incident.licensee_id).await?;
-            (record, directory)
+            (record, directory, None)
         }
     };
-    let outcome = categorise_incident(deps, &record, directory).await?;
+    let outcome = categorise_incident(deps, &record, directory, ward).await?;
     // Issue 19: shares for connected areas; accepted partners follow amendments.
     let shares = sim::shares::Ctx { store: &*deps.store, clock: &*deps.clock, ids: &*deps.ids };
     sim::shares::after_categorisation(shares, &record.incident).await?;
     Ok(outcome)
 }
 
+/// A ward's history read before the rules were known: the licensee's other
+/// incidents in the ward over the widest window a rule may have.
+struct WardRead {
+    licensee: LicenseeId,
+    ward: AreaName,
+    occurred_at: OffsetDateTime,
+    times: Vec<OffsetDateTime>,
+}
+
+/// The version categorisation takes up, if its hand-off marker is set: the
+/// round's write clears the marker if the incident is still at it.
+fn pending_version(record: &IncidentRecord) -> Option<u32> {
+    record.incident.handoff.as_ref().map(|_| record.incident.version)
+}
+
+/// Clears a marker left on a version already categorised (written before
+/// categorisation cleared markers, or by a crash's redelivery): one small
+/// conditional write, none when there is no marker.
+async fn clear_left_marker(deps: &Deps, record: &IncidentRecord, categorised: u32) -> Result<(), CategoriseError> {
+    if let Some(version) = pending_version(record).filter(|v| *v <= categorised) {
+        deps.store.clear_handoff(&record.incident.id, version).await?;
+    }
+    Ok(())
+}
+
 async fn categorise_incident(
     deps: &Deps,
     record: &IncidentRecord,
     directory: Option<Directory>,
+    ward_read: Option<WardRead>,
 ) -> Result<Outcome, CategoriseError> {
     let store = &*deps.store;
     let incident = &record.incident;
     let previous = record.categorisation.as_ref();
     if let Some(p) = previous {
         if p.incident_version >= incident.version && p.fanout_done {
+            clear_left_marker(deps, record, p.incident_version).await?;
             return Ok(Outcome::AlreadyDone);
         }
     }
@@ -113,16 +155,24 @@ async fn categorise_incident(
     let licensee = &directory.licensee;
     if let Some(p) = previous.filter(|p| p.incident_version == incident.version) {
         // A crash interrupted this round's fan-out: finish it.
-        return finish_round(deps, record, &directory, p).await;
+        let outcome = finish_round(deps, record, &directory, p).await?;
+        clear_left_marker(deps, record, p.incident_version).await?;
+        return Ok(outcome);
     }
 
     let rules = licensee.rules.clone().unwrap_or_else(RuleSet::defaults);
     let report = &incident.report;
     let ward_history = match (rules.ward_window(), &report.location.ward) {
         (Some(window), Some(ward)) => {
-            store
-                .ward_history(&licensee.id, ward, report.occurred_at - window, report.occurred_at, &incident.id)
-                .await?
+            let since = report.occurred_at - window;
+            // Read with the incident if the message named this ward and time
+            // (an amendment may have changed them since): narrowed to the rules' window.
+            let read = ward_read
+                .filter(|r| r.licensee == licensee.id && &r.ward == ward && r.occurred_at == report.occurred_at);
+            match read {
+                Some(read) => read.times.into_iter().filter(|t| *t >= since).collect(),
+                None => store.ward_history(&licensee.id, ward, since, report.occurred_at, &incident.id).await?,
+            }
         }
         _ => Vec::new(),
     };
@@ -154,7 +204,17 @@ async fn categorise_incident(
         let events =
             [event(Event::CategoryKept { kept: p.category, decided: decision.category, rule: decision.rule.clone() })];
         let kept = Categorisation { incident_version: incident.version, ..p.clone() };
-        store.put_categorisation(&kept, before, &events).await?;
+        // One write: the kept decision, its timeline entry and the marker cleared.
+        store
+            .write_round(&RoundWrite {
+                categorisation: &kept,
+                previous: before,
+                events: &events,
+                notifications: &[],
+                checklist: &[],
+                handoff_version: pending_version(record),
+            })
+            .await?;
         tracing::info!(incident_id = %incident.id, category = %p.category, "category kept");
         return Ok(Outcome::Kept { category: p.category });
     }
@@ -305,12 +365,17 @@ async fn start_round(
     // Nothing to queue or check afterwards (RECORD_ONLY): done in the one write.
     let nothing_after = plan.policy.is_none();
     let written = Categorisation { fanout_done: nothing_after, ..categorisation };
-    // The transaction takes the decision, the timeline and the checklist, and
-    // as many notifications as fit; the rest are written in batches after it.
-    let fixed = 1 + events.len() + plan.checklist.len();
-    let (checklist_in, checklist_after) =
-        if fixed <= ROUND_WRITE_MAX { (&plan.checklist[..], &[][..]) } else { (&[][..], &plan.checklist[..]) };
-    let room = ROUND_WRITE_MAX.saturating_sub(1 + events.len() + checklist_in.len());
+    // The transaction takes the decision, the timeline, the marker and the
+    // checklist, and as many notifications as fit; the rest are written in
+    // batches after it.
+    let handoff_version = pending_version(record);
+    let fixed = RoundWrite::fixed_items(events.len(), handoff_version.is_some());
+    let (checklist_in, checklist_after) = if fixed + plan.checklist.len() <= ROUND_WRITE_MAX {
+        (&plan.checklist[..], &[][..])
+    } else {
+        (&[][..], &plan.checklist[..])
+    };
+    let room = ROUND_WRITE_MAX.saturating_sub(fixed + checklist_in.len());
     let (head, rest) = plan.new.split_at(plan.new.len().min(room));
     store
         .write_round(&RoundWrite {
@@ -319,6 +384,7 @@ async fn start_round(
             events: &events,
             notifications: head,
             checklist: checklist_in,
+            handoff_version,
         })
         .await?;
     if nothing_after {

@@ -35,10 +35,13 @@ pub async fn amend(deps: &Deps, caller: &Caller, id: &str, body: Value) -> Resul
             return Ok(json(StatusCode::OK, &body));
         }
         let now = deps.clock.now();
-        // If the first report has not been handed on yet, it still needs categorising as new.
+        // If the first report has not been categorised yet, it still needs
+        // categorising as new. Sent again now, so the sweeper counts afresh.
         let handoff = match incident.handoff.clone() {
-            Some(pending) if pending.reason == HandoffReason::Reported => pending,
-            _ => PendingHandoff { reason: HandoffReason::Amended, since: now },
+            Some(pending) if pending.reason == HandoffReason::Reported => {
+                PendingHandoff { attempts: 0, last_sent: Some(now), ..pending }
+            }
+            _ => PendingHandoff::new(HandoffReason::Amended, now),
         };
         let next = Incident { report, version: incident.version + 1, handoff: Some(handoff), ..incident.clone() };
         let event = TimelineEvent::new(

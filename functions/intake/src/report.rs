@@ -84,7 +84,7 @@ pub async fn report(deps: &Deps, caller: &Caller, body: Value) -> Result<Respons
         report,
         received_at: now,
         version: 1,
-        handoff: Some(PendingHandoff { reason: HandoffReason::Reported, since: now }),
+        handoff: Some(PendingHandoff::new(HandoffReason::Reported, now)),
         shared_from: None,
     };
     let mut events = vec![TimelineEvent::new(&*deps.ids, &id, now, Event::Reported { caller_id: caller.id.clone() })];

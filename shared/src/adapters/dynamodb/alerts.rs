@@ -71,7 +71,7 @@ impl DynamoStore {
     }
 
     /// A transaction's update as an UpdateItem request of its own.
-    fn update_item(&self, update: &Update) -> UpdateItemFluentBuilder {
+    pub(super) fn update_item(&self, update: &Update) -> UpdateItemFluentBuilder {
         self.client
             .update_item()
             .table_name(update.table_name())
@@ -268,6 +268,12 @@ impl AlertStore for DynamoStore {
         }
         let conditional = categorisation_put(&self.table, round.categorisation, round.previous)?;
         let mut items = vec![TransactWriteItem::builder().put(conditional).build()];
+        let id = &round.categorisation.incident_id;
+        if let Some(version) = round.handoff_version {
+            items.push(
+                TransactWriteItem::builder().update(super::incidents::handoff_clear(&self.table, id, version)?).build(),
+            );
+        }
         for e in round.events {
             items.push(put(&self.table, event_item(e)?, None)?);
         }
@@ -277,9 +283,19 @@ impl AlertStore for DynamoStore {
         for i in round.checklist {
             items.push(put(&self.table, checklist_item(i)?, None)?);
         }
-        match self.transact(items).await {
+        match self.transact(items.clone()).await {
             Ok(()) => Ok(()),
             Err(e) if failed_condition(&e) == Some(0) => Err(StoreError::Conflict),
+            // The incident moved on (an amendment arrived while categorisation
+            // ran): the round is written without clearing its marker.
+            Err(e) if round.handoff_version.is_some() && failed_condition(&e) == Some(1) => {
+                items.remove(1);
+                match self.transact(items).await {
+                    Ok(()) => Ok(()),
+                    Err(e) if failed_condition(&e) == Some(0) => Err(StoreError::Conflict),
+                    Err(e) => Err(sdk_error(e)),
+                }
+            }
             Err(e) => Err(sdk_error(e)),
         }
     }

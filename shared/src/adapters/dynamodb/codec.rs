@@ -62,15 +62,24 @@ pub(super) fn from_item<T: DeserializeOwned>(mut item: Item) -> Result<T, StoreE
 
 pub(super) fn incident_item(incident: &Incident) -> Result<Item, StoreError> {
     let mut item = to_item(incident, incident_pk(&incident.id), "INCIDENT".into())?;
-    if let Some(pending) = &incident.handoff {
+    // In the sweeper's index while it still sends it again.
+    if let Some(pending) = incident.handoff.as_ref().filter(|p| p.swept()) {
         item.insert("gsi1pk".into(), s(HANDOFF_PARTITION));
-        item.insert("gsi1sk".into(), s(format!("{}#{}", sortable(pending.since), incident.id)));
+        item.insert("gsi1sk".into(), s(handoff_sort_key(pending, &incident.id)));
     }
     if let Some(ward) = &incident.report.location.ward {
         item.insert("gsi2pk".into(), s(ward_pk(&incident.licensee_id, ward)));
         item.insert("gsi2sk".into(), s(format!("{}#{}", sortable(incident.report.occurred_at), incident.id)));
     }
     Ok(item)
+}
+
+/// The sweeper's index sort key: when the pending change was last sent.
+pub(super) fn handoff_sort_key(
+    pending: &crate::domain::incident::PendingHandoff,
+    id: &crate::ids::IncidentId,
+) -> String {
+    format!("{}#{}", sortable(pending.last_sent()), id)
 }
 
 /// A notification with, once the provider has given it an id, the message

@@ -3,7 +3,7 @@
 use super::codec::*;
 use super::keys::*;
 use super::DynamoStore;
-use crate::domain::incident::PoliceReference;
+use crate::domain::incident::{PendingHandoff, PoliceReference};
 use crate::domain::{AreaName, Incident, TimelineEvent};
 use crate::ids::{CallerId, IncidentId, LicenseeId};
 use crate::ports::store::*;
@@ -77,22 +77,50 @@ impl IncidentStore for DynamoStore {
         self.replace_versioned(incident_item(incident)?, incident.version, events).await
     }
 
-    async fn mark_handed_on(&self, id: &IncidentId, version: u32, event: &TimelineEvent) -> Result<bool, StoreError> {
-        let update = Update::builder()
+    async fn clear_handoff(&self, id: &IncidentId, version: u32) -> Result<bool, StoreError> {
+        let result = self.update_item(&handoff_clear(&self.table, id, version)?).send().await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Ok(false),
+            Err(e) => Err(sdk_error(e)),
+        }
+    }
+
+    async fn visit_handoff(
+        &self,
+        id: &IncidentId,
+        version: u32,
+        attempts: u32,
+        next: &PendingHandoff,
+    ) -> Result<bool, StoreError> {
+        // Markers written before visits were counted have no count: none.
+        let counted = if attempts == 0 {
+            "(attribute_not_exists(handoff.attempts) OR handoff.attempts = :attempts)"
+        } else {
+            "handoff.attempts = :attempts"
+        };
+        let index = if next.swept() {
+            "SET handoff = :next, gsi1sk = :sk"
+        } else {
+            "SET handoff = :next REMOVE gsi1pk, gsi1sk"
+        };
+        let mut update = self
+            .client
+            .update_item()
             .table_name(&self.table)
             .key("pk", s(incident_pk(id)))
             .key("sk", s("INCIDENT"))
-            .update_expression("SET handoff = :none REMOVE gsi1pk, gsi1sk")
-            .condition_expression("version = :version AND attribute_exists(gsi1pk)")
-            .expression_attribute_values(":none", AttributeValue::Null(true))
+            .update_expression(index)
+            .condition_expression(format!("version = :version AND attribute_exists(gsi1pk) AND {counted}"))
+            .expression_attribute_values(":next", serde_dynamo::to_attribute_value(next).map_err(corrupt)?)
             .expression_attribute_values(":version", AttributeValue::N(version.to_string()))
-            .build()
-            .map_err(corrupt)?;
-        let items =
-            vec![TransactWriteItem::builder().update(update).build(), put(&self.table, event_item(event)?, None)?];
-        match self.transact(items).await {
-            Ok(()) => Ok(true),
-            Err(e) if failed_condition(&e) == Some(0) => Ok(false),
+            .expression_attribute_values(":attempts", AttributeValue::N(attempts.to_string()));
+        if next.swept() {
+            update = update.expression_attribute_values(":sk", s(handoff_sort_key(next, id)));
+        }
+        match update.send().await {
+            Ok(_) => Ok(true),
+            Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Ok(false),
             Err(e) => Err(sdk_error(e)),
         }
     }
@@ -172,4 +200,19 @@ fn cancelled_item<R>(
         return None;
     };
     c.cancellation_reasons().get(index)?.item().cloned()
+}
+
+/// Clears the hand-off marker (and the sweeper's index keys) if the incident
+/// is still at `version`: on its own or as one write of categorisation's round.
+pub(super) fn handoff_clear(table: &str, id: &IncidentId, version: u32) -> Result<Update, StoreError> {
+    Update::builder()
+        .table_name(table)
+        .key("pk", s(incident_pk(id)))
+        .key("sk", s("INCIDENT"))
+        .update_expression("SET handoff = :none REMOVE gsi1pk, gsi1sk")
+        .condition_expression("version = :version")
+        .expression_attribute_values(":none", AttributeValue::Null(true))
+        .expression_attribute_values(":version", AttributeValue::N(version.to_string()))
+        .build()
+        .map_err(corrupt)
 }

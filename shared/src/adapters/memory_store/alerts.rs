@@ -65,6 +65,12 @@ impl AlertStore for MemoryStore {
             return Err(StoreError::Conflict);
         }
         s.categorisations.insert(id.clone(), round.categorisation.clone());
+        if let Some(version) = round.handoff_version {
+            // A newer change that arrived meanwhile stays pending.
+            if let Some(incident) = s.incidents.get_mut(id).filter(|i| i.version == version) {
+                incident.handoff = None;
+            }
+        }
         for n in round.notifications {
             s.notifications.insert((n.incident_id.clone(), n.key().to_string()), n.clone());
         }

@@ -1,7 +1,7 @@
 //! `IncidentStore` in memory.
 
 use super::{append, MemoryStore};
-use crate::domain::incident::PoliceReference;
+use crate::domain::incident::{PendingHandoff, PoliceReference};
 use crate::domain::{AreaName, Incident, TimelineEvent};
 use crate::ids::{CallerId, IncidentId, LicenseeId};
 use crate::ports::store::*;
@@ -60,17 +60,33 @@ impl IncidentStore for MemoryStore {
         Ok(())
     }
 
-    async fn mark_handed_on(&self, id: &IncidentId, version: u32, event: &TimelineEvent) -> Result<bool, StoreError> {
+    async fn clear_handoff(&self, id: &IncidentId, version: u32) -> Result<bool, StoreError> {
         let mut s = self.state();
-        let Some(incident) = s.incidents.get_mut(id) else {
-            return Ok(false);
-        };
-        if incident.version != version || incident.handoff.is_none() {
-            return Ok(false);
+        match s.incidents.get_mut(id) {
+            Some(incident) if incident.version == version => {
+                incident.handoff = None;
+                Ok(true)
+            }
+            _ => Ok(false),
         }
-        incident.handoff = None;
-        append(&mut s, std::slice::from_ref(event));
-        Ok(true)
+    }
+
+    async fn visit_handoff(
+        &self,
+        id: &IncidentId,
+        version: u32,
+        attempts: u32,
+        next: &PendingHandoff,
+    ) -> Result<bool, StoreError> {
+        let mut s = self.state();
+        let Some(incident) = s.incidents.get_mut(id) else { return Ok(false) };
+        match &incident.handoff {
+            Some(pending) if incident.version == version && pending.attempts == attempts => {
+                incident.handoff = Some(next.clone());
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
     }
 
     async fn pending_handoffs(&self, before: OffsetDateTime, limit: usize) -> Result<Vec<IncidentId>, StoreError> {
@@ -78,7 +94,12 @@ impl IncidentStore for MemoryStore {
         let mut pending: Vec<(OffsetDateTime, IncidentId)> = s
             .incidents
             .values()
-            .filter_map(|i| i.handoff.as_ref().filter(|h| h.since < before).map(|h| (h.since, i.id.clone())))
+            .filter_map(|i| {
+                i.handoff
+                    .as_ref()
+                    .filter(|h| h.swept() && h.last_sent() < before)
+                    .map(|h| (h.last_sent(), i.id.clone()))
+            })
             .collect();
         pending.sort();
         Ok(pending.into_iter().take(limit).map(|(_, id)| id).collect())

@@ -18,6 +18,10 @@ choice!(
 );
 
 /// A test on the facts of an incident.
+/// The widest ward window a rule may have (`within_days`): categorisation
+/// reads this much of a ward's history before it knows the licensee's rules.
+pub const MAX_WARD_WINDOW_DAYS: u32 = 366;
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Condition {
@@ -139,8 +143,8 @@ impl Condition {
                         .push(format!("{at}: under_age must be an age band boundary ({AGE_BOUNDARIES:?}), not {age}"));
                 }
             }
-            Condition::PriorInWard { within_days, .. } if !(1..=366).contains(within_days) => {
-                problems.push(format!("{at}: within_days must be 1 to 366"))
+            Condition::PriorInWard { within_days, .. } if !(1..=MAX_WARD_WINDOW_DAYS).contains(within_days) => {
+                problems.push(format!("{at}: within_days must be 1 to {MAX_WARD_WINDOW_DAYS}"))
             }
             Condition::All(cs) | Condition::Any(cs) if cs.is_empty() => {
                 problems.push(format!("{at}: all/any needs at least one condition"))

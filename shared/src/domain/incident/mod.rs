@@ -129,13 +129,54 @@ choice!(
     }
 );
 
-/// Set while an incident has a change not yet handed on for categorisation;
-/// the sweeper finds such incidents through a sparse index.
+/// How many times the sweeper re-sends a change categorisation has not taken
+/// up before it stops and logs an error (an incident categorisation keeps
+/// failing on is not re-sent every minute forever).
+pub const HANDOFF_ATTEMPTS: u32 = 5;
+
+/// Set while an incident has a change not yet categorised: intake stores it
+/// with the change, categorisation clears it in the transaction that records
+/// its decision. The sweeper finds such incidents through a sparse index and
+/// sends them again.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PendingHandoff {
     pub reason: HandoffReason,
+    /// When the change was stored.
     #[serde(with = "time::serde::rfc3339")]
     pub since: OffsetDateTime,
+    /// How many times the sweeper has sent it again (absent on markers
+    /// written before it was counted: none).
+    #[serde(default)]
+    pub attempts: u32,
+    /// When it was last sent again (by the sweeper or with an amendment), if
+    /// it was: the sweeper waits its grace from here.
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "time::serde::rfc3339::option")]
+    pub last_sent: Option<OffsetDateTime>,
+}
+
+impl PendingHandoff {
+    /// A change stored at `since`, sent on once by whoever stored it.
+    pub fn new(reason: HandoffReason, since: OffsetDateTime) -> Self {
+        PendingHandoff { reason, since, attempts: 0, last_sent: None }
+    }
+
+    /// When it was last sent: the sweeper's grace runs from here.
+    pub fn last_sent(&self) -> OffsetDateTime {
+        self.last_sent.unwrap_or(self.since)
+    }
+
+    /// Whether the sweeper still looks at it: false once it has sent it
+    /// `HANDOFF_ATTEMPTS` times and found it still pending (it has then
+    /// logged an error; the marker stays, so the police status still says
+    /// "pending", and the incident leaves the sweeper's index).
+    pub fn swept(&self) -> bool {
+        self.attempts <= HANDOFF_ATTEMPTS
+    }
+
+    /// The marker after the sweeper's next visit at `now`.
+    pub fn visited(&self, now: OffsetDateTime) -> Self {
+        PendingHandoff { attempts: self.attempts + 1, last_sent: Some(now), ..self.clone() }
+    }
 }
 
 /// An incident as SIM holds it.

@@ -54,12 +54,25 @@ pub struct RoundWrite<'a> {
     pub events: &'a [TimelineEvent],
     pub notifications: &'a [Notification],
     pub checklist: &'a [ChecklistItem],
+    /// The incident version categorisation took up, when its hand-off marker
+    /// is set: the marker is cleared with the round if the incident is still
+    /// at this version. If a newer change arrived meanwhile, the round is
+    /// written without it and the newer change stays pending.
+    pub handoff_version: Option<u32>,
 }
 
 impl RoundWrite<'_> {
     /// How many items the write holds.
     pub fn items(&self) -> usize {
-        1 + self.events.len() + self.notifications.len() + self.checklist.len()
+        Self::fixed_items(self.events.len(), self.handoff_version.is_some())
+            + self.notifications.len()
+            + self.checklist.len()
+    }
+
+    /// The items of a round besides its notifications and checklist: the
+    /// categorisation, the events and the hand-off marker.
+    pub fn fixed_items(events: usize, clears_handoff: bool) -> usize {
+        1 + events + usize::from(clears_handoff)
     }
 }
 

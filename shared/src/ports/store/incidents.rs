@@ -2,7 +2,7 @@
 //! each report, the hand-off to categorisation and the timeline.
 
 use super::StoreError;
-use crate::domain::incident::PoliceReference;
+use crate::domain::incident::{PendingHandoff, PoliceReference};
 use crate::domain::{AreaName, Incident, TimelineEvent};
 use crate::ids::{CallerId, IncidentId, LicenseeId};
 use async_trait::async_trait;
@@ -42,11 +42,26 @@ pub trait IncidentStore: Send + Sync {
     /// `incident.version - 1`, and appends the events; else `Conflict`.
     async fn update_incident(&self, incident: &Incident, events: &[TimelineEvent]) -> Result<(), StoreError>;
 
-    /// Clears the pending hand-off if the incident is still at `version`;
-    /// returns false if it has moved on (a newer change is pending).
-    async fn mark_handed_on(&self, id: &IncidentId, version: u32, event: &TimelineEvent) -> Result<bool, StoreError>;
+    /// Clears the pending hand-off if the incident is still at `version`
+    /// (categorisation took that version up with nothing to write for it);
+    /// returns false if it has moved on (a newer change is pending). A
+    /// round's own write clears it with the round (`RoundWrite::handoff_version`).
+    async fn clear_handoff(&self, id: &IncidentId, version: u32) -> Result<bool, StoreError>;
 
-    /// Incidents whose hand-off has been pending since before `before`, oldest first.
+    /// The sweeper's visit: replaces the pending hand-off with `next` if the
+    /// incident is still at `version` with a marker visited `attempts` times
+    /// (so two sweeps cannot both count one visit); false otherwise. A marker
+    /// the sweeper gave up on (`!next.swept()`) leaves the sweeper's index.
+    async fn visit_handoff(
+        &self,
+        id: &IncidentId,
+        version: u32,
+        attempts: u32,
+        next: &PendingHandoff,
+    ) -> Result<bool, StoreError>;
+
+    /// Incidents whose pending hand-off was last sent before `before`, oldest
+    /// first; those the sweeper gave up on are left out.
     async fn pending_handoffs(&self, before: OffsetDateTime, limit: usize) -> Result<Vec<IncidentId>, StoreError>;
 
     async fn timeline(&self, id: &IncidentId) -> Result<Vec<TimelineEvent>, StoreError>;
