@@ -33,12 +33,15 @@ async fn a_valid_report_is_stored_answered_202_and_handed_on_with_ids_only() {
     let stored = h.store.get_incident(&IncidentId::parse("inc-000001").unwrap()).await.unwrap().unwrap();
     assert_eq!(stored.licensee_id, sim::demo::lambeth());
     assert_eq!(stored.report.police_reference.as_str(), "CAD 1234/21NOV26");
-    assert!(stored.handoff.is_none(), "hand-off completed");
+    assert!(stored.handoff.is_some(), "pending until categorisation clears it: intake writes once");
 
     let queued = h.drain().await;
     assert_eq!(
         queued,
-        vec![json!({"incident_id": "inc-000001", "version": 1, "reason": "reported", "licensee_id": "lambeth"})]
+        vec![json!({
+            "incident_id": "inc-000001", "version": 1, "reason": "reported", "licensee_id": "lambeth",
+            "ward": "Brixton North", "occurred_at": "2026-11-21T01:50:00Z",
+        })]
     );
 }
 
@@ -46,13 +49,18 @@ async fn a_valid_report_is_stored_answered_202_and_handed_on_with_ids_only() {
 async fn a_police_retry_is_the_same_incident_and_a_reused_reference_is_409() {
     let h = memory_harness().await;
     assert_eq!(h.call(event("intake-report.json")).await.status(), 202);
-    h.drain().await;
+    let first = h.drain().await;
 
+    // Not yet categorised (the message may have been lost): sent again.
     let retry = h.call(event("intake-report-retry.json")).await;
     assert_eq!(retry.status(), 200);
     assert_eq!(json(&retry)["id"], "inc-000001");
     assert_eq!(json(&retry)["status"], "already_received");
-    assert!(h.drain().await.is_empty(), "a retry of a handed-on incident is not handed on again");
+    assert_eq!(h.drain().await, first, "a retry before categorisation sends the same message again");
+
+    categorise::handle_message(&categoriser(&h, memory_channel_queues()), &first[0].to_string()).await.unwrap();
+    assert_eq!(h.call(event("intake-report-retry.json")).await.status(), 200);
+    assert!(h.drain().await.is_empty(), "a retry of a categorised incident is not handed on again");
 
     let clash = h.call(event("intake-report-duplicate-reference.json")).await;
     assert_eq!(clash.status(), 409);
@@ -177,7 +185,7 @@ async fn a_suspended_licensee_is_refused_with_a_clear_403() {
 async fn a_police_amendment_is_stored_on_the_timeline_and_handed_on_again() {
     let h = memory_harness().await;
     h.call(event("intake-report.json")).await;
-    h.drain().await;
+    categorise_handed_on(&h, &categoriser(&h, memory_channel_queues())).await;
     h.clock.advance(Duration::minutes(20));
 
     let updated = h.call(event("intake-amendment.json")).await;
@@ -190,7 +198,10 @@ async fn a_police_amendment_is_stored_on_the_timeline_and_handed_on_again() {
     );
     assert_eq!(
         h.drain().await,
-        vec![json!({"incident_id": "inc-000001", "version": 2, "reason": "amended", "licensee_id": "lambeth"})]
+        vec![json!({
+            "incident_id": "inc-000001", "version": 2, "reason": "amended", "licensee_id": "lambeth",
+            "ward": "Brixton North", "occurred_at": "2026-11-21T01:50:00Z",
+        })]
     );
 
     let again = h.call(event("intake-amendment.json")).await;
@@ -203,7 +214,9 @@ async fn a_police_amendment_is_stored_on_the_timeline_and_handed_on_again() {
 
     let status = json(&h.call(event("intake-status.json")).await);
     let kinds: Vec<&str> = status["timeline"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
-    assert_eq!(kinds, ["reported", "handed_on", "amended", "handed_on"]);
+    assert_eq!(kinds[..2], ["reported", "categorised"]);
+    assert_eq!(kinds.last(), Some(&"amended"), "{kinds:?}");
+    assert!(!kinds.contains(&"handed_on"), "categorisation's own entries say a change was taken up");
 }
 
 #[tokio::test]
@@ -216,7 +229,7 @@ async fn status_is_for_the_callers_own_licensees_only() {
     let body = json(&own);
     assert_eq!(body["police_reference"], "CAD 1234/21NOV26");
     assert_eq!(body["category"], Value::Null);
-    assert_eq!(body["handoff"], "done");
+    assert_eq!(body["handoff"], "pending", "not yet categorised");
 
     let other = h.call(request("GET", "/v1/incidents/inc-000001", Some(&kent_key()), None)).await;
     assert_eq!(other.status(), 404, "another licensee's caller cannot tell the incident exists");

@@ -26,7 +26,7 @@ fn incident(id: &str, reference: &str, caller: &sim::ids::CallerId) -> Incident 
         report,
         received_at: START,
         version: 1,
-        handoff: Some(PendingHandoff { reason: HandoffReason::Reported, since: START }),
+        handoff: Some(PendingHandoff::new(HandoffReason::Reported, START)),
         shared_from: None,
     }
 }
@@ -139,10 +139,9 @@ async fn incidents(store: &dyn Store) {
 }
 
 async fn handoffs(store: &dyn Store) {
-    let ids = SequentialIds::default();
     let met = sim::demo::met_cad();
     let older = Incident {
-        handoff: Some(PendingHandoff { reason: HandoffReason::Reported, since: START - Duration::minutes(5) }),
+        handoff: Some(PendingHandoff::new(HandoffReason::Reported, START - Duration::minutes(5))),
         ..incident("inc-old", "REF-OLD", &met)
     };
     let newer = incident("inc-new", "REF-NEW", &met);
@@ -154,14 +153,35 @@ async fn handoffs(store: &dyn Store) {
     assert_eq!(pending, vec![older.id.clone(), newer.id.clone()], "oldest first, handed-on ones absent");
     assert_eq!(store.pending_handoffs(START, 10).await.unwrap(), vec![older.id.clone()]);
 
-    // A hand-off for a version that has moved on leaves the marker in place.
-    let handed = TimelineEvent::new(&ids, &older.id, START, Event::HandedOn { reason: HandoffReason::Reported });
-    assert!(!store.mark_handed_on(&older.id, 7, &handed).await.unwrap());
-    assert!(store.mark_handed_on(&older.id, 1, &handed).await.unwrap());
-    assert!(!store.mark_handed_on(&older.id, 1, &handed).await.unwrap(), "only once");
-    assert_eq!(store.get_incident(&older.id).await.unwrap().unwrap().handoff, None);
+    // The sweeper's visit counts, once per visit, and moves it behind the others.
+    let marker = older.handoff.clone().unwrap();
+    let visited = marker.visited(START + Duration::seconds(30));
+    assert!(!store.visit_handoff(&older.id, 7, 0, &visited).await.unwrap(), "a version that moved on is left");
+    assert!(store.visit_handoff(&older.id, 1, 0, &visited).await.unwrap());
+    assert!(!store.visit_handoff(&older.id, 1, 0, &visited).await.unwrap(), "another sweep's visit counts once");
+    assert_eq!(store.get_incident(&older.id).await.unwrap().unwrap().handoff, Some(visited.clone()));
     assert_eq!(store.pending_handoffs(START + Duration::seconds(1), 10).await.unwrap(), vec![newer.id.clone()]);
-    assert_eq!(store.timeline(&older.id).await.unwrap().len(), 1);
+    assert_eq!(
+        store.pending_handoffs(START + Duration::minutes(1), 10).await.unwrap(),
+        vec![newer.id.clone(), older.id.clone()],
+        "ordered by when each was last sent"
+    );
+    // Given up on: out of the sweeper's index, the marker kept.
+    let mut last = visited;
+    while last.swept() {
+        let next = last.visited(START + Duration::seconds(40));
+        assert!(store.visit_handoff(&older.id, 1, last.attempts, &next).await.unwrap());
+        last = next;
+    }
+    assert_eq!(store.pending_handoffs(START + Duration::days(1), 10).await.unwrap(), vec![newer.id.clone()]);
+    assert_eq!(store.get_incident(&older.id).await.unwrap().unwrap().handoff, Some(last));
+
+    // Clearing for a version that has moved on leaves the marker in place.
+    assert!(!store.clear_handoff(&newer.id, 7).await.unwrap());
+    assert!(store.get_incident(&newer.id).await.unwrap().unwrap().handoff.is_some());
+    assert!(store.clear_handoff(&newer.id, 1).await.unwrap());
+    assert_eq!(store.get_incident(&newer.id).await.unwrap().unwrap().handoff, None);
+    assert_eq!(store.pending_handoffs(START + Duration::days(1), 10).await.unwrap(), vec![]);
 }
 
 async fn categorisation_and_fan_out_records(store: &dyn Store) {
@@ -309,8 +329,9 @@ async fn directory_snapshot_and_round_writes(store: &dyn Store) {
         events: &events,
         notifications: &notifications,
         checklist: &checklist,
+        handoff_version: Some(1),
     };
-    assert_eq!(round.items(), 1 + 2 + 3 + checklist.len());
+    assert_eq!(round.items(), 1 + 2 + 1 + 3 + checklist.len(), "the hand-off marker is one of its writes");
     store.write_round(&round).await.unwrap();
 
     // A second first round (a concurrent delivery) writes nothing of its own.
@@ -320,7 +341,8 @@ async fn directory_snapshot_and_round_writes(store: &dyn Store) {
     assert!(matches!(store.write_round(&again).await, Err(StoreError::Conflict)));
 
     let record = store.incident_record(&id).await.unwrap().unwrap();
-    assert_eq!(record.incident, stored);
+    assert_eq!(record.incident, Incident { handoff: None, ..stored.clone() }, "the marker cleared with the round");
+    assert_eq!(store.pending_handoffs(START + Duration::days(1), 10).await.unwrap(), vec![]);
     assert_eq!(record.categorisation, Some(categorisation.clone()));
     let mut got = record.notifications.clone();
     got.sort_by_key(|n| n.key());
@@ -334,7 +356,30 @@ async fn directory_snapshot_and_round_writes(store: &dyn Store) {
     // The next write must name this round as previous.
     let done = Categorisation { fanout_done: true, ..categorisation };
     store.put_categorisation(&done, Some((1, 1)), &[]).await.unwrap();
-    assert_eq!(store.incident_record(&id).await.unwrap().unwrap().categorisation, Some(done));
+    assert_eq!(store.incident_record(&id).await.unwrap().unwrap().categorisation, Some(done.clone()));
+
+    // An amendment stored while a round for version 1 was being decided: the
+    // round is written, the amendment's marker stays.
+    let amended = Incident {
+        version: 2,
+        handoff: Some(PendingHandoff::new(HandoffReason::Amended, START + Duration::minutes(1))),
+        ..stored.clone()
+    };
+    store.update_incident(&amended, &[]).await.unwrap();
+    let raised = Categorisation { round: 2, category: Category::Critical, ..done };
+    let round = RoundWrite {
+        categorisation: &raised,
+        previous: Some((1, 1)),
+        events: &[],
+        notifications: &[],
+        checklist: &[],
+        handoff_version: Some(1),
+    };
+    store.write_round(&round).await.unwrap();
+    let record = store.incident_record(&id).await.unwrap().unwrap();
+    assert_eq!(record.categorisation, Some(raised));
+    assert_eq!(record.incident, amended, "the newer change stays pending");
+    assert_eq!(store.pending_handoffs(START + Duration::days(1), 10).await.unwrap(), vec![id.clone()]);
 }
 
 async fn batch_claims(store: &dyn Store) {
