@@ -239,7 +239,7 @@ pub async fn build(
     .await?;
     // One vault (one in-memory key provider) for intake and the console.
     console.vault = intake.settings.vault.clone();
-    let sweep = sweep::Deps { store, queue, clock, ids, settings: sweep::Settings { after: Duration::seconds(30) } };
+    let sweep = sweep::Deps { store, queue, clock, ids, settings: sweep::Settings { after: Duration::seconds(60) } };
     Ok(Stack {
         intake: Arc::new(intake),
         sweep: Arc::new(sweep),
