@@ -21,6 +21,8 @@ struct Status {
     version: u32,
     /// Null until categorisation has run.
     category: Option<String>,
+    /// "pending" until categorisation has taken up the latest change (it
+    /// clears the marker), then "done". Values kept stable for police callers.
     handoff: &'static str,
     /// Who has acknowledged, by role (never names or contact details).
     acknowledgements: Vec<RoleAck>,
