@@ -144,3 +144,24 @@ pub struct SweepReport {
     /// Sent `HANDOFF_ATTEMPTS` times and still not categorised: no longer sent.
     pub abandoned: usize,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_queued_before_the_ward_was_added_still_read() {
+        let old: HandoffMessage =
+            serde_json::from_str(r#"{"incident_id":"inc-1","version":2,"reason":"amended","licensee_id":"lambeth"}"#)
+                .unwrap();
+        assert_eq!((old.ward, old.occurred_at), (None, None));
+        let new = HandoffMessage {
+            ward: Some(AreaName::parse("Brixton North").unwrap()),
+            occurred_at: Some(time::macros::datetime!(2026-11-21 01:50 UTC)),
+            ..old
+        };
+        let text = serde_json::to_string(&new).unwrap();
+        assert!(text.contains(r#""ward":"Brixton North","occurred_at":"2026-11-21T01:50:00Z""#), "{text}");
+        assert_eq!(serde_json::from_str::<HandoffMessage>(&text).unwrap(), new);
+    }
+}

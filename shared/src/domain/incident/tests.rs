@@ -245,3 +245,20 @@ fn an_amendment_adds_connected_areas_once() {
     assert!(again.is_empty(), "naming it again changes nothing");
     assert!(IncidentAmendment::from_json(&json!({"connected_areas": ["x"]})).is_err());
 }
+
+#[test]
+fn a_hand_off_marker_stored_before_attempts_were_counted_reads_as_none_counted() {
+    use super::{HandoffReason, PendingHandoff, HANDOFF_ATTEMPTS};
+    let old: PendingHandoff = serde_json::from_str(r#"{"reason":"reported","since":"2026-11-21T02:10:00Z"}"#).unwrap();
+    assert_eq!(old, PendingHandoff::new(HandoffReason::Reported, time::macros::datetime!(2026-11-21 02:10 UTC)));
+    assert_eq!(old.last_sent(), old.since, "the sweeper's grace runs from when it was stored");
+
+    // The sweeper's visits: HANDOFF_ATTEMPTS sends, then it gives up.
+    let mut marker = old.clone();
+    for attempt in 1..=HANDOFF_ATTEMPTS {
+        marker = marker.visited(old.since + time::Duration::minutes(attempt.into()));
+        assert!(marker.swept(), "attempt {attempt} is sent");
+        assert_eq!(marker.last_sent(), old.since + time::Duration::minutes(attempt.into()));
+    }
+    assert!(!marker.visited(old.since + time::Duration::hours(1)).swept(), "then no more");
+}
