@@ -396,6 +396,56 @@ async fn the_third_incident_in_a_ward_within_28_days_emails_the_community_safety
     assert_eq!(c.acknowledge_within_minutes, None);
 }
 
+/// The hand-off message names the ward and time, so the ward's history is
+/// read with the incident over the widest window any rule may have: it is
+/// narrowed to the rules' 28 days, and not trusted when the message's ward is
+/// not the incident's (an amendment moved it).
+async fn the_ward_history_read_with_the_incident_keeps_to_the_rules(h: Harness, queues: ChannelQueues) {
+    let deps = categoriser(&h, queues.clone());
+    let minor = |reference: &str, days_ago: i64| {
+        let mut body = event_body("intake-report.json");
+        body["police_reference"] = json!(reference);
+        body["occurred_at"] =
+            json!((START - Duration::days(days_ago)).format(&time::format_description::well_known::Rfc3339).unwrap());
+        body["reported_at"] = Value::Null;
+        body["location"] = json!({"borough": "Lambeth", "ward": "Coldharbour"});
+        body["victims"] = json!([{"age_band": "35-49", "injury": "minor"}]);
+        body["weapon"] = json!("none");
+        body["incident_type"] = json!("other_violence");
+        body["flags"] = json!([]);
+        body.to_string()
+    };
+    let category = |id: String| {
+        let store = h.store.clone();
+        async move { store.get_categorisation(&IncidentId::parse(&id).unwrap()).await.unwrap().unwrap().category }
+    };
+    report(&h, minor("REF-A", 29)).await;
+    report(&h, minor("REF-B", 5)).await;
+    let third = report(&h, minor("REF-C", 0)).await;
+    let handed_on = categorise_handed_on(&h, &deps).await;
+    assert!(handed_on.iter().all(|m| m.contains(r#""ward":"Coldharbour""#)), "{handed_on:?}");
+    assert_eq!(category(third).await, Category::RecordOnly, "29 days ago is outside the rules' 28, though read");
+
+    // A message naming another ward than the incident's: read again, for the incident's ward.
+    let fourth = report(&h, minor("REF-D", 0)).await;
+    let mut message = h.drain().await.pop().unwrap();
+    message["ward"] = json!("Brixton North");
+    categorise::handle_message(&deps, &message.to_string()).await.unwrap();
+    assert_eq!(category(fourth).await, Category::IncidentOfNote, "the third in Coldharbour within 28 days");
+    assert!(sent(&queues).await.1.iter().all(|m| m.channel == Channel::Email));
+}
+
+#[tokio::test]
+async fn the_ward_history_read_with_the_incident_keeps_to_the_rules_in_memory() {
+    the_ward_history_read_with_the_incident_keeps_to_the_rules(memory_harness().await, memory_channel_queues()).await;
+}
+
+#[tokio::test]
+async fn the_ward_history_read_with_the_incident_keeps_to_the_rules_on_moto() {
+    needs_moto!();
+    the_ward_history_read_with_the_incident_keeps_to_the_rules(moto_harness().await, moto_channel_queues().await).await;
+}
+
 /// A knife incident whose victim's age police confirm later: the amendment
 /// keeps SERIOUS_VIOLENCE but adds education and youth services, who are
 /// alerted once, with a first alert; an upgrade then reaches the groups the
