@@ -1,8 +1,10 @@
-//! The hand-off sweeper, run every minute by an EventBridge schedule: hands
-//! on any incident whose hand-off to categorisation did not complete when it
-//! was stored (the queue was down, the intake Lambda timed out). Together with
-//! the marker written in intake's transaction, no incident is ever lost
-//! between being stored and being categorised.
+//! The hand-off sweeper, run every minute by an EventBridge schedule: sends
+//! again any incident whose latest change categorisation has not taken up
+//! (the queue was down, the intake Lambda timed out, categorisation failed).
+//! Together with the marker written in intake's transaction and cleared in
+//! categorisation's, no incident is ever lost between being stored and being
+//! categorised. Each attempt is counted on the marker; after
+//! `HANDOFF_ATTEMPTS` the sweeper stops and logs an error instead.
 
 use sim::config::{parsed_or, ConfigError};
 use sim::handoff::SweepReport;
@@ -14,8 +16,9 @@ pub type Deps = sim::handoff::HandoffDeps<Settings>;
 
 #[derive(Debug, Clone, Copy)]
 pub struct Settings {
-    /// Hand-offs pending for less than this are left to intake, which is
-    /// probably still completing them.
+    /// Changes sent less than this ago are left to categorisation, which is
+    /// probably still working on them (its timeout is 30 s); also the time
+    /// between the sweeper's attempts.
     pub after: Duration,
 }
 
@@ -32,8 +35,13 @@ impl Settings {
 
 pub async fn sweep(deps: &Deps) -> Result<SweepReport, StoreError> {
     let report = deps.handoff().sweep(deps.settings.after, BATCH).await?;
-    if report.handed_on + report.failed > 0 {
-        tracing::warn!(handed_on = report.handed_on, failed = report.failed, "sweeper handed on stalled incidents");
+    if report.handed_on + report.failed + report.abandoned > 0 {
+        tracing::warn!(
+            handed_on = report.handed_on,
+            failed = report.failed,
+            abandoned = report.abandoned,
+            "sweeper handed on stalled incidents"
+        );
     }
     Ok(report)
 }
