@@ -125,9 +125,10 @@ fn pending_version(record: &IncidentRecord) -> Option<u32> {
     record.incident.handoff.as_ref().map(|_| record.incident.version)
 }
 
-/// Clears a marker left on a version already categorised (written before
-/// categorisation cleared markers, or by a crash's redelivery): one small
-/// conditional write, none when there is no marker.
+/// Clears a marker left on a version already categorised (one set before
+/// categorisation cleared markers: intake cleared them then, after its queue
+/// send, and one that failed left it): one small conditional write, none
+/// when there is no marker, as there normally is not.
 async fn clear_left_marker(deps: &Deps, record: &IncidentRecord, categorised: u32) -> Result<(), CategoriseError> {
     if let Some(version) = pending_version(record).filter(|v| *v <= categorised) {
         deps.store.clear_handoff(&record.incident.id, version).await?;
