@@ -15,6 +15,7 @@ mod incident_page;
 mod incidents;
 pub mod oidc;
 mod pages;
+mod posted;
 mod reports;
 pub mod session;
 mod shares;
@@ -432,10 +433,7 @@ async fn sign_out(deps: &Deps, req: &Request<Vec<u8>>) -> Result<Response<String
     };
     let form: Option<CsrfForm> = web::parse_form(req.body()).ok();
     if !form.is_some_and(|f| session::equal(&f.csrf, &who.session.csrf)) {
-        return Ok(pages::problem(
-            StatusCode::FORBIDDEN,
-            "That form has expired. Go back, reload the page and try again.",
-        ));
+        return Ok(posted::expired());
     }
     deps.sessions.delete_session(&who.session.key).await?;
     audit(deps, AuditKind::SignedOut, Some(&who.member.licensee_id), Some(&who.member.id), "signed_out").await?;
