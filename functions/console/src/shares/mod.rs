@@ -49,8 +49,8 @@ pub(crate) fn shared_with_us_link(who: &SignedIn) -> Markup {
     html! {
         a href="/console/shared" {
             "Shared with us"
-            @if who.offers_awaiting > 0 {
-                " (" (who.offers_awaiting) span class="visually-hidden" { " offers awaiting" } ")"
+            @if let Some(n) = who.offers_awaiting.filter(|n| *n > 0) {
+                " (" (n) span class="visually-hidden" { " offers awaiting" } ")"
             }
         }
     }
