@@ -702,7 +702,6 @@ fn board_refresh(cookie: &str) -> http::Request<Vec<u8>> {
 async fn moto_the_boards_refresh_makes_no_offers_query_and_a_full_page_shows_the_count() {
     needs_moto!();
     use sim::domain::share::{Share, ShareState};
-    use sim::ports::store::prelude::*;
     let (rig, recorder) = recorded_moto_rig().await;
     // Lambeth has confirmed a share to Kent, which has not answered yet.
     let (lambeth, kent_id) = (LicenseeId::parse("lambeth").unwrap(), LicenseeId::parse("kent").unwrap());
