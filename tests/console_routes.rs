@@ -37,8 +37,17 @@ async fn rig() -> Rig {
 
 /// The same on DynamoDB in moto (the console's sessions and staff stay in memory).
 async fn moto_rig() -> Rig {
+    moto_rig_with(moto().await).await
+}
+
+/// On moto, with every request the store sends recorded.
+async fn recorded_moto_rig() -> (Rig, sim_tests::recorder::Recorder) {
+    let (config, recorder) = sim_tests::recorder::recorded_moto().await;
+    (moto_rig_with(config).await, recorder)
+}
+
+async fn moto_rig_with(config: aws_config::SdkConfig) -> Rig {
     let table = unique("sim-console");
-    let config = moto().await;
     let store = sim::adapters::dynamodb::DynamoStore::from_config(&config, table.clone());
     store.create_table_if_missing().await.unwrap();
     let search = sim::adapters::dynamodb_console::DynamoConsoleStore::from_config(&config, table);
@@ -680,4 +689,45 @@ async fn a_filtered_search_reads_on_until_its_page_is_full() {
     all.sort();
     all.dedup();
     assert_eq!(all.len(), 31, "every match once, none skipped: {all:?}");
+}
+
+/// The board's own refresh, as its script sends it every 5 seconds.
+fn board_refresh(cookie: &str) -> http::Request<Vec<u8>> {
+    let mut req = request("GET", "/console", cookie, "");
+    req.headers_mut().insert("sim-refresh", http::HeaderValue::from_static("board"));
+    req
+}
+
+#[tokio::test]
+async fn moto_the_boards_refresh_makes_no_offers_query_and_a_full_page_shows_the_count() {
+    needs_moto!();
+    use sim::domain::share::{Share, ShareState};
+    let (rig, recorder) = recorded_moto_rig().await;
+    // Lambeth has confirmed a share to Kent, which has not answered yet.
+    let (lambeth, kent_id) = (LicenseeId::parse("lambeth").unwrap(), LicenseeId::parse("kent").unwrap());
+    let incident = sim::ids::IncidentId::parse(LAMBETH_INCIDENT).unwrap();
+    let area = sim::domain::area::AreaName::parse("Kent").unwrap();
+    let offer = Share::offer(&incident, &lambeth, &kent_id, &area, START);
+    assert!(rig.h.store.offer_share(&Share { state: ShareState::Confirmed, ..offer }, &[]).await.unwrap());
+    let (kent, _) = duty(&rig, "kent").await;
+
+    recorder.clear();
+    let full = handle(&rig.deps, request("GET", "/console", &kent, "")).await;
+    assert_eq!(full.status(), 200);
+    assert!(full.body().contains("Shared with us (1<span"), "the header counts Kent's offer: {}", full.body());
+    assert_eq!(recorder.mentioning("SHARED#kent"), 1, "one offers query for the full page");
+
+    recorder.clear();
+    let refresh = handle(&rig.deps, board_refresh(&kent)).await;
+    assert_eq!(refresh.status(), 200);
+    assert!(refresh.body().contains(r#"id="board""#), "the refresh still carries the board");
+    assert!(!refresh.body().contains("Shared with us"), "the refresh carries no header");
+    assert_eq!(recorder.mentioning("SHARED#kent"), 0, "a refresh every 5 seconds costs no offers query");
+    assert!(recorder.count() > 0, "the refresh did read the board");
+
+    // Any other page still counts: the search page shows the header too.
+    recorder.clear();
+    let search = handle(&rig.deps, request("GET", "/console/incidents", &kent, "")).await;
+    assert!(search.body().contains("Shared with us (1<span"), "{}", search.body());
+    assert_eq!(recorder.mentioning("SHARED#kent"), 1);
 }

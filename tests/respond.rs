@@ -51,7 +51,19 @@ struct Rig {
 }
 
 async fn rig() -> Rig {
-    let h = memory_harness().await;
+    rig_on(memory_harness().await).await
+}
+
+/// The same on DynamoDB in moto, with every request the store sends recorded.
+async fn recorded_moto_rig() -> (Rig, sim_tests::recorder::Recorder) {
+    let (config, recorder) = sim_tests::recorder::recorded_moto().await;
+    let store = sim::adapters::dynamodb::DynamoStore::from_config(&config, unique("sim-respond"));
+    store.create_table_if_missing().await.unwrap();
+    let queue = std::sync::Arc::new(sim::adapters::memory_queue::MemoryQueue::new("categorise"));
+    (rig_on(Harness::new(std::sync::Arc::new(store), queue).seeded().await).await, recorder)
+}
+
+async fn rig_on(h: Harness) -> Rig {
     let categorise = categoriser(&h, memory_channel_queues());
     assert_eq!(h.call(event("intake-report.json")).await.status(), 202);
     categorise_handed_on(&h, &categorise).await;
@@ -190,6 +202,51 @@ async fn every_route_refuses_a_forged_link_and_unknown_paths_are_not_found() {
         assert_eq!(respond::handle(&rig.deps, req).await.status(), 404, "{path}");
     }
     assert_eq!(acks(&rig).await, 0);
+}
+
+#[tokio::test]
+async fn moto_a_scanner_hammering_bad_or_unknown_links_costs_no_read_or_one() {
+    needs_moto!();
+    let (rig, recorder) = recorded_moto_rig().await;
+    let forged = link_token(&LinkKey::generate(), "inc-000001", "con-gold", Channel::Sms);
+    let tampered = rig.token.replace("con-gold", "con-ceo");
+    // Signed by SIM, but for an incident there is not (or no longer) any of.
+    let unknown = link_token(&rig.deps.key, "inc-000999", "con-gold", Channel::Sms);
+    let unknown_key = rig.deps.key.form_key(&unknown);
+    recorder.clear();
+    for token in [forged.as_str(), tampered.as_str(), "nonsense"] {
+        for path in respond::ROUTES.paths() {
+            let path = path.replace("{token}", token).replace("{item}", "communications-01");
+            for method in ["GET", "HEAD", "POST"] {
+                let mut req = post(token, "form_key=x&response=responding", PHONE, None);
+                *req.method_mut() = method.parse().unwrap();
+                *req.uri_mut() = path.parse().unwrap();
+                let status = respond::handle(&rig.deps, req).await.status().as_u16();
+                assert!([404, 405].contains(&status), "{method} {path}: {status}");
+            }
+        }
+    }
+    assert_eq!(recorder.count(), 0, "a bad signature costs no read: {:?}", recorder.all());
+
+    let response = respond::handle(&rig.deps, get(&unknown, "GET", PHONE)).await;
+    assert_eq!(response.status(), 404);
+    assert!(page(&response).contains("This link is not valid"));
+    assert_eq!(recorder.count(), 1, "an unknown incident costs one read: {:?}", recorder.all());
+    let form = format!("form_key={unknown_key}&response=responding");
+    for path in ["", "/close", "/key-dates", "/areas", "/items/communications-01"] {
+        recorder.clear();
+        let mut req = post(&unknown, &form, PHONE, None);
+        *req.uri_mut() = format!("/a/{unknown}{path}").parse().unwrap();
+        // Not found, or refused for its form before anything is read.
+        let status = respond::handle(&rig.deps, req).await.status().as_u16();
+        assert!([404, 422].contains(&status), "POST {path}: {status}");
+        assert!(recorder.count() <= 1, "POST {path}: {} reads", recorder.count());
+    }
+
+    // The incident's own link still opens its page.
+    let response = respond::handle(&rig.deps, get(&rig.token, "GET", PHONE)).await;
+    assert_eq!(response.status(), 200);
+    assert!(page(&response).contains("Acknowledge"));
 }
 
 #[tokio::test]

@@ -184,16 +184,12 @@ async fn handoffs(store: &dyn Store) {
     assert_eq!(store.pending_handoffs(START + Duration::days(1), 10).await.unwrap(), vec![]);
 }
 
-async fn categorisation_and_fan_out_records(store: &dyn Store) {
-    use sim::domain::category::Category;
-    use sim::domain::checklist::ChecklistTemplate;
-    use sim::domain::notification::{Categorisation, Notification};
-    use sim::domain::policy::Channel;
-
-    let id = IncidentId::parse("inc-cat").unwrap();
-    let first = Categorisation {
+/// A first round's categorisation of `id`, its fan-out not yet done: what
+/// the categorisation checks and the one-query checks both start from.
+fn first_round(id: &IncidentId) -> sim::domain::notification::Categorisation {
+    sim::domain::notification::Categorisation {
         incident_id: id.clone(),
-        category: Category::SeriousViolence,
+        category: sim::domain::category::Category::SeriousViolence,
         rule: "serious-weapon-injury".into(),
         reason: "why".into(),
         incident_version: 1,
@@ -202,7 +198,34 @@ async fn categorisation_and_fan_out_records(store: &dyn Store) {
         widened: false,
         acknowledge_within_minutes: Some(30),
         decided_at: START,
+    }
+}
+
+/// A required first alert for `contact` in `role` (and `group`, if any) on `channel`, pending.
+fn first_alert(
+    id: &IncidentId,
+    contact: &str,
+    role: &str,
+    group: Option<&str>,
+    channel: sim::domain::policy::Channel,
+) -> sim::domain::notification::Notification {
+    let to = sim::domain::policy::Recipient {
+        contact_id: sim::ids::ContactId::parse(contact).unwrap(),
+        channels: vec![],
+        groups: group.map(|g| sim::ids::GroupId::parse(g).unwrap()).into_iter().collect(),
+        role: sim::domain::Role::parse(role).unwrap(),
     };
+    let first = sim::domain::notification::Step::FIRST;
+    sim::domain::notification::Notification::pending(id.clone(), &to, channel, first, 1, true, START)
+}
+
+async fn categorisation_and_fan_out_records(store: &dyn Store) {
+    use sim::domain::checklist::ChecklistTemplate;
+    use sim::domain::notification::{Categorisation, Notification};
+    use sim::domain::policy::Channel;
+
+    let id = IncidentId::parse("inc-cat").unwrap();
+    let first = first_round(&id);
     assert!(store.get_categorisation(&id).await.unwrap().is_none());
     store.put_categorisation(&first, None, &[]).await.unwrap();
     assert!(matches!(store.put_categorisation(&first, None, &[]).await, Err(StoreError::Conflict)), "only one first");
@@ -218,21 +241,8 @@ async fn categorisation_and_fan_out_records(store: &dyn Store) {
     // 30 notifications: more than one DynamoDB batch.
     let notifications: Vec<Notification> = (0..30)
         .map(|i| {
-            let to = sim::domain::policy::Recipient {
-                contact_id: sim::ids::ContactId::parse(&format!("con-{i:02}")).unwrap(),
-                channels: vec![],
-                groups: vec![sim::ids::GroupId::parse("grp-comms").unwrap()],
-                role: sim::domain::Role::parse("comms").unwrap(),
-            };
-            Notification::pending(
-                id.clone(),
-                &to,
-                [Channel::Sms, Channel::Email, Channel::WhatsApp][i % 3],
-                sim::domain::notification::Step::FIRST,
-                1,
-                true,
-                START,
-            )
+            let channel = [Channel::Sms, Channel::Email, Channel::WhatsApp][i % 3];
+            first_alert(&id, &format!("con-{i:02}"), "comms", Some("grp-comms"), channel)
         })
         .collect();
     store.put_notifications(&notifications).await.unwrap();
@@ -251,10 +261,9 @@ async fn categorisation_and_fan_out_records(store: &dyn Store) {
 /// one query, the incident with its categorisation, notifications and
 /// checklist in another, and a round written all at once or not at all.
 async fn directory_snapshot_and_round_writes(store: &dyn Store) {
-    use sim::domain::category::Category;
     use sim::domain::checklist::ChecklistTemplate;
-    use sim::domain::notification::{Categorisation, Notification, Step};
-    use sim::domain::policy::{Channel, Recipient};
+    use sim::domain::notification::Categorisation;
+    use sim::domain::policy::Channel;
     use sim::ports::store::{IncidentRecord, RoundWrite};
 
     sim::demo::seed(store, START.date(), &fixed_keys()).await.unwrap();
@@ -295,27 +304,8 @@ async fn directory_snapshot_and_round_writes(store: &dyn Store) {
         IncidentRecord { incident: stored.clone(), categorisation: None, notifications: vec![], checklist_open: false };
     assert_eq!(store.incident_record(&id).await.unwrap(), Some(fresh), "the timeline is not part of it");
 
-    let categorisation = Categorisation {
-        incident_id: id.clone(),
-        category: Category::SeriousViolence,
-        rule: "serious-weapon-injury".into(),
-        reason: "why".into(),
-        incident_version: 1,
-        round: 1,
-        fanout_done: false,
-        widened: false,
-        acknowledge_within_minutes: Some(30),
-        decided_at: START,
-    };
-    let notification = |contact: &str, channel| {
-        let to = Recipient {
-            contact_id: sim::ids::ContactId::parse(contact).unwrap(),
-            channels: vec![],
-            groups: vec![],
-            role: sim::domain::Role::parse("gold").unwrap(),
-        };
-        Notification::pending(id.clone(), &to, channel, Step::FIRST, 1, true, START)
-    };
+    let categorisation = first_round(&id);
+    let notification = |contact: &str, channel| first_alert(&id, contact, "gold", None, channel);
     let notifications = vec![
         notification("con-a", Channel::Sms),
         notification("con-a", Channel::Email),

@@ -266,6 +266,7 @@ pub mod browser;
 pub mod console_deps;
 pub mod eum_server;
 pub mod logs;
+pub mod recorder;
 pub mod whatsapp_server;
 
 pub use console_deps::{console_deps, ConsoleDepsBuilder};

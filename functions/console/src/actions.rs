@@ -3,9 +3,9 @@
 //! session's licensee's (404 otherwise), and goes on the timeline with the
 //! staff member's id.
 
-use crate::{incidents, pages, session, Deps, Failure, SignedIn};
+use crate::posted::{self, CsrfForm};
+use crate::{incidents, pages, Deps, Failure, SignedIn};
 use http::{Request, Response, StatusCode};
-use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use sim::domain::choice::Choice;
 use sim::domain::notification::{AckNote, AckVia, Acknowledgement, EscalationCheck};
@@ -17,11 +17,6 @@ use sim::ids::ContactId;
 use sim::ports::DelayedCheck;
 use sim::web;
 use std::collections::HashMap;
-
-#[derive(Deserialize)]
-struct CsrfOnly {
-    csrf: String,
-}
 
 /// Runs the incident's next escalation step now: an escalation check due at
 /// once on the escalation queue (the escalate function runs it as it runs
@@ -36,9 +31,8 @@ pub async fn escalate_now(
     let Some(incident) = incidents::own_incident(deps, who, incident_id).await? else {
         return Ok(pages::not_found());
     };
-    let form = web::parse_form::<CsrfOnly>(req.body()).map(|f| f.csrf).unwrap_or_default();
-    if let Some(refusal) = may_act(who, &form) {
-        return Ok(refusal);
+    if let Err(refused) = posted::read::<posted::CsrfOnly>(who, req, ConsoleRole::Duty) {
+        return Ok(*refused);
     }
     let store = &*deps.store;
     let (categorisation, licensee, notifications, follow_up) = tokio::try_join!(
@@ -84,40 +78,9 @@ struct OnBehalf {
     note: String,
 }
 
-impl DutyForm for OnBehalf {
+impl CsrfForm for OnBehalf {
     fn csrf(&self) -> &str {
         &self.csrf
-    }
-}
-
-/// The checks every action shares: a 404 for anything not this licensee's,
-/// a 403 for a stale form or a role that may not act.
-fn may_act(who: &SignedIn, csrf: &str) -> Option<Response<String>> {
-    if !session::equal(csrf, &who.session.csrf) {
-        return Some(pages::problem(
-            StatusCode::FORBIDDEN,
-            "That form has expired. Go back, reload the page and try again.",
-        ));
-    }
-    if !who.member.has(ConsoleRole::Duty) {
-        return Some(pages::problem(StatusCode::FORBIDDEN, "Only duty officers can do that."));
-    }
-    None
-}
-
-/// A duty officer's form: its CSRF token, read by `duty_form`.
-pub(crate) trait DutyForm: DeserializeOwned {
-    fn csrf(&self) -> &str;
-}
-
-/// The posted form, checked: a 400 if it cannot be read, then `may_act`'s 403s.
-pub(crate) fn duty_form<F: DutyForm>(who: &SignedIn, req: &Request<Vec<u8>>) -> Result<F, Response<String>> {
-    let Ok(form) = web::parse_form::<F>(req.body()) else {
-        return Err(pages::problem(StatusCode::BAD_REQUEST, "The form could not be read. Go back and try again."));
-    };
-    match may_act(who, form.csrf()) {
-        Some(refusal) => Err(refusal),
-        None => Ok(form),
     }
 }
 
@@ -143,9 +106,9 @@ pub async fn acknowledge_for(
     let Some(alerted) = notifications.iter().filter(|n| n.contact_id == contact_id).max_by_key(|n| n.created_at) else {
         return Ok(pages::not_found());
     };
-    let form: OnBehalf = match duty_form(who, req) {
+    let form: OnBehalf = match posted::read(who, req, ConsoleRole::Duty) {
         Ok(form) => form,
-        Err(refusal) => return Ok(refusal),
+        Err(refused) => return Ok(*refused),
     };
     let note = match AckNote::parse(&form.note) {
         Ok(note) => Some(note),
@@ -191,7 +154,7 @@ struct ResendForm {
     channel: String,
 }
 
-impl DutyForm for ResendForm {
+impl CsrfForm for ResendForm {
     fn csrf(&self) -> &str {
         &self.csrf
     }
@@ -221,9 +184,9 @@ pub async fn resend(
     else {
         return Ok(pages::not_found());
     };
-    let form: ResendForm = match duty_form(who, req) {
+    let form: ResendForm = match posted::read(who, req, ConsoleRole::Duty) {
         Ok(form) => form,
-        Err(refusal) => return Ok(refusal),
+        Err(refused) => return Ok(*refused),
     };
     let Some(channel) = Channel::parse(&form.channel) else {
         return incidents::show(deps, who, incident, None, &["Choose the channel to send the alert on again."]).await;

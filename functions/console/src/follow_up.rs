@@ -6,7 +6,8 @@
 //! the responder's page; pressing again re-queues them (each briefing is
 //! sent once).
 
-use crate::actions::{back, duty_form, DutyForm};
+use crate::actions::back;
+use crate::posted::{self, CsrfForm};
 use crate::{incidents, pages, Deps, Failure, SignedIn};
 use http::{Request, Response, StatusCode};
 use serde::Deserialize;
@@ -15,6 +16,7 @@ use sim::domain::choice::Choice;
 use sim::domain::follow_up::{
     parse_closing_note, parse_key_date, BriefingCheck, Closure, FollowUp, KeyDate, KeyDateKind,
 };
+use sim::domain::staff::ConsoleRole;
 use sim::domain::{Actor, Event, Incident, TimelineEvent};
 use sim::ports::{schedule_checks, StoreError};
 use time::OffsetDateTime;
@@ -27,7 +29,7 @@ struct CloseForm {
     closing_note: String,
 }
 
-impl DutyForm for CloseForm {
+impl CsrfForm for CloseForm {
     fn csrf(&self) -> &str {
         &self.csrf
     }
@@ -42,7 +44,7 @@ struct KeyDateForm {
     date: String,
 }
 
-impl DutyForm for KeyDateForm {
+impl CsrfForm for KeyDateForm {
     fn csrf(&self) -> &str {
         &self.csrf
     }
@@ -85,9 +87,9 @@ pub async fn close(
     let Some(incident) = incidents::own_incident(deps, who, incident_id).await? else {
         return Ok(pages::not_found());
     };
-    let form: CloseForm = match duty_form(who, req) {
+    let form: CloseForm = match posted::read(who, req, ConsoleRole::Duty) {
         Ok(form) => form,
-        Err(refusal) => return Ok(refusal),
+        Err(refused) => return Ok(*refused),
     };
     let store = &*deps.store;
     let Some((_, policy)) = policy_for(store, &incident).await? else {
@@ -135,9 +137,9 @@ pub async fn add_key_date(
     let Some(incident) = incidents::own_incident(deps, who, incident_id).await? else {
         return Ok(pages::not_found());
     };
-    let form: KeyDateForm = match duty_form(who, req) {
+    let form: KeyDateForm = match posted::read(who, req, ConsoleRole::Duty) {
         Ok(form) => form,
-        Err(refusal) => return Ok(refusal),
+        Err(refused) => return Ok(*refused),
     };
     let now = deps.clock.now();
     let mut errors = Vec::new();

@@ -15,6 +15,7 @@ mod incident_page;
 mod incidents;
 pub mod oidc;
 mod pages;
+mod posted;
 mod reports;
 pub mod session;
 mod shares;
@@ -151,8 +152,9 @@ pub fn routes() -> &'static Routes<Route> {
 pub struct SignedIn {
     pub session: Session,
     pub member: StaffMember,
-    /// Share offers awaiting this licensee's acceptance, for the header (issue 19).
-    pub offers_awaiting: usize,
+    /// Share offers awaiting this licensee's acceptance, for the header (issue 19);
+    /// `None` where no header is shown (the board's refresh), which then costs no query.
+    pub offers_awaiting: Option<usize>,
 }
 
 pub async fn handle(deps: &Deps, req: Request<Vec<u8>>) -> Response<String> {
@@ -247,8 +249,16 @@ pub enum Failure {
 }
 
 /// The session named by the request's cookie, if it is live and its staff
-/// member still exists. An expired session is deleted (and audited).
+/// member still exists, with the offers awaiting for the header. An expired
+/// session is deleted (and audited).
 pub async fn signed_in(deps: &Deps, req: &Request<Vec<u8>>) -> Result<Option<SignedIn>, StoreError> {
+    let Some(mut who) = session_of(deps, req).await? else { return Ok(None) };
+    who.offers_awaiting = Some(sim::shares::offers_awaiting(&*deps.store, &who.member.licensee_id).await?);
+    Ok(Some(who))
+}
+
+/// `signed_in` without the header's count: for answers that show no header.
+async fn session_of(deps: &Deps, req: &Request<Vec<u8>>) -> Result<Option<SignedIn>, StoreError> {
     let Some(value) = session::cookie(req.headers(), session::SESSION_COOKIE) else {
         return Ok(None);
     };
@@ -278,8 +288,7 @@ pub async fn signed_in(deps: &Deps, req: &Request<Vec<u8>>) -> Result<Option<Sig
     if now - found.last_seen >= session::TOUCH_INTERVAL {
         deps.sessions.touch_session(&key, now).await?;
     }
-    let offers_awaiting = sim::shares::offers_awaiting(&*deps.store, &member.licensee_id).await?;
-    Ok(Some(SignedIn { session: found, member, offers_awaiting }))
+    Ok(Some(SignedIn { session: found, member, offers_awaiting: None }))
 }
 
 /// A page for signed-in staff only: anyone else gets the sign-in page.
@@ -294,9 +303,13 @@ async fn for_staff(
     }
 }
 
+/// The board; its own 5-second refresh (marked by `pages::REFRESH_HEADER`)
+/// gets the board without the header, so without the header's count.
 async fn board(deps: &Deps, req: &Request<Vec<u8>>) -> Result<Response<String>, Failure> {
     let signed_out = req.uri().query().is_some_and(|q| q.split('&').any(|p| p == "signed-out"));
-    let Some(who) = signed_in(deps, req).await? else {
+    let refresh = req.headers().get(pages::REFRESH_HEADER).is_some_and(|v| v == "board");
+    let who = if refresh { session_of(deps, req).await? } else { signed_in(deps, req).await? };
+    let Some(who) = who else {
         return Ok(pages::sign_in(signed_out));
     };
     let licensee = deps.store.get_licensee(&who.member.licensee_id).await?;
@@ -432,10 +445,7 @@ async fn sign_out(deps: &Deps, req: &Request<Vec<u8>>) -> Result<Response<String
     };
     let form: Option<CsrfForm> = web::parse_form(req.body()).ok();
     if !form.is_some_and(|f| session::equal(&f.csrf, &who.session.csrf)) {
-        return Ok(pages::problem(
-            StatusCode::FORBIDDEN,
-            "That form has expired. Go back, reload the page and try again.",
-        ));
+        return Ok(posted::expired());
     }
     deps.sessions.delete_session(&who.session.key).await?;
     audit(deps, AuditKind::SignedOut, Some(&who.member.licensee_id), Some(&who.member.id), "signed_out").await?;

@@ -10,10 +10,16 @@ use time::OffsetDateTime;
 
 /// The board refreshes itself: it fetches the page and swaps the board in
 /// place (no focus or scroll lost). Without JavaScript, a reload does the same.
-pub const REFRESH: &str = "setInterval(function(){fetch(location.href,{credentials:'same-origin'})\
+/// The fetch says it is a refresh (`REFRESH_HEADER: board`), so the answer
+/// leaves out the header it would not use (and its count's query).
+pub const REFRESH: &str = "setInterval(function(){fetch(location.href,{credentials:'same-origin',\
+headers:{'SIM-Refresh':'board'}})\
 .then(function(r){return r.ok&&!r.redirected?r.text():null}).then(function(t){if(!t)return;\
 var n=new DOMParser().parseFromString(t,'text/html').getElementById('board'),o=document.getElementById('board');\
 if(n&&o)o.replaceWith(n)}).catch(function(){})},5000);";
+
+/// The request header the board's refresh sends.
+pub const REFRESH_HEADER: &str = "sim-refresh";
 
 pub const BOARD_LAYOUT: Layout = Layout { script: Some(REFRESH), ..LAYOUT };
 
@@ -92,7 +98,8 @@ pub fn refused() -> Response<String> {
 
 pub fn board(who: &SignedIn, licensee: &str, rows: &[BoardRow], now: OffsetDateTime) -> Response<String> {
     let main = html! {
-        (header(who, licensee))
+        // The refresh (no count asked) swaps in only `#board`: no header.
+        @if who.offers_awaiting.is_some() { (header(who, licensee)) }
         h1 { "Live board" }
         div id="board" {
             p class="meta" { "Open incidents, newest first. Updated " (when(now)) "." }

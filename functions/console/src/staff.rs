@@ -2,7 +2,7 @@
 //! identity provider verifies; pinned to their account at first sign-in),
 //! remove. Another licensee's staff id is 404; a non-admin gets 403.
 
-use crate::{pages, session, Deps, Failure, SignedIn};
+use crate::{pages, posted, session, Deps, Failure, SignedIn};
 use http::{Request, Response, StatusCode};
 use serde::Deserialize;
 use sim::domain::staff::{ConsoleRole, StaffEmail, StaffId, StaffMember};
@@ -38,13 +38,10 @@ struct AddForm {
 
 pub async fn add(deps: &Deps, who: &SignedIn, req: &Request<Vec<u8>>) -> Result<Response<String>, Failure> {
     let Ok(form) = web::parse_form::<AddForm>(req.body()) else {
-        return Ok(pages::problem(StatusCode::BAD_REQUEST, "The form could not be read. Go back and try again."));
+        return Ok(posted::unreadable());
     };
     if !session::equal(&form.csrf, &who.session.csrf) {
-        return Ok(pages::problem(
-            StatusCode::FORBIDDEN,
-            "That form has expired. Go back, reload the page and try again.",
-        ));
+        return Ok(posted::expired());
     }
     if !who.member.has(ConsoleRole::Admin) {
         return Ok(forbidden());
@@ -113,10 +110,7 @@ pub async fn remove(
     }
     let csrf = web::parse_form::<CsrfOnly>(req.body()).map(|f| f.csrf).unwrap_or_default();
     if !session::equal(&csrf, &who.session.csrf) {
-        return Ok(pages::problem(
-            StatusCode::FORBIDDEN,
-            "That form has expired. Go back, reload the page and try again.",
-        ));
+        return Ok(posted::expired());
     }
     if !who.member.has(ConsoleRole::Admin) {
         return Ok(forbidden());

@@ -175,29 +175,28 @@ pub(crate) async fn as_lead(
 
 /// The page for this link; `note` is a message shown above the summary.
 pub(crate) async fn show(deps: &Deps, token: &str, note: Option<String>) -> Result<HtmlResponse, PageError> {
+    // A bad signature costs no read; a link to no incident (a scanner's
+    // guess, an incident removed) costs one: the incident alone, first.
+    // Everything else the page needs is then read at once.
     let claims = deps.key.verify(token, deps.clock.now())?;
     let store = &*deps.store;
     let id = &claims.incident_id;
-    let (incident, categorisation, acks, checklist, notifications, follow_up) = tokio::try_join!(
-        store.get_incident(id),
+    let incident = store.get_incident(id).await?.ok_or(PageError::NotFound)?;
+    let (may_open, categorisation, acks, checklist, notifications, follow_up, contacts, licensee, partners, owner) = tokio::try_join!(
+        sim::shares::may_open(store, &incident.licensee_id, &incident),
         store.get_categorisation(id),
         store.acknowledgements(id),
         store.checklist(id),
         store.notifications(id),
         store.get_follow_up(id),
-    )?;
-    let (Some(incident), Some(categorisation)) = (incident, categorisation) else {
-        return Err(PageError::NotFound);
-    };
-    if !sim::shares::may_open(store, &incident.licensee_id, &incident).await? {
-        return Err(PageError::NotFound);
-    }
-    let (contacts, licensee, partners, owner) = tokio::try_join!(
         store.contacts(&incident.licensee_id),
         store.get_licensee(&incident.licensee_id),
         sim::shares::partner_sections(store, &incident),
         owner_progress(store, &incident),
     )?;
+    let (true, Some(categorisation)) = (may_open, categorisation) else {
+        return Err(PageError::NotFound);
+    };
     // A partner's linked incident is led under its policy for shared incidents.
     let lead_role =
         licensee.and_then(|l| l.policy_for_incident(&incident, categorisation.category)).map(|p| p.lead_role);

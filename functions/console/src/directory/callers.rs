@@ -5,9 +5,11 @@
 //! stored, as `sim issue-key` does) or revoke its key. A caller shared with
 //! other councils is shown but managed by SIM's operators.
 
-use super::{csrf_ok, error_summary, expired, nav};
+use super::{error_summary, nav};
+use crate::posted::{self, CsrfForm, CsrfOnly};
 use crate::{pages, Deps, Failure, SignedIn};
 use http::{Request, Response, StatusCode};
+use sim::domain::staff::ConsoleRole;
 use sim::domain::{ApiKey, Caller, KeyHash};
 use sim::ids::CallerId;
 use sim::ports::sessions::AuditKind;
@@ -20,6 +22,12 @@ struct IssueForm {
     id: String,
     #[serde(default)]
     name: String,
+}
+
+impl CsrfForm for IssueForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
 }
 
 /// Whether this council alone may manage the caller.
@@ -111,16 +119,12 @@ fn issued(who: &SignedIn, caller: &Caller, key: &ApiKey) -> Response<String> {
     )
 }
 
-fn bad_form() -> Response<String> {
-    pages::problem(StatusCode::BAD_REQUEST, "The form could not be read. Go back and try again.")
-}
-
 /// `POST /console/directory/callers`: a new caller for this council, its key shown once.
 pub async fn add(deps: &Deps, who: &SignedIn, req: &Request<Vec<u8>>) -> Result<Response<String>, Failure> {
-    let Ok(form) = web::parse_form::<IssueForm>(req.body()) else { return Ok(bad_form()) };
-    if !csrf_ok(who, &form.csrf) {
-        return Ok(expired());
-    }
+    let form: IssueForm = match posted::read(who, req, ConsoleRole::Admin) {
+        Ok(form) => form,
+        Err(refused) => return Ok(*refused),
+    };
     let mut errors = Vec::new();
     let id = CallerId::parse(form.id.trim()).map_err(|e| errors.push(("id".into(), format!("Caller id {e}")))).ok();
     let name = form.name.trim();
@@ -153,11 +157,6 @@ pub async fn add(deps: &Deps, who: &SignedIn, req: &Request<Vec<u8>>) -> Result<
     Ok(issued(who, &caller, &key))
 }
 
-#[derive(serde::Deserialize)]
-struct CsrfOnly {
-    csrf: String,
-}
-
 /// `POST .../key` (a new key, shown once) or `POST .../revoke`, for a caller this council alone has.
 pub async fn change_key(
     deps: &Deps,
@@ -166,9 +165,8 @@ pub async fn change_key(
     caller: Caller,
     revoke: bool,
 ) -> Result<Response<String>, Failure> {
-    let csrf = web::parse_form::<CsrfOnly>(req.body()).map(|f| f.csrf).unwrap_or_default();
-    if !csrf_ok(who, &csrf) {
-        return Ok(expired());
+    if let Err(refused) = posted::read::<CsrfOnly>(who, req, ConsoleRole::Admin) {
+        return Ok(*refused);
     }
     if !own(who, &caller) {
         return Ok(pages::problem(

@@ -223,18 +223,18 @@ pub async fn remove(
     req: &Request<Vec<u8>>,
     c: &Contact,
 ) -> Result<Response<String>, Failure> {
-    let form = match super::Posted::read(who, req) {
+    let form = match super::posted(who, req) {
         Ok(form) => form,
-        Err(answer) => return Ok(answer),
+        Err(refused) => return Ok(*refused),
     };
     let one = |name: &str| form.one(name);
-    let Ok(version) = one("version").parse::<u32>() else { return Ok(super::form::bad_form()) };
+    let Ok(version) = one("version").parse::<u32>() else { return Ok(crate::posted::unreadable()) };
     let licensee = &who.member.licensee_id;
     match remove_contact(&*deps.store, licensee, version, &c.id, who.member.id.as_str(), &*deps.clock).await {
         Ok(_) => Ok(web::redirect("/console/directory?removed")),
         Err(EditError::Stale) => Ok(super::form::stale(who, &format!("/console/directory/contacts/{}", c.id))),
         Err(EditError::NoSuchContact) => Ok(pages::not_found()),
-        Err(EditError::NoSuchDeputy) => Ok(super::form::bad_form()),
+        Err(EditError::NoSuchDeputy) => Ok(crate::posted::unreadable()),
         Err(EditError::Store(e)) => Err(e.into()),
     }
 }

@@ -212,10 +212,6 @@ pub(super) fn stale(who: &SignedIn, again: &str) -> Response<String> {
     )
 }
 
-pub(super) fn bad_form() -> Response<String> {
-    pages::problem(StatusCode::BAD_REQUEST, "The form could not be read. Go back and try again.")
-}
-
 // The row is built with `..Default::default()` so columns the form does not
 // show (the file gains them over time) stay empty rather than break the build.
 #[allow(clippy::needless_update)]
@@ -225,13 +221,13 @@ pub async fn save(
     req: &Request<Vec<u8>>,
     existing: Option<&Contact>,
 ) -> Result<Response<String>, Failure> {
-    let form = match super::Posted::read(who, req) {
+    let form = match super::posted(who, req) {
         Ok(form) => form,
-        Err(answer) => return Ok(answer),
+        Err(refused) => return Ok(*refused),
     };
     let one = |name: &str| form.one(name);
     let pairs = &form.0;
-    let Ok(version) = one("version").parse::<u32>() else { return Ok(bad_form()) };
+    let Ok(version) = one("version").parse::<u32>() else { return Ok(crate::posted::unreadable()) };
     let licensee = &who.member.licensee_id;
     let mut values = Values::from_form(pairs);
     if let Some(c) = existing {

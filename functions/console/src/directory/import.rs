@@ -10,10 +10,12 @@
 //! directory changed meanwhile. Errors are listed by row and column, never
 //! with the cell's value.
 
-use super::{contact_link, csrf_ok, error_summary, expired, nav};
+use super::{contact_link, error_summary, nav};
+use crate::posted::{self, CsrfForm};
 use crate::{pages, Deps, Failure, SignedIn};
 use http::{header, HeaderValue, Request, Response, StatusCode};
 use sim::directory::{self, CsvError, ImportError, Limits, Plan};
+use sim::domain::staff::ConsoleRole;
 use sim::web::{self, html};
 
 pub fn form(who: &SignedIn, errors: &[(String, String)], status: StatusCode) -> Response<String> {
@@ -136,8 +138,8 @@ pub async fn check(deps: &Deps, who: &SignedIn, req: &Request<Vec<u8>>) -> Resul
         return Ok(pages::problem(StatusCode::BAD_REQUEST, "The upload could not be read. Go back and try again."));
     };
     let field = |name: &str| parts.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_slice());
-    if !csrf_ok(who, std::str::from_utf8(field("csrf").unwrap_or_default()).unwrap_or_default()) {
-        return Ok(expired());
+    if !posted::csrf_ok(who, std::str::from_utf8(field("csrf").unwrap_or_default()).unwrap_or_default()) {
+        return Ok(posted::expired());
     }
     let file = field("file").unwrap_or_default();
     if file.is_empty() {
@@ -189,14 +191,18 @@ struct ApplyForm {
     confirm_removals: Option<String>,
 }
 
+impl CsrfForm for ApplyForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
 /// `POST /console/directory/import/apply`: the checked file applied as one change.
 pub async fn apply(deps: &Deps, who: &SignedIn, req: &Request<Vec<u8>>) -> Result<Response<String>, Failure> {
-    let Ok(form) = web::parse_form::<ApplyForm>(req.body()) else {
-        return Ok(pages::problem(StatusCode::BAD_REQUEST, "The form could not be read. Go back and try again."));
+    let form: ApplyForm = match posted::read(who, req, ConsoleRole::Admin) {
+        Ok(form) => form,
+        Err(refused) => return Ok(*refused),
     };
-    if !csrf_ok(who, &form.csrf) {
-        return Ok(expired());
-    }
     let licensee = &who.member.licensee_id;
     let plan = match directory::plan_import(&*deps.store, licensee, form.file.as_bytes(), Limits::default()).await {
         Ok(plan) if plan.base_version == form.version => plan,

@@ -18,7 +18,8 @@ mod views;
 
 pub use test_message::TestSenders;
 
-use crate::{pages, session, signed_in, Deps, Failure, SignedIn};
+use crate::posted::{self, Fields};
+use crate::{pages, signed_in, Deps, Failure, SignedIn};
 use http::{Method, Request, Response, StatusCode};
 use sim::domain::staff::ConsoleRole;
 use sim::domain::Contact;
@@ -129,33 +130,10 @@ pub async fn handle(
     }
 }
 
-/// The answer to a form whose CSRF token is not the session's.
-fn expired() -> Response<String> {
-    pages::problem(StatusCode::FORBIDDEN, "That form has expired. Go back, reload the page and try again.")
-}
-
-fn csrf_ok(who: &SignedIn, presented: &str) -> bool {
-    session::equal(presented, &who.session.csrf)
-}
-
-/// A posted directory form's fields, read once its CSRF token checks out;
-/// otherwise the answer to give instead (400 unreadable, 403 expired).
-struct Posted(Vec<(String, String)>);
-
-impl Posted {
-    fn read(who: &SignedIn, req: &Request<Vec<u8>>) -> Result<Self, Response<String>> {
-        let Ok(pairs) = sim::web::parse_form::<Vec<(String, String)>>(req.body()) else { return Err(form::bad_form()) };
-        let posted = Posted(pairs);
-        if !csrf_ok(who, posted.one("csrf")) {
-            return Err(expired());
-        }
-        Ok(posted)
-    }
-
-    /// A field's value, empty when absent.
-    fn one(&self, name: &str) -> &str {
-        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or_default()
-    }
+/// A posted directory form's fields, once its CSRF token checks out
+/// (the role is checked at dispatch, before the form).
+fn posted(who: &SignedIn, req: &Request<Vec<u8>>) -> Result<Fields, posted::Refused> {
+    posted::read(who, req, ConsoleRole::Admin)
 }
 
 /// The directory's own links, under the console's header.

@@ -87,12 +87,12 @@ pub async fn send(
     req: &Request<Vec<u8>>,
     c: &Contact,
 ) -> Result<Response<String>, Failure> {
-    let form = match super::Posted::read(who, req) {
+    let form = match super::posted(who, req) {
         Ok(form) => form,
-        Err(answer) => return Ok(answer),
+        Err(refused) => return Ok(*refused),
     };
     let one = |name: &str| form.one(name);
-    let Some(channel) = Channel::parse(one("channel")) else { return Ok(super::form::bad_form()) };
+    let Some(channel) = Channel::parse(one("channel")) else { return Ok(crate::posted::unreadable()) };
     let path = format!("/console/directory/contacts/{}", c.id);
     let Some(sender) = deps.test_senders.for_channel(channel) else {
         return Ok(web::redirect(&format!("{path}?test={channel}&not-configured")));

@@ -14,7 +14,8 @@
 
 use crate::incidents::{label, own_incident};
 use crate::pages::{self, LAYOUT};
-use crate::{session, Deps, Failure, SignedIn};
+use crate::posted::{self, CsrfForm};
+use crate::{Deps, Failure, SignedIn};
 use http::{Request, Response, StatusCode};
 use serde::Deserialize;
 use sim::domain::choice::Choice;
@@ -48,8 +49,8 @@ pub(crate) fn shared_with_us_link(who: &SignedIn) -> Markup {
     html! {
         a href="/console/shared" {
             "Shared with us"
-            @if who.offers_awaiting > 0 {
-                " (" (who.offers_awaiting) span class="visually-hidden" { " offers awaiting" } ")"
+            @if let Some(n) = who.offers_awaiting.filter(|n| *n > 0) {
+                " (" (n) span class="visually-hidden" { " offers awaiting" } ")"
             }
         }
     }
@@ -110,18 +111,10 @@ struct Move {
     area: Option<String>,
 }
 
-/// The checks every move shares: a stale form or a role that may not act is 403.
-fn refusal(who: &SignedIn, csrf: &str) -> Option<Response<String>> {
-    if !session::equal(csrf, &who.session.csrf) {
-        return Some(pages::problem(
-            StatusCode::FORBIDDEN,
-            "That form has expired. Go back, reload the page and try again.",
-        ));
+impl CsrfForm for Move {
+    fn csrf(&self) -> &str {
+        &self.csrf
     }
-    if !who.member.has(ConsoleRole::Duty) {
-        return Some(pages::problem(StatusCode::FORBIDDEN, "Only duty officers can do that."));
-    }
-    None
 }
 
 async fn act(
@@ -245,19 +238,17 @@ pub async fn owner_move(
     incident_id: &str,
 ) -> Result<Response<String>, Failure> {
     let Some(incident) = own_incident(deps, who, incident_id).await? else { return Ok(pages::not_found()) };
-    let Ok(form) = web::parse_form::<Move>(req.body()) else {
-        return Ok(pages::problem(StatusCode::BAD_REQUEST, "The form could not be read. Go back and try again."));
+    let form: Move = match posted::read(who, req, ConsoleRole::Duty) {
+        Ok(form) => form,
+        Err(refused) => return Ok(*refused),
     };
-    if let Some(refused) = refusal(who, &form.csrf) {
-        return Ok(refused);
-    }
     if form.action == ADD_AREA {
         return add_area(deps, who, &incident, form.area.as_deref().unwrap_or_default()).await;
     }
     let (Some(partner), Some(action)) =
         (form.partner.as_deref().and_then(|p| LicenseeId::parse(p).ok()), ShareAction::parse(&form.action))
     else {
-        return Ok(pages::problem(StatusCode::BAD_REQUEST, "The form could not be read. Go back and try again."));
+        return Ok(posted::unreadable());
     };
     Ok(match act(deps, who, &incident.id, &partner, action).await? {
         Ok(_) => web::redirect(&format!("/console/incidents/{}/shares", incident.id)),
@@ -385,14 +376,12 @@ pub async fn partner_move(
     if deps.store.get_share(&id, &me).await?.is_none_or(|s| s.state == ShareState::Offered) {
         return Ok(pages::not_found());
     }
-    let Ok(form) = web::parse_form::<Move>(req.body()) else {
-        return Ok(pages::problem(StatusCode::BAD_REQUEST, "The form could not be read. Go back and try again."));
+    let form: Move = match posted::read(who, req, ConsoleRole::Duty) {
+        Ok(form) => form,
+        Err(refused) => return Ok(*refused),
     };
-    if let Some(refused) = refusal(who, &form.csrf) {
-        return Ok(refused);
-    }
     let Some(action) = ShareAction::parse(&form.action) else {
-        return Ok(pages::problem(StatusCode::BAD_REQUEST, "The form could not be read. Go back and try again."));
+        return Ok(posted::unreadable());
     };
     Ok(match act(deps, who, &id, &me, action).await? {
         Ok(share) => {

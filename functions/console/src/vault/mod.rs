@@ -123,7 +123,7 @@ fn reader(agreement: &Agreement, who: &SignedIn, req: &Request<Vec<u8>>) -> Read
 }
 
 fn stale() -> Response<String> {
-    crate::pages::problem(StatusCode::FORBIDDEN, "That form has expired. Go back, reload the page and try again.")
+    crate::posted::expired()
 }
 
 async fn list(
@@ -209,10 +209,7 @@ async fn add(
     incident: &Incident,
 ) -> Result<Response<String>, Failure> {
     let Ok(pairs) = web::parse_form::<Vec<(String, String)>>(req.body()) else {
-        return Ok(crate::pages::problem(
-            StatusCode::BAD_REQUEST,
-            "The form could not be read. Go back and try again.",
-        ));
+        return Ok(crate::posted::unreadable());
     };
     let (form, csrf) = AddForm::read(&pairs);
     if !session::equal(&csrf, &who.session.csrf) {
