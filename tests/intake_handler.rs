@@ -293,6 +293,23 @@ async fn a_401_names_the_scheme_and_the_scheme_name_is_case_insensitive() {
 }
 
 #[tokio::test]
+async fn a_cold_container_reads_the_caller_and_the_boroughs_licensee_at_once() {
+    let held = std::sync::Arc::new(sim_tests::held_store::HeldStore::new(std::sync::Arc::new(
+        sim::adapters::memory_store::MemoryStore::new(),
+    )));
+    let queue = std::sync::Arc::new(sim::adapters::memory_queue::MemoryQueue::new("categorise"));
+    let h = Harness::new(held.clone(), queue).seeded().await;
+    // The caller read is held until the borough's licensee is being read:
+    // read one after the other, the report would never be answered.
+    held.hold("get_caller", "licensee_for_area");
+    let answer = tokio::time::timeout(std::time::Duration::from_secs(20), h.call(event("intake-report.json")))
+        .await
+        .expect("the caller and the borough's licensee are read side by side");
+    assert_eq!(answer.status(), 202);
+    assert_eq!(h.drain().await.len(), 1, "stored and handed on");
+}
+
+#[tokio::test]
 async fn a_bad_key_is_401_whatever_its_body_says_though_the_borough_is_read_beside_the_caller() {
     let h = memory_harness().await;
     let elsewhere = |borough: &str, reference: &str| {

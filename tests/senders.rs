@@ -15,11 +15,11 @@ use sim::ids::{ContactId, IncidentId};
 use sim::links::LinkKey;
 use sim::ports::{Outgoing, Queue, Sender};
 use sim::sending::{send, send_batch, send_message, Fallback, Links, Pacer, SendFailure, SendOutcome, SenderDeps};
+use sim_tests::held_store::HeldStore;
 use sim_tests::whatsapp_server::CloudApi;
 use sim_tests::*;
 use std::sync::Arc;
 use time::Duration;
-use tokio::sync::Notify;
 
 struct Rig {
     h: Harness,
@@ -455,8 +455,9 @@ async fn a_cold_sender_reads_the_incident_and_the_contacts_at_once() {
     assert_eq!(message.licensee_id.as_ref(), Some(&incident.licensee_id), "the message names the licensee");
     // The incident read is held until the contacts read has started: read one
     // after the other, the send would never finish.
-    let gated = Arc::new(Gated { inner: h.store.clone(), contacts_started: Notify::new() });
-    let (deps, sent) = memory_sender(&h, gated);
+    let held = Arc::new(HeldStore::new(h.store.clone()));
+    held.hold("incident_and_categorisation", "contacts");
+    let (deps, sent) = memory_sender(&h, held);
     let outcome = tokio::time::timeout(std::time::Duration::from_secs(20), send(&deps, &message))
         .await
         .expect("the incident and the contacts are read side by side");
@@ -492,211 +493,5 @@ async fn a_message_queued_before_it_named_the_licensee_still_sends() {
         let again = send_message(&deps, &body.to_string()).await;
         assert!(matches!(again, Ok(SendOutcome::AlreadyDone)), "{what}: redelivered, {again:?}");
         assert_eq!(sent.sent().len(), 1, "{what}: once");
-    }
-}
-
-use gated::Gated;
-
-mod gated {
-    use async_trait::async_trait;
-    use sim::domain::incident::PoliceReference;
-    use sim::domain::notification::{Acknowledgement, Categorisation, Notification, NotificationKey};
-    use sim::domain::{AreaName, Caller, Contact, Group, Incident, Licensee, TimelineEvent};
-    use sim::ids::{CallerId, ContactId, IncidentId, LicenseeId};
-    use sim::ports::store::{
-        AlertStore, Claim, CreateOutcome, Directory, DirectoryStore, Handed, IncidentRecord, IncidentStore,
-        LapseNotice, ReportKey, RoundWrite,
-    };
-    use sim::ports::StoreError;
-    use std::sync::Arc;
-    use time::OffsetDateTime;
-    use tokio::sync::Notify;
-
-    /// The in-memory store, with its incident read held until a contacts read
-    /// has started.
-    pub struct Gated {
-        pub inner: Arc<dyn sim::ports::Store>,
-        pub contacts_started: Notify,
-    }
-
-    impl Gated {
-        async fn incident_read_may_finish(&self) {
-            self.contacts_started.notified().await;
-        }
-    }
-
-    #[async_trait]
-    impl AlertStore for Gated {
-        async fn get_categorisation(&self, id: &IncidentId) -> Result<Option<Categorisation>, StoreError> {
-            self.inner.get_categorisation(id).await
-        }
-        async fn incident_and_categorisation(
-            &self,
-            id: &IncidentId,
-        ) -> Result<Option<(sim::domain::Incident, Categorisation)>, StoreError> {
-            self.incident_read_may_finish().await;
-            self.inner.incident_and_categorisation(id).await
-        }
-        async fn put_categorisation(
-            &self,
-            categorisation: &Categorisation,
-            previous: Option<(u32, u32)>,
-            events: &[TimelineEvent],
-        ) -> Result<(), StoreError> {
-            self.inner.put_categorisation(categorisation, previous, events).await
-        }
-        async fn put_notifications(&self, notifications: &[Notification]) -> Result<(), StoreError> {
-            self.inner.put_notifications(notifications).await
-        }
-        async fn incident_record(&self, id: &IncidentId) -> Result<Option<IncidentRecord>, StoreError> {
-            self.inner.incident_record(id).await
-        }
-        async fn write_round(&self, round: &RoundWrite<'_>) -> Result<(), StoreError> {
-            self.inner.write_round(round).await
-        }
-        async fn notifications(&self, id: &IncidentId) -> Result<Vec<Notification>, StoreError> {
-            self.inner.notifications(id).await
-        }
-        async fn get_notification(
-            &self,
-            id: &IncidentId,
-            key: &NotificationKey,
-        ) -> Result<Option<Notification>, StoreError> {
-            self.inner.get_notification(id, key).await
-        }
-        async fn claim_notification(
-            &self,
-            id: &IncidentId,
-            key: &NotificationKey,
-            now: OffsetDateTime,
-            lease_until: OffsetDateTime,
-        ) -> Result<Option<Notification>, StoreError> {
-            self.inner.claim_notification(id, key, now, lease_until).await
-        }
-        async fn claim_notifications(
-            &self,
-            keys: &[(IncidentId, NotificationKey)],
-            now: OffsetDateTime,
-            lease_until: OffsetDateTime,
-        ) -> Result<Vec<Claim>, StoreError> {
-            self.inner.claim_notifications(keys, now, lease_until).await
-        }
-        async fn record_handed(
-            &self,
-            handed: &[(IncidentId, NotificationKey, Handed)],
-        ) -> Result<Vec<bool>, StoreError> {
-            self.inner.record_handed(handed).await
-        }
-        async fn finish_notification(
-            &self,
-            notification: &Notification,
-            events: &[TimelineEvent],
-        ) -> Result<(), StoreError> {
-            self.inner.finish_notification(notification, events).await
-        }
-        async fn acknowledge(&self, ack: &Acknowledgement, events: &[TimelineEvent]) -> Result<bool, StoreError> {
-            self.inner.acknowledge(ack, events).await
-        }
-        async fn acknowledgements(&self, id: &IncidentId) -> Result<Vec<Acknowledgement>, StoreError> {
-            self.inner.acknowledgements(id).await
-        }
-    }
-
-    #[async_trait]
-    impl IncidentStore for Gated {
-        async fn create_incident(
-            &self,
-            incident: &Incident,
-            events: &[TimelineEvent],
-        ) -> Result<CreateOutcome, StoreError> {
-            self.inner.create_incident(incident, events).await
-        }
-        async fn get_incident(&self, id: &IncidentId) -> Result<Option<Incident>, StoreError> {
-            self.inner.get_incident(id).await
-        }
-        async fn report_key(
-            &self,
-            caller: &CallerId,
-            reference: &PoliceReference,
-        ) -> Result<Option<ReportKey>, StoreError> {
-            self.inner.report_key(caller, reference).await
-        }
-        async fn update_incident(&self, incident: &Incident, events: &[TimelineEvent]) -> Result<(), StoreError> {
-            self.inner.update_incident(incident, events).await
-        }
-        async fn mark_handed_on(
-            &self,
-            id: &IncidentId,
-            version: u32,
-            event: &TimelineEvent,
-        ) -> Result<bool, StoreError> {
-            self.inner.mark_handed_on(id, version, event).await
-        }
-        async fn pending_handoffs(&self, before: OffsetDateTime, limit: usize) -> Result<Vec<IncidentId>, StoreError> {
-            self.inner.pending_handoffs(before, limit).await
-        }
-        async fn timeline(&self, id: &IncidentId) -> Result<Vec<TimelineEvent>, StoreError> {
-            self.inner.timeline(id).await
-        }
-        async fn append_event(&self, event: &TimelineEvent) -> Result<(), StoreError> {
-            self.inner.append_event(event).await
-        }
-        async fn ward_history(
-            &self,
-            licensee: &LicenseeId,
-            ward: &AreaName,
-            since: OffsetDateTime,
-            until: OffsetDateTime,
-            except: &IncidentId,
-        ) -> Result<Vec<OffsetDateTime>, StoreError> {
-            self.inner.ward_history(licensee, ward, since, until, except).await
-        }
-    }
-
-    #[async_trait]
-    impl DirectoryStore for Gated {
-        async fn put_licensee(&self, licensee: &Licensee) -> Result<(), StoreError> {
-            self.inner.put_licensee(licensee).await
-        }
-        async fn get_licensee(&self, id: &LicenseeId) -> Result<Option<Licensee>, StoreError> {
-            self.inner.get_licensee(id).await
-        }
-        async fn licensee_for_area(&self, area: &AreaName) -> Result<Option<LicenseeId>, StoreError> {
-            self.inner.licensee_for_area(area).await
-        }
-        async fn record_lapse(&self, notice: &LapseNotice) -> Result<(), StoreError> {
-            self.inner.record_lapse(notice).await
-        }
-        async fn lapses(&self, licensee: &LicenseeId) -> Result<Vec<LapseNotice>, StoreError> {
-            self.inner.lapses(licensee).await
-        }
-        async fn put_caller(&self, caller: &Caller) -> Result<(), StoreError> {
-            self.inner.put_caller(caller).await
-        }
-        async fn get_caller(&self, id: &CallerId) -> Result<Option<Caller>, StoreError> {
-            self.inner.get_caller(id).await
-        }
-        async fn callers(&self, licensee: &LicenseeId) -> Result<Vec<Caller>, StoreError> {
-            self.inner.callers(licensee).await
-        }
-        async fn put_contact(&self, contact: &Contact) -> Result<(), StoreError> {
-            self.inner.put_contact(contact).await
-        }
-        async fn contacts(&self, licensee: &LicenseeId) -> Result<Vec<Contact>, StoreError> {
-            self.contacts_started.notify_one();
-            self.inner.contacts(licensee).await
-        }
-        async fn get_contact(&self, licensee: &LicenseeId, id: &ContactId) -> Result<Option<Contact>, StoreError> {
-            self.inner.get_contact(licensee, id).await
-        }
-        async fn put_group(&self, group: &Group) -> Result<(), StoreError> {
-            self.inner.put_group(group).await
-        }
-        async fn groups(&self, licensee: &LicenseeId) -> Result<Vec<Group>, StoreError> {
-            self.inner.groups(licensee).await
-        }
-        async fn directory_snapshot(&self, licensee: &LicenseeId) -> Result<Option<Directory>, StoreError> {
-            self.inner.directory_snapshot(licensee).await
-        }
     }
 }
