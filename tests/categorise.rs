@@ -31,7 +31,11 @@ async fn sent(queues: &ChannelQueues) -> (Sent, Vec<NotificationMessage>) {
     for (name, queue) in [("sms", &queues.sms), ("email", &queues.email), ("whatsapp", &queues.whatsapp)] {
         for body in drain(&**queue).await {
             let keys: BTreeSet<&str> = body.as_object().unwrap().keys().map(String::as_str).collect();
-            assert_eq!(keys, BTreeSet::from(["incident_id", "contact_id", "channel", "step", "render"]), "ids: {body}");
+            assert_eq!(
+                keys,
+                BTreeSet::from(["incident_id", "licensee_id", "contact_id", "channel", "step", "render"]),
+                "ids: {body}"
+            );
             // What rendering needs from the notification, so senders read nothing per message.
             let render: BTreeSet<&str> = body["render"].as_object().unwrap().keys().map(String::as_str).collect();
             // A briefing (steps from 1000) also carries its checklist wording and counts.

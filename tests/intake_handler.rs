@@ -306,6 +306,63 @@ async fn a_401_names_the_scheme_and_the_scheme_name_is_case_insensitive() {
 }
 
 #[tokio::test]
+async fn a_cold_container_reads_the_caller_and_the_boroughs_licensee_at_once() {
+    let held = std::sync::Arc::new(sim_tests::held_store::HeldStore::new(std::sync::Arc::new(
+        sim::adapters::memory_store::MemoryStore::new(),
+    )));
+    let queue = std::sync::Arc::new(sim::adapters::memory_queue::MemoryQueue::new("categorise"));
+    let h = Harness::new(held.clone(), queue).seeded().await;
+    // The caller read is held until the borough's licensee is being read:
+    // read one after the other, the report would never be answered.
+    held.hold("get_caller", "licensee_for_area");
+    let answer = tokio::time::timeout(std::time::Duration::from_secs(20), h.call(event("intake-report.json")))
+        .await
+        .expect("the caller and the borough's licensee are read side by side");
+    assert_eq!(answer.status(), 202);
+    assert_eq!(h.drain().await.len(), 1, "stored and handed on");
+}
+
+#[tokio::test]
+async fn a_bad_key_is_401_whatever_its_body_says_though_the_borough_is_read_beside_the_caller() {
+    let h = memory_harness().await;
+    let elsewhere = |borough: &str, reference: &str| {
+        with(|r| {
+            r["location"]["borough"] = json!(borough);
+            r["police_reference"] = json!(reference);
+        })
+    };
+    // A key of a known caller with the wrong secret, and a well-formed key of no caller.
+    let wrong_secret = sim::domain::ApiKey::generate(&sim::ids::CallerId::parse("met-cad").unwrap());
+    let no_caller = sim::domain::ApiKey::generate(&sim::ids::CallerId::parse("nobody").unwrap());
+    let mut invalid = event_body("intake-report.json");
+    invalid["incident_type"] = json!("not a type");
+    let bodies = [
+        ("a report", event_body("intake-report.json").to_string()),
+        ("an uncovered borough", elsewhere("Atlantis", "CAD 2001/21NOV26")),
+        ("a borough out of scope", elsewhere("Maidstone", "CAD 2002/21NOV26")),
+        ("invalid fields", invalid.to_string()),
+        ("malformed JSON", "{\"police_reference\": ".to_owned()),
+    ];
+    for key in [&wrong_secret, &no_caller] {
+        for (what, body) in &bodies {
+            let response = h.call(post(key, body.clone())).await;
+            assert_eq!(response.status(), 401, "{what}");
+            assert_eq!(json(&response)["type"], "urn:sim:problem:unauthorised", "{what}: nothing about the body");
+        }
+    }
+    nothing_stored(&h, "CAD 1234/21NOV26").await;
+    // With the caller's own key the same bodies get their own answers.
+    let answers: Vec<u16> = {
+        let mut answers = Vec::new();
+        for (_, body) in &bodies {
+            answers.push(h.call(post(&met_key(), body.clone())).await.status().as_u16());
+        }
+        answers
+    };
+    assert_eq!(answers, [202, 403, 403, 422, 400]);
+}
+
+#[tokio::test]
 async fn a_placeholder_or_old_date_is_a_clear_422_and_nothing_is_stored() {
     let h = memory_harness().await;
     let fixture = h.call(event("intake-report-placeholder-date.json")).await;

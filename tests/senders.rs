@@ -5,6 +5,7 @@
 
 use categorise::ChannelQueues;
 use serde_json::json;
+use sim::adapters::recording_sender::RecordingSender;
 use sim::adapters::ses::SesEmail;
 use sim::adapters::sns::SnsSms;
 use sim::adapters::whatsapp::CloudApiWhatsApp;
@@ -12,8 +13,9 @@ use sim::domain::notification::{NotificationKey, NotificationMessage, Notificati
 use sim::domain::policy::{AlertPolicy, Channel};
 use sim::ids::{ContactId, IncidentId};
 use sim::links::LinkKey;
-use sim::ports::{Queue, Sender};
-use sim::sending::{send_batch, send_message, Fallback, Links, Pacer, SendFailure, SendOutcome, SenderDeps};
+use sim::ports::{Outgoing, Queue, Sender};
+use sim::sending::{send, send_batch, send_message, Fallback, Links, Pacer, SendFailure, SendOutcome, SenderDeps};
+use sim_tests::held_store::HeldStore;
 use sim_tests::whatsapp_server::CloudApi;
 use sim_tests::*;
 use std::sync::Arc;
@@ -400,4 +402,96 @@ async fn the_sender_lambdas_handle_their_sample_events_once() {
     assert_eq!(numbers(&rig.sms_sent().await), ["+447700900002"]);
     assert_eq!(rig.emails_sent().await.len(), 1);
     assert_eq!(rig.api.received().len(), 1);
+}
+
+/// A report categorised on in-memory adapters: the harness and the first
+/// SMS message it queued (a required person's), as a sender receives it.
+async fn memory_fan_out() -> (Harness, NotificationMessage) {
+    let h = memory_harness().await;
+    let queues = memory_channel_queues();
+    let answer = h
+        .call(request("POST", "/v1/incidents", Some(&met_key()), Some(event_body("intake-report.json").to_string())))
+        .await;
+    assert_eq!(answer.status(), 202);
+    categorise_handed_on(&h, &categoriser(&h, queues.clone())).await;
+    let first = drain(&*queues.sms).await.into_iter().next().expect("an SMS queued");
+    (h, serde_json::from_value(first).expect("a notification message"))
+}
+
+/// A cold sender for SMS on `store`, recording what it hands over.
+fn memory_sender(h: &Harness, store: Arc<dyn sim::ports::SendingStore>) -> (SenderDeps, Arc<RecordingSender>) {
+    let sent = Arc::new(RecordingSender::default());
+    let links = Links { key: LinkKey::generate(), base_url: "https://sim.example".into(), lifetime: Duration::days(7) };
+    let deps = SenderDeps {
+        clock: h.clock.clone(),
+        ids: h.ids.clone(),
+        pacer: Pacer::per_second(0.0),
+        ..SenderDeps::new(Channel::Sms, store, sent.clone(), links)
+    };
+    (deps, sent)
+}
+
+/// The mobile number the message's contact has in the directory.
+async fn mobile_of(h: &Harness, message: &NotificationMessage) -> String {
+    let incident = h.store.get_incident(&message.incident_id).await.unwrap().unwrap();
+    let contact = h.store.get_contact(&incident.licensee_id, &message.contact_id).await.unwrap().unwrap();
+    contact.mobile.expect("a mobile").to_string()
+}
+
+fn sms_numbers(sent: &RecordingSender) -> Vec<String> {
+    sent.sent()
+        .into_iter()
+        .map(|o| match o {
+            Outgoing::Sms { to, .. } => to.to_string(),
+            _ => panic!("only SMS on the SMS sender"),
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_cold_sender_reads_the_incident_and_the_contacts_at_once() {
+    let (h, message) = memory_fan_out().await;
+    let incident = h.store.get_incident(&message.incident_id).await.unwrap().unwrap();
+    assert_eq!(message.licensee_id.as_ref(), Some(&incident.licensee_id), "the message names the licensee");
+    // The incident read is held until the contacts read has started: read one
+    // after the other, the send would never finish.
+    let held = Arc::new(HeldStore::new(h.store.clone()));
+    held.hold("incident_and_categorisation", "contacts");
+    let (deps, sent) = memory_sender(&h, held);
+    let outcome = tokio::time::timeout(std::time::Duration::from_secs(20), send(&deps, &message))
+        .await
+        .expect("the incident and the contacts are read side by side");
+    assert!(matches!(outcome, Ok(SendOutcome::Sent { .. })), "{outcome:?}");
+    assert_eq!(sms_numbers(&sent), [mobile_of(&h, &message).await]);
+}
+
+#[tokio::test]
+async fn a_message_queued_before_it_named_the_licensee_still_sends() {
+    // As queued before the licensee was named (render inputs only), before
+    // render inputs too (ids only), and naming another licensee: each renders
+    // from the incident's own directory and is sent once.
+    let forms: [(&str, fn(&mut serde_json::Map<String, serde_json::Value>)); 3] = [
+        ("render inputs only", |m| {
+            m.remove("licensee_id");
+        }),
+        ("ids only", |m| {
+            m.remove("licensee_id");
+            m.remove("render");
+        }),
+        ("another licensee", |m| {
+            m.insert("licensee_id".into(), json!(sim::demo::kent().to_string()));
+        }),
+    ];
+    for (what, edit) in forms {
+        let (h, queued) = memory_fan_out().await;
+        let mut body = serde_json::to_value(&queued).unwrap();
+        edit(body.as_object_mut().unwrap());
+        let (deps, sent) = memory_sender(&h, h.store.clone());
+        let outcome = send_message(&deps, &body.to_string()).await;
+        assert!(matches!(outcome, Ok(SendOutcome::Sent { .. })), "{what}: {outcome:?}");
+        assert_eq!(sms_numbers(&sent), [mobile_of(&h, &queued).await], "{what}");
+        let again = send_message(&deps, &body.to_string()).await;
+        assert!(matches!(again, Ok(SendOutcome::AlreadyDone)), "{what}: redelivered, {again:?}");
+        assert_eq!(sent.sent().len(), 1, "{what}: once");
+    }
 }

@@ -506,7 +506,7 @@ impl Shape {
         ]);
         let body = |c: Channel| {
             let n = notifications.iter().find(|n| n.channel == c).expect("one per channel");
-            serde_json::to_string(&n.message()).expect("serialises")
+            serde_json::to_string(&n.message(&incident.licensee_id)).expect("serialises")
         };
         Shape {
             per_channel: [

@@ -5,7 +5,7 @@
 use crate::clock::Clock;
 use crate::domain::notification::{Notification, NotificationKey, NotificationStatus};
 use crate::domain::policy::Channel;
-use crate::ids::IdGenerator;
+use crate::ids::{IdGenerator, LicenseeId};
 use crate::ports::{AlertStore, ChannelQueues, OutgoingMessage, Queue, QueueError, QueueRoute, Store, StoreError};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -77,6 +77,7 @@ impl From<FanOutError> for MessageError {
 pub async fn write_and_queue(
     store: &dyn AlertStore,
     queues: &dyn QueueRoute,
+    licensee: &LicenseeId,
     wanted: &[Notification],
     existing: &HashMap<NotificationKey, Notification>,
 ) -> Result<(Vec<Channel>, usize), FanOutError> {
@@ -87,23 +88,26 @@ pub async fn write_and_queue(
         .filter(|n| existing.get(&n.key()).is_none_or(|e| e.status == NotificationStatus::Pending))
         .cloned()
         .collect();
-    queue_notifications(queues, &pending).await
+    queue_notifications(queues, licensee, &pending).await
 }
 
-/// Queues an ids-only message for each notification, one batch per channel,
+/// Queues an ids-only message for each notification (`licensee`: the
+/// incident's, named in each so the sender reads incident and contact at
+/// once), one batch per channel,
 /// the channels concurrently; on each channel the messages of people who
 /// must acknowledge go first (a queue's batches are sent in order), so the
 /// required roles hear first in a large fan-out. Returns the channels used
 /// and how many messages were queued.
 pub async fn queue_notifications(
     queues: &dyn QueueRoute,
+    licensee: &LicenseeId,
     notifications: &[Notification],
 ) -> Result<(Vec<Channel>, usize), FanOutError> {
     let mut by_channel: HashMap<Channel, Vec<OutgoingMessage>> = HashMap::new();
     let required_first =
         notifications.iter().filter(|n| n.required).chain(notifications.iter().filter(|n| !n.required));
     for n in required_first {
-        let body = serde_json::to_string(&n.message()).expect("messages serialise");
+        let body = serde_json::to_string(&n.message(licensee)).expect("messages serialise");
         by_channel.entry(n.channel).or_default().push(OutgoingMessage::now(body));
     }
     let sends = by_channel.iter().map(|(channel, messages)| async move {

@@ -169,7 +169,7 @@ async fn deliver(
         })
         .collect();
     let existing: HashMap<NotificationKey, Notification> = notifications.into_iter().map(|n| (n.key(), n)).collect();
-    let (_, messages) = write_and_queue(store, &deps.queues, &wanted, &existing).await?;
+    let (_, messages) = write_and_queue(store, &deps.queues, &incident.licensee_id, &wanted, &existing).await?;
 
     let now = deps.clock.now();
     let sent = Event::BriefingSent {

@@ -438,7 +438,9 @@ async fn queue_and_finish(
     categorisation: &Categorisation,
 ) -> Result<Outcome, CategoriseError> {
     let now = deps.clock.now();
-    let queued = async { queue_notifications(&deps.queues, &plan.to_queue).await.map_err(CategoriseError::from) };
+    let queued = async {
+        queue_notifications(&deps.queues, &incident.licensee_id, &plan.to_queue).await.map_err(CategoriseError::from)
+    };
     let checks = async {
         let Some(policy) = &plan.policy else { return Ok::<_, CategoriseError>(()) };
         // Chase silent roles from the policy's first escalation step (a widened

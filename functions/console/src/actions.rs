@@ -219,12 +219,18 @@ pub async fn resend(
             now,
         )
     };
-    sim::fanout::write_and_queue(&*deps.store, &deps.queues, std::slice::from_ref(&again), &HashMap::new())
-        .await
-        .map_err(|e| match e {
-            sim::fanout::FanOutError::Store(e) => Failure::Store(e),
-            sim::fanout::FanOutError::Queue(e) => Failure::Queue(e),
-        })?;
+    sim::fanout::write_and_queue(
+        &*deps.store,
+        &deps.queues,
+        &incident.licensee_id,
+        std::slice::from_ref(&again),
+        &HashMap::new(),
+    )
+    .await
+    .map_err(|e| match e {
+        sim::fanout::FanOutError::Store(e) => Failure::Store(e),
+        sim::fanout::FanOutError::Queue(e) => Failure::Queue(e),
+    })?;
     let event = Event::Resent {
         contact_id: contact_id.clone(),
         channel,

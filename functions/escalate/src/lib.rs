@@ -160,7 +160,7 @@ pub async fn escalate(deps: &Deps, check: &EscalationCheck) -> Result<Outcome, E
     let mut seen = HashSet::new();
     wanted.retain(|n| seen.insert(n.key()));
     let existing: HashMap<NotificationKey, Notification> = notifications.iter().map(|n| (n.key(), n.clone())).collect();
-    let (_, messages) = write_and_queue(store, &deps.queues, &wanted, &existing).await?;
+    let (_, messages) = write_and_queue(store, &deps.queues, &incident.licensee_id, &wanted, &existing).await?;
 
     let next = policy.escalation.get(step_no as usize).map(|s| EscalationCheck {
         incident_id: incident.id.clone(),

@@ -4,20 +4,32 @@
 use crate::{Deps, IntakeError};
 use lambda_http::Request;
 use sim::domain::{ApiKey, Caller};
+use sim::ids::CallerId;
 
 pub async fn authenticate(deps: &Deps, req: &Request) -> Result<Caller, IntakeError> {
+    let (caller_id, key) = credentials(req)?;
+    caller_with(deps, &caller_id, &key).await
+}
+
+/// The caller id and key a request presents, read without any I/O: a
+/// request presenting none is refused before anything is read.
+pub fn credentials(req: &Request) -> Result<(CallerId, ApiKey), IntakeError> {
     let presented = req
         .headers()
         .get(lambda_http::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(bearer_credentials)
         .ok_or(IntakeError::Unauthorised)?;
-    let (caller_id, key) = ApiKey::parse(presented.trim()).ok_or(IntakeError::Unauthorised)?;
+    ApiKey::parse(presented.trim()).ok_or(IntakeError::Unauthorised)
+}
+
+/// The caller whose key was presented, checked in constant time.
+pub async fn caller_with(deps: &Deps, caller_id: &CallerId, key: &ApiKey) -> Result<Caller, IntakeError> {
     let reads = &deps.settings.reads;
     for fresh in [false, true] {
         let caller =
-            reads.caller(&*deps.store, &*deps.clock, &caller_id, fresh).await?.ok_or(IntakeError::Unauthorised)?;
-        if caller.accepts(&key) {
+            reads.caller(&*deps.store, &*deps.clock, caller_id, fresh).await?.ok_or(IntakeError::Unauthorised)?;
+        if caller.accepts(key) {
             return Ok(caller);
         }
         // Not the kept caller's key: read again before refusing, so a rotated key works at once.

@@ -86,10 +86,7 @@ async fn route(deps: &Deps, req: &Request) -> Result<Response<Body>, IntakeError
     let segments: Vec<&str> = path.split('/').skip(1).collect();
     let method = req.method();
     match segments.as_slice() {
-        ["v1", "incidents"] if method == Method::POST => {
-            let caller = auth::authenticate(deps, req).await?;
-            report::report(deps, &caller, body_json(req)?).await
-        }
+        ["v1", "incidents"] if method == Method::POST => report::post(deps, req).await,
         ["v1", "incidents", id, "updates"] if method == Method::POST => {
             let caller = auth::authenticate(deps, req).await?;
             amend::amend(deps, &caller, id, body_json(req)?).await

@@ -4,7 +4,7 @@
 use super::category::Category;
 use super::policy::{Channel, Recipient};
 use crate::choice;
-use crate::ids::{ContactId, GroupId, IncidentId};
+use crate::ids::{ContactId, GroupId, IncidentId, LicenseeId};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -132,9 +132,12 @@ impl Notification {
         }
     }
 
-    pub fn message(&self) -> NotificationMessage {
+    /// Its sender queue message; `licensee` is the incident's licensee, so
+    /// the sender reads the incident and the contact at once.
+    pub fn message(&self, licensee: &LicenseeId) -> NotificationMessage {
         NotificationMessage {
             incident_id: self.incident_id.clone(),
+            licensee_id: Some(licensee.clone()),
             contact_id: self.contact_id.clone(),
             channel: self.channel,
             step: self.step,
@@ -218,6 +221,12 @@ impl NotificationMessage {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NotificationMessage {
     pub incident_id: IncidentId,
+    /// The incident's licensee, whose directory holds the contact: with it a
+    /// sender reads the incident and the contact side by side. Absent from
+    /// messages queued before it was added: the sender then reads the
+    /// incident first and takes the licensee from it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub licensee_id: Option<LicenseeId>,
     pub contact_id: ContactId,
     pub channel: Channel,
     pub step: Step,

@@ -98,6 +98,6 @@ pub async fn queue_next_channel(
         )
     };
     // The same write-and-queue step as every other fan-out.
-    write_and_queue(store, fallback, std::slice::from_ref(&next), &existing).await?;
+    write_and_queue(store, fallback, &contact.licensee_id, std::slice::from_ref(&next), &existing).await?;
     Ok(Some(Event::FellBack { contact_id: contact.id.clone(), from: failed.channel, to: channel }))
 }

@@ -6,8 +6,9 @@
 //!    claims of an SQS batch go in one request, each failing on its own.
 //! 2. Render it for its channel with a freshly signed personal link (from
 //!    the render inputs the message carries and the read cache: nothing is
-//!    read per message), wait for the channel's pace, and hand it to the
-//!    provider.
+//!    read per message; a cold sender reads the incident and the licensee's
+//!    contacts at once, the message naming the licensee), wait for the
+//!    channel's pace, and hand it to the provider.
 //! 3. Accepted: record SENT with the provider's id (the batch's records in
 //!    one request). Throttled or transient:
 //!    release the claim (back to PENDING) and fail the SQS record, so the
@@ -244,15 +245,27 @@ async fn render_and_send(
             RenderInputs { round: n.round, kind: n.alert_kind(), briefing: n.briefing }
         }
     };
-    let Some(read) = deps.reads.incident(store, &message.incident_id, inputs.round).await? else {
+    // The message names the licensee whose directory holds the contact, so
+    // both are read at once when not kept (one round trip for a cold sender).
+    let incident_read = deps.reads.incident(store, &message.incident_id, inputs.round);
+    let (read, named) = match &message.licensee_id {
+        Some(licensee) => {
+            let (read, contact) = tokio::join!(incident_read, deps.reads.contact(store, licensee, &message.contact_id));
+            (read, Some((licensee, contact)))
+        }
+        None => (incident_read.await, None),
+    };
+    let Some(read) = read? else {
         return Err(SendFailure::Poison(format!("incident {} is missing or not categorised", message.incident_id)));
     };
     let (incident, categorisation) = &*read;
-    let contact = deps
-        .reads
-        .contact(store, &incident.licensee_id, &message.contact_id)
-        .await?
-        .ok_or_else(|| SendFailure::Poison(format!("no contact {}", message.contact_id)))?;
+    let contact = match named {
+        Some((licensee, contact)) if *licensee == incident.licensee_id => contact?,
+        // Queued before messages named the licensee (or naming another: the
+        // incident's is the one whose directory counts): read after the incident.
+        _ => deps.reads.contact(store, &incident.licensee_id, &message.contact_id).await?,
+    }
+    .ok_or_else(|| SendFailure::Poison(format!("no contact {}", message.contact_id)))?;
 
     let token = deps.links.key.sign(&LinkClaims {
         incident_id: incident.id.clone(),
