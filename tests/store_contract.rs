@@ -261,6 +261,7 @@ async fn categorisation_and_fan_out_records(store: &dyn Store) {
 /// one query, the incident with its categorisation, notifications and
 /// checklist in another, and a round written all at once or not at all.
 async fn directory_snapshot_and_round_writes(store: &dyn Store) {
+    use sim::domain::category::Category;
     use sim::domain::checklist::ChecklistTemplate;
     use sim::domain::notification::Categorisation;
     use sim::domain::policy::Channel;

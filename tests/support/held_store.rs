@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use sim::domain::checklist::ChecklistItem;
 use sim::domain::delivery::Delivery;
 use sim::domain::follow_up::FollowUp;
-use sim::domain::incident::PoliceReference;
+use sim::domain::incident::{PendingHandoff, PoliceReference};
 use sim::domain::notification::{Acknowledgement, Categorisation, Notification, NotificationKey};
 use sim::domain::share::Share;
 use sim::domain::subject::BlindIndex;
@@ -326,9 +326,20 @@ impl IncidentStore for HeldStore {
         self.inner.update_incident(incident, events).await
     }
 
-    async fn mark_handed_on(&self, id: &IncidentId, version: u32, event: &TimelineEvent) -> Result<bool, StoreError> {
-        self.enter("mark_handed_on").await;
-        self.inner.mark_handed_on(id, version, event).await
+    async fn clear_handoff(&self, id: &IncidentId, version: u32) -> Result<bool, StoreError> {
+        self.enter("clear_handoff").await;
+        self.inner.clear_handoff(id, version).await
+    }
+
+    async fn visit_handoff(
+        &self,
+        id: &IncidentId,
+        version: u32,
+        attempts: u32,
+        next: &PendingHandoff,
+    ) -> Result<bool, StoreError> {
+        self.enter("visit_handoff").await;
+        self.inner.visit_handoff(id, version, attempts, next).await
     }
 
     async fn pending_handoffs(&self, before: OffsetDateTime, limit: usize) -> Result<Vec<IncidentId>, StoreError> {
