@@ -1,10 +1,13 @@
 //! Intake handler behaviour on in-memory adapters, driven by the `events/`
 //! fixtures: what a police integrator sees, and what SIM stores (or not).
+//! A cold container's reads side by side are shown on moto, holding one
+//! request at the HTTP client until the other is sent.
 
 use serde_json::{json, Value};
 use sim::domain::incident::PoliceReference;
 use sim::domain::{LicenceStatus, Licensee, Tier};
 use sim::ids::IncidentId;
+use sim_tests::recorder::{matching, Recorder};
 use sim_tests::*;
 use time::Duration;
 
@@ -305,26 +308,47 @@ async fn a_401_names_the_scheme_and_the_scheme_name_is_case_insensitive() {
     }
 }
 
+/// intake on DynamoDB in moto, every request its store sends recorded (and
+/// held when a test says).
+async fn recorded_moto_harness() -> (Harness, Recorder) {
+    let (config, recorder) = sim_tests::recorder::recorded_moto().await;
+    let store = sim::adapters::dynamodb::DynamoStore::from_config(&config, unique("sim-intake"));
+    store.create_table_if_missing().await.expect("table created in moto");
+    let queue = std::sync::Arc::new(sim::adapters::memory_queue::MemoryQueue::new("categorise"));
+    (Harness::new(std::sync::Arc::new(store), queue).seeded().await, recorder)
+}
+
+/// The caller's read (a GetItem of `CALLER#…`) is not sent until the
+/// borough's licensee is being read (a GetItem of `AREA#…`): read one after
+/// the other, the request would never be answered.
+fn hold_the_caller_until_the_borough(recorder: &Recorder) {
+    recorder.hold(matching("GetItem", "CALLER#"), matching("GetItem", "AREA#"));
+}
+
+/// `answer`, or a failure saying the held read waited for one never sent.
+async fn at_once<F: std::future::Future>(what: &str, answer: F) -> F::Output {
+    tokio::time::timeout(std::time::Duration::from_secs(20), answer).await.unwrap_or_else(|_| {
+        panic!("{what}: no answer after 20 s, the held caller read still waiting: the caller and the borough were not read side by side")
+    })
+}
+
 #[tokio::test]
 async fn a_cold_container_reads_the_caller_and_the_boroughs_licensee_at_once() {
-    let held = std::sync::Arc::new(sim_tests::held_store::HeldStore::new(std::sync::Arc::new(
-        sim::adapters::memory_store::MemoryStore::new(),
-    )));
-    let queue = std::sync::Arc::new(sim::adapters::memory_queue::MemoryQueue::new("categorise"));
-    let h = Harness::new(held.clone(), queue).seeded().await;
-    // The caller read is held until the borough's licensee is being read:
-    // read one after the other, the report would never be answered.
-    held.hold("get_caller", "licensee_for_area");
-    let answer = tokio::time::timeout(std::time::Duration::from_secs(20), h.call(event("intake-report.json")))
-        .await
-        .expect("the caller and the borough's licensee are read side by side");
+    needs_moto!();
+    let (h, recorder) = recorded_moto_harness().await;
+    hold_the_caller_until_the_borough(&recorder);
+    let answer = at_once("a report", h.call(event("intake-report.json"))).await;
     assert_eq!(answer.status(), 202);
+    let id = IncidentId::parse(json(&answer)["id"].as_str().unwrap()).unwrap();
+    let stored = h.store.get_incident(&id).await.unwrap().expect("stored");
+    assert_eq!(stored.licensee_id, sim::demo::lambeth(), "the borough's licensee");
     assert_eq!(h.drain().await.len(), 1, "stored and handed on");
 }
 
 #[tokio::test]
 async fn a_bad_key_is_401_whatever_its_body_says_though_the_borough_is_read_beside_the_caller() {
-    let h = memory_harness().await;
+    needs_moto!();
+    let (h, recorder) = recorded_moto_harness().await;
     let elsewhere = |borough: &str, reference: &str| {
         with(|r| {
             r["location"]["borough"] = json!(borough);
@@ -336,25 +360,38 @@ async fn a_bad_key_is_401_whatever_its_body_says_though_the_borough_is_read_besi
     let no_caller = sim::domain::ApiKey::generate(&sim::ids::CallerId::parse("nobody").unwrap());
     let mut invalid = event_body("intake-report.json");
     invalid["incident_type"] = json!("not a type");
+    // (what, body, whether it parses: only then is its borough read)
     let bodies = [
-        ("a report", event_body("intake-report.json").to_string()),
-        ("an uncovered borough", elsewhere("Atlantis", "CAD 2001/21NOV26")),
-        ("a borough out of scope", elsewhere("Maidstone", "CAD 2002/21NOV26")),
-        ("invalid fields", invalid.to_string()),
-        ("malformed JSON", "{\"police_reference\": ".to_owned()),
+        ("a report", event_body("intake-report.json").to_string(), true),
+        ("an uncovered borough", elsewhere("Atlantis", "CAD 2001/21NOV26"), true),
+        ("a borough out of scope", elsewhere("Maidstone", "CAD 2002/21NOV26"), true),
+        ("invalid fields", invalid.to_string(), false),
+        ("malformed JSON", "{\"police_reference\": ".to_owned(), false),
     ];
     for key in [&wrong_secret, &no_caller] {
-        for (what, body) in &bodies {
-            let response = h.call(post(key, body.clone())).await;
+        for (what, body, parses) in &bodies {
+            // A cold container each time: nothing kept from the call before.
+            h.clock.advance(intake::reads::READ_TTL);
+            recorder.clear();
+            if *parses {
+                hold_the_caller_until_the_borough(&recorder);
+            } else {
+                recorder.stop_holding();
+            }
+            let response = at_once(what, h.call(post(key, body.clone()))).await;
             assert_eq!(response.status(), 401, "{what}");
             assert_eq!(json(&response)["type"], "urn:sim:problem:unauthorised", "{what}: nothing about the body");
+            if !parses {
+                assert_eq!(recorder.mentioning("AREA#"), 0, "{what}: no borough to read");
+            }
         }
     }
+    recorder.stop_holding();
     nothing_stored(&h, "CAD 1234/21NOV26").await;
     // With the caller's own key the same bodies get their own answers.
     let answers: Vec<u16> = {
         let mut answers = Vec::new();
-        for (_, body) in &bodies {
+        for (_, body, _) in &bodies {
             answers.push(h.call(post(&met_key(), body.clone())).await.status().as_u16());
         }
         answers

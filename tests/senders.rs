@@ -15,7 +15,7 @@ use sim::ids::{ContactId, IncidentId};
 use sim::links::LinkKey;
 use sim::ports::{Outgoing, Queue, Sender};
 use sim::sending::{send, send_batch, send_message, Fallback, Links, Pacer, SendFailure, SendOutcome, SenderDeps};
-use sim_tests::held_store::HeldStore;
+use sim_tests::recorder::matching;
 use sim_tests::whatsapp_server::CloudApi;
 use sim_tests::*;
 use std::sync::Arc;
@@ -407,7 +407,11 @@ async fn the_sender_lambdas_handle_their_sample_events_once() {
 /// A report categorised on in-memory adapters: the harness and the first
 /// SMS message it queued (a required person's), as a sender receives it.
 async fn memory_fan_out() -> (Harness, NotificationMessage) {
-    let h = memory_harness().await;
+    fan_out(memory_harness().await).await
+}
+
+/// The same on any seeded harness.
+async fn fan_out(h: Harness) -> (Harness, NotificationMessage) {
     let queues = memory_channel_queues();
     let answer = h
         .call(request("POST", "/v1/incidents", Some(&met_key()), Some(event_body("intake-report.json").to_string())))
@@ -450,18 +454,26 @@ fn sms_numbers(sent: &RecordingSender) -> Vec<String> {
 
 #[tokio::test]
 async fn a_cold_sender_reads_the_incident_and_the_contacts_at_once() {
-    let (h, message) = memory_fan_out().await;
+    needs_moto!();
+    let (config, recorder) = sim_tests::recorder::recorded_moto().await;
+    let store = sim::adapters::dynamodb::DynamoStore::from_config(&config, unique("sim-senders"));
+    store.create_table_if_missing().await.expect("table created in moto");
+    let h = Harness::new(Arc::new(store), Arc::new(sim::adapters::memory_queue::MemoryQueue::new("categorise")))
+        .seeded()
+        .await;
+    let (h, message) = fan_out(h).await;
     let incident = h.store.get_incident(&message.incident_id).await.unwrap().unwrap();
     assert_eq!(message.licensee_id.as_ref(), Some(&incident.licensee_id), "the message names the licensee");
-    // The incident read is held until the contacts read has started: read one
-    // after the other, the send would never finish.
-    let held = Arc::new(HeldStore::new(h.store.clone()));
-    held.hold("incident_and_categorisation", "contacts");
-    let (deps, sent) = memory_sender(&h, held);
+    // The incident's read (a BatchGetItem of the incident and its
+    // categorisation) is not sent until the contacts' read (a Query of
+    // `CONTACT#…`) is: read one after the other, the send would never finish.
+    recorder.hold(matching("BatchGetItem", "CATEGORISATION"), matching("Query", "CONTACT#"));
+    let (deps, sent) = memory_sender(&h, h.store.clone());
     let outcome = tokio::time::timeout(std::time::Duration::from_secs(20), send(&deps, &message))
         .await
-        .expect("the incident and the contacts are read side by side");
+        .expect("no answer after 20 s, the held incident read still waiting: the incident and the contacts were not read side by side");
     assert!(matches!(outcome, Ok(SendOutcome::Sent { .. })), "{outcome:?}");
+    recorder.stop_holding();
     assert_eq!(sms_numbers(&sent), [mobile_of(&h, &message).await]);
 }
 

@@ -265,7 +265,6 @@ pub async fn moto_unreachable_queue() -> SqsQueue {
 pub mod browser;
 pub mod console_deps;
 pub mod eum_server;
-pub mod held_store;
 pub mod logs;
 pub mod recorder;
 pub mod whatsapp_server;

@@ -1,6 +1,11 @@
 //! moto reached through an HTTP client that records every request the SDK
 //! sends (retries included): its operation (`X-Amz-Target`) and its body, so
 //! a test can say how many reads an answer cost and which ones.
+//!
+//! It can also hold one request until another has been sent: a test then
+//! shows two reads are in flight at once without timing anything. Read one
+//! after the other, the held request would wait for ever (the test wraps the
+//! call in a timeout that fails it).
 
 use aws_smithy_runtime_api::client::http::{
     HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpClient, SharedHttpConnector,
@@ -8,6 +13,7 @@ use aws_smithy_runtime_api::client::http::{
 use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use std::sync::{Arc, Mutex};
+use tokio::sync::Notify;
 
 /// One request as sent.
 #[derive(Debug, Clone)]
@@ -17,28 +23,105 @@ pub struct Recorded {
     pub body: String,
 }
 
+/// Which requests a hold concerns: an operation (`GetItem`, the name after
+/// the dot of `X-Amz-Target`) whose body contains a text (a key's prefix, say).
+#[derive(Debug, Clone, Copy)]
+pub struct Matching {
+    pub operation: &'static str,
+    pub mentioning: &'static str,
+}
+
+/// Requests of `operation` whose body contains `mentioning`.
+pub fn matching(operation: &'static str, mentioning: &'static str) -> Matching {
+    Matching { operation, mentioning }
+}
+
+impl Matching {
+    fn matches(&self, request: &Recorded) -> bool {
+        let operation = request.operation.rsplit('.').next().unwrap_or_default();
+        operation == self.operation && request.body.contains(self.mentioning)
+    }
+}
+
+#[derive(Debug)]
+struct Hold {
+    held: Matching,
+    until: Matching,
+    /// Whether a request matching `until` has been sent since the hold was set.
+    released: bool,
+}
+
+#[derive(Debug, Default)]
+struct Shared {
+    sent: Mutex<Vec<Recorded>>,
+    hold: Mutex<Option<Hold>>,
+    released: Notify,
+}
+
 /// The requests sent so far, shared with the client that records them.
 #[derive(Debug, Clone, Default)]
-pub struct Recorder(Arc<Mutex<Vec<Recorded>>>);
+pub struct Recorder(Arc<Shared>);
 
 impl Recorder {
     /// Forgets what was recorded (after a test's set-up).
     pub fn clear(&self) {
-        self.0.lock().unwrap().clear();
+        self.0.sent.lock().unwrap().clear();
     }
 
     pub fn all(&self) -> Vec<Recorded> {
-        self.0.lock().unwrap().clone()
+        self.0.sent.lock().unwrap().clone()
     }
 
     /// How many requests were sent.
     pub fn count(&self) -> usize {
-        self.0.lock().unwrap().len()
+        self.0.sent.lock().unwrap().len()
     }
 
     /// How many requests' bodies contain `text` (a key, say).
     pub fn mentioning(&self, text: &str) -> usize {
-        self.0.lock().unwrap().iter().filter(|r| r.body.contains(text)).count()
+        self.0.sent.lock().unwrap().iter().filter(|r| r.body.contains(text)).count()
+    }
+
+    /// From now on, a request matching `held` is not forwarded to moto until
+    /// a request matching `until` has been sent (since this call); later
+    /// `held` requests then pass. Calling it again sets a new hold.
+    pub fn hold(&self, held: Matching, until: Matching) {
+        *self.0.hold.lock().unwrap() = Some(Hold { held, until, released: false });
+    }
+
+    /// Holds nothing from now on (a held request goes on).
+    pub fn stop_holding(&self) {
+        *self.0.hold.lock().unwrap() = None;
+        self.0.released.notify_waiters();
+    }
+
+    /// Records a request; true when it is to be held.
+    fn record(&self, request: Recorded) -> bool {
+        let held = match &mut *self.0.hold.lock().unwrap() {
+            Some(hold) => {
+                if !hold.released && hold.until.matches(&request) {
+                    hold.released = true;
+                    self.0.released.notify_waiters();
+                }
+                !hold.released && hold.held.matches(&request)
+            }
+            None => false,
+        };
+        self.0.sent.lock().unwrap().push(request);
+        held
+    }
+
+    /// Returns once the hold is released (or replaced by one that is, or gone).
+    async fn released(&self) {
+        loop {
+            let notified = self.0.released.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if self.0.hold.lock().unwrap().as_ref().is_none_or(|h| h.released) {
+                return;
+            }
+            notified.await;
+        }
     }
 }
 
@@ -65,8 +148,14 @@ impl HttpConnector for RecordingConnector {
     fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
         let operation = request.headers().get("x-amz-target").unwrap_or_default().to_owned();
         let body = request.body().bytes().map(|b| String::from_utf8_lossy(b).into_owned()).unwrap_or_default();
-        self.recorder.0.lock().unwrap().push(Recorded { operation, body });
-        self.inner.call(request)
+        if !self.recorder.record(Recorded { operation, body }) {
+            return self.inner.call(request);
+        }
+        let (inner, recorder) = (self.inner.clone(), self.recorder.clone());
+        HttpConnectorFuture::new(async move {
+            recorder.released().await;
+            inner.call(request).await
+        })
     }
 }
 
