@@ -318,17 +318,17 @@ async fn recorded_moto_harness() -> (Harness, Recorder) {
     (Harness::new(std::sync::Arc::new(store), queue).seeded().await, recorder)
 }
 
-/// The caller's read (a GetItem of `CALLER#…`) is not sent until the
-/// borough's licensee is being read (a GetItem of `AREA#…`): read one after
+/// The caller's read (a GetItem of `CALLER#…`) and the borough's licensee's
+/// (a GetItem of `AREA#…`) are each held until both are sent: read one after
 /// the other, the request would never be answered.
-fn hold_the_caller_until_the_borough(recorder: &Recorder) {
-    recorder.hold(matching("GetItem", "CALLER#"), matching("GetItem", "AREA#"));
+fn hold_the_caller_and_the_borough(recorder: &Recorder) {
+    recorder.side_by_side(matching("GetItem", "CALLER#"), matching("GetItem", "AREA#"));
 }
 
 /// `answer`, or a failure saying the held read waited for one never sent.
 async fn at_once<F: std::future::Future>(what: &str, answer: F) -> F::Output {
     tokio::time::timeout(std::time::Duration::from_secs(20), answer).await.unwrap_or_else(|_| {
-        panic!("{what}: no answer after 20 s, the held caller read still waiting: the caller and the borough were not read side by side")
+        panic!("{what}: no answer in 20 s, a held read waiting: the caller and the borough were not read side by side")
     })
 }
 
@@ -336,7 +336,7 @@ async fn at_once<F: std::future::Future>(what: &str, answer: F) -> F::Output {
 async fn a_cold_container_reads_the_caller_and_the_boroughs_licensee_at_once() {
     needs_moto!();
     let (h, recorder) = recorded_moto_harness().await;
-    hold_the_caller_until_the_borough(&recorder);
+    hold_the_caller_and_the_borough(&recorder);
     let answer = at_once("a report", h.call(event("intake-report.json"))).await;
     assert_eq!(answer.status(), 202);
     let id = IncidentId::parse(json(&answer)["id"].as_str().unwrap()).unwrap();
@@ -374,7 +374,7 @@ async fn a_bad_key_is_401_whatever_its_body_says_though_the_borough_is_read_besi
             h.clock.advance(intake::reads::READ_TTL);
             recorder.clear();
             if *parses {
-                hold_the_caller_until_the_borough(&recorder);
+                hold_the_caller_and_the_borough(&recorder);
             } else {
                 recorder.stop_holding();
             }

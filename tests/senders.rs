@@ -465,13 +465,13 @@ async fn a_cold_sender_reads_the_incident_and_the_contacts_at_once() {
     let incident = h.store.get_incident(&message.incident_id).await.unwrap().unwrap();
     assert_eq!(message.licensee_id.as_ref(), Some(&incident.licensee_id), "the message names the licensee");
     // The incident's read (a BatchGetItem of the incident and its
-    // categorisation) is not sent until the contacts' read (a Query of
-    // `CONTACT#…`) is: read one after the other, the send would never finish.
-    recorder.hold(matching("BatchGetItem", "CATEGORISATION"), matching("Query", "CONTACT#"));
+    // categorisation) and the contacts' (a Query of `CONTACT#…`) are each
+    // held until both are sent: read one after the other, the send would never finish.
+    recorder.side_by_side(matching("BatchGetItem", "CATEGORISATION"), matching("Query", "CONTACT#"));
     let (deps, sent) = memory_sender(&h, h.store.clone());
-    let outcome = tokio::time::timeout(std::time::Duration::from_secs(20), send(&deps, &message))
-        .await
-        .expect("no answer after 20 s, the held incident read still waiting: the incident and the contacts were not read side by side");
+    let outcome = tokio::time::timeout(std::time::Duration::from_secs(20), send(&deps, &message)).await.expect(
+        "no answer after 20 s, a held read still waiting: the incident and the contacts were not read side by side",
+    );
     assert!(matches!(outcome, Ok(SendOutcome::Sent { .. })), "{outcome:?}");
     recorder.stop_holding();
     assert_eq!(sms_numbers(&sent), [mobile_of(&h, &message).await]);

@@ -2,10 +2,10 @@
 //! sends (retries included): its operation (`X-Amz-Target`) and its body, so
 //! a test can say how many reads an answer cost and which ones.
 //!
-//! It can also hold one request until another has been sent: a test then
+//! It can also hold two requests until both have been sent: a test then
 //! shows two reads are in flight at once without timing anything. Read one
-//! after the other, the held request would wait for ever (the test wraps the
-//! call in a timeout that fails it).
+//! after the other (in either order), the first would wait for ever for the
+//! second (the test wraps the call in a timeout that fails it).
 
 use aws_smithy_runtime_api::client::http::{
     HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpClient, SharedHttpConnector,
@@ -45,10 +45,15 @@ impl Matching {
 
 #[derive(Debug)]
 struct Hold {
-    held: Matching,
-    until: Matching,
-    /// Whether a request matching `until` has been sent since the hold was set.
-    released: bool,
+    both: [Matching; 2],
+    /// Whether a request matching each has been sent since the hold was set.
+    sent: [bool; 2],
+}
+
+impl Hold {
+    fn released(&self) -> bool {
+        self.sent == [true, true]
+    }
 }
 
 #[derive(Debug, Default)]
@@ -82,11 +87,11 @@ impl Recorder {
         self.0.sent.lock().unwrap().iter().filter(|r| r.body.contains(text)).count()
     }
 
-    /// From now on, a request matching `held` is not forwarded to moto until
-    /// a request matching `until` has been sent (since this call); later
-    /// `held` requests then pass. Calling it again sets a new hold.
-    pub fn hold(&self, held: Matching, until: Matching) {
-        *self.0.hold.lock().unwrap() = Some(Hold { held, until, released: false });
+    /// From now on, requests matching `a` or `b` are not forwarded to moto
+    /// until one matching each has been sent (since this call); later ones
+    /// then pass. Calling it again sets a new hold.
+    pub fn side_by_side(&self, a: Matching, b: Matching) {
+        *self.0.hold.lock().unwrap() = Some(Hold { both: [a, b], sent: [false, false] });
     }
 
     /// Holds nothing from now on (a held request goes on).
@@ -98,14 +103,15 @@ impl Recorder {
     /// Records a request; true when it is to be held.
     fn record(&self, request: Recorded) -> bool {
         let held = match &mut *self.0.hold.lock().unwrap() {
-            Some(hold) => {
-                if !hold.released && hold.until.matches(&request) {
-                    hold.released = true;
+            Some(hold) if !hold.released() => {
+                let matched = hold.both.map(|m| m.matches(&request));
+                hold.sent = [hold.sent[0] || matched[0], hold.sent[1] || matched[1]];
+                if hold.released() {
                     self.0.released.notify_waiters();
                 }
-                !hold.released && hold.held.matches(&request)
+                matched.contains(&true) && !hold.released()
             }
-            None => false,
+            _ => false,
         };
         self.0.sent.lock().unwrap().push(request);
         held
@@ -117,7 +123,7 @@ impl Recorder {
             let notified = self.0.released.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
-            if self.0.hold.lock().unwrap().as_ref().is_none_or(|h| h.released) {
+            if self.0.hold.lock().unwrap().as_ref().is_none_or(Hold::released) {
                 return;
             }
             notified.await;
