@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 use sim::domain::incident::PoliceReference;
 use sim::domain::{LicenceStatus, Licensee, Tier};
 use sim::ids::IncidentId;
-use sim_tests::recorder::{matching, Recorder};
+use sim_tests::recorder::{matching, Recorder, HOLD_PATIENCE};
 use sim_tests::*;
 use time::Duration;
 
@@ -327,8 +327,8 @@ fn hold_the_caller_and_the_borough(recorder: &Recorder) {
 
 /// `answer`, or a failure saying the held read waited for one never sent.
 async fn at_once<F: std::future::Future>(what: &str, answer: F) -> F::Output {
-    tokio::time::timeout(std::time::Duration::from_secs(20), answer).await.unwrap_or_else(|_| {
-        panic!("{what}: no answer in 20 s, a held read waiting: the caller and the borough were not read side by side")
+    tokio::time::timeout(HOLD_PATIENCE, answer).await.unwrap_or_else(|_| {
+        panic!("{what}: no answer yet, a held read waiting: the caller and the borough were not read side by side")
     })
 }
 

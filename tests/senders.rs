@@ -15,7 +15,7 @@ use sim::ids::{ContactId, IncidentId};
 use sim::links::LinkKey;
 use sim::ports::{Outgoing, Queue, Sender};
 use sim::sending::{send, send_batch, send_message, Fallback, Links, Pacer, SendFailure, SendOutcome, SenderDeps};
-use sim_tests::recorder::matching;
+use sim_tests::recorder::{matching, HOLD_PATIENCE};
 use sim_tests::whatsapp_server::CloudApi;
 use sim_tests::*;
 use std::sync::Arc;
@@ -469,9 +469,9 @@ async fn a_cold_sender_reads_the_incident_and_the_contacts_at_once() {
     // held until both are sent: read one after the other, the send would never finish.
     recorder.side_by_side(matching("BatchGetItem", "CATEGORISATION"), matching("Query", "CONTACT#"));
     let (deps, sent) = memory_sender(&h, h.store.clone());
-    let outcome = tokio::time::timeout(std::time::Duration::from_secs(20), send(&deps, &message)).await.expect(
-        "no answer after 20 s, a held read still waiting: the incident and the contacts were not read side by side",
-    );
+    let outcome = tokio::time::timeout(HOLD_PATIENCE, send(&deps, &message))
+        .await
+        .expect("no answer yet, a held read waiting: the incident and the contacts were not read side by side");
     assert!(matches!(outcome, Ok(SendOutcome::Sent { .. })), "{outcome:?}");
     recorder.stop_holding();
     assert_eq!(sms_numbers(&sent), [mobile_of(&h, &message).await]);

@@ -15,6 +15,12 @@ use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use std::sync::{Arc, Mutex};
 use tokio::sync::Notify;
 
+/// How long a test waits for an answer while a hold is set before failing
+/// it as read in sequence: well inside the SDK's stalled-stream grace period
+/// (20 s), after which a held request fails as stalled (a store error, a
+/// less clear failure). An answer read side by side takes well under a second.
+pub const HOLD_PATIENCE: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// One request as sent.
 #[derive(Debug, Clone)]
 pub struct Recorded {
