@@ -10,6 +10,7 @@
 #                                   # the same, times slower (the output says so)
 #   bench/run.sh --sizes 10,50,200 --runs 5   # other options go to sim-bench
 #   bench/run.sh --no-cold-start    # leave out the cold-start section
+#   bench/run.sh --debug --e2e-only # end to end and requests only: builds sim-bench alone
 #
 # Honours CARGO_TARGET_DIR. moto's log: $TMPDIR/sim-moto-PORT.log.
 set -euo pipefail
@@ -18,11 +19,14 @@ source tests/moto.sh
 
 profile=release
 cold_start=yes
+functions=(intake sweep categorise send-sms send-email send-whatsapp respond escalate briefings console reports)
 args=()
 for arg in "$@"; do
   case "$arg" in
     --debug) profile=debug ;;
     --no-cold-start) cold_start=no ;;
+    # No function binaries are started: neither init nor cold start is measured.
+    --e2e-only) cold_start=no; functions=(); args+=("$arg") ;;
     *) args+=("$arg") ;;
   esac
 done
@@ -30,15 +34,17 @@ cargo_profile=()
 [ "$profile" = release ] && cargo_profile=(--release)
 bin_dir="${CARGO_TARGET_DIR:-target}/$profile"
 
-for function in intake sweep categorise send-sms send-email send-whatsapp respond escalate briefings console reports; do
+for function in "${functions[@]}"; do
   echo "==> cargo build ${cargo_profile[*]} -p $function" >&2
   cargo build "${cargo_profile[@]}" --quiet -p "$function" --bin "$function"
 done
-echo "==> cargo build ${cargo_profile[*]} -p receipts" >&2
-cargo build "${cargo_profile[@]}" --quiet -p receipts --bin receipts --bin webhook
-# The cold-start floor: a hello-world lambda_runtime binary, same profile.
-echo "==> cargo build ${cargo_profile[*]} -p sim-hello" >&2
-cargo build "${cargo_profile[@]}" --quiet -p sim-hello
+if [ "$cold_start" = yes ]; then
+  echo "==> cargo build ${cargo_profile[*]} -p receipts" >&2
+  cargo build "${cargo_profile[@]}" --quiet -p receipts --bin receipts --bin webhook
+  # The cold-start floor: a hello-world lambda_runtime binary, same profile.
+  echo "==> cargo build ${cargo_profile[*]} -p sim-hello" >&2
+  cargo build "${cargo_profile[@]}" --quiet -p sim-hello
+fi
 echo "==> cargo build ${cargo_profile[*]} -p sim-bench" >&2
 cargo build "${cargo_profile[@]}" --quiet -p sim-bench
 # The runner itself, copied so that another build in a shared target dir cannot replace it mid-run.
