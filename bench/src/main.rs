@@ -131,6 +131,7 @@ async fn main() {
 
 async fn init_and_handlers(o: &Options, endpoint: &str) {
     eprintln!("[1/4] init: starting each function {} times", o.starts);
+    cold_start::set_up().await;
     println!("## Lambda init (process start to first request for an event, clients built, secrets read)\n");
     println!("| function | binary size | median | p95 | target | verdict |");
     println!("|---|---|---|---|---|---|");

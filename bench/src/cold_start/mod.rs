@@ -179,8 +179,8 @@ pub fn environment(endpoint: &str, function: &str) -> Vec<(String, String)> {
     .collect()
 }
 
-/// The table, queues and SSM parameters the functions read, in moto.
-async fn set_up() {
+/// The table, queues and SSM parameters the functions read, in moto (the init figures use them too).
+pub(crate) async fn set_up() {
     let aws = sim::adapters::aws::load_config().await;
     sim::adapters::dynamodb::DynamoStore::from_config(&aws, format!("{PREFIX}-table"))
         .create_table_if_missing()
