@@ -1,5 +1,6 @@
-//! SIM's benchmark. Run it with `bench/run.sh`, which builds the release
-//! binaries and starts moto; this program measures and prints every figure
+//! SIM's benchmark. Run it with `bench/run.sh`, which builds the binaries
+//! (release, or debug with `--debug`) and starts moto serving one request at
+//! a time (`bench/moto_serial.py`); this program measures and prints every figure
 //! with its target from the brief (§5). Timing lives here, never in tests.
 
 mod cold_start;
