@@ -18,33 +18,12 @@ pub struct InitFigure {
     pub starts: Summary,
 }
 
-/// Environment every function is started with: a superset of what each reads.
+/// Environment every function is started with: the cold-start figure's (a superset of what each reads, with the
+/// table, queues and secrets `cold_start::set_up` puts in moto), and this runtime API.
 fn environment(endpoint: &str, runtime_api: &str, function: &str) -> Vec<(String, String)> {
-    let queue = |name: &str| format!("{endpoint}/000000000000/sim-bench-{name}");
-    [
-        ("AWS_LAMBDA_RUNTIME_API", runtime_api.to_owned()),
-        ("AWS_LAMBDA_FUNCTION_NAME", function.to_owned()),
-        ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256".into()),
-        ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST".into()),
-        ("AWS_LAMBDA_LOG_STREAM_NAME", "bench".into()),
-        ("AWS_LAMBDA_LOG_GROUP_NAME", "bench".into()),
-        ("TABLE_NAME", "sim-bench-init".into()),
-        ("CATEGORISE_QUEUE_URL", queue("categorise")),
-        ("SMS_QUEUE_URL", queue("sms")),
-        ("EMAIL_QUEUE_URL", queue("email")),
-        ("WHATSAPP_QUEUE_URL", queue("whatsapp")),
-        ("ESCALATION_QUEUE_URL", queue("escalation")),
-        ("BRIEFINGS_QUEUE_URL", queue("briefings")),
-        ("LINK_KEY_PARAMETER", crate::LINK_KEY_PARAMETER.into()),
-        ("WHATSAPP_TOKEN_PARAMETER", crate::WHATSAPP_TOKEN_PARAMETER.into()),
-        ("WHATSAPP_PHONE_NUMBER_ID", "1234567890".into()),
-        ("PUBLIC_BASE_URL", "https://sim.bench.example".into()),
-        ("EMAIL_FROM", "alerts@sim.example".into()),
-        ("RUST_LOG", "warn".into()),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v))
-    .collect()
+    let mut env = crate::cold_start::environment(endpoint, function);
+    env.push(("AWS_LAMBDA_RUNTIME_API".into(), runtime_api.to_owned()));
+    env
 }
 
 /// Starts `binary` `runs` times; each time, the time until it asks the

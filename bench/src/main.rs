@@ -1,5 +1,6 @@
-//! SIM's benchmark. Run it with `bench/run.sh`, which builds the release
-//! binaries and starts moto; this program measures and prints every figure
+//! SIM's benchmark. Run it with `bench/run.sh`, which builds the binaries
+//! (release, or debug with `--debug`) and starts moto serving one request at
+//! a time (`bench/moto_serial.py`); this program measures and prints every figure
 //! with its target from the brief (§5). Timing lives here, never in tests.
 
 mod cold_start;
@@ -32,7 +33,8 @@ fn options() -> Options {
         bin_dir: PathBuf::from("target/release"),
         starts: 20,
         handler_calls: 200,
-        sizes: vec![10, 50, 200, 1000],
+        // Two sizes give per message (the slope) and fixed per incident (the intercept).
+        sizes: vec![10, 50],
         e2e_only: false,
         runs: 5,
     };
@@ -59,6 +61,24 @@ fn options() -> Options {
         }
     }
     o
+}
+
+/// The build profile of the binaries measured, as `bench/run.sh` says (release unless `--debug`).
+pub fn profile() -> String {
+    std::env::var("SIM_BENCH_PROFILE").unwrap_or_else(|_| "release".into())
+}
+
+/// How moto served the run: `bench/run.sh` starts it serving one request at a time.
+fn moto_note() -> &'static str {
+    if std::env::var("SIM_BENCH_MOTO").as_deref() == Ok("serial") {
+        "moto serves one request at a time (bench/moto_serial.py): its DynamoDB transactions are not thread safe \
+         (a transaction deep-copies the table while others write, and a cancelled one puts that copy back, losing \
+         their writes). Counts are unaffected; a request's time includes its wait behind the others."
+    } else {
+        "WARNING: moto started by other means than bench/run.sh may serve requests concurrently; its DynamoDB \
+         transactions are not thread safe, so runs at 50 recipients can stop part-way (a lost claim is then a \
+         Conflict). Use bench/run.sh."
+    }
 }
 
 fn verdict(ok: bool) -> &'static str {
@@ -98,9 +118,11 @@ async fn main() {
         })
         .unwrap_or_else(|| "unknown CPU".into());
     println!(
-        "SIM benchmark on {cpu}, {} cores; AWS emulated by moto at {endpoint}\n",
-        std::thread::available_parallelism().map_or(0, |n| n.get())
+        "SIM benchmark on {cpu}, {} cores; AWS emulated by moto at {endpoint}; {} build\n",
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        profile()
     );
+    println!("{}\n", moto_note());
 
     if !o.e2e_only {
         init_and_handlers(&o, &endpoint).await;
@@ -110,6 +132,7 @@ async fn main() {
 
 async fn init_and_handlers(o: &Options, endpoint: &str) {
     eprintln!("[1/4] init: starting each function {} times", o.starts);
+    cold_start::set_up().await;
     println!("## Lambda init (process start to first request for an event, clients built, secrets read)\n");
     println!("| function | binary size | median | p95 | target | verdict |");
     println!("|---|---|---|---|---|---|");

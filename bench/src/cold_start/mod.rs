@@ -179,8 +179,8 @@ pub fn environment(endpoint: &str, function: &str) -> Vec<(String, String)> {
     .collect()
 }
 
-/// The table, queues and SSM parameters the functions read, in moto.
-async fn set_up() {
+/// The table, queues and SSM parameters the functions read, in moto (the init figures use them too).
+pub(crate) async fn set_up() {
     let aws = sim::adapters::aws::load_config().await;
     sim::adapters::dynamodb::DynamoStore::from_config(&aws, format!("{PREFIX}-table"))
         .create_table_if_missing()
@@ -394,8 +394,8 @@ fn print(figures: &[Figure], hello: &Path, runs: usize, moto_request: Duration) 
         "## Cold start beside its floor ({runs} starts each, function and hello world alternately, after one untimed start of each; {cpu}, {} cores; AWS emulated by moto)\n",
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
-    println!("Spawn of the release binary to its answer to the first event posted to the runtime API (served on loopback by the benchmark). The hello world ({:.1} MB) is `bench/hello`, same profile, same environment and event.\n",
-        std::fs::metadata(hello).map_or(0.0, |m| m.len() as f64 / 1e6));
+    println!("Spawn of the {} binary to its answer to the first event posted to the runtime API (served on loopback by the benchmark). The hello world ({:.1} MB) is `bench/hello`, same profile, same environment and event.\n",
+        crate::profile(), std::fs::metadata(hello).map_or(0.0, |m| m.len() as f64 / 1e6));
     println!("| function | binary | first event | answer | function median (min-max) | hello world median (min-max) | ratio, target <= {TARGET_RATIO} | verdict | of which init (to first `next`), function / hello |");
     println!("|---|---|---|---|---|---|---|---|---|");
     for f in figures {
