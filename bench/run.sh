@@ -54,19 +54,9 @@ cp "$bin_dir/sim-bench" "$runner_dir/sim-bench"
 # moto serving one request at a time: its DynamoDB transactions are not
 # thread safe (see bench/moto_serial.py). Its request recorder writes here
 # (the benchmark cross-checks its counts against the counting client's).
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-moto_log="${TMPDIR:-/tmp}/sim-moto-$port.log"
-echo "==> starting moto (one request at a time) on 127.0.0.1:$port, log $moto_log" >&2
-MOTO_RECORDER_FILEPATH="$runner_dir/moto-recording" "$venv/bin/python" bench/moto_serial.py 127.0.0.1 "$port" \
-  > "$moto_log" 2>&1 &
-moto_pid=$!
+export MOTO_RECORDER_FILEPATH="$runner_dir/moto-recording"
+start_moto serial
 trap 'kill $moto_pid 2>/dev/null || true; rm -rf "$runner_dir"' EXIT
-for _ in $(seq 1 50); do
-  curl -fs "http://127.0.0.1:$port/moto-api/" > /dev/null 2>&1 && break
-  sleep 0.2
-done
-export AWS_ENDPOINT_URL="http://127.0.0.1:$port" AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test \
-       AWS_REGION=eu-west-2 AWS_EC2_METADATA_DISABLED=true
 # What the benchmark prints about how it was run.
 export SIM_BENCH_MOTO=serial SIM_BENCH_PROFILE="$profile"
 

@@ -366,31 +366,34 @@ async fn the_lambda_reports_only_the_failed_records_of_a_batch() {
     assert_eq!(sent(&queues).await.1.len(), 13, "the good record was fanned out once, redelivery added nothing");
 }
 
+/// A report of a minor incident in Coldharbour ward `days_ago` days before
+/// the test's start: record only by itself, the ward pattern's raw material.
+fn minor_in_coldharbour(reference: &str, days_ago: i64) -> String {
+    let mut body = event_body("intake-report.json");
+    body["police_reference"] = json!(reference);
+    body["occurred_at"] =
+        json!((START - Duration::days(days_ago)).format(&time::format_description::well_known::Rfc3339).unwrap());
+    body["reported_at"] = Value::Null;
+    body["location"] = json!({"borough": "Lambeth", "ward": "Coldharbour"});
+    body["victims"] = json!([{"age_band": "35-49", "injury": "minor"}]);
+    body["weapon"] = json!("none");
+    body["incident_type"] = json!("other_violence");
+    body["flags"] = json!([]);
+    body.to_string()
+}
+
 #[tokio::test]
 async fn the_third_incident_in_a_ward_within_28_days_emails_the_community_safety_team() {
     needs_moto!();
     let h = moto_harness().await;
     let queues = moto_channel_queues().await;
     let deps = categoriser(&h, queues.clone());
-    let minor = |reference: &str, days_ago: i64| {
-        let mut body = event_body("intake-report.json");
-        body["police_reference"] = json!(reference);
-        body["occurred_at"] =
-            json!((START - Duration::days(days_ago)).format(&time::format_description::well_known::Rfc3339).unwrap());
-        body["reported_at"] = Value::Null;
-        body["location"] = json!({"borough": "Lambeth", "ward": "Coldharbour"});
-        body["victims"] = json!([{"age_band": "35-49", "injury": "minor"}]);
-        body["weapon"] = json!("none");
-        body["incident_type"] = json!("other_violence");
-        body["flags"] = json!([]);
-        body.to_string()
-    };
-    report(&h, minor("REF-A", 20)).await;
-    report(&h, minor("REF-B", 5)).await;
+    report(&h, minor_in_coldharbour("REF-A", 20)).await;
+    report(&h, minor_in_coldharbour("REF-B", 5)).await;
     categorise_handed_on(&h, &deps).await;
     assert!(sent(&queues).await.1.is_empty(), "the first two are record only");
 
-    let third = report(&h, minor("REF-C", 0)).await;
+    let third = report(&h, minor_in_coldharbour("REF-C", 0)).await;
     categorise_handed_on(&h, &deps).await;
     let (who, _) = sent(&queues).await;
     assert_eq!(who.keys().copied().collect::<Vec<_>>(), ["email"], "INCIDENT_OF_NOTE is an email");
@@ -406,32 +409,19 @@ async fn the_third_incident_in_a_ward_within_28_days_emails_the_community_safety
 /// not the incident's (an amendment moved it).
 async fn the_ward_history_read_with_the_incident_keeps_to_the_rules(h: Harness, queues: ChannelQueues) {
     let deps = categoriser(&h, queues.clone());
-    let minor = |reference: &str, days_ago: i64| {
-        let mut body = event_body("intake-report.json");
-        body["police_reference"] = json!(reference);
-        body["occurred_at"] =
-            json!((START - Duration::days(days_ago)).format(&time::format_description::well_known::Rfc3339).unwrap());
-        body["reported_at"] = Value::Null;
-        body["location"] = json!({"borough": "Lambeth", "ward": "Coldharbour"});
-        body["victims"] = json!([{"age_band": "35-49", "injury": "minor"}]);
-        body["weapon"] = json!("none");
-        body["incident_type"] = json!("other_violence");
-        body["flags"] = json!([]);
-        body.to_string()
-    };
     let category = |id: String| {
         let store = h.store.clone();
         async move { store.get_categorisation(&IncidentId::parse(&id).unwrap()).await.unwrap().unwrap().category }
     };
-    report(&h, minor("REF-A", 29)).await;
-    report(&h, minor("REF-B", 5)).await;
-    let third = report(&h, minor("REF-C", 0)).await;
+    report(&h, minor_in_coldharbour("REF-A", 29)).await;
+    report(&h, minor_in_coldharbour("REF-B", 5)).await;
+    let third = report(&h, minor_in_coldharbour("REF-C", 0)).await;
     let handed_on = categorise_handed_on(&h, &deps).await;
     assert!(handed_on.iter().all(|m| m.contains(r#""ward":"Coldharbour""#)), "{handed_on:?}");
     assert_eq!(category(third).await, Category::RecordOnly, "29 days ago is outside the rules' 28, though read");
 
     // A message naming another ward than the incident's: read again, for the incident's ward.
-    let fourth = report(&h, minor("REF-D", 0)).await;
+    let fourth = report(&h, minor_in_coldharbour("REF-D", 0)).await;
     let mut message = h.drain().await.pop().unwrap();
     message["ward"] = json!("Brixton North");
     categorise::handle_message(&deps, &message.to_string()).await.unwrap();

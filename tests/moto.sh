@@ -10,10 +10,18 @@ if [ ! -x "$venv/bin/moto_server" ] || [ ! -x "$venv/bin/cfn-lint" ]; then
 fi
 
 start_moto() {
-  local port
+  # `start_moto serial`: moto answering one request at a time (bench/moto_serial.py: its DynamoDB
+  # transactions are not thread safe), as the benchmark runs it; else moto's own threaded server.
+  local port log
   port=${MOTO_PORT:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')}
-  echo "==> starting moto on 127.0.0.1:$port"
-  "$venv/bin/moto_server" -H 127.0.0.1 -p "$port" > "${TMPDIR:-/tmp}/sim-moto-$port.log" 2>&1 &
+  log="${TMPDIR:-/tmp}/sim-moto-$port.log"
+  if [ "${1:-}" = serial ]; then
+    echo "==> starting moto (one request at a time) on 127.0.0.1:$port, log $log" >&2
+    "$venv/bin/python" bench/moto_serial.py 127.0.0.1 "$port" > "$log" 2>&1 &
+  else
+    echo "==> starting moto on 127.0.0.1:$port"
+    "$venv/bin/moto_server" -H 127.0.0.1 -p "$port" > "$log" 2>&1 &
+  fi
   moto_pid=$!
   trap 'kill $moto_pid 2>/dev/null || true' EXIT
   for _ in $(seq 1 50); do

@@ -146,39 +146,42 @@ impl DynamoStore {
         self.all_items(query).await?.into_iter().map(from_item).collect()
     }
 
-    /// Writes items 25 to a request (the BatchWriteItem maximum), retrying
-    /// any the service left unprocessed.
+    /// Writes items 25 to a request (the BatchWriteItem maximum), up to
+    /// `BATCH_WRITES_AT_ONCE` requests at a time (the chunks are independent,
+    /// and a round's notifications over its transaction are on the path to the
+    /// first message), retrying any the service left unprocessed.
     pub(super) async fn put_batch(&self, items: Vec<Item>) -> Result<(), StoreError> {
-        for chunk in items.chunks(25) {
-            let mut requests: Vec<WriteRequest> = chunk
-                .iter()
-                .map(|item| {
-                    PutRequest::builder()
-                        .set_item(Some(item.clone()))
-                        .build()
-                        .map(|p| WriteRequest::builder().put_request(p).build())
-                        .map_err(corrupt)
-                })
-                .collect::<Result<_, _>>()?;
-            for attempt in 0..5u32 {
-                let out = self
-                    .client
-                    .batch_write_item()
-                    .request_items(&self.table, requests)
-                    .send()
-                    .await
-                    .map_err(sdk_error)?;
-                requests = out.unprocessed_items.and_then(|mut u| u.remove(&self.table)).unwrap_or_default();
-                if requests.is_empty() {
-                    break;
-                }
-                tokio::time::sleep(std::time::Duration::from_millis(50 << attempt)).await;
-            }
-            if !requests.is_empty() {
-                return Err(StoreError::Unavailable("DynamoDB left items unprocessed after retries".into()));
-            }
-        }
+        use futures_util::{StreamExt, TryStreamExt};
+        const BATCH_WRITES_AT_ONCE: usize = 8;
+        futures_util::stream::iter(items.chunks(25).map(|chunk| self.put_chunk(chunk)))
+            .buffer_unordered(BATCH_WRITES_AT_ONCE)
+            .try_collect::<Vec<()>>()
+            .await?;
         Ok(())
+    }
+
+    /// One BatchWriteItem of at most 25 items, retried for what is left unprocessed.
+    async fn put_chunk(&self, chunk: &[Item]) -> Result<(), StoreError> {
+        let mut requests: Vec<WriteRequest> = chunk
+            .iter()
+            .map(|item| {
+                PutRequest::builder()
+                    .set_item(Some(item.clone()))
+                    .build()
+                    .map(|p| WriteRequest::builder().put_request(p).build())
+                    .map_err(corrupt)
+            })
+            .collect::<Result<_, _>>()?;
+        for attempt in 0..5u32 {
+            let out =
+                self.client.batch_write_item().request_items(&self.table, requests).send().await.map_err(sdk_error)?;
+            requests = out.unprocessed_items.and_then(|mut u| u.remove(&self.table)).unwrap_or_default();
+            if requests.is_empty() {
+                return Ok(());
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50 << attempt)).await;
+        }
+        Err(StoreError::Unavailable("DynamoDB left items unprocessed after retries".into()))
     }
 
     /// One transaction: a conditional Put and the timeline events it
