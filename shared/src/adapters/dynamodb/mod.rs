@@ -153,7 +153,9 @@ impl DynamoStore {
     pub(super) async fn put_batch(&self, items: Vec<Item>) -> Result<(), StoreError> {
         use futures_util::{StreamExt, TryStreamExt};
         const BATCH_WRITES_AT_ONCE: usize = 8;
-        futures_util::stream::iter(items.chunks(25).map(|chunk| self.put_chunk(chunk)))
+        // Collected first: a lazy map over the chunks is not `Send` for async_trait's futures.
+        let writes: Vec<_> = items.chunks(25).map(|chunk| self.put_chunk(chunk)).collect();
+        futures_util::stream::iter(writes)
             .buffer_unordered(BATCH_WRITES_AT_ONCE)
             .try_collect::<Vec<()>>()
             .await?;
