@@ -336,7 +336,7 @@ impl AlertStore for DynamoStore {
             .map(|written| match written {
                 Written::Done => Ok(Claim::Claimed),
                 Written::Refused(None) => Ok(Claim::Missing),
-                Written::Refused(Some(item)) => from_item(item).map(Claim::Held),
+                Written::Refused(Some(item)) => from_item(item).map(|n| Claim::Held(Box::new(n))),
             })
             .collect()
     }
