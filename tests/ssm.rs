@@ -1,53 +1,13 @@
 //! Secrets from SSM Parameter Store on moto: a function's secrets in one
 //! `GetParameters` request, in the order asked, a missing one named.
 
-use aws_smithy_runtime_api::client::http::{
-    HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpClient, SharedHttpConnector,
-};
-use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
-use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use sim::adapters::ssm::{secure_parameters, SsmError};
+use sim_tests::recorder::{recorded_moto, Recorder};
 use sim_tests::*;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
 
-/// An HTTP client counting the requests the SDK sends through it (retries included).
-#[derive(Debug, Clone)]
-struct Counting {
-    inner: SharedHttpClient,
-    sent: Arc<AtomicUsize>,
-}
-
-#[derive(Debug)]
-struct CountingConnector {
-    inner: SharedHttpConnector,
-    sent: Arc<AtomicUsize>,
-}
-
-impl HttpClient for Counting {
-    fn http_connector(&self, settings: &HttpConnectorSettings, components: &RuntimeComponents) -> SharedHttpConnector {
-        let inner = self.inner.http_connector(settings, components);
-        SharedHttpConnector::new(CountingConnector { inner, sent: self.sent.clone() })
-    }
-}
-
-impl HttpConnector for CountingConnector {
-    fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
-        self.sent.fetch_add(1, Ordering::SeqCst);
-        self.inner.call(request)
-    }
-}
-
-/// moto's configuration with every request counted.
-async fn counted_moto() -> (aws_config::SdkConfig, Arc<AtomicUsize>) {
-    let sent = Arc::new(AtomicUsize::new(0));
-    let inner = aws_smithy_http_client::Builder::new()
-        .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
-            aws_smithy_http_client::tls::rustls_provider::CryptoMode::AwsLc,
-        ))
-        .build_https();
-    let client = Counting { inner, sent: sent.clone() };
-    (moto().await.into_builder().http_client(client).build(), sent)
+/// The operations of the requests recorded so far (retries included).
+fn operations(recorder: &Recorder) -> Vec<String> {
+    recorder.all().into_iter().map(|r| r.operation).collect()
 }
 
 async fn put_secret(config: &aws_config::SdkConfig, name: &str, value: &str) {
@@ -64,16 +24,16 @@ async fn put_secret(config: &aws_config::SdkConfig, name: &str, value: &str) {
 #[tokio::test]
 async fn two_secrets_are_read_in_one_request_in_the_order_asked() {
     needs_moto!();
-    let (config, sent) = counted_moto().await;
+    let (config, recorder) = recorded_moto().await;
     let prefix = format!("/sim/{}", unique("ssm"));
     let (token, key) = (format!("{prefix}/whatsapp-token"), format!("{prefix}/link-key"));
     put_secret(&config, &token, "secret-token").await;
     put_secret(&config, &key, "00ff").await;
-    sent.store(0, Ordering::SeqCst);
+    recorder.clear();
 
     let values = secure_parameters(&config, &[&key, &token]).await.unwrap();
     assert_eq!(values, ["00ff", "secret-token"]);
-    assert_eq!(sent.load(Ordering::SeqCst), 1, "one GetParameters request for two secrets");
+    assert_eq!(operations(&recorder), ["AmazonSSM.GetParameters"], "one GetParameters request for two secrets");
 
     let values = secure_parameters(&config, &[&token, &key]).await.unwrap();
     assert_eq!(values, ["secret-token", "00ff"]);
@@ -109,7 +69,7 @@ async fn more_than_ten_secrets_are_refused_before_any_request() {
 async fn send_whatsapps_secrets_are_read_in_one_request_and_each_taken_once() {
     use sim::startup::{Secret, Secrets};
     needs_moto!();
-    let (config, sent) = counted_moto().await;
+    let (config, recorder) = recorded_moto().await;
     let prefix = format!("/sim/{}", unique("ssm"));
     let (token, key) = (format!("{prefix}/whatsapp-token"), format!("{prefix}/link-key"));
     put_secret(&config, &token, "secret-token").await;
@@ -117,10 +77,10 @@ async fn send_whatsapps_secrets_are_read_in_one_request_and_each_taken_once() {
     std::env::set_var("WHATSAPP_TOKEN_PARAMETER", &token);
     std::env::set_var("LINK_KEY_PARAMETER", &key);
     std::env::set_var("WHATSAPP_PHONE_NUMBER_ID", "123456");
-    sent.store(0, Ordering::SeqCst);
+    recorder.clear();
 
     let mut secrets = Secrets::read(&config, &[Secret::WhatsAppToken, Secret::LinkKey]).await.unwrap();
-    assert_eq!(sent.load(Ordering::SeqCst), 1, "one GetParameters request at start");
+    assert_eq!(operations(&recorder), ["AmazonSSM.GetParameters"], "one GetParameters request at start");
     sim::startup::whatsapp_provider(&mut secrets).unwrap();
     secrets.link_key().unwrap();
 
@@ -128,5 +88,5 @@ async fn send_whatsapps_secrets_are_read_in_one_request_and_each_taken_once() {
     assert!(again.contains("LINK_KEY_PARAMETER"), "{again}");
     let none = Secrets::read(&config, &[]).await.unwrap().take(Secret::OidcClientSecret).unwrap_err().to_string();
     assert!(none.contains("OIDC_CLIENT_SECRET_PARAMETER"), "{none}");
-    assert_eq!(sent.load(Ordering::SeqCst), 1, "no secrets wanted, no request");
+    assert_eq!(recorder.count(), 1, "no secrets wanted, no request");
 }

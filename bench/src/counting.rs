@@ -1,6 +1,9 @@
 //! Counting AWS requests at the HTTP layer: an HTTP client that wraps the
 //! SDK's own and tallies every request it sends (retries included) by
 //! service and operation, read from the request itself.
+//!
+//! Not `sim-tests`' recorder (`tests/support/recorder.rs`): depending on sim-tests would build every function crate
+//! and the browser tooling into the benchmark, and this one times each request's span, which that one does not.
 
 use aws_smithy_runtime_api::client::http::{
     HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpClient, SharedHttpConnector,

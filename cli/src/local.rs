@@ -358,7 +358,7 @@ pub async fn run(options: Options) -> Result<(), Box<dyn Error>> {
         .map(|p| format!("    {:<16} {}", p.label, p.email))
         .collect::<Vec<_>>()
         .join("\n");
-    println!("{}", banner(&url, &stack.backend, &stack.keys, &key_files, &stack.dev_oidc.issuer(), &people));
+    println!("{}", banner(&url, &stack.backend, &stack.keys, &key_files, stack.dev_oidc.issuer(), &people));
     serve(&stack, listener).await?;
     Ok(())
 }

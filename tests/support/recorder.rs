@@ -6,6 +6,9 @@
 //! shows two reads are in flight at once without timing anything. Read one
 //! after the other (in either order), the first would wait for ever for the
 //! second (the test wraps the call in a timeout that fails it).
+//!
+//! The benchmark has its own counter (`bench/src/counting.rs`, timed spans by service): sim-bench is a binary only,
+//! and depending on it here (or it on sim-tests) would tie the test and benchmark builds together.
 
 use aws_smithy_runtime_api::client::http::{
     HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpClient, SharedHttpConnector,

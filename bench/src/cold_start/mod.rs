@@ -4,7 +4,8 @@
 //! environment and event, alternately. Target: each function's median ≤ 2× the hello world's.
 //!
 //! `sim-bench cold-start` serves the Lambda Runtime API itself on loopback (`runtime_api`); the events are in
-//! `events`. It needs moto (`AWS_ENDPOINT_URL`) and the release binaries; see bench/README.md for the command.
+//! `events`. It needs moto (`AWS_ENDPOINT_URL`) and the release binaries; the command is in the root README.md,
+//! "Performance".
 
 pub mod events;
 pub mod runtime_api;
@@ -227,7 +228,10 @@ fn start_once(binary: &Path, env: &[(String, String)], event: &[u8], log: &Path)
         .stderr(log_file)
         .spawn()
         .unwrap_or_else(|e| {
-            panic!("{}: {e} (build the release binaries first: see bench/README.md)", binary.display())
+            panic!(
+                "{}: {e} (build the release binaries first: bench/run.sh, or see the root README.md, Performance)",
+                binary.display()
+            )
         });
     let mut init = None;
     let outcome = loop {

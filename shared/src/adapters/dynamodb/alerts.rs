@@ -46,17 +46,14 @@ impl DynamoStore {
                     }
                     Err(e) => e,
                 };
-                let reasons = match error.as_service_error() {
-                    Some(aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(c)) => c.cancellation_reasons().to_vec(),
-                    _ => return Err(sdk_error(error)),
+                let Some(reasons) = cancellation_reasons(&error).map(<[_]>::to_vec) else {
+                    return Err(sdk_error(error));
                 };
                 let mut still_open = Vec::new();
                 for (&i, reason) in open.iter().zip(reasons.iter().map(Some).chain(std::iter::repeat(None))) {
-                    match reason.and_then(|r| r.code()) {
-                        Some("ConditionalCheckFailed") => {
-                            answers[chunk_start + i] = Some(Written::Refused(reason.and_then(|r| r.item().cloned())))
-                        }
-                        _ => still_open.push(i),
+                    match reason.filter(|r| refused(r)) {
+                        Some(reason) => answers[chunk_start + i] = Some(Written::Refused(reason.item().cloned())),
+                        None => still_open.push(i),
                     }
                 }
                 if still_open.len() == open.len() {
@@ -89,14 +86,9 @@ impl DynamoStore {
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .send()
             .await;
-        match result {
+        match conditional(result)? {
             Ok(_) => Ok(Written::Done),
-            Err(e) => match e.as_service_error() {
-                Some(aws_sdk_dynamodb::operation::update_item::UpdateItemError::ConditionalCheckFailedException(c)) => {
-                    Ok(Written::Refused(c.item().cloned()))
-                }
-                _ => Err(sdk_error(e)),
-            },
+            Err(seen) => Ok(Written::Refused(seen)),
         }
     }
 }
@@ -322,10 +314,9 @@ impl AlertStore for DynamoStore {
         // The batch claim's write, on its own, answering with the claimed notification.
         let update = claim_update(&self.table, id, key, now, lease_until)?;
         let result = self.update_item(&update).return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew).send().await;
-        match result {
+        match conditional(result)? {
             Ok(out) => out.attributes.map(from_item).transpose(),
-            Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Ok(None),
-            Err(e) => Err(sdk_error(e)),
+            Err(_) => Ok(None),
         }
     }
 
@@ -345,7 +336,7 @@ impl AlertStore for DynamoStore {
             .map(|written| match written {
                 Written::Done => Ok(Claim::Claimed),
                 Written::Refused(None) => Ok(Claim::Missing),
-                Written::Refused(Some(item)) => from_item(item).map(Claim::Held),
+                Written::Refused(Some(item)) => from_item(item).map(|n| Claim::Held(Box::new(n))),
             })
             .collect()
     }

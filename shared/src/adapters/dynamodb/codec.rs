@@ -9,7 +9,12 @@ use crate::domain::{Incident, TimelineEvent};
 use crate::ports::store::StoreError;
 use crate::ports::Cause;
 use aws_sdk_dynamodb::error::SdkError;
-use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
+use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::types::error::ConditionalCheckFailedException;
+use aws_sdk_dynamodb::types::{AttributeValue, CancellationReason, Put, TransactWriteItem};
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -112,15 +117,71 @@ pub(super) fn put(table: &str, item: Item, condition: Option<&str>) -> Result<Tr
     Ok(TransactWriteItem::builder().put(put).build())
 }
 
+/// The reasons a transaction was cancelled, one per write in order, if it was.
+pub(super) fn cancellation_reasons<R>(
+    err: &SdkError<aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError, R>,
+) -> Option<&[CancellationReason]> {
+    match err.as_service_error()? {
+        TransactWriteItemsError::TransactionCanceledException(c) => Some(c.cancellation_reasons()),
+        _ => None,
+    }
+}
+
+/// Whether a cancelled transaction's write was refused by its own condition.
+pub(super) fn refused(reason: &CancellationReason) -> bool {
+    reason.code() == Some("ConditionalCheckFailed")
+}
+
 /// The index of the first item whose condition failed in a cancelled transaction.
 pub(super) fn failed_condition<R>(
     err: &SdkError<aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError, R>,
 ) -> Option<usize> {
-    let service = err.as_service_error()?;
-    let aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(c) =
-        service
-    else {
-        return None;
-    };
-    c.cancellation_reasons().iter().position(|r| r.code() == Some("ConditionalCheckFailed"))
+    cancellation_reasons(err)?.iter().position(refused)
+}
+
+/// The errors of the single-item writes that can carry a condition.
+pub(crate) trait ConditionalWriteError {
+    /// The failed condition, when that is what the error is.
+    fn condition_failed(&self) -> Option<&ConditionalCheckFailedException>;
+}
+
+macro_rules! conditional_write_error {
+    ($($error:ty),*) => {$(
+        impl ConditionalWriteError for $error {
+            fn condition_failed(&self) -> Option<&ConditionalCheckFailedException> {
+                match self {
+                    Self::ConditionalCheckFailedException(c) => Some(c),
+                    _ => None,
+                }
+            }
+        }
+    )*};
+}
+
+conditional_write_error!(PutItemError, UpdateItemError, DeleteItemError);
+
+/// A conditional write's answer: `Ok(output)` if it was made, `Err` with the
+/// item its condition saw (when the request asked for it) if its condition
+/// failed; any other error is `sdk_error`'s, its cause kept.
+pub(crate) fn conditional<T, E, R>(result: Result<T, SdkError<E, R>>) -> Result<Result<T, Option<Item>>, StoreError>
+where
+    E: ConditionalWriteError + ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: crate::adapters::aws::HasStatus + std::fmt::Debug + Send + Sync + 'static,
+{
+    match result {
+        Ok(output) => Ok(Ok(output)),
+        Err(e) => match e.as_service_error().and_then(ConditionalWriteError::condition_failed) {
+            Some(failed) => Ok(Err(failed.item().cloned())),
+            None => Err(sdk_error(e)),
+        },
+    }
+}
+
+/// Whether a conditional write was made (`false`: its condition failed).
+pub(crate) fn written<T, E, R>(result: Result<T, SdkError<E, R>>) -> Result<bool, StoreError>
+where
+    E: ConditionalWriteError + ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: crate::adapters::aws::HasStatus + std::fmt::Debug + Send + Sync + 'static,
+{
+    conditional(result).map(|answer| answer.is_ok())
 }

@@ -64,11 +64,7 @@ impl DeliveryStore for DynamoStore {
             .expression_attribute_values(":rank", rank)
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Ok(false),
-            Err(e) => Err(sdk_error(e)),
-        }
+        written(result)
     }
 
     async fn delivery(&self, id: &IncidentId, key: &NotificationKey) -> Result<Option<Delivery>, StoreError> {

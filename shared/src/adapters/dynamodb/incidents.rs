@@ -79,11 +79,7 @@ impl IncidentStore for DynamoStore {
 
     async fn clear_handoff(&self, id: &IncidentId, version: u32) -> Result<bool, StoreError> {
         let result = self.update_item(&handoff_clear(&self.table, id, version)?).send().await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Ok(false),
-            Err(e) => Err(sdk_error(e)),
-        }
+        written(result)
     }
 
     async fn visit_handoff(
@@ -118,11 +114,7 @@ impl IncidentStore for DynamoStore {
         if next.swept() {
             update = update.expression_attribute_values(":sk", s(handoff_sort_key(next, id)));
         }
-        match update.send().await {
-            Ok(_) => Ok(true),
-            Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Ok(false),
-            Err(e) => Err(sdk_error(e)),
-        }
+        written(update.send().await)
     }
 
     async fn pending_handoffs(&self, before: OffsetDateTime, limit: usize) -> Result<Vec<IncidentId>, StoreError> {
@@ -194,12 +186,7 @@ fn cancelled_item<R>(
     err: &SdkError<aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError, R>,
     index: usize,
 ) -> Option<super::Item> {
-    let aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(c) =
-        err.as_service_error()?
-    else {
-        return None;
-    };
-    c.cancellation_reasons().get(index)?.item().cloned()
+    cancellation_reasons(err)?.get(index)?.item().cloned()
 }
 
 /// Clears the hand-off marker (and the sweeper's index keys) if the incident

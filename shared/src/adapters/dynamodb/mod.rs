@@ -155,10 +155,7 @@ impl DynamoStore {
         const BATCH_WRITES_AT_ONCE: usize = 8;
         // Collected first: a lazy map over the chunks is not `Send` for async_trait's futures.
         let writes: Vec<_> = items.chunks(25).map(|chunk| self.put_chunk(chunk)).collect();
-        futures_util::stream::iter(writes)
-            .buffer_unordered(BATCH_WRITES_AT_ONCE)
-            .try_collect::<Vec<()>>()
-            .await?;
+        futures_util::stream::iter(writes).buffer_unordered(BATCH_WRITES_AT_ONCE).try_collect::<Vec<()>>().await?;
         Ok(())
     }
 
@@ -205,13 +202,7 @@ impl DynamoStore {
                 .set_expression_attribute_values(conditional.expression_attribute_values().cloned())
                 .send()
                 .await;
-            return match result {
-                Ok(_) => Ok(()),
-                Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => {
-                    Err(StoreError::Conflict)
-                }
-                Err(e) => Err(sdk_error(e)),
-            };
+            return if written(result)? { Ok(()) } else { Err(StoreError::Conflict) };
         }
         let mut items = vec![TransactWriteItem::builder().put(conditional).build()];
         for e in events {

@@ -31,11 +31,7 @@ impl ReportStore for DynamoStore {
             .expression_attribute_values(":events", AttributeValue::N(row.timeline_events.to_string()))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => Ok(false),
-            Err(e) => Err(sdk_error(e)),
-        }
+        written(result)
     }
 
     async fn report_rows(

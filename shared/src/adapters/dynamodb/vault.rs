@@ -67,11 +67,9 @@ impl DynamoStore {
             .expression_attribute_values(":e", AttributeValue::N(until.unix_timestamp().to_string()))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Ok(()),
-            Err(e) => Err(sdk_error(e)),
-        }
+        // Gone already: nothing to retain.
+        written(result)?;
+        Ok(())
     }
 
     async fn delete(&self, pk: String, sk: String) -> Result<(), StoreError> {
@@ -106,7 +104,8 @@ impl VaultStore for DynamoStore {
             self.retain(incident_pk(incident), subject_key_sk(&subject.subject_id), until).await?;
             let (pk, sk) = (blind_pk(&subject.licensee_id, &subject.blind_index), blind_sk(&subject));
             // The index entry holds only ids: its TTL is what moves.
-            self.client
+            let result = self
+                .client
                 .update_item()
                 .table_name(&self.table)
                 .key("pk", s(pk))
@@ -115,12 +114,8 @@ impl VaultStore for DynamoStore {
                 .condition_expression("attribute_exists(pk)")
                 .expression_attribute_values(":e", AttributeValue::N(until.unix_timestamp().to_string()))
                 .send()
-                .await
-                .map(|_| ())
-                .or_else(|e| match e.as_service_error() {
-                    Some(e) if e.is_conditional_check_failed_exception() => Ok(()),
-                    _ => Err(sdk_error(e)),
-                })?;
+                .await;
+            written(result)?;
         }
         Ok(())
     }

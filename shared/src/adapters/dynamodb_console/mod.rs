@@ -39,7 +39,7 @@ impl DynamoConsoleStore {
 }
 
 // One set of DynamoDB helpers for every adapter on the table.
-pub(super) use crate::adapters::dynamodb::codec::{corrupt, s, sdk_error};
+pub(super) use crate::adapters::dynamodb::codec::{corrupt, s, sdk_error, written};
 
 pub(super) fn staff_key(licensee: &LicenseeId, id: &StaffId) -> (String, String) {
     (format!("LICENSEE#{licensee}"), format!("STAFF#{id}"))

@@ -32,11 +32,9 @@ impl SessionStore for DynamoConsoleStore {
             .expression_attribute_values(":t", s(at.format(&Rfc3339).map_err(corrupt)?))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Ok(()),
-            Err(e) => Err(sdk_error(e)),
-        }
+        // A session already gone stays gone.
+        written(result)?;
+        Ok(())
     }
 
     async fn delete_session(&self, key: &str) -> Result<(), StoreError> {

@@ -129,7 +129,7 @@ impl AlertStore for MemoryStore {
         for (id, key) in keys {
             let claim = match self.claim_notification(id, key, now, lease_until).await? {
                 Some(_) => Claim::Claimed,
-                None => self.get_notification(id, key).await?.map_or(Claim::Missing, Claim::Held),
+                None => self.get_notification(id, key).await?.map_or(Claim::Missing, |n| Claim::Held(Box::new(n))),
             };
             claims.push(claim);
         }

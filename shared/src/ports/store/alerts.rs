@@ -15,8 +15,9 @@ pub enum Claim {
     /// Now SENDING under this delivery's lease.
     Claimed,
     /// Not claimable: sent, failed, or held by another delivery's live lease
-    /// (its stored state, read by the failed condition itself).
-    Held(Notification),
+    /// (its stored state, read by the failed condition itself; boxed, as it
+    /// is far larger than the other answers).
+    Held(Box<Notification>),
     /// No such notification.
     Missing,
 }
