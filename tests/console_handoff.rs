@@ -195,6 +195,20 @@ async fn abandoned_then_sent_again(rig: Rig) {
     assert!(r.body().contains("categorised meanwhile") && r.body().contains("Nothing was changed"));
     assert!(rig.h.drain().await.is_empty());
     assert_eq!(rig.h.store.get_incident(&incident_id()).await.unwrap().unwrap().handoff, None);
+
+    // A police amendment categorisation never takes up: people were alerted before, so the page says what is true.
+    assert_eq!(rig.h.call(event("intake-amendment.json")).await.status(), 202);
+    assert_eq!(rig.h.drain().await.len(), 1);
+    for _ in 0..=HANDOFF_ATTEMPTS {
+        rig.h.clock.advance(Duration::minutes(2));
+        sweep::sweep(&sweeper).await.unwrap();
+    }
+    rig.h.drain().await;
+    let board = get(&rig, "/console", &duty).await;
+    assert!(board.contains(r#"<strong class="tag">Amendment not categorised</strong>"#), "{board}");
+    let page = get(&rig, PAGE, &duty).await;
+    assert!(page.contains("Police amendment not categorised: alerts have not been updated"), "{page}");
+    assert!(!page.contains("Nobody has been alerted") && page.contains(ACTION), "{page}");
 }
 
 #[tokio::test]

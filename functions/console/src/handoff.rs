@@ -46,11 +46,17 @@ pub(crate) fn waiting(incident: &Incident, now: OffsetDateTime) -> Option<(Waiti
 pub(crate) fn board_tag(incident: &Incident, now: OffsetDateTime) -> Markup {
     html! {
         @match waiting(incident, now) {
+            Some((Waiting::Abandoned, _)) if amended(incident) => { strong class="tag" { "Amendment not categorised" } " " }
             Some((Waiting::Abandoned, _)) => { strong class="tag" { "Not categorised" } " " }
             Some((Waiting::Delayed, _)) => { strong class="tag grey" { "Categorisation delayed" } " " }
             None => {}
         }
     }
+}
+
+/// Whether what waits is a police amendment (alerts went out for the incident before it).
+fn amended(incident: &Incident) -> bool {
+    incident.handoff.as_ref().is_some_and(|p| p.reason == HandoffReason::Amended)
 }
 
 /// The board's warning above its table, listing the incidents concerned.
@@ -68,7 +74,9 @@ pub(crate) fn board_banner<'a>(incidents: impl Iterator<Item = &'a Incident>, no
     let item = |i: &Incident| {
         html! { li {
             a href={ "/console/incidents/" (i.id) } { (label(&i.report.incident_type)) " " (i.report.police_reference.as_str()) }
-            " (received " (age(i.received_at, now)) " ago)"
+            " (received " (age(i.received_at, now)) " ago"
+            @if amended(i) { "; a police amendment: alerts not updated" }
+            ")"
         } }
     };
     html! {
@@ -100,7 +108,7 @@ pub(crate) fn board_banner<'a>(incidents: impl Iterator<Item = &'a Incident>, no
 pub(crate) fn incident_banner(who: &SignedIn, v: &IncidentView, now: OffsetDateTime) -> Markup {
     let i = &v.incident;
     let Some(pending) = &i.handoff else { return html! {} };
-    let amendment = pending.reason == HandoffReason::Amended;
+    let amendment = amended(i);
     // Sent again by staff, and the sweeper has not visited it since.
     let sent_again = v.timeline.iter().rev().find_map(|e| match &e.event {
         Event::SentForCategorisationAgain { staff_id } if Some(e.at) == pending.last_sent => Some((e.at, staff_id)),
