@@ -184,6 +184,49 @@ async fn handoffs(store: &dyn Store) {
     assert_eq!(store.pending_handoffs(START + Duration::days(1), 10).await.unwrap(), vec![]);
 }
 
+async fn restarted_handoffs(store: &dyn Store) {
+    let met = sim::demo::met_cad();
+    let stuck = Incident {
+        handoff: Some(PendingHandoff::new(HandoffReason::Reported, START - Duration::minutes(10))),
+        ..incident("inc-stuck", "REF-STUCK", &met)
+    };
+    let done = Incident { handoff: None, ..incident("inc-done", "REF-DONE", &met) };
+    for i in [&stuck, &done] {
+        store.create_incident(i, &[]).await.unwrap();
+    }
+    // The sweeper gives up on it: out of its index.
+    let mut last = stuck.handoff.clone().unwrap();
+    while last.swept() {
+        let next = last.visited(START);
+        assert!(store.visit_handoff(&stuck.id, 1, last.attempts, &next).await.unwrap());
+        last = next;
+    }
+    let later = START + Duration::days(1);
+    assert_eq!(store.pending_handoffs(later, 10).await.unwrap(), vec![]);
+
+    // Duty staff send it again: counted afresh and back in the index, once.
+    let now = START + Duration::minutes(30);
+    let restarted = last.restarted(now);
+    assert!(!store.restart_handoff(&stuck.id, 2, last.attempts, &restarted).await.unwrap(), "a version moved on");
+    assert!(!store.restart_handoff(&stuck.id, 1, 0, &restarted).await.unwrap(), "a marker visited meanwhile");
+    assert!(store.restart_handoff(&stuck.id, 1, last.attempts, &restarted).await.unwrap());
+    assert!(!store.restart_handoff(&stuck.id, 1, last.attempts, &restarted).await.unwrap(), "twice is once");
+    let marker = store.get_incident(&stuck.id).await.unwrap().unwrap().handoff.unwrap();
+    assert_eq!((marker.attempts, marker.last_sent, marker.since), (0, Some(now), stuck.handoff.unwrap().since));
+    assert_eq!(store.pending_handoffs(now, 10).await.unwrap(), vec![], "within the sweeper's grace again");
+    assert_eq!(store.pending_handoffs(later, 10).await.unwrap(), vec![stuck.id.clone()]);
+    // The sweeper visits it as before.
+    assert!(store.visit_handoff(&stuck.id, 1, 0, &marker.visited(later)).await.unwrap());
+
+    // An incident categorised meanwhile (no marker) is left as it is.
+    assert!(!store.restart_handoff(&done.id, 1, 0, &restarted).await.unwrap());
+    assert_eq!(store.get_incident(&done.id).await.unwrap().unwrap().handoff, None);
+    assert!(store.clear_handoff(&stuck.id, 1).await.unwrap());
+    assert!(!store.restart_handoff(&stuck.id, 1, 1, &restarted).await.unwrap(), "categorised: nothing to restart");
+    assert_eq!(store.get_incident(&stuck.id).await.unwrap().unwrap().handoff, None);
+    assert_eq!(store.pending_handoffs(later, 10).await.unwrap(), vec![]);
+}
+
 /// A first round's categorisation of `id`, its fan-out not yet done: what
 /// the categorisation checks and the one-query checks both start from.
 fn first_round(id: &IncidentId) -> sim::domain::notification::Categorisation {
@@ -894,6 +937,7 @@ contract! {
     keeps_reference_data => reference_data,
     creates_incidents_once_and_updates_by_version => incidents,
     tracks_pending_handoffs => handoffs,
+    restarts_a_handoff_the_sweeper_gave_up_on => restarted_handoffs,
     keeps_categorisation_and_fan_out_records => categorisation_and_fan_out_records,
     answers_ward_history => ward_history,
     applies_versioned_directory_changes => directory_changes,

@@ -121,6 +121,7 @@ pub fn incident(
                 @if let Some(c) = &v.categorisation { strong class="tag" { (c.category.label()) } " " }
                 (label(&i.report.incident_type))
             }
+            (crate::handoff::incident_banner(who, v, now))
             @if let Some(closure) = closure {
                 div class="closed" role="status" { p {
                     "Closed " (when(closure.at)) " by " (names.actor(&closure.closed_by))

@@ -10,6 +10,7 @@
 mod actions;
 mod directory;
 mod follow_up;
+mod handoff;
 pub mod http_client;
 mod incident_page;
 mod incidents;
@@ -94,6 +95,8 @@ pub enum Route {
     SharedList,
     Shared,
     Directory(directory::Page),
+    // An incident categorisation has not taken up, sent again: `handoff.rs`.
+    CategoriseAgain,
 }
 
 /// The console's route table, built once.
@@ -144,6 +147,7 @@ pub fn routes() -> &'static Routes<Route> {
             ("/console/directory/callers", Route::Directory(directory::Page::Callers)),
             ("/console/directory/callers/{caller}/key", Route::Directory(directory::Page::CallerKey)),
             ("/console/directory/callers/{caller}/revoke", Route::Directory(directory::Page::RevokeCaller)),
+            ("/console/incidents/{incident}/categorise-again", Route::CategoriseAgain),
         ])
     })
 }
@@ -224,6 +228,9 @@ pub async fn handle(deps: &Deps, req: Request<Vec<u8>>) -> Response<String> {
                 reports::handle(deps, who, page, req.uri().query().unwrap_or_default(), param("incident")).await
             })
             .await
+        }
+        (Method::POST, Route::CategoriseAgain) => {
+            for_staff(deps, req, async |who| handoff::send_again(deps, who, req, param("incident")).await).await
         }
         (_, Route::Directory(page)) => directory::handle(deps, req, page, param("contact"), param("caller")).await,
         _ => Ok(pages::problem(StatusCode::METHOD_NOT_ALLOWED, "That cannot be done here.")),

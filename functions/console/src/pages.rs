@@ -103,6 +103,7 @@ pub fn board(who: &SignedIn, licensee: &str, rows: &[BoardRow], now: OffsetDateT
         h1 { "Live board" }
         div id="board" {
             p class="meta" { "Open incidents, newest first. Updated " (when(now)) "." }
+            (crate::handoff::board_banner(rows.iter().map(|r| &r.incident), now))
             @if rows.is_empty() {
                 p { "No open incidents." }
             } @else {
@@ -121,6 +122,7 @@ pub fn board(who: &SignedIn, licensee: &str, rows: &[BoardRow], now: OffsetDateT
                             @let done = row.checklist.iter().filter(|c| matches!(label(&c.status).as_str(), "done" | "not applicable")).count();
                             tr {
                                 td {
+                                    (crate::handoff::board_tag(i, now))
                                     @if let Some(c) = &row.categorisation {
                                         strong class="tag" { (c.category.label()) } " "
                                     }

@@ -134,6 +134,11 @@ pub enum Event {
         step: u32,
         staff_id: String,
     },
+    /// Council staff sent an incident still not categorised for
+    /// categorisation again (the sweeper's attempts start afresh).
+    SentForCategorisationAgain {
+        staff_id: String,
+    },
     /// Council staff queued a person's alert again on one channel.
     Resent {
         contact_id: ContactId,
@@ -250,6 +255,7 @@ impl Event {
         match self {
             Event::AcknowledgedOnBehalf { staff_id, .. }
             | Event::EscalatedNow { staff_id, .. }
+            | Event::SentForCategorisationAgain { staff_id }
             | Event::Resent { staff_id, .. }
             | Event::ConnectedAreaAdded { staff_id: Some(staff_id), .. } => Some(staff_id.as_str()),
             Event::Closed { by, .. } | Event::KeyDateAdded { by, .. } => by.staff().map(|s| s.as_str()),
@@ -281,6 +287,7 @@ impl Event {
             Event::Acknowledged { .. } => "acknowledged",
             Event::AcknowledgedOnBehalf { .. } => "acknowledged_on_behalf",
             Event::EscalatedNow { .. } => "escalated_now",
+            Event::SentForCategorisationAgain { .. } => "sent_for_categorisation_again",
             Event::Resent { .. } => "resent",
             Event::Escalated { .. } => "escalated",
             Event::EscalationEnded { .. } => "escalation_ended",

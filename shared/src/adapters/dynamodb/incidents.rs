@@ -117,6 +117,42 @@ impl IncidentStore for DynamoStore {
         written(update.send().await)
     }
 
+    async fn restart_handoff(
+        &self,
+        id: &IncidentId,
+        version: u32,
+        attempts: u32,
+        next: &PendingHandoff,
+    ) -> Result<bool, StoreError> {
+        // Unlike a visit, the marker may have left the sweeper's index (given
+        // up on): the write puts it back.
+        let counted = if attempts == 0 {
+            "(attribute_not_exists(handoff.attempts) OR handoff.attempts = :attempts)"
+        } else {
+            "handoff.attempts = :attempts"
+        };
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(incident_pk(id)))
+            .key("sk", s("INCIDENT"))
+            .update_expression("SET handoff = :next, gsi1pk = :p, gsi1sk = :sk")
+            .condition_expression(format!("version = :version AND attribute_exists(handoff.since) AND {counted}"))
+            .expression_attribute_values(":next", serde_dynamo::to_attribute_value(next).map_err(corrupt)?)
+            .expression_attribute_values(":version", AttributeValue::N(version.to_string()))
+            .expression_attribute_values(":attempts", AttributeValue::N(attempts.to_string()))
+            .expression_attribute_values(":p", s(HANDOFF_PARTITION))
+            .expression_attribute_values(":sk", s(handoff_sort_key(next, id)))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Ok(false),
+            Err(e) => Err(sdk_error(e)),
+        }
+    }
+
     async fn pending_handoffs(&self, before: OffsetDateTime, limit: usize) -> Result<Vec<IncidentId>, StoreError> {
         let out = self
             .client

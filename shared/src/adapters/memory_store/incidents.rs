@@ -89,6 +89,17 @@ impl IncidentStore for MemoryStore {
         }
     }
 
+    async fn restart_handoff(
+        &self,
+        id: &IncidentId,
+        version: u32,
+        attempts: u32,
+        next: &PendingHandoff,
+    ) -> Result<bool, StoreError> {
+        // Here the sweeper's index is the marker itself (`swept()`).
+        self.visit_handoff(id, version, attempts, next).await
+    }
+
     async fn pending_handoffs(&self, before: OffsetDateTime, limit: usize) -> Result<Vec<IncidentId>, StoreError> {
         let s = self.state();
         let mut pending: Vec<(OffsetDateTime, IncidentId)> = s

@@ -134,6 +134,11 @@ choice!(
 /// failing on is not re-sent every minute forever).
 pub const HANDOFF_ATTEMPTS: u32 = 5;
 
+/// How long a change may wait for categorisation before the console says it
+/// is delayed (categorisation normally takes seconds; the sweeper's first
+/// attempt comes after a minute).
+pub const DELAYED_AFTER: time::Duration = time::Duration::minutes(2);
+
 /// Set while an incident has a change not yet categorised: intake stores it
 /// with the change, categorisation clears it in the transaction that records
 /// its decision. The sweeper finds such incidents through a sparse index and
@@ -176,6 +181,19 @@ impl PendingHandoff {
     /// The marker after the sweeper's next visit at `now`.
     pub fn visited(&self, now: OffsetDateTime) -> Self {
         PendingHandoff { attempts: self.attempts + 1, last_sent: Some(now), ..self.clone() }
+    }
+
+    /// The marker after duty staff sent it again at `now` (the console's
+    /// "Send for categorisation again"): the sweeper's count starts afresh,
+    /// its grace running from now; `since` still says when the change was stored.
+    pub fn restarted(&self, now: OffsetDateTime) -> Self {
+        PendingHandoff { attempts: 0, last_sent: Some(now), ..self.clone() }
+    }
+
+    /// Whether it has waited long enough to tell staff categorisation is
+    /// late: `DELAYED_AFTER` since the change was stored.
+    pub fn delayed(&self, now: OffsetDateTime) -> bool {
+        now - self.since >= DELAYED_AFTER
     }
 }
 

@@ -60,6 +60,19 @@ pub trait IncidentStore: Send + Sync {
         next: &PendingHandoff,
     ) -> Result<bool, StoreError>;
 
+    /// Duty staff's "send for categorisation again": replaces the pending
+    /// hand-off with `next` (`PendingHandoff::restarted`) if the incident is
+    /// still at `version` with a marker visited `attempts` times, and puts it
+    /// back in the sweeper's index; false otherwise (categorised, amended or
+    /// visited meanwhile).
+    async fn restart_handoff(
+        &self,
+        id: &IncidentId,
+        version: u32,
+        attempts: u32,
+        next: &PendingHandoff,
+    ) -> Result<bool, StoreError>;
+
     /// Incidents whose pending hand-off was last sent before `before`, oldest
     /// first; those the sweeper gave up on are left out.
     async fn pending_handoffs(&self, before: OffsetDateTime, limit: usize) -> Result<Vec<IncidentId>, StoreError>;
