@@ -146,11 +146,7 @@ impl IncidentStore for DynamoStore {
             .expression_attribute_values(":sk", s(handoff_sort_key(next, id)))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Ok(false),
-            Err(e) => Err(sdk_error(e)),
-        }
+        written(result)
     }
 
     async fn pending_handoffs(&self, before: OffsetDateTime, limit: usize) -> Result<Vec<IncidentId>, StoreError> {
