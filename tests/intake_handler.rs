@@ -43,7 +43,7 @@ async fn a_valid_report_is_stored_answered_202_and_handed_on_with_ids_only() {
         queued,
         vec![json!({
             "incident_id": "inc-000001", "version": 1, "reason": "reported", "licensee_id": "lambeth",
-            "ward": "Brixton North", "occurred_at": "2026-11-21T01:50:00Z",
+            "ward": "Brixton North", "occurred_at": "2026-11-21T01:50:00Z", "ward_window_days": 28,
         })]
     );
 }
@@ -199,6 +199,9 @@ async fn a_police_amendment_is_stored_on_the_timeline_and_handed_on_again() {
         body["changes"],
         json!(["victims 1 → 1, most severe injury life_threatening → fatal", "flag added: critical_incident_declared"])
     );
+    // Twenty minutes on, the licensee is no longer kept: no ward window (the
+    // amendment reads nothing for it; categorisation reads the ward's history
+    // once it has the rules).
     assert_eq!(
         h.drain().await,
         vec![json!({
