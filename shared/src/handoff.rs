@@ -51,7 +51,8 @@ pub struct HandoffMessage {
 }
 
 impl HandoffMessage {
-    /// The message for the incident's current version.
+    /// The message for the incident's current version, naming no ward
+    /// window (for a sender without the licensee's rules: the sweeper).
     pub fn for_incident(incident: &Incident, reason: HandoffReason) -> Self {
         let location = &incident.report.location;
         HandoffMessage {
