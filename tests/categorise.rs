@@ -17,6 +17,7 @@ use sim::ids::{ContactId, GroupId};
 use sim::links::{LinkClaims, LinkKey};
 use sim::ports::Queue;
 use sim::render::{gsm7_length, sms_segments, Alert, AlertKind};
+use sim_tests::recorder::{matching, HOLD_PATIENCE};
 use sim_tests::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -403,30 +404,49 @@ async fn the_third_incident_in_a_ward_within_28_days_emails_the_community_safety
     assert_eq!(c.acknowledge_within_minutes, None);
 }
 
-/// The hand-off message names the ward and time, so the ward's history is
-/// read with the incident over the widest window any rule may have: it is
-/// narrowed to the rules' 28 days, and not trusted when the message's ward is
-/// not the incident's (an amendment moved it).
+/// The hand-off message names the ward, the time and the rules' 28 days, so
+/// the ward's history is read with the incident over those 28 days; it is not
+/// trusted when the message's ward is not the incident's (an amendment moved
+/// it), and a message without the window (queued before it was added) reads
+/// the history once the rules are known.
 async fn the_ward_history_read_with_the_incident_keeps_to_the_rules(h: Harness, queues: ChannelQueues) {
     let deps = categoriser(&h, queues.clone());
-    let category = |id: String| {
-        let store = h.store.clone();
-        async move { store.get_categorisation(&IncidentId::parse(&id).unwrap()).await.unwrap().unwrap().category }
-    };
     report(&h, minor_in_coldharbour("REF-A", 29)).await;
     report(&h, minor_in_coldharbour("REF-B", 5)).await;
     let third = report(&h, minor_in_coldharbour("REF-C", 0)).await;
     let handed_on = categorise_handed_on(&h, &deps).await;
-    assert!(handed_on.iter().all(|m| m.contains(r#""ward":"Coldharbour""#)), "{handed_on:?}");
-    assert_eq!(category(third).await, Category::RecordOnly, "29 days ago is outside the rules' 28, though read");
+    let named = |m: &String| m.contains(r#""ward":"Coldharbour""#) && m.contains(r#""ward_window_days":28"#);
+    assert!(handed_on.iter().all(named), "{handed_on:?}");
+    assert_eq!(category(&h, &third).await, Category::RecordOnly, "29 days ago is outside the rules' 28");
 
     // A message naming another ward than the incident's: read again, for the incident's ward.
     let fourth = report(&h, minor_in_coldharbour("REF-D", 0)).await;
     let mut message = h.drain().await.pop().unwrap();
     message["ward"] = json!("Brixton North");
     categorise::handle_message(&deps, &message.to_string()).await.unwrap();
-    assert_eq!(category(fourth).await, Category::IncidentOfNote, "the third in Coldharbour within 28 days");
+    assert_eq!(category(&h, &fourth).await, Category::IncidentOfNote, "the third in Coldharbour within 28 days");
     assert!(sent(&queues).await.1.iter().all(|m| m.channel == Channel::Email));
+
+    // A message in the old form, without the window: read once the rules are known.
+    let fifth = report(&h, minor_in_coldharbour("REF-E", 0)).await;
+    let mut message = h.drain().await.pop().unwrap();
+    assert_eq!(message.as_object_mut().unwrap().remove("ward_window_days"), Some(json!(28)));
+    categorise::handle_message(&deps, &message.to_string()).await.unwrap();
+    assert_eq!(category(&h, &fifth).await, Category::IncidentOfNote, "REF-B, C and D within 28 days");
+}
+
+/// A minor incident in Coldharbour reported `days_ago` days before the
+/// test's start, when it happened (intake refuses reports over 30 days old).
+async fn reported_back_then(h: &Harness, reference: &str, days_ago: i64) -> String {
+    h.clock.set(START - Duration::days(days_ago));
+    let id = report(h, minor_in_coldharbour(reference, days_ago)).await;
+    h.clock.set(START);
+    id
+}
+
+/// The category `id` was given.
+async fn category(h: &Harness, id: &str) -> Category {
+    h.store.get_categorisation(&IncidentId::parse(id).unwrap()).await.unwrap().unwrap().category
 }
 
 #[tokio::test]
@@ -438,6 +458,104 @@ async fn the_ward_history_read_with_the_incident_keeps_to_the_rules_in_memory() 
 async fn the_ward_history_read_with_the_incident_keeps_to_the_rules_on_moto() {
     needs_moto!();
     the_ward_history_read_with_the_incident_keeps_to_the_rules(moto_harness().await, moto_channel_queues().await).await;
+}
+
+/// The ward's history is read with the incident and the directory (each
+/// query held until the other is sent) over the 28 days the default rules
+/// need, not the widest window a rule may have: an incident 100 days earlier
+/// in the ward is not asked for. One ward query, none read again after.
+#[tokio::test]
+async fn the_ward_history_read_with_the_incident_asks_only_for_the_rules_window() {
+    needs_moto!();
+    let (config, recorder) = sim_tests::recorder::recorded_moto().await;
+    let store = sim::adapters::dynamodb::DynamoStore::from_config(&config, unique("sim-ward"));
+    store.create_table_if_missing().await.expect("table created in moto");
+    let h = Harness::new(Arc::new(store), Arc::new(MemoryQueue::new("categorise"))).seeded().await;
+    let deps = categoriser(&h, memory_channel_queues());
+    reported_back_then(&h, "REF-OLD", 100).await;
+    categorise_handed_on(&h, &deps).await;
+
+    let today = report(&h, minor_in_coldharbour("REF-NEW", 0)).await;
+    let message = h.drain().await.pop().unwrap();
+    assert_eq!(message["ward_window_days"], json!(28), "{message}");
+    recorder.clear();
+    recorder.side_by_side(matching("Query", "WARD#"), matching("Query", "INCIDENT#"));
+    let body = message.to_string();
+    let answer = tokio::time::timeout(HOLD_PATIENCE, categorise::handle_message(&deps, &body));
+    answer.await.expect("the ward's history is read beside the incident, not after it").unwrap();
+    recorder.stop_holding();
+
+    let ward_queries: Vec<String> = recorder
+        .all()
+        .into_iter()
+        .filter(|r| r.operation.ends_with(".Query") && r.body.contains("WARD#"))
+        .map(|r| r.body)
+        .collect();
+    assert_eq!(ward_queries.len(), 1, "read once: {ward_queries:?}");
+    let from = |days: i64| format!("{:020}", (START - Duration::days(days)).unix_timestamp_nanos());
+    assert!(ward_queries[0].contains(&from(28)), "from 28 days before: {}", ward_queries[0]);
+    assert!(!ward_queries[0].contains(&from(366)), "not the widest window: {}", ward_queries[0]);
+    assert_eq!(category(&h, &today).await, Category::RecordOnly, "100 days ago is outside the rules' 28");
+}
+
+/// Lambeth's rules with a 90-day ward rule: two other incidents in the ward
+/// within 90 days make an incident of note.
+fn ninety_day_ward_rules() -> sim::domain::category::RuleSet {
+    sim::domain::category::RuleSet::from_json(
+        r#"[{"id": "ward-90", "category": "INCIDENT_OF_NOTE", "reason": "The third incident in the ward within 90 days",
+             "when": {"prior_in_ward": {"at_least": 2, "within_days": 90}}}]"#,
+    )
+    .unwrap()
+}
+
+async fn set_lambeth_rules(h: &Harness, rules: Option<sim::domain::category::RuleSet>) {
+    let mut lambeth = h.store.get_licensee(&sim::demo::lambeth()).await.unwrap().unwrap();
+    lambeth.rules = rules;
+    h.store.put_licensee(&lambeth).await.unwrap();
+}
+
+/// Rules looking back 90 days see incidents 50 and 60 days earlier, whether
+/// the hand-off message named their 90 days or, the rules lengthened after
+/// intake handed the incident on, a shorter window (then read again).
+async fn a_longer_ward_window_sees_older_incidents(h: Harness, queues: ChannelQueues) {
+    let deps = categoriser(&h, queues);
+    reported_back_then(&h, "REF-A1", 60).await;
+    reported_back_then(&h, "REF-A2", 50).await;
+    categorise_handed_on(&h, &deps).await;
+
+    // Handed on under the default rules (28 days), categorised under 90.
+    let lengthened = report(&h, minor_in_coldharbour("REF-B", 0)).await;
+    let message = h.drain().await.pop().unwrap();
+    assert_eq!(message["ward_window_days"], json!(28), "intake knew the default rules: {message}");
+    set_lambeth_rules(&h, Some(ninety_day_ward_rules())).await;
+    categorise::handle_message(&deps, &message.to_string()).await.unwrap();
+    assert_eq!(category(&h, &lengthened).await, Category::IncidentOfNote, "50 and 60 days ago, within 90");
+
+    // Intake now knows the 90-day rules (once its kept licensee is stale).
+    h.clock.advance(Duration::minutes(1));
+    let known = report(&h, minor_in_coldharbour("REF-C", 0)).await;
+    let handed_on = categorise_handed_on(&h, &deps).await;
+    assert!(handed_on[0].contains(r#""ward_window_days":90"#), "{handed_on:?}");
+    assert_eq!(category(&h, &known).await, Category::IncidentOfNote, "REF-B alone would not be enough");
+
+    // Rules that look at no ward: the message names no window.
+    set_lambeth_rules(&h, Some(sim::domain::category::RuleSet::from_json(r#"[]"#).unwrap())).await;
+    h.clock.advance(Duration::minutes(1));
+    let unwindowed = report(&h, minor_in_coldharbour("REF-D", 0)).await;
+    let handed_on = categorise_handed_on(&h, &deps).await;
+    assert!(!handed_on[0].contains("ward_window_days"), "{handed_on:?}");
+    assert_eq!(category(&h, &unwindowed).await, Category::RecordOnly);
+}
+
+#[tokio::test]
+async fn in_memory_a_longer_ward_window_sees_older_incidents() {
+    a_longer_ward_window_sees_older_incidents(memory_harness().await, memory_channel_queues()).await;
+}
+
+#[tokio::test]
+async fn on_moto_a_longer_ward_window_sees_older_incidents() {
+    needs_moto!();
+    a_longer_ward_window_sees_older_incidents(moto_harness().await, moto_channel_queues().await).await;
 }
 
 /// A knife incident whose victim's age police confirm later: the amendment

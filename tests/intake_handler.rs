@@ -43,7 +43,7 @@ async fn a_valid_report_is_stored_answered_202_and_handed_on_with_ids_only() {
         queued,
         vec![json!({
             "incident_id": "inc-000001", "version": 1, "reason": "reported", "licensee_id": "lambeth",
-            "ward": "Brixton North", "occurred_at": "2026-11-21T01:50:00Z",
+            "ward": "Brixton North", "occurred_at": "2026-11-21T01:50:00Z", "ward_window_days": 28,
         })]
     );
 }
@@ -184,6 +184,20 @@ async fn a_suspended_licensee_is_refused_with_a_clear_403() {
     assert!(h.drain().await.is_empty());
 }
 
+/// An amendment within the time a warm container keeps the licensee names
+/// its rules' ward window (28 days by default) without reading anything for it.
+#[tokio::test]
+async fn an_amendment_to_a_warm_container_names_the_rules_ward_window() {
+    let h = memory_harness().await;
+    h.call(event("intake-report.json")).await;
+    categorise_handed_on(&h, &categoriser(&h, memory_channel_queues())).await;
+    h.clock.advance(Duration::seconds(10));
+    assert_eq!(h.call(event("intake-amendment.json")).await.status(), 202);
+    let queued = h.drain().await;
+    assert_eq!((queued.len(), &queued[0]["reason"]), (1, &json!("amended")));
+    assert_eq!(queued[0]["ward_window_days"], 28, "{queued:?}");
+}
+
 #[tokio::test]
 async fn a_police_amendment_is_stored_on_the_timeline_and_handed_on_again() {
     let h = memory_harness().await;
@@ -199,6 +213,9 @@ async fn a_police_amendment_is_stored_on_the_timeline_and_handed_on_again() {
         body["changes"],
         json!(["victims 1 → 1, most severe injury life_threatening → fatal", "flag added: critical_incident_declared"])
     );
+    // Twenty minutes on, the licensee is no longer kept: no ward window (the
+    // amendment reads nothing for it; categorisation reads the ward's history
+    // once it has the rules).
     assert_eq!(
         h.drain().await,
         vec![json!({

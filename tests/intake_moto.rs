@@ -21,7 +21,7 @@ async fn a_report_is_stored_in_dynamodb_and_handed_on_through_sqs_once() {
         queued,
         vec![json!({
             "incident_id": "inc-000001", "version": 1, "reason": "reported", "licensee_id": "lambeth",
-            "ward": "Brixton North", "occurred_at": "2026-11-21T01:50:00Z",
+            "ward": "Brixton North", "occurred_at": "2026-11-21T01:50:00Z", "ward_window_days": 28,
         })]
     );
     let stored = h.store.get_incident(&id).await.unwrap().unwrap();

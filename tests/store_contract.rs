@@ -174,6 +174,10 @@ async fn handoffs(store: &dyn Store) {
         last = next;
     }
     assert_eq!(store.pending_handoffs(START + Duration::days(1), 10).await.unwrap(), vec![newer.id.clone()]);
+    assert_eq!(store.get_incident(&older.id).await.unwrap().unwrap().handoff, Some(last.clone()));
+    // An abandoned marker is not visited again, even with its current count.
+    let again = last.visited(START + Duration::seconds(50));
+    assert!(!store.visit_handoff(&older.id, 1, last.attempts, &again).await.unwrap(), "abandoned: left alone");
     assert_eq!(store.get_incident(&older.id).await.unwrap().unwrap().handoff, Some(last));
 
     // Clearing for a version that has moved on leaves the marker in place.

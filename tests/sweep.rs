@@ -44,7 +44,7 @@ async fn categorisation_clears_the_marker_intake_leaves(h: Harness, queues: cate
         queued,
         vec![json!({
             "incident_id": "inc-000001", "version": 1, "reason": "reported", "licensee_id": "lambeth",
-            "ward": "Brixton North", "occurred_at": "2026-11-21T01:50:00Z",
+            "ward": "Brixton North", "occurred_at": "2026-11-21T01:50:00Z", "ward_window_days": 28,
         })],
         "ids, the licensee and the ward: categorisation reads all three partitions at once"
     );
@@ -79,6 +79,12 @@ async fn a_change_lost_before_categorisation_is_sent_again_by_the_sweeper(
     let again = h.drain().await;
     assert_eq!(again.len(), 1);
     assert_eq!(again[0]["incident_id"], "inc-000001");
+    assert_eq!(again[0]["ward"], "Brixton North");
+    assert_eq!(
+        again[0].get("ward_window_days"),
+        None,
+        "the sweeper has no licensee's rules: categorisation reads after"
+    );
     let marker = h.store.get_incident(&first()).await.unwrap().unwrap().handoff.unwrap();
     assert_eq!(marker.attempts, 1, "the sweeper counts its attempt");
     assert_eq!(sweep::sweep(&sweeper).await.unwrap().handed_on, 0, "not again until another grace has passed");

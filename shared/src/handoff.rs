@@ -14,7 +14,7 @@
 
 use crate::clock::Clock;
 use crate::domain::incident::{HandoffReason, HANDOFF_ATTEMPTS};
-use crate::domain::{AreaName, Incident};
+use crate::domain::{AreaName, Incident, Licensee};
 use crate::ids::{IdGenerator, IncidentId, LicenseeId};
 use crate::ports::{OutgoingMessage, Queue, QueueError, Store, StoreError};
 use serde::{Deserialize, Serialize};
@@ -40,10 +40,19 @@ pub struct HandoffMessage {
     pub ward: Option<AreaName>,
     #[serde(default, skip_serializing_if = "Option::is_none", with = "time::serde::rfc3339::option")]
     pub occurred_at: Option<OffsetDateTime>,
+    /// How many days of the ward's history the licensee's rules look back
+    /// over, when the sender had the licensee in hand (intake does; the
+    /// sweeper does not): categorisation then reads exactly that window with
+    /// the incident and the directory. Absent in older messages, when the
+    /// rules need no ward history and when the sender did not know: the
+    /// history is then read, if the rules need it, once they are known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ward_window_days: Option<u32>,
 }
 
 impl HandoffMessage {
-    /// The message for the incident's current version.
+    /// The message for the incident's current version, naming no ward
+    /// window (for a sender without the licensee's rules: the sweeper).
     pub fn for_incident(incident: &Incident, reason: HandoffReason) -> Self {
         let location = &incident.report.location;
         HandoffMessage {
@@ -53,7 +62,20 @@ impl HandoffMessage {
             licensee_id: Some(incident.licensee_id.clone()),
             ward: location.ward.clone(),
             occurred_at: location.ward.as_ref().map(|_| incident.report.occurred_at),
+            ward_window_days: None,
         }
+    }
+
+    /// The message for the incident's current version, from a sender that
+    /// has the incident's licensee in hand: it names the ward window the
+    /// licensee's rules need (none for another licensee or no ward).
+    pub fn knowing(incident: &Incident, reason: HandoffReason, licensee: &Licensee) -> Self {
+        let message = Self::for_incident(incident, reason);
+        let ward_window_days = match &message.ward {
+            Some(_) if licensee.id == incident.licensee_id => licensee.ward_window_days(),
+            _ => None,
+        };
+        HandoffMessage { ward_window_days, ..message }
     }
 }
 
@@ -93,10 +115,23 @@ impl Handoff<'_> {
     /// Sends the incident's pending change on for categorisation (which
     /// clears the marker). Does nothing if nothing is pending.
     pub async fn hand_on(&self, incident: &Incident) -> Result<(), HandoffError> {
+        self.hand_on_with(incident, None).await
+    }
+
+    /// `hand_on` by a sender with the incident's licensee in hand: the
+    /// message names the ward window its rules need (`HandoffMessage::knowing`).
+    pub async fn hand_on_knowing(&self, incident: &Incident, licensee: &Licensee) -> Result<(), HandoffError> {
+        self.hand_on_with(incident, Some(licensee)).await
+    }
+
+    async fn hand_on_with(&self, incident: &Incident, licensee: Option<&Licensee>) -> Result<(), HandoffError> {
         let Some(pending) = &incident.handoff else {
             return Ok(());
         };
-        let message = HandoffMessage::for_incident(incident, pending.reason);
+        let message = match licensee {
+            Some(licensee) => HandoffMessage::knowing(incident, pending.reason, licensee),
+            None => HandoffMessage::for_incident(incident, pending.reason),
+        };
         let body = serde_json::to_string(&message).expect("hand-off message serialises");
         self.queue.send(&[OutgoingMessage::now(body)]).await?;
         tracing::info!(incident_id = %incident.id, version = incident.version, reason = %pending.reason, "handed on for categorisation");
@@ -163,5 +198,11 @@ mod tests {
         let text = serde_json::to_string(&new).unwrap();
         assert!(text.contains(r#""ward":"Brixton North","occurred_at":"2026-11-21T01:50:00Z""#), "{text}");
         assert_eq!(serde_json::from_str::<HandoffMessage>(&text).unwrap(), new);
+        assert_eq!(new.ward_window_days, None, "a message without the window reads as before");
+
+        let windowed = HandoffMessage { ward_window_days: Some(28), ..new };
+        let text = serde_json::to_string(&windowed).unwrap();
+        assert!(text.ends_with(r#","ward_window_days":28}"#), "{text}");
+        assert_eq!(serde_json::from_str::<HandoffMessage>(&text).unwrap(), windowed);
     }
 }

@@ -3,9 +3,10 @@
 //! 1. Read the incident's partition (the incident, its categorisation,
 //!    notifications and whether its checklist is open), the licensee's
 //!    (profile, contacts, groups) and the ward's history: one query each, all
-//!    three at once when the hand-off message names the licensee and the
-//!    ward (the ward's history over the widest window a rule may have,
-//!    narrowed once the rules are known).
+//!    three at once when the hand-off message names the licensee, the ward
+//!    and the ward window the licensee's rules need (read over exactly that
+//!    window; read again, after, only if the rules now need a longer one or
+//!    the incident's ward or time has changed).
 //! 2. Decide the category with the licensee's rules (or the defaults).
 //! 3. Write the round in one transaction: the decision (conditional on the
 //!    previous one, so concurrent deliveries cannot both act) with the rule
@@ -74,14 +75,20 @@ pub async fn categorise(deps: &Deps, message: &HandoffMessage) -> Result<Outcome
     let no_incident = || CategoriseError::Poison(format!("no incident {}", message.incident_id));
     // The message names the licensee (messages queued before it did, do not):
     // then both partitions are read at once, and the ward's history with them
-    // when it names the ward.
+    // when it names the ward, the time and the window the rules need.
     let (record, directory, ward) = match &message.licensee_id {
         Some(licensee) => {
             let ward = async {
-                let (Some(ward), Some(occurred_at)) = (&message.ward, message.occurred_at) else { return Ok(None) };
-                let since = occurred_at - time::Duration::days(MAX_WARD_WINDOW_DAYS.into());
-                let times = store.ward_history(licensee, ward, since, occurred_at, &message.incident_id).await?;
-                Ok(Some(WardRead { licensee: licensee.clone(), ward: ward.clone(), occurred_at, times }))
+                let (Some(ward), Some(occurred_at), Some(days)) =
+                    (&message.ward, message.occurred_at, message.ward_window_days)
+                else {
+                    return Ok(None);
+                };
+                // No rule may look back further: a larger figure is not read.
+                let window = time::Duration::days(days.min(MAX_WARD_WINDOW_DAYS).into());
+                let times =
+                    store.ward_history(licensee, ward, occurred_at - window, occurred_at, &message.incident_id).await?;
+                Ok(Some(WardRead { licensee: licensee.clone(), ward: ward.clone(), occurred_at, window, times }))
             };
             let (record, directory, ward) = tokio::try_join!(
                 store.incident_record(&message.incident_id),
@@ -111,11 +118,13 @@ pub async fn categorise(deps: &Deps, message: &HandoffMessage) -> Result<Outcome
 }
 
 /// A ward's history read before the rules were known: the licensee's other
-/// incidents in the ward over the widest window a rule may have.
+/// incidents in the ward over the window the hand-off message named.
 struct WardRead {
     licensee: LicenseeId,
     ward: AreaName,
     occurred_at: OffsetDateTime,
+    /// How far back before `occurred_at` was read.
+    window: time::Duration,
     times: Vec<OffsetDateTime>,
 }
 
@@ -167,9 +176,14 @@ async fn categorise_incident(
         (Some(window), Some(ward)) => {
             let since = report.occurred_at - window;
             // Read with the incident if the message named this ward and time
-            // (an amendment may have changed them since): narrowed to the rules' window.
-            let read = ward_read
-                .filter(|r| r.licensee == licensee.id && &r.ward == ward && r.occurred_at == report.occurred_at);
+            // (an amendment may have changed them since) and a window at least
+            // the rules' (they may have changed since): narrowed to the rules' window.
+            let read = ward_read.filter(|r| {
+                r.licensee == licensee.id
+                    && &r.ward == ward
+                    && r.occurred_at == report.occurred_at
+                    && r.window >= window
+            });
             match read {
                 Some(read) => read.times.into_iter().filter(|t| *t >= since).collect(),
                 None => store.ward_history(&licensee.id, ward, since, report.occurred_at, &incident.id).await?,

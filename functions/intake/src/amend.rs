@@ -53,7 +53,9 @@ pub async fn amend(deps: &Deps, caller: &Caller, id: &str, body: Value) -> Resul
         match deps.store.update_incident(&next, &[event]).await {
             Ok(()) => {
                 tracing::info!(incident_id = %next.id, version = next.version, "police amendment stored");
-                hand_on_or_leave_for_sweep(deps, &next).await;
+                // The licensee's rules, if a warm container keeps it (no read for them).
+                let licensee = deps.settings.reads.kept_licensee(&*deps.clock, &next.licensee_id);
+                hand_on_or_leave_for_sweep(deps, &next, licensee.as_ref()).await;
                 let body = Answer { id: &next.id, version: next.version, status: "updated", changes };
                 return Ok(json(StatusCode::ACCEPTED, &body));
             }

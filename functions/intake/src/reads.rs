@@ -101,4 +101,9 @@ impl Reads {
     ) -> Result<Option<Licensee>, StoreError> {
         self.licensees.or_read(id, clock.now(), store.get_licensee(id)).await
     }
+
+    /// The licensee if it is kept, reading nothing.
+    pub fn kept_licensee(&self, clock: &dyn Clock, id: &LicenseeId) -> Option<Licensee> {
+        self.licensees.get(id, clock.now())
+    }
 }

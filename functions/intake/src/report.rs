@@ -97,7 +97,7 @@ async fn accept(
         Ok(served) => served,
         Err(refusal) => {
             return match deps.store.report_key(&caller.id, &report.police_reference).await? {
-                Some(key) => retry(deps, key, &report).await,
+                Some(key) => retry(deps, key, &report, None).await,
                 None => Err(refusal),
             }
         }
@@ -129,7 +129,7 @@ async fn accept(
     match deps.store.create_incident(&incident, &events).await? {
         CreateOutcome::Created => {}
         // Lost a race with a concurrent retry of the same report.
-        CreateOutcome::AlreadyReported(key) => return retry(deps, key, &incident.report).await,
+        CreateOutcome::AlreadyReported(key) => return retry(deps, key, &incident.report, Some(&licensee)).await,
     }
     tracing::info!(incident_id = %id, licensee_id = %licensee.id, caller_id = %caller.id, "incident stored");
     if ward_unmatched {
@@ -145,25 +145,37 @@ async fn accept(
             tracing::warn!(incident_id = %id, error = %error, "could not add to the operators' lapse list");
         }
     }
-    hand_on_or_leave_for_sweep(deps, &incident).await;
+    hand_on_or_leave_for_sweep(deps, &incident, Some(&licensee)).await;
     let warnings = if ward_unmatched { vec![WARD_NOT_KNOWN] } else { vec![] };
     Ok(accepted(&id, incident.report.police_reference.as_str(), StatusCode::ACCEPTED, warnings))
 }
 
 /// The incident is stored with its hand-off marker, so a failure here loses
-/// nothing: the sweeper (or the police retry) hands it on.
-pub async fn hand_on_or_leave_for_sweep(deps: &Deps, incident: &Incident) {
-    if let Err(error) = deps.handoff().hand_on(incident).await {
+/// nothing: the sweeper (or the police retry) hands it on. With the
+/// incident's licensee in hand, the message names the ward window its rules
+/// need, so categorisation reads the ward's history at once.
+pub async fn hand_on_or_leave_for_sweep(deps: &Deps, incident: &Incident, licensee: Option<&Licensee>) {
+    let handoff = deps.handoff();
+    let sent = match licensee {
+        Some(licensee) => handoff.hand_on_knowing(incident, licensee).await,
+        None => handoff.hand_on(incident).await,
+    };
+    if let Err(error) = sent {
         tracing::warn!(incident_id = %incident.id, error = %error, "hand-off deferred to the sweeper");
     }
 }
 
-async fn retry(deps: &Deps, key: ReportKey, report: &IncidentReport) -> Result<Response<Body>, IntakeError> {
+async fn retry(
+    deps: &Deps,
+    key: ReportKey,
+    report: &IncidentReport,
+    licensee: Option<&Licensee>,
+) -> Result<Response<Body>, IntakeError> {
     if key.fingerprint != report.fingerprint() {
         return Err(IntakeError::DuplicateReference { incident_id: key.incident_id });
     }
     if let Some(incident) = deps.store.get_incident(&key.incident_id).await? {
-        hand_on_or_leave_for_sweep(deps, &incident).await;
+        hand_on_or_leave_for_sweep(deps, &incident, licensee).await;
     }
     tracing::info!(incident_id = %key.incident_id, "police retry answered with the stored incident");
     Ok(accepted(&key.incident_id, key.police_reference.as_str(), StatusCode::OK, vec![]))

@@ -100,6 +100,15 @@ impl Licensee {
         }
     }
 
+    /// How many days of a ward's history the licensee's rules (its own or
+    /// the defaults) look back over; none when no rule looks at the ward.
+    pub fn ward_window_days(&self) -> Option<u32> {
+        match &self.rules {
+            Some(own) => own.ward_window_days(),
+            None => RuleSet::defaults().ward_window_days(),
+        }
+    }
+
     /// The checklist opened for `incident`: on a partner's linked incident its
     /// own section for shared incidents (issue 19); else the licensee's own
     /// checklist or the toolkit's.

@@ -81,7 +81,9 @@ impl IncidentStore for MemoryStore {
         let mut s = self.state();
         let Some(incident) = s.incidents.get_mut(id) else { return Ok(false) };
         match &incident.handoff {
-            Some(pending) if incident.version == version && pending.attempts == attempts => {
+            // Like DynamoDB's `attribute_exists(gsi1pk)`: an abandoned marker
+            // has left the sweeper's index and is not visited again.
+            Some(pending) if incident.version == version && pending.swept() && pending.attempts == attempts => {
                 incident.handoff = Some(next.clone());
                 Ok(true)
             }

@@ -214,7 +214,13 @@ impl RuleSet {
 
     /// How far back the ward history must reach, if any rule asks for it.
     pub fn ward_window(&self) -> Option<Duration> {
-        self.0.iter().filter_map(|r| r.when.ward_window_days()).max().map(|d| Duration::days(d.into()))
+        self.ward_window_days().map(|d| Duration::days(d.into()))
+    }
+
+    /// `ward_window` in whole days (1 to `MAX_WARD_WINDOW_DAYS`), as the
+    /// hand-off message carries it.
+    pub fn ward_window_days(&self) -> Option<u32> {
+        self.0.iter().filter_map(|r| r.when.ward_window_days()).max()
     }
 
     pub fn decide(&self, facts: &Facts<'_>) -> Decision {
