@@ -78,17 +78,9 @@ impl IncidentStore for MemoryStore {
         attempts: u32,
         next: &PendingHandoff,
     ) -> Result<bool, StoreError> {
-        let mut s = self.state();
-        let Some(incident) = s.incidents.get_mut(id) else { return Ok(false) };
-        match &incident.handoff {
-            // Like DynamoDB's `attribute_exists(gsi1pk)`: an abandoned marker
-            // has left the sweeper's index and is not visited again.
-            Some(pending) if incident.version == version && pending.swept() && pending.attempts == attempts => {
-                incident.handoff = Some(next.clone());
-                Ok(true)
-            }
-            _ => Ok(false),
-        }
+        // Like DynamoDB's `attribute_exists(gsi1pk)`: an abandoned marker has
+        // left the sweeper's index and is not visited again.
+        Ok(self.replace_marker(id, version, attempts, next, PendingHandoff::swept))
     }
 
     async fn restart_handoff(
@@ -98,8 +90,8 @@ impl IncidentStore for MemoryStore {
         attempts: u32,
         next: &PendingHandoff,
     ) -> Result<bool, StoreError> {
-        // Here the sweeper's index is the marker itself (`swept()`).
-        self.visit_handoff(id, version, attempts, next).await
+        // Swept or abandoned alike: here the sweeper's index is the marker itself.
+        Ok(self.replace_marker(id, version, attempts, next, |_| true))
     }
 
     async fn pending_handoffs(&self, before: OffsetDateTime, limit: usize) -> Result<Vec<IncidentId>, StoreError> {
@@ -146,5 +138,28 @@ impl IncidentStore for MemoryStore {
             .collect();
         times.sort();
         Ok(times)
+    }
+}
+
+impl MemoryStore {
+    /// Replaces the incident's hand-off marker if the incident is at
+    /// `version` and its marker has counted `attempts` and passes `marker_ok`.
+    fn replace_marker(
+        &self,
+        id: &IncidentId,
+        version: u32,
+        attempts: u32,
+        next: &PendingHandoff,
+        marker_ok: impl Fn(&PendingHandoff) -> bool,
+    ) -> bool {
+        let mut s = self.state();
+        let Some(incident) = s.incidents.get_mut(id) else { return false };
+        match &incident.handoff {
+            Some(pending) if incident.version == version && pending.attempts == attempts && marker_ok(pending) => {
+                incident.handoff = Some(next.clone());
+                true
+            }
+            _ => false,
+        }
     }
 }
