@@ -1,8 +1,8 @@
 //! Categorisation and fan-out: an incident reported to intake ends as one
-//! ids-only message per person per channel on the sender queues, rendered
-//! within each channel's limits; redelivery adds nothing; an upgrade alerts
-//! only the people it adds. Run on moto (the real wire protocols) and on the
-//! in-memory adapters.
+//! message per person per channel on the sender queues (ids and render
+//! inputs, never personal data), rendered within each channel's limits;
+//! redelivery adds nothing; an upgrade alerts only the people it adds. Run
+//! on moto (the real wire protocols) and on the in-memory adapters.
 
 use categorise::{ChannelQueues, Outcome};
 use serde_json::{json, Value};

@@ -13,8 +13,7 @@ use sim::domain::policy::AlertPolicy;
 use sim::domain::staff::{ConsoleRole, StaffId, StaffMember};
 use sim::domain::Role;
 use sim::ids::{ContactId, GroupId, LicenseeId};
-use sim::ports::sessions::{Session, SessionStore};
-use sim::ports::staff::StaffStore;
+use sim::ports::sessions::SessionStore;
 use sim::ports::Store;
 use sim_tests::*;
 use std::collections::BTreeSet;
@@ -54,23 +53,7 @@ async fn staff(rig: &Rig, licensee: &str, name: &str, roles: &[ConsoleRole]) -> 
         START,
     )
     .unwrap();
-    rig.console.put_staff(&member).await.unwrap();
-    let value = console::session::random_token();
-    let csrf = console::session::random_token();
-    let now = sim::clock::Clock::now(&*rig.h.clock);
-    rig.console
-        .put_session(&Session {
-            key: console::session::key_of(&value),
-            staff_id: id,
-            licensee_id: licensee,
-            csrf: csrf.clone(),
-            created_at: now,
-            last_seen: now,
-            expires_at: now + Duration::hours(12),
-        })
-        .await
-        .unwrap();
-    (format!("__Host-sim-session={value}"), csrf)
+    session_for(&rig.console, &member, sim::clock::Clock::now(&*rig.h.clock)).await
 }
 
 async fn admin(rig: &Rig) -> (String, String) {

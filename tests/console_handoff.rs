@@ -12,8 +12,6 @@ use sim::adapters::memory_store::MemoryStore;
 use sim::domain::incident::HANDOFF_ATTEMPTS;
 use sim::domain::staff::{ConsoleRole, StaffId, StaffMember};
 use sim::ids::{IncidentId, LicenseeId};
-use sim::ports::sessions::{Session, SessionStore};
-use sim::ports::staff::StaffStore;
 use sim_tests::*;
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -63,23 +61,7 @@ async fn signed_in(rig: &Rig, licensee: &str, role: ConsoleRole) -> (String, Str
     let licensee = LicenseeId::parse(licensee).unwrap();
     let member =
         StaffMember::new(id.clone(), licensee.clone(), "Sam Duty", None, None, BTreeSet::from([role]), START).unwrap();
-    rig.console.put_staff(&member).await.unwrap();
-    let value = console::session::random_token();
-    let csrf = console::session::random_token();
-    let now = sim::clock::Clock::now(&*rig.h.clock);
-    rig.console
-        .put_session(&Session {
-            key: console::session::key_of(&value),
-            staff_id: id,
-            licensee_id: licensee,
-            csrf: csrf.clone(),
-            created_at: now,
-            last_seen: now,
-            expires_at: now + Duration::hours(12),
-        })
-        .await
-        .unwrap();
-    (format!("__Host-sim-session={value}"), csrf)
+    session_for(&rig.console, &member, sim::clock::Clock::now(&*rig.h.clock)).await
 }
 
 fn request(method: &str, path: &str, cookie: &str, body: &str) -> http::Request<Vec<u8>> {

@@ -9,7 +9,7 @@ use sim::adapters::memory_scheduler::MemoryScheduler;
 use sim::adapters::memory_store::MemoryStore;
 use sim::domain::staff::{ConsoleRole, StaffId, StaffMember};
 use sim::ids::LicenseeId;
-use sim::ports::sessions::{Session, SessionStore};
+use sim::ports::sessions::SessionStore;
 use sim::ports::staff::StaffStore;
 use sim_tests::*;
 use std::collections::BTreeSet;
@@ -105,23 +105,7 @@ async fn duty(rig: &Rig, licensee: &str) -> (String, String) {
         START,
     )
     .unwrap();
-    rig.console.put_staff(&member).await.unwrap();
-    let value = console::session::random_token();
-    let csrf = console::session::random_token();
-    let now = rig.h.clock.now_for_tests();
-    rig.console
-        .put_session(&Session {
-            key: console::session::key_of(&value),
-            staff_id: id,
-            licensee_id: licensee,
-            csrf: csrf.clone(),
-            created_at: now,
-            last_seen: now,
-            expires_at: now + Duration::hours(12),
-        })
-        .await
-        .unwrap();
-    (format!("__Host-sim-session={value}"), csrf)
+    session_for(&rig.console, &member, rig.h.clock.now_for_tests()).await
 }
 
 trait Now {
@@ -273,24 +257,9 @@ async fn a_duty_officer_records_an_acknowledgement_on_someones_behalf() {
         START,
     )
     .unwrap();
-    rig.console.put_staff(&viewer).await.unwrap();
-    let value = console::session::random_token();
-    let now = rig.h.clock.now_for_tests();
-    rig.console
-        .put_session(&Session {
-            key: console::session::key_of(&value),
-            staff_id: viewer.id.clone(),
-            licensee_id: viewer.licensee_id.clone(),
-            csrf: "viewer-csrf".into(),
-            created_at: now,
-            last_seen: now,
-            expires_at: now + Duration::hours(12),
-        })
-        .await
-        .unwrap();
+    let (cookie, csrf) = session_for(&rig.console, &viewer, rig.h.clock.now_for_tests()).await;
     let other = format!("/console/incidents/{LAMBETH_INCIDENT}/people/con-csl/acknowledge");
-    let refused =
-        handle(&rig.deps, request("POST", &other, &format!("__Host-sim-session={value}"), "csrf=viewer-csrf")).await;
+    let refused = handle(&rig.deps, request("POST", &other, &cookie, &format!("csrf={csrf}"))).await;
     assert_eq!(refused.status(), 403);
 }
 
@@ -421,22 +390,7 @@ async fn viewer(rig: &Rig, licensee: &str) -> (String, String) {
         START,
     )
     .unwrap();
-    rig.console.put_staff(&member).await.unwrap();
-    let value = console::session::random_token();
-    let now = rig.h.clock.now_for_tests();
-    rig.console
-        .put_session(&Session {
-            key: console::session::key_of(&value),
-            staff_id: member.id.clone(),
-            licensee_id: member.licensee_id.clone(),
-            csrf: "viewer-csrf".into(),
-            created_at: now,
-            last_seen: now,
-            expires_at: now + Duration::hours(12),
-        })
-        .await
-        .unwrap();
-    (format!("__Host-sim-session={value}"), "viewer-csrf".into())
+    session_for(&rig.console, &member, rig.h.clock.now_for_tests()).await
 }
 
 #[tokio::test]

@@ -16,8 +16,6 @@ use sim::clock::Clock;
 use sim::domain::staff::{ConsoleRole, StaffId, StaffMember};
 use sim::domain::subject::{SubjectRecord, SubjectSource};
 use sim::ids::{IncidentId, LicenseeId, SubjectId};
-use sim::ports::sessions::{Session, SessionStore};
-use sim::ports::staff::StaffStore;
 use sim::ports::store::prelude::*;
 use sim::ports::store::{AccessAction, AccessEntry, VaultStore};
 use sim::vault::{Agreement, DpoAlert, Reader, Vault};
@@ -89,23 +87,7 @@ async fn member(rig: &Rig, licensee: &str, role: ConsoleRole) -> (String, String
     let id = StaffId::parse(&format!("stf-{licensee}-{}", role.as_str())).unwrap();
     let licensee = LicenseeId::parse(licensee).unwrap();
     let m = StaffMember::new(id.clone(), licensee.clone(), "Staff", None, None, BTreeSet::from([role]), START).unwrap();
-    rig.console.put_staff(&m).await.unwrap();
-    let value = console::session::random_token();
-    let csrf = console::session::random_token();
-    let now = rig.clock.now();
-    rig.console
-        .put_session(&Session {
-            key: console::session::key_of(&value),
-            staff_id: id,
-            licensee_id: licensee,
-            csrf: csrf.clone(),
-            created_at: now,
-            last_seen: now,
-            expires_at: now + Duration::hours(12),
-        })
-        .await
-        .unwrap();
-    (format!("__Host-sim-session={value}"), csrf)
+    session_for(&rig.console, &m, rig.clock.now()).await
 }
 
 fn request(method: &str, path: &str, cookie: &str, body: &str) -> http::Request<Vec<u8>> {

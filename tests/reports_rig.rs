@@ -10,8 +10,6 @@ use sim::adapters::memory_queue::MemoryQueue;
 use sim::adapters::memory_store::MemoryStore;
 use sim::domain::staff::{ConsoleRole, StaffId, StaffMember};
 use sim::ids::LicenseeId;
-use sim::ports::sessions::{Session, SessionStore};
-use sim::ports::staff::StaffStore;
 use sim_tests::*;
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -54,22 +52,7 @@ pub async fn signed_in(rig: &Rig, licensee: &str, role: ConsoleRole) -> String {
     let member =
         StaffMember::new(id.clone(), licensee.clone(), "Report reader", None, None, BTreeSet::from([role]), START)
             .unwrap();
-    rig.console.put_staff(&member).await.unwrap();
-    let value = console::session::random_token();
-    let now = sim::clock::Clock::now(&*rig.h.clock);
-    rig.console
-        .put_session(&Session {
-            key: console::session::key_of(&value),
-            staff_id: id,
-            licensee_id: licensee,
-            csrf: console::session::random_token(),
-            created_at: now,
-            last_seen: now,
-            expires_at: now + time::Duration::hours(12),
-        })
-        .await
-        .unwrap();
-    format!("__Host-sim-session={value}")
+    session_for(&rig.console, &member, sim::clock::Clock::now(&*rig.h.clock)).await.0
 }
 
 pub async fn get(rig: &Rig, path: &str, cookie: &str) -> http::Response<String> {

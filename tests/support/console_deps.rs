@@ -12,11 +12,15 @@ use sim::adapters::memory_queue::MemoryQueue;
 use sim::adapters::memory_scheduler::MemoryScheduler;
 use sim::adapters::recording_sender::RecordingSender;
 use sim::clock::Clock;
+use sim::domain::staff::StaffMember;
 use sim::ids::{IdGenerator, LicenseeId};
 use sim::ports::incident_search::IncidentSearch;
+use sim::ports::sessions::{Session, SessionStore};
+use sim::ports::staff::StaffStore;
 use sim::ports::{ChannelQueues, Queue, Scheduler, Store};
 use sim::vault::Vault;
 use std::sync::Arc;
+use time::{Duration, OffsetDateTime};
 
 /// The console's dependencies on `store`, searching `search`, at `clock`'s time with `ids`.
 pub fn console_deps(
@@ -125,4 +129,24 @@ impl ConsoleDepsBuilder {
     pub fn build(self) -> console::Deps {
         self.deps
     }
+}
+
+/// Signs `member` in as the console's sign-in does once the provider has
+/// answered: their record and a fresh 12-hour session in `console`. Returns
+/// the cookie header and the session's CSRF token.
+pub async fn session_for(console: &MemoryConsoleStore, member: &StaffMember, now: OffsetDateTime) -> (String, String) {
+    console.put_staff(member).await.unwrap();
+    let value = console::session::random_token();
+    let csrf = console::session::random_token();
+    let session = Session {
+        key: console::session::key_of(&value),
+        staff_id: member.id.clone(),
+        licensee_id: member.licensee_id.clone(),
+        csrf: csrf.clone(),
+        created_at: now,
+        last_seen: now,
+        expires_at: now + Duration::hours(12),
+    };
+    console.put_session(&session).await.unwrap();
+    (format!("__Host-sim-session={value}"), csrf)
 }

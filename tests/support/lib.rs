@@ -269,7 +269,7 @@ pub mod logs;
 pub mod recorder;
 pub mod whatsapp_server;
 
-pub use console_deps::{console_deps, ConsoleDepsBuilder};
+pub use console_deps::{console_deps, session_for, ConsoleDepsBuilder};
 
 /// What moto recorded as sent: (SMS as (number, text), emails as (to, subject, html)).
 pub async fn moto_sent() -> (Vec<(String, String)>, Vec<(String, String, String)>) {

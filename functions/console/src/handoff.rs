@@ -82,7 +82,10 @@ pub(crate) fn board_banner<'a>(incidents: impl Iterator<Item = &'a Incident>, no
     html! {
         @if !abandoned.is_empty() {
             div class="warning" role="region" aria-labelledby="not-categorised" {
-                h2 id="not-categorised" { "Not categorised: no alerts have been sent for this incident" }
+                h2 id="not-categorised" {
+                    "Not categorised: no alerts have been sent for "
+                    @if abandoned.len() == 1 { "this incident" } @else { "these incidents" }
+                }
                 p { "SIM could not categorise "
                     @if abandoned.len() == 1 { "this incident" } @else { "these incidents" }
                     " and has stopped trying. Open each one and send it for categorisation again. \
