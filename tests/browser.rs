@@ -6,13 +6,11 @@
 
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
-use sim::clock::ManualClock;
-use sim::ids::{IncidentId, SequentialIds};
+use sim::ids::IncidentId;
 use sim::ports::Outgoing;
-use sim_cli::local::{build, serve, Backing, Stack};
+use sim_cli::local::Stack;
 use sim_tests::*;
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
 /// chromedriver on a free loopback port, stopped when dropped.
@@ -67,14 +65,7 @@ impl Drop for ChromeDriver {
 }
 
 async fn stack() -> (Stack, String) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base_url = format!("http://{}", listener.local_addr().unwrap());
-    let clock = Arc::new(ManualClock::new(START));
-    let stack =
-        build(&Backing::Embedded { speed: 1 }, &base_url, clock, Arc::new(SequentialIds::default())).await.unwrap();
-    let served = stack.clone();
-    tokio::spawn(async move { serve(&served, listener).await });
-    (stack, base_url)
+    serve_local_stack().await
 }
 
 /// The local stack after the README's CRITICAL example, with the links in

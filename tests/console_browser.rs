@@ -7,13 +7,10 @@
 //! incident page, open and closed.
 
 use fantoccini::{Client, Locator};
-use sim::clock::ManualClock;
-use sim::ids::SequentialIds;
 use sim::ports::Outgoing;
-use sim_cli::local::{build, serve, Backing, Stack};
+use sim_cli::local::Stack;
 use sim_tests::browser::{axe_violations, ChromeDriver};
 use sim_tests::*;
-use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
 async fn text(browser: &Client, css: &str) -> String {
@@ -39,13 +36,7 @@ async fn link_in_sms(stack: &Stack, number: &str, base_url: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_duty_officer_watches_the_board_acts_and_signs_out() {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base_url = format!("http://{}", listener.local_addr().unwrap());
-    let clock = Arc::new(ManualClock::new(START));
-    let stack =
-        build(&Backing::Embedded { speed: 1 }, &base_url, clock, Arc::new(SequentialIds::default())).await.unwrap();
-    let served = stack.clone();
-    tokio::spawn(async move { serve(&served, listener).await });
+    let (stack, base_url) = serve_local_stack().await;
 
     let driver = ChromeDriver::start().await;
     // A wall screen's width; the layout is one column on a phone.

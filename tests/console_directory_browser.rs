@@ -6,12 +6,9 @@
 //! of the directory's pages.
 
 use fantoccini::{Client, Locator};
-use sim::clock::ManualClock;
-use sim::ids::{ContactId, LicenseeId, SequentialIds};
-use sim_cli::local::{build, serve, Backing};
+use sim::ids::{ContactId, LicenseeId};
 use sim_tests::browser::{axe_violations, ChromeDriver};
 use sim_tests::*;
-use std::sync::Arc;
 
 async fn text(browser: &Client, css: &str) -> String {
     browser.find(Locator::Css(css)).await.unwrap().text().await.unwrap()
@@ -37,13 +34,7 @@ async fn no_violations(browser: &Client, page: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_admin_edits_a_contact_and_imports_the_contacts_file() {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base_url = format!("http://{}", listener.local_addr().unwrap());
-    let clock = Arc::new(ManualClock::new(START));
-    let stack =
-        build(&Backing::Embedded { speed: 1 }, &base_url, clock, Arc::new(SequentialIds::default())).await.unwrap();
-    let served = stack.clone();
-    tokio::spawn(async move { serve(&served, listener).await });
+    let (stack, base_url) = serve_local_stack().await;
     let store = stack.console.store.clone();
     let lambeth = LicenseeId::parse("lambeth").unwrap();
 

@@ -5,14 +5,11 @@
 //! finds no violations on the board and the page with their warnings.
 
 use fantoccini::{Client, Locator};
-use sim::clock::ManualClock;
 use sim::domain::incident::{HandoffReason, PendingHandoff, HANDOFF_ATTEMPTS};
 use sim::domain::{Incident, IncidentReport};
-use sim::ids::{IncidentId, SequentialIds};
-use sim_cli::local::{build, serve, Backing};
+use sim::ids::IncidentId;
 use sim_tests::browser::{axe_violations, ChromeDriver};
 use sim_tests::*;
-use std::sync::Arc;
 use std::time::Duration as StdDuration;
 use time::Duration;
 
@@ -44,13 +41,7 @@ fn abandoned() -> Incident {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_duty_officer_sees_an_incident_nobody_was_alerted_about_and_sends_it_again() {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base_url = format!("http://{}", listener.local_addr().unwrap());
-    let clock = Arc::new(ManualClock::new(START));
-    let stack =
-        build(&Backing::Embedded { speed: 1 }, &base_url, clock, Arc::new(SequentialIds::default())).await.unwrap();
-    let served = stack.clone();
-    tokio::spawn(async move { serve(&served, listener).await });
+    let (stack, base_url) = serve_local_stack().await;
     stack.console.store.create_incident(&abandoned(), &[]).await.unwrap();
 
     let driver = ChromeDriver::start().await;

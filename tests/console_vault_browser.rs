@@ -5,23 +5,13 @@
 //! the access log. axe-core finds no violations on any of those pages.
 
 use fantoccini::Locator;
-use sim::clock::ManualClock;
-use sim::ids::SequentialIds;
-use sim_cli::local::{build, serve, Backing};
 use sim_tests::browser::{axe_clean, text, ChromeDriver};
 use sim_tests::*;
-use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_dpo_adds_and_opens_a_record_and_reads_the_log_on_accessible_pages() {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base_url = format!("http://{}", listener.local_addr().unwrap());
-    let clock = Arc::new(ManualClock::new(START));
-    let stack =
-        build(&Backing::Embedded { speed: 1 }, &base_url, clock, Arc::new(SequentialIds::default())).await.unwrap();
-    let served = stack.clone();
-    tokio::spawn(async move { serve(&served, listener).await });
+    let (stack, base_url) = serve_local_stack().await;
     let report =
         request("POST", "/v1/incidents", Some(&stack.keys.met_cad), Some(event_body("intake-report.json").to_string()));
     assert_eq!(intake::handle(&stack.intake, report).await.status(), 202);

@@ -7,12 +7,9 @@
 //! axe-core come from the support module (`sim_tests::browser`).
 
 use fantoccini::{Client, Locator};
-use sim::clock::ManualClock;
-use sim::ids::{IncidentId, SequentialIds};
-use sim_cli::local::{build, serve, Backing};
+use sim::ids::IncidentId;
 use sim_tests::browser::{axe_violations, ChromeDriver};
 use sim_tests::*;
-use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
 async fn text(browser: &Client, css: &str) -> String {
@@ -33,13 +30,7 @@ async fn click(browser: &Client, button: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_share_is_offered_confirmed_accepted_and_withdrawn_in_the_console() {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base_url = format!("http://{}", listener.local_addr().unwrap());
-    let clock = Arc::new(ManualClock::new(START));
-    let stack =
-        build(&Backing::Embedded { speed: 1 }, &base_url, clock, Arc::new(SequentialIds::default())).await.unwrap();
-    let served = stack.clone();
-    tokio::spawn(async move { serve(&served, listener).await });
+    let (stack, base_url) = serve_local_stack().await;
 
     let mut body = event_body("intake-report.json");
     body["connected_areas"] = serde_json::json!(["Medway"]);

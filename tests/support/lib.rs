@@ -265,11 +265,13 @@ pub async fn moto_unreachable_queue() -> SqsQueue {
 pub mod browser;
 pub mod console_deps;
 pub mod eum_server;
+pub mod local_stack;
 pub mod logs;
 pub mod recorder;
 pub mod whatsapp_server;
 
 pub use console_deps::{console_deps, session_for, ConsoleDepsBuilder};
+pub use local_stack::serve_local_stack;
 
 /// What moto recorded as sent: (SMS as (number, text), emails as (to, subject, html)).
 pub async fn moto_sent() -> (Vec<(String, String)>, Vec<(String, String, String)>) {
