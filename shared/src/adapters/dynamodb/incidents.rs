@@ -89,12 +89,7 @@ impl IncidentStore for DynamoStore {
         attempts: u32,
         next: &PendingHandoff,
     ) -> Result<bool, StoreError> {
-        // Markers written before visits were counted have no count: none.
-        let counted = if attempts == 0 {
-            "(attribute_not_exists(handoff.attempts) OR handoff.attempts = :attempts)"
-        } else {
-            "handoff.attempts = :attempts"
-        };
+        let counted = marker_counted(attempts);
         let index = if next.swept() {
             "SET handoff = :next, gsi1sk = :sk"
         } else {
@@ -126,11 +121,7 @@ impl IncidentStore for DynamoStore {
     ) -> Result<bool, StoreError> {
         // Unlike a visit, the marker may have left the sweeper's index (given
         // up on): the write puts it back.
-        let counted = if attempts == 0 {
-            "(attribute_not_exists(handoff.attempts) OR handoff.attempts = :attempts)"
-        } else {
-            "handoff.attempts = :attempts"
-        };
+        let counted = marker_counted(attempts);
         let result = self
             .client
             .update_item()
@@ -234,4 +225,15 @@ pub(super) fn handoff_clear(table: &str, id: &IncidentId, version: u32) -> Resul
         .expression_attribute_values(":version", AttributeValue::N(version.to_string()))
         .build()
         .map_err(corrupt)
+}
+
+/// The condition that the hand-off marker has counted `attempts` (as
+/// `:attempts`); markers written before visits were counted have no count,
+/// which reads as none.
+fn marker_counted(attempts: u32) -> &'static str {
+    if attempts == 0 {
+        "(attribute_not_exists(handoff.attempts) OR handoff.attempts = :attempts)"
+    } else {
+        "handoff.attempts = :attempts"
+    }
 }
