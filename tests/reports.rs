@@ -14,6 +14,7 @@
 //!   at 10 min, the chief executive at 20 min. Section 1's item done at 100 h.
 //! - C, SERIOUS_VIOLENCE (30 min), two days later: the community safety lead
 //!   texted at 45 s, the email refused; nobody acknowledged.
+//!
 //! Not in the report: a Kent incident, and a Lambeth incident in December.
 //!
 //! By hand: first message 20, 15, 45 s → median 20, p90 45, max 45. Every

@@ -115,7 +115,7 @@ async fn pipeline(h: Harness, queues: ChannelQueues) {
     assert_eq!((f.deputies_alerted, f.chief_executive_told), (1, 1));
     let sent: u32 = f.channels.values().map(|c| c.sent).sum();
     assert_eq!(sent as usize, read.rows[0].channels.values().map(|c| c.sent as usize).sum::<usize>());
-    assert!(sent >= 13 + 6 + 1 && f.channels.values().all(|c| c.failed == 0 && c.pending == 0));
+    assert!(sent >= 20 /* 13 + 6 + 1 */ && f.channels.values().all(|c| c.failed == 0 && c.pending == 0));
     assert_eq!(read.report.by_category.len(), 1);
     assert_eq!(read.report.by_category[0].0, sim::domain::category::Category::Critical);
 }

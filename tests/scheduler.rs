@@ -103,7 +103,9 @@ async fn a_check_due_within_fifteen_minutes_goes_on_the_queue_not_a_schedule() {
         reason: BriefingReason::Closed,
         due_at: now,
     };
-    schedule_checks(&*stack.respond.scheduler, &*stack.respond.briefings, &[soon.clone()], now).await.unwrap();
+    schedule_checks(&*stack.respond.scheduler, &*stack.respond.briefings, std::slice::from_ref(&soon), now)
+        .await
+        .unwrap();
     assert!(stack.scheduler.pending().is_empty());
     let queued: Vec<BriefingCheck> =
         drain(&*stack.alerting.briefings).await.into_iter().map(|b| serde_json::from_value(b).unwrap()).collect();

@@ -482,7 +482,8 @@ async fn a_message_queued_before_it_named_the_licensee_still_sends() {
     // As queued before the licensee was named (render inputs only), before
     // render inputs too (ids only), and naming another licensee: each renders
     // from the incident's own directory and is sent once.
-    let forms: [(&str, fn(&mut serde_json::Map<String, serde_json::Value>)); 3] = [
+    type Edit = fn(&mut serde_json::Map<String, serde_json::Value>);
+    let forms: [(&str, Edit); 3] = [
         ("render inputs only", |m| {
             m.remove("licensee_id");
         }),

@@ -48,7 +48,7 @@ async fn a_missing_secret_is_named_in_the_error_and_no_value_is() {
     put_secret(&config, &present, "do-not-show-me").await;
 
     let error = secure_parameters(&config, &[&present, &missing]).await.unwrap_err();
-    assert!(matches!(&error, SsmError::Missing(names) if names == &[missing.clone()]), "{error:?}");
+    assert!(matches!(&error, SsmError::Missing(names) if names == std::slice::from_ref(&missing)), "{error:?}");
     let text = error.to_string();
     assert!(text.contains(&missing), "{text}");
     assert!(!text.contains(&present) && !text.contains("do-not-show-me"), "{text}");
