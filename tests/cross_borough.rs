@@ -152,7 +152,7 @@ impl Rig {
         let incident = self.h.store.get_incident(incident).await.unwrap().unwrap();
         let handoff =
             Handoff { store: &*self.h.store, queue: &*self.h.queue, clock: &*self.h.clock, ids: &*self.h.ids };
-        handoff.hand_on(&incident).await.unwrap();
+        handoff.hand_on(&incident, None).await.unwrap();
         categorise_handed_on(&self.h, &self.categorise).await
     }
 

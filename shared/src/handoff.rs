@@ -51,10 +51,16 @@ pub struct HandoffMessage {
 }
 
 impl HandoffMessage {
-    /// The message for the incident's current version, naming no ward
-    /// window (for a sender without the licensee's rules: the sweeper).
-    pub fn for_incident(incident: &Incident, reason: HandoffReason) -> Self {
+    /// The message for the incident's current version. A sender with the
+    /// incident's licensee in hand (intake) passes it: the message then names
+    /// the ward window its rules need; others (the sweeper, the console) pass
+    /// `None` and categorisation reads the ward's history once it has the rules.
+    pub fn for_incident(incident: &Incident, reason: HandoffReason, licensee: Option<&Licensee>) -> Self {
         let location = &incident.report.location;
+        let ward_window_days = match (&location.ward, licensee) {
+            (Some(_), Some(l)) if l.id == incident.licensee_id => l.rules_or_defaults().ward_window_days(),
+            _ => None,
+        };
         HandoffMessage {
             incident_id: incident.id.clone(),
             version: incident.version,
@@ -62,20 +68,8 @@ impl HandoffMessage {
             licensee_id: Some(incident.licensee_id.clone()),
             ward: location.ward.clone(),
             occurred_at: location.ward.as_ref().map(|_| incident.report.occurred_at),
-            ward_window_days: None,
+            ward_window_days,
         }
-    }
-
-    /// The message for the incident's current version, from a sender that
-    /// has the incident's licensee in hand: it names the ward window the
-    /// licensee's rules need (none for another licensee or no ward).
-    pub fn knowing(incident: &Incident, reason: HandoffReason, licensee: &Licensee) -> Self {
-        let message = Self::for_incident(incident, reason);
-        let ward_window_days = match &message.ward {
-            Some(_) if licensee.id == incident.licensee_id => licensee.ward_window_days(),
-            _ => None,
-        };
-        HandoffMessage { ward_window_days, ..message }
     }
 }
 
@@ -113,25 +107,14 @@ pub struct Handoff<'a> {
 
 impl Handoff<'_> {
     /// Sends the incident's pending change on for categorisation (which
-    /// clears the marker). Does nothing if nothing is pending.
-    pub async fn hand_on(&self, incident: &Incident) -> Result<(), HandoffError> {
-        self.hand_on_with(incident, None).await
-    }
-
-    /// `hand_on` by a sender with the incident's licensee in hand: the
-    /// message names the ward window its rules need (`HandoffMessage::knowing`).
-    pub async fn hand_on_knowing(&self, incident: &Incident, licensee: &Licensee) -> Result<(), HandoffError> {
-        self.hand_on_with(incident, Some(licensee)).await
-    }
-
-    async fn hand_on_with(&self, incident: &Incident, licensee: Option<&Licensee>) -> Result<(), HandoffError> {
+    /// clears the marker). Does nothing if nothing is pending. `licensee`:
+    /// the incident's licensee if the sender has it in hand
+    /// (`HandoffMessage::for_incident`).
+    pub async fn hand_on(&self, incident: &Incident, licensee: Option<&Licensee>) -> Result<(), HandoffError> {
         let Some(pending) = &incident.handoff else {
             return Ok(());
         };
-        let message = match licensee {
-            Some(licensee) => HandoffMessage::knowing(incident, pending.reason, licensee),
-            None => HandoffMessage::for_incident(incident, pending.reason),
-        };
+        let message = HandoffMessage::for_incident(incident, pending.reason, licensee);
         let body = serde_json::to_string(&message).expect("hand-off message serialises");
         self.queue.send(&[OutgoingMessage::now(body)]).await?;
         tracing::info!(incident_id = %incident.id, version = incident.version, reason = %pending.reason, "handed on for categorisation");
@@ -160,7 +143,7 @@ impl Handoff<'_> {
                 tracing::error!(incident_id = %id, attempts = HANDOFF_ATTEMPTS, "hand-off abandoned: still not categorised after the sweeper's last attempt");
                 continue;
             }
-            match self.hand_on(&incident).await {
+            match self.hand_on(&incident, None).await {
                 Ok(()) => report.handed_on += 1,
                 Err(error) => {
                     report.failed += 1;

@@ -36,7 +36,7 @@
 //! education and youth services) alerts the people it adds, once, in the
 //! current round, so the round's escalation check chases them too.
 
-use sim::domain::category::{Category, Facts, RuleSet, MAX_WARD_WINDOW_DAYS};
+use sim::domain::category::{Category, Facts, MAX_WARD_WINDOW_DAYS};
 use sim::domain::checklist::ChecklistItem;
 use sim::domain::follow_up::{BriefingCheck, BriefingReason};
 use sim::domain::notification::{
@@ -170,7 +170,7 @@ async fn categorise_incident(
         return Ok(outcome);
     }
 
-    let rules = licensee.rules.clone().unwrap_or_else(RuleSet::defaults);
+    let rules = licensee.rules_or_defaults();
     let report = &incident.report;
     let ward_history = match (rules.ward_window(), &report.location.ward) {
         (Some(window), Some(ward)) => {

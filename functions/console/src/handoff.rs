@@ -16,7 +16,7 @@ use http::{Request, Response, StatusCode};
 use sim::domain::incident::{HandoffReason, PendingHandoff, HANDOFF_ATTEMPTS};
 use sim::domain::staff::ConsoleRole;
 use sim::domain::{Event, Incident, TimelineEvent};
-use sim::handoff::{Handoff, HandoffError};
+use sim::handoff::HandoffError;
 use sim::web::{html, Markup};
 use time::OffsetDateTime;
 
@@ -204,9 +204,8 @@ pub async fn send_again(
     let event = Event::SentForCategorisationAgain { staff_id: who.member.id.to_string() };
     deps.store.append_event(&TimelineEvent::new(&*deps.ids, &incident.id, now, event)).await?;
     let incident = Incident { handoff: Some(next), ..incident };
-    let handoff = Handoff { store: &*deps.store, queue: &*deps.handoff, clock: &*deps.clock, ids: &*deps.ids };
     // Had the queue failed, the sweeper would send it after its grace: the marker is back in its index.
-    handoff.hand_on(&incident).await.map_err(|HandoffError::Queue(e)| Failure::Queue(e))?;
+    deps.handoff_sender().hand_on(&incident, None).await.map_err(|HandoffError::Queue(e)| Failure::Queue(e))?;
     tracing::info!(incident_id = %incident.id, staff = %who.member.id, "sent for categorisation again");
     Ok(crate::actions::back(&incident))
 }

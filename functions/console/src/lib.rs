@@ -64,8 +64,16 @@ pub struct Deps {
     pub vault: Option<Arc<sim::vault::Vault>>,
     /// The providers "send a test message" (directory) goes out through, one per channel.
     pub test_senders: TestSenders,
-    /// The categorise queue: a partner's acceptance hands its linked incident on at once.
+    /// The categorise queue: a partner's acceptance hands its linked incident
+    /// on at once, as does a duty officer's "send for categorisation again".
     pub handoff: Arc<dyn Queue>,
+}
+
+impl Deps {
+    /// Hands incidents on for categorisation through the `handoff` queue.
+    pub(crate) fn handoff_sender(&self) -> sim::handoff::Handoff<'_> {
+        sim::handoff::Handoff { store: &*self.store, queue: &*self.handoff, clock: &*self.clock, ids: &*self.ids }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

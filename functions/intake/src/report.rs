@@ -155,12 +155,7 @@ async fn accept(
 /// incident's licensee in hand, the message names the ward window its rules
 /// need, so categorisation reads the ward's history at once.
 pub async fn hand_on_or_leave_for_sweep(deps: &Deps, incident: &Incident, licensee: Option<&Licensee>) {
-    let handoff = deps.handoff();
-    let sent = match licensee {
-        Some(licensee) => handoff.hand_on_knowing(incident, licensee).await,
-        None => handoff.hand_on(incident).await,
-    };
-    if let Err(error) = sent {
+    if let Err(error) = deps.handoff().hand_on(incident, licensee).await {
         tracing::warn!(incident_id = %incident.id, error = %error, "hand-off deferred to the sweeper");
     }
 }

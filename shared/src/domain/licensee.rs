@@ -100,12 +100,11 @@ impl Licensee {
         }
     }
 
-    /// How many days of a ward's history the licensee's rules (its own or
-    /// the defaults) look back over; none when no rule looks at the ward.
-    pub fn ward_window_days(&self) -> Option<u32> {
+    /// The rules categorisation applies: the licensee's own, else the defaults.
+    pub fn rules_or_defaults(&self) -> std::borrow::Cow<'_, RuleSet> {
         match &self.rules {
-            Some(own) => own.ward_window_days(),
-            None => RuleSet::defaults().ward_window_days(),
+            Some(own) => std::borrow::Cow::Borrowed(own),
+            None => std::borrow::Cow::Owned(RuleSet::defaults()),
         }
     }
 

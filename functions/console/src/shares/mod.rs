@@ -21,7 +21,6 @@ use serde::Deserialize;
 use sim::domain::choice::Choice;
 use sim::domain::share::{Share, ShareAction, ShareActor, ShareState};
 use sim::domain::staff::ConsoleRole;
-use sim::handoff::Handoff;
 use sim::ids::{IncidentId, LicenseeId};
 use sim::shares::{self, Ctx, ShareFailure};
 use sim::web::{self, document, html, html_response, Markup};
@@ -398,9 +397,8 @@ pub async fn partner_move(
 /// its people are alerted now. If this cannot, its hand-off marker stays and
 /// the sweeper hands it on within a minute or two: the acceptance stands.
 async fn hand_on_linked(deps: &Deps, linked: &IncidentId) {
-    let handoff = Handoff { store: &*deps.store, queue: &*deps.handoff, clock: &*deps.clock, ids: &*deps.ids };
     let outcome = match deps.store.get_incident(linked).await {
-        Ok(Some(incident)) => handoff.hand_on(&incident).await.map_err(|e| e.to_string()),
+        Ok(Some(incident)) => deps.handoff_sender().hand_on(&incident, None).await.map_err(|e| e.to_string()),
         Ok(None) => Err("the linked incident was not found".to_string()),
         Err(e) => Err(e.to_string()),
     };

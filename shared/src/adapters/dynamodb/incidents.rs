@@ -89,26 +89,15 @@ impl IncidentStore for DynamoStore {
         attempts: u32,
         next: &PendingHandoff,
     ) -> Result<bool, StoreError> {
-        let counted = marker_counted(attempts);
-        let index = if next.swept() {
-            "SET handoff = :next, gsi1sk = :sk"
+        // Only a marker still in the sweeper's index; an abandoned one leaves it.
+        let update = self.marker_update(id, version, attempts, next, "attribute_exists(gsi1pk)")?;
+        let update = if next.swept() {
+            update
+                .update_expression("SET handoff = :next, gsi1sk = :sk")
+                .expression_attribute_values(":sk", s(handoff_sort_key(next, id)))
         } else {
-            "SET handoff = :next REMOVE gsi1pk, gsi1sk"
+            update.update_expression("SET handoff = :next REMOVE gsi1pk, gsi1sk")
         };
-        let mut update = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key("pk", s(incident_pk(id)))
-            .key("sk", s("INCIDENT"))
-            .update_expression(index)
-            .condition_expression(format!("version = :version AND attribute_exists(gsi1pk) AND {counted}"))
-            .expression_attribute_values(":next", serde_dynamo::to_attribute_value(next).map_err(corrupt)?)
-            .expression_attribute_values(":version", AttributeValue::N(version.to_string()))
-            .expression_attribute_values(":attempts", AttributeValue::N(attempts.to_string()));
-        if next.swept() {
-            update = update.expression_attribute_values(":sk", s(handoff_sort_key(next, id)));
-        }
         written(update.send().await)
     }
 
@@ -121,23 +110,12 @@ impl IncidentStore for DynamoStore {
     ) -> Result<bool, StoreError> {
         // Unlike a visit, the marker may have left the sweeper's index (given
         // up on): the write puts it back.
-        let counted = marker_counted(attempts);
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key("pk", s(incident_pk(id)))
-            .key("sk", s("INCIDENT"))
+        let update = self
+            .marker_update(id, version, attempts, next, "attribute_exists(handoff.since)")?
             .update_expression("SET handoff = :next, gsi1pk = :p, gsi1sk = :sk")
-            .condition_expression(format!("version = :version AND attribute_exists(handoff.since) AND {counted}"))
-            .expression_attribute_values(":next", serde_dynamo::to_attribute_value(next).map_err(corrupt)?)
-            .expression_attribute_values(":version", AttributeValue::N(version.to_string()))
-            .expression_attribute_values(":attempts", AttributeValue::N(attempts.to_string()))
             .expression_attribute_values(":p", s(HANDOFF_PARTITION))
-            .expression_attribute_values(":sk", s(handoff_sort_key(next, id)))
-            .send()
-            .await;
-        written(result)
+            .expression_attribute_values(":sk", s(handoff_sort_key(next, id)));
+        written(update.send().await)
     }
 
     async fn pending_handoffs(&self, before: OffsetDateTime, limit: usize) -> Result<Vec<IncidentId>, StoreError> {
@@ -227,13 +205,34 @@ pub(super) fn handoff_clear(table: &str, id: &IncidentId, version: u32) -> Resul
         .map_err(corrupt)
 }
 
-/// The condition that the hand-off marker has counted `attempts` (as
-/// `:attempts`); markers written before visits were counted have no count,
-/// which reads as none.
-fn marker_counted(attempts: u32) -> &'static str {
-    if attempts == 0 {
-        "(attribute_not_exists(handoff.attempts) OR handoff.attempts = :attempts)"
-    } else {
-        "handoff.attempts = :attempts"
+impl DynamoStore {
+    /// An update of the incident's hand-off marker to `next` (`:next`; DynamoDB
+    /// refuses values an expression does not use, so the caller adds `:sk`,
+    /// its place in the sweeper's index, where it sets it), made only if the incident is
+    /// at `version` and its marker meets `guard` and has counted `attempts`
+    /// (markers written before visits were counted have no count: none).
+    fn marker_update(
+        &self,
+        id: &IncidentId,
+        version: u32,
+        attempts: u32,
+        next: &PendingHandoff,
+        guard: &str,
+    ) -> Result<aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder, StoreError> {
+        let counted = if attempts == 0 {
+            "(attribute_not_exists(handoff.attempts) OR handoff.attempts = :attempts)"
+        } else {
+            "handoff.attempts = :attempts"
+        };
+        Ok(self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(incident_pk(id)))
+            .key("sk", s("INCIDENT"))
+            .condition_expression(format!("version = :version AND {guard} AND {counted}"))
+            .expression_attribute_values(":next", serde_dynamo::to_attribute_value(next).map_err(corrupt)?)
+            .expression_attribute_values(":version", AttributeValue::N(version.to_string()))
+            .expression_attribute_values(":attempts", AttributeValue::N(attempts.to_string())))
     }
 }
